@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+    exclude: ['test/stress/**', 'node_modules/**'],
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
+    // Git, Astro and Chromium tests are heavy; two cores.
+    maxWorkers: 2,
+  },
+});

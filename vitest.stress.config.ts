@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/stress/**/*.test.ts'],
+    testTimeout: 600_000,
+    hookTimeout: 300_000,
+    maxWorkers: 1,
+  },
+});
