@@ -1,0 +1,27 @@
+/**
+ * A run ready to publish: what goes on the branch and what must be in the object store first.
+ * Produced by the recorder (`record`, `commit`, the TypeScript API) and by importers; consumed by
+ * the branch writer. Objects are uploaded before the commit so the branch never points at a
+ * missing object.
+ */
+import type { RunRecord } from './schema.ts';
+
+export interface PendingObject {
+  sha256: string;
+  size: number;
+  /** Where the bytes are: a local file (streamed) or a buffer in memory. */
+  source: { path: string } | { data: Uint8Array };
+}
+
+export interface PreparedRun {
+  record: RunRecord;
+  /** Files of the run's folder on the branch, by file name (`run.yaml`, `series.json`), as text. */
+  files: Record<string, string>;
+  objects: PendingObject[];
+}
+
+/** Folder of a run on the branch: `runs/<project>/<yyyy-mm>/<run-id>` (DESIGN §5). */
+export function runFolder(record: Pick<RunRecord, 'project' | 'created' | 'id'>): string {
+  const month = new Date(record.created).toISOString().slice(0, 7);
+  return `runs/${record.project}/${month}/${record.id}`;
+}
