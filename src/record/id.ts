@@ -1,0 +1,89 @@
+/**
+ * Run identity: ULIDs (time-sortable, unique without coordination, URL-safe) and friendly names
+ * derived from them, e.g. `brave-otter-12`.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const RANDOM_CHARS = 16; // 80 bits
+const TIME_CHARS = 10; // 48 bits of milliseconds
+
+let lastTime = -1;
+let lastRandom: number[] = [];
+
+function randomDigits(): number[] {
+  const bytes = randomBytes(RANDOM_CHARS);
+  return Array.from(bytes, (byte) => byte & 31);
+}
+
+/** Adds one to a base-32 digit array; ids stay sorted when several are made in the same millisecond. */
+function increment(digits: number[]): number[] {
+  const next = digits.slice();
+  for (let i = next.length - 1; i >= 0; i--) {
+    if (next[i]! < 31) {
+      next[i]! += 1;
+      return next;
+    }
+    next[i] = 0;
+  }
+  throw new Error('ULID random part overflowed within one millisecond');
+}
+
+/**
+ * A new ULID (26 Crockford base-32 characters). Monotonic within the process: ids made in the same
+ * millisecond (or while the clock steps back) increase.
+ *
+ * @example
+ * ulid() // '01JD2Z3W4X5Y6Z7A8B9C0D1E2F'
+ */
+export function ulid(now: number = Date.now()): string {
+  let time = Math.floor(now);
+  if (time <= lastTime) {
+    time = lastTime;
+    lastRandom = increment(lastRandom);
+  } else {
+    lastTime = time;
+    lastRandom = randomDigits();
+  }
+  let timeText = '';
+  for (let i = 0, t = time; i < TIME_CHARS; i++, t = Math.floor(t / 32)) timeText = CROCKFORD[t % 32] + timeText;
+  return timeText + lastRandom.map((digit) => CROCKFORD[digit]).join('');
+}
+
+/** The creation time encoded in a ULID, or undefined when `id` is not one. */
+export function ulidTime(id: string): Date | undefined {
+  if (!/^[0-9A-HJKMNP-TV-Z]{26}$/.test(id)) return undefined;
+  let time = 0;
+  for (const char of id.slice(0, TIME_CHARS)) time = time * 32 + CROCKFORD.indexOf(char);
+  return new Date(time);
+}
+
+const ADJECTIVES = [
+  'agile', 'amber', 'ancient', 'autumn', 'bold', 'brave', 'bright', 'calm', 'clever', 'cosmic',
+  'crimson', 'curious', 'daring', 'dawn', 'eager', 'electric', 'fancy', 'fearless', 'fierce', 'gentle',
+  'giant', 'golden', 'grand', 'happy', 'hidden', 'humble', 'icy', 'jolly', 'keen', 'kind',
+  'lively', 'lucky', 'lunar', 'mellow', 'misty', 'noble', 'polar', 'proud', 'quick', 'quiet',
+  'rapid', 'restless', 'rustic', 'serene', 'sharp', 'silent', 'silver', 'sleek', 'solar', 'steady',
+  'stellar', 'stormy', 'sunny', 'swift', 'tidy', 'vivid', 'warm', 'wild', 'wise', 'zesty',
+];
+const ANIMALS = [
+  'badger', 'bat', 'bear', 'beaver', 'bison', 'cobra', 'condor', 'crane', 'crow', 'deer',
+  'dingo', 'dolphin', 'eagle', 'falcon', 'ferret', 'finch', 'fox', 'gecko', 'heron', 'hawk',
+  'ibex', 'jackal', 'jaguar', 'koala', 'lemur', 'leopard', 'lion', 'lynx', 'marten', 'mole',
+  'moose', 'newt', 'ocelot', 'orca', 'osprey', 'otter', 'owl', 'panda', 'panther', 'pelican',
+  'puffin', 'quail', 'rabbit', 'raven', 'robin', 'salmon', 'seal', 'shark', 'sparrow', 'swan',
+  'tapir', 'tiger', 'toucan', 'turtle', 'viper', 'walrus', 'whale', 'wolf', 'wombat', 'yak',
+];
+
+/**
+ * A human-friendly name derived from the id, so the same id always gets the same name.
+ *
+ * @example
+ * friendlyName('01JD2Z3W4X5Y6Z7A8B9C0D1E2F') // e.g. 'brave-otter-12'
+ */
+export function friendlyName(id: string): string {
+  const digest = createHash('sha256').update(id).digest();
+  const adjective = ADJECTIVES[digest.readUInt16BE(0) % ADJECTIVES.length]!;
+  const animal = ANIMALS[digest.readUInt16BE(2) % ANIMALS.length]!;
+  return `${adjective}-${animal}-${digest.readUInt16BE(4) % 100}`;
+}
