@@ -1,0 +1,273 @@
+/**
+ * The run table's data: a project's runs turned into compact columns for the browser (issue 3 §3,
+ * DESIGN §11). Pure and browser-safe: the site writes the result as static JSON, the browser decodes
+ * it into typed arrays (see site/src/scripts/table/columns.ts).
+ *
+ * Layout: one small `index.json` (row ids, the catalogue of columns, the default view) and one file
+ * per column, so the first view loads only the columns it shows and the rest load on demand.
+ * Numbers are rounded to {@link NUMBER_DIGITS} significant digits (display needs four; full precision
+ * would double the transfer); strings are dictionary-encoded.
+ */
+import type { RunRecord } from '../run/schema.ts';
+
+export const TABLE_SCHEMA = 'runpages/table@1';
+
+/** Significant digits kept for numbers in the table data. */
+export const NUMBER_DIGITS = 6;
+
+/**
+ * `number`: values with `null` for missing and strings for NaN/±Infinity (JSON has no such numbers).
+ * `time`: unix seconds. `string`: dictionary codes, -1 for missing. `tags`: a list of codes per row.
+ */
+export type ColumnKind = 'number' | 'time' | 'string' | 'tags';
+/** Where a column comes from; also the prefix of its key in the query language. */
+export type ColumnGroup = 'attribute' | 'param' | 'metric' | 'data' | 'tags';
+
+export interface ColumnInfo {
+  /** Query-language field name: `status`, `params.optim.lr`, `metrics.val/acc`, `data.imagenet`, `tags`. */
+  key: string;
+  /** Short header text: the key without its group prefix. */
+  label: string;
+  kind: ColumnKind;
+  group: ColumnGroup;
+  /** Path of the column's data file, relative to the table's index file. */
+  file: string;
+  /** Rows with a value. */
+  present: number;
+  /** Distinct values (capped at {@link DISTINCT_CAP} for speed). */
+  distinct: number;
+}
+
+export interface TableIndex {
+  schema: typeof TABLE_SCHEMA;
+  project: string;
+  /** Run ids, newest first: row `i` of every column file is run `ids[i]`. */
+  ids: string[];
+  columns: ColumnInfo[];
+  /** Keys of the columns shown when the URL names none. */
+  defaults: string[];
+  goal?: { metric: string; direction: 'max' | 'min' };
+}
+
+export type ColumnData =
+  | { key: string; kind: 'number' | 'time'; values: (number | string | null)[] }
+  | { key: string; kind: 'string'; dict: string[]; codes: number[] }
+  | { key: string; kind: 'tags'; dict: string[]; codes: number[][] };
+
+export interface Table {
+  index: TableIndex;
+  /** Column data in the order of `index.columns`. */
+  columns: ColumnData[];
+}
+
+export interface TableOptions {
+  project: string;
+  /** `projects.<p>.columns` from the config: the default view when set. */
+  columns?: string[] | undefined;
+  goal?: { metric: string; direction: 'max' | 'min' } | undefined;
+}
+
+/** The fields of a run the table reads; the index's normalised runs satisfy it. */
+export type TableRun = Pick<RunRecord, 'id' | 'name' | 'status' | 'created'> &
+  Partial<Pick<RunRecord, 'user' | 'host' | 'experiment' | 'ended' | 'duration_s' | 'params' | 'metrics' | 'tags' | 'data'>>;
+
+const DISTINCT_CAP = 10_000;
+
+/**
+ * Builds the table of one project: rows newest first (ties by id), one column per attribute, flattened
+ * param, metric and dataset, plus `tags`.
+ *
+ * ```ts
+ * const { index, columns } = buildTable(runs, { project: 'cifar', goal: { metric: 'val/acc', direction: 'max' } });
+ * // write index as index.json and each columns[i] as index.columns[i].file
+ * ```
+ */
+export function buildTable(runs: readonly TableRun[], options: TableOptions): Table {
+  const rows = [...runs].sort((a, b) => compareNewestFirst(a, b));
+  const cells = new Map<string, { group: ColumnGroup; values: unknown[] }>();
+  const cell = (key: string, group: ColumnGroup, row: number, value: unknown): void => {
+    if (value === undefined || value === null) return;
+    let entry = cells.get(key);
+    if (!entry) cells.set(key, (entry = { group, values: [] }));
+    entry.values[row] = value;
+  };
+
+  rows.forEach((run, row) => {
+    cell('name', 'attribute', row, run.name);
+    cell('status', 'attribute', row, run.status);
+    cell('user', 'attribute', row, run.user);
+    cell('created', 'attribute', row, unixSeconds(run.created));
+    cell('duration', 'attribute', row, durationOf(run));
+    cell('experiment', 'attribute', row, run.experiment);
+    cell('host', 'attribute', row, run.host);
+    if (run.ended) cell('ended', 'attribute', row, unixSeconds(run.ended));
+    for (const [path, value] of flattenParams(run.params ?? {})) cell(`params.${path}`, 'param', row, value);
+    for (const [name, value] of Object.entries(run.metrics ?? {})) cell(`metrics.${name}`, 'metric', row, value);
+    for (const dataset of run.data ?? []) cell(`data.${dataset.name}`, 'data', row, dataset.version ?? dataset.sha256?.slice(0, 12) ?? '');
+    if (run.tags && run.tags.length > 0) cell('tags', 'tags', row, run.tags);
+  });
+
+  const keys = [...cells.keys()].sort(compareKeys);
+  const infos: ColumnInfo[] = [];
+  const columns: ColumnData[] = [];
+  keys.forEach((key, i) => {
+    const entry = cells.get(key)!;
+    const data = encodeColumn(key, entry.group, entry.values, rows.length);
+    columns.push(data);
+    infos.push({
+      key,
+      label: labelOf(key, entry.group),
+      kind: data.kind,
+      group: entry.group,
+      file: `c/${i}.json`,
+      present: countPresent(entry.values),
+      distinct: countDistinct(entry.values),
+    });
+  });
+
+  const index: TableIndex = {
+    schema: TABLE_SCHEMA,
+    project: options.project,
+    ids: rows.map((run) => run.id),
+    columns: infos,
+    defaults: defaultColumns(infos, options),
+    ...(options.goal ? { goal: { metric: options.goal.metric, direction: options.goal.direction } } : {}),
+  };
+  return { index, columns };
+}
+
+/**
+ * The default view: the config's `columns` (those that exist), else name, status, user, created,
+ * duration, the params that vary most usefully, the goal metric and the most common metrics.
+ */
+export function defaultColumns(columns: readonly ColumnInfo[], options: Pick<TableOptions, 'columns' | 'goal'>): string[] {
+  const known = new Set(columns.map((c) => c.key));
+  if (options.columns && options.columns.length > 0) {
+    const chosen = options.columns.filter((key) => known.has(key));
+    if (chosen.length > 0) return chosen.includes('name') ? chosen : ['name', ...chosen];
+  }
+  const attributes = ['name', 'status', 'user', 'created', 'duration'].filter((key) => known.has(key));
+  // A param that varies is what a sweep is about; one with a value per run is unhelpful noise (seeds, paths).
+  const params = columns
+    .filter((c) => c.group === 'param' && c.distinct > 1 && c.distinct < Math.max(2, c.present))
+    .sort((a, b) => b.present - a.present || a.distinct - b.distinct || compareKeys(a.key, b.key))
+    .slice(0, 4)
+    .map((c) => c.key)
+    .sort(compareKeys);
+  const goalKey = options.goal ? `metrics.${options.goal.metric}` : undefined;
+  const metrics = columns
+    .filter((c) => c.group === 'metric' && c.key !== goalKey)
+    .sort((a, b) => b.present - a.present || compareKeys(a.key, b.key))
+    .slice(0, goalKey && known.has(goalKey) ? 3 : 4)
+    .map((c) => c.key);
+  const goal = goalKey && known.has(goalKey) ? [goalKey] : [];
+  return [...attributes, ...params, ...goal, ...metrics];
+}
+
+/** Nested params as `[dotted.path, leaf]`; lists stay whole (shown as JSON). */
+export function flattenParams(params: Record<string, unknown>, prefix = ''): [string, unknown][] {
+  const out: [string, unknown][] = [];
+  for (const [key, value] of Object.entries(params)) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) out.push(...flattenParams(value as Record<string, unknown>, path));
+    else out.push([path, value]);
+  }
+  return out;
+}
+
+function encodeColumn(key: string, group: ColumnGroup, values: unknown[], length: number): ColumnData {
+  if (group === 'tags') {
+    const dict = new Dictionary();
+    const codes = Array.from({ length }, (_, row) => ((values[row] as string[] | undefined) ?? []).map((tag) => dict.code(tag)));
+    return { key, kind: 'tags', dict: dict.values, codes };
+  }
+  const kind = key === 'created' || key === 'ended' ? 'time' : allNumbers(values) ? 'number' : 'string';
+  if (kind === 'string') {
+    const dict = new Dictionary();
+    const codes = Array.from({ length }, (_, row) => (values[row] === undefined ? -1 : dict.code(textOf(values[row]))));
+    return { key, kind, dict: dict.values, codes };
+  }
+  return { key, kind, values: Array.from({ length }, (_, row) => encodeNumber(values[row] as number | undefined)) };
+}
+
+function encodeNumber(value: number | undefined): number | string | null {
+  if (value === undefined) return null;
+  if (!Number.isFinite(value)) return String(value);
+  return Number.isInteger(value) ? value : Number(value.toPrecision(NUMBER_DIGITS));
+}
+
+/** Sorted dictionary codes would need a second pass; first-seen order is stable for a given input. */
+class Dictionary {
+  readonly values: string[] = [];
+  readonly #codes = new Map<string, number>();
+  code(value: string): number {
+    let code = this.#codes.get(value);
+    if (code === undefined) {
+      code = this.values.length;
+      this.values.push(value);
+      this.#codes.set(value, code);
+    }
+    return code;
+  }
+}
+
+function textOf(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function allNumbers(values: unknown[]): boolean {
+  let any = false;
+  for (const value of values) {
+    if (value === undefined) continue;
+    if (typeof value !== 'number') return false;
+    any = true;
+  }
+  return any;
+}
+
+function countPresent(values: unknown[]): number {
+  let n = 0;
+  for (const value of values) if (value !== undefined) n++;
+  return n;
+}
+
+function countDistinct(values: unknown[]): number {
+  const seen = new Set<string>();
+  for (const value of values) {
+    if (value === undefined) continue;
+    seen.add(textOf(value));
+    if (seen.size >= DISTINCT_CAP) break;
+  }
+  return seen.size;
+}
+
+function unixSeconds(iso: string): number {
+  return Math.floor(Date.parse(iso) / 1000);
+}
+
+function durationOf(run: TableRun): number | undefined {
+  if (run.duration_s !== undefined) return run.duration_s;
+  if (run.ended) return Math.max(0, (Date.parse(run.ended) - Date.parse(run.created)) / 1000);
+  return undefined;
+}
+
+function labelOf(key: string, group: ColumnGroup): string {
+  return group === 'attribute' || group === 'tags' ? key : key.slice(key.indexOf('.') + 1);
+}
+
+function compareNewestFirst(a: TableRun, b: TableRun): number {
+  const diff = Date.parse(b.created) - Date.parse(a.created);
+  return diff !== 0 ? diff : a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+const GROUP_ORDER = ['name', 'status', 'user', 'created', 'duration', 'ended', 'experiment', 'host', 'tags'];
+
+/** Attributes in a fixed order, then data, params and metrics by name. */
+function compareKeys(a: string, b: string): number {
+  const rank = (key: string): number => {
+    const i = GROUP_ORDER.indexOf(key);
+    if (i >= 0) return i;
+    return key.startsWith('data.') ? 100 : key.startsWith('params.') ? 200 : 300;
+  };
+  return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
+}

@@ -1,0 +1,171 @@
+/**
+ * The run table's data (src/index/table.ts) and its browser column model
+ * (site/src/scripts/table/columns.ts, state.ts) over the fixture runs in test/fixtures/table-runs/.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fg from 'fast-glob';
+import { describe, expect, it } from 'vitest';
+import { buildTable, defaultColumns, flattenParams, TABLE_SCHEMA, type Table } from '../src/index/table.ts';
+import type { RunRecord } from '../src/run/schema.ts';
+import { parseRunRecord, parseYaml } from '../src/run/validate.ts';
+import { aggregate, decodeColumn, filterRows, groupRows, sortRows, valueAt, type Column } from '../site/src/scripts/table/columns.ts';
+import { formatState, parseState, toggleSort } from '../site/src/scripts/table/state.ts';
+
+const FIXTURE = new URL('./fixtures/table-runs/', import.meta.url).pathname;
+
+function fixtureRuns(project: string): RunRecord[] {
+  return fg
+    .sync(`${project}/*/*/run.yaml`, { cwd: FIXTURE })
+    .map((file) => parseRunRecord(parseYaml(readFileSync(join(FIXTURE, file), 'utf8'), file), file));
+}
+
+function decodeAll(table: Table): Map<string, Column> {
+  return new Map(table.index.columns.map((info, i) => [info.key, decodeColumn(info, table.columns[i]!)]));
+}
+
+const goal = { metric: 'val/acc', direction: 'max' } as const;
+const table = buildTable(fixtureRuns('vision'), { project: 'vision', goal });
+const columns = decodeAll(table);
+const col = (key: string): Column => {
+  const column = columns.get(key);
+  if (!column) throw new Error(`no column ${key}`);
+  return column;
+};
+const namesOf = (rows: Uint32Array) => [...rows].map((row) => valueAt(col('name'), row));
+
+describe('buildTable', () => {
+  it('orders rows newest first and lists every column once, attributes first', () => {
+    expect(table.index.schema).toBe(TABLE_SCHEMA);
+    expect(table.index.ids[0]).toBe('01JAVISION0000000000000008');
+    expect(table.index.ids.at(-1)).toBe('01JAVISION0000000000000001');
+    expect(table.index.columns.map((c) => c.key)).toEqual([
+      'name', 'status', 'user', 'created', 'duration', 'host', 'tags',
+      'data.cifar',
+      'params.arch', 'params.batch_size', 'params.lr', 'params.optim.momentum', 'params.optim.name', 'params.seed',
+      'metrics.loss', 'metrics.val/acc',
+    ]);
+    expect(table.index.columns.map((c) => c.file)).toEqual(table.index.columns.map((_, i) => `c/${i}.json`));
+  });
+
+  it('encodes numbers as numbers with null for missing, strings and tags through a dictionary', () => {
+    const acc = table.columns[table.index.columns.findIndex((c) => c.key === 'metrics.val/acc')]!;
+    expect(acc).toEqual({ key: 'metrics.val/acc', kind: 'number', values: [null, 0.94, 0.9, 0.88, 0.12, 0.95, 0.93, 0.81] });
+    const arch = table.columns[table.index.columns.findIndex((c) => c.key === 'params.arch')]!;
+    expect(arch.kind).toBe('string');
+    if (arch.kind !== 'string') throw new Error('unreachable');
+    expect(arch.dict.toSorted()).toEqual(['resnet18', 'resnet50', 'vit']);
+    expect(arch.codes.map((code) => arch.dict[code])).toEqual(['resnet50', 'vit', 'resnet50', 'resnet18', 'vit', 'vit', 'resnet50', 'resnet18']);
+    const created = table.columns[table.index.columns.findIndex((c) => c.key === 'created')]!;
+    expect(created).toMatchObject({ kind: 'time' });
+    if (created.kind !== 'time') throw new Error('unreachable');
+    expect(created.values[0]).toBe(Date.parse('2026-10-08T10:00:00Z') / 1000);
+    const info = table.index.columns.find((c) => c.key === 'metrics.loss')!;
+    expect(info).toMatchObject({ label: 'loss', group: 'metric', present: 7, distinct: 7 });
+  });
+
+  it('round-trips through JSON (it is written as static files)', () => {
+    const again = JSON.parse(JSON.stringify(table)) as Table;
+    expect(again).toEqual(table);
+  });
+
+  it('keeps NaN and infinities, which training produces', () => {
+    const [run] = fixtureRuns('vision');
+    const odd = buildTable([{ ...run!, metrics: { a: NaN, b: Infinity } }], { project: 'vision' });
+    const data = JSON.parse(JSON.stringify(odd.columns)) as Table['columns'];
+    const a = decodeColumn(odd.index.columns.find((c) => c.key === 'metrics.a')!, data.find((c) => c.key === 'metrics.a')!);
+    expect(Number.isNaN(a.num![0])).toBe(true);
+    expect(a.missing![0]).toBe(0);
+    expect(data.find((c) => c.key === 'metrics.b')).toMatchObject({ values: ['Infinity'] });
+  });
+
+  it('picks default columns: attributes, varying params (not per-run ones like seeds), goal, metrics', () => {
+    expect(table.index.defaults).toEqual([
+      'name', 'status', 'user', 'created', 'duration',
+      'params.arch', 'params.batch_size', 'params.lr', 'params.optim.momentum',
+      'metrics.val/acc', 'metrics.loss',
+    ]);
+    expect(defaultColumns(table.index.columns, { columns: ['params.lr', 'nope', 'metrics.loss'] })).toEqual(['name', 'params.lr', 'metrics.loss']);
+  });
+
+  it('flattens nested params into dotted paths, keeping lists whole', () => {
+    expect(flattenParams({ a: { b: 1, c: { d: 'x' } }, e: [1, 2] })).toEqual([['a.b', 1], ['a.c.d', 'x'], ['e', [1, 2]]]);
+  });
+});
+
+describe('column model', () => {
+  const all = filterRows(table.index.ids.length, () => true);
+
+  it('decodes numeric columns into typed arrays and strings into codes', () => {
+    expect(col('metrics.val/acc').num).toBeInstanceOf(Float64Array);
+    expect(col('params.arch').codes).toBeInstanceOf(Int32Array);
+  });
+
+  it('filters and sorts over columns to the expected runs', () => {
+    const acc = col('metrics.val/acc');
+    const good = filterRows(all.length, (row) => acc.missing![row] === 0 && acc.num![row]! > 0.9);
+    expect(namesOf(sortRows(good, [{ column: acc, desc: true }]))).toEqual(['eager-heron-3', 'keen-walrus-7', 'calm-lynx-2']);
+    expect(namesOf(sortRows(good, [{ column: acc, desc: false }]))).toEqual(['calm-lynx-2', 'keen-walrus-7', 'eager-heron-3']);
+  });
+
+  it('sorts missing values last in both directions and breaks ties with the next key', () => {
+    const acc = col('metrics.val/acc');
+    expect(namesOf(sortRows(all, [{ column: acc, desc: false }])).at(-1)).toBe('lucky-panda-8');
+    expect(namesOf(sortRows(all, [{ column: acc, desc: true }])).at(-1)).toBe('lucky-panda-8');
+    const byArchThenLr = sortRows(all, [
+      { column: col('params.arch'), desc: false },
+      { column: col('params.lr'), desc: true },
+    ]);
+    expect(namesOf(byArchThenLr)).toEqual([
+      'brave-otter-1', 'happy-koala-5', // resnet18: lr 0.1, 0.01
+      'calm-lynx-2', 'lucky-panda-8', 'jolly-tiger-6', // resnet50: 0.01, 0.003, 0.001
+      'gentle-moose-4', 'keen-walrus-7', 'eager-heron-3', // vit: 0.1, 0.003, 0.001
+    ]);
+  });
+
+  it('groups by a param with counts and the mean and best of the goal metric', () => {
+    const groups = groupRows(all, col('params.arch'), { column: col('metrics.val/acc'), direction: 'max' });
+    expect(groups.map((g) => [g.label, g.rows.length, g.best])).toEqual([
+      ['resnet18', 2, 0.88],
+      ['resnet50', 3, 0.93],
+      ['vit', 3, 0.95],
+    ]);
+    expect(groups[1]!.mean).toBeCloseTo((0.93 + 0.9) / 2, 10);
+    expect(aggregate(all, col('metrics.loss'), 'min').best).toBe(0.15);
+  });
+
+  it('groups by tags with a run in each of its tags and (none) last', () => {
+    const groups = groupRows(all, col('tags'));
+    expect(groups.map((g) => [g.label, g.rows.length])).toEqual([
+      ['baseline', 1],
+      ['best', 1],
+      ['sweep', 5],
+      ['(none)', 2],
+    ]);
+  });
+});
+
+describe('URL state', () => {
+  it('round-trips every part of the view, including keys with slashes, commas and spaces', () => {
+    const state = {
+      q: 'zebra stripes',
+      filter: "metrics.`val/acc` > 0.9 and params.arch = 'vit'",
+      sort: [{ key: 'metrics.val/acc', desc: true }, { key: 'name', desc: false }],
+      group: 'params.arch',
+      columns: ['name', 'metrics.val/acc', 'params.a,b'],
+      collapsed: ['vit'],
+    };
+    const search = formatState(state);
+    expect(search).toContain('sort=-metrics.val/acc,name');
+    expect(parseState(search)).toEqual(state);
+    expect(parseState('')).toEqual({ q: '', filter: '', sort: [], group: null, columns: null, collapsed: [] });
+  });
+
+  it('sorts on click, flips on a second click, adds a secondary key on shift-click', () => {
+    const first = toggleSort([], 'metrics.acc', false, true);
+    expect(first).toEqual([{ key: 'metrics.acc', desc: true }]);
+    expect(toggleSort(first, 'metrics.acc', false, true)).toEqual([{ key: 'metrics.acc', desc: false }]);
+    expect(toggleSort(first, 'name', true, false)).toEqual([{ key: 'metrics.acc', desc: true }, { key: 'name', desc: false }]);
+    expect(toggleSort(first, 'name', false, false)).toEqual([{ key: 'name', desc: false }]);
+  });
+});
