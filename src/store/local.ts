@@ -1,0 +1,104 @@
+/**
+ * The local object store: a folder (default `.runpages/objects`) laid out `sha256/<2 hex>/<62 hex>`.
+ * Objects are written through a temporary file in their own folder and renamed into place, so a
+ * reader never sees half an object; they are made read-only, as git does with its objects.
+ */
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { writeAtomically } from './atomic.ts';
+import { assertSha256, sha256Bytes, sha256File, type Digest } from './hash.ts';
+import { fileChangedError, objectCorruptError, objectKey, objectMissingError, type ObjectStore } from './store.ts';
+
+function isNotFound(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+}
+
+/**
+ * Opens (lazily creates) a local store rooted at an absolute folder.
+ *
+ * @example
+ * const store = new LocalStore('/repo/.runpages/objects');
+ * const { sha256 } = await store.putFile('model.pt');
+ * await store.getFile(sha256, '/tmp/model.pt');
+ */
+export class LocalStore implements ObjectStore {
+  readonly root: string;
+  readonly location: string;
+
+  constructor(root: string) {
+    this.root = root;
+    this.location = root;
+  }
+
+  /** Absolute path of an object's file. */
+  pathOf(sha256: string): string {
+    assertSha256(sha256);
+    return join(this.root, ...objectKey(sha256).split('/'));
+  }
+
+  async stat(sha256: string): Promise<number | undefined> {
+    try {
+      return (await stat(this.pathOf(sha256))).size;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async putFile(path: string): Promise<{ sha256: string; size: number; uploaded: boolean }> {
+    // First pass names the object, so an object already present costs one read and no write.
+    const expected = await sha256File(path);
+    if ((await this.stat(expected.sha256)) === expected.size) return { ...expected, uploaded: false };
+    await writeAtomically(createReadStream(path), this.pathOf(expected.sha256), (actual) => {
+        if (actual.sha256 !== expected.sha256 || actual.size !== expected.size) throw fileChangedError(path, expected, actual);
+      }, {
+      readOnly: true,
+    });
+    return { ...expected, uploaded: true };
+  }
+
+  async putBytes(data: Uint8Array): Promise<{ sha256: string; size: number; uploaded: boolean }> {
+    const sha256 = sha256Bytes(data);
+    if ((await this.stat(sha256)) === data.length) return { sha256, size: data.length, uploaded: false };
+    await writeAtomically(Readable.from([data]), this.pathOf(sha256), () => {}, { readOnly: true });
+    return { sha256, size: data.length, uploaded: true };
+  }
+
+  async getFile(sha256: string, dest: string): Promise<void> {
+    const source = this.pathOf(sha256);
+    try {
+      await writeAtomically(createReadStream(source), dest, (actual) => {
+        if (actual.sha256 !== sha256) throw objectCorruptError(this.location, sha256, actual);
+      });
+    } catch (error) {
+      if (isNotFound(error) && (error as NodeJS.ErrnoException).path === source) {
+        throw objectMissingError(this.location, sha256, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  async getBytes(sha256: string): Promise<Uint8Array> {
+    let data: Buffer;
+    try {
+      data = await readFile(this.pathOf(sha256));
+    } catch (error) {
+      if (isNotFound(error)) throw objectMissingError(this.location, sha256, { cause: error });
+      throw error;
+    }
+    const actual = sha256Bytes(data);
+    if (actual !== sha256) throw objectCorruptError(this.location, sha256, { sha256: actual, size: data.length });
+    return data;
+  }
+
+  async digest(sha256: string): Promise<Digest | undefined> {
+    try {
+      return await sha256File(this.pathOf(sha256));
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+}
