@@ -1,0 +1,115 @@
+/**
+ * How a metric reads to people: its label, which way is better, and how its values and differences
+ * are written. Config (`projects.<p>.metrics`, `projects.<p>.goal`) wins; otherwise the name decides.
+ */
+import type { MetricDisplay, ProjectConfig } from '../config.ts';
+
+export type Direction = 'max' | 'min';
+
+/** Names of metrics that are better when smaller. */
+const MINIMISED = /loss|error|err$|mse|mae|rmse|perplexity|ppl|time|latency|duration|wer$|cer$/i;
+
+/**
+ * Guesses the better direction from a metric name: losses, errors and times are minimised.
+ * @example guessDirection('val/loss') // 'min'
+ */
+export function guessDirection(metric: string): Direction {
+  return MINIMISED.test(metric) ? 'min' : 'max';
+}
+
+/** A metric's presentation, resolved once from config and name. */
+export interface MetricFormat {
+  name: string;
+  /** Label for tables, e.g. "Validation accuracy". */
+  label: string;
+  direction: Direction;
+  format: 'number' | 'percent' | 'integer' | 'duration';
+  unit: string | undefined;
+  digits: number | undefined;
+}
+
+/** Resolves how `metric` is shown for a project: config first, then guesses from its name. */
+export function metricFormat(metric: string, project?: ProjectConfig): MetricFormat {
+  const display: MetricDisplay = project?.metrics?.[metric] ?? {};
+  const goal = project?.goal;
+  return {
+    name: metric,
+    label: display.label ?? metric,
+    direction: goal?.metric === metric ? goal.direction : guessDirection(metric),
+    format: display.format ?? 'number',
+    unit: display.unit,
+    digits: display.digits,
+  };
+}
+
+/** Rounds to `digits` decimals, or to 4 significant digits when unset, without trailing zeros noise. */
+function plain(value: number, digits: number | undefined): string {
+  if (digits !== undefined) return value.toFixed(digits);
+  if (value === 0) return '0';
+  const abs = Math.abs(value);
+  if (abs >= 1e6 || abs < 1e-4) return value.toExponential(2);
+  if (abs >= 1000) return String(Math.round(value));
+  return String(Number(value.toPrecision(4)));
+}
+
+function duration(seconds: number): string {
+  const s = Math.round(Math.abs(seconds));
+  const sign = seconds < 0 ? '-' : '';
+  if (s < 60) return `${sign}${s} s`;
+  if (s < 3600) return `${sign}${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${sign}${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+/**
+ * Writes a value the way the project wants it read.
+ * @example formatValue(0.941, { format: 'percent', ... }) // '94.1 %'
+ */
+export function formatValue(value: number | undefined, format: MetricFormat): string {
+  if (value === undefined) return '–';
+  if (Number.isNaN(value)) return 'NaN';
+  if (!Number.isFinite(value)) return value > 0 ? '∞' : '-∞';
+  const unit = format.unit ? ` ${format.unit}` : '';
+  switch (format.format) {
+    case 'percent':
+      return `${(value * 100).toFixed(format.digits ?? 1)} %`;
+    case 'integer':
+      return `${Math.round(value)}${unit}`;
+    case 'duration':
+      return duration(value);
+    default:
+      return `${plain(value, format.digits)}${unit}`;
+  }
+}
+
+/**
+ * Writes the size of a difference, without sign: percent metrics differ by "points".
+ * @example formatDifference(0.009, percentFormat) // '0.9 points'
+ */
+export function formatDifference(difference: number, format: MetricFormat): string {
+  const size = Math.abs(difference);
+  if (format.format === 'percent') {
+    const points = (size * 100).toFixed(format.digits ?? 1);
+    return `${points} ${points === '1.0' || points === '1' ? 'point' : 'points'}`;
+  }
+  return formatValue(size, format);
+}
+
+/** Writes a signed difference for tables: "+0.9 pt", "-0.013". */
+export function formatDelta(difference: number, format: MetricFormat): string {
+  if (!Number.isFinite(difference)) return formatValue(difference, format);
+  const sign = difference > 0 ? '+' : difference < 0 ? '-' : '±';
+  if (format.format === 'percent') return `${sign}${(Math.abs(difference) * 100).toFixed(format.digits ?? 1)} pt`;
+  return `${sign}${formatValue(Math.abs(difference), format)}`;
+}
+
+/** Writes a relative change: "+3.5 %". */
+export function formatRelative(relative: number | undefined): string {
+  if (relative === undefined || !Number.isFinite(relative)) return '';
+  const sign = relative > 0 ? '+' : relative < 0 ? '-' : '±';
+  return `${sign}${(Math.abs(relative) * 100).toFixed(1)} %`;
+}
+
+/** True when `a` is better than `b` in `direction`. */
+export function isBetter(a: number, b: number, direction: Direction): boolean {
+  return direction === 'max' ? a > b : a < b;
+}
