@@ -1,0 +1,494 @@
+/**
+ * Reads a run directory (DESIGN §3) into a PreparedRun: the record and series for the branch, the
+ * objects for the store. Anything can write such a directory (the recorder, the Python client, a
+ * shell script), so every file is checked here, where it enters, with errors naming file and line.
+ *
+ * Decisions:
+ * - metrics.jsonl tolerates NaN and ±Infinity both as bare tokens (what Python's `json.dumps` writes)
+ *   and as the strings "NaN", "Infinity", "-Infinity". Such points count in `series.<key>.points` and
+ *   may be the summary's last value (YAML `.nan`), but are left out of series.json, which is JSON.
+ * - A line without `step` continues from the previous step (+1, from 0). Nested objects flatten with
+ *   `/` (`{"val": {"acc": 1}}` is `val/acc`); `null` means "not logged on this line".
+ * - A truncated last line without a newline (a job killed mid-write) is ignored, not an error.
+ * - summary.json overrides the last value of each series; both end up in `metrics`.
+ * - The recorder leaves the git patch beside run.yaml as `git.diff`; it becomes an object.
+ */
+import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, extname, join, relative, sep } from 'node:path';
+import { stringify } from 'yaml';
+import { RunpagesError } from '../errors.ts';
+import type { PendingObject, PreparedRun } from '../run/prepared.ts';
+import {
+  MAX_STORED_POINTS,
+  PROJECT_PATTERN,
+  RUN_SCHEMA,
+  SERIES_SCHEMA,
+  type Artifact,
+  type RunRecord,
+  type RunStatus,
+  type SeriesData,
+  type SeriesInfo,
+} from '../run/schema.ts';
+import { InvalidRunError, parseRunRecord, parseYaml, showValue, type FieldIssue } from '../run/validate.ts';
+import { sha256Bytes, sha256File } from '../store/hash.ts';
+import { downsample } from './downsample.ts';
+import { friendlyName, ulid } from './id.ts';
+import { redactEnv, redactParams, redactText } from './redact.ts';
+
+/** Values given on the command line (or the API) that win over the directory's own. */
+export interface RunOverrides {
+  project?: string;
+  name?: string;
+  tags?: string[];
+  /** `key=value` params; values are read as YAML scalars (`0.1` is a number); dotted keys nest. */
+  params?: Record<string, string>;
+  status?: RunStatus;
+}
+
+export interface RunDirContext {
+  /** Where the command runs: the default project is the name of the git repository containing it. */
+  cwd: string;
+  now?: () => Date;
+}
+
+/** The file the recorder leaves the uncommitted-changes patch in. */
+export const GIT_DIFF_FILE = 'git.diff';
+const MAX_ISSUES = 20;
+
+/**
+ * Reads and validates a run directory. Throws InvalidRunError (naming file, line, field and value)
+ * for malformed input, so nothing is published for it.
+ *
+ * @example
+ * const prepared = await prepareRunDir('.runpages/runs/01J…', { tags: ['baseline'] }, { cwd: process.cwd() });
+ * await publishRuns([prepared], { cwd, config });
+ */
+export async function prepareRunDir(dir: string, overrides: RunOverrides, context: RunDirContext): Promise<PreparedRun> {
+  const info = await stat(dir).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    throw new RunpagesError('run-dir-missing', `${dir} is not a run directory (it does not exist or is not a folder)`, {
+      hint: 'Pass the folder that holds run.yaml, params.yaml, metrics.jsonl, ... (see "run directory" in the README).',
+    });
+  }
+  const now = context.now ?? (() => new Date());
+  const base = await readRunYaml(dir);
+  const params = mergeParams(mergeParams(asMapping(base.params), (await readParams(dir)) ?? {}), overrideParams(overrides.params));
+  const { series, lastValues } = await readMetrics(dir);
+  const summary = await readSummary(dir);
+  const notes = await readText(join(dir, 'notes.md'));
+  const artifacts = await readArtifacts(dir);
+  const objects: PendingObject[] = artifacts.map((a) => ({ sha256: a.sha256, size: a.size, source: { path: a.source } }));
+
+  const git = asMapping(base.git);
+  const diffPath = join(dir, GIT_DIFF_FILE);
+  if (await exists(diffPath)) {
+    const digest = await sha256File(diffPath);
+    objects.push({ ...digest, source: { path: diffPath } });
+    git.diff = digest.sha256;
+    git.dirty = true;
+  }
+
+  const seriesFile: Record<string, SeriesData> = {};
+  const seriesInfo: Record<string, SeriesInfo> = {};
+  for (const [key, full] of [...series].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const data = full.data();
+    const stored = downsample(data, MAX_STORED_POINTS);
+    const entry: SeriesInfo = { points: full.points, stored: stored.value.length };
+    if (stored !== data) {
+      const bytes = Buffer.from(JSON.stringify({ schema: SERIES_SCHEMA, series: { [key]: data } }));
+      entry.sha256 = sha256Bytes(bytes);
+      objects.push({ sha256: entry.sha256, size: bytes.length, source: { data: bytes } });
+    }
+    if (full.min !== undefined) entry.min = full.min;
+    if (full.max !== undefined) entry.max = full.max;
+    if (full.last !== undefined) entry.last = full.last;
+    seriesInfo[key] = entry;
+    if (stored.value.length > 0) seriesFile[key] = stored;
+  }
+
+  const created = typeof base.created === 'string' ? base.created : now().toISOString();
+  const id = typeof base.id === 'string' ? base.id : ulid(Date.parse(created) || now().getTime());
+  const project = overrides.project ?? (typeof base.project === 'string' ? base.project : await defaultProject(context.cwd));
+  checkOverrides(overrides);
+  const env = asMapping(base.env);
+  if (env.vars && typeof env.vars === 'object') env.vars = redactEnv(env.vars as Record<string, string>);
+
+  const known: Record<string, unknown> = {
+    schema: base.schema ?? RUN_SCHEMA,
+    id,
+    name: overrides.name ?? base.name ?? friendlyName(id),
+    project,
+    experiment: base.experiment,
+    status: overrides.status ?? base.status ?? 'finished',
+    user: base.user,
+    host: base.host,
+    created,
+    ended: base.ended,
+    duration_s: base.duration_s,
+    command: base.command,
+    exit_code: base.exit_code,
+    git: Object.keys(git).length ? git : base.git,
+    env: isMapping(base.env) ? env : base.env,
+    data: base.data,
+    params: redactParams(params),
+    metrics: sortKeys({ ...asMapping(base.metrics), ...lastValues, ...summary }),
+    series: Object.keys(seriesInfo).length ? seriesInfo : base.series,
+    tags: [...new Set([...(Array.isArray(base.tags) ? base.tags : []), ...(overrides.tags ?? [])])],
+    notes: notes ?? base.notes,
+    artifacts: artifacts.length ? artifacts.map(({ source: _source, ...artifact }) => artifact) : base.artifacts,
+    parents: base.parents,
+    output_tail: typeof base.output_tail === 'string' ? redactText(base.output_tail) : base.output_tail,
+  };
+  const data = withUnknown(known, base);
+  const record = parseRunRecord(data, 'run.yaml');
+  const files: Record<string, string> = { 'run.yaml': stringifyRecord(data) };
+  if (Object.keys(seriesFile).length) files['series.json'] = `${JSON.stringify({ schema: SERIES_SCHEMA, series: seriesFile })}\n`;
+  return { record, files, objects };
+}
+
+/** The record as YAML: known fields in a fixed order, then unknown ones sorted; empty fields left out. */
+export function stringifyRecord(record: Record<string, unknown> | RunRecord): string {
+  const ordered: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(record)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value) && value.length === 0 && key !== 'tags') continue;
+    if (isMapping(value) && Object.keys(value).length === 0) continue;
+    ordered[key] = value;
+  }
+  return stringify(ordered, { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+/** Fields of run.yaml this version does not know, appended in sorted order (forward compatibility). */
+function withUnknown(known: Record<string, unknown>, base: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(known)) if (value !== undefined) out[key] = value;
+  for (const key of Object.keys(base).sort()) if (!(key in known)) out[key] = base[key];
+  return out;
+}
+
+async function readRunYaml(dir: string): Promise<Record<string, unknown>> {
+  const text = await readText(join(dir, 'run.yaml'));
+  if (text === undefined) return {};
+  const data = parseYaml(text, 'run.yaml');
+  if (data === null || data === undefined) return {};
+  if (!isMapping(data)) throw notMapping('run.yaml', text, data, 'Write run.yaml as `key: value` lines (id, name, project, status, ...).');
+  return data;
+}
+
+async function readParams(dir: string): Promise<Record<string, unknown> | undefined> {
+  const found: string[] = [];
+  for (const file of ['params.yaml', 'params.yml', 'params.json']) if (await exists(join(dir, file))) found.push(file);
+  if (found.length > 1) {
+    throw new InvalidRunError(
+      found.map((file) => ({ file, field: '', message: 'is one of several params files' })),
+      `Keep one params file: merge ${found.join(' and ')} into one.`,
+    );
+  }
+  const file = found[0];
+  if (!file) return undefined;
+  const text = (await readText(join(dir, file))) ?? '';
+  const data = file.endsWith('.json') ? parseJsonFile(text, file) : parseYaml(text, file);
+  if (data === null || data === undefined) return {};
+  if (!isMapping(data)) throw notMapping(file, text, data, `Write ${file} as a mapping of names to values, e.g. \`lr: 0.001\`.`);
+  return data;
+}
+
+function notMapping(file: string, text: string, value: unknown, hint: string): InvalidRunError {
+  const firstLine = text.split('\n').findIndex((line) => line.trim() !== '' && !line.trim().startsWith('#'));
+  return new InvalidRunError(
+    [{ file, field: '', line: firstLine < 0 ? 1 : firstLine + 1, message: 'must be a mapping of names to values', value: showValue(value) }],
+    hint,
+  );
+}
+
+/** Bare NaN/Infinity tokens (outside strings) become strings JSON can parse; numbers are restored later. */
+const BARE_NONFINITE = /("(?:[^"\\]|\\.)*")|(-?Infinity|NaN)\b/g;
+
+function parseJsonText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    if (!/NaN|Infinity/.test(text)) throw error;
+    return JSON.parse(text.replace(BARE_NONFINITE, (match, quoted: string | undefined) => quoted ?? `"${match}"`));
+  }
+}
+
+function parseJsonFile(text: string, file: string, lineOffset = 0): unknown {
+  try {
+    return parseJsonText(text);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const lineMatch = /line (\d+)/.exec(message);
+    const positionMatch = /position (\d+)/.exec(message);
+    let line = 1;
+    if (lineMatch) line = Number(lineMatch[1]);
+    else if (positionMatch) line = text.slice(0, Number(positionMatch[1])).split('\n').length;
+    throw new InvalidRunError(
+      [{ file, field: '', line: line + lineOffset, message: `is not valid JSON: ${message.replace(/\s*\(line \d+ column \d+\)/, '')}` }],
+      'Fix the JSON at the line shown (each line of metrics.jsonl is one complete JSON object).',
+    );
+  }
+}
+
+/** A metric value from JSON: numbers, and the non-finite spellings JSON cannot carry. */
+function metricNumber(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value !== 'string') return undefined;
+  const spelled: Record<string, number> = {
+    nan: Number.NaN, infinity: Infinity, '+infinity': Infinity, '-infinity': -Infinity, inf: Infinity, '+inf': Infinity, '-inf': -Infinity,
+  };
+  return spelled[value.toLowerCase()];
+}
+
+/** Flattens nested objects with `/`: `{val: {acc: 1}}` becomes `val/acc`. */
+function flatten(value: Record<string, unknown>, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
+  for (const [key, inner] of Object.entries(value)) {
+    const name = prefix ? `${prefix}/${key}` : key;
+    if (isMapping(inner)) flatten(inner, name, out);
+    else out[name] = inner;
+  }
+  return out;
+}
+
+class SeriesBuilder {
+  points = 0;
+  step: number[] = [];
+  value: number[] = [];
+  time: number[] = [];
+  timed = true;
+  min: number | undefined;
+  max: number | undefined;
+  last: number | undefined;
+
+  add(step: number, value: number, time: number | undefined): void {
+    this.points++;
+    this.last = value;
+    if (!Number.isFinite(value)) return;
+    if (this.min === undefined || value < this.min) this.min = value;
+    if (this.max === undefined || value > this.max) this.max = value;
+    this.step.push(step);
+    this.value.push(value);
+    if (time === undefined) this.timed = false;
+    else this.time.push(time);
+  }
+
+  data(): SeriesData {
+    return this.timed && this.time.length ? { step: this.step, value: this.value, time: this.time } : { step: this.step, value: this.value };
+  }
+}
+
+function timeSeconds(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return value > 1e11 ? value / 1000 : value;
+  if (typeof value === 'string' && !Number.isNaN(Date.parse(value))) return Date.parse(value) / 1000;
+  return undefined;
+}
+
+async function readMetrics(dir: string): Promise<{ series: Map<string, SeriesBuilder>; lastValues: Record<string, number> }> {
+  const file = 'metrics.jsonl';
+  const series = new Map<string, SeriesBuilder>();
+  const text = await readText(join(dir, file));
+  if (text === undefined) return { series, lastValues: {} };
+  const lines = text.split('\n');
+  const issues: FieldIssue[] = [];
+  let previousStep = -1;
+  for (let i = 0; i < lines.length && issues.length < MAX_ISSUES; i++) {
+    const line = lines[i]!.trim();
+    if (line === '') continue;
+    const lineNumber = i + 1;
+    let parsed: unknown;
+    try {
+      parsed = parseJsonFile(line, file, i);
+    } catch (error) {
+      // The last line without a newline is a write cut short by a kill: drop it.
+      if (i === lines.length - 1 && !text.endsWith('\n')) break;
+      if (error instanceof InvalidRunError) issues.push(...error.issues);
+      continue;
+    }
+    if (!isMapping(parsed)) {
+      issues.push({ file, line: lineNumber, field: '', message: 'must be a JSON object like {"step": 1, "loss": 0.5}', value: showValue(parsed) });
+      continue;
+    }
+    const row = flatten(parsed);
+    let step = previousStep + 1;
+    if (row.step !== undefined && row.step !== null) {
+      if (typeof row.step !== 'number' || !Number.isFinite(row.step)) {
+        issues.push({ file, line: lineNumber, field: 'step', message: 'must be a number', value: showValue(row.step) });
+        continue;
+      }
+      step = row.step;
+    }
+    previousStep = step;
+    let time: number | undefined;
+    if (row.time !== undefined && row.time !== null) {
+      time = timeSeconds(row.time);
+      if (time === undefined) {
+        issues.push({ file, line: lineNumber, field: 'time', message: 'must be unix seconds or an ISO 8601 timestamp', value: showValue(row.time) });
+        continue;
+      }
+    }
+    for (const [key, raw] of Object.entries(row)) {
+      if (key === 'step' || key === 'time' || raw === null) continue;
+      const value = metricNumber(raw);
+      if (value === undefined) {
+        issues.push({ file, line: lineNumber, field: key, message: 'must be a number (or "NaN", "Infinity")', value: showValue(raw) });
+        continue;
+      }
+      let builder = series.get(key);
+      if (!builder) series.set(key, (builder = new SeriesBuilder()));
+      builder.add(step, value, time);
+    }
+  }
+  if (issues.length) throw new InvalidRunError(issues, 'Fix the lines named above: each line of metrics.jsonl is one JSON object of numbers, e.g. {"step": 10, "loss": 0.52}.');
+  const lastValues: Record<string, number> = {};
+  for (const [key, builder] of series) if (builder.last !== undefined) lastValues[key] = builder.last;
+  return { series, lastValues };
+}
+
+async function readSummary(dir: string): Promise<Record<string, number>> {
+  const file = 'summary.json';
+  const text = await readText(join(dir, file));
+  if (text === undefined) return {};
+  const data = parseJsonFile(text, file);
+  if (!isMapping(data)) throw notMapping(file, text, data, 'Write summary.json as an object of final metrics, e.g. {"accuracy": 0.93}.');
+  const issues: FieldIssue[] = [];
+  const out: Record<string, number> = {};
+  for (const [key, raw] of Object.entries(flatten(data))) {
+    if (raw === null) continue;
+    const value = metricNumber(raw);
+    if (value === undefined) issues.push({ file, field: key, message: 'must be a number (or "NaN", "Infinity")', value: showValue(raw) });
+    else out[key] = value;
+  }
+  if (issues.length) throw new InvalidRunError(issues, 'summary.json holds final scalar metrics only; move other values to params or notes.');
+  return out;
+}
+
+const MIME_TYPES: Record<string, string> = {
+  '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.svg': 'image/svg+xml',
+  '.webp': 'image/webp', '.json': 'application/json', '.jsonl': 'application/jsonl', '.csv': 'text/csv',
+  '.tsv': 'text/tab-separated-values', '.txt': 'text/plain', '.log': 'text/plain', '.md': 'text/markdown',
+  '.html': 'text/html', '.pdf': 'application/pdf', '.yaml': 'application/yaml', '.yml': 'application/yaml',
+  '.parquet': 'application/vnd.apache.parquet', '.zip': 'application/zip', '.gz': 'application/gzip',
+  '.npy': 'application/octet-stream', '.pt': 'application/octet-stream', '.safetensors': 'application/octet-stream',
+  '.onnx': 'application/octet-stream', '.mp4': 'video/mp4', '.wav': 'audio/wav', '.diff': 'text/x-diff', '.patch': 'text/x-diff',
+};
+
+/** Every file under artifacts/, hashed, sorted by path; a symlink leading outside the run is refused. */
+async function readArtifacts(dir: string): Promise<Array<Artifact & { source: string }>> {
+  const root = join(dir, 'artifacts');
+  const rootInfo = await lstat(root).catch(() => undefined);
+  if (!rootInfo) return [];
+  if (!rootInfo.isDirectory()) {
+    throw new InvalidRunError([{ file: 'artifacts', field: '', message: 'must be a folder of files' }], 'Put artifact files inside an artifacts/ folder.');
+  }
+  const runRoot = await realpath(dir);
+  const out: Array<Artifact & { source: string }> = [];
+  const walk = async (folder: string): Promise<void> => {
+    for (const entry of await readdir(folder, { withFileTypes: true })) {
+      const full = join(folder, entry.name);
+      const path = relative(root, full).split(sep).join('/');
+      let target = full;
+      if (entry.isSymbolicLink()) {
+        target = await realpath(full).catch(() => '');
+        if (!target || (target !== runRoot && !target.startsWith(runRoot + sep))) {
+          throw new InvalidRunError(
+            [{ file: `artifacts/${path}`, field: '', message: 'is a symbolic link to a file outside the run directory (or a broken one)' }],
+            'Copy the file into artifacts/ instead of linking to it.',
+          );
+        }
+      }
+      const info = await stat(target);
+      if (info.isDirectory()) await walk(full);
+      else if (info.isFile()) {
+        const digest = await sha256File(target);
+        out.push({ path, ...digest, type: MIME_TYPES[extname(entry.name).toLowerCase()] ?? 'application/octet-stream', source: target });
+      }
+    }
+  };
+  await walk(root);
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+function checkOverrides(overrides: RunOverrides): void {
+  if (overrides.project !== undefined && !PROJECT_PATTERN.test(overrides.project)) {
+    throw new InvalidRunError(
+      [{ file: '--project', field: 'project', message: 'must be 1-64 letters, digits, ".", "-" or "_", starting with a letter or digit', value: showValue(overrides.project) }],
+      'Choose a project name that can be a folder and URL segment, e.g. "image-classifier".',
+    );
+  }
+}
+
+/** `--param a.b=0.1` as nested params with YAML-typed values. */
+function overrideParams(params: Record<string, string> | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, text] of Object.entries(params ?? {})) {
+    let value: unknown = text;
+    try {
+      const parsed = parseYaml(text, '--param');
+      if (parsed === null || typeof parsed !== 'object') value = parsed ?? text;
+    } catch {
+      // Not valid YAML: keep the text as given.
+    }
+    const path = key.split('.');
+    let target = out;
+    for (const segment of path.slice(0, -1)) {
+      if (!isMapping(target[segment])) target[segment] = {};
+      target = target[segment] as Record<string, unknown>;
+    }
+    target[path.at(-1)!] = value;
+  }
+  return out;
+}
+
+/** Deep merge: mappings merge key by key, anything else in `over` replaces. */
+function mergeParams(under: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...under };
+  for (const [key, value] of Object.entries(over)) {
+    const current = out[key];
+    out[key] = isMapping(current) && isMapping(value) ? mergeParams(current, value) : value;
+  }
+  return out;
+}
+
+/** The default project: the name of the folder holding the repository (`.git`) containing cwd, made URL-safe. */
+export async function defaultProject(cwd: string): Promise<string> {
+  let folder = cwd;
+  for (;;) {
+    if (await exists(join(folder, '.git'))) break;
+    const parent = dirname(folder);
+    if (parent === folder) {
+      folder = cwd;
+      break;
+    }
+    folder = parent;
+  }
+  const name = basename(folder)
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 64);
+  return name || 'default';
+}
+
+function sortKeys<T>(record: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function asMapping(value: unknown): Record<string, unknown> {
+  return isMapping(value) ? { ...value } : {};
+}
+
+async function readText(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return (await lstat(path).catch(() => undefined)) !== undefined;
+}
