@@ -1,0 +1,209 @@
+/**
+ * Turns a syntax tree into a predicate over rows. Rows are whatever the caller has (full run records
+ * in the CLI and at build time, indexes into column arrays in the browser): a RowAccess reads a
+ * field's value and answers full-text terms for a row.
+ *
+ * Semantics (MLflow's): a missing value never matches, not even `!=` or NOT IN; numbers compare
+ * numerically (a numeric string such as a param '0.001' counts as a number), strings lexically, a
+ * number never equals a non-numeric string; `created`/`ended` compare as times; `status` ignores case.
+ */
+import { DATE_ATTRIBUTES, type ComparisonOp, type DurationUnit, type FieldRef, type Literal, type Query } from './ast.ts';
+
+export interface RowAccess<Row> {
+  /**
+   * The field's value for the row, or undefined/null when it has none. Numbers, strings and booleans
+   * compare; dates may be ISO strings or epoch milliseconds; lists compare as their JSON text.
+   */
+  value(row: Row, field: FieldRef): unknown;
+  /** True when the row matches every full-text term (terms of one `and` arrive together). */
+  text(row: Row, terms: string[]): boolean;
+}
+
+export interface CompileOptions {
+  /** Epoch milliseconds that relative dates (`created > -7d`) count from. */
+  now: number;
+}
+
+type Scalar = number | string;
+
+const SECONDS: Readonly<Record<DurationUnit, number>> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
+
+/**
+ * Compiles a query into a predicate. Example:
+ * `runs.filter(compileQuery(parseQuery('metrics.acc > 0.9'), recordAccess, { now: Date.now() }))`.
+ */
+export function compileQuery<Row>(query: Query, access: RowAccess<Row>, options: CompileOptions): (row: Row) => boolean {
+  return compile(query, access, options);
+}
+
+function compile<Row>(query: Query, access: RowAccess<Row>, options: CompileOptions): (row: Row) => boolean {
+  switch (query.type) {
+    case 'all':
+      return () => true;
+    case 'and': {
+      // Terms of one `and` go to the text search together, so an index can intersect them at once.
+      const terms = query.items.flatMap((item) => (item.type === 'text' ? [item.term] : []));
+      const parts = query.items.filter((item) => item.type !== 'text').map((item) => compile(item, access, options));
+      if (terms.length > 0) parts.unshift((row) => access.text(row, terms));
+      return (row) => parts.every((part) => part(row));
+    }
+    case 'or': {
+      const parts = query.items.map((item) => compile(item, access, options));
+      return (row) => parts.some((part) => part(row));
+    }
+    case 'not': {
+      const inner = compile(query.item, access, options);
+      return (row) => !inner(row);
+    }
+    case 'text': {
+      const terms = [query.term];
+      return (row) => access.text(row, terms);
+    }
+    case 'exists': {
+      const field = query.field;
+      return (row) => {
+        const value = access.value(row, field);
+        return value !== undefined && value !== null;
+      };
+    }
+    case 'compare': {
+      const read = reader(query.field, access);
+      const literal = literalValue(query.value, query.field, options);
+      const op = query.op;
+      return (row) => {
+        const value = read(row);
+        return value !== undefined && compareScalars(value, literal, op);
+      };
+    }
+    case 'in': {
+      const read = reader(query.field, access);
+      const literals = query.values.map((value) => literalValue(value, query.field, options));
+      const negated = query.negated;
+      return (row) => {
+        const value = read(row);
+        if (value === undefined) return false;
+        return literals.some((literal) => compareScalars(value, literal, '=')) !== negated;
+      };
+    }
+    case 'like': {
+      const field = query.field;
+      const matcher = likeMatcher(query.pattern, query.caseInsensitive);
+      const negated = query.negated;
+      return (row) => {
+        const value = toScalar(access.value(row, field));
+        if (value === undefined) return false;
+        return matcher(String(value)) !== negated;
+      };
+    }
+  }
+}
+
+/** Reads a field as a comparable scalar: times for date attributes, lower case for status. */
+function reader<Row>(field: FieldRef, access: RowAccess<Row>): (row: Row) => Scalar | undefined {
+  if (field.kind === 'attribute' && DATE_ATTRIBUTES.has(field.name)) {
+    return (row) => {
+      const value = access.value(row, field);
+      const time = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : value instanceof Date ? value.getTime() : Number.NaN;
+      return Number.isNaN(time) ? undefined : time;
+    };
+  }
+  if (field.kind === 'attribute' && field.name === 'status') {
+    return (row) => {
+      const value = toScalar(access.value(row, field));
+      return typeof value === 'string' ? value.toLowerCase() : value;
+    };
+  }
+  return (row) => toScalar(access.value(row, field));
+}
+
+function toScalar(value: unknown): Scalar | undefined {
+  switch (typeof value) {
+    case 'number':
+    case 'string':
+      return value;
+    case 'boolean':
+      return String(value);
+    case 'bigint':
+      return Number(value);
+    case 'object':
+      if (value === null) return undefined;
+      if (value instanceof Date) return value.getTime();
+      // A list is a leaf value (params.layers = '[64,128]'); a mapping is not a value.
+      return Array.isArray(value) ? JSON.stringify(value) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function literalValue(literal: Literal, field: FieldRef, options: CompileOptions): Scalar {
+  const isDate = field.kind === 'attribute' && DATE_ATTRIBUTES.has(field.name);
+  switch (literal.type) {
+    case 'number':
+      return literal.value;
+    case 'string':
+      if (isDate) return Date.parse(literal.value);
+      return field.kind === 'attribute' && field.name === 'status' ? literal.value.toLowerCase() : literal.value;
+    case 'duration': {
+      const seconds = literal.amount * SECONDS[literal.unit];
+      return isDate ? options.now + seconds * 1000 : seconds;
+    }
+  }
+}
+
+function asNumber(value: Scalar): number | undefined {
+  if (typeof value === 'number') return value;
+  if (value.trim() === '') return undefined;
+  const number = Number(value);
+  return Number.isFinite(number) ? number : undefined;
+}
+
+function compareScalars(value: Scalar, literal: Scalar, op: ComparisonOp): boolean {
+  let a: Scalar | undefined = value;
+  let b: Scalar | undefined = literal;
+  if (typeof a === 'number' || typeof b === 'number') {
+    a = asNumber(a);
+    b = asNumber(b);
+    if (a === undefined || b === undefined) return false;
+  }
+  switch (op) {
+    case '=':
+      return a === b;
+    case '!=':
+      // NaN is no value: it matches nothing, not even !=.
+      return a === a && b === b && a !== b;
+    case '<':
+      return a < b;
+    case '<=':
+      return a <= b;
+    case '>':
+      return a > b;
+    case '>=':
+      return a >= b;
+  }
+}
+
+/** SQL LIKE as a matcher: `%` any text, `_` one character, a backslash makes the next one literal. */
+export function likeMatcher(pattern: string, caseInsensitive: boolean): (text: string) => boolean {
+  let source = '';
+  const chars = [...pattern];
+  for (let i = 0; i < chars.length; i++) {
+    const char = chars[i] as string;
+    const next = chars[i + 1];
+    if (char === '\\' && (next === '%' || next === '_' || next === '\\')) {
+      source += escapeRegExp(next);
+      i++;
+    } else if (char === '%') {
+      source += '.*';
+    } else if (char === '_') {
+      source += '.';
+    } else {
+      source += escapeRegExp(char);
+    }
+  }
+  const regexp = new RegExp(`^${source}$`, caseInsensitive ? 'isu' : 'su');
+  return (text) => regexp.test(text);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
+}

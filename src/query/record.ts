@@ -1,0 +1,76 @@
+/**
+ * Queries over full run records (the CLI and the build): how each field is read from a
+ * `runpages/run@1` record and what full-text search looks at.
+ */
+import type { RunRecord } from '../run/schema.ts';
+import type { FieldRef } from './ast.ts';
+import type { RowAccess } from './evaluate.ts';
+
+/**
+ * Reads fields of run records. Params are looked up by their full name first, then as a dotted path
+ * into nested params (`params.optimizer.lr`). Tags are strings: `owner:alice` (or `owner=alice`) gives
+ * `tags.owner = 'alice'`; a plain tag `baseline` gives `tags.baseline = ''`, so `tags.baseline` tests it.
+ */
+export const recordAccess: RowAccess<RunRecord> = {
+  value: recordValue,
+  text(record, terms) {
+    const haystack = searchText(record);
+    return terms.every((term) => haystack.includes(term.toLowerCase()));
+  },
+};
+
+/** The value of one field of a run, or undefined when the run does not have it. */
+export function recordValue(record: RunRecord, field: FieldRef): unknown {
+  switch (field.kind) {
+    case 'metric':
+      return record.metrics[field.name];
+    case 'param':
+      return paramValue(record.params, field.name);
+    case 'tag':
+      return tagValue(record.tags, field.name);
+    case 'attribute':
+      return field.name === 'duration' ? record.duration_s : (record as Record<string, unknown>)[field.name];
+  }
+}
+
+function paramValue(params: Record<string, unknown>, name: string): unknown {
+  if (Object.hasOwn(params, name)) return params[name];
+  let current: unknown = params;
+  for (const part of name.split('.')) {
+    if (current === null || typeof current !== 'object' || Array.isArray(current) || !Object.hasOwn(current, part)) return undefined;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current;
+}
+
+function tagValue(tags: readonly string[], name: string): string | undefined {
+  for (const tag of tags) {
+    if (tag === name) return '';
+    const separator = tag.length > name.length ? tag[name.length] : undefined;
+    if ((separator === ':' || separator === '=') && tag.startsWith(name)) return tag.slice(name.length + 1);
+  }
+  return undefined;
+}
+
+const searchCache = new WeakMap<RunRecord, string>();
+
+/** Lower-cased text that bare words search: names, people, tags, notes, data and short param values. */
+function searchText(record: RunRecord): string {
+  let text = searchCache.get(record);
+  if (text !== undefined) return text;
+  const parts: string[] = [record.id, record.name, record.project, record.status, ...record.tags];
+  for (const value of [record.experiment, record.user, record.host, record.notes, record.command]) {
+    if (value !== undefined) parts.push(value);
+  }
+  for (const dataset of record.data) parts.push(dataset.name, dataset.version ?? '');
+  collectParamText(record.params, parts);
+  text = parts.join('\n').toLowerCase();
+  searchCache.set(record, text);
+  return text;
+}
+
+function collectParamText(value: unknown, parts: string[]): void {
+  if (typeof value === 'string') parts.push(value);
+  else if (Array.isArray(value)) value.forEach((item) => collectParamText(item, parts));
+  else if (value !== null && typeof value === 'object') Object.values(value).forEach((item) => collectParamText(item, parts));
+}
