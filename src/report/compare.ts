@@ -130,7 +130,7 @@ export function showParam(value: unknown): string | undefined {
 export function resolveRunIds(references: string[], ids: readonly string[]): string[] {
   return references.map((reference) => {
     if (ids.includes(reference)) return reference;
-    const matches = ids.filter((id) => id.startsWith(reference));
+    const matches = ids.filter((id) => id.startsWith(reference)).sort();
     if (matches.length === 1) return matches[0] as string;
     if (matches.length === 0) {
       throw new RunpagesError('unknown-run', `No run id starts with "${reference}".`, {

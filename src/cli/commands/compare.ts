@@ -1,0 +1,66 @@
+/**
+ * `runpages compare <id> <id>...`: the comparison the site shows, in the terminal (aligned, coloured
+ * deltas), as Markdown for a pull-request comment, or as JSON.
+ */
+import type { Command } from 'commander';
+
+export const order = 40;
+
+interface CompareFlags {
+  baseline?: string;
+  from?: string;
+  markdown?: boolean;
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('compare')
+    .description('Compare runs: params that differ, metric deltas against a baseline, and why the runs differ.')
+    .argument('<runs...>', 'run ids or unambiguous id prefixes (two or more)')
+    .option('--baseline <run>', 'run to compare against (default: the first one given)')
+    .option('--from <source>', 'where runs are read from: a branch (default: the configured runs branch) or a folder laid out like it')
+    .option('--markdown', 'print Markdown for a pull-request comment')
+    .option('--json', 'print the comparison as JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ runpages compare 01JC1A 01JC2C
+  $ runpages compare 01JC1A 01JC1B 01JC2C --baseline 01JC1A --markdown | gh pr comment 42 --body-file -`,
+    )
+    .action(async (references: string[], flags: CompareFlags) => {
+      const [{ loadConfig }, { loadRuns }, { compareRuns, resolveRunIds }, text, { createColors }, ui, { RunpagesError }] = await Promise.all([
+        import('../../config.ts'),
+        import('../../index/load.ts'),
+        import('../../report/compare.ts'),
+        import('../../report/compare-text.ts'),
+        import('picocolors'),
+        import('../ui.ts'),
+        import('../../errors.ts'),
+      ]);
+      if (flags.markdown && flags.json) {
+        throw new RunpagesError('conflicting-options', 'Choose one of --markdown and --json.', { hint: 'Drop one of the two options.' });
+      }
+      const cwd = process.cwd();
+      const config = loadConfig(cwd);
+      const { runs } = await loadRuns({ from: flags.from ?? config.branch, cwd });
+      const byId = new Map(runs.map((run) => [run.record.id, run]));
+      const ids = resolveRunIds(references, [...byId.keys()]);
+      const chosen = ids.map((id) => {
+        const run = byId.get(id);
+        if (!run) throw new Error(`resolved id ${id} has no run`);
+        return run.series ? { record: run.record, series: run.series.series } : { record: run.record };
+      });
+      const comparison = compareRuns(chosen, { baseline: flags.baseline, config });
+      if (flags.json) return ui.printJson(comparison);
+      if (flags.markdown) {
+        const site = config.site.url?.replace(/\/+$/, '');
+        const link = site ? `${site}/compare/?runs=${ids.join(',')}&baseline=${comparison.runs[comparison.baseline]?.id}` : undefined;
+        process.stdout.write(text.comparisonMarkdown(comparison, link));
+        return;
+      }
+      const colour = !('NO_COLOR' in process.env) && (process.env.FORCE_COLOR !== undefined || process.stdout.isTTY === true);
+      process.stdout.write(text.comparisonText(comparison, createColors(colour)));
+    });
+}
