@@ -117,7 +117,7 @@ export function describeS3Error(error: unknown, context: S3Context): RunpagesErr
   }
   if (name === 'NoSuchBucket' || (status === 404 && name !== 'NotFound' && name !== 'NoSuchKey')) {
     return new RunpagesError('store-no-bucket', `The bucket "${context.bucket}" of ${context.location} does not exist at ${where}`, {
-      hint: `Create it (e.g. \`aws s3 mb s3://${context.bucket}\`${context.endpoint ? ` --endpoint-url ${context.endpoint}` : ''}) or fix \`store\` in runpages.config.yaml.`,
+      hint: `Create it (e.g. \`aws s3 mb s3://${context.bucket}${context.endpoint ? ` --endpoint-url ${context.endpoint}` : ''}\`) or fix \`store\` in runpages.config.yaml.`,
       ...options,
     });
   }
