@@ -1,0 +1,18 @@
+// The Astro app's static settings. `runpages build` passes root, outDir, cacheDir, base and logLevel
+// inline (see src/site/build.ts); this file holds what does not depend on the user's project.
+import { defineConfig } from 'astro/config';
+
+export default defineConfig({
+  output: 'static',
+  trailingSlash: 'always',
+  build: {
+    format: 'directory',
+    // A strict Content-Security-Policy forbids inline styles and scripts: always emit files.
+    inlineStylesheets: 'never',
+  },
+  devToolbar: { enabled: false },
+  experimental: { incrementalBuild: true },
+  vite: {
+    build: { assetsInlineLimit: 0 },
+  },
+});

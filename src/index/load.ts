@@ -1,0 +1,187 @@
+/**
+ * Loads runs for the index: from a folder laid out like the branch's `runs/`
+ * (`<dir>/<project>/<yyyy-mm>/<id>/run.yaml` + `series.json`) or from a git branch read through the
+ * object database (no checkout). Every file is validated with the one schema; bad runs are skipped
+ * with a reason naming the file and field, never failing the whole load.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import fg from 'fast-glob';
+import { isRunpagesError } from '../errors.ts';
+import type { RunRecord, SeriesFile } from '../run/schema.ts';
+import { InvalidRunError, formatIssue, parseRunRecord, parseSeriesFile, parseYaml } from '../run/validate.ts';
+
+export interface LoadedRun {
+  record: RunRecord;
+  series?: SeriesFile;
+  /** The run's folder as on the branch: `runs/<project>/<yyyy-mm>/<id>`. */
+  folder: string;
+  /** sha256 of the run's files (run.yaml and series.json): changes whenever the run does. */
+  hash: string;
+}
+
+export interface InvalidRun {
+  /** The file at fault, as on the branch (`runs/...`). */
+  file: string;
+  reason: string;
+}
+
+export interface LoadResult {
+  runs: LoadedRun[];
+  invalid: InvalidRun[];
+}
+
+/** The raw text of one run's files, keyed by folder; what both sources produce. */
+export interface RunFiles {
+  folder: string;
+  runYaml?: string;
+  seriesJson?: string;
+}
+
+/**
+ * Loads every run from `from`: a directory when one exists at that path (or the value contains a
+ * path separator), else a git branch of the repository at `cwd`.
+ *
+ * @example const { runs, invalid } = await loadRuns({ from: 'runs', cwd: process.cwd() });
+ */
+export async function loadRuns(options: { from: string; cwd: string }): Promise<LoadResult> {
+  const files = isDirectorySource(options.from, options.cwd)
+    ? await readFolder(resolve(options.cwd, options.from))
+    : await readBranch(options.from, options.cwd);
+  return parseRuns(files);
+}
+
+/** True when `from` names a directory rather than a branch. */
+export function isDirectorySource(from: string, cwd: string): boolean {
+  const path = isAbsolute(from) ? from : join(cwd, from);
+  if (existsSync(path) && statSync(path).isDirectory()) return true;
+  return from.includes('/') || from.includes('\\') ? !looksLikeRef(from) : false;
+}
+
+/** `origin/runs` and `refs/heads/runs` are refs, not folders, when no such folder exists. */
+function looksLikeRef(from: string): boolean {
+  return /^(refs\/|origin\/|upstream\/)/.test(from);
+}
+
+async function readFolder(dir: string): Promise<RunFiles[]> {
+  const entries = await fg(['*/*/*/run.yaml', '*/*/*/series.json'], { cwd: dir, onlyFiles: true, dot: false });
+  entries.sort();
+  const byFolder = new Map<string, RunFiles>();
+  await Promise.all(
+    entries.map(async (entry) => {
+      const folder = `runs/${entry.slice(0, entry.lastIndexOf('/'))}`;
+      const text = await readFile(join(dir, entry), 'utf8');
+      const run = byFolder.get(folder) ?? { folder };
+      if (entry.endsWith('run.yaml')) run.runYaml = text;
+      else run.seriesJson = text;
+      byFolder.set(folder, run);
+    }),
+  );
+  return [...byFolder.values()];
+}
+
+async function readBranch(branch: string, cwd: string): Promise<RunFiles[]> {
+  const { readBranchFiles } = await import('../branch/read.ts');
+  const files = await readBranchFiles({ cwd, branch });
+  const byFolder = new Map<string, RunFiles>();
+  for (const [path, text] of files) {
+    const match = /^(runs\/[^/]+\/[^/]+\/[^/]+)\/(run\.yaml|series\.json)$/.exec(path);
+    if (!match) continue;
+    const folder = match[1] as string;
+    const run = byFolder.get(folder) ?? { folder };
+    if (match[2] === 'run.yaml') run.runYaml = text;
+    else run.seriesJson = text;
+    byFolder.set(folder, run);
+  }
+  return [...byFolder.values()];
+}
+
+/**
+ * Validates raw run files into runs, collecting invalid ones (and duplicate ids) with reasons.
+ * Pure: the same files give the same result in the same order (created desc, then id).
+ */
+export function parseRuns(files: RunFiles[]): LoadResult {
+  const runs: LoadedRun[] = [];
+  const invalid: InvalidRun[] = [];
+  for (const entry of [...files].sort((a, b) => compare(a.folder, b.folder))) {
+    const runFile = `${entry.folder}/run.yaml`;
+    if (entry.runYaml === undefined) {
+      invalid.push({ file: runFile, reason: `${runFile}: is missing (the folder has series.json but no run.yaml)` });
+      continue;
+    }
+    try {
+      const record = parseRunRecord(parseYaml(entry.runYaml, runFile), runFile);
+      checkPlacement(record, entry.folder, runFile);
+      let series: SeriesFile | undefined;
+      if (entry.seriesJson !== undefined) {
+        const seriesFile = `${entry.folder}/series.json`;
+        series = parseSeriesFile(parseJson(entry.seriesJson, seriesFile), seriesFile);
+      }
+      const hash = createHash('sha256')
+        .update(entry.runYaml)
+        .update('\0')
+        .update(entry.seriesJson ?? '')
+        .digest('hex');
+      runs.push({ record, folder: entry.folder, hash, ...(series ? { series } : {}) });
+    } catch (error) {
+      if (!isRunpagesError(error)) throw error;
+      invalid.push({ file: firstFile(error) ?? runFile, reason: error.message });
+    }
+  }
+  runs.sort((a, b) => compare(b.record.created, a.record.created) || compare(a.record.id, b.record.id));
+  return dropDuplicates(runs, invalid);
+}
+
+function firstFile(error: unknown): string | undefined {
+  return error instanceof InvalidRunError ? error.issues[0]?.file : undefined;
+}
+
+/** A run's folder must match its record, or links and the branch layout disagree. */
+function checkPlacement(record: RunRecord, folder: string, file: string): void {
+  const parts = folder.split('/');
+  const [, project, , id] = parts;
+  if (id !== record.id) {
+    throw new InvalidRunError([{ file, field: 'id', message: `does not match its folder name "${id}"`, value: JSON.stringify(record.id) }], 'Move the run to runs/<project>/<yyyy-mm>/<id>/ or fix its id.');
+  }
+  if (project !== record.project) {
+    throw new InvalidRunError(
+      [{ file, field: 'project', message: `does not match its folder "${project}"`, value: JSON.stringify(record.project) }],
+      'Move the run to runs/<project>/<yyyy-mm>/<id>/ or fix its project.',
+    );
+  }
+}
+
+function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InvalidRunError([{ file, field: '', message: `is not valid JSON: ${(error as Error).message}` }]);
+  }
+}
+
+/** Keeps the first run of each id (in the sorted order) and reports the others. */
+function dropDuplicates(runs: LoadedRun[], invalid: InvalidRun[]): LoadResult {
+  const seen = new Map<string, LoadedRun>();
+  const kept: LoadedRun[] = [];
+  for (const run of runs) {
+    const first = seen.get(run.record.id);
+    if (first) {
+      const file = `${run.folder}/run.yaml`;
+      invalid.push({
+        file,
+        reason: formatIssue({ file, field: 'id', message: `duplicates the run in ${first.folder}; only that one is shown`, value: JSON.stringify(run.record.id) }),
+      });
+      continue;
+    }
+    seen.set(run.record.id, run);
+    kept.push(run);
+  }
+  invalid.sort((a, b) => compare(a.file, b.file));
+  return { runs: kept, invalid };
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

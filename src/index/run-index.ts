@@ -1,0 +1,129 @@
+/**
+ * The index the site is built from: loaded runs grouped by project, each project with its columns,
+ * goal, best run and serialised search index; runs linked to their children. Pure: the same runs and
+ * config give the same index.
+ */
+import type { Config, ProjectConfig } from '../config.ts';
+import { guessDirection } from '../report/metric.ts';
+import type { RunRecord } from '../run/schema.ts';
+import { projectColumns, type Column } from './columns.ts';
+import type { InvalidRun, LoadResult } from './load.ts';
+import { buildSearchIndex } from './search.ts';
+
+/** A run in the index: its record and where it came from, without its series (loaded per page). */
+export interface IndexedRun {
+  record: RunRecord;
+  folder: string;
+  /** Content hash of the run's files; the cache key of everything derived from the run. */
+  hash: string;
+  /** Names of the series stored with the run (series.json), sorted. */
+  seriesNames: string[];
+  /** Ids of runs that name this run as a parent, newest first. */
+  children: string[];
+}
+
+export interface ProjectGoal {
+  metric: string;
+  direction: 'max' | 'min';
+  target?: number;
+  baseline?: number | string;
+  /** True when the project config names the goal; false when it is the default (first metric). */
+  configured: boolean;
+}
+
+export interface ProjectIndex {
+  name: string;
+  /** Title from config, else the project name. */
+  title: string;
+  description?: string;
+  config: ProjectConfig;
+  /** Run ids, newest first. */
+  runIds: string[];
+  columns: Column[];
+  /** `created` of the newest run. */
+  latest?: string;
+  goal?: ProjectGoal;
+  /** The run with the best value of the goal metric. */
+  best?: { id: string; value: number };
+  statusCounts: Record<string, number>;
+  /** Serialised MiniSearch index (see search.ts), written as a lazily loaded JSON file. */
+  search: string;
+}
+
+export interface RunIndex {
+  runs: IndexedRun[];
+  projects: ProjectIndex[];
+  invalid: InvalidRun[];
+}
+
+/**
+ * Builds the index from loaded runs and the config.
+ *
+ * @example const index = buildIndex(await loadRuns({ from: 'runs', cwd }), loadConfig(cwd));
+ */
+export function buildIndex(load: LoadResult, config: Config): RunIndex {
+  const children = new Map<string, string[]>();
+  for (const { record } of load.runs) {
+    for (const parent of record.parents) children.set(parent, [...(children.get(parent) ?? []), record.id]);
+  }
+  const runs: IndexedRun[] = load.runs.map((run) => ({
+    record: run.record,
+    folder: run.folder,
+    hash: run.hash,
+    seriesNames: Object.keys(run.series?.series ?? {}).sort(),
+    children: children.get(run.record.id) ?? [],
+  }));
+  const byProject = new Map<string, RunRecord[]>();
+  for (const { record } of runs) byProject.set(record.project, [...(byProject.get(record.project) ?? []), record]);
+  const names = [...new Set([...byProject.keys()])].sort();
+  const projects = names.map((name) => projectIndex(name, byProject.get(name) ?? [], config.projects[name] ?? {}));
+  return { runs, projects, invalid: load.invalid };
+}
+
+function projectIndex(name: string, records: RunRecord[], config: ProjectConfig): ProjectIndex {
+  const columns = projectColumns(records);
+  const goal = projectGoal(config, columns);
+  const statusCounts: Record<string, number> = {};
+  for (const record of records) statusCounts[record.status] = (statusCounts[record.status] ?? 0) + 1;
+  const best = goal ? bestRun(records, goal) : undefined;
+  const latest = records[0]?.created;
+  return {
+    name,
+    title: config.title ?? name,
+    ...(config.description ? { description: config.description } : {}),
+    config,
+    runIds: records.map((r) => r.id),
+    columns,
+    ...(latest ? { latest } : {}),
+    ...(goal ? { goal } : {}),
+    ...(best ? { best } : {}),
+    statusCounts,
+    search: buildSearchIndex(records),
+  };
+}
+
+/** The configured goal, else the first metric the project's runs report (direction guessed from its name). */
+function projectGoal(config: ProjectConfig, columns: Column[]): ProjectGoal | undefined {
+  if (config.goal) {
+    return {
+      metric: config.goal.metric,
+      direction: config.goal.direction,
+      ...(config.goal.target === undefined ? {} : { target: config.goal.target }),
+      ...(config.goal.baseline === undefined ? {} : { baseline: config.goal.baseline }),
+      configured: true,
+    };
+  }
+  const first = columns.find((c) => c.group === 'metric');
+  return first ? { metric: first.name, direction: guessDirection(first.name), configured: false } : undefined;
+}
+
+/** The run with the best finite value of the goal metric; ties go to the newest. */
+export function bestRun(records: RunRecord[], goal: Pick<ProjectGoal, 'metric' | 'direction'>): { id: string; value: number } | undefined {
+  let best: { id: string; value: number } | undefined;
+  for (const record of records) {
+    const value = record.metrics[goal.metric];
+    if (value === undefined || !Number.isFinite(value)) continue;
+    if (!best || (goal.direction === 'max' ? value > best.value : value < best.value)) best = { id: record.id, value };
+  }
+  return best;
+}

@@ -1,0 +1,150 @@
+/**
+ * The site pipeline: load runs (branch or folder) → index → write the site data → pre-render charts →
+ * Astro's programmatic build of the package's `site/` app into the user's output folder.
+ * Caches (Astro's, incremental build manifest, charts) live in a user-side folder, so the package can
+ * be installed read-only in node_modules.
+ */
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../config.ts';
+import { loadRuns, isDirectorySource, type InvalidRun } from '../index/load.ts';
+import { buildIndex } from '../index/run-index.ts';
+import type { SeriesFile } from '../run/schema.ts';
+import { renderRunCharts } from './charts.ts';
+import { DATA_DIR_ENV, writeSiteData } from './data.ts';
+import { normalizeBase } from './url.ts';
+
+export interface BuildOptions {
+  /** Branch name or folder of runs. */
+  from: string;
+  /** The user's project folder (where git runs and relative paths start). */
+  cwd: string;
+  /** Output folder (absolute or relative to cwd). */
+  out: string;
+  config: Config;
+  /** Base path override (`--base`); else `config.site.base`. */
+  base?: string | undefined;
+  /** Folder for caches; default `<cwd>/.runpages/cache`. */
+  cacheDir?: string;
+  /** The build's clock. */
+  now: Date;
+  /** Progress messages for the user. */
+  onProgress?: (message: string) => void;
+  /** Called with each invalid run as soon as it is known. */
+  onInvalid?: (invalid: InvalidRun) => void;
+}
+
+export interface BuildResult {
+  out: string;
+  base: string;
+  runs: number;
+  projects: number;
+  invalid: InvalidRun[];
+  pages: number;
+  bytes: number;
+  charts: { rendered: number; cached: number };
+  seconds: number;
+}
+
+/** The package's Astro app, resolved from this module so it works from an installed package too. */
+export function siteRoot(): string {
+  // src/site/build.ts and dist/site/build.js both sit two levels below the package root.
+  return fileURLToPath(new URL('../../site/', import.meta.url));
+}
+
+/**
+ * Builds the static site.
+ *
+ * @example await buildSite({ from: 'runs', cwd, out: 'dist', config: loadConfig(cwd), now: new Date() })
+ */
+export async function buildSite(options: BuildOptions): Promise<BuildResult> {
+  const started = performance.now();
+  const say = options.onProgress ?? (() => {});
+  const out = isAbsolute(options.out) ? options.out : resolve(options.cwd, options.out);
+  const cacheDir = options.cacheDir ?? join(options.cwd, '.runpages', 'cache');
+  const base = normalizeBase(options.base ?? options.config.site.base);
+  const source = isDirectorySource(options.from, options.cwd) ? `folder ${options.from}` : `branch ${options.from}`;
+
+  say(`Loading runs from ${source}`);
+  const load = await loadRuns({ from: options.from, cwd: options.cwd });
+  for (const invalid of load.invalid) options.onInvalid?.(invalid);
+  const index = buildIndex(load, options.config);
+  say(`Indexed ${load.runs.length} runs in ${index.projects.length} projects`);
+
+  const dataDir = join(cacheDir, 'data');
+  rmSync(dataDir, { recursive: true, force: true });
+  const series = new Map<string, SeriesFile>();
+  for (const run of load.runs) if (run.series) series.set(run.record.id, run.series);
+  const chartDir = join(cacheDir, 'charts');
+  const charts = await renderRunCharts(load.runs, chartDir, (done, total) => say(`Charts ${done}/${total}`));
+  writeSiteData(
+    dataDir,
+    { config: options.config, generated: options.now.toISOString(), source, index, chartCacheDir: chartDir },
+    series,
+  );
+
+  say('Rendering pages with Astro');
+  await astroBuild({ root: siteRoot(), out, cacheDir, base, dataDir });
+  const { pages, bytes } = measure(out);
+  return {
+    out,
+    base,
+    runs: load.runs.length,
+    projects: index.projects.length,
+    invalid: load.invalid,
+    pages,
+    bytes,
+    charts,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+async function astroBuild(options: { root: string; out: string; cacheDir: string; base: string; dataDir: string }): Promise<void> {
+  const { build } = await import('astro');
+  const previous = process.env[DATA_DIR_ENV];
+  process.env[DATA_DIR_ENV] = options.dataDir;
+  try {
+    await build({
+      root: options.root,
+      outDir: ensureSlash(options.out),
+      cacheDir: ensureSlash(join(options.cacheDir, 'astro')),
+      base: options.base,
+      logLevel: (process.env.RUNPAGES_ASTRO_LOG as 'info' | undefined) ?? 'warn',
+      // The site's own astro.config.mjs holds the static settings; inline values override it.
+      vite: {
+        cacheDir: join(options.cacheDir, 'vite'),
+        logLevel: 'warn',
+        server: { fs: { strict: false } },
+      },
+    });
+  } finally {
+    if (previous === undefined) delete process.env[DATA_DIR_ENV];
+    else process.env[DATA_DIR_ENV] = previous;
+  }
+  // Astro writes `.astro/` beside its root even in builds; never leave it inside the package.
+  const dotAstro = join(options.root, '.astro');
+  if (existsSync(dotAstro) && relative(options.root, dotAstro) === '.astro') rmSync(dotAstro, { recursive: true, force: true });
+}
+
+function ensureSlash(path: string): string {
+  return path.endsWith('/') ? path : `${path}/`;
+}
+
+/** Counts HTML pages and total bytes of the output. */
+function measure(dir: string): { pages: number; bytes: number } {
+  let pages = 0;
+  let bytes = 0;
+  const walk = (path: string) => {
+    for (const entry of readdirSync(path, { withFileTypes: true })) {
+      const full = join(path, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else {
+        bytes += statSync(full).size;
+        if (entry.name.endsWith('.html')) pages += 1;
+      }
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  return { pages, bytes };
+}

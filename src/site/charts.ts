@@ -1,0 +1,135 @@
+/**
+ * Series charts rendered to SVG at build time with Observable Plot in Node (linkedom provides the
+ * DOM), so run pages show every curve without JavaScript. Output is deterministic and cached on disk
+ * by content hash (the run's hash + series name + chart version): rebuilds reuse every unchanged chart.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as Plot from '@observablehq/plot';
+import { parseHTML } from 'linkedom';
+import type { SeriesData, SeriesFile } from '../run/schema.ts';
+
+/** Bump when the chart's look changes, so cached SVGs are re-rendered. */
+const CHART_VERSION = 'chart@1';
+
+export interface ChartOptions {
+  /** Series name, used as the y label. */
+  name: string;
+  width?: number;
+  height?: number;
+  /** Logarithmic y axis (only when every value is positive). */
+  log?: boolean;
+}
+
+/** The chart's cache key: changes whenever the run's files change. */
+export function chartKey(runHash: string, name: string, log = false): string {
+  return createHash('sha256').update(`${CHART_VERSION}\0${runHash}\0${name}\0${log ? 'log' : 'linear'}`).digest('hex');
+}
+
+/** Path of a cached chart. */
+export function chartFile(dir: string, key: string): string {
+  return join(dir, key.slice(0, 2), `${key}.svg`);
+}
+
+/** True when a log-scale view of the series is meaningful (all finite values positive, spanning a decade). */
+export function canLogScale(series: SeriesData): boolean {
+  const values = series.value.filter(Number.isFinite);
+  if (values.length < 2 || values.some((v) => v <= 0)) return false;
+  return Math.max(...values) / Math.min(...values) >= 10;
+}
+
+/**
+ * Renders one series as an SVG string: a line over steps, min and max marked, axes and grid in
+ * `currentColor` so the page's colours (and dark mode) apply. Non-finite points are dropped.
+ *
+ * @example renderSeriesChart(series.series['train/loss'], { name: 'train/loss' })
+ */
+export function renderSeriesChart(series: SeriesData, options: ChartOptions): string {
+  const points: { step: number; value: number }[] = [];
+  for (let i = 0; i < series.step.length; i += 1) {
+    const step = series.step[i];
+    const value = series.value[i];
+    if (step !== undefined && value !== undefined && Number.isFinite(step) && Number.isFinite(value)) points.push({ step, value });
+  }
+  const { document } = parseHTML('<!doctype html><html><body></body></html>');
+  const marks: Plot.Markish[] = [Plot.gridY({ strokeOpacity: 0.12 }), Plot.ruleY(points.length ? [] : [0], { strokeOpacity: 0 })];
+  if (points.length === 1) marks.push(Plot.dot(points, { x: 'step', y: 'value', fill: 'var(--chart-line, currentColor)', r: 3 }));
+  else marks.push(Plot.lineY(points, { x: 'step', y: 'value', stroke: 'var(--chart-line, currentColor)', strokeWidth: 1.6 }));
+  const svg = Plot.plot({
+    document: document as unknown as Document,
+    width: options.width ?? 640,
+    height: options.height ?? 220,
+    marginLeft: 56,
+    marginRight: 16,
+    marginBottom: 36,
+    style: { background: 'transparent', fontSize: '11px', overflow: 'visible' },
+    x: { label: 'step', labelAnchor: 'right', tickFormat: '~s', ticks: 6 },
+    y: { label: null, grid: false, type: options.log ? 'log' : 'linear', tickFormat: options.log ? '~g' : '~s', ticks: 5 },
+    marks,
+    ariaLabel: `${options.name} by step`,
+    ariaDescription: describe(options.name, points),
+  });
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('preserveAspectRatio', 'xMidYMid meet');
+  return normalize(svg.outerHTML);
+}
+
+/** A one-sentence text alternative for screen readers and no-image contexts. */
+function describe(name: string, points: { step: number; value: number }[]): string {
+  if (points.length === 0) return `${name}: no finite values`;
+  const first = points[0] as { step: number; value: number };
+  const last = points[points.length - 1] as { step: number; value: number };
+  const values = points.map((p) => p.value);
+  return `${name} over ${points.length} points from step ${first.step} to ${last.step}: first ${first.value}, last ${last.value}, min ${Math.min(...values)}, max ${Math.max(...values)}`;
+}
+
+/** Plot's output is already deterministic; strip the width/height so CSS sizes the chart responsively. */
+function normalize(svg: string): string {
+  return svg.replace(/^<svg([^>]*?) width="(\d+)" height="(\d+)"/, '<svg$1 data-width="$2" data-height="$3"');
+}
+
+/**
+ * Renders (or reuses from `dir`) the charts of every series of every run. Returns counts.
+ *
+ * @example await renderRunCharts(load.runs, '.runpages/cache/charts')
+ */
+export async function renderRunCharts(
+  runs: { hash: string; series?: SeriesFile }[],
+  dir: string,
+  onProgress?: (done: number, total: number) => void,
+): Promise<{ rendered: number; cached: number }> {
+  const jobs: { key: string; name: string; data: SeriesData; log: boolean }[] = [];
+  for (const run of runs) {
+    for (const [name, data] of Object.entries(run.series?.series ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      jobs.push({ key: chartKey(run.hash, name), name, data, log: false });
+      if (canLogScale(data)) jobs.push({ key: chartKey(run.hash, name, true), name, data, log: true });
+    }
+  }
+  let rendered = 0;
+  let cached = 0;
+  let done = 0;
+  for (const job of jobs) {
+    const file = chartFile(dir, job.key);
+    if (existsSync(file)) cached += 1;
+    else {
+      mkdirSync(join(dir, job.key.slice(0, 2)), { recursive: true });
+      // Write then rename, so an interrupted build never leaves a half-written chart in the cache.
+      const temp = `${file}.${process.pid}.tmp`;
+      writeFileSync(temp, renderSeriesChart(job.data, { name: job.name, log: job.log }));
+      renameSync(temp, file);
+      rendered += 1;
+    }
+    done += 1;
+    if (done % 500 === 0 || done === jobs.length) onProgress?.(done, jobs.length);
+    // Yield now and then so progress output and signals are handled during long renders.
+    if (done % 200 === 0) await new Promise((r) => setImmediate(r));
+  }
+  return { rendered, cached };
+}
+
+/** Reads a cached chart, or undefined when it was not rendered. */
+export function readChart(dir: string, key: string): string | undefined {
+  const file = chartFile(dir, key);
+  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+}

@@ -1,0 +1,135 @@
+/**
+ * The one typed door through which site pages read data. `runpages build` loads and indexes the runs,
+ * writes them with {@link writeSiteData} to a folder named by `RUNPAGES_DATA_DIR`, then runs Astro;
+ * pages call {@link getSiteData} (cached per process, so `getStaticPaths` over 10k runs reads it once)
+ * and {@link getSeries} for one run's series. v8 serialisation keeps NaN and ±Infinity, which JSON loses.
+ *
+ * Without `RUNPAGES_DATA_DIR` (e.g. `astro dev` inside this repo) the data is built in-process from
+ * the package's sample `runs/` folder.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { deserialize, serialize } from 'node:v8';
+import { parseConfig, type Config } from '../config.ts';
+import type { IndexedRun, ProjectIndex, RunIndex } from '../index/run-index.ts';
+import type { InvalidRun } from '../index/load.ts';
+import type { SeriesFile } from '../run/schema.ts';
+
+/** Environment variable naming the folder `runpages build` wrote the site data to. */
+export const DATA_DIR_ENV = 'RUNPAGES_DATA_DIR';
+
+const INDEX_FILE = 'index.v8';
+const FORMAT = 'runpages/site-data@1';
+
+/** What one build hands to the pages. */
+export interface SitePayload {
+  format: typeof FORMAT;
+  config: Config;
+  /** When the build ran (ISO): the "now" of relative times, passed in so output is reproducible. */
+  generated: string;
+  /** Where runs were read from, for the build report (`runs`, `branch runs`). */
+  source: string;
+  index: RunIndex;
+  /** Folder of charts cached by content hash (see charts.ts). */
+  chartCacheDir?: string;
+}
+
+/** A project with its runs resolved. */
+export interface SiteProject extends ProjectIndex {
+  runs: IndexedRun[];
+}
+
+export interface SiteData {
+  config: Config;
+  generated: string;
+  source: string;
+  /** All runs, newest first. */
+  runs: IndexedRun[];
+  runById: Map<string, IndexedRun>;
+  /** Projects sorted by name. */
+  projects: SiteProject[];
+  projectByName: Map<string, SiteProject>;
+  /** Runs skipped by validation, with file and reason. */
+  invalid: InvalidRun[];
+  chartCacheDir?: string;
+}
+
+let cached: Promise<SiteData> | undefined;
+let fallbackSeries: Map<string, SeriesFile> | undefined;
+
+/**
+ * The site's data, loaded once per process.
+ *
+ * @example const { projects, runById } = await getSiteData();
+ */
+export function getSiteData(): Promise<SiteData> {
+  cached ??= loadSiteData();
+  return cached;
+}
+
+/**
+ * The series of one run (downsampled, as on the branch), or undefined when it has none.
+ *
+ * @example const series = await getSeries(run.record.id); series?.series['train/loss']
+ */
+export async function getSeries(id: string): Promise<SeriesFile | undefined> {
+  const dir = process.env[DATA_DIR_ENV];
+  if (!dir) {
+    await getSiteData();
+    return fallbackSeries?.get(id);
+  }
+  const file = join(dir, 'series', `${id}.v8`);
+  return existsSync(file) ? (deserialize(readFileSync(file)) as SeriesFile) : undefined;
+}
+
+/** Writes what pages read: the index and one series file per run. Used by `runpages build`. */
+export function writeSiteData(dir: string, payload: Omit<SitePayload, 'format'>, series: Map<string, SeriesFile>): void {
+  mkdirSync(join(dir, 'series'), { recursive: true });
+  writeFileSync(join(dir, INDEX_FILE), serialize({ format: FORMAT, ...payload } satisfies SitePayload));
+  for (const [id, file] of series) writeFileSync(join(dir, 'series', `${id}.v8`), serialize(file));
+}
+
+async function loadSiteData(): Promise<SiteData> {
+  const dir = process.env[DATA_DIR_ENV];
+  if (dir) {
+    const payload = deserialize(readFileSync(join(dir, INDEX_FILE))) as SitePayload;
+    if (payload.format !== FORMAT) throw new Error(`${join(dir, INDEX_FILE)} has format ${String(payload.format)}, expected ${FORMAT}`);
+    return resolveSiteData(payload);
+  }
+  return resolveSiteData(await samplePayload());
+}
+
+/** Builds the payload in-process from the package's sample runs (dev server, no CLI). */
+async function samplePayload(): Promise<SitePayload> {
+  const { loadRuns } = await import('../index/load.ts');
+  const { buildIndex } = await import('../index/run-index.ts');
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const load = await loadRuns({ from: join(root, 'runs'), cwd: root });
+  fallbackSeries = new Map(load.runs.flatMap((run) => (run.series ? [[run.record.id, run.series] as const] : [])));
+  const config = parseConfig({});
+  return { format: FORMAT, config, generated: new Date().toISOString(), source: 'runs', index: buildIndex(load, config) };
+}
+
+/** Links a payload's ids into objects pages can walk. */
+export function resolveSiteData(payload: SitePayload): SiteData {
+  const runById = new Map(payload.index.runs.map((run) => [run.record.id, run]));
+  const projects = payload.index.projects.map((project) => ({
+    ...project,
+    runs: project.runIds.flatMap((id) => {
+      const run = runById.get(id);
+      return run ? [run] : [];
+    }),
+  }));
+  return {
+    config: payload.config,
+    generated: payload.generated,
+    source: payload.source,
+    runs: payload.index.runs,
+    runById,
+    projects,
+    projectByName: new Map(projects.map((p) => [p.name, p])),
+    invalid: payload.index.invalid,
+    ...(payload.chartCacheDir ? { chartCacheDir: payload.chartCacheDir } : {}),
+  };
+}
