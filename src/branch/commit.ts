@@ -1,0 +1,167 @@
+/**
+ * Committing runs to the `runs` branch with plumbing only (DESIGN §5): blobs and trees are written
+ * straight to the object database, only the trees along each run's path are rebuilt, and the branch
+ * moves by compare-and-swap. The user's working tree, index and HEAD are never read or written.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RunpagesError } from '../errors.ts';
+import { commitTree, FILE_MODE, ObjectReader, TREE_MODE, writeBlobs, writeTrees, type TreeEntry } from '../git/objects.ts';
+import { resolveCommit, updateRef } from '../git/refs.ts';
+import { runFolder, type PreparedRun } from '../run/prepared.ts';
+
+/** A run's folder on the branch and the tree object holding its files. */
+export interface FolderTree {
+  /** `runs/<project>/<yyyy-mm>/<id>` */
+  path: string;
+  tree: string;
+}
+
+/** What a new branch starts with, so anyone who stumbles on it knows what it is. */
+export const BRANCH_README = `# runpages runs
+
+This branch holds experiment runs recorded with [runpages](https://github.com/runpages/runpages):
+one folder per run, \`runs/<project>/<yyyy-mm>/<run-id>/run.yaml\` (plus \`series.json\`).
+Artifacts live in the object store, named by their sha256.
+
+It is written by \`runpages record\`, \`runpages commit\` and \`runpages sync\` with git plumbing,
+never by hand, and it shares no history with the code. \`runpages build\` turns it into a site.
+`;
+
+/** Writes each run's files and folder tree to the object database; nothing refers to them yet. */
+export async function writeRunTrees(cwd: string, runs: readonly PreparedRun[]): Promise<FolderTree[]> {
+  const files = runs.map((run) => Object.entries(run.files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const blobs = await writeBlobs(
+    cwd,
+    files.flatMap((entries) => entries.map(([, content]) => content)),
+  );
+  let next = 0;
+  const trees = await writeTrees(
+    cwd,
+    files.map((entries) => entries.map(([name]): TreeEntry => ({ mode: FILE_MODE, type: 'blob', sha: blobs[next++] as string, name }))),
+  );
+  return runs.map((run, index) => ({ path: runFolder(run.record), tree: trees[index] as string }));
+}
+
+/**
+ * The commit that puts `folders` on top of `parent` (undefined: a new orphan branch, which also
+ * gets a README). Folders already there with the same content change nothing; when nothing changes
+ * at all, `commit` is `parent` itself.
+ */
+export async function buildCommit(
+  cwd: string,
+  reader: ObjectReader,
+  parent: string | undefined,
+  folders: readonly FolderTree[],
+): Promise<{ commit: string; changed: string[] }> {
+  const extra: { path: string; entry: Omit<TreeEntry, 'name'> }[] = [];
+  if (parent === undefined) {
+    const [readme] = await writeBlobs(cwd, [BRANCH_README]);
+    extra.push({ path: 'README.md', entry: { mode: FILE_MODE, type: 'blob', sha: readme as string } });
+  }
+  const { tree, changed } = await applyToTree(cwd, reader, parent, [
+    ...folders.map((folder) => ({ path: folder.path, entry: { mode: TREE_MODE, type: 'tree' as const, sha: folder.tree } })),
+    ...extra,
+  ]);
+  // No new root tree means every entry was already in place (a new branch always gets its README).
+  if (tree === undefined) return { commit: parent as string, changed: [] };
+  const runPaths = changed.filter((path) => path.startsWith('runs/'));
+  const commit = await commitTree(cwd, tree, parent ? [parent] : [], commitMessage(runPaths));
+  return { commit, changed: runPaths };
+}
+
+/**
+ * Rebuilds the trees along each changed path of `base`'s tree, bottom-up, one `mktree` process per
+ * depth. Returns the new root tree, or undefined when every entry was already in place.
+ */
+async function applyToTree(
+  cwd: string,
+  reader: ObjectReader,
+  base: string | undefined,
+  changes: readonly { path: string; entry: Omit<TreeEntry, 'name'> }[],
+): Promise<{ tree: string | undefined; changed: string[] }> {
+  const pending = new Map<string, Map<string, TreeEntry>>();
+  const put = (path: string, entry: Omit<TreeEntry, 'name'>): void => {
+    const slash = path.lastIndexOf('/');
+    const dir = slash < 0 ? '' : path.slice(0, slash);
+    const name = path.slice(slash + 1);
+    let entries = pending.get(dir);
+    if (!entries) pending.set(dir, (entries = new Map()));
+    entries.set(name, { ...entry, name });
+  };
+  for (const change of changes) put(change.path, change.entry);
+  const leaves = new Set(changes.map((change) => change.path));
+  const depth = (dir: string): number => (dir === '' ? 0 : dir.split('/').length);
+
+  const changed: string[] = [];
+  let root: string | undefined;
+  const maxDepth = Math.max(...[...pending.keys()].map(depth));
+  for (let level = maxDepth; level >= 0; level--) {
+    const dirs = [...pending.keys()].filter((dir) => depth(dir) === level).sort();
+    const existing = await Promise.all(dirs.map(async (dir) => (base ? ((await reader.readTree(`${base}:${dir}`)) ?? []) : [])));
+    const rewrites: { dir: string; entries: TreeEntry[] }[] = [];
+    dirs.forEach((dir, index) => {
+      const entries = new Map((existing[index] ?? []).map((entry) => [entry.name, entry]));
+      let differs = false;
+      for (const [name, entry] of pending.get(dir) ?? []) {
+        const old = entries.get(name);
+        if (old && old.sha === entry.sha && old.mode === entry.mode) continue;
+        differs = true;
+        entries.set(name, entry);
+        const path = dir ? `${dir}/${name}` : name;
+        if (leaves.has(path)) changed.push(path);
+      }
+      if (differs) rewrites.push({ dir, entries: [...entries.values()] });
+    });
+    const shas = await writeTrees(cwd, rewrites.map((rewrite) => rewrite.entries));
+    rewrites.forEach(({ dir }, index) => {
+      const sha = shas[index] as string;
+      if (dir === '') root = sha;
+      else put(dir, { mode: TREE_MODE, type: 'tree', sha });
+    });
+  }
+  return { tree: root, changed: changed.sort() };
+}
+
+function commitMessage(paths: readonly string[]): string {
+  const shown = paths.slice(0, 20).map((path) => `- ${path}`);
+  if (paths.length > shown.length) shown.push(`- ... and ${paths.length - shown.length} more`);
+  const title = paths.length === 0 ? 'Create the runs branch' : paths.length === 1 ? `Add run ${paths[0]?.split('/').slice(1).join('/')}` : `Add ${paths.length} runs`;
+  return `${title}\n\n${shown.join('\n')}\n`;
+}
+
+/**
+ * Sets `ref` to `parent` plus `folders`, retrying on a concurrent local update (another process
+ * committing at the same moment), since runs never conflict. Returns the new tip and the folders
+ * that changed (empty when every run was already there: re-publishing is a no-op).
+ */
+export async function commitFolders(
+  cwd: string,
+  reader: ObjectReader,
+  ref: string,
+  folders: readonly FolderTree[],
+): Promise<{ commit: string; changed: string[] }> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const tip = await resolveCommit(cwd, ref);
+    const { commit, changed } = await buildCommit(cwd, reader, tip, folders);
+    if (commit === tip || (await updateRef(cwd, ref, commit, tip, commitMessage(changed).split('\n')[0]))) return { commit, changed };
+    await sleep(Math.random() * 20 * Math.min(attempt + 1, 10));
+  }
+  throw new RunpagesError('branch-busy', `Could not update ${ref}: other processes kept moving it`, {
+    hint: 'Runs are still queued; run `runpages sync` once the other writers are done.',
+  });
+}
+
+/**
+ * Commits prepared runs to the local branch (created as an orphan when missing).
+ *
+ * @example
+ * const { commit, changed } = await commitRuns(cwd, 'runs', [prepared]);
+ */
+export async function commitRuns(cwd: string, branch: string, runs: readonly PreparedRun[]): Promise<{ commit: string; changed: string[] }> {
+  const reader = new ObjectReader(cwd);
+  try {
+    return await commitFolders(cwd, reader, `refs/heads/${branch}`, await writeRunTrees(cwd, runs));
+  } finally {
+    reader.close();
+  }
+}

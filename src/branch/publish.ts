@@ -1,0 +1,225 @@
+/**
+ * Publishing runs (DESIGN §3, §5): queue durably, upload objects, commit to the local branch, push
+ * with retry, and only then forget. A failure at any step leaves the run queued with the reason;
+ * only a broken local setup (not a repository, a full disk) throws.
+ *
+ * Landing many writers fast: every attempt re-fetches only the branch, rebuilds just the changed
+ * trees on the new tip, and pushes every uploaded run in the queue, not only the caller's. So the
+ * first writer to win a round lands the runs of everyone who queued before it, and the others find
+ * their runs already there on their next fetch instead of fighting for another round.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Config } from '../config.ts';
+import { RunpagesError } from '../errors.ts';
+import { GitCommandError } from '../git/exec.ts';
+import { ObjectReader } from '../git/objects.ts';
+import { isAncestor, repoRoot, resolveCommit, updateRef } from '../git/refs.ts';
+import { fetchBranch, hasRemote, pushCommit } from '../git/remote.ts';
+import type { PreparedRun } from '../run/prepared.ts';
+import { openStore } from '../store/open.ts';
+import type { ObjectStore } from '../store/store.ts';
+import { buildCommit, commitFolders, writeRunTrees, type FolderTree } from './commit.ts';
+import { dequeue, enqueue, listQueue, markUploaded, noteReason, type QueuedRun } from './queue.ts';
+
+export interface PublishOutcome {
+  /** Ids of runs now on the remote branch (on the local branch when there is no remote). */
+  published: string[];
+  /** Runs still in `.runpages/queue/`, with why; `runpages sync` retries them. */
+  queued: { id: string; reason: string }[];
+  /** Fetch-and-push rounds it took (0 without a remote or when nothing was ready). */
+  pushAttempts: number;
+}
+
+export interface PublishOptions {
+  cwd: string;
+  config: Config;
+  signal?: AbortSignal;
+  /** The object store; by default the one `config.store` names. */
+  store?: ObjectStore;
+  /** Called as objects upload, for a progress line. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Retry policy for a push that lost the race: full-jitter exponential backoff, capped. */
+const MAX_PUSH_ATTEMPTS = 30;
+const BACKOFF_BASE_MS = 50;
+const BACKOFF_CAP_MS = 2_000;
+const UPLOAD_CONCURRENCY = 4;
+
+interface Pending {
+  id: string;
+  token: string;
+  uploaded: boolean;
+  run: PreparedRun;
+}
+
+/**
+ * Publishes runs: each is queued first, so a crash or an unreachable remote never loses it.
+ *
+ * @example
+ * const outcome = await publishRuns([prepared], { cwd, config: loadConfig(cwd) });
+ * for (const { id, reason } of outcome.queued) warn(`${id} is queued: ${reason}`);
+ */
+export async function publishRuns(runs: readonly PreparedRun[], options: PublishOptions): Promise<PublishOutcome> {
+  await assertRepository(options.cwd);
+  const pending: Pending[] = [];
+  for (const run of runs) {
+    pending.push({ id: run.record.id, token: await enqueue(options.cwd, run), uploaded: false, run });
+  }
+  return publishPending(pending, options);
+}
+
+/**
+ * Publishes everything in the queue in one batch (`runpages sync`).
+ *
+ * @example
+ * const { published, queued } = await publishQueue({ cwd, config });
+ */
+export async function publishQueue(options: PublishOptions): Promise<PublishOutcome> {
+  await assertRepository(options.cwd);
+  const queued = await listQueue(options.cwd);
+  return publishPending(
+    queued.map((entry: QueuedRun) => ({ id: entry.id, token: entry.token, uploaded: entry.uploaded, run: entry.run })),
+    options,
+  );
+}
+
+async function assertRepository(cwd: string): Promise<void> {
+  if (!(await repoRoot(cwd))) {
+    throw new RunpagesError('not-a-repository', `${cwd} is not inside a git repository, so there is no branch to publish runs to`, {
+      hint: 'Run runpages inside your project repository (or create one with `git init`, then `runpages init`).',
+    });
+  }
+}
+
+async function publishPending(pending: readonly Pending[], options: PublishOptions): Promise<PublishOutcome> {
+  const { cwd, config, signal } = options;
+  const failed = new Map<string, string>();
+
+  const store = options.store ?? openStore(config.store, cwd);
+  let uploadedCount = 0;
+  await forEachLimited(pending, UPLOAD_CONCURRENCY, async (entry) => {
+    if (!entry.uploaded) {
+      try {
+        await uploadObjects(store, entry.run);
+        await markUploaded(cwd, entry.id);
+      } catch (error) {
+        failed.set(entry.id, `uploading its objects to ${store.location} failed: ${messageOf(error)}`);
+      }
+    }
+    options.onProgress?.(++uploadedCount, pending.length);
+  });
+
+  const ready = pending.filter((entry) => !failed.has(entry.id));
+  let pushAttempts = 0;
+  const published: string[] = [];
+  if (ready.length > 0) {
+    const ref = `refs/heads/${config.branch}`;
+    const reader = new ObjectReader(cwd);
+    try {
+      const folders = await writeRunTrees(cwd, ready.map((entry) => entry.run));
+      // The local branch gets the runs first: if the push fails they are visible locally and queued.
+      await commitFolders(cwd, reader, ref, folders);
+      if (!(await hasRemote(cwd, config.remote))) {
+        for (const entry of ready) await dequeue(cwd, entry.id, entry.token);
+        published.push(...ready.map((entry) => entry.id));
+      } else {
+        const readyIds = new Set(ready.map((entry) => entry.id));
+        const others = (await listQueue(cwd)).filter((entry) => entry.uploaded && !readyIds.has(entry.id));
+        const otherFolders = await writeRunTrees(cwd, others.map((entry) => entry.run));
+        const result = await pushFolders(cwd, reader, config, [...folders, ...otherFolders], signal);
+        pushAttempts = result.attempts;
+        if (result.landed) {
+          for (const entry of [...ready, ...others]) await dequeue(cwd, entry.id, entry.token);
+          published.push(...ready.map((entry) => entry.id));
+          await catchUpLocal(cwd, reader, ref, result.commit);
+        } else {
+          for (const entry of ready) failed.set(entry.id, result.reason);
+        }
+      }
+    } finally {
+      reader.close();
+    }
+  }
+
+  const queued = pending.filter((entry) => failed.has(entry.id)).map((entry) => ({ id: entry.id, reason: failed.get(entry.id) as string }));
+  for (const { id, reason } of queued) await noteReason(cwd, id, reason);
+  return { published: published.sort(), queued, pushAttempts };
+}
+
+async function uploadObjects(store: ObjectStore, run: PreparedRun): Promise<void> {
+  for (const object of run.objects) {
+    const stored = 'path' in object.source ? await store.putFile(object.source.path) : await store.putBytes(object.source.data);
+    if (stored.sha256 !== object.sha256) {
+      throw new Error(`${'path' in object.source ? object.source.path : 'an object'} now hashes to ${stored.sha256}, not ${object.sha256}: it changed after the run was prepared`);
+    }
+  }
+}
+
+type PushResult = { landed: true; commit: string; attempts: number } | { landed: false; reason: string; attempts: number };
+
+/** Fetch the branch, put the runs on its tip, push; on losing the race, back off and go again. */
+async function pushFolders(
+  cwd: string,
+  reader: ObjectReader,
+  config: Config,
+  folders: readonly FolderTree[],
+  signal: AbortSignal | undefined,
+): Promise<PushResult> {
+  const { remote, branch } = config;
+  for (let attempt = 1; attempt <= MAX_PUSH_ATTEMPTS; attempt++) {
+    if (signal?.aborted) return { landed: false, reason: 'publishing was interrupted', attempts: attempt - 1 };
+    let remoteTip: string | undefined;
+    try {
+      remoteTip = await fetchBranch(cwd, remote, branch, signal);
+    } catch (error) {
+      return { landed: false, reason: `cannot fetch "${branch}" from the remote "${remote}": ${messageOf(error)}`, attempts: attempt };
+    }
+    // A remote without the branch yet gets the local one, history and all.
+    const base = remoteTip ?? (await resolveCommit(cwd, `refs/heads/${branch}`));
+    const { commit } = await buildCommit(cwd, reader, base, folders);
+    if (remoteTip !== undefined && commit === remoteTip) return { landed: true, commit, attempts: attempt };
+    try {
+      if ((await pushCommit(cwd, remote, commit, branch, signal)) === 'pushed') return { landed: true, commit, attempts: attempt };
+    } catch (error) {
+      return { landed: false, reason: `pushing "${branch}" to the remote "${remote}" failed: ${messageOf(error)}`, attempts: attempt };
+    }
+    await sleep(Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt), undefined, signal ? { signal } : {}).catch(() => {});
+  }
+  return { landed: false, reason: `the remote "${remote}" kept moving: gave up after ${MAX_PUSH_ATTEMPTS} attempts`, attempts: MAX_PUSH_ATTEMPTS };
+}
+
+/**
+ * Brings the local branch up to the landed commit. Runs committed locally by publishers still in
+ * flight (and so still queued) are put back on top, so the local branch never loses a run.
+ */
+async function catchUpLocal(cwd: string, reader: ObjectReader, ref: string, landed: string): Promise<void> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const local = await resolveCommit(cwd, ref);
+    if (local && (await isAncestor(cwd, landed, local))) return;
+    let target = landed;
+    if (local && !(await isAncestor(cwd, local, landed))) {
+      const stillQueued = (await listQueue(cwd)).filter((entry) => entry.uploaded);
+      target = (await buildCommit(cwd, reader, landed, await writeRunTrees(cwd, stillQueued.map((entry) => entry.run)))).commit;
+    }
+    if (await updateRef(cwd, ref, target, local, 'runpages: catch up with the remote')) return;
+    await sleep(Math.random() * 20);
+  }
+}
+
+/** The first useful line of an error, for a queue reason. */
+function messageOf(error: unknown): string {
+  if (error instanceof GitCommandError) {
+    const lines = error.stderr.split('\n').map((line) => line.trim()).filter(Boolean);
+    return lines.find((line) => line.startsWith('fatal:')) ?? lines[0] ?? error.message;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function forEachLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await task(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

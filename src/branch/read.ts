@@ -1,0 +1,58 @@
+/** Reading the runs branch straight from the object database: no checkout, two git processes. */
+import { RunpagesError } from '../errors.ts';
+import { gitBytes } from '../git/exec.ts';
+import { ObjectReader } from '../git/objects.ts';
+import { resolveCommit } from '../git/refs.ts';
+
+/**
+ * Yields every file of `ref` (a branch name, `origin/runs`, or a commit) whose path passes `filter`,
+ * in path order, using `ls-tree -r` and one `cat-file --batch`.
+ *
+ * @example
+ * for await (const file of readBranchFiles(cwd, 'runs', (path) => path.endsWith('/run.yaml'))) {
+ *   records.push(parseRunRecord(parseYaml(file.content.toString('utf8'), file.path), file.path));
+ * }
+ */
+export async function* readBranchFiles(
+  cwd: string,
+  ref: string,
+  filter: (path: string) => boolean = () => true,
+): AsyncGenerator<{ path: string; content: Buffer }> {
+  const commit = await resolveCommit(cwd, ref);
+  if (!commit) {
+    throw new RunpagesError('branch-not-found', `There is no branch or commit "${ref}" in ${cwd}`, {
+      hint: 'Create the runs branch with `runpages init`, fetch it with `git fetch origin runs:runs`, or build from a folder with `--from runs`.',
+    });
+  }
+  const listing = (await gitBytes(cwd, ['ls-tree', '-r', '-z', '--full-tree', commit])).toString('utf8');
+  const blobs: { path: string; sha: string }[] = [];
+  for (const line of listing.split('\0')) {
+    // `<mode> <type> <sha>\t<path>`
+    const tab = line.indexOf('\t');
+    if (tab < 0) continue;
+    const [, type, sha] = line.slice(0, tab).split(' ');
+    const path = line.slice(tab + 1);
+    if (type === 'blob' && sha && filter(path)) blobs.push({ path, sha });
+  }
+  const reader = new ObjectReader(cwd);
+  try {
+    // Ask for a window of objects ahead so git never waits on us, without holding the whole branch in memory.
+    const window = 64;
+    const request = (sha: string): Promise<{ content: Buffer } | undefined> => {
+      const read = reader.read(sha);
+      read.catch(() => {}); // a consumer that stops early leaves reads behind; the awaited one still throws
+      return read;
+    };
+    const reads = blobs.slice(0, window).map((blob) => request(blob.sha));
+    for (let index = 0; index < blobs.length; index++) {
+      const ahead = blobs[index + window];
+      if (ahead) reads.push(request(ahead.sha));
+      const object = await reads[index];
+      if (!object) throw new Error(`blob ${blobs[index]?.sha} listed by ls-tree is missing`);
+      reads[index] = Promise.resolve(undefined);
+      yield { path: (blobs[index] as { path: string }).path, content: object.content };
+    }
+  } finally {
+    reader.close();
+  }
+}
