@@ -3,7 +3,7 @@
  * in the CLI and at build time, indexes into column arrays in the browser): a RowAccess reads a
  * field's value and answers full-text terms for a row.
  *
- * Semantics (MLflow's): a missing value never matches, not even `!=` or NOT IN; numbers compare
+ * Semantics (MLflow's): a missing value (or NaN) never matches, not even `!=` or NOT IN; numbers compare
  * numerically (a numeric string such as a param '0.001' counts as a number), strings lexically, a
  * number never equals a non-numeric string; `created`/`ended` compare as times; `status` ignores case.
  */
@@ -89,8 +89,9 @@ function compile<Row>(query: Query, access: RowAccess<Row>, options: CompileOpti
       const field = query.field;
       const matcher = likeMatcher(query.pattern, query.caseInsensitive);
       const negated = query.negated;
+      const read = reader(field, access, false);
       return (row) => {
-        const value = toScalar(access.value(row, field));
+        const value = read(row);
         if (value === undefined) return false;
         return matcher(String(value)) !== negated;
       };
@@ -98,9 +99,12 @@ function compile<Row>(query: Query, access: RowAccess<Row>, options: CompileOpti
   }
 }
 
-/** Reads a field as a comparable scalar: times for date attributes, lower case for status. */
-function reader<Row>(field: FieldRef, access: RowAccess<Row>): (row: Row) => Scalar | undefined {
-  if (field.kind === 'attribute' && DATE_ATTRIBUTES.has(field.name)) {
+/**
+ * Reads a field as a comparable scalar: times for date attributes (unless `asTime` is false, as for
+ * LIKE on the ISO text), lower case for status. NaN is no value: it matches nothing.
+ */
+function reader<Row>(field: FieldRef, access: RowAccess<Row>, asTime = true): (row: Row) => Scalar | undefined {
+  if (asTime && field.kind === 'attribute' && DATE_ATTRIBUTES.has(field.name)) {
     return (row) => {
       const value = access.value(row, field);
       const time = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : value instanceof Date ? value.getTime() : Number.NaN;
@@ -119,6 +123,7 @@ function reader<Row>(field: FieldRef, access: RowAccess<Row>): (row: Row) => Sca
 function toScalar(value: unknown): Scalar | undefined {
   switch (typeof value) {
     case 'number':
+      return Number.isNaN(value) ? undefined : value;
     case 'string':
       return value;
     case 'boolean':
@@ -169,8 +174,7 @@ function compareScalars(value: Scalar, literal: Scalar, op: ComparisonOp): boole
     case '=':
       return a === b;
     case '!=':
-      // NaN is no value: it matches nothing, not even !=.
-      return a === a && b === b && a !== b;
+      return a !== b;
     case '<':
       return a < b;
     case '<=':

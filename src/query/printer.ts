@@ -27,7 +27,8 @@ export function printQuery(query: Query): string {
     case 'like':
       return `${printField(query.field)} ${query.negated ? 'NOT ' : ''}${query.caseInsensitive ? 'ILIKE' : 'LIKE'} ${quoteString(query.pattern)}`;
     case 'exists':
-      return printField(query.field);
+      // A bare attribute alone would read as a search word.
+      return query.field.kind === 'attribute' ? `attributes.${query.field.name}` : printField(query.field);
     case 'text':
       return isPlainWord(query.term) ? query.term : quoteString(query.term);
   }
