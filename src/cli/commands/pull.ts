@@ -1,0 +1,88 @@
+/**
+ * `runpages pull <run> [path]`: a run's artifacts from the object store into a folder, verified.
+ */
+import type { Command } from 'commander';
+
+export const order = 60;
+
+interface PullFlags {
+  out?: string;
+  from?: string;
+  store?: string;
+  json?: boolean;
+}
+
+function formatBytes(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
+export function register(program: Command): void {
+  program
+    .command('pull')
+    .description("Download a run's artifacts (all, one file, or a folder of them) from the object store, verified.")
+    .argument('<run>', 'run id or an unambiguous prefix of it')
+    .argument('[path]', 'an artifact path, or a folder prefix of several (default: every artifact)')
+    .option('--out <dir>', 'folder to write into (default: ./<run-id>/)')
+    .option('--from <source>', 'where runs are read from: a branch (default: the configured runs branch) or a folder laid out like it')
+    .option('--store <uri>', 'object store to read from (default: `store` in runpages.config.yaml)')
+    .option('--json', 'print what was pulled as JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ runpages pull 01JC1A                      # every artifact into ./01JC1A.../
+  $ runpages pull 01JC1A model.pt --out ckpt  # one file into ./ckpt/model.pt
+  $ runpages pull 01JC1A plots/ --json        # a folder of artifacts, listed as JSON`,
+    )
+    .action(async (reference: string, path: string | undefined, flags: PullFlags) => {
+      const [{ resolve }, { loadConfig }, { loadRunRecords }, { resolveRunIds }, { openStore }, { planPull, pullArtifacts }, ui, { RunpagesError }] =
+        await Promise.all([
+          import('node:path'),
+          import('../../config.ts'),
+          import('../../store/records.ts'),
+          import('../../report/compare.ts'),
+          import('../../store/open.ts'),
+          import('../../store/pull.ts'),
+          import('../ui.ts'),
+          import('../../errors.ts'),
+        ]);
+      const cwd = process.cwd();
+      const config = loadConfig(cwd);
+      const from = flags.from ?? config.branch;
+      const { runs, invalid } = await loadRunRecords(cwd, from, reference);
+      if (runs.length === 0 && invalid.length > 0) {
+        throw new RunpagesError('invalid-run', `The run matching "${reference}" in ${from} cannot be read:\n${invalid.map((i) => i.reason).join('\n')}`, {
+          hint: 'Fix the run record named above, then pull again.',
+        });
+      }
+      const [id] = resolveRunIds([reference], runs.map((run) => run.record.id));
+      const run = runs.find((r) => r.record.id === id);
+      if (!run) throw new Error(`resolved id ${id} has no run`);
+
+      const out = resolve(cwd, flags.out ?? run.record.id);
+      const items = planPull(run.record, path, out);
+      const store = openStore(flags.store ?? config.store, cwd);
+      const bar = ui.progress('Pulling artifacts', items.length);
+      const pulled = await pullArtifacts(store, run.record.id, items, out, bar.tick);
+      bar.done();
+
+      if (flags.json) {
+        ui.printJson({ run: run.record.id, store: store.location, out, artifacts: pulled });
+        return;
+      }
+      if (pulled.length === 0) {
+        ui.info(`Run ${run.record.id} (${run.record.name}) has no artifacts.`);
+        return;
+      }
+      for (const item of pulled) ui.info(`  ${item.path}  ${ui.color.dim(formatBytes(item.size))}${item.skipped ? ui.color.dim('  (already there)') : ''}`);
+      const bytes = pulled.reduce((sum, item) => sum + item.size, 0);
+      ui.success(`Pulled ${pulled.length} artifact${pulled.length === 1 ? '' : 's'} (${formatBytes(bytes)}) of run ${run.record.id} (${run.record.name}) into ${out}`);
+    });
+}
