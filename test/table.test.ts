@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fg from 'fast-glob';
 import { describe, expect, it } from 'vitest';
-import { buildTable, defaultColumns, flattenParams, TABLE_SCHEMA, type Table } from '../src/index/table.ts';
+import { buildTable, defaultColumns, TABLE_SCHEMA, type Table } from '../src/index/table.ts';
 import type { RunRecord } from '../src/run/schema.ts';
 import { parseRunRecord, parseYaml } from '../src/run/validate.ts';
 import { aggregate, decodeColumn, filterRows, groupRows, sortRows, valueAt, type Column } from '../site/src/scripts/table/columns.ts';
@@ -86,10 +86,6 @@ describe('buildTable', () => {
       'metrics.val/acc', 'metrics.loss',
     ]);
     expect(defaultColumns(table.index.columns, { columns: ['params.lr', 'nope', 'metrics.loss'] })).toEqual(['name', 'params.lr', 'metrics.loss']);
-  });
-
-  it('flattens nested params into dotted paths, keeping lists whole', () => {
-    expect(flattenParams({ a: { b: 1, c: { d: 'x' } }, e: [1, 2] })).toEqual([['a.b', 1], ['a.c.d', 'x'], ['e', [1, 2]]]);
   });
 });
 

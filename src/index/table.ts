@@ -8,7 +8,9 @@
  * Numbers are rounded to {@link NUMBER_DIGITS} significant digits (display needs four; full precision
  * would double the transfer); strings are dictionary-encoded.
  */
+import type { MetricDisplay } from '../config.ts';
 import type { RunRecord } from '../run/schema.ts';
+import { flattenParams } from './columns.ts';
 
 export const TABLE_SCHEMA = 'runpages/table@1';
 
@@ -47,6 +49,8 @@ export interface TableIndex {
   /** Keys of the columns shown when the URL names none. */
   defaults: string[];
   goal?: { metric: string; direction: 'max' | 'min' };
+  /** Display config of metrics by column key (`metrics.<name>`), from `projects.<p>.metrics`. */
+  display?: Record<string, MetricDisplay>;
 }
 
 export type ColumnData =
@@ -65,6 +69,8 @@ export interface TableOptions {
   /** `projects.<p>.columns` from the config: the default view when set. */
   columns?: string[] | undefined;
   goal?: { metric: string; direction: 'max' | 'min' } | undefined;
+  /** `projects.<p>.metrics`: labels, units and formats by metric name. */
+  metrics?: Record<string, MetricDisplay> | undefined;
 }
 
 /** The fields of a run the table reads; the index's normalised runs satisfy it. */
@@ -101,7 +107,7 @@ export function buildTable(runs: readonly TableRun[], options: TableOptions): Ta
     cell('experiment', 'attribute', row, run.experiment);
     cell('host', 'attribute', row, run.host);
     if (run.ended) cell('ended', 'attribute', row, unixSeconds(run.ended));
-    for (const [path, value] of flattenParams(run.params ?? {})) cell(`params.${path}`, 'param', row, value);
+    for (const [path, value] of Object.entries(flattenParams(run.params ?? {}))) cell(`params.${path}`, 'param', row, value);
     for (const [name, value] of Object.entries(run.metrics ?? {})) cell(`metrics.${name}`, 'metric', row, value);
     for (const dataset of run.data ?? []) cell(`data.${dataset.name}`, 'data', row, dataset.version ?? dataset.sha256?.slice(0, 12) ?? '');
     if (run.tags && run.tags.length > 0) cell('tags', 'tags', row, run.tags);
@@ -132,6 +138,9 @@ export function buildTable(runs: readonly TableRun[], options: TableOptions): Ta
     columns: infos,
     defaults: defaultColumns(infos, options),
     ...(options.goal ? { goal: { metric: options.goal.metric, direction: options.goal.direction } } : {}),
+    ...(options.metrics && Object.keys(options.metrics).length > 0
+      ? { display: Object.fromEntries(Object.entries(options.metrics).map(([name, display]) => [`metrics.${name}`, display])) }
+      : {}),
   };
   return { index, columns };
 }
@@ -162,17 +171,6 @@ export function defaultColumns(columns: readonly ColumnInfo[], options: Pick<Tab
     .map((c) => c.key);
   const goal = goalKey && known.has(goalKey) ? [goalKey] : [];
   return [...attributes, ...params, ...goal, ...metrics];
-}
-
-/** Nested params as `[dotted.path, leaf]`; lists stay whole (shown as JSON). */
-export function flattenParams(params: Record<string, unknown>, prefix = ''): [string, unknown][] {
-  const out: [string, unknown][] = [];
-  for (const [key, value] of Object.entries(params)) {
-    const path = prefix ? `${prefix}.${key}` : key;
-    if (value !== null && typeof value === 'object' && !Array.isArray(value)) out.push(...flattenParams(value as Record<string, unknown>, path));
-    else out.push([path, value]);
-  }
-  return out;
 }
 
 function encodeColumn(key: string, group: ColumnGroup, values: unknown[], length: number): ColumnData {

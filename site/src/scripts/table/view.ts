@@ -1,0 +1,288 @@
+/**
+ * The virtualised table body: only the rows in (and just around) the viewport are in the DOM, between
+ * two spacer rows that keep the scroll height; a fixed row height makes positions arithmetic. The
+ * header stays sticky; columns get fixed widths so rows do not jitter as they are swapped in.
+ */
+import type { Cell } from './cells.ts';
+import type { Column, Group } from './columns.ts';
+import type { SortSpec } from './state.ts';
+
+export type ViewItem = { type: 'row'; row: number } | { type: 'group'; group: Group; collapsed: boolean };
+
+export interface ViewHandlers {
+  href(row: number): string;
+  id(row: number): string;
+  cell(column: Column, row: number): Cell;
+  groupSummary(group: Group): string;
+  onSort(key: string, additive: boolean): void;
+  onToggleGroup(label: string): void;
+  onSelect(rows: number[], selected: boolean): void;
+}
+
+const OVERSCAN = 10;
+
+/** Column widths in rem by what they hold; the name column is wider. */
+function widthOf(column: Column): number {
+  const { key, kind } = column.info;
+  if (key === 'name') return 14;
+  if (key === 'status') return 7;
+  if (kind === 'time') return 8.5;
+  if (kind === 'tags') return 11;
+  if (column.num) return Math.min(9, Math.max(6, column.info.label.length * 0.55 + 2));
+  return Math.min(12, Math.max(7, column.info.label.length * 0.55 + 2));
+}
+
+export class TableView {
+  readonly scroll: HTMLElement;
+  readonly table: HTMLTableElement;
+  readonly handlers: ViewHandlers;
+  columns: Column[] = [];
+  items: ViewItem[] = [];
+  selected = new Set<number>();
+  active = -1;
+  /** Render every row (for printing). */
+  all = false;
+  #frame = 0;
+  #rowHeight = 34;
+
+  constructor(scroll: HTMLElement, handlers: ViewHandlers) {
+    this.scroll = scroll;
+    this.table = scroll.querySelector('table')!;
+    this.handlers = handlers;
+    this.table.classList.add('rt-live');
+    this.table.setAttribute('aria-rowcount', '0');
+    scroll.addEventListener('scroll', () => this.schedule(), { passive: true });
+    window.addEventListener('resize', () => this.schedule());
+    this.table.addEventListener('click', (event) => this.#click(event));
+    this.table.addEventListener('change', (event) => this.#change(event));
+    const height = parseFloat(getComputedStyle(scroll.closest('.rt') ?? scroll).getPropertyValue('--rt-row'));
+    if (height > 0) this.#rowHeight = height;
+  }
+
+  /** Rebuilds the header for new columns or sort. */
+  setColumns(columns: Column[], sort: readonly SortSpec[]): void {
+    this.columns = columns;
+    const colgroup = document.createElement('colgroup');
+    let total = 2.5;
+    colgroup.append(col(2.5));
+    for (const column of columns) {
+      const width = widthOf(column);
+      total += width;
+      colgroup.append(col(width));
+    }
+    this.table.style.width = `${total}rem`;
+    const head = document.createElement('thead');
+    const tr = head.insertRow();
+    const all = document.createElement('th');
+    all.className = 'sel';
+    all.scope = 'col';
+    const box = document.createElement('input');
+    box.type = 'checkbox';
+    box.className = 'rt-select-all';
+    box.setAttribute('aria-label', 'Select all runs in view');
+    all.append(box);
+    tr.append(all);
+    for (const column of columns) {
+      const th = document.createElement('th');
+      th.scope = 'col';
+      if (column.num && column.info.kind !== 'time') th.className = 'num';
+      const position = sort.findIndex((s) => s.key === column.info.key);
+      const spec = sort[position];
+      th.setAttribute('aria-sort', position === 0 ? (spec!.desc ? 'descending' : 'ascending') : 'none');
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.dataset.key = column.info.key;
+      button.title = `${column.info.key}: click to sort, shift-click to add a secondary sort`;
+      button.append(column.info.label);
+      if (spec) {
+        const mark = document.createElement('span');
+        mark.className = 'rt-sort';
+        mark.textContent = `${spec.desc ? '▼' : '▲'}${sort.length > 1 ? position + 1 : ''}`;
+        mark.setAttribute('aria-hidden', 'true');
+        button.append(mark);
+      }
+      th.append(button);
+      tr.append(th);
+    }
+    this.table.querySelector('colgroup')?.remove();
+    this.table.querySelector('thead')?.remove();
+    this.table.prepend(colgroup, head);
+  }
+
+  setItems(items: ViewItem[]): void {
+    this.items = items;
+    if (this.active >= items.length) this.active = items.length - 1;
+    this.table.setAttribute('aria-rowcount', String(items.length + 1));
+    this.render();
+  }
+
+  schedule(): void {
+    if (this.#frame) return;
+    this.#frame = requestAnimationFrame(() => {
+      this.#frame = 0;
+      this.render();
+    });
+  }
+
+  render(): void {
+    const head = this.table.tHead?.offsetHeight ?? 0;
+    const height = this.#rowHeight;
+    const first = this.all ? 0 : Math.max(0, Math.floor((this.scroll.scrollTop - head) / height) - OVERSCAN);
+    const count = this.all ? this.items.length : Math.ceil(this.scroll.clientHeight / height) + 2 * OVERSCAN;
+    const last = Math.min(this.items.length, first + count);
+    const body = document.createElement('tbody');
+    const span = this.columns.length + 1;
+    if (first > 0) body.append(spacer(first * height, span));
+    for (let i = first; i < last; i++) body.append(this.#renderItem(this.items[i]!, i, span));
+    if (last < this.items.length) body.append(spacer((this.items.length - last) * height, span));
+    if (this.items.length === 0) {
+      const tr = body.insertRow();
+      tr.className = 'rt-empty';
+      const td = tr.insertCell();
+      td.colSpan = span;
+      td.textContent = 'No runs match.';
+    }
+    const old = this.table.tBodies[0];
+    if (old) old.replaceWith(body);
+    else this.table.append(body);
+    this.#syncSelectAll();
+  }
+
+  /** Moves the keyboard cursor to item `index` and scrolls it into view. */
+  setActive(index: number): void {
+    if (this.items.length === 0) return;
+    this.active = Math.max(0, Math.min(this.items.length - 1, index));
+    const head = this.table.tHead?.offsetHeight ?? 0;
+    const top = this.active * this.#rowHeight;
+    if (top < this.scroll.scrollTop) this.scroll.scrollTop = top;
+    else if (top + this.#rowHeight + head > this.scroll.scrollTop + this.scroll.clientHeight) {
+      this.scroll.scrollTop = top + this.#rowHeight + head - this.scroll.clientHeight;
+    }
+    this.render();
+    const id = `rt-item-${this.active}`;
+    this.scroll.setAttribute('aria-activedescendant', id);
+  }
+
+  /** Item rows visible per page, for PageUp/PageDown. */
+  pageSize(): number {
+    return Math.max(1, Math.floor(this.scroll.clientHeight / this.#rowHeight) - 2);
+  }
+
+  #renderItem(item: ViewItem, index: number, span: number): HTMLTableRowElement {
+    const tr = document.createElement('tr');
+    tr.id = `rt-item-${index}`;
+    tr.setAttribute('aria-rowindex', String(index + 2));
+    if (index === this.active) tr.classList.add('active');
+    if (item.type === 'group') {
+      tr.className += ' rt-group';
+      const td = tr.insertCell();
+      td.colSpan = span;
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.dataset.group = item.group.label;
+      button.setAttribute('aria-expanded', String(!item.collapsed));
+      button.textContent = `${item.collapsed ? '▸' : '▾'} ${item.group.label}`;
+      const count = document.createElement('span');
+      count.className = 'rt-agg';
+      count.textContent = this.handlers.groupSummary(item.group);
+      td.append(button, count);
+      return tr;
+    }
+    const row = item.row;
+    tr.dataset.row = String(row);
+    const selected = this.selected.has(row);
+    if (selected) tr.classList.add('selected');
+    tr.setAttribute('aria-selected', String(selected));
+    const sel = tr.insertCell();
+    sel.className = 'sel';
+    const box = document.createElement('input');
+    box.type = 'checkbox';
+    box.checked = selected;
+    box.tabIndex = -1;
+    box.setAttribute('aria-label', `Select ${this.handlers.id(row)}`);
+    sel.append(box);
+    for (const column of this.columns) {
+      const td = tr.insertCell();
+      const cell = this.handlers.cell(column, row);
+      if (column.info.key === 'name') {
+        td.className = 'name';
+        const a = document.createElement('a');
+        a.href = this.handlers.href(row);
+        a.tabIndex = -1;
+        a.textContent = cell.text;
+        td.append(a);
+        td.title = cell.text;
+      } else if (cell.className.startsWith('badge')) {
+        const badge = document.createElement('span');
+        badge.className = cell.className;
+        badge.textContent = cell.text;
+        td.append(badge);
+      } else {
+        td.className = cell.className;
+        td.textContent = cell.text;
+        td.title = cell.title ?? cell.text;
+      }
+    }
+    return tr;
+  }
+
+  #click(event: MouseEvent): void {
+    const target = event.target as HTMLElement;
+    const sortButton = target.closest<HTMLButtonElement>('th button[data-key]');
+    if (sortButton) {
+      this.handlers.onSort(sortButton.dataset.key!, event.shiftKey);
+      return;
+    }
+    const groupButton = target.closest<HTMLButtonElement>('button[data-group]');
+    if (groupButton) {
+      this.handlers.onToggleGroup(groupButton.dataset.group!);
+      return;
+    }
+    const tr = target.closest<HTMLTableRowElement>('tbody tr[id]');
+    if (tr && !target.closest('a, input')) {
+      this.active = Number(tr.id.slice('rt-item-'.length));
+      this.render();
+    }
+  }
+
+  #change(event: Event): void {
+    const box = event.target as HTMLInputElement;
+    if (box.classList.contains('rt-select-all')) {
+      const rows = this.items.flatMap((item) => (item.type === 'row' ? [item.row] : []));
+      this.handlers.onSelect(rows, box.checked);
+      return;
+    }
+    const tr = box.closest<HTMLTableRowElement>('tr[data-row]');
+    if (tr) this.handlers.onSelect([Number(tr.dataset.row)], box.checked);
+  }
+
+  #syncSelectAll(): void {
+    const box = this.table.querySelector<HTMLInputElement>('.rt-select-all');
+    if (!box) return;
+    let inView = 0;
+    let chosen = 0;
+    for (const item of this.items) {
+      if (item.type !== 'row') continue;
+      inView++;
+      if (this.selected.has(item.row)) chosen++;
+    }
+    box.checked = inView > 0 && chosen === inView;
+    box.indeterminate = chosen > 0 && chosen < inView;
+  }
+}
+
+function col(rem: number): HTMLTableColElement {
+  const element = document.createElement('col');
+  element.style.width = `${rem}rem`;
+  return element;
+}
+
+function spacer(height: number, span: number): HTMLTableRowElement {
+  const tr = document.createElement('tr');
+  tr.className = 'rt-spacer';
+  tr.setAttribute('aria-hidden', 'true');
+  const td = tr.insertCell();
+  td.colSpan = span;
+  td.style.height = `${height}px`;
+  return tr;
+}
