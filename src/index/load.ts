@@ -25,6 +25,9 @@ export interface LoadedRun {
 export interface InvalidRun {
   /** The file at fault, as on the branch (`runs/...`). */
   file: string;
+  /** The first field at fault (dotted path), when the problem is in one field. */
+  field?: string;
+  /** Full message naming file, field, value and what is wrong. */
   reason: string;
 }
 
@@ -84,13 +87,14 @@ async function readFolder(dir: string): Promise<RunFiles[]> {
 
 async function readBranch(branch: string, cwd: string): Promise<RunFiles[]> {
   const { readBranchFiles } = await import('../branch/read.ts');
-  const files = await readBranchFiles({ cwd, branch });
   const byFolder = new Map<string, RunFiles>();
-  for (const [path, text] of files) {
-    const match = /^(runs\/[^/]+\/[^/]+\/[^/]+)\/(run\.yaml|series\.json)$/.exec(path);
+  const runFile = /^(runs\/[^/]+\/[^/]+\/[^/]+)\/(run\.yaml|series\.json)$/;
+  for await (const file of readBranchFiles(cwd, branch, (path) => runFile.test(path))) {
+    const match = runFile.exec(file.path);
     if (!match) continue;
     const folder = match[1] as string;
     const run = byFolder.get(folder) ?? { folder };
+    const text = file.content.toString('utf8');
     if (match[2] === 'run.yaml') run.runYaml = text;
     else run.seriesJson = text;
     byFolder.set(folder, run);
@@ -127,15 +131,12 @@ export function parseRuns(files: RunFiles[]): LoadResult {
       runs.push({ record, folder: entry.folder, hash, ...(series ? { series } : {}) });
     } catch (error) {
       if (!isRunpagesError(error)) throw error;
-      invalid.push({ file: firstFile(error) ?? runFile, reason: error.message });
+      const issue = error instanceof InvalidRunError ? error.issues[0] : undefined;
+      invalid.push({ file: issue?.file ?? runFile, ...(issue?.field ? { field: issue.field } : {}), reason: error.message });
     }
   }
   runs.sort((a, b) => compare(b.record.created, a.record.created) || compare(a.record.id, b.record.id));
   return dropDuplicates(runs, invalid);
-}
-
-function firstFile(error: unknown): string | undefined {
-  return error instanceof InvalidRunError ? error.issues[0]?.file : undefined;
 }
 
 /** A run's folder must match its record, or links and the branch layout disagree. */
@@ -171,6 +172,7 @@ function dropDuplicates(runs: LoadedRun[], invalid: InvalidRun[]): LoadResult {
       const file = `${run.folder}/run.yaml`;
       invalid.push({
         file,
+        field: 'id',
         reason: formatIssue({ file, field: 'id', message: `duplicates the run in ${first.folder}; only that one is shown`, value: JSON.stringify(run.record.id) }),
       });
       continue;

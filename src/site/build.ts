@@ -31,6 +31,8 @@ export interface BuildOptions {
   now: Date;
   /** Progress messages for the user. */
   onProgress?: (message: string) => void;
+  /** The Astro app to build; default the package's own `site/` (tests may point at a copy). */
+  siteRoot?: string;
   /** Called with each invalid run as soon as it is known. */
   onInvalid?: (invalid: InvalidRun) => void;
 }
@@ -64,7 +66,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   const out = isAbsolute(options.out) ? options.out : resolve(options.cwd, options.out);
   const cacheDir = options.cacheDir ?? join(options.cwd, '.runpages', 'cache');
   const base = normalizeBase(options.base ?? options.config.site.base);
-  const source = isDirectorySource(options.from, options.cwd) ? `folder ${options.from}` : `branch ${options.from}`;
+  const source = isDirectorySource(options.from, options.cwd) ? `folder ${displayPath(options.cwd, options.from)}` : `branch ${options.from}`;
 
   say(`Loading runs from ${source}`);
   const load = await loadRuns({ from: options.from, cwd: options.cwd });
@@ -85,7 +87,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   );
 
   say('Rendering pages with Astro');
-  await astroBuild({ root: siteRoot(), out, cacheDir, base, dataDir });
+  await astroBuild({ root: options.siteRoot ?? siteRoot(), out, cacheDir, base, dataDir });
   const { pages, bytes } = measure(out);
   return {
     out,
@@ -125,6 +127,12 @@ async function astroBuild(options: { root: string; out: string; cacheDir: string
   // Astro writes `.astro/` beside its root even in builds; never leave it inside the package.
   const dotAstro = join(options.root, '.astro');
   if (existsSync(dotAstro) && relative(options.root, dotAstro) === '.astro') rmSync(dotAstro, { recursive: true, force: true });
+}
+
+/** A folder as the user would write it: relative to cwd when inside it. */
+function displayPath(cwd: string, path: string): string {
+  const rel = relative(cwd, resolve(cwd, path));
+  return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? path : rel;
 }
 
 function ensureSlash(path: string): string {

@@ -65,7 +65,7 @@ export function renderSeriesChart(series: SeriesData, options: ChartOptions): st
     marginBottom: 36,
     style: { background: 'transparent', fontSize: '11px', overflow: 'visible' },
     x: { label: 'step', labelAnchor: 'right', tickFormat: '~s', ticks: 6 },
-    y: { label: null, grid: false, type: options.log ? 'log' : 'linear', tickFormat: options.log ? '~g' : '~s', ticks: 5 },
+    y: { label: null, grid: false, type: options.log ? 'log' : 'linear', tickFormat: options.log ? '~g' : '~r', ticks: 5 },
     marks,
     ariaLabel: `${options.name} by step`,
     ariaDescription: describe(options.name, points),

@@ -7,6 +7,7 @@
  * Without `RUNPAGES_DATA_DIR` (e.g. `astro dev` inside this repo) the data is built in-process from
  * the package's sample `runs/` folder.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +54,11 @@ export interface SiteData {
   /** Runs skipped by validation, with file and reason. */
   invalid: InvalidRun[];
   chartCacheDir?: string;
+  /**
+   * Hash of everything besides a run's own files that its page shows (config, project list):
+   * part of every run page's incremental-build `cacheKey`.
+   */
+  shellKey: string;
 }
 
 let cached: Promise<SiteData> | undefined;
@@ -121,7 +127,12 @@ export function resolveSiteData(payload: SitePayload): SiteData {
       return run ? [run] : [];
     }),
   }));
+  const shellKey = createHash('sha256')
+    .update(JSON.stringify([payload.config, projects.map((p) => [p.name, p.title])]))
+    .digest('hex')
+    .slice(0, 16);
   return {
+    shellKey,
     config: payload.config,
     generated: payload.generated,
     source: payload.source,

@@ -1,0 +1,50 @@
+/**
+ * Run notes are Markdown written by anyone who can push a run: rendered with marked, then sanitised
+ * (allowlist of tags and attributes, http(s)/mailto links only, no inline styles or event handlers),
+ * so the result is safe for `set:html` under the site's Content-Security-Policy.
+ */
+import { Marked } from 'marked';
+import sanitizeHtml from 'sanitize-html';
+
+const marked = new Marked({ gfm: true, breaks: false, async: false });
+
+const SANITIZE: sanitizeHtml.IOptions = {
+  allowedTags: [
+    'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'p', 'br', 'hr', 'blockquote', 'pre', 'code', 'em', 'strong', 'del', 's',
+    'ul', 'ol', 'li', 'a', 'img', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'sup', 'sub', 'kbd', 'input',
+  ],
+  allowedAttributes: {
+    a: ['href', 'title', 'rel'],
+    img: ['src', 'alt', 'title', 'width', 'height'],
+    th: ['align'],
+    td: ['align'],
+    code: ['class'],
+    input: ['type', 'checked', 'disabled'],
+  },
+  allowedClasses: { code: [/^language-[\w-]+$/] },
+  allowedSchemes: ['http', 'https', 'mailto'],
+  allowedSchemesByTag: { img: ['https', 'http'] },
+  allowProtocolRelative: false,
+  transformTags: {
+    a: sanitizeHtml.simpleTransform('a', { rel: 'nofollow noopener noreferrer' }),
+    // Task-list checkboxes only; any other input is dropped by exclusiveFilter below.
+    input: (tagName, attribs) => ({ tagName, attribs: { ...attribs, disabled: 'disabled' } }),
+    // Notes sit under the run's own h2 sections: shift headings down so the page outline stays right.
+    h1: 'h3',
+    h2: 'h4',
+    h3: 'h5',
+  },
+  // Only task-list checkboxes, and only images from absolute http(s) URLs (a relative src would 404 on the site).
+  exclusiveFilter: (frame) =>
+    (frame.tag === 'input' && frame.attribs.type !== 'checkbox') || (frame.tag === 'img' && !/^https?:\/\//i.test(frame.attribs.src ?? '')),
+};
+
+/**
+ * Markdown to sanitised HTML.
+ *
+ * @example renderMarkdown('**bold** <script>x</script>') // "<p><strong>bold</strong> </p>\n"
+ */
+export function renderMarkdown(text: string): string {
+  const html = marked.parse(text) as string;
+  return sanitizeHtml(html, SANITIZE);
+}

@@ -1,0 +1,123 @@
+/**
+ * A small static file server for a built site (`runpages preview`): loopback only, correct MIME
+ * types, the base path honoured (requests outside it redirect to it), no path escapes.
+ */
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, resolve, sep } from 'node:path';
+import { normalizeBase } from './url.ts';
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.avif': 'image/avif',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain; charset=utf-8',
+  '.xml': 'application/xml; charset=utf-8',
+  '.csv': 'text/csv; charset=utf-8',
+  '.woff2': 'font/woff2',
+  '.woff': 'font/woff',
+  '.wasm': 'application/wasm',
+  '.map': 'application/json; charset=utf-8',
+};
+
+/** The MIME type served for a file name. */
+export function mimeType(file: string): string {
+  return MIME[extname(file).toLowerCase()] ?? 'application/octet-stream';
+}
+
+export interface PreviewServer {
+  /** The site's URL, base path included. */
+  url: string;
+  server: Server;
+  close: () => Promise<void>;
+}
+
+/**
+ * Serves `dir` on 127.0.0.1 (port 0 picks a free one).
+ *
+ * @example const { url, close } = await serveSite({ dir: 'dist', base: '/', port: 4321 });
+ */
+export function serveSite(options: { dir: string; base?: string; port?: number; host?: string }): Promise<PreviewServer> {
+  const root = resolve(options.dir);
+  const base = normalizeBase(options.base);
+  const host = options.host ?? '127.0.0.1';
+  const server = createServer((request, response) => {
+    let pathname: string;
+    try {
+      pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
+    } catch {
+      response.writeHead(400).end('Bad request');
+      return;
+    }
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.writeHead(405, { Allow: 'GET, HEAD' }).end();
+      return;
+    }
+    if (!pathname.startsWith(base)) {
+      if (`${pathname}/` === base || pathname === '/') {
+        response.writeHead(302, { Location: base }).end();
+      } else {
+        notFound(response, root);
+      }
+      return;
+    }
+    const file = resolveFile(root, pathname.slice(base.length));
+    if (file === 'redirect') {
+      response.writeHead(301, { Location: `${pathname}/` }).end();
+      return;
+    }
+    if (!file) {
+      notFound(response, root);
+      return;
+    }
+    const size = statSync(file).size;
+    response.writeHead(200, { 'Content-Type': mimeType(file), 'Content-Length': size, 'Cache-Control': 'no-cache' });
+    if (request.method === 'HEAD') response.end();
+    else createReadStream(file).pipe(response);
+  });
+  return new Promise((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      const { port } = server.address() as AddressInfo;
+      resolvePromise({
+        url: `http://${host}:${port}${base}`,
+        server,
+        close: () => new Promise((done) => server.close(() => done())),
+      });
+    });
+  });
+}
+
+/** The file for a path inside the site, `redirect` for a folder without its trailing slash, or undefined. */
+function resolveFile(root: string, relativePath: string): string | undefined | 'redirect' {
+  const path = resolve(root, `.${sep}${relativePath}`);
+  if (path !== root && !path.startsWith(root + sep)) return undefined;
+  if (!existsSync(path)) return undefined;
+  if (statSync(path).isDirectory()) {
+    if (relativePath !== '' && !relativePath.endsWith('/')) return 'redirect';
+    const index = join(path, 'index.html');
+    return existsSync(index) ? index : undefined;
+  }
+  return path;
+}
+
+function notFound(response: import('node:http').ServerResponse, root: string): void {
+  const page = join(root, '404.html');
+  if (existsSync(page)) {
+    response.writeHead(404, { 'Content-Type': MIME['.html'] as string });
+    createReadStream(page).pipe(response);
+  } else {
+    response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found');
+  }
+}
