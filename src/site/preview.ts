@@ -2,10 +2,11 @@
  * A small static file server for a built site (`runpages preview`): loopback only, correct MIME
  * types, the base path honoured (requests outside it redirect to it), no path escapes.
  */
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync, watch } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
+import { isDirectorySource } from '../index/load.ts';
 import { normalizeBase } from './url.ts';
 
 const MIME: Record<string, string> = {
@@ -120,4 +121,38 @@ function notFound(response: import('node:http').ServerResponse, root: string): v
   } else {
     response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found');
   }
+}
+
+/** The base path a site was built with, read from its home page (`<meta name="runpages-base">`). */
+export function builtBase(dir: string): string | undefined {
+  const index = join(dir, 'index.html');
+  if (!existsSync(index)) return undefined;
+  const match = /<meta name="runpages-base" content="([^"]*)"/.exec(readFileSync(index, 'utf8'));
+  return match?.[1] ? normalizeBase(match[1]) : undefined;
+}
+
+/**
+ * Calls `onChange` when the runs source changes: a folder through a recursive fs watch, a branch by
+ * polling its commit (cheap: one `rev-parse`). Returns a function that stops watching.
+ */
+export function watchRuns(options: { from: string; cwd: string; onChange: () => void; intervalMs?: number }): () => void {
+  if (isDirectorySource(options.from, options.cwd)) {
+    const watcher = watch(resolve(options.cwd, options.from), { recursive: true }, () => options.onChange());
+    return () => watcher.close();
+  }
+  let last: string | undefined;
+  let stopped = false;
+  const poll = async () => {
+    const { resolveCommit } = await import('../git/refs.ts');
+    while (!stopped) {
+      const commit = await resolveCommit(options.cwd, options.from).catch(() => undefined);
+      if (last !== undefined && commit !== last) options.onChange();
+      last = commit;
+      await new Promise((r) => setTimeout(r, options.intervalMs ?? 2000));
+    }
+  };
+  void poll();
+  return () => {
+    stopped = true;
+  };
 }
