@@ -3,7 +3,7 @@
  * are atomic even when interrupted or killed.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, createReadStream, existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -129,6 +129,12 @@ describe('local store', () => {
       })(),
     );
     await expect(writeAtomically(broken, dest, () => {})).rejects.toThrow('connection lost');
+    expect(listFiles(join(dir, 'out'))).toEqual([]);
+  });
+
+  it('rejects, rather than crashes, when the source fails before any byte is read', async () => {
+    const dest = join(dir, 'out', 'object');
+    await expect(writeAtomically(createReadStream(join(dir, 'no-such-file')), dest, () => {})).rejects.toMatchObject({ code: 'ENOENT' });
     expect(listFiles(join(dir, 'out'))).toEqual([]);
   });
 

@@ -181,6 +181,8 @@ describe('verify and pull end to end (local store)', () => {
   let store: LocalStore;
   beforeAll(async () => {
     repo = makeTestRepo();
+    // A TensorBoard-style runs/ folder in the working tree must not shadow the runs branch.
+    mkdirSync(join(repo.dir, 'runs', 'Jan01_tensorboard'), { recursive: true });
     store = new LocalStore(join(repo.dir, '.runpages', 'objects'));
     await fill(store);
     await commitRecords(repo, [FIRST, SECOND]);
@@ -198,13 +200,16 @@ describe('verify and pull end to end (local store)', () => {
 
     const again = await runCli(['pull', '01JC1', 'plots/', '--out', 'plots-only', '--json'], { cwd: repo.dir });
     expect(again.code).toBe(0);
-    const json = JSON.parse(again.stdout) as { run: string; artifacts: { path: string; skipped: boolean }[] };
+    const json = JSON.parse(again.stdout) as { run: string; artifacts: { path: string; status: string }[] };
     expect(json.run).toBe(FIRST.id);
-    expect(json.artifacts.map((a) => [a.path, a.skipped])).toEqual([
-      ['plots/acc.png', false],
-      ['plots/loss.png', false],
+    expect(json.artifacts.map((a) => [a.path, a.status])).toEqual([
+      ['plots/acc.png', 'pulled'],
+      ['plots/loss.png', 'pulled'],
     ]);
     expect(readdirSync(join(repo.dir, 'plots-only'))).toEqual(['plots']);
+
+    const third = await runCli(['pull', FIRST.id, 'plots/loss.png', '--out', 'plots-only', '--json'], { cwd: repo.dir });
+    expect((JSON.parse(third.stdout) as { artifacts: { status: string }[] }).artifacts.map((a) => a.status)).toEqual(['already-there']);
   });
 
   it('rejects an ambiguous or unknown run id with a hint', async () => {
@@ -238,6 +243,14 @@ describe('verify and pull end to end (local store)', () => {
     expect(pull.code).toBe(1);
     expect(pull.stderr).toContain('store copy is corrupt');
     expect(existsSync(join(repo.dir, 'corrupt-pull', 'weights', 'model.bin'))).toBe(false);
+
+    // One bad object does not hold back the others.
+    const partial = await runCli(['pull', FIRST.id, '--out', 'partial-pull'], { cwd: repo.dir });
+    expect(partial.code).toBe(1);
+    expect(partial.stderr).toContain(`1 of 3 artifacts of run ${FIRST.id} could not be pulled`);
+    expect(partial.stderr).toContain(`model.bin (the store copy is corrupt: ${sha256Bytes(MODEL)})`);
+    expect(readdirSync(join(repo.dir, 'partial-pull', 'plots')).sort()).toEqual(['acc.png', 'loss.png']);
+    expect(existsSync(join(repo.dir, 'partial-pull', 'model.bin'))).toBe(false);
 
     unlinkSync(store.pathOf(sha256Bytes(DIFF)));
     const json = await runCli(['verify', '--json'], { cwd: repo.dir });

@@ -29,6 +29,10 @@ export async function writeAtomically(
   accept: (digest: Digest) => void,
   options: { readOnly?: boolean } = {},
 ): Promise<Digest> {
+  // The source may fail (a missing file, a reset socket) before the pipeline is attached; without a
+  // listener that would crash the process. The pipeline still sees the error: the stream is errored.
+  const early = (): void => {};
+  source.on('error', early);
   await mkdir(dirname(dest), { recursive: true });
   const temp = tempPathFor(dest);
   const hasher = new HashingStream();
@@ -43,5 +47,7 @@ export async function writeAtomically(
   } catch (error) {
     await rm(temp, { force: true });
     throw error;
+  } finally {
+    source.off('error', early);
   }
 }

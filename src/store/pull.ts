@@ -73,10 +73,15 @@ async function existingAncestor(path: string): Promise<string> {
   return current;
 }
 
+/** What happened to one planned artifact. */
+export type PullResult = PullItem & { status: 'pulled' | 'already-there' | 'missing' | 'corrupt' };
+
 /**
  * Downloads the planned artifacts, verified; a file already at its destination with the right
- * hash is left alone. The output folder's real location is re-checked before each write, so a
- * symlinked subfolder cannot redirect a download elsewhere.
+ * hash is left alone. A missing or corrupt object is recorded and the others still come down;
+ * anything else (an unreachable store, a path escaping through a symlink) stops the pull. The
+ * output folder's real location is checked before each write, so a symlinked subfolder cannot
+ * redirect a download elsewhere.
  */
 export async function pullArtifacts(
   store: ObjectStore,
@@ -84,10 +89,10 @@ export async function pullArtifacts(
   items: readonly PullItem[],
   outDir: string,
   onProgress?: (done: number, total: number) => void,
-): Promise<(PullItem & { skipped: boolean })[]> {
+): Promise<PullResult[]> {
   await mkdir(outDir, { recursive: true });
   const realRoot = await realpath(outDir);
-  const results: (PullItem & { skipped: boolean })[] = [];
+  const results: PullResult[] = [];
   for (const item of items) {
     const folder = dirname(item.file);
     // Check before creating folders (a symlink could point them elsewhere) and after.
@@ -95,10 +100,28 @@ export async function pullArtifacts(
     await mkdir(folder, { recursive: true });
     if (!isInside(realRoot, await realpath(folder))) throw unsafePath(runId, item.path);
     const existing = await sha256File(item.file).catch(() => undefined);
-    const skipped = existing?.sha256 === item.sha256;
-    if (!skipped) await store.getFile(item.sha256, item.file);
-    results.push({ ...item, skipped });
+    let status: PullResult['status'] = 'already-there';
+    if (existing?.sha256 !== item.sha256) {
+      try {
+        await store.getFile(item.sha256, item.file);
+        status = 'pulled';
+      } catch (error) {
+        if (!(error instanceof RunpagesError) || (error.code !== 'object-missing' && error.code !== 'object-corrupt')) throw error;
+        status = error.code === 'object-missing' ? 'missing' : 'corrupt';
+      }
+    }
+    results.push({ ...item, status });
     onProgress?.(results.length, items.length);
   }
   return results;
+}
+
+/** The error for a pull that left some artifacts behind, naming each; undefined when all came down. */
+export function pullFailure(runId: string, store: string, results: readonly PullResult[]): RunpagesError | undefined {
+  const failed = results.filter((r) => r.status === 'missing' || r.status === 'corrupt');
+  if (failed.length === 0) return undefined;
+  const list = failed.map((r) => `${r.path} (${r.status === 'missing' ? 'missing from the store' : 'the store copy is corrupt'}: ${r.sha256})`);
+  return new RunpagesError('pull-incomplete', `${failed.length} of ${results.length} artifacts of run ${runId} could not be pulled from ${store}:\n  ${list.join('\n  ')}`, {
+    hint: 'The other artifacts were written. `runpages verify --deep` lists every damaged object and the runs using it; publish the run again from the machine that has its files to restore them.',
+  });
 }

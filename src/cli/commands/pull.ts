@@ -42,7 +42,7 @@ Examples:
   $ runpages pull 01JC1A plots/ --json        # a folder of artifacts, listed as JSON`,
     )
     .action(async (reference: string, path: string | undefined, flags: PullFlags) => {
-      const [{ resolve }, { loadConfig }, { loadRunRecords }, { resolveRunIds }, { openStore }, { planPull, pullArtifacts }, ui, { RunpagesError }] =
+      const [{ resolve }, { loadConfig }, { loadRunRecords }, { resolveRunIds }, { openStore }, { planPull, pullArtifacts, pullFailure }, ui, { RunpagesError }] =
         await Promise.all([
           import('node:path'),
           import('../../config.ts'),
@@ -56,7 +56,7 @@ Examples:
       const cwd = process.cwd();
       const config = loadConfig(cwd);
       const from = flags.from ?? config.branch;
-      const { runs, invalid } = await loadRunRecords(cwd, from, reference);
+      const { runs, invalid } = await loadRunRecords(cwd, flags.from === undefined ? { branch: config.branch } : { from: flags.from }, reference);
       if (runs.length === 0 && invalid.length > 0) {
         throw new RunpagesError('invalid-run', `The run matching "${reference}" in ${from} cannot be read:\n${invalid.map((i) => i.reason).join('\n')}`, {
           hint: 'Fix the run record named above, then pull again.',
@@ -73,16 +73,20 @@ Examples:
       const pulled = await pullArtifacts(store, run.record.id, items, out, bar.tick);
       bar.done();
 
-      if (flags.json) {
-        ui.printJson({ run: run.record.id, store: store.location, out, artifacts: pulled });
-        return;
+      const failure = pullFailure(run.record.id, store.location, pulled);
+      if (flags.json) ui.printJson({ run: run.record.id, store: store.location, out, artifacts: pulled });
+      else if (pulled.length === 0) ui.info(`Run ${run.record.id} (${run.record.name}) has no artifacts.`);
+      else {
+        for (const item of pulled) {
+          const note = item.status === 'pulled' ? '' : item.status === 'already-there' ? ui.color.dim('  (already there)') : ui.color.red(`  (${item.status})`);
+          ui.info(`  ${item.path}  ${ui.color.dim(formatBytes(item.size))}${note}`);
+        }
+        const ok = pulled.filter((item) => item.status === 'pulled' || item.status === 'already-there');
+        const bytes = ok.reduce((sum, item) => sum + item.size, 0);
+        const message = `Pulled ${ok.length} artifact${ok.length === 1 ? '' : 's'} (${formatBytes(bytes)}) of run ${run.record.id} (${run.record.name}) into ${out}`;
+        if (failure) ui.info(message);
+        else ui.success(message);
       }
-      if (pulled.length === 0) {
-        ui.info(`Run ${run.record.id} (${run.record.name}) has no artifacts.`);
-        return;
-      }
-      for (const item of pulled) ui.info(`  ${item.path}  ${ui.color.dim(formatBytes(item.size))}${item.skipped ? ui.color.dim('  (already there)') : ''}`);
-      const bytes = pulled.reduce((sum, item) => sum + item.size, 0);
-      ui.success(`Pulled ${pulled.length} artifact${pulled.length === 1 ? '' : 's'} (${formatBytes(bytes)}) of run ${run.record.id} (${run.record.name}) into ${out}`);
+      if (failure) throw failure;
     });
 }

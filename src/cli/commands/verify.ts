@@ -42,7 +42,7 @@ Examples:
       ]);
       const cwd = process.cwd();
       const config = loadConfig(cwd);
-      const { runs, invalid } = await loadRunRecords(cwd, flags.from ?? config.branch);
+      const { runs, invalid } = await loadRunRecords(cwd, flags.from === undefined ? { branch: config.branch } : { from: flags.from });
       const store = openStore(flags.store ?? config.store, cwd);
       const deep = flags.deep === true;
       let bar: ReturnType<typeof ui.progress> | undefined;
@@ -56,7 +56,9 @@ Examples:
 
       if (flags.json) ui.printJson({ ...report, invalid });
       else {
-        for (const check of problems) {
+        // Enough to act on; --json has them all.
+        const shown = problems.slice(0, 50);
+        for (const check of shown) {
           const label = check.status === 'missing' ? ui.color.red('missing') : ui.color.red(check.status === 'wrong-size' ? 'wrong size' : 'corrupt');
           const detail =
             check.status === 'wrong-size'
@@ -67,6 +69,7 @@ Examples:
           ui.info(`${label} ${check.sha256}${detail}`);
           for (const ref of check.references) ui.info(`  ${ref.what} in run ${ref.run} (${ref.project})`);
         }
+        if (problems.length > shown.length) ui.info(`... and ${problems.length - shown.length} more (--json lists them all)`);
         for (const bad of invalid) ui.warn(`not checked, the run cannot be read: ${bad.reason}`);
         const summary = `${report.objects} object${report.objects === 1 ? '' : 's'} referenced by ${report.runs} run${report.runs === 1 ? '' : 's'} in ${report.store}: ${report.ok} ok, ${report.missing.length} missing, ${report.corrupt.length} corrupt${deep ? ' (hashes checked)' : ''}`;
         if (problems.length === 0) ui.success(summary);
