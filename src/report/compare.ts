@@ -241,8 +241,8 @@ export function alignSeries(series: SeriesOverlay, by: 'step' | 'elapsed' = 'ste
 export interface CompareOptions {
   /** Id (or unambiguous prefix) of the baseline; default the first run. */
   baseline?: string | undefined;
-  /** Metric labels, formats and goal directions come from here. */
-  config?: Config | undefined;
+  /** Metric labels, formats and goal directions come from here (only `projects` is read). */
+  config?: Pick<Config, 'projects'> | undefined;
 }
 
 /**

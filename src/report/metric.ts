@@ -109,6 +109,14 @@ export function formatRelative(relative: number | undefined): string {
   return `${sign}${(Math.abs(relative) * 100).toFixed(1)} %`;
 }
 
+/**
+ * A label inside a sentence: "Validation accuracy" becomes "validation accuracy", "F1" stays "F1".
+ * @example `Best ${sentenceLabel(format.label)} so far`
+ */
+export function sentenceLabel(label: string): string {
+  return /^[A-Z][a-z]/.test(label) ? `${label[0]?.toLowerCase()}${label.slice(1)}` : label;
+}
+
 /** True when `a` is better than `b` in `direction`. */
 export function isBetter(a: number, b: number, direction: Direction): boolean {
   return direction === 'max' ? a > b : a < b;

@@ -6,7 +6,7 @@
 import type { Goal, ProjectConfig } from '../config.ts';
 import type { RunRecord } from '../run/schema.ts';
 import { compareRuns, flattenParams, showParam, type WhyDiffers } from './compare.ts';
-import { formatDifference, formatValue, guessDirection, isBetter, metricFormat, type Direction, type MetricFormat } from './metric.ts';
+import { formatDifference, formatValue, guessDirection, isBetter, metricFormat, sentenceLabel, type Direction, type MetricFormat } from './metric.ts';
 
 const WEEK_MS = 7 * 24 * 3600 * 1000;
 
@@ -137,14 +137,9 @@ function bestOf(values: RunValue[], direction: Direction): RunValue | undefined 
   return best;
 }
 
-/** "validation accuracy" from "Validation accuracy", but "F1" stays "F1". */
-function inSentence(label: string): string {
-  return /^[A-Z][a-z]/.test(label) ? label[0]?.toLowerCase() + label.slice(1) : label;
-}
-
 /** "94.1 % validation accuracy" for percents, "a val/loss of 0.213" otherwise. */
 function quantity(value: number, format: MetricFormat): string {
-  const label = inSentence(format.label);
+  const label = sentenceLabel(format.label);
   return format.format === 'percent' ? `${formatValue(value, format)} ${label}` : `${article(label)} ${label} of ${formatValue(value, format)}`;
 }
 

@@ -1,0 +1,192 @@
+/**
+ * The ad hoc comparison in the browser: reads `?runs=` and `?baseline=`, resolves id prefixes,
+ * fetches each run's compact data, and renders with the same report modules the build uses.
+ */
+import type { ProjectConfig } from '../../../../src/config.ts';
+import { isRunpagesError } from '../../../../src/errors.ts';
+import { compareRuns, resolveRunIds, type ComparedRun, type Comparison } from '../../../../src/report/compare.ts';
+import { comparisonHeadline, metricsTableHtml, paramsSummary, paramsTableHtml, whyHtml, escapeHtml } from '../../../../src/report/compare-html.ts';
+import { overlayChart, scatterChart } from '../../../../src/report/charts.ts';
+import type { RunRecord, SeriesData } from '../../../../src/run/schema.ts';
+
+interface RunsIndex {
+  ids: string[];
+  names: string[];
+  projects: string[];
+}
+
+/** Charts drawn at once; more series are listed but not drawn, to keep the page quick. */
+const MAX_CHARTS = 12;
+/** Above this many runs a param-vs-metric view says more than a table. */
+const SCATTER_FROM = 6;
+
+function element<T extends Element>(root: ParentNode, selector: string): T {
+  const found = root.querySelector<T>(selector);
+  if (!found) throw new Error(`compare page: missing ${selector}`);
+  return found;
+}
+
+/** Query values, accepting both `runs=a,b` and repeated `runs=a&runs=b`. */
+function references(params: URLSearchParams): string[] {
+  return params
+    .getAll('runs')
+    .flatMap((value) => value.split(','))
+    .map((value) => value.trim())
+    .filter(Boolean);
+}
+
+async function fetchJson<T>(url: string): Promise<T> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+  // The build writes non-finite numbers as null; they were NaN or infinite: read them as NaN.
+  return JSON.parse(await response.text(), (_key, value: unknown) => (value === null ? Number.NaN : value)) as T;
+}
+
+export async function startComparePage(): Promise<void> {
+  const root = element<HTMLElement>(document, '#compare');
+  const status = element<HTMLElement>(root, '[data-status]');
+  const message = element<HTMLElement>(root, '[data-message]');
+  const base = root.dataset.base ?? '/';
+  const showMessage = (title: string, body: string) => {
+    message.innerHTML = `<h2>${escapeHtml(title)}</h2>${body}`;
+    message.hidden = false;
+  };
+  try {
+    const params = new URLSearchParams(window.location.search);
+    const wanted = references(params);
+    if (wanted.length === 0) {
+      status.hidden = true;
+      showMessage(
+        'No runs chosen',
+        `<p>Add run ids to the address, e.g. <code>?runs=&lt;id&gt;,&lt;id&gt;&amp;baseline=&lt;id&gt;</code> (unambiguous prefixes work), or select runs in a project's run table and choose “Compare”.</p><p><a href="${escapeHtml(base)}">All projects</a></p>`,
+      );
+      return;
+    }
+    const index = await fetchJson<RunsIndex>(root.dataset.runsIndex as string);
+    const problems: string[] = [];
+    const ids: string[] = [];
+    for (const reference of wanted) {
+      try {
+        const [id] = resolveRunIds([reference], index.ids);
+        if (id && !ids.includes(id)) ids.push(id);
+      } catch (error) {
+        if (!isRunpagesError(error)) throw error;
+        problems.push(`<li>${escapeHtml(error.message)} ${escapeHtml(error.hint ?? '')}</li>`);
+      }
+    }
+    let baseline = params.get('baseline') ?? undefined;
+    if (baseline !== undefined) {
+      try {
+        const [id] = resolveRunIds([baseline], ids);
+        baseline = id;
+      } catch (error) {
+        if (!isRunpagesError(error)) throw error;
+        problems.push(`<li>The baseline "${escapeHtml(baseline)}" is not one of the compared runs; the first run is the baseline instead.</li>`);
+        baseline = undefined;
+      }
+    }
+    if (problems.length > 0) {
+      showMessage(ids.length === 0 ? 'No run to compare' : 'Some runs could not be found', `<ul>${problems.join('')}</ul><p>Check the address; run ids are listed in each project's run table.</p>`);
+    }
+    if (ids.length === 0) {
+      status.hidden = true;
+      return;
+    }
+    const runs = await Promise.all(
+      ids.map(async (id): Promise<ComparedRun> => {
+        const data = await fetchJson<{ record: RunRecord; series: Record<string, SeriesData> }>(`${base}r/${encodeURIComponent(id)}/data.json`);
+        return { record: data.record, series: data.series };
+      }),
+    );
+    const config = JSON.parse(element<HTMLElement>(document, '#compare-config').textContent ?? '{}') as { projects: Record<string, ProjectConfig> };
+    const comparison = compareRuns(runs, { baseline, config });
+    render(root, comparison, base);
+    status.hidden = true;
+    document.title = `Compare ${comparison.runs.map((run) => run.name).join(', ')}${document.title.replace(/^[^·]*/, ' ')}`;
+  } catch (error) {
+    status.hidden = true;
+    showMessage('The comparison could not be loaded', `<p>${escapeHtml(error instanceof Error ? error.message : String(error))}</p><p>Reload the page; if it persists, the site may be mid-deployment.</p>`);
+  }
+}
+
+function render(root: HTMLElement, comparison: Comparison, base: string): void {
+  const options = { runHref: (id: string) => `${base}r/${encodeURIComponent(id)}/` };
+  const names = new Map(comparison.runs.map((run) => [run.id, run.name]));
+  element(root, '[data-title]').textContent = `Compare ${comparison.runs.length} runs`;
+  element(root, '[data-headline]').textContent = comparisonHeadline(comparison);
+  element(root, '[data-baseline-note]').textContent = `deltas against ${comparison.runs[comparison.baseline]?.name ?? ''}`;
+  element(root, '[data-metrics]').innerHTML = metricsTableHtml(comparison, options);
+  element(root, '[data-params-summary]').textContent = `${paramsSummary(comparison)} Differences are highlighted.`;
+  element(root, '[data-params]').innerHTML = paramsTableHtml(comparison, options);
+  element(root, '[data-why]').innerHTML = whyHtml(comparison);
+
+  const hideEqual = element<HTMLInputElement>(root, '[data-hide-equal]');
+  const applyHide = () => root.querySelector('.cmp-params')?.classList.toggle('cmp-hide-equal', hideEqual.checked);
+  hideEqual.addEventListener('change', applyHide);
+  applyHide();
+
+  const charts = element<HTMLElement>(root, '[data-charts]');
+  const overlays = comparison.series.filter((series) => series.lines.length > 0);
+  const drawCharts = (by: 'step' | 'elapsed') => {
+    charts.innerHTML = '';
+    for (const overlay of overlays.slice(0, MAX_CHARTS)) {
+      const figure = document.createElement('figure');
+      figure.className = 'cmp-chart';
+      figure.dataset.series = overlay.key;
+      const caption = document.createElement('figcaption');
+      caption.textContent = overlay.format.label;
+      figure.append(caption);
+      const hasTime = overlay.lines.some((line) => line.points.some((point) => point.elapsed !== undefined));
+      if (by === 'elapsed' && !hasTime) {
+        const note = document.createElement('p');
+        note.className = 'small muted';
+        note.textContent = 'These runs logged no times for this series.';
+        figure.append(note);
+      } else figure.insertAdjacentHTML('beforeend', overlayChart(overlay, names, { document, by }));
+      charts.append(figure);
+    }
+    if (overlays.length > MAX_CHARTS) {
+      const more = document.createElement('p');
+      more.className = 'small muted';
+      more.textContent = `${overlays.length - MAX_CHARTS} more series not drawn: ${overlays.slice(MAX_CHARTS).map((s) => s.key).join(', ')}.`;
+      charts.append(more);
+    }
+  };
+  element<HTMLElement>(root, '[data-charts-section]').hidden = overlays.length === 0;
+  for (const radio of root.querySelectorAll<HTMLInputElement>('input[name="align"]')) {
+    radio.addEventListener('change', () => drawCharts(radio.value === 'elapsed' ? 'elapsed' : 'step'));
+  }
+  drawCharts('step');
+
+  if (comparison.runs.length >= SCATTER_FROM) renderScatter(root, comparison);
+  element<HTMLElement>(root, '[data-content]').hidden = false;
+}
+
+/** Param (that varies) against metric, one dot per run; numbers on a linear axis, others as categories. */
+function renderScatter(root: HTMLElement, comparison: Comparison): void {
+  const params = comparison.params.filter((row) => row.differs);
+  const metrics = comparison.metrics.filter((row) => row.cells.some((cell) => cell.value !== undefined && Number.isFinite(cell.value)));
+  if (params.length === 0 || metrics.length === 0) return;
+  const xSelect = element<HTMLSelectElement>(root, '[data-scatter-x]');
+  const ySelect = element<HTMLSelectElement>(root, '[data-scatter-y]');
+  xSelect.innerHTML = params.map((row) => `<option>${escapeHtml(row.key)}</option>`).join('');
+  ySelect.innerHTML = metrics.map((row) => `<option value="${escapeHtml(row.key)}">${escapeHtml(row.format.label)}</option>`).join('');
+  const figure = element<HTMLElement>(root, '[data-scatter]');
+  const draw = () => {
+    const param = params.find((row) => row.key === xSelect.value) ?? params[0];
+    const metric = metrics.find((row) => row.key === ySelect.value) ?? metrics[0];
+    if (!param || !metric) return;
+    const numeric = param.values.every((value) => value === undefined || Number.isFinite(Number(value)));
+    const points = comparison.runs.flatMap((run, i) => {
+      const x = param.values[i];
+      const y = metric.cells[i]?.value;
+      if (x === undefined || y === undefined || !Number.isFinite(y)) return [];
+      return [{ name: run.name, x: numeric ? Number(x) : x, y }];
+    });
+    figure.innerHTML = scatterChart(points, { x: param.key, y: metric.format }, { document });
+  };
+  xSelect.addEventListener('change', draw);
+  ySelect.addEventListener('change', draw);
+  draw();
+  element<HTMLElement>(root, '[data-scatter-section]').hidden = false;
+}

@@ -1,0 +1,130 @@
+/**
+ * Charts of comparisons and summaries with Observable Plot: overlaid series, best-so-far against the
+ * target, param-vs-metric scatter. The same code draws at build time (a linkedom document, for pages
+ * that work without JavaScript) and in the browser (the real document). Returns SVG/HTML markup.
+ */
+import * as Plot from '@observablehq/plot';
+import type { SeriesOverlay } from './compare.ts';
+import { formatValue, type MetricFormat } from './metric.ts';
+import type { Summary } from './summary.ts';
+
+export interface ChartContext {
+  /** The DOM to draw with: `document` in the browser, linkedom's at build time. */
+  document: Document;
+  width?: number;
+  height?: number;
+}
+
+const STYLE = { background: 'transparent', fontSize: '11px', overflow: 'visible' };
+
+/** Plot writes fixed width/height; drop them so CSS sizes the chart, keeping the aspect ratio. */
+function responsive(node: Element): string {
+  const svgs = node.tagName.toLowerCase() === 'svg' ? [node] : [...node.querySelectorAll('svg')];
+  for (const svg of svgs) {
+    svg.setAttribute('preserveAspectRatio', 'xMidYMid meet');
+    svg.removeAttribute('width');
+    svg.removeAttribute('height');
+  }
+  return node.outerHTML;
+}
+
+function tick(format: MetricFormat): (value: number) => string {
+  return (value) => formatValue(value, { ...format, digits: format.format === 'percent' ? 0 : format.digits });
+}
+
+/**
+ * Overlaid lines of one series across runs, coloured by run name, with a legend.
+ * `by: 'elapsed'` aligns runs by seconds since their first point instead of by step.
+ */
+export function overlayChart(
+  overlay: SeriesOverlay,
+  names: Map<string, string>,
+  context: ChartContext & { by?: 'step' | 'elapsed' },
+): string {
+  const by = context.by ?? 'step';
+  const rows = overlay.lines.flatMap((line) =>
+    line.points
+      .filter((point) => (by === 'step' ? true : point.elapsed !== undefined))
+      .map((point) => ({ run: names.get(line.run) ?? line.run, x: by === 'step' ? point.step : (point.elapsed as number), y: point.value })),
+  );
+  const domain = overlay.lines.map((line) => names.get(line.run) ?? line.run);
+  const chart = Plot.plot({
+    document: context.document,
+    width: context.width ?? 640,
+    height: context.height ?? 240,
+    marginLeft: 56,
+    marginRight: 16,
+    style: STYLE,
+    color: { domain, legend: true, scheme: 'tableau10' },
+    x: { label: by === 'step' ? 'step' : 'seconds since start', labelAnchor: 'right', tickFormat: '~s', ticks: 6 },
+    y: { label: overlay.format.label, grid: true, tickFormat: tick(overlay.format), ticks: 5 },
+    marks: [Plot.lineY(rows, { x: 'x', y: 'y', stroke: 'run', strokeWidth: 1.6 }), Plot.ruleY(rows.length ? [] : [0], { strokeOpacity: 0 })],
+    ariaLabel: `${overlay.format.label} by ${by === 'step' ? 'step' : 'time'} for ${domain.join(', ')}`,
+  });
+  return responsive(chart);
+}
+
+/** Best-so-far over time as a step line, every run as a dot, and the target as a dashed rule. */
+export function bestSoFarChart(summary: Summary, context: ChartContext): string {
+  const { format, goal } = summary;
+  const dots = summary.points.map((p) => ({ date: new Date(p.created), value: p.value, name: p.name }));
+  const best = summary.bestSoFar.map((p) => ({ date: new Date(p.created), value: p.value }));
+  const last = summary.points.at(-1);
+  // Extend the best line to the newest run so the current best reads as "still standing".
+  if (last && best.length > 0) best.push({ date: new Date(last.created), value: (best.at(-1) as { value: number }).value });
+  const marks: Plot.Markish[] = [
+    Plot.dot(dots, { x: 'date', y: 'value', r: 2.5, fill: 'currentColor', fillOpacity: 0.3, title: 'name' }),
+    Plot.line(best, { x: 'date', y: 'value', curve: 'step-after', stroke: 'var(--chart-line, currentColor)', strokeWidth: 2 }),
+  ];
+  if (goal.target !== undefined) {
+    marks.push(Plot.ruleY([goal.target], { stroke: 'var(--better, green)', strokeDasharray: '5,4' }));
+    marks.push(
+      Plot.text([goal.target], { y: (d: number) => d, frameAnchor: 'right', dy: -7, text: () => `target ${formatValue(goal.target, format)}`, fill: 'var(--better, green)' }),
+    );
+  }
+  if (typeof summary.baselineValue === 'number') {
+    marks.push(Plot.ruleY([summary.baselineValue], { stroke: 'currentColor', strokeOpacity: 0.45, strokeDasharray: '2,3' }));
+    marks.push(
+      Plot.text([summary.baselineValue], { y: (d: number) => d, frameAnchor: 'left', dy: -7, dx: 4, text: () => 'baseline', fillOpacity: 0.7 }),
+    );
+  }
+  const chart = Plot.plot({
+    document: context.document,
+    width: context.width ?? 720,
+    height: context.height ?? 260,
+    marginLeft: 56,
+    marginRight: 16,
+    style: STYLE,
+    x: { label: null, type: 'utc' },
+    y: { label: format.label, grid: true, tickFormat: tick(format), ticks: 5 },
+    marks,
+    ariaLabel: `Best ${format.label} over time`,
+    ariaDescription: summary.headline,
+  });
+  return responsive(chart);
+}
+
+/** One param against one metric, a dot per run, labelled with run names (for > 5 runs). */
+export function scatterChart(
+  points: { name: string; x: number | string; y: number }[],
+  labels: { x: string; y: MetricFormat },
+  context: ChartContext,
+): string {
+  const numeric = points.every((p) => typeof p.x === 'number');
+  const chart = Plot.plot({
+    document: context.document,
+    width: context.width ?? 640,
+    height: context.height ?? 280,
+    marginLeft: 56,
+    marginRight: 24,
+    style: STYLE,
+    x: { label: labels.x, ...(numeric ? { type: 'linear' as const } : { type: 'point' as const }) },
+    y: { label: labels.y.label, grid: true, tickFormat: tick(labels.y), ticks: 5 },
+    marks: [
+      Plot.dot(points, { x: 'x', y: 'y', r: 4, fill: 'var(--chart-line, currentColor)', title: 'name' }),
+      Plot.text(points, { x: 'x', y: 'y', text: 'name', dy: -9, fontSize: 9, fillOpacity: 0.7 }),
+    ],
+    ariaLabel: `${labels.y.label} against ${labels.x}`,
+  });
+  return responsive(chart);
+}
