@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RunpagesError } from '../errors.ts';
 import { commitTree, FILE_MODE, ObjectReader, TREE_MODE, writeBlobs, writeTrees, type TreeEntry } from '../git/objects.ts';
+import { gitBytes } from '../git/exec.ts';
 import { resolveCommit, updateRef } from '../git/refs.ts';
 import { runFolder, type PreparedRun } from '../run/prepared.ts';
 
@@ -64,9 +65,29 @@ export async function buildCommit(
   ]);
   // No new root tree means every entry was already in place (a new branch always gets its README).
   if (tree === undefined) return { commit: parent as string, changed: [] };
-  const runPaths = changed.filter((path) => path.startsWith('runs/'));
-  const commit = await commitTree(cwd, tree, parent ? [parent] : [], commitMessage(runPaths));
-  return { commit, changed: runPaths };
+  const paths = changed.filter((path) => path !== 'README.md' || parent !== undefined);
+  const commit = await commitTree(cwd, tree, parent ? [parent] : [], commitMessage(paths));
+  return { commit, changed: paths };
+}
+
+/**
+ * A merge of `from` into `onto` that keeps everything of `onto` and adds every file `from` has that
+ * `onto` lacks or holds differently. Runs never conflict (each has its own folder), so this is how a
+ * local branch with unpublished runs and a remote that moved on come together. When `from` adds
+ * nothing (its runs already landed through another commit), the result is `onto` itself.
+ */
+export async function mergeBranches(cwd: string, reader: ObjectReader, onto: string, from: string): Promise<string> {
+  const diff = (await gitBytes(cwd, ['diff-tree', '-r', '-z', '--no-renames', onto, from])).toString('utf8').split('\0');
+  const changes: { path: string; entry: Omit<TreeEntry, 'name'> }[] = [];
+  // Records come in pairs: `:<old mode> <new mode> <old sha> <new sha> <status>` then the path.
+  for (let index = 0; index + 1 < diff.length; index += 2) {
+    const [, mode, , sha, status] = (diff[index] as string).slice(1).split(' ');
+    const path = diff[index + 1] as string;
+    if (mode && sha && status !== 'D') changes.push({ path, entry: { mode, type: mode === '160000' ? 'commit' : 'blob', sha } });
+  }
+  const { tree } = await applyToTree(cwd, reader, onto, changes);
+  if (tree === undefined) return onto;
+  return commitTree(cwd, tree, [onto, from], 'Merge runs published elsewhere with local ones\n');
 }
 
 /**
@@ -125,7 +146,15 @@ async function applyToTree(
 function commitMessage(paths: readonly string[]): string {
   const shown = paths.slice(0, 20).map((path) => `- ${path}`);
   if (paths.length > shown.length) shown.push(`- ... and ${paths.length - shown.length} more`);
-  const title = paths.length === 0 ? 'Create the runs branch' : paths.length === 1 ? `Add run ${paths[0]?.split('/').slice(1).join('/')}` : `Add ${paths.length} runs`;
+  const runs = paths.filter((path) => path.startsWith('runs/'));
+  const title =
+    paths.length === 0
+      ? 'Create the runs branch'
+      : runs.length !== paths.length
+        ? `Update ${paths.join(', ').slice(0, 60)}`
+        : runs.length === 1
+          ? `Add run ${runs[0]?.split('/').slice(1).join('/')}`
+          : `Add ${runs.length} runs`;
   return `${title}\n\n${shown.join('\n')}\n`;
 }
 

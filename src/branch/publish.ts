@@ -18,7 +18,7 @@ import { fetchBranch, hasRemote, pushCommit } from '../git/remote.ts';
 import type { PreparedRun } from '../run/prepared.ts';
 import { openStore } from '../store/open.ts';
 import type { ObjectStore } from '../store/store.ts';
-import { buildCommit, commitFolders, writeRunTrees, type FolderTree } from './commit.ts';
+import { buildCommit, commitFolders, mergeBranches, writeRunTrees, type FolderTree } from './commit.ts';
 import { dequeue, enqueue, listQueue, markUploaded, noteReason, type QueuedRun } from './queue.ts';
 
 export interface PublishOutcome {
@@ -184,27 +184,74 @@ async function pushFolders(
     } catch (error) {
       return { landed: false, reason: `pushing "${branch}" to the remote "${remote}" failed: ${messageOf(error)}`, attempts: attempt };
     }
-    await sleep(Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt), undefined, signal ? { signal } : {}).catch(() => {});
+    await sleep(backoff(attempt), undefined, signal ? { signal } : {}).catch(() => {});
   }
   return { landed: false, reason: `the remote "${remote}" kept moving: gave up after ${MAX_PUSH_ATTEMPTS} attempts`, attempts: MAX_PUSH_ATTEMPTS };
 }
 
 /**
- * Brings the local branch up to the landed commit. Runs committed locally by publishers still in
- * flight (and so still queued) are put back on top, so the local branch never loses a run.
+ * Brings the local branch up to the landed commit. When the local branch holds commits the remote
+ * lacks (runs of publishers still in flight), the two are merged, so the local branch never loses a run.
  */
 async function catchUpLocal(cwd: string, reader: ObjectReader, ref: string, landed: string): Promise<void> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const local = await resolveCommit(cwd, ref);
     if (local && (await isAncestor(cwd, landed, local))) return;
-    let target = landed;
-    if (local && !(await isAncestor(cwd, local, landed))) {
-      const stillQueued = (await listQueue(cwd)).filter((entry) => entry.uploaded);
-      target = (await buildCommit(cwd, reader, landed, await writeRunTrees(cwd, stillQueued.map((entry) => entry.run)))).commit;
-    }
+    const target = local && !(await isAncestor(cwd, local, landed)) ? await mergeBranches(cwd, reader, landed, local) : landed;
     if (await updateRef(cwd, ref, target, local, 'runpages: catch up with the remote')) return;
     await sleep(Math.random() * 20);
   }
+}
+
+/**
+ * Pushes the whole local branch (e.g. just created by `init`, or with files committed by other
+ * tools such as the GitHub Pages trigger workflow), merging with the remote's when both moved.
+ * Returns false, with the reason, when the remote cannot be reached; undefined remote: nothing to do.
+ *
+ * @example
+ * const result = await pushLocalBranch({ cwd, config });
+ * if (!result.pushed) warn(result.reason);
+ */
+export async function pushLocalBranch(options: { cwd: string; config: Config; signal?: AbortSignal }): Promise<{ pushed: true } | { pushed: false; reason: string }> {
+  const { cwd, config, signal } = options;
+  const { remote, branch } = config;
+  const ref = `refs/heads/${branch}`;
+  if (!(await hasRemote(cwd, remote))) return { pushed: false, reason: `there is no remote named "${remote}"` };
+  const reader = new ObjectReader(cwd);
+  try {
+    for (let attempt = 1; attempt <= MAX_PUSH_ATTEMPTS; attempt++) {
+      const local = await resolveCommit(cwd, ref);
+      if (!local) throw new RunpagesError('branch-not-found', `There is no local branch "${branch}" to push`, { hint: 'Create it with `runpages init`.' });
+      let remoteTip: string | undefined;
+      try {
+        remoteTip = await fetchBranch(cwd, remote, branch, signal);
+      } catch (error) {
+        return { pushed: false, reason: `cannot fetch "${branch}" from the remote "${remote}": ${messageOf(error)}` };
+      }
+      if (remoteTip && (await isAncestor(cwd, local, remoteTip))) {
+        await catchUpLocal(cwd, reader, ref, remoteTip);
+        return { pushed: true };
+      }
+      const candidate = !remoteTip || (await isAncestor(cwd, remoteTip, local)) ? local : await mergeBranches(cwd, reader, remoteTip, local);
+      try {
+        if ((await pushCommit(cwd, remote, candidate, branch, signal)) === 'pushed') {
+          await catchUpLocal(cwd, reader, ref, candidate);
+          return { pushed: true };
+        }
+      } catch (error) {
+        return { pushed: false, reason: `pushing "${branch}" to the remote "${remote}" failed: ${messageOf(error)}` };
+      }
+      await sleep(backoff(attempt), undefined, signal ? { signal } : {}).catch(() => {});
+    }
+    return { pushed: false, reason: `the remote "${remote}" kept moving: gave up after ${MAX_PUSH_ATTEMPTS} attempts` };
+  } finally {
+    reader.close();
+  }
+}
+
+/** Full jitter: a random wait up to an exponentially growing, capped bound. */
+function backoff(attempt: number): number {
+  return Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
 }
 
 /** The first useful line of an error, for a queue reason. */

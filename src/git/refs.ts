@@ -34,3 +34,15 @@ export async function isAncestor(cwd: string, ancestor: string, descendant: stri
 export async function repoRoot(cwd: string): Promise<string | undefined> {
   return (await gitMaybe(cwd, ['rev-parse', '--show-toplevel'])) || undefined;
 }
+
+/** The branch HEAD points at, or undefined when detached. */
+export async function currentBranch(cwd: string): Promise<string | undefined> {
+  return (await gitMaybe(cwd, ['symbolic-ref', '--short', '-q', 'HEAD'])) || undefined;
+}
+
+/** The remote's default branch as last seen (`refs/remotes/<remote>/HEAD`), else the current branch. */
+export async function defaultBranch(cwd: string, remote: string): Promise<string | undefined> {
+  const remoteHead = await gitMaybe(cwd, ['symbolic-ref', '--short', '-q', `refs/remotes/${remote}/HEAD`]);
+  if (remoteHead?.startsWith(`${remote}/`)) return remoteHead.slice(remote.length + 1);
+  return currentBranch(cwd);
+}

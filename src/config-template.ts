@@ -1,0 +1,64 @@
+/**
+ * The commented `runpages.config.yaml` that `runpages init` writes: every key of src/config.ts,
+ * explained where it is set, with examples to uncomment for what only the user can know.
+ */
+
+export interface ConfigTemplateOptions {
+  title: string;
+  branch: string;
+  remote: string;
+  store: string;
+  /** A project name for the commented-out example. */
+  project: string;
+}
+
+/** Renders the template; it parses to exactly the given values (everything else stays default). */
+export function configTemplate(options: ConfigTemplateOptions): string {
+  const q = (value: string): string => JSON.stringify(value);
+  return `# runpages configuration. Every key is optional; delete what you do not need.
+# Reference: the "Configuration" section of the runpages README.
+
+# Site title, shown in the header and in link previews.
+title: ${q(options.title)}
+
+# The git branch runs are committed to. An orphan branch holding only runs/<project>/<yyyy-mm>/<id>/;
+# runpages writes it with git plumbing, never touching your working tree, index or HEAD.
+branch: ${q(options.branch)}
+
+# The git remote runs are pushed to. Without such a remote, runs stay on the local branch.
+remote: ${q(options.remote)}
+
+# Where artifacts go, by sha256: a folder (relative to the repository, gitignored by default),
+# a file:// URI, or s3://bucket/prefix (AWS, MinIO, R2, GCS interop; endpoint and credentials come
+# from the standard AWS environment and config, e.g. AWS_PROFILE, AWS_ENDPOINT_URL_S3).
+store: ${q(options.store)}
+
+# Public base URL of the store, so the site can link artifacts, e.g. https://bucket.example.com/prefix
+# publicUrl: https://artifacts.example.com/runs
+
+site:
+  # Path the site is served under: "/" for a custom domain, "/<repo>/" for GitHub project pages.
+  base: "/"
+  # Absolute site URL, used for Open Graph links pasted into chat.
+  # url: https://example.github.io/my-repo/
+
+# Per project (the folder name under runs/): how it is presented. Uncomment and adapt.
+projects: {}
+#  ${options.project}:
+#    title: Image classifier
+#    description: ResNet variants on the v3 dataset.
+#    # The metric that decides the best run, and what "good" means.
+#    goal:
+#      metric: val/acc
+#      direction: max        # max or min
+#      target: 0.95          # the value the team aims for
+#      baseline: 0.90        # a number, or a run id whose metric is the baseline
+#    # Default columns of the run table.
+#    columns: [name, status, params.lr, metrics.val/acc, duration]
+#    # Display of metrics: label, unit, format (number, percent, integer, duration), digits.
+#    metrics:
+#      val/acc: { label: Validation accuracy, format: percent, digits: 1 }
+#      train/loss: { label: Training loss, digits: 3 }
+#      epoch_time: { unit: s, digits: 0 }
+`;
+}
