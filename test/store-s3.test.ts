@@ -121,6 +121,28 @@ describe('S3 store', () => {
     expect((await store.digest(sha256))?.sha256).toBe(sha256Bytes(Buffer.from('tampered weights')));
   });
 
+  it('retries a download whose connection drops mid-body, and never leaves a partial file', async () => {
+    const store = openS3(`s3://${S3_TEST_BUCKET}/cut`, { maxAttempts: 3 });
+    const data = randomBytes(256 * 1024);
+    const { sha256 } = await store.putBytes(data);
+    const gets = () => proxy.requests.filter((r) => r.method === 'GET');
+
+    proxy.fault = (req) => (req.method === 'GET' && gets().length === 1 ? { cutAfterBytes: 100_000 } : undefined);
+    const dest = join(dir, 'cut', 'data.bin');
+    await store.getFile(sha256, dest);
+    expect(readFileSync(dest).equals(data)).toBe(true);
+    expect(gets().length).toBe(2);
+
+    proxy.requests.length = 0;
+    proxy.fault = (req) => (req.method === 'GET' ? { cutAfterBytes: 100_000 } : undefined);
+    const dest2 = join(dir, 'cut2', 'data.bin');
+    const error = await rejection(store.getFile(sha256, dest2));
+    expect(error.code).toBe('store-unreachable');
+    expect(error.message).toContain('after 3 attempts');
+    expect(gets().length).toBe(3);
+    expect(existsSync(join(dir, 'cut2')) ? readdirSync(join(dir, 'cut2')) : []).toEqual([]);
+  });
+
   it('reports a missing object and a missing bucket differently', async () => {
     const missing = 'cd'.repeat(32);
     const store = openS3(`s3://${S3_TEST_BUCKET}/none`);

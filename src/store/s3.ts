@@ -8,6 +8,7 @@
 import { createReadStream } from 'node:fs';
 import { pipeline as pipelineStreams, type Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -165,6 +166,7 @@ export class S3Store implements ObjectStore {
   readonly endpoint: string | undefined;
   readonly client: S3Client;
   readonly #partSize: number;
+  readonly #maxAttempts: number;
   #bucketChecked: Promise<void> | undefined;
 
   constructor(uri: string, options: S3StoreOptions = {}) {
@@ -175,6 +177,7 @@ export class S3Store implements ObjectStore {
     this.endpoint = options.endpoint ?? (process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || undefined);
     this.#partSize = Math.max(options.partSize ?? 8 * 1024 * 1024, 5 * 1024 * 1024);
     const maxAttempts = options.maxAttempts ?? (process.env.AWS_MAX_ATTEMPTS ? undefined : 5);
+    this.#maxAttempts = maxAttempts ?? (Number.parseInt(process.env.AWS_MAX_ATTEMPTS ?? '', 10) || 5);
     const config: S3ClientConfig = {
       // Custom endpoints (MinIO, s3rver, R2) rarely have wildcard DNS for virtual-host buckets.
       ...(this.endpoint ? { endpoint: this.endpoint, forcePathStyle: true } : {}),
@@ -284,38 +287,56 @@ export class S3Store implements ObjectStore {
     }
   }
 
-  async getFile(sha256: string, dest: string): Promise<void> {
-    const body = await this.#open(sha256, `download object ${sha256}`);
-    if (!body) throw objectMissingError(this.location, sha256);
-    try {
-      await writeAtomically(body, dest, (actual) => {
-        if (actual.sha256 !== sha256) throw objectCorruptError(this.location, sha256, actual);
-      });
-    } catch (error) {
-      // Local file-system errors carry the path; anything else broke the download stream.
-      if (error instanceof RunpagesError || (error as NodeJS.ErrnoException).path !== undefined) throw error;
-      throw this.#fail(error, `download object ${sha256}`);
+  /**
+   * Runs a download that streams a response body. The SDK retries requests, not bodies, so a
+   * connection lost mid-stream is retried here with the same jittered exponential backoff.
+   */
+  async #download<T>(sha256: string, action: string, consume: (body: Readable) => Promise<T>): Promise<T | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      const body = await this.#open(sha256, action);
+      if (!body) return undefined;
+      try {
+        return await consume(body);
+      } catch (error) {
+        // Verification failures and local file-system errors (they carry a path) are final.
+        if (error instanceof RunpagesError || (error as NodeJS.ErrnoException).path !== undefined) throw error;
+        if (attempt >= this.#maxAttempts) {
+          throw this.#fail(Object.assign(error as object, { $metadata: { attempts: attempt } }), action);
+        }
+        await sleep(Math.random() * Math.min(100 * 2 ** attempt, 20_000));
+      }
     }
   }
 
+  async getFile(sha256: string, dest: string): Promise<void> {
+    const done = await this.#download(sha256, `download object ${sha256}`, async (body) => {
+      await writeAtomically(body, dest, (actual) => {
+        if (actual.sha256 !== sha256) throw objectCorruptError(this.location, sha256, actual);
+      });
+      return true;
+    });
+    if (!done) throw objectMissingError(this.location, sha256);
+  }
+
   async getBytes(sha256: string): Promise<Uint8Array> {
-    const body = await this.#open(sha256, `download object ${sha256}`);
-    if (!body) throw objectMissingError(this.location, sha256);
-    const chunks: Buffer[] = [];
-    for await (const chunk of body) chunks.push(chunk as Buffer);
-    const data = Buffer.concat(chunks);
+    const data = await this.#download(sha256, `download object ${sha256}`, async (body) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of body) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    });
+    if (!data) throw objectMissingError(this.location, sha256);
     const actual = sha256Bytes(data);
     if (actual !== sha256) throw objectCorruptError(this.location, sha256, { sha256: actual, size: data.length });
     return data;
   }
 
   async digest(sha256: string): Promise<Digest | undefined> {
-    const body = await this.#open(sha256, `read object ${sha256}`);
-    if (!body) return undefined;
-    const hasher = new HashingStream();
-    await pipeline(body, hasher, async (source: AsyncIterable<Buffer>) => {
-      for await (const _chunk of source);
+    return this.#download(sha256, `read object ${sha256}`, async (body) => {
+      const hasher = new HashingStream();
+      await pipeline(body, hasher, async (source: AsyncIterable<Buffer>) => {
+        for await (const _chunk of source);
+      });
+      return hasher.digest();
     });
-    return hasher.digest();
   }
 }

@@ -55,12 +55,15 @@ export async function startS3Server(directory: string, buckets: string[] = [S3_T
   };
 }
 
-export interface Fault {
-  status: number;
-  /** S3 error code, e.g. `SlowDown`, `InternalError`, `InvalidAccessKeyId`. */
-  code: string;
-  message?: string;
-}
+/** An S3 error response, or a forwarded response whose connection drops after some body bytes. */
+export type Fault =
+  | {
+      status: number;
+      /** S3 error code, e.g. `SlowDown`, `InternalError`, `InvalidAccessKeyId`. */
+      code: string;
+      message?: string;
+    }
+  | { cutAfterBytes: number };
 
 export interface FaultProxy {
   endpoint: string;
@@ -84,7 +87,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     const entry = { method: req.method ?? '', url: req.url ?? '', status: 0 };
     proxy.requests.push(entry);
     const fault = proxy.fault?.(req, proxy.requests.length - 1);
-    if (fault) {
+    if (fault && 'status' in fault) {
       req.resume();
       entry.status = fault.status;
       const body =
@@ -100,7 +103,17 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       (answer) => {
         entry.status = answer.statusCode ?? 0;
         res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
+        if (!fault) return void answer.pipe(res);
+        let sent = 0;
+        answer.on('data', (chunk: Buffer) => {
+          const room = fault.cutAfterBytes - sent;
+          if (room > 0) res.write(chunk.subarray(0, room));
+          sent += chunk.length;
+          if (sent >= fault.cutAfterBytes) {
+            answer.destroy();
+            res.socket?.destroy();
+          }
+        });
       },
     );
     forward.on('error', (error) => res.destroy(error));
