@@ -1,0 +1,26 @@
+/**
+ * `runpages log [--step N] key=value...`: appends one line to the run's metrics.jsonl, for shell jobs
+ * running under `runpages record`.
+ */
+import type { Command } from 'commander';
+
+export const order = 11;
+
+export function register(program: Command): void {
+  program
+    .command('log')
+    .description('Log metrics from a shell job running under "runpages record" (appends to $RUNPAGES_DIR/metrics.jsonl).')
+    .argument('<metrics...>', 'key=value pairs; values are numbers (nan and inf allowed)')
+    .option('--step <n>', 'training step (default: one more than the last)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ runpages log --step 100 train/loss=0.52 lr=0.001
+  $ runpages record -- sh -c 'for i in 1 2 3; do runpages log --step $i loss=0.$i; done'`,
+    )
+    .action(async (pairs: string[], flags: { step?: string }) => {
+      const { appendMetricsLine } = await import('../../record/metrics-log.ts');
+      await appendMetricsLine(process.env.RUNPAGES_DIR, pairs, flags.step, new Date());
+    });
+}

@@ -1,0 +1,30 @@
+/**
+ * The runpages library: the public API, re-exported. See README.md for the guide.
+ */
+export { startRun, Run, type StartRunOptions, type PublishOutcome } from './record/api.ts';
+export { prepareRunDir, type RunOverrides, type RunDirContext } from './record/run-dir.ts';
+export { downsample } from './record/downsample.ts';
+export { redactParams, redactArgs, redactText, isSecretKey } from './record/redact.ts';
+export { ulid, friendlyName } from './record/id.ts';
+export { publishRuns, publishQueue, type PublishOptions } from './branch/publish.ts';
+export { loadConfig, parseConfig, type Config, type ProjectConfig, type Goal } from './config.ts';
+export { RunpagesError, isRunpagesError } from './errors.ts';
+export {
+  RUN_SCHEMA,
+  SERIES_SCHEMA,
+  MAX_STORED_POINTS,
+  RunRecordSchema,
+  SeriesFileSchema,
+  type RunRecord,
+  type RunStatus,
+  type SeriesFile,
+  type SeriesData,
+  type Artifact,
+  type GitInfo,
+  type EnvInfo,
+} from './run/schema.ts';
+export { parseRunRecord, parseSeriesFile, InvalidRunError, type FieldIssue } from './run/validate.ts';
+export { runFolder, type PreparedRun, type PendingObject } from './run/prepared.ts';
+export { openStore } from './store/open.ts';
+export type { ObjectStore } from './store/store.ts';
+export { loadRuns, type LoadedRun, type LoadResult } from './index/load.ts';

@@ -1,0 +1,179 @@
+/**
+ * The TypeScript API for recording from inside a Node job: `startRun`, then `log` in the hot loop,
+ * then `finish`. It writes the same run directory as `runpages record` (DESIGN §3) and publishes
+ * it the same way.
+ */
+import { appendFileSync } from 'node:fs';
+import { appendFile, cp, mkdir, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { RunpagesError } from '../errors.ts';
+import type { RunStatus } from '../run/schema.ts';
+import { redactParams } from './redact.ts';
+import { closeRunDir, openRunDir, type PublishOutcome, type RunSession } from './session.ts';
+
+export type { PublishOutcome } from './session.ts';
+
+export interface StartRunOptions {
+  /** Project of the run (default: the repository's folder name). */
+  project?: string;
+  name?: string;
+  params?: Record<string, unknown>;
+  tags?: string[];
+  /** Run directory (default: `.runpages/runs/<id>/` under the repository root). */
+  dir?: string;
+  /** Where the job runs: git state and config are read from its repository (default: process.cwd()). */
+  cwd?: string;
+}
+
+/** Buffered metrics are written once they reach this many characters (and on finish). */
+const FLUSH_CHARS = 64 * 1024;
+
+/**
+ * A run in progress. Create it with {@link startRun}.
+ */
+export class Run {
+  /** The run id (a ULID). */
+  readonly id: string;
+  /** The run directory being written. */
+  readonly dir: string;
+  readonly #session: RunSession;
+  readonly #metricsFile: string;
+  readonly #params: Record<string, unknown> = {};
+  readonly #tags: string[] = [];
+  /** Quoted JSON keys, so a log call builds its line without stringifying objects. */
+  readonly #keys = new Map<string, string>();
+  #buffer = '';
+  #step = -1;
+  #writes: Promise<void> = Promise.resolve();
+  #finished = false;
+  readonly #flushOnExit = (): void => {
+    // The process is exiting without finish(): keep what was logged on disk.
+    if (this.#buffer) appendFileSync(this.#metricsFile, this.#buffer);
+    this.#buffer = '';
+  };
+
+  constructor(session: RunSession, options: StartRunOptions) {
+    this.#session = session;
+    this.id = session.id;
+    this.dir = session.dir;
+    this.#metricsFile = join(session.dir, 'metrics.jsonl');
+    Object.assign(this.#params, options.params);
+    this.#tags.push(...(options.tags ?? []));
+    process.once('exit', this.#flushOnExit);
+  }
+
+  /**
+   * Logs metrics at a step (default: one more than the last). Buffered: cheap enough for a hot loop;
+   * the buffer is written in chunks and on finish.
+   *
+   * @example
+   * for (let step = 0; step < 1000; step++) run.log({ 'train/loss': loss, lr }, { step });
+   */
+  log(metrics: Record<string, number>, options?: { step?: number }): void {
+    const step = options?.step ?? this.#step + 1;
+    this.#step = step;
+    let line = `{"step":${step}`;
+    for (const key in metrics) {
+      const value = metrics[key]!;
+      let quoted = this.#keys.get(key);
+      if (quoted === undefined) {
+        quoted = `,${JSON.stringify(key)}:`;
+        this.#keys.set(key, quoted);
+      }
+      line += quoted + (Number.isFinite(value) ? value : typeof value === 'number' ? `"${value}"` : 'null');
+    }
+    this.#buffer += `${line},"time":${Date.now() / 1000}}\n`;
+    if (this.#buffer.length >= FLUSH_CHARS) void this.flush();
+  }
+
+  /** Writes buffered metrics to metrics.jsonl; resolves when they are on disk. */
+  flush(): Promise<void> {
+    if (this.#buffer) {
+      const chunk = this.#buffer;
+      this.#buffer = '';
+      this.#writes = this.#writes.then(() => appendFile(this.#metricsFile, chunk));
+    }
+    return this.#writes;
+  }
+
+  /**
+   * Records a param; dotted keys nest (`optimizer.lr`). Secret-looking keys are redacted.
+   *
+   * @example
+   * run.param('optimizer.lr', 0.001);
+   */
+  param(key: string, value: unknown): void {
+    const path = key.split('.');
+    let target = this.#params;
+    for (const segment of path.slice(0, -1)) {
+      const next = target[segment];
+      if (next === null || typeof next !== 'object' || Array.isArray(next)) target[segment] = {};
+      target = target[segment] as Record<string, unknown>;
+    }
+    target[path.at(-1)!] = value;
+  }
+
+  /** Adds a tag, e.g. `run.tag('baseline')`. */
+  tag(tag: string): void {
+    if (!this.#tags.includes(tag)) this.#tags.push(tag);
+  }
+
+  /** Appends Markdown to the run's notes (notes.md). */
+  async note(text: string): Promise<void> {
+    await appendFile(join(this.dir, 'notes.md'), text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  /**
+   * Copies a file or folder into the run's artifacts/ (under `name`, default its base name); it is
+   * hashed and uploaded on finish.
+   *
+   * @example
+   * await run.artifact('out/confusion.png');
+   */
+  async artifact(path: string, name: string = basename(path)): Promise<void> {
+    if (!(await stat(path).catch(() => undefined))) {
+      throw new RunpagesError('artifact-missing', `artifact ${path} does not exist`, { hint: 'Pass the path of a file or folder the job wrote.' });
+    }
+    await mkdir(join(this.dir, 'artifacts'), { recursive: true });
+    await cp(path, join(this.dir, 'artifacts', name), { recursive: true, dereference: true });
+  }
+
+  /**
+   * Ends the run (status `finished` unless given) and publishes it. Network failures do not throw:
+   * the outcome lists the run as queued (publish later with `runpages sync`).
+   *
+   * @example
+   * const { published, queued } = await run.finish();
+   */
+  async finish(options: { status?: RunStatus } = {}): Promise<PublishOutcome> {
+    if (this.#finished) throw new RunpagesError('run-finished', `run ${this.id} is already finished`, { hint: 'Call finish() once per run.' });
+    this.#finished = true;
+    await this.flush();
+    process.off('exit', this.#flushOnExit);
+    return closeRunDir(this.#session, {
+      status: options.status ?? 'finished',
+      fields: { params: redactParams(this.#params), tags: this.#tags },
+    });
+  }
+}
+
+/**
+ * Starts a run: creates its directory with status `running`, capturing git state and environment.
+ *
+ * @example
+ * import { startRun } from 'runpages';
+ * const run = await startRun({ project: 'vision', params: { lr: 0.001 } });
+ * run.log({ loss: 0.5 }, { step: 1 });
+ * await run.finish();
+ */
+export async function startRun(options: StartRunOptions = {}): Promise<Run> {
+  const session = await openRunDir({
+    cwd: options.cwd ?? process.cwd(),
+    ...(options.project === undefined ? {} : { project: options.project }),
+    ...(options.name === undefined ? {} : { name: options.name }),
+    ...(options.tags === undefined ? {} : { tags: options.tags }),
+    ...(options.params === undefined ? {} : { params: options.params }),
+    ...(options.dir === undefined ? {} : { dir: options.dir }),
+  });
+  return new Run(session, options);
+}

@@ -1,0 +1,69 @@
+/**
+ * One line of metrics.jsonl from `key=value` text (the `runpages log` command). Values must be
+ * numbers; NaN and ±Infinity are written as the strings the run-directory reader accepts.
+ */
+import { appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RunpagesError } from '../errors.ts';
+
+/** A JSON-safe metric value: finite numbers as is, NaN and ±Infinity as strings. */
+export function jsonMetric(value: number): number | string {
+  if (Number.isFinite(value)) return value;
+  if (Number.isNaN(value)) return 'NaN';
+  return value > 0 ? 'Infinity' : '-Infinity';
+}
+
+function parseNumber(text: string): number | undefined {
+  const lower = text.trim().toLowerCase();
+  if (lower === 'nan') return Number.NaN;
+  if (lower === 'inf' || lower === 'infinity' || lower === '+inf' || lower === '+infinity') return Infinity;
+  if (lower === '-inf' || lower === '-infinity') return -Infinity;
+  const value = Number(text);
+  return text.trim() === '' || Number.isNaN(value) ? undefined : value;
+}
+
+/**
+ * The JSON line for `pairs` such as `['loss=0.5', 'val/acc=0.9']`, with `step` when given and `time`
+ * in unix seconds.
+ *
+ * @example
+ * metricsLine(['loss=0.5'], '10', new Date(0)) // '{"step":10,"loss":0.5,"time":0}'
+ */
+export function metricsLine(pairs: readonly string[], step: string | undefined, now: Date): string {
+  const row: Record<string, number | string> = {};
+  if (step !== undefined) {
+    const value = parseNumber(step);
+    if (value === undefined || !Number.isFinite(value)) {
+      throw new RunpagesError('invalid-metric', `--step ${JSON.stringify(step)} is not a number`, { hint: 'Give the step as a number: --step 100' });
+    }
+    row.step = value;
+  }
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    const key = pair.slice(0, at);
+    const value = at > 0 ? parseNumber(pair.slice(at + 1)) : undefined;
+    if (at <= 0 || key === 'step' || key === 'time') {
+      throw new RunpagesError('invalid-metric', `${JSON.stringify(pair)} is not a metric (key=value)`, {
+        hint: 'Write metrics as key=value, e.g. runpages log --step 10 loss=0.52 (use --step for the step).',
+      });
+    }
+    if (value === undefined) {
+      throw new RunpagesError('invalid-metric', `metric "${key}" must be a number (got ${JSON.stringify(pair.slice(at + 1))})`, {
+        hint: 'Metrics are numbers (nan and inf are allowed); record text as a param or in notes.md.',
+      });
+    }
+    row[key] = jsonMetric(value);
+  }
+  row.time = now.getTime() / 1000;
+  return JSON.stringify(row);
+}
+
+/** Appends one metrics line to `<runDir>/metrics.jsonl`; `runDir` comes from RUNPAGES_DIR. */
+export async function appendMetricsLine(runDir: string | undefined, pairs: readonly string[], step: string | undefined, now: Date): Promise<void> {
+  if (!runDir) {
+    throw new RunpagesError('not-recording', 'RUNPAGES_DIR is not set, so there is no run to log to.', {
+      hint: 'Run your script under the recorder, which sets it: runpages record -- sh train.sh',
+    });
+  }
+  await appendFile(join(runDir, 'metrics.jsonl'), `${metricsLine(pairs, step, now)}\n`);
+}

@@ -1,0 +1,171 @@
+/**
+ * `runpages record -- <command>`: runs a training job as a child process and records it. The job
+ * always comes first: its output streams through unchanged, its exit code is ours, and a failure of
+ * runpages itself is reported but never changes the job's outcome.
+ */
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
+import { RunpagesError } from '../errors.ts';
+import type { RunStatus } from '../run/schema.ts';
+import { redactCommand, redactText } from './redact.ts';
+import type { RunOverrides } from './run-dir.ts';
+import { closeRunDir, openRunDir, type PublishOutcome, type RunSession } from './session.ts';
+
+export const TAIL_LINES = 100;
+const MAX_LINE_CHARS = 2000;
+const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** Keeps the last `lines` lines of a byte stream (long lines cut), cheaply, whatever the volume. */
+export class OutputTail {
+  readonly #limit: number;
+  readonly #lines: string[] = [];
+  #partial = '';
+
+  constructor(lines = TAIL_LINES) {
+    this.#limit = lines;
+  }
+
+  push(chunk: Buffer | string): void {
+    const parts = (this.#partial + chunk.toString()).split(/\r?\n/);
+    this.#partial = (parts.pop() ?? '').slice(-MAX_LINE_CHARS);
+    // Only the end of a large chunk can survive: skip the rest without storing it.
+    for (const line of parts.slice(-this.#limit)) this.#lines.push(line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}…` : line);
+    if (this.#lines.length > this.#limit) this.#lines.splice(0, this.#lines.length - this.#limit);
+  }
+
+  /** The tail as text, carriage-return progress bars reduced to their last state, secrets masked. */
+  text(): string {
+    const lines = this.#partial ? [...this.#lines, this.#partial] : this.#lines;
+    return redactText(
+      lines
+        .slice(-this.#limit)
+        .map((line) => line.slice(line.lastIndexOf('\r') + 1))
+        .join('\n'),
+    );
+  }
+}
+
+export interface RecordOptions {
+  cwd: string;
+  dir?: string;
+  overrides: RunOverrides;
+  /** Where status lines go (stderr in the CLI). */
+  report: { info: (message: string) => void; warn: (message: string) => void; error: (error: unknown) => void };
+}
+
+/** Exit code convention for a process ended by a signal. */
+function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + (constants.signals[signal] ?? 0);
+}
+
+/** Exit codes a shell reports for a child killed by INT, TERM, KILL or HUP. */
+const KILLED_CODES = new Set(['SIGINT', 'SIGTERM', 'SIGKILL', 'SIGHUP'].map((s) => signalExitCode(s as NodeJS.Signals)));
+
+interface ChildResult {
+  code: number;
+  signal: NodeJS.Signals | null;
+  /** A signal runpages received (and forwarded) while the child ran. */
+  received: NodeJS.Signals | undefined;
+  spawnError?: Error;
+}
+
+function runChild(command: string[], env: NodeJS.ProcessEnv, tail: OutputTail, cwd: string): Promise<ChildResult> {
+  return new Promise((resolveResult) => {
+    const child = spawn(command[0]!, command.slice(1), { cwd, env, stdio: ['inherit', 'pipe', 'pipe'] });
+    let received: NodeJS.Signals | undefined;
+    const forward = (signal: NodeJS.Signals): void => {
+      received = signal;
+      child.kill(signal);
+    };
+    for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+    const stop = (): void => {
+      for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
+    };
+    child.stdout.on('data', (chunk: Buffer) => tail.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => tail.push(chunk));
+    child.stdout.pipe(process.stdout, { end: false });
+    child.stderr.pipe(process.stderr, { end: false });
+    child.on('error', (error) => {
+      stop();
+      resolveResult({ code: 127, signal: null, received, spawnError: error });
+    });
+    child.on('close', (code, signal) => {
+      stop();
+      resolveResult({ code: signal ? signalExitCode(signal) : (code ?? 1), signal, received });
+    });
+  });
+}
+
+function statusOf(result: ChildResult): RunStatus {
+  if (result.signal || result.received) return 'killed';
+  if (result.code === 0) return 'finished';
+  return KILLED_CODES.has(result.code) ? 'killed' : 'failed';
+}
+
+/**
+ * Runs `command`, records it as a run and publishes it. Resolves to the exit code to use: always the
+ * child's (128 + signal number when a signal ended it), whatever happened to the recording.
+ */
+export async function recordCommand(command: string[], options: RecordOptions): Promise<number> {
+  const { report } = options;
+  if (command.length === 0) {
+    throw new RunpagesError('no-command', 'No command to record.', { hint: 'Put the command after "--", e.g. runpages record -- python train.py' });
+  }
+  let session: RunSession | undefined;
+  try {
+    session = await openRunDir({
+      cwd: options.cwd,
+      command: redactCommand(command),
+      ...(options.dir === undefined ? {} : { dir: options.dir }),
+      ...(options.overrides.project === undefined ? {} : { project: options.overrides.project }),
+      ...(options.overrides.name === undefined ? {} : { name: options.overrides.name }),
+      ...(options.overrides.tags === undefined ? {} : { tags: options.overrides.tags }),
+    });
+  } catch (error) {
+    report.error(error);
+    report.warn('runpages could not start recording; running the command anyway, unrecorded.');
+  }
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  if (session) {
+    env.RUNPAGES_DIR = session.dir;
+    env.RUNPAGES_RUN_ID = session.id;
+    if (options.overrides.project) env.RUNPAGES_PROJECT = options.overrides.project;
+  }
+
+  const tail = new OutputTail();
+  const result = await runChild(command, env, tail, options.cwd);
+  if (result.spawnError) {
+    const message = `runpages: cannot run ${JSON.stringify(command[0])}: ${result.spawnError.message}`;
+    tail.push(`${message}\n`);
+    process.stderr.write(`${message}\n`);
+  }
+  if (!session) return result.code;
+
+  // Signals arriving while publishing must not kill runpages half-way: the run is on its way out.
+  const ignore = (): void => report.warn('publishing the run; press Ctrl-C again after it finishes to stop');
+  for (const signal of FORWARDED_SIGNALS) process.on(signal, ignore);
+  try {
+    const status = statusOf(result);
+    const outcome: PublishOutcome = await closeRunDir(session, {
+      status,
+      exitCode: result.code,
+      outputTail: tail.text(),
+      overrides: options.overrides,
+    });
+    describeOutcome(outcome, session, status, report);
+  } catch (error) {
+    report.error(error);
+    report.warn(`The run directory is kept at ${session.dir}; fix the problem above, then publish it with: runpages commit ${session.dir}`);
+  } finally {
+    for (const signal of FORWARDED_SIGNALS) process.off(signal, ignore);
+  }
+  return result.code;
+}
+
+function describeOutcome(outcome: PublishOutcome, session: RunSession, status: RunStatus, report: RecordOptions['report']): void {
+  if (outcome.published.includes(session.id)) report.info(`runpages: run ${session.id} (${status}) published`);
+  for (const queued of outcome.queued.filter((q) => q.id === session.id)) {
+    report.warn(`run ${queued.id} (${status}) is saved locally but not published yet: ${queued.reason}`);
+    report.info('Publish it when the remote is reachable with: runpages sync');
+  }
+}

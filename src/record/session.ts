@@ -1,0 +1,121 @@
+/**
+ * The life of a recorded run, shared by `runpages record` and the TypeScript API: open a run
+ * directory (identity, git, environment, `run.yaml` with status `running` written at once so a crash
+ * leaves evidence), then close it (final status, timing) and publish it.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { hostname, userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { PublishOutcome } from '../branch/publish.ts';
+import { loadConfig } from '../config.ts';
+import { captureGitState } from '../git/state.ts';
+import { repoRoot } from '../git/refs.ts';
+import { RUN_SCHEMA, type RunStatus } from '../run/schema.ts';
+import { parseYaml } from '../run/validate.ts';
+import { captureEnvironment } from './environment.ts';
+import { friendlyName, ulid } from './id.ts';
+import { redactParams } from './redact.ts';
+import { defaultProject, GIT_DIFF_FILE, prepareRunDir, stringifyRecord, type RunOverrides } from './run-dir.ts';
+
+export type { PublishOutcome } from '../branch/publish.ts';
+
+export interface OpenOptions {
+  cwd: string;
+  project?: string;
+  name?: string;
+  tags?: string[];
+  params?: Record<string, unknown>;
+  /** Run directory; default `.runpages/runs/<id>/` under the repository root. */
+  dir?: string;
+  /** The command line being recorded (already masked). */
+  command?: string;
+  now?: () => Date;
+}
+
+export interface RunSession {
+  id: string;
+  dir: string;
+  /** The repository root (or cwd outside a repository): config and publishing happen there. */
+  root: string;
+  startedAt: Date;
+  now: () => Date;
+}
+
+/**
+ * Creates the run directory and writes its `run.yaml` with status `running`.
+ *
+ * @example
+ * const session = await openRunDir({ cwd: process.cwd(), project: 'vision' });
+ * // ... the job writes into session.dir ...
+ * await closeRunDir(session, { status: 'finished' });
+ */
+export async function openRunDir(options: OpenOptions): Promise<RunSession> {
+  const now = options.now ?? (() => new Date());
+  const startedAt = now();
+  const id = ulid(startedAt.getTime());
+  const root = (await repoRoot(options.cwd).catch(() => undefined)) ?? options.cwd;
+  const dir = resolve(options.cwd, options.dir ?? join(root, '.runpages', 'runs', id));
+  await mkdir(join(dir, 'artifacts'), { recursive: true });
+  const [git, env] = await Promise.all([captureGitState(options.cwd).catch(() => undefined), captureEnvironment(root, process.env)]);
+  if (git?.diff) await writeFile(join(dir, GIT_DIFF_FILE), git.diff);
+  const record: Record<string, unknown> = {
+    schema: RUN_SCHEMA,
+    id,
+    name: options.name ?? friendlyName(id),
+    project: options.project ?? (await defaultProject(root)),
+    status: 'running',
+    user: safeUser(),
+    host: hostname(),
+    created: startedAt.toISOString(),
+    command: options.command,
+    git: git?.info,
+    env,
+    params: options.params === undefined ? undefined : redactParams(options.params),
+    tags: options.tags ?? [],
+  };
+  await writeFile(join(dir, 'run.yaml'), stringifyRecord(record));
+  return { id, dir, root, startedAt, now };
+}
+
+function safeUser(): string | undefined {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? process.env.USERNAME;
+  }
+}
+
+export interface CloseOptions {
+  status: RunStatus;
+  exitCode?: number;
+  /** Last lines of output, already masked. */
+  outputTail?: string;
+  /** Values given on the command line, which win over the directory's. */
+  overrides?: RunOverrides;
+  /** Fields to set in run.yaml (the API's params, tags), merged over what is there. */
+  fields?: Record<string, unknown>;
+}
+
+/**
+ * Writes the final status and timing into `run.yaml`, reads the directory back (validating it) and
+ * publishes it. Network failures do not throw: the run is queued (see `runpages sync`). Invalid
+ * directory content throws InvalidRunError and publishes nothing.
+ */
+export async function closeRunDir(session: RunSession, options: CloseOptions): Promise<PublishOutcome> {
+  const file = join(session.dir, 'run.yaml');
+  const onDisk = parseYaml(await readFile(file, 'utf8'), 'run.yaml');
+  const ended = session.now();
+  const record: Record<string, unknown> = {
+    ...(onDisk !== null && typeof onDisk === 'object' && !Array.isArray(onDisk) ? onDisk : {}),
+    ...options.fields,
+    status: options.status,
+    ended: ended.toISOString(),
+    duration_s: Math.max(0, Math.round(ended.getTime() - session.startedAt.getTime()) / 1000),
+    exit_code: options.exitCode,
+    output_tail: options.outputTail || undefined,
+  };
+  await writeFile(file, stringifyRecord(record));
+  const prepared = await prepareRunDir(session.dir, options.overrides ?? {}, { cwd: session.root, now: session.now });
+  const { publishRuns } = await import('../branch/publish.ts');
+  return publishRuns([prepared], { cwd: session.root, config: loadConfig(session.root) });
+}

@@ -1,0 +1,231 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startRun } from '../src/record/api.ts';
+import { parseRunRecord, parseYaml } from '../src/run/validate.ts';
+import type { RunRecord } from '../src/run/schema.ts';
+import { BIN, runCli } from './helpers/cli.ts';
+import { git, makeTestRepo, TEST_GIT_ENV, type TestRepo } from './helpers/git.ts';
+
+const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
+const NODE = process.execPath;
+
+// A training job: params, metrics through `runpages log`, an artifact, some output.
+const TRAIN_SH = `set -e
+cat > "$RUNPAGES_DIR/params.yaml" <<'YAML'
+lr: 0.01
+model: {layers: 4}
+api_key: should-not-leak
+YAML
+for i in 1 2 3; do "$NODE" "$BIN" log --step $i train/loss=0.$((9 - i)) acc=0.$((5 + i)); done
+printf 'weights-%s\\n' "$RUNPAGES_RUN_ID" > "$RUNPAGES_DIR/artifacts/model.bin"
+echo "training with --token=hunter2secret"
+echo "done $RUNPAGES_PROJECT"
+`;
+
+let repo: TestRepo | undefined;
+afterEach(() => {
+  repo?.cleanup();
+  repo = undefined;
+});
+
+function setup(): TestRepo {
+  repo = makeTestRepo({ 'README.md': '# test\n', '.gitignore': '.runpages/\n', 'train.sh': TRAIN_SH, 'data.txt': 'one\n' });
+  return repo;
+}
+
+/** Everything about the user's checkout that recording must leave alone. */
+function snapshot(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const name of readdirSync(dir)) if (name !== '.git' && name !== '.runpages') files[name] = readFileSync(join(dir, name), 'utf8');
+  return {
+    head: git(dir, 'rev-parse', 'HEAD'),
+    symbolic: git(dir, 'symbolic-ref', 'HEAD'),
+    index: git(dir, 'ls-files', '-s'),
+    cached: git(dir, 'diff', '--cached'),
+    diff: git(dir, 'diff'),
+    status: git(dir, 'status', '--porcelain', '--untracked-files=all'),
+    indexBytes: sha256(readFileSync(join(dir, '.git', 'index'))),
+    files: JSON.stringify(files),
+  };
+}
+
+/** The runs on origin's `runs` branch, validated. */
+function originRuns(origin: string): Array<{ path: string; record: RunRecord }> {
+  const paths = git(origin, 'ls-tree', '-r', '--name-only', 'runs').split('\n').filter((p) => p.endsWith('/run.yaml'));
+  return paths.map((path) => ({ path, record: parseRunRecord(parseYaml(git(origin, 'show', `runs:${path}`), path), path) }));
+}
+
+function storePath(dir: string, hash: string): string {
+  return join(dir, '.runpages', 'objects', 'sha256', hash.slice(0, 2), hash.slice(2));
+}
+
+const env = { NODE, BIN };
+
+describe('runpages record', () => {
+  it('records a job end to end without touching the working tree, index or HEAD', async () => {
+    const { dir, origin } = setup();
+    // A dirty tree: an unstaged edit, a staged new file, a staged edit.
+    writeFileSync(join(dir, 'README.md'), '# test\nedited, not staged\n');
+    writeFileSync(join(dir, 'new.txt'), 'staged new file\n');
+    writeFileSync(join(dir, 'data.txt'), 'one\ntwo\n');
+    git(dir, 'add', 'new.txt', 'data.txt');
+    const before = snapshot(dir);
+
+    const result = await runCli(['record', '--project', 'demo', '--tag', 'smoke', '--param', 'epochs=3', '--', 'sh', 'train.sh'], { cwd: dir, env });
+    expect(result.stderr).toContain('published');
+    expect(result.code).toBe(0);
+    // Output streams through unchanged.
+    expect(result.stdout).toBe('training with --token=hunter2secret\ndone demo\n');
+    expect(snapshot(dir)).toEqual(before);
+
+    const runs = originRuns(origin);
+    expect(runs).toHaveLength(1);
+    const { path, record } = runs[0]!;
+    expect(path).toBe(`runs/demo/${record.created.slice(0, 7)}/${record.id}/run.yaml`);
+    expect(record).toMatchObject({
+      project: 'demo',
+      status: 'finished',
+      exit_code: 0,
+      command: 'sh train.sh',
+      tags: ['smoke'],
+      params: { lr: 0.01, model: { layers: 4 }, api_key: '[redacted]', epochs: 3 },
+      metrics: { 'train/loss': 0.6, acc: 0.8 },
+      series: { 'train/loss': { points: 3, stored: 3 }, acc: { points: 3, stored: 3 } },
+    });
+    expect(record.output_tail).toBe('training with --token=[redacted]\ndone demo');
+    expect(record.duration_s).toBeGreaterThanOrEqual(0);
+    expect(record.env?.os).toBeTruthy();
+    expect(record.git).toMatchObject({ commit: before.head, branch: 'main', dirty: true });
+    const yamlText = git(origin, 'show', `runs:${path}`);
+    expect(yamlText).not.toContain('should-not-leak');
+    expect(yamlText).not.toContain('hunter2secret');
+    const series = JSON.parse(git(origin, 'show', `runs:${path.replace('run.yaml', 'series.json')}`));
+    expect(series.series['train/loss'].value).toEqual([0.8, 0.7, 0.6]);
+
+    // The artifact and the git patch are in the store with the right hashes.
+    const artifact = record.artifacts.find((a) => a.path === 'model.bin')!;
+    const content = `weights-${record.id}\n`;
+    expect(artifact).toMatchObject({ sha256: sha256(content), size: content.length });
+    expect(readFileSync(storePath(dir, artifact.sha256), 'utf8')).toBe(content);
+    const patch = readFileSync(storePath(dir, record.git!.diff!), 'utf8');
+    expect(patch).toContain('+edited, not staged');
+    expect(patch).toContain('+staged new file');
+  });
+
+  it('passes exit codes through and records failures', async () => {
+    const { dir, origin } = setup();
+    const result = await runCli(['record', '--project', 'demo', '--', 'sh', '-c', 'echo boom >&2; exit 3'], { cwd: dir, env });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('boom\n');
+    const [run] = originRuns(origin);
+    expect(run?.record).toMatchObject({ status: 'failed', exit_code: 3, output_tail: 'boom' });
+  });
+
+  it('publishes a run whose child was killed by SIGINT as killed, with exit code 130', async () => {
+    const { dir, origin } = setup();
+    const pidFile = join(dir, '.runpages', 'child.pid');
+    const script = `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); console.log('ready'); setInterval(() => {}, 1000);`;
+    const running = runCli(['record', '--project', 'demo', '--', NODE, '-e', script], { cwd: dir, env });
+    while (!existsSync(pidFile) || readFileSync(pidFile, 'utf8') === '') await new Promise((r) => setTimeout(r, 50));
+    process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGINT');
+    const result = await running;
+    expect(result.code).toBe(130);
+    expect(result.stdout).toBe('ready\n');
+    const [run] = originRuns(origin);
+    expect(run?.record).toMatchObject({ status: 'killed', exit_code: 130 });
+  });
+
+  it('forwards SIGTERM sent to record to the child and still publishes the run', async () => {
+    const { dir, origin } = setup();
+    const script = `process.on('SIGTERM', () => { console.log('child got SIGTERM'); process.exit(143); }); console.log('ready'); setInterval(() => {}, 1000);`;
+    const child = spawn(NODE, [BIN, 'record', '--project', 'demo', '--', NODE, '-e', script], {
+      cwd: dir,
+      env: { ...process.env, ...TEST_GIT_ENV, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.includes('ready')) resolve();
+      }),
+    );
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(code).toBe(143);
+    expect(stdout).toContain('child got SIGTERM');
+    const [run] = originRuns(origin);
+    expect(run?.record).toMatchObject({ status: 'killed', exit_code: 143 });
+  });
+
+  it('keeps the child’s exit code and queues the run when the origin is unreachable', async () => {
+    const { dir } = setup();
+    git(dir, 'remote', 'set-url', 'origin', join(dir, 'no-such-origin.git'));
+    const result = await runCli(['record', '--project', 'demo', '--', 'sh', '-c', 'exit 0'], { cwd: dir, env });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/not published yet/);
+    expect(result.stderr).toContain('runpages sync');
+  });
+
+  it('runs the job even when recording cannot start, and keeps its exit code', async () => {
+    const { dir } = setup();
+    const result = await runCli(['record', '--dir', 'train.sh/run', '--', 'sh', '-c', 'echo still ran; exit 4'], { cwd: dir, env });
+    expect(result.code).toBe(4);
+    expect(result.stdout).toBe('still ran\n');
+    expect(result.stderr).toContain('running the command anyway, unrecorded');
+  });
+});
+
+describe('runpages log', () => {
+  it('explains that it needs runpages record when RUNPAGES_DIR is unset', async () => {
+    const { dir } = setup();
+    const result = await runCli(['log', 'loss=1'], { cwd: dir, env: { RUNPAGES_DIR: undefined } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('RUNPAGES_DIR is not set');
+    expect(result.stderr).toContain('runpages record --');
+  });
+
+  it('rejects a value that is not a number', async () => {
+    const { dir } = setup();
+    const result = await runCli(['log', 'loss=low'], { cwd: dir, env: { RUNPAGES_DIR: dir } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('metric "loss" must be a number (got "low")');
+    expect(existsSync(join(dir, 'metrics.jsonl'))).toBe(false);
+  });
+});
+
+describe('TypeScript API', () => {
+  it('startRun, log, param, tag, note, artifact, finish publish a run', async () => {
+    const { dir, origin } = setup();
+    writeFileSync(join(dir, '.runpages-plot.svg'), '<svg/>');
+    const run = await startRun({ project: 'api', params: { lr: 0.1 }, tags: ['a'], cwd: dir });
+    expect(readFileSync(join(run.dir, 'run.yaml'), 'utf8')).toContain('status: running');
+    for (let step = 0; step < 2500; step++) run.log({ loss: 1 / (step + 1), 'val/acc': step === 7 ? Number.NaN : step / 2500 });
+    run.param('optimizer.name', 'adam');
+    run.param('hf_token', 'leak-me-not');
+    run.tag('b');
+    await run.note('Tried a *higher* lr.');
+    await run.artifact(join(dir, '.runpages-plot.svg'), 'plot.svg');
+    const outcome = await run.finish();
+    expect(outcome.published).toEqual([run.id]);
+
+    const [published] = originRuns(origin);
+    expect(published?.record).toMatchObject({
+      id: run.id,
+      project: 'api',
+      status: 'finished',
+      params: { lr: 0.1, optimizer: { name: 'adam' }, hf_token: '[redacted]' },
+      tags: ['a', 'b'],
+      notes: 'Tried a *higher* lr.\n',
+      series: { loss: { points: 2500, stored: 1000 }, 'val/acc': { points: 2500 } },
+      artifacts: [{ path: 'plot.svg', sha256: sha256('<svg/>'), size: 6, type: 'image/svg+xml' }],
+    });
+    const fullHash = published!.record.series.loss!.sha256!;
+    const full = JSON.parse(readFileSync(storePath(dir, fullHash), 'utf8'));
+    expect(full.series.loss.value).toHaveLength(2500);
+    await expect(run.finish()).rejects.toMatchObject({ code: 'run-finished' });
+  });
+});
