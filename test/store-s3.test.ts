@@ -143,6 +143,23 @@ describe('S3 store', () => {
     expect(existsSync(join(dir, 'cut2')) ? readdirSync(join(dir, 'cut2')) : []).toEqual([]);
   });
 
+  it('lists every object under its prefix in one request', async () => {
+    const store = openS3(`s3://${S3_TEST_BUCKET}/listed`);
+    const stored = [];
+    for (let i = 0; i < 3; i++) stored.push(await store.putBytes(Buffer.from(`object ${i}`)));
+    // A key under the prefix that is not laid out as an object (here: one level deeper) is not listed.
+    await openS3(`s3://${S3_TEST_BUCKET}/listed/sha256`).putBytes(Buffer.from('nested elsewhere'));
+
+    proxy.requests.length = 0;
+    const listed = [];
+    for await (const object of store.list()) listed.push(object);
+    expect(listed.sort((a, b) => (a.sha256 < b.sha256 ? -1 : 1))).toEqual(
+      stored.map(({ sha256, size }) => ({ sha256, size })).sort((a, b) => (a.sha256 < b.sha256 ? -1 : 1)),
+    );
+    expect(proxy.requests.map((r) => r.method)).toEqual(['GET']);
+    expect(proxy.requests[0]?.url).toContain('list-type=2');
+  });
+
   it('reports a missing object and a missing bucket differently', async () => {
     const missing = 'cd'.repeat(32);
     const store = openS3(`s3://${S3_TEST_BUCKET}/none`);

@@ -119,6 +119,9 @@ describe('verifyStore', () => {
       { sha256: sha256Bytes(ACC_PNG), status: 'wrong-size', storedSize: 5, references: [{ run: FIRST.id, project: 'vision', what: 'artifact plots/acc.png', size: ACC_PNG.length }] },
     ]);
 
+    // Listing the store once gives the same answer as asking per object.
+    expect(await verifyStore(store, [FIRST, SECOND], { listFrom: 0 })).toEqual(shallow);
+
     const deep = await verifyStore(store, [FIRST, SECOND], { deep: true });
     expect(deep.ok).toBe(2);
     expect(deep.corrupt.map((c) => c.status).sort()).toEqual(['corrupt', 'wrong-size']);

@@ -4,7 +4,7 @@
  * reader never sees half an object; they are made read-only, as git does with its objects.
  */
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { writeAtomically } from './atomic.ts';
@@ -91,6 +91,23 @@ export class LocalStore implements ObjectStore {
     const actual = sha256Bytes(data);
     if (actual !== sha256) throw objectCorruptError(this.location, sha256, { sha256: actual, size: data.length });
     return data;
+  }
+
+  async *list(): AsyncIterable<{ sha256: string; size: number }> {
+    const top = join(this.root, 'sha256');
+    const folders = await readdir(top).catch((error: unknown) => {
+      if (isNotFound(error)) return [];
+      throw error;
+    });
+    for (const folder of folders.sort()) {
+      if (!/^[0-9a-f]{2}$/.test(folder)) continue;
+      for (const entry of (await readdir(join(top, folder), { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+        // Temporary files of writes in progress are dot-files: never objects.
+        if (!entry.isFile() || !/^[0-9a-f]{62}$/.test(entry.name)) continue;
+        const size = await stat(join(top, folder, entry.name)).then((s) => s.size, () => undefined);
+        if (size !== undefined) yield { sha256: folder + entry.name, size };
+      }
+    }
   }
 
   async digest(sha256: string): Promise<Digest | undefined> {

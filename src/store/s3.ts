@@ -14,6 +14,7 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   type S3ClientConfig,
@@ -269,6 +270,24 @@ export class S3Store implements ObjectStore {
       throw this.#fail(error, `upload object ${sha256}`);
     }
     return { sha256, size: data.length, uploaded: true };
+  }
+
+  async *list(): AsyncIterable<{ sha256: string; size: number }> {
+    const base = this.prefix ? `${this.prefix}/sha256/` : 'sha256/';
+    let token: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: base, ...(token ? { ContinuationToken: token } : {}) }));
+      } catch (error) {
+        throw this.#fail(error, 'list objects');
+      }
+      for (const object of page.Contents ?? []) {
+        const match = /^([0-9a-f]{2})\/([0-9a-f]{62})$/.exec(object.Key?.slice(base.length) ?? '');
+        if (match) yield { sha256: `${match[1]}${match[2]}`, size: object.Size ?? 0 };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
   }
 
   /** Opens an object's bytes as a stream, or undefined when it is absent. */

@@ -23,6 +23,11 @@ export interface ObjectStore {
    * absent: the deep check of `runpages verify`. Never throws for corruption; the caller compares.
    */
   digest(sha256: string): Promise<{ sha256: string; size: number } | undefined>;
+  /**
+   * Every object in the store with its size, in no particular order: one listing instead of a
+   * request per object when checking many (`runpages verify`). Optional for backends.
+   */
+  list?(): AsyncIterable<{ sha256: string; size: number }>;
 }
 
 /** Key of an object inside a store. */

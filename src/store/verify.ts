@@ -86,13 +86,27 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, task: (item: T
 export async function verifyStore(
   store: ObjectStore,
   records: readonly RunRecord[],
-  options: { deep?: boolean; concurrency?: number; onProgress?: (done: number, total: number) => void } = {},
+  options: {
+    deep?: boolean;
+    concurrency?: number;
+    /** From this many referenced objects on, list the store once instead of asking per object. */
+    listFrom?: number;
+    onProgress?: (done: number, total: number) => void;
+  } = {},
 ): Promise<VerifyReport> {
   const deep = options.deep ?? false;
   const entries = [...objectReferences(records).entries()];
+  let sizeOf = (sha256: string): Promise<number | undefined> => store.stat(sha256);
+  if (store.list && entries.length >= (options.listFrom ?? 200)) {
+    const listed = new Map<string, number>();
+    const referenced = new Set(entries.map(([sha256]) => sha256));
+    // Keep only what the runs reference: a shared store may hold far more.
+    for await (const object of store.list()) if (referenced.has(object.sha256)) listed.set(object.sha256, object.size);
+    sizeOf = async (sha256) => listed.get(sha256);
+  }
   let done = 0;
   const checks = await mapLimit(entries, options.concurrency ?? (deep ? 4 : 16), async ([sha256, references]): Promise<ObjectCheck> => {
-    const check = await checkObject(store, sha256, references, deep);
+    const check = await checkObject(store, sha256, references, deep, await sizeOf(sha256));
     options.onProgress?.(++done, entries.length);
     return check;
   });
@@ -107,8 +121,13 @@ export async function verifyStore(
   };
 }
 
-async function checkObject(store: ObjectStore, sha256: string, references: ObjectReference[], deep: boolean): Promise<ObjectCheck> {
-  const storedSize = await store.stat(sha256);
+async function checkObject(
+  store: ObjectStore,
+  sha256: string,
+  references: ObjectReference[],
+  deep: boolean,
+  storedSize: number | undefined,
+): Promise<ObjectCheck> {
   if (storedSize === undefined) return { sha256, status: 'missing', references };
   if (references.some((ref) => ref.size !== undefined && ref.size !== storedSize)) {
     return { sha256, status: 'wrong-size', storedSize, references };
