@@ -66,6 +66,13 @@ describe('local store', () => {
     expect(await store.digest(HELLO_SHA)).toEqual({ sha256: HELLO_SHA, size: 6 });
   });
 
+  it('stores and reads back an empty file', async () => {
+    const result = await store.putFile(file('empty', ''));
+    expect(result).toEqual({ sha256: sha256Bytes(Buffer.alloc(0)), size: 0, uploaded: true });
+    await store.getFile(result.sha256, join(dir, 'out', 'empty'));
+    expect(readFileSync(join(dir, 'out', 'empty')).length).toBe(0);
+  });
+
   it('skips an object that is already present, whether it came from a file or from bytes', async () => {
     await store.putFile(file('a.txt', 'hello\n'));
     const before = statSync(store.pathOf(HELLO_SHA));
@@ -178,6 +185,7 @@ describe('openStore', () => {
     expect((openStore('/abs/objects', '/repo') as LocalStore).root).toBe('/abs/objects');
     expect((openStore('file:///abs/objects', '/repo') as LocalStore).root).toBe('/abs/objects');
     expect((openStore('file://shared/objects', '/repo') as LocalStore).root).toBe('/repo/shared/objects');
+    expect((openStore('file:shared/objects', '/repo') as LocalStore).root).toBe('/repo/shared/objects');
     const s3 = openStore('s3://ml-artifacts/team/runs/', '/repo', { s3: { region: 'us-east-1' } });
     expect(s3).toBeInstanceOf(S3Store);
     expect(s3.location).toBe('s3://ml-artifacts/team/runs');

@@ -98,6 +98,16 @@ describe('S3 store', () => {
     expect(await sha256File(dest)).toEqual({ sha256, size });
   });
 
+  it('stores and reads back an empty file', async () => {
+    const store = openS3(`s3://${S3_TEST_BUCKET}/empty`);
+    const result = await store.putFile(file('empty.txt', ''));
+    expect(result).toEqual({ sha256: sha256Bytes(Buffer.alloc(0)), size: 0, uploaded: true });
+    expect(await store.stat(result.sha256)).toBe(0);
+    const dest = join(dir, 'empty-out', 'empty.txt');
+    await store.getFile(result.sha256, dest);
+    expect(readFileSync(dest).length).toBe(0);
+  });
+
   it('stores bytes from memory', async () => {
     const store = openS3(`s3://${S3_TEST_BUCKET}/bytes`);
     const data = Buffer.from('{"series": [1, 2, 3]}');

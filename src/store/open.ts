@@ -22,9 +22,10 @@ export const DEFAULT_STORE = '.runpages/objects';
 export function openStore(uri: string, cwd: string, options: { s3?: S3StoreOptions } = {}): ObjectStore {
   const value = uri.trim() || DEFAULT_STORE;
   if (value.startsWith('s3://')) return new S3Store(value, options.s3);
-  if (value.startsWith('file://')) {
-    // file:///abs is absolute; file://relative/dir (not a valid file URL) is read as relative to cwd.
-    const path = value.startsWith('file:///') ? fileURLToPath(value) : value.slice('file://'.length);
+  if (value.startsWith('file:')) {
+    // file:///abs is absolute; file://relative/dir and file:relative/dir (not valid file URLs) are
+    // read as relative to cwd, which is what people mean by them.
+    const path = value.startsWith('file:///') ? fileURLToPath(value) : value.replace(/^file:(\/\/)?/, '');
     return new LocalStore(resolve(cwd, path));
   }
   const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]+):\/\//.exec(value)?.[1];
