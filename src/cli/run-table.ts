@@ -60,15 +60,13 @@ function parseFieldOption(text: string, option: string): FieldRef {
   }
 }
 
-/** Sorts runs by a field; runs without a value go last in either direction. Stable, ties by id. */
+/** Sorts runs by a field; runs without a value go last in either direction; ties keep their order. */
 export function sortRuns(records: readonly RunRecord[], key: SortKey): RunRecord[] {
   const sign = key.direction === 'asc' ? 1 : -1;
   const keyed = records.map((record) => ({ record, value: sortValue(recordValue(record, key.field), key.field) }));
   keyed.sort((a, b) => {
-    if (a.value === undefined || b.value === undefined) {
-      return (a.value === undefined ? 1 : 0) - (b.value === undefined ? 1 : 0) || compareText(a.record.id, b.record.id);
-    }
-    return sign * compareValues(a.value, b.value) || compareText(a.record.id, b.record.id);
+    if (a.value === undefined || b.value === undefined) return (a.value === undefined ? 1 : 0) - (b.value === undefined ? 1 : 0);
+    return sign * compareValues(a.value, b.value);
   });
   return keyed.map((entry) => entry.record);
 }
