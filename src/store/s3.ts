@@ -209,6 +209,8 @@ export class S3Store implements ObjectStore {
         if ((error as SdkErrorShape).$metadata?.httpStatusCode === 404) {
           throw this.#fail(Object.assign(error as object, { name: 'NoSuchBucket' }), 'look up objects');
         }
+        // Not an answer about the bucket (network, throttling): ask again next time.
+        this.#bucketChecked = undefined;
         throw this.#fail(error, 'look up objects');
       },
     );
@@ -247,12 +249,15 @@ export class S3Store implements ObjectStore {
       });
       await Promise.all([upload.done(), finished(body)]);
     } catch (error) {
-      if (error instanceof RunpagesError) throw error;
+      // Reading the local file failed (it carries a path): that is not the store's fault.
+      if (error instanceof RunpagesError || (error as NodeJS.ErrnoException).path !== undefined) throw error;
       throw this.#fail(error, `upload ${path} as object ${expected.sha256}`);
     }
     const actual = hasher.digest();
     if (actual.sha256 !== expected.sha256 || actual.size !== expected.size) {
-      // The bytes sent are not the bytes the key names: take them back rather than leave a lie.
+      // The bytes sent are not the bytes the key names: take them back rather than leave a lie. If
+      // the delete fails too, the changed file is still the error to report; `verify --deep` finds
+      // the stray object.
       await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })).catch(() => undefined);
       throw fileChangedError(path, expected, actual);
     }
