@@ -231,6 +231,7 @@ describe('compileQuery over run records', () => {
     expect(ids("tags.owner = 'alice'")).toEqual(['a']);
     expect(ids("tags.owner IN ('alice', 'bob')")).toEqual(['a', 'b']);
     expect(ids('tags.baseline')).toEqual(['a']);
+    expect(ids("tags.baseline = 'true'")).toEqual(['a']);
     expect(ids('not tags.baseline')).toEqual(['b', 'c', 'd']);
     expect(ids("params.use_amp = 'true'")).toEqual(['d']);
   });
@@ -306,5 +307,7 @@ describe('fieldsOf and completions', () => {
     expect(completions("name like ", 10, known).options).toEqual([]);
     expect(completions("status in (", 11, known).options).toEqual([]);
     expect(completions('(', 1, known).options).toContain('metrics.acc');
+    expect(completions("'sta", 4, known).options).toEqual([]);
+    expect(completions("name = 'it\\'s' and sta", 22, known).options).toEqual(['status']);
   });
 });

@@ -259,7 +259,7 @@ function formatCell(record: RunRecord, field: FieldRef, idLength: number, option
   if (field.kind === 'metric' && typeof value === 'number') {
     return formatMetric(value, options.config?.projects[record.project]?.metrics?.[field.name]);
   }
-  if (field.kind === 'tag' && value === '') return '✓';
+  if (field.kind === 'tag' && value === 'true') return '✓';
   return formatValue(value);
 }
 

@@ -24,7 +24,7 @@ export function completions(text: string, cursor: number, knownFields: readonly 
   let to = cursor;
   while (to < text.length && isFieldChar(text, to)) to++;
   const partial = text.slice(from, cursor).toLowerCase();
-  if (expectsValue(text.slice(0, from))) return { from, to, options: [] };
+  if (insideString(text.slice(0, cursor)) || expectsValue(text.slice(0, from))) return { from, to, options: [] };
   const candidates = [...new Set([...knownFields, ...ATTRIBUTES, ...Object.values(CANONICAL_PREFIX).map((prefix) => `${prefix}.`)])];
   const matches = candidates.filter((field) => field.toLowerCase().startsWith(partial) && field.toLowerCase() !== partial);
   // Also match the name after the prefix (`acc` finds `metrics.acc`), after the direct matches.
@@ -37,6 +37,22 @@ export function completions(text: string, cursor: number, knownFields: readonly 
 function isFieldChar(text: string, i: number): boolean {
   const char = text[i] as string;
   return isWordChar(char) || char === '`';
+}
+
+/** True when `before` leaves a quoted string open: the cursor is in a value or search phrase. */
+function insideString(before: string): boolean {
+  let quote: string | undefined;
+  for (let i = 0; i < before.length; i++) {
+    const char = before[i] as string;
+    if (quote === undefined) {
+      if (char === "'" || char === '"') quote = char;
+    } else if (char === '\\') {
+      i++;
+    } else if (char === quote) {
+      quote = undefined;
+    }
+  }
+  return quote !== undefined;
 }
 
 /** True when the text before the word ends in an operator, IN list or LIKE: a value comes next. */

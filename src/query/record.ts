@@ -9,7 +9,8 @@ import type { RowAccess } from './evaluate.ts';
 /**
  * Reads fields of run records. Params are looked up by their full name first, then as a dotted path
  * into nested params (`params.optimizer.lr`). Tags are strings: `owner:alice` (or `owner=alice`) gives
- * `tags.owner = 'alice'`; a plain tag `baseline` gives `tags.baseline = ''`, so `tags.baseline` tests it.
+ * `tags.owner = 'alice'`; a plain tag `baseline` gives `tags.baseline = 'true'` (as in the site's table), and
+ * `tags.baseline` alone tests it.
  */
 export const recordAccess: RowAccess<RunRecord> = {
   value: recordValue,
@@ -45,7 +46,7 @@ function paramValue(params: Record<string, unknown>, name: string): unknown {
 
 function tagValue(tags: readonly string[], name: string): string | undefined {
   for (const tag of tags) {
-    if (tag === name) return '';
+    if (tag === name) return 'true';
     const separator = tag.length > name.length ? tag[name.length] : undefined;
     if ((separator === ':' || separator === '=') && tag.startsWith(name)) return tag.slice(name.length + 1);
   }
