@@ -3,7 +3,7 @@
  * or on the runs branch (or beside a runs folder), pre-rendered at `/c/<slug>/`. Validated once here
  * with errors that name the file and the field; run references are resolved against the loaded runs.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { RunpagesError } from '../errors.ts';
@@ -106,4 +106,17 @@ export async function loadSavedComparisons(options: { cwd: string; from: string;
   return [...texts.values()]
     .map(({ text, file }) => parseSavedComparison(text, file, options.ids))
     .sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
+}
+
+const SAVED_FILE = 'comparisons.json';
+
+/** Hands the build's saved comparisons to the pages: written beside the site data. */
+export function writeSavedComparisons(dataDir: string, comparisons: SavedComparison[]): void {
+  writeFileSync(join(dataDir, SAVED_FILE), JSON.stringify(comparisons));
+}
+
+/** The saved comparisons the build wrote to `dataDir`, or undefined when it wrote none (dev server). */
+export function readSavedComparisons(dataDir: string): SavedComparison[] | undefined {
+  const file = join(dataDir, SAVED_FILE);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as SavedComparison[]) : undefined;
 }

@@ -86,6 +86,12 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     series,
   );
 
+  // Saved comparisons are read here, where the user's folder and the runs source are known.
+  const { loadSavedComparisons, writeSavedComparisons } = await import('../report/saved.ts');
+  const ids = load.runs.map((run) => run.record.id);
+  const fromIsFolder = isDirectorySource(options.from, options.cwd);
+  writeSavedComparisons(dataDir, await loadSavedComparisons({ cwd: options.cwd, from: options.from, fromIsFolder, ids }));
+
   say('Rendering pages with Astro');
   await astroBuild({ root: options.siteRoot ?? siteRoot(), out, cacheDir, base, dataDir });
   const { pages, bytes } = measure(out);

@@ -3,9 +3,9 @@
  * src/report wants, the saved comparisons of this build, and Plot's document for SVG charts.
  */
 import { parseHTML } from 'linkedom';
-import { getSeries, getSiteData } from '../../../src/site/data.ts';
+import { DATA_DIR_ENV, getSeries, getSiteData } from '../../../src/site/data.ts';
 import type { ComparedRun } from '../../../src/report/compare.ts';
-import { loadSavedComparisons, type SavedComparison } from '../../../src/report/saved.ts';
+import { loadSavedComparisons, readSavedComparisons, type SavedComparison } from '../../../src/report/saved.ts';
 
 /** The runs with these ids, with their stored series. */
 export async function comparedRuns(ids: string[]): Promise<ComparedRun[]> {
@@ -23,18 +23,17 @@ export async function comparedRuns(ids: string[]): Promise<ComparedRun[]> {
 let saved: Promise<SavedComparison[]> | undefined;
 
 /**
- * Saved comparisons: `comparisons/*.yaml` in the build's working directory and on the runs source.
- * The build records its source as "folder <path>" or "branch <ref>"; the dev server's sample data
- * has only the working directory's.
+ * Saved comparisons: `runpages build` reads `comparisons/*.yaml` (working directory and runs source)
+ * before Astro runs and leaves them beside the site data; the dev server reads the working directory's.
  */
 export function savedComparisons(): Promise<SavedComparison[]> {
   saved ??= (async () => {
+    const dir = process.env[DATA_DIR_ENV];
+    const built = dir ? readSavedComparisons(dir) : undefined;
+    if (built) return built;
     const data = await getSiteData();
-    const [kind, ...rest] = data.source.split(' ');
-    const from = rest.join(' ');
     const ids = data.runs.map((run) => run.record.id);
-    if (!from) return loadSavedComparisons({ cwd: process.cwd(), from: 'runs', fromIsFolder: true, ids });
-    return loadSavedComparisons({ cwd: process.cwd(), from, fromIsFolder: kind === 'folder', ids });
+    return loadSavedComparisons({ cwd: process.cwd(), from: 'runs', fromIsFolder: true, ids });
   })();
   return saved;
 }
