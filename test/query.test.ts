@@ -252,6 +252,9 @@ describe('compileQuery over run records', () => {
     expect(ids("created > '2026-11-01'")).toEqual(['b', 'd']);
     expect(ids("created >= '2026-11-01'")).toEqual(['a', 'b', 'd']);
     expect(ids("created < '2026-11-01T00:00:00Z'")).toEqual(['c']);
+    // Without a zone a time is UTC, whatever the machine's zone.
+    expect(ids("created = '2026-10-15T08:00'")).toEqual(['c']);
+    expect(ids("created = '2026-10-15T10:00:00+02:00'")).toEqual(['c']);
     expect(ids('created > -7d')).toEqual(['b', 'd']);
     expect(ids('created > -1d')).toEqual(['d']);
     expect(ids('created > -14h')).toEqual(['d']);

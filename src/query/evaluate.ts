@@ -146,13 +146,19 @@ function literalValue(literal: Literal, field: FieldRef, options: CompileOptions
     case 'number':
       return literal.value;
     case 'string':
-      if (isDate) return Date.parse(literal.value);
+      if (isDate) return parseTime(literal.value);
       return field.kind === 'attribute' && field.name === 'status' ? literal.value.toLowerCase() : literal.value;
     case 'duration': {
       const seconds = literal.amount * SECONDS[literal.unit];
       return isDate ? options.now + seconds * 1000 : seconds;
     }
   }
+}
+
+/** A date or date-time; without a time zone it is UTC, so a query means the same on every machine. */
+function parseTime(text: string): number {
+  const local = /T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text.trim());
+  return Date.parse(local ? `${text.trim()}Z` : text);
 }
 
 function asNumber(value: Scalar): number | undefined {
