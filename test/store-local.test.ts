@@ -161,10 +161,11 @@ describe('local store', () => {
     const exited = new Promise((resolve) => child.on('exit', resolve));
 
     let temp: string | undefined;
-    while (temp === undefined) {
+    while (temp === undefined && child.exitCode === null) {
       temp = existsSync(folder) ? readdirSync(folder).find((name) => name.endsWith('.tmp')) : undefined;
       if (temp === undefined) await new Promise((resolve) => setTimeout(resolve, 1));
     }
+    expect(temp, 'the writer finished before it could be stopped mid-copy').toBeDefined();
     process.kill(child.pid!, 'SIGSTOP');
     expect(await store.stat(sha256)).toBeUndefined();
     child.kill('SIGKILL');

@@ -3,7 +3,7 @@
  * read passes through one of these; files are streamed so memory stays flat for large artifacts.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, type ReadStream } from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { RunpagesError } from '../errors.ts';
@@ -51,10 +51,15 @@ export class HashingStream extends Transform {
   }
 }
 
+/** Reads a file in 1 MiB chunks: the 64 KiB default makes hashing multi-GB checkpoints call-bound. */
+export function readFileStream(path: string): ReadStream {
+  return createReadStream(path, { highWaterMark: 1024 * 1024 });
+}
+
 /** sha256 and size of a file, streamed. */
 export async function sha256File(path: string): Promise<Digest> {
   const hasher = new HashingStream();
-  await pipeline(createReadStream(path), hasher, async (source: AsyncIterable<Buffer>) => {
+  await pipeline(readFileStream(path), hasher, async (source: AsyncIterable<Buffer>) => {
     // Drain: only the digest is wanted.
     for await (const _chunk of source);
   });

@@ -3,12 +3,11 @@
  * Objects are written through a temporary file in their own folder and renamed into place, so a
  * reader never sees half an object; they are made read-only, as git does with its objects.
  */
-import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { writeAtomically } from './atomic.ts';
-import { assertSha256, sha256Bytes, sha256File, type Digest } from './hash.ts';
+import { assertSha256, readFileStream, sha256Bytes, sha256File, type Digest } from './hash.ts';
 import { fileChangedError, objectCorruptError, objectKey, objectMissingError, type ObjectStore } from './store.ts';
 
 function isNotFound(error: unknown): boolean {
@@ -51,7 +50,7 @@ export class LocalStore implements ObjectStore {
     // First pass names the object, so an object already present costs one read and no write.
     const expected = await sha256File(path);
     if ((await this.stat(expected.sha256)) === expected.size) return { ...expected, uploaded: false };
-    await writeAtomically(createReadStream(path), this.pathOf(expected.sha256), (actual) => {
+    await writeAtomically(readFileStream(path), this.pathOf(expected.sha256), (actual) => {
         if (actual.sha256 !== expected.sha256 || actual.size !== expected.size) throw fileChangedError(path, expected, actual);
       }, {
       readOnly: true,
@@ -69,7 +68,7 @@ export class LocalStore implements ObjectStore {
   async getFile(sha256: string, dest: string): Promise<void> {
     const source = this.pathOf(sha256);
     try {
-      await writeAtomically(createReadStream(source), dest, (actual) => {
+      await writeAtomically(readFileStream(source), dest, (actual) => {
         if (actual.sha256 !== sha256) throw objectCorruptError(this.location, sha256, actual);
       });
     } catch (error) {

@@ -5,7 +5,6 @@
  * transient failures (5xx, throttling, network) are retried by the SDK with jittered exponential
  * backoff; the final failure becomes a RunpagesError that says what to check.
  */
-import { createReadStream } from 'node:fs';
 import { pipeline as pipelineStreams, type Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,7 +21,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { RunpagesError } from '../errors.ts';
 import { writeAtomically } from './atomic.ts';
-import { assertSha256, HashingStream, sha256Bytes, sha256File, type Digest } from './hash.ts';
+import { assertSha256, HashingStream, readFileStream, sha256Bytes, sha256File, type Digest } from './hash.ts';
 import { fileChangedError, objectCorruptError, objectKey, objectMissingError, type ObjectStore } from './store.ts';
 
 export interface S3StoreOptions {
@@ -237,7 +236,7 @@ export class S3Store implements ObjectStore {
     if ((await this.stat(expected.sha256)) === expected.size) return { ...expected, uploaded: false };
     const hasher = new HashingStream();
     // A read error destroys the hasher too, which fails the upload instead of hanging it.
-    const body = pipelineStreams(createReadStream(path), hasher, () => {});
+    const body = pipelineStreams(readFileStream(path), hasher, () => {});
     const key = this.#key(expected.sha256);
     try {
       const upload = new Upload({
