@@ -4,8 +4,8 @@
  * Caches (Astro's, incremental build manifest, charts) live in a user-side folder, so the package can
  * be installed read-only in node_modules.
  */
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.ts';
 import { loadRuns, isDirectorySource, type InvalidRun } from '../index/load.ts';
@@ -82,7 +82,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   const charts = await renderRunCharts(load.runs, chartDir, (done, total) => say(`Charts ${done}/${total}`));
   writeSiteData(
     dataDir,
-    { config: options.config, generated: options.now.toISOString(), source, index, chartCacheDir: chartDir },
+    { config: { ...options.config, site: { ...options.config.site, base } }, generated: options.now.toISOString(), source, index, chartCacheDir: chartDir },
     series,
   );
 
@@ -110,8 +110,19 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
 
 async function astroBuild(options: { root: string; out: string; cacheDir: string; base: string; dataDir: string }): Promise<void> {
   const { build } = await import('astro');
-  const previous = process.env[DATA_DIR_ENV];
+  // Astro bundles the pages into chunks it then imports from `<cwd>/.astro/` when the output folder is
+  // outside the cwd. Run it from a cache folder whose node_modules links to the one that holds astro,
+  // so those imports resolve wherever runpages is installed (local, global, npx).
+  const workDir = join(options.cacheDir, 'astro-work');
+  linkNodeModules(workDir);
+  const previousCwd = process.cwd();
+  const previousData = process.env[DATA_DIR_ENV];
   process.env[DATA_DIR_ENV] = options.dataDir;
+  // Astro lets process.env override import.meta.env at render time: a BASE_URL left in the
+  // environment (CI, a test runner) would silently replace the base path in every link.
+  const previousBaseUrl = process.env.BASE_URL;
+  delete process.env.BASE_URL;
+  process.chdir(workDir);
   try {
     await build({
       root: options.root,
@@ -123,16 +134,33 @@ async function astroBuild(options: { root: string; out: string; cacheDir: string
       vite: {
         cacheDir: join(options.cacheDir, 'vite'),
         logLevel: 'warn',
-        server: { fs: { strict: false } },
       },
     });
   } finally {
-    if (previous === undefined) delete process.env[DATA_DIR_ENV];
-    else process.env[DATA_DIR_ENV] = previous;
+    process.chdir(previousCwd);
+    if (previousBaseUrl !== undefined) process.env.BASE_URL = previousBaseUrl;
+    if (previousData === undefined) delete process.env[DATA_DIR_ENV];
+    else process.env[DATA_DIR_ENV] = previousData;
   }
+  rmSync(join(workDir, '.astro'), { recursive: true, force: true });
   // Astro writes `.astro/` beside its root even in builds; never leave it inside the package.
-  const dotAstro = join(options.root, '.astro');
-  if (existsSync(dotAstro) && relative(options.root, dotAstro) === '.astro') rmSync(dotAstro, { recursive: true, force: true });
+  rmSync(join(options.root, '.astro'), { recursive: true, force: true });
+}
+
+/** Points `<dir>/node_modules` at the node_modules folder astro was resolved from. */
+function linkNodeModules(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  const astro = fileURLToPath(import.meta.resolve('astro'));
+  const marker = `${sep}node_modules${sep}`;
+  const target = astro.slice(0, astro.lastIndexOf(marker) + marker.length - 1);
+  const link = join(dir, 'node_modules');
+  try {
+    if (readlinkSync(link) === target) return;
+  } catch {
+    // missing or not a link: (re)create below
+  }
+  rmSync(link, { recursive: true, force: true });
+  symlinkSync(target, link, 'junction');
 }
 
 /** A folder as the user would write it: relative to cwd when inside it. */
