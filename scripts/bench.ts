@@ -1,0 +1,236 @@
+/**
+ * `npm run bench`: generates N realistic runs into a bare repository's `runs` branch and measures the
+ * whole product against its references (issue 5): load+index vs the raw git floor, the site build vs
+ * a bare Astro build of as many pages, an incremental build, output size, the run table in Chromium,
+ * and recording. Prints one table; `--json <path>` writes it with the machine's description. A
+ * section whose code or tool is missing prints "n/a (reason)" instead of failing.
+ *
+ *   npm run bench -- --runs 10000 --json bench/results-10k.json
+ *   npm run bench -- --quick          # a few hundred runs, for CI
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, freemem, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError } from 'commander';
+import { stringify } from 'yaml';
+import type { PreparedRun } from '../src/run/prepared.ts';
+import { writeBareAstroProject } from './bench/astro-baseline.ts';
+import { CHROMIUM, measureTable, serveStatic } from './bench/browser.ts';
+import { gitFloorSeconds } from './bench/git-floor.ts';
+import { runMeasured, tail, type ProcessResult } from './bench/process.ts';
+import { cloneOrigin, makeOrigin, measureConcurrentWriters, measureLog, measureOneCommit } from './bench/recording.ts';
+import { formatTable, measured, notAvailable, type ResultRow } from './bench/report.ts';
+import { initBareRepo, importRuns } from './bench/runs-repo.ts';
+import { gzipSize, measureSite } from './bench/site-size.ts';
+import { demoConfig } from './demo/config.ts';
+import { DEMO_END, generateDemoRuns, type DemoOptions } from './demo/generate.ts';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const BIN = join(ROOT, 'bin', 'runpages.js');
+const ASTRO = join(ROOT, 'node_modules', 'astro', 'bin', 'astro.mjs');
+const SECTIONS = ['load', 'build', 'browser', 'recording'] as const;
+
+function count(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive whole number');
+  return n;
+}
+
+const program = new Command('bench')
+  .description('Benchmark runpages on N generated runs: load, build, incremental build, size, browser, recording.')
+  .option('--runs <n>', 'runs to generate (1000, 10000, 100000)', count, 1000)
+  .option('--quick', 'a few hundred runs and fewer writers, for CI')
+  .option('--json <path>', 'also write the results as JSON here')
+  .option('--seed <seed>', 'generator seed', 'runpages-bench')
+  .option('--points <n>', 'stored points per series', count, 1000)
+  .option('--only <sections>', `comma-separated subset of ${SECTIONS.join(',')}`)
+  .option('--keep', 'keep the scratch folder (bench/tmp/...) for inspection')
+  .addHelpText('after', '\nExamples:\n  npm run bench -- --runs 10000 --json bench/results-10k.json\n  npm run bench -- --quick --json test-output/bench-quick.json\n');
+program.parse();
+const flags = program.opts<{ runs: number; quick?: boolean; json?: string; seed: string; points: number; only?: string; keep?: boolean }>();
+
+const runs = flags.quick ? 300 : flags.runs;
+const writers = flags.quick ? 16 : 50;
+const repeats = runs <= 2000 ? 3 : 1;
+const only = new Set(flags.only?.split(',').map((s) => s.trim()) ?? SECTIONS);
+const rows: ResultRow[] = [];
+const startedAt = new Date();
+const log = (message: string) => process.stderr.write(`${message}\n`);
+
+const tmpRoot = join(ROOT, 'bench', 'tmp');
+mkdirSync(tmpRoot, { recursive: true });
+// Inside the checkout, so the bare Astro project resolves `astro` from this repository's node_modules.
+const work = mkdtempSync(join(tmpRoot, `run-${runs}-`));
+const repo = join(work, 'runs.git');
+const site = join(work, 'site');
+const shape: DemoOptions = { runs, seed: flags.seed, points: flags.points, params: 30, metrics: 20, series: 4 };
+const childEnv = { ...process.env, NO_COLOR: '1' };
+
+try {
+  // 1. The data: N runs on a bare repository's `runs` branch, plus the demo config beside it.
+  log(`generating ${runs} runs into ${repo} ...`);
+  initBareRepo(repo);
+  const baselines: Record<string, string> = {};
+  const collect = function* (source: Iterable<PreparedRun>): Generator<PreparedRun> {
+    for (const run of source) {
+      if (run.record.tags.includes('baseline') && run.record.status === 'finished') baselines[run.record.project] ??= run.record.id;
+      yield run;
+    }
+  };
+  const generating = performance.now();
+  await importRuns(repo, 'runs', collect(generateDemoRuns(shape)), {
+    message: `${runs} generated runs`,
+    time: new Date(DEMO_END),
+    onRun: (n) => n % 10_000 === 0 && log(`  ${n}/${runs}`),
+  });
+  rows.push(measured('setup', 'generate + fast-import', (performance.now() - generating) / 1000, 's', { note: `${runs} runs, 30 params, 20 metrics, 4x${flags.points} points` }));
+  writeFileSync(join(repo, 'runpages.config.yaml'), stringify(demoConfig(baselines)));
+
+  // 2. Loading: the product's loader and index against git's own floor over the same blobs.
+  if (only.has('load')) {
+    log('load + index ...');
+    const floors: number[] = [];
+    for (let i = 0; i < repeats; i++) floors.push((await gitFloorSeconds(repo, 'runs')).seconds);
+    const floor = floors.sort((a, b) => a - b)[Math.floor(floors.length / 2)] as number;
+    rows.push(measured('load', 'raw floor: ls-tree -r + cat-file --batch', floor, 's'));
+    const child = await runMeasured(process.execPath, [join(ROOT, 'scripts', 'bench', 'load-index.ts'), repo, 'runs', String(repeats)], { cwd: repo, env: childEnv });
+    if (child.code === 0) {
+      const { seconds } = JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '{}') as { seconds: number };
+      rows.push(measured('load', 'load + index', seconds, 's', { reference: floor, limit: 3, note: `median of ${repeats}` }));
+      if (child.maxRssMb !== undefined) rows.push(measured('load', 'load + index peak memory', child.maxRssMb, 'MB'));
+    } else rows.push(notAvailable('load', 'load + index', 's', tail(child.stderr)));
+  }
+
+  // 3-5. The site: full build, a bare Astro build of as many pages, an incremental build, output size.
+  let built = false;
+  if (only.has('build') || only.has('browser')) {
+    log('runpages build ...');
+    const build = await runMeasured(process.execPath, [BIN, 'build', '--from', 'runs', '--out', site, '--json'], { cwd: repo, env: childEnv });
+    const summary = build.code === 0 ? parseSummary(build) : undefined;
+    if (!summary) {
+      const reason = build.code === 0 ? 'build printed no JSON summary' : `runpages build failed: ${tail(build.stderr)}`;
+      for (const metric of ['full build', 'incremental build', 'site size']) rows.push(notAvailable('build', metric, 's', reason));
+    } else {
+      built = true;
+      log(`bare Astro build of ${summary.pages} pages ...`);
+      const bare = join(work, 'bare-astro');
+      writeBareAstroProject(bare, summary.pages);
+      const astro = await runMeasured(process.execPath, [ASTRO, 'build', '--root', bare, '--silent'], { cwd: bare, env: childEnv });
+      const reference = astro.code === 0 ? astro.seconds : null;
+      if (astro.code !== 0) rows.push(notAvailable('build', 'bare Astro build', 's', tail(astro.stderr)));
+      else {
+        rows.push(measured('build', `bare Astro build (${summary.pages} pages)`, astro.seconds, 's'));
+        if (astro.maxRssMb !== undefined) rows.push(measured('build', 'bare Astro peak memory', astro.maxRssMb, 'MB'));
+      }
+      rows.push(measured('build', `full build (${summary.pages} pages)`, build.seconds, 's', { reference, limit: 3 }));
+      if (build.maxRssMb !== undefined) rows.push(measured('build', 'full build peak memory', build.maxRssMb, 'MB', { limit: 2048 }));
+
+      log('incremental build after one new run ...');
+      await importRuns(repo, 'runs', generateDemoRuns({ ...shape, runs: 1, seed: `${flags.seed}-extra` }), { message: 'one more run', time: new Date(DEMO_END) });
+      const again = await runMeasured(process.execPath, [BIN, 'build', '--from', 'runs', '--out', site, '--json'], { cwd: repo, env: childEnv });
+      if (again.code === 0) {
+        rows.push(measured('build', 'incremental build (+1 run)', again.seconds, 's', { reference, limit: 1.3 }));
+        if (again.maxRssMb !== undefined) rows.push(measured('build', 'incremental build peak memory', again.maxRssMb, 'MB'));
+      } else rows.push(notAvailable('build', 'incremental build (+1 run)', 's', tail(again.stderr)));
+
+      const size = measureSite(site);
+      rows.push(measured('size', 'whole site', size.total / 1e6, 'MB', { limit: runs >= 50_000 ? 1000 : 400, note: `${size.files} files` }));
+      rows.push(measured('size', 'bytes per run', size.total / (runs + 1), 'B'));
+      for (const [type, bucket] of Object.entries(size.byType).sort(([a], [b]) => a.localeCompare(b))) {
+        rows.push(measured('size', type, bucket.bytes / 1e6, 'MB', { note: `${bucket.files} files` }));
+      }
+      const table = join(site, 'p', 'cifar-resnet', 'runs', 'index.html');
+      if (existsSync(table)) rows.push(measured('size', 'run table HTML (gzip)', gzipSize(table) / 1024, 'KB', { note: 'HTML only; the browser row counts everything fetched' }));
+    }
+  }
+
+  // 6. The run table in Chromium, served with gzip on loopback.
+  if (only.has('browser')) {
+    if (!built) rows.push(notAvailable('browser', 'run table', 'ms', 'no site was built'));
+    else if (!existsSync(CHROMIUM)) rows.push(notAvailable('browser', 'run table', 'ms', `${CHROMIUM} missing: apt-get install -y chromium`));
+    else {
+      log('run table in Chromium ...');
+      const { server, url } = await serveStatic(site);
+      try {
+        const figures = await measureTable(`${url}/p/cifar-resnet/runs/`, {
+          queries: ["metrics.`val/acc` > 0.9 and status = 'finished'", "params.model.arch = 'resnet50'"],
+          word: 'otter',
+        });
+        rows.push(measured('browser', 'first table render', figures.firstRenderMs, 'ms', { limit: 1000 }));
+        rows.push(measured('browser', 'run table initial transfer (gzip)', figures.initialTransferBytes / 1024, 'KB', { limit: 300 }));
+        const limit = runs >= 50_000 ? 100 : 30;
+        rows.push(typeof figures.filterSortMs === 'number' ? measured('browser', 'filter + sort (median of 20)', figures.filterSortMs, 'ms', { limit }) : notAvailable('browser', 'filter + sort (median of 20)', 'ms', figures.filterSortMs));
+        rows.push(typeof figures.firstSearchMs === 'number' ? measured('browser', 'first search (lazy index load)', figures.firstSearchMs, 'ms', { note: 'includes the search box typing pause' }) : notAvailable('browser', 'first search (lazy index load)', 'ms', figures.firstSearchMs));
+      } catch (error) {
+        rows.push(notAvailable('browser', 'run table', 'ms', (error as Error).message.split('\n')[0] ?? 'failed'));
+      } finally {
+        server.close();
+      }
+    }
+  }
+
+  // 7. Recording: log() overhead, one commit, many concurrent writers, all against local bare origins.
+  if (only.has('recording')) {
+    log('recording ...');
+    const recording = join(work, 'recording');
+    mkdirSync(recording);
+    const origin = makeOrigin(recording);
+    const calls = 1_000_000;
+    try {
+      const checkout = cloneOrigin(origin, join(recording, 'logger'));
+      const { perCallUs, finishS } = await measureLog(checkout, calls);
+      rows.push(measured('recording', 'run.log() per call (1M calls)', perCallUs, 'us', { limit: 2 }));
+      rows.push(measured('recording', 'finish() after 1M points (downsample, commit, push)', finishS, 's'));
+    } catch (error) {
+      rows.push(notAvailable('recording', 'run.log() per call', 'us', (error as Error).message.split('\n')[0] ?? 'failed'));
+    }
+    try {
+      const checkout = cloneOrigin(origin, join(recording, 'one'));
+      const one = await measureOneCommit(checkout, origin);
+      rows.push(measured('recording', 'commit one run to a local bare origin', one.seconds, 's', { limit: 1, note: `${one.via}, whole process${one.landed ? '' : '; the run did NOT land'}` }));
+      const many = await measureConcurrentWriters(recording, origin, writers);
+      rows.push(
+        measured('recording', `${writers} concurrent writers, one run each`, many.seconds, 's', {
+          limit: 60,
+          note: `${many.landed}/${writers} landed, ${many.failed} exited non-zero (${many.via})`,
+        }),
+      );
+    } catch (error) {
+      rows.push(notAvailable('recording', 'commit', 's', (error as Error).message.split('\n')[0] ?? 'failed'));
+    }
+  }
+} finally {
+  if (!flags.keep) rmSync(work, { recursive: true, force: true });
+  else log(`kept ${work}`);
+}
+
+const machine = {
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  memoryGb: Math.round(totalmem() / 1e9),
+  freeMemoryGb: Math.round(freemem() / 1e9),
+  node: process.version,
+  git: execFileSync('git', ['--version'], { encoding: 'utf8' }).trim(),
+};
+console.log(`runpages bench: ${runs} runs, ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GB, Node ${machine.node}\n`);
+console.log(formatTable(rows));
+if (flags.json) {
+  mkdirSync(dirname(flags.json), { recursive: true });
+  const result = { runs, quick: flags.quick === true, shape: { params: 30, metrics: 20, series: 4, points: flags.points }, machine, started: startedAt.toISOString(), finished: new Date().toISOString(), rows };
+  writeFileSync(flags.json, `${JSON.stringify(result, null, 2)}\n`);
+  log(`wrote ${flags.json}`);
+}
+
+/** The JSON summary `runpages build --json` prints (the last JSON object on stdout). */
+function parseSummary(result: ProcessResult): { pages: number } | undefined {
+  const start = result.stdout.indexOf('{');
+  if (start < 0) return undefined;
+  try {
+    const summary = JSON.parse(result.stdout.slice(start)) as { pages?: unknown };
+    return typeof summary.pages === 'number' ? { pages: summary.pages } : undefined;
+  } catch {
+    return undefined;
+  }
+}

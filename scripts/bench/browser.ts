@@ -1,0 +1,187 @@
+/**
+ * The run table in a real browser: the built site served on loopback with gzip (as Pages serves
+ * it), Debian's Chromium through playwright-core, and figures read inside the page with
+ * `performance.now()` so polling from outside adds nothing.
+ */
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize } from 'node:path';
+import { createGzip } from 'node:zlib';
+import { median } from './report.ts';
+
+export const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.txt': 'text/plain',
+  '.xml': 'application/xml',
+};
+const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.css', '.json', '.svg', '.txt', '.xml']);
+
+/** Serves `root` on 127.0.0.1 with gzip for text; resolves with the server and its base URL. */
+export async function serveStatic(root: string): Promise<{ server: Server; url: string }> {
+  const server = createServer((request, response) => {
+    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
+    let file = normalize(join(root, path));
+    if (!file.startsWith(root)) {
+      response.writeHead(403).end();
+      return;
+    }
+    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
+    if (!existsSync(file)) {
+      response.writeHead(404).end('not found');
+      return;
+    }
+    const ext = extname(file);
+    const gzip = COMPRESSIBLE.has(ext) && /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''));
+    response.writeHead(200, { 'content-type': TYPES[ext] ?? 'application/octet-stream', ...(gzip ? { 'content-encoding': 'gzip' } : {}) });
+    const stream = createReadStream(file);
+    if (gzip) stream.pipe(createGzip({ level: 6 })).pipe(response);
+    else stream.pipe(response);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { server, url: `http://127.0.0.1:${port}` };
+}
+
+export interface TableFigures {
+  /** ms from navigation start until the interactive table shows rows. */
+  firstRenderMs: number;
+  /** Bytes on the wire (gzip) until then. */
+  initialTransferBytes: number;
+  /** Median ms for a filter change plus a sort, over 20 tries. */
+  filterSortMs: number | string;
+  /** ms from the first keystroke in the search box until the rows change, index load included. */
+  firstSearchMs: number | string;
+}
+
+/** Rows of the enhanced (interactive) table; the server-rendered rows have no data-row. */
+const ROWS = '#run-table tbody tr[data-row]';
+
+/**
+ * Measures the run table page at `pageUrl`. `queries` are two filter expressions that select
+ * different rows; `word` is a full-text search term that narrows the table.
+ */
+export async function measureTable(pageUrl: string, options: { queries: [string, string]; word: string }): Promise<TableFigures> {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  try {
+    const page = await browser.newPage();
+    // Notes the moment the interactive rows first appear, from inside the page.
+    await page.addInitScript((selector: string) => {
+      const w = window as unknown as { __firstRows?: number };
+      new MutationObserver((_, observer) => {
+        if (document.querySelector(selector)) {
+          w.__firstRows = performance.now();
+          observer.disconnect();
+        }
+      }).observe(document, { childList: true, subtree: true });
+    }, ROWS);
+    const pending: Promise<number>[] = [];
+    page.on('requestfinished', (request) => pending.push(request.sizes().then((s) => s.responseBodySize + s.responseHeadersSize)));
+    await page.goto(pageUrl, { waitUntil: 'load' });
+    await page.waitForSelector(ROWS, { timeout: 30_000 });
+    const firstRenderMs = await page.evaluate(() => (window as unknown as { __firstRows: number }).__firstRows);
+    const initialTransferBytes = (await Promise.all(pending)).reduce((a, b) => a + b, 0);
+
+    let firstSearchMs: number | string;
+    try {
+      const before = await tableState(page);
+      firstSearchMs = await timeChange(page, (word) => {
+        const input = document.querySelector<HTMLInputElement>('#rt-q');
+        if (!input) throw new Error('no #rt-q search box');
+        input.value = word;
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+      }, options.word);
+      if ((await tableState(page)).summary === before.summary) throw new Error(`searching "${options.word}" did not narrow the table`);
+    } catch (error) {
+      firstSearchMs = `n/a (${(error as Error).message.split('\n')[0]})`;
+    }
+
+    let filterSortMs: number | string;
+    try {
+      await page.goto(pageUrl, { waitUntil: 'load' });
+      await page.waitForSelector(ROWS, { timeout: 30_000 });
+      const samples: number[] = [];
+      const summaries: { invalid: boolean; summary: string }[] = [];
+      for (let i = 0; i < 20; i++) {
+        const query = options.queries[i % 2] as string;
+        samples.push(
+          await timeChange(page, (q) => {
+            const input = document.querySelector<HTMLInputElement>('#rt-filter');
+            if (!input) throw new Error('no #rt-filter query box');
+            input.value = q;
+            input.dispatchEvent(new Event('input', { bubbles: true }));
+            input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+            const sort = document.querySelector<HTMLElement>('#run-table th button[data-key]:not([data-key="name"])') ?? document.querySelector<HTMLElement>('#run-table th button[data-key]');
+            if (!sort) throw new Error('no sortable column header');
+            sort.click();
+          }, query),
+        );
+        if (i < 2) summaries.push(await tableState(page));
+      }
+      // The figure means something only if both filters parsed and selected different runs.
+      const [a, b] = summaries;
+      if (a?.invalid || b?.invalid) throw new Error(`the filter was rejected: ${a?.invalid ? options.queries[0] : options.queries[1]}`);
+      if (a?.summary === b?.summary) throw new Error(`both filters showed the same runs (${a?.summary ?? ''})`);
+      filterSortMs = median(samples);
+    } catch (error) {
+      filterSortMs = `n/a (${(error as Error).message.split('\n')[0]})`;
+    }
+    return { firstRenderMs, initialTransferBytes, filterSortMs, firstSearchMs };
+  } finally {
+    await browser.close();
+  }
+}
+
+/** Whether the query box shows an error, and the table's "n of m runs" summary line. */
+function tableState(page: import('playwright-core').Page): Promise<{ invalid: boolean; summary: string }> {
+  return page.evaluate(() => ({
+    invalid: document.querySelector('#rt-filter')?.getAttribute('aria-invalid') === 'true',
+    summary: document.querySelector('#run-table .rt-summary')?.textContent?.trim() ?? '',
+  }));
+}
+
+/**
+ * Runs `act(arg)` in the page and resolves with the ms until the table's last change, once it has
+ * been quiet for 300 ms (so a debounced filter counts in full). Fails after 10 s without a change.
+ */
+async function timeChange(page: import('playwright-core').Page, act: (arg: string) => void, arg: string): Promise<number> {
+  return page.evaluate(
+    ({ source, value }) =>
+      new Promise<number>((resolve, reject) => {
+        const target = document.querySelector('#run-table');
+        if (!target) {
+          reject(new Error('no #run-table'));
+          return;
+        }
+        let last: number | undefined;
+        let quiet: ReturnType<typeof setTimeout> | undefined;
+        const start = performance.now();
+        const finish = () => {
+          observer.disconnect();
+          clearTimeout(limit);
+          if (last === undefined) reject(new Error('the table did not change'));
+          else resolve(last - start);
+        };
+        const limit = setTimeout(finish, 10_000);
+        const observer = new MutationObserver(() => {
+          last = performance.now();
+          clearTimeout(quiet);
+          quiet = setTimeout(finish, 300);
+        });
+        observer.observe(target, { childList: true, subtree: true, characterData: true, attributes: true });
+        // The action arrives as source text: functions cannot cross into the page otherwise.
+        new Function('value', `(${source})(value)`)(value);
+      }),
+    { source: act.toString(), value: arg },
+  );
+}
