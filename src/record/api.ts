@@ -3,7 +3,7 @@
  * then `finish`. It writes the same run directory as `runpages record` (DESIGN §3) and publishes
  * it the same way.
  */
-import { appendFileSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { appendFile, cp, mkdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { RunpagesError } from '../errors.ts';
@@ -44,13 +44,14 @@ export class Run {
   readonly #keys = new Map<string, string>();
   #buffer = '';
   #step = -1;
-  #writes: Promise<void> = Promise.resolve();
+  /** metrics.jsonl, open for appending; written synchronously in large chunks (cheaper than queuing async writes). */
+  #fd: number | undefined;
   #finished = false;
-  readonly #flushOnExit = (): void => {
-    // The process is exiting without finish(): keep what was logged on disk.
-    if (this.#buffer) appendFileSync(this.#metricsFile, this.#buffer);
-    this.#buffer = '';
-  };
+  /** The `time` field's text, rebuilt only when the millisecond changes (formatting a double is the costly part of a log call). */
+  #timeMs = -1;
+  #timeText = '';
+  // The process is exiting without finish(): keep what was logged on disk.
+  readonly #flushOnExit = (): void => this.flush();
 
   constructor(session: RunSession, options: StartRunOptions) {
     this.#session = session;
@@ -82,18 +83,21 @@ export class Run {
       }
       line += quoted + (Number.isFinite(value) ? value : typeof value === 'number' ? `"${value}"` : 'null');
     }
-    this.#buffer += `${line},"time":${Date.now() / 1000}}\n`;
-    if (this.#buffer.length >= FLUSH_CHARS) void this.flush();
+    const ms = Date.now();
+    if (ms !== this.#timeMs) {
+      this.#timeMs = ms;
+      this.#timeText = `,"time":${ms / 1000}}\n`;
+    }
+    this.#buffer += line + this.#timeText;
+    if (this.#buffer.length >= FLUSH_CHARS) this.flush();
   }
 
-  /** Writes buffered metrics to metrics.jsonl; resolves when they are on disk. */
-  flush(): Promise<void> {
-    if (this.#buffer) {
-      const chunk = this.#buffer;
-      this.#buffer = '';
-      this.#writes = this.#writes.then(() => appendFile(this.#metricsFile, chunk));
-    }
-    return this.#writes;
+  /** Writes buffered metrics to metrics.jsonl now (log() does so by itself every 64 KB, and finish() at the end). */
+  flush(): void {
+    if (!this.#buffer) return;
+    this.#fd ??= openSync(this.#metricsFile, 'a');
+    writeSync(this.#fd, this.#buffer);
+    this.#buffer = '';
   }
 
   /**
@@ -148,7 +152,8 @@ export class Run {
   async finish(options: { status?: RunStatus } = {}): Promise<PublishOutcome> {
     if (this.#finished) throw new RunpagesError('run-finished', `run ${this.id} is already finished`, { hint: 'Call finish() once per run.' });
     this.#finished = true;
-    await this.flush();
+    this.flush();
+    if (this.#fd !== undefined) closeSync(this.#fd);
     process.off('exit', this.#flushOnExit);
     return closeRunDir(this.#session, {
       status: options.status ?? 'finished',

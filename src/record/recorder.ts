@@ -69,6 +69,18 @@ interface ChildResult {
   spawnError?: Error;
 }
 
+/**
+ * Streams the child's output to ours unchanged. If ours goes away (`record ... | head`), the child's
+ * output is still drained (and kept in the tail) so the job neither blocks nor dies because of us.
+ */
+function passThrough(from: NodeJS.ReadableStream, to: NodeJS.WritableStream): void {
+  from.pipe(to, { end: false });
+  to.on('error', () => {
+    from.unpipe(to);
+    from.resume();
+  });
+}
+
 function runChild(command: string[], env: NodeJS.ProcessEnv, tail: OutputTail, cwd: string): Promise<ChildResult> {
   return new Promise((resolveResult) => {
     const child = spawn(command[0]!, command.slice(1), { cwd, env, stdio: ['inherit', 'pipe', 'pipe'] });
@@ -83,8 +95,8 @@ function runChild(command: string[], env: NodeJS.ProcessEnv, tail: OutputTail, c
     };
     child.stdout.on('data', (chunk: Buffer) => tail.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => tail.push(chunk));
-    child.stdout.pipe(process.stdout, { end: false });
-    child.stderr.pipe(process.stderr, { end: false });
+    passThrough(child.stdout, process.stdout);
+    passThrough(child.stderr, process.stderr);
     child.on('error', (error) => {
       stop();
       resolveResult({ code: 127, signal: null, received, spawnError: error });
@@ -129,7 +141,7 @@ export async function recordCommand(command: string[], options: RecordOptions): 
   if (session) {
     env.RUNPAGES_DIR = session.dir;
     env.RUNPAGES_RUN_ID = session.id;
-    if (options.overrides.project) env.RUNPAGES_PROJECT = options.overrides.project;
+    env.RUNPAGES_PROJECT = session.project;
   }
 
   const tail = new OutputTail();

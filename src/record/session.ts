@@ -34,6 +34,7 @@ export interface OpenOptions {
 
 export interface RunSession {
   id: string;
+  project: string;
   dir: string;
   /** The repository root (or cwd outside a repository): config and publishing happen there. */
   root: string;
@@ -58,11 +59,12 @@ export async function openRunDir(options: OpenOptions): Promise<RunSession> {
   await mkdir(join(dir, 'artifacts'), { recursive: true });
   const [git, env] = await Promise.all([captureGitState(options.cwd).catch(() => undefined), captureEnvironment(root, process.env)]);
   if (git?.diff) await writeFile(join(dir, GIT_DIFF_FILE), git.diff);
+  const project = options.project ?? (await defaultProject(root));
   const record: Record<string, unknown> = {
     schema: RUN_SCHEMA,
     id,
     name: options.name ?? friendlyName(id),
-    project: options.project ?? (await defaultProject(root)),
+    project,
     status: 'running',
     user: safeUser(),
     host: hostname(),
@@ -74,7 +76,7 @@ export async function openRunDir(options: OpenOptions): Promise<RunSession> {
     tags: options.tags ?? [],
   };
   await writeFile(join(dir, 'run.yaml'), stringifyRecord(record));
-  return { id, dir, root, startedAt, now };
+  return { id, project, dir, root, startedAt, now };
 }
 
 function safeUser(): string | undefined {

@@ -9,12 +9,12 @@ export const order = 10;
 interface RecordFlags {
   project?: string;
   name?: string;
-  tag: string[];
-  param: string[];
+  tag?: string[];
+  param?: string[];
   dir?: string;
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 export function register(program: Command): void {
   program
@@ -23,8 +23,8 @@ export function register(program: Command): void {
     .argument('<command...>', 'the command to run, after "--"')
     .option('--project <name>', 'project of the run (default: the repository folder name)')
     .option('--name <name>', 'human-friendly run name (default: generated, e.g. brave-otter-12)')
-    .option('--tag <tag>', 'tag the run (repeatable)', collect, [])
-    .option('--param <key=value>', 'record a param (repeatable; dotted keys nest, values are typed as YAML)', collect, [])
+    .option('--tag <tag>', 'tag the run (repeatable)', collect)
+    .option('--param <key=value>', 'record a param (repeatable; dotted keys nest, values are typed as YAML)', collect)
     .option('--dir <path>', 'run directory (default: .runpages/runs/<id>/ under the repository root)')
     .addHelpText(
       'after',
@@ -44,7 +44,7 @@ Examples:
         import('../../errors.ts'),
       ]);
       const params: Record<string, string> = {};
-      for (const pair of flags.param) {
+      for (const pair of flags.param ?? []) {
         const at = pair.indexOf('=');
         if (at <= 0) {
           throw new RunpagesError('invalid-param', `--param ${JSON.stringify(pair)} is not key=value`, { hint: 'Write params as --param lr=0.001' });
@@ -57,8 +57,8 @@ Examples:
         overrides: {
           ...(flags.project === undefined ? {} : { project: flags.project }),
           ...(flags.name === undefined ? {} : { name: flags.name }),
-          ...(flags.tag.length ? { tags: flags.tag } : {}),
-          ...(flags.param.length ? { params } : {}),
+          ...(flags.tag ? { tags: flags.tag } : {}),
+          ...(flags.param ? { params } : {}),
         },
         report: { info: ui.info, warn: ui.warn, error: (error) => void ui.reportError(error) },
       });
