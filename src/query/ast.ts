@@ -116,18 +116,3 @@ export function fieldsOf(query: Query): FieldRef[] {
   visit(query);
   return [...seen.values()];
 }
-
-/** The full-text terms of a query (bare words and quoted phrases), wherever they appear. */
-export function textTermsOf(query: Query): string[] {
-  switch (query.type) {
-    case 'and':
-    case 'or':
-      return query.items.flatMap(textTermsOf);
-    case 'not':
-      return textTermsOf(query.item);
-    case 'text':
-      return [query.term];
-    default:
-      return [];
-  }
-}

@@ -193,7 +193,7 @@ function compareScalars(value: Scalar, literal: Scalar, op: ComparisonOp): boole
 }
 
 /** SQL LIKE as a matcher: `%` any text, `_` one character, a backslash makes the next one literal. */
-export function likeMatcher(pattern: string, caseInsensitive: boolean): (text: string) => boolean {
+function likeMatcher(pattern: string, caseInsensitive: boolean): (text: string) => boolean {
   let source = '';
   const chars = [...pattern];
   for (let i = 0; i < chars.length; i++) {

@@ -2,13 +2,13 @@
  * The query language (DESIGN §9), shared by `runpages ls` and the site. No Node imports: it runs in
  * the browser. Parse with `parseQuery`, evaluate with `compileQuery` over any RowAccess.
  */
-export { ATTRIBUTES, fieldsOf, textTermsOf } from './ast.ts';
+export { ATTRIBUTES, fieldsOf } from './ast.ts';
 export type { Attribute, ComparisonOp, DurationUnit, FieldKind, FieldRef, Literal, Query } from './ast.ts';
 export { completions } from './completion.ts';
 export type { Completion } from './completion.ts';
 export { QueryError, caretDisplay } from './error.ts';
-export { compileQuery, likeMatcher } from './evaluate.ts';
+export { compileQuery } from './evaluate.ts';
 export type { CompileOptions, RowAccess } from './evaluate.ts';
 export { parseField, parseQuery } from './parser.ts';
-export { printField, printLiteral, printQuery } from './printer.ts';
+export { printField, printQuery } from './printer.ts';
 export { recordAccess, recordValue } from './record.ts';

@@ -37,9 +37,7 @@ export function parseQuery(text: string): Query {
 
 /** Parses one field name as a query writes it (`metrics.val/acc`, ``params.`a b` ``, `status`). */
 export function parseField(text: string): FieldRef {
-  const parser = new Parser(text);
-  const field = parser.fieldOnly();
-  return field;
+  return new Parser(text).fieldOnly();
 }
 
 function describe(token: Token): string {

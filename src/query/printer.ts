@@ -45,7 +45,7 @@ export function printField(field: FieldRef): string {
   return `${CANONICAL_PREFIX[field.kind]}.${plain ? field.name : `\`${field.name.replaceAll('`', '``')}\``}`;
 }
 
-export function printLiteral(literal: Literal): string {
+function printLiteral(literal: Literal): string {
   switch (literal.type) {
     case 'number':
       return printNumber(literal.value);
