@@ -306,3 +306,50 @@ describe('verify and pull end to end (S3)', () => {
     expect(result.stderr).not.toContain('unexpected error');
   });
 });
+
+describe('the S3 flow end to end: commit while S3 is down, sync, verify, pull', () => {
+  let repo: TestRepo;
+  let s3: TestS3Server;
+  let s3Dir: string;
+  beforeAll(async () => {
+    s3Dir = tempDir('runpages-flow-s3-');
+    s3 = await startS3Server(s3Dir);
+    repo = makeTestRepo({ 'README.md': '# flow\n', 'runpages.config.yaml': `store: s3://${S3_TEST_BUCKET}/flow\n` });
+  });
+  afterAll(async () => {
+    await s3.close();
+    repo.cleanup();
+    rmSync(s3Dir, { recursive: true, force: true });
+  });
+
+  it('keeps the run queued with a clear message, then publishes, verifies and pulls it once S3 is back', async () => {
+    const runDir = join(s3Dir, 'run');
+    mkdirSync(join(runDir, 'artifacts', 'plots'), { recursive: true });
+    const weights = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7919) % 251));
+    writeFileSync(join(runDir, 'artifacts', 'model.bin'), weights);
+    writeFileSync(join(runDir, 'artifacts', 'plots', 'loss.png'), LOSS_PNG);
+    writeFileSync(join(runDir, 'metrics.jsonl'), '{"step": 1, "loss": 0.9}\n');
+
+    const down = { ...s3Env('http://127.0.0.1:9'), AWS_MAX_ATTEMPTS: '2' };
+    const commit = await runCli(['commit', runDir, '--project', 'vision', '--name', 'while-s3-down', '--json'], { cwd: repo.dir, env: down });
+    expect(commit.code).toBe(3);
+    expect(commit.stderr).toContain('Could not reach the S3 endpoint http://127.0.0.1:9');
+    expect(commit.stderr).toContain('runpages sync');
+    const { id } = JSON.parse(commit.stdout) as { id: string };
+
+    const env = s3Env(s3.endpoint);
+    const sync = await runCli(['sync'], { cwd: repo.dir, env });
+    expect(sync.code).toBe(0);
+    expect(readFileSync(s3.objectPath(S3_TEST_BUCKET, `flow/${objectKey(sha256Bytes(weights))}`)).equals(weights)).toBe(true);
+
+    const verify = await runCli(['verify', '--deep'], { cwd: repo.dir, env });
+    expect(verify.stderr).toContain('2 objects referenced by 1 run in s3://runpages-test/flow: 2 ok');
+    expect(verify.code).toBe(0);
+
+    const pull = await runCli(['pull', id.slice(0, 12), '--out', 'pulled'], { cwd: repo.dir, env });
+    expect(pull.code).toBe(0);
+    expect(readFileSync(join(repo.dir, 'pulled', 'model.bin')).equals(weights)).toBe(true);
+    expect(readFileSync(join(repo.dir, 'pulled', 'plots', 'loss.png')).equals(LOSS_PNG)).toBe(true);
+  });
+});
+
