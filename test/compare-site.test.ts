@@ -12,6 +12,8 @@ import { checkLinks } from './helpers/links.ts';
 
 const FIXTURE = new URL('./fixtures/compare-site/', import.meta.url).pathname;
 const BASE = '/models/';
+/** Vitest leaks Vite's env (BASE_URL=/ and friends) into process.env; Astro in the child would obey it. */
+const VITE_ENV = { BASE_URL: undefined, MODE: undefined, DEV: undefined, PROD: undefined, SSR: undefined };
 let work: string;
 let out: string;
 
@@ -19,7 +21,7 @@ beforeAll(async () => {
   work = tempDir('runpages-compare-site-');
   cpSync(FIXTURE, work, { recursive: true });
   out = join(work, 'site');
-  const build = await runCli(['build', '--from', 'runs', '--out', out, '--base', BASE], { cwd: work });
+  const build = await runCli(['build', '--from', 'runs', '--out', out, '--base', BASE], { cwd: work, env: VITE_ENV });
   expect(build.stderr).not.toMatch(/warning|error/i);
   expect(build.code).toBe(0);
 });
@@ -133,7 +135,7 @@ describe('the saved comparison /c/<slug>/', () => {
 
   it('is complete without JavaScript: overlaid curves as SVG, why-differs panel with the GitHub compare link', () => {
     const doc = page('c/lr-sweep');
-    const svg = doc.querySelector('.cmp-chart svg');
+    const svg = doc.querySelector('.cmp-chart svg[aria-label]');
     expect(svg?.getAttribute('aria-label')).toBe('Validation loss by step for calm-fox-1, quiet-lynx-7, brave-otter-12');
     expect(doc.querySelectorAll('.cmp-chart svg [aria-label="line"] path').length).toBe(3);
     const links = [...doc.querySelectorAll('.cmp-why a')].map((a) => a.getAttribute('href'));
@@ -165,13 +167,13 @@ describe('invalid saved comparisons', () => {
     try {
       cpSync(FIXTURE, dir, { recursive: true });
       writeFileSync(join(dir, 'comparisons/bad.yaml'), 'runs: [01JC1A]\ncolour: red\n');
-      const result = await runCli(['build', '--from', 'runs', '--out', join(dir, 'site')], { cwd: dir });
+      const result = await runCli(['build', '--from', 'runs', '--out', join(dir, 'site')], { cwd: dir, env: VITE_ENV });
       expect(result.code).toBe(1);
       expect(result.stderr).toContain('comparisons/bad.yaml: field "title" is required but missing');
       expect(result.stderr).toContain('comparisons/bad.yaml: field "runs" must list at least two runs');
       expect(result.stderr).toContain('hint');
       writeFileSync(join(dir, 'comparisons/bad.yaml'), 'title: Ambiguous\nruns: [01JC1, 01JC2C]\n');
-      const ambiguous = await runCli(['build', '--from', 'runs', '--out', join(dir, 'site')], { cwd: dir });
+      const ambiguous = await runCli(['build', '--from', 'runs', '--out', join(dir, 'site')], { cwd: dir, env: VITE_ENV });
       expect(ambiguous.code).toBe(1);
       expect(ambiguous.stderr).toContain('comparisons/bad.yaml: "01JC1" matches 2 runs: 01JC1AAAAA000000000000000A, 01JC1BBBBB000000000000000B.');
     } finally {

@@ -19,7 +19,8 @@ const STYLE = { background: 'transparent', fontSize: '11px', overflow: 'visible'
 
 /** Plot writes fixed width/height; drop them so CSS sizes the chart, keeping the aspect ratio. */
 function responsive(node: Element): string {
-  const svgs = node.tagName.toLowerCase() === 'svg' ? [node] : [...node.querySelectorAll('svg')];
+  // With a legend Plot returns a <figure>: the chart is its direct <svg> child; swatches keep their size.
+  const svgs = node.tagName.toLowerCase() === 'svg' ? [node] : [...node.children].filter((child) => child.tagName.toLowerCase() === 'svg');
   for (const svg of svgs) {
     svg.setAttribute('preserveAspectRatio', 'xMidYMid meet');
     svg.removeAttribute('width');
