@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ATTRIBUTES, compileQuery, parseQuery, printQuery, type FieldRef, type Literal, type Query, type RowAccess } from '../src/query/index.ts';
+import { ATTRIBUTES, QueryError, compileQuery, parseQuery, printQuery, type FieldRef, type Literal, type Query, type RowAccess } from '../src/query/index.ts';
 
 const UNITS = ['s', 'm', 'h', 'd', 'w'] as const;
 const OPS = ['=', '!=', '<', '<=', '>', '>='] as const;
@@ -81,6 +81,27 @@ describe('query properties', () => {
         expect(printQuery(parseQuery(text))).toBe(text);
       }),
       { numRuns: 1000 },
+    );
+  });
+
+  it('any text either parses (and then prints to text that parses the same) or is a QueryError inside the text', () => {
+    const pieces = fc.constantFrom('metrics.acc', 'params.`a b`', 'status', ' ', '>', '>=', '=', '!', "'x'", '"y', '(', ')', ',', 'and', 'or', 'not', 'in', 'like', '0.5', '-7d', '2026-01-01', 'tags.', 'word', '`', '\\', 'é');
+    const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 20 }), fc.array(pieces, { maxLength: 10 }).map((parts) => parts.join('')), fc.array(pieces, { maxLength: 10 }).map((parts) => parts.join(' ')));
+    fc.assert(
+      fc.property(text, (input) => {
+        let query: Query;
+        try {
+          query = parseQuery(input);
+        } catch (error) {
+          expect(error).toBeInstanceOf(QueryError);
+          const { column } = error as QueryError;
+          expect(column).toBeGreaterThanOrEqual(0);
+          expect(column).toBeLessThanOrEqual(input.length);
+          return;
+        }
+        expect(parseQuery(printQuery(query))).toEqual(query);
+      }),
+      { numRuns: 5000 },
     );
   });
 
