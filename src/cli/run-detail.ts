@@ -110,7 +110,7 @@ export function renderRunDetail(record: RunRecord, options: DetailOptions): stri
     if (git.commit) rows.push(['commit', `${git.commit}${git.dirty ? color.yellow(' (uncommitted changes)') : ''}`]);
     if (git.branch) rows.push(['branch', git.branch]);
     if (git.remote) rows.push(['remote', git.remote]);
-    if (git.diff) rows.push(['diff', `${git.diff.slice(0, 12)} (runpages pull ${record.id} to get it)`]);
+    if (git.diff) rows.push(['diff', `sha256 ${git.diff} (the uncommitted changes, in the object store)`]);
     section('Git', rows);
   }
   const env = record.env;
