@@ -201,7 +201,7 @@ async function start(root: HTMLElement): Promise<void> {
     summary.textContent =
       rows.length === index.ids.length
         ? `${plural(rows.length, 'run')}${groupsText}.`
-        : `${plural(rows.length, 'run')} of ${index.ids.length.toLocaleString('en-US')} match${groupsText}.`;
+        : `${plural(rows.length, 'run')} of ${index.ids.length.toLocaleString('en-US')} match${rows.length === 1 ? 'es' : ''}${groupsText}.`;
     renderColumnList();
   }
   function visibleKeys(): string[] {

@@ -24,12 +24,12 @@ const OVERSCAN = 10;
 /** Column widths in rem by what they hold; the name column is wider. */
 function widthOf(column: Column): number {
   const { key, kind } = column.info;
-  if (key === 'name') return 14;
-  if (key === 'status') return 7;
-  if (kind === 'time') return 8.5;
-  if (kind === 'tags') return 11;
-  if (column.num) return Math.min(9, Math.max(6, column.info.label.length * 0.55 + 2));
-  return Math.min(12, Math.max(7, column.info.label.length * 0.55 + 2));
+  if (key === 'name') return 12;
+  if (key === 'status') return 6.5;
+  if (kind === 'time') return 7.5;
+  if (kind === 'tags') return 10;
+  if (column.num) return Math.min(8.5, Math.max(5.5, column.info.label.length * 0.5 + 2));
+  return Math.min(11, Math.max(6.5, column.info.label.length * 0.5 + 2));
 }
 
 export class TableView {
@@ -85,7 +85,7 @@ export class TableView {
     for (const column of columns) {
       const th = document.createElement('th');
       th.scope = 'col';
-      if (column.num && column.info.kind !== 'time') th.className = 'num';
+      th.className = `g-${column.info.group}${column.num && column.info.kind !== 'time' ? ' num' : ''}`;
       const position = sort.findIndex((s) => s.key === column.info.key);
       const spec = sort[position];
       th.setAttribute('aria-sort', position === 0 ? (spec!.desc ? 'descending' : 'ascending') : 'none');

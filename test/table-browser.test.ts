@@ -1,0 +1,287 @@
+/**
+ * The run table in a real browser: a site built by `runpages build` from test/fixtures/table-runs/,
+ * served on loopback, driven in Debian's Chromium. Screenshots go to test-output/screenshots/.
+ */
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.ts';
+
+const FIXTURE = new URL('./fixtures/table-runs/', import.meta.url).pathname;
+const SCREENSHOTS = new URL('../test-output/screenshots/', import.meta.url).pathname;
+const OUTPUT = new URL('../test-output/table-browser/', import.meta.url).pathname;
+const VISION = (n: number) => `01JAVISION00000000000000${String(n).padStart(2, '0')}`;
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+};
+
+/** A static file server for the built site: `/x/` serves `x/index.html`. */
+function serve(root: string): Promise<Server> {
+  const server = createServer((request, response) => {
+    const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname));
+    let file = join(root, path);
+    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
+    if (!file.startsWith(root) || !existsSync(file)) {
+      response.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+      return;
+    }
+    response.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    createReadStream(file).pipe(response);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+let work: string;
+let server: Server;
+let browser: Browser;
+let origin: string;
+const errors: string[] = [];
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'runpages-table-'));
+  writeFileSync(join(work, 'runpages.config.yaml'), 'projects:\n  vision:\n    goal: { metric: val/acc, direction: max }\n');
+  // Inside the checkout: Astro's prerender chunks resolve packages from the output folder upwards.
+  const out = join(OUTPUT, 'site');
+  rmSync(out, { recursive: true, force: true });
+  const build = await runCli(['build', '--from', FIXTURE, '--out', out], { cwd: work });
+  expect(build.code, build.stderr).toBe(0);
+  expect(build.stderr).toMatch(/Built \d+ pages for 10 runs in 2 projects/);
+  server = await serve(out);
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  mkdirSync(SCREENSHOTS, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (server) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+async function open(path: string, viewport = { width: 1280, height: 800 }): Promise<Page> {
+  const page = await browser.newPage({ viewport });
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`${path}: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => errors.push(`${path}: ${error.message}`));
+  await page.goto(origin + path);
+  await page.waitForSelector('#run-table[data-ready="true"]');
+  return page;
+}
+
+/** Names of the runs in the table, in order (the table is small enough to be fully rendered). */
+function names(page: Page): Promise<string[]> {
+  return page.$$eval('#run-table tbody tr[data-row] td.name a', (links) => links.map((a) => a.textContent ?? ''));
+}
+
+async function settle(page: Page, summary: string): Promise<void> {
+  await page.waitForFunction((text) => document.querySelector('.rt-summary')?.textContent === text, summary);
+}
+
+describe('the run table page', () => {
+  it('renders the newest runs as a plain HTML table with links, before any script runs', async () => {
+    const html = await (await fetch(`${origin}/p/vision/runs/`)).text();
+    const rows = [...html.matchAll(/<a href="\/r\/([^/]+)\/">([^<]+)<\/a>/g)].map((m) => [m[1], m[2]]);
+    expect(rows.map((r) => r[0])).toEqual([8, 7, 6, 5, 4, 3, 2, 1].map(VISION));
+    // A strict CSP forbids inline scripts: every script is a file.
+    const scripts = [...html.matchAll(/<script\b([^>]*)>/g)].map((m) => m[1]);
+    expect(scripts.length).toBeGreaterThan(0);
+    expect(scripts.filter((attributes) => !/\bsrc=/.test(attributes!))).toEqual([]);
+  });
+
+  it('shows every run newest first once enhanced, with status badges and right-aligned numbers', async () => {
+    const page = await open('/p/vision/runs/');
+    expect(await names(page)).toEqual([
+      'lucky-panda-8', 'keen-walrus-7', 'jolly-tiger-6', 'happy-koala-5', 'gentle-moose-4', 'eager-heron-3', 'calm-lynx-2', 'brave-otter-1',
+    ]);
+    expect(await page.textContent('.rt-summary')).toBe('8 runs.');
+    expect(await page.$$eval('tbody .badge.status-failed', (b) => b.map((x) => x.textContent))).toEqual(['failed']);
+    const align = await page.$eval('tbody tr[data-row] td.num', (td) => getComputedStyle(td).textAlign);
+    expect(align).toBe('right');
+    await page.screenshot({ path: join(SCREENSHOTS, 'table-desktop.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('narrows to exactly the runs a structured filter selects, and points at errors', async () => {
+    const page = await open('/p/vision/runs/');
+    await page.fill('#rt-filter', "metrics.val/acc > 0.9 and params.arch = 'vit'");
+    await settle(page, '2 runs of 8 match.');
+    expect(await names(page)).toEqual(['keen-walrus-7', 'eager-heron-3']);
+    await page.fill('#rt-filter', "status != 'finished' or tags.baseline");
+    await settle(page, '4 runs of 8 match.');
+    expect(await names(page)).toEqual(['lucky-panda-8', 'jolly-tiger-6', 'gentle-moose-4', 'brave-otter-1']);
+    await page.fill('#rt-filter', 'metrics.val/acc >> 0.9');
+    await page.waitForSelector('#rt-filter[aria-invalid="true"]');
+    expect(await page.textContent('#rt-filter-error')).toMatch(/^Column 18: /);
+    await page.close();
+  });
+
+  it('completes field names from the keyboard', async () => {
+    const page = await open('/p/vision/runs/');
+    await page.focus('#rt-filter');
+    await page.keyboard.type('params.ar');
+    await page.waitForSelector('#rt-complete:not([hidden]) li');
+    expect(await page.$$eval('#rt-complete li', (lis) => lis.map((li) => li.textContent))).toEqual(['params.arch']);
+    await page.keyboard.press('Enter');
+    expect(await page.inputValue('#rt-filter')).toBe('params.arch');
+    expect(await page.isHidden('#rt-complete')).toBe(true);
+    await page.keyboard.type(" = 'resnet18' and metrics.");
+    await page.waitForSelector('#rt-complete:not([hidden]) li');
+    expect(await page.$$eval('#rt-complete li', (lis) => lis.map((li) => li.textContent))).toEqual(['metrics.loss', 'metrics.val/acc']);
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type(' > 0.85');
+    await settle(page, '1 run of 8 matches.');
+    expect(await names(page)).toEqual(['happy-koala-5']);
+    await page.keyboard.type(' and st');
+    await page.waitForSelector('#rt-complete:not([hidden]) li');
+    await page.keyboard.press('Escape');
+    expect(await page.isHidden('#rt-complete')).toBe(true);
+    await page.close();
+  });
+
+  it('narrows to exactly the runs a full-text search finds', async () => {
+    const page = await open('/p/vision/runs/');
+    await page.fill('#rt-q', 'zebra');
+    await settle(page, '2 runs of 8 match.');
+    expect(await names(page)).toEqual(['happy-koala-5', 'eager-heron-3']);
+    await page.fill('#rt-q', 'carol');
+    await page.waitForSelector('td.name a >> text=jolly-tiger-6');
+    expect(await names(page)).toEqual(['jolly-tiger-6', 'gentle-moose-4']);
+    await page.fill('#rt-q', 'gentle');
+    await settle(page, '1 run of 8 matches.');
+    expect(await names(page)).toEqual(['gentle-moose-4']);
+    await page.close();
+  });
+
+  it('sorts on a header click, flips on a second, adds a secondary key on shift-click', async () => {
+    const page = await open('/p/vision/runs/');
+    await page.click('th button[data-key="metrics.val/acc"]');
+    await page.waitForSelector('th[aria-sort="descending"] button[data-key="metrics.val/acc"]');
+    expect(await names(page)).toEqual([
+      'eager-heron-3', 'keen-walrus-7', 'calm-lynx-2', 'jolly-tiger-6', 'happy-koala-5', 'brave-otter-1', 'gentle-moose-4', 'lucky-panda-8',
+    ]);
+    await page.click('th button[data-key="metrics.val/acc"]');
+    await page.waitForSelector('th[aria-sort="ascending"] button[data-key="metrics.val/acc"]');
+    expect((await names(page)).slice(0, 2)).toEqual(['gentle-moose-4', 'brave-otter-1']);
+    expect((await names(page)).at(-1)).toBe('lucky-panda-8');
+    await page.click('th button[data-key="params.arch"]');
+    await page.click('th button[data-key="params.lr"]', { modifiers: ['Shift'] });
+    await page.waitForSelector('th button[data-key="params.lr"] .rt-sort');
+    expect(await names(page)).toEqual([
+      'happy-koala-5', 'brave-otter-1', 'jolly-tiger-6', 'lucky-panda-8', 'calm-lynx-2', 'eager-heron-3', 'keen-walrus-7', 'gentle-moose-4',
+    ]);
+    expect(page.url()).toContain('sort=params.arch,params.lr');
+    await page.close();
+  });
+
+  it('groups by a param with counts and the goal metric per group, and folds groups', async () => {
+    const page = await open('/p/vision/runs/');
+    await page.selectOption('#rt-group', 'params.arch');
+    await settle(page, '8 runs in 3 groups.');
+    const groups = await page.$$eval('tr.rt-group', (rows) =>
+      rows.map((r) => [r.querySelector('button')?.textContent, r.querySelector('.rt-agg')?.textContent]),
+    );
+    expect(groups).toEqual([
+      ['▾ resnet18', '2 runs · val/acc mean 0.845 · best 0.88'],
+      ['▾ resnet50', '3 runs · val/acc mean 0.915 · best 0.93'],
+      ['▾ vit', '3 runs · val/acc mean 0.67 · best 0.95'],
+    ]);
+    await page.click('tr.rt-group button[data-group="resnet50"]');
+    await page.waitForSelector('button[data-group="resnet50"][aria-expanded="false"]');
+    expect(await names(page)).toEqual(['happy-koala-5', 'brave-otter-1', 'keen-walrus-7', 'gentle-moose-4', 'eager-heron-3']);
+    await page.screenshot({ path: join(SCREENSHOTS, 'table-grouped.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('reproduces the whole view from its URL after a reload', async () => {
+    const page = await open('/p/vision/runs/');
+    await page.fill('#rt-filter', "params.batch_size >= 128");
+    await settle(page, '5 runs of 8 match.');
+    await page.click('th button[data-key="metrics.loss"]');
+    await page.selectOption('#rt-group', 'user');
+    await settle(page, '5 runs of 8 match in 3 groups.');
+    await page.click('#rt-columns summary');
+    await page.fill('#rt-columns input[type="search"]', 'seed');
+    await page.check('#rt-columns input[value="params.seed"]');
+    await page.waitForSelector('th button[data-key="params.seed"]');
+    const before = { names: await names(page), url: page.url(), head: await page.$$eval('thead th', (th) => th.map((t) => t.textContent)) };
+    expect(before.url).toContain('group=user');
+    await page.reload();
+    await page.waitForSelector('#run-table[data-ready="true"]');
+    await settle(page, '5 runs of 8 match in 3 groups.');
+    expect(await names(page)).toEqual(before.names);
+    expect(await page.$$eval('thead th', (th) => th.map((t) => t.textContent))).toEqual(before.head);
+    expect(await page.inputValue('#rt-filter')).toBe('params.batch_size >= 128');
+    expect(await page.inputValue('#rt-group')).toBe('user');
+    expect(page.url()).toBe(before.url);
+    await page.close();
+  });
+
+  it('opens the compare URL with the selected runs', async () => {
+    const page = await open('/p/vision/runs/');
+    await page.check(`tr[data-row] input[aria-label="Select eager-heron-3"]`);
+    await page.check(`tr[data-row] input[aria-label="Select calm-lynx-2"]`);
+    expect(await page.textContent('#rt-compare')).toBe('Compare (2)');
+    await Promise.all([page.waitForURL(/\/compare\//), page.click('#rt-compare')]);
+    expect(new URL(page.url()).pathname).toBe('/compare/');
+    expect(new URL(page.url()).searchParams.get('runs')).toBe(`${VISION(3)},${VISION(2)}`);
+    await page.close();
+  });
+
+  it('is keyboard navigable: arrows move, Space selects, Enter opens the run', async () => {
+    const page = await open('/p/vision/runs/');
+    await page.focus('.rt-scroll');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press(' ');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press(' ');
+    expect(await page.textContent('#rt-compare')).toBe('Compare (2)');
+    expect(await page.$eval('tr.active td.name a', (a) => a.textContent)).toBe('jolly-tiger-6');
+    await Promise.all([page.waitForURL(/\/r\//), page.keyboard.press('Enter')]);
+    expect(new URL(page.url()).pathname).toBe(`/r/${VISION(6)}/`);
+    await page.close();
+  });
+
+  it('fits a phone: fewer columns and horizontal scroll', async () => {
+    const page = await open('/p/vision/runs/', { width: 390, height: 844 });
+    const head = await page.$$eval('thead th', (th) => th.map((t) => t.textContent));
+    expect(head).not.toContain('user');
+    expect(head).toContain('name');
+    const overflow = await page.$eval('.rt-scroll', (el) => el.scrollWidth > el.clientWidth);
+    expect(overflow).toBe(true);
+    const pageWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(pageWidth).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: join(SCREENSHOTS, 'table-phone.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('follows the dark colour scheme', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: 'dark' });
+    await page.goto(`${origin}/p/vision/runs/`);
+    await page.waitForSelector('#run-table[data-ready="true"]');
+    const background = await page.$eval('.rt-scroll', (el) => getComputedStyle(el).backgroundColor);
+    expect(background).not.toBe('rgb(255, 255, 255)');
+    await page.screenshot({ path: join(SCREENSHOTS, 'table-dark.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('logged no console errors on any of the table pages', () => {
+    expect(errors.filter((e) => !e.includes('/compare/') && !e.includes('/r/'))).toEqual([]);
+  });
+});
