@@ -226,7 +226,8 @@ describe('S3 store', () => {
     expect(error.hint).toContain('runpages sync');
   });
 
-  it('says which variables to set when no credentials can be found', async () => {
+  /** Runs `body` with no AWS settings anywhere: no AWS_* variables, no ~/.aws files, no instance metadata. */
+  async function withoutAwsSettings(body: () => Promise<void>): Promise<void> {
     const saved = { ...process.env };
     const home = tempDir('runpages-nohome-');
     try {
@@ -237,16 +238,32 @@ describe('S3 store', () => {
         AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'),
         AWS_CONFIG_FILE: join(home, 'none'),
       });
+      await body();
+    } finally {
+      process.env = saved;
+      rmSync(home, { recursive: true, force: true });
+    }
+  }
+
+  it('says which variables to set when no credentials can be found', async () => {
+    await withoutAwsSettings(async () => {
       const store = new S3Store(`s3://${S3_TEST_BUCKET}/x`, { endpoint: proxy.endpoint, region: 'us-east-1', maxAttempts: 1 });
       const error = await rejection(store.stat('ab'.repeat(32)));
       expect(error.code).toBe('store-credentials');
       expect(error.hint).toContain('AWS_ACCESS_KEY_ID');
       expect(error.hint).toContain('AWS_PROFILE');
       expect(proxy.requests).toEqual([]);
-    } finally {
-      process.env = saved;
-      rmSync(home, { recursive: true, force: true });
-    }
+    });
+  });
+
+  it('says to set AWS_REGION when no region is configured', async () => {
+    await withoutAwsSettings(async () => {
+      const store = new S3Store(`s3://${S3_TEST_BUCKET}/x`, { endpoint: proxy.endpoint, credentials: S3_TEST_CREDENTIALS, maxAttempts: 1 });
+      const error = await rejection(store.stat('ab'.repeat(32)));
+      expect(error.code).toBe('store-region');
+      expect(error.hint).toContain('AWS_REGION');
+      expect(proxy.requests).toEqual([]);
+    });
   });
 });
 
