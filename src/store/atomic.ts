@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { HashingStream, type Digest } from './hash.ts';
 
 /** Temporary files are dot-files ending in `.tmp`, so no reader mistakes them for finished ones. */
-export function tempPathFor(dest: string): string {
+function tempPathFor(dest: string): string {
   return join(dirname(dest), `.${basename(dest)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 

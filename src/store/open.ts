@@ -9,7 +9,7 @@ import { S3Store, type S3StoreOptions } from './s3.ts';
 import type { ObjectStore } from './store.ts';
 
 /** The default store: a gitignored folder in the repository. */
-export const DEFAULT_STORE = '.runpages/objects';
+const DEFAULT_STORE = '.runpages/objects';
 
 /**
  * Opens the store a URI names: a path or `file://` URI (relative ones resolve against `cwd`) is a

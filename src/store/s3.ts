@@ -38,7 +38,7 @@ export interface S3StoreOptions {
 }
 
 /** Splits `s3://bucket/some/prefix/` into its bucket and its prefix without slashes at either end. */
-export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
+function parseS3Uri(uri: string): { bucket: string; prefix: string } {
   const match = /^s3:\/\/([^/]+)\/*(.*?)\/*$/.exec(uri);
   const bucket = match?.[1];
   if (!bucket || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
