@@ -19,7 +19,7 @@ import { objectKey } from '../src/store/store.ts';
 import { objectReferences, verifyStore } from '../src/store/verify.ts';
 import { runCli } from './helpers/cli.ts';
 import { makeTestRepo, tempDir, type TestRepo } from './helpers/git.ts';
-import { S3_TEST_BUCKET, S3_TEST_CREDENTIALS, s3Env, startS3Server, type TestS3Server } from './helpers/s3.ts';
+import { closedPort, S3_TEST_BUCKET, S3_TEST_CREDENTIALS, s3Env, startS3Server, type TestS3Server } from './helpers/s3.ts';
 
 const bytes = (text: string) => Buffer.from(text);
 const MODEL = bytes('model weights v1');
@@ -298,10 +298,11 @@ describe('verify and pull end to end (S3)', () => {
   });
 
   it('ends in a clear error when the S3 endpoint is unreachable', async () => {
-    const env = { ...s3Env('http://127.0.0.1:9'), AWS_MAX_ATTEMPTS: '2' };
+    const closed = `http://127.0.0.1:${await closedPort()}`;
+    const env = { ...s3Env(closed), AWS_MAX_ATTEMPTS: '2' };
     const result = await runCli(['verify'], { cwd: repo.dir, env });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('Could not reach the S3 endpoint http://127.0.0.1:9');
+    expect(result.stderr).toContain(`Could not reach the S3 endpoint ${closed}`);
     expect(result.stderr).toContain('AWS_ENDPOINT_URL');
     expect(result.stderr).not.toContain('unexpected error');
   });
@@ -330,10 +331,11 @@ describe('the S3 flow end to end: commit while S3 is down, sync, verify, pull', 
     writeFileSync(join(runDir, 'artifacts', 'plots', 'loss.png'), LOSS_PNG);
     writeFileSync(join(runDir, 'metrics.jsonl'), '{"step": 1, "loss": 0.9}\n');
 
-    const down = { ...s3Env('http://127.0.0.1:9'), AWS_MAX_ATTEMPTS: '2' };
+    const closed = `http://127.0.0.1:${await closedPort()}`;
+    const down = { ...s3Env(closed), AWS_MAX_ATTEMPTS: '2' };
     const commit = await runCli(['commit', runDir, '--project', 'vision', '--name', 'while-s3-down', '--json'], { cwd: repo.dir, env: down });
     expect(commit.code).toBe(3);
-    expect(commit.stderr).toContain('Could not reach the S3 endpoint http://127.0.0.1:9');
+    expect(commit.stderr).toContain(`Could not reach the S3 endpoint ${closed}`);
     expect(commit.stderr).toContain('runpages sync');
     const { id } = JSON.parse(commit.stdout) as { id: string };
 
