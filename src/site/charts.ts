@@ -32,11 +32,11 @@ export function chartFile(dir: string, key: string): string {
   return join(dir, key.slice(0, 2), `${key}.svg`);
 }
 
-/** True when a log-scale view of the series is meaningful (all finite values positive, spanning a decade). */
+/** True when a log-scale view of the series is meaningful (all finite values positive, spanning at least 5x). */
 export function canLogScale(series: SeriesData): boolean {
   const values = series.value.filter(Number.isFinite);
   if (values.length < 2 || values.some((v) => v <= 0)) return false;
-  return Math.max(...values) / Math.min(...values) >= 10;
+  return Math.max(...values) / Math.min(...values) >= 5;
 }
 
 /**
