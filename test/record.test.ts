@@ -161,6 +161,33 @@ describe('runpages record', () => {
     expect(run?.record).toMatchObject({ status: 'killed', exit_code: 143 });
   });
 
+  it('delivers a terminal Ctrl-C to the child once, not twice', async () => {
+    const { dir, origin } = setup();
+    // The job counts SIGINTs during a clean-up that takes a moment, as a Python job's `finally` would.
+    const job = `let n = 0; process.on('SIGINT', () => { if (n++ === 0) setTimeout(() => { console.log('sigints=' + n); process.exit(130); }, 1000); }); console.log('ready'); setInterval(() => {}, 1000);`;
+    writeFileSync(join(dir, 'job.js'), job);
+    const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+    // util-linux `script` runs record on a pseudo-terminal; ^C written to it is a real terminal interrupt.
+    const line = [NODE, BIN, 'record', '--project', 'demo', '--', NODE, 'job.js'].map(quote).join(' ');
+    // SHELL=/bin/sh: script runs the line through it, and sh keeps record in the foreground group.
+    const child = spawn('script', ['-qec', line, '/dev/null'], {
+      cwd: dir,
+      env: { ...process.env, ...TEST_GIT_ENV, NO_COLOR: '1', SHELL: '/bin/sh' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      const before = output;
+      output += chunk.toString();
+      if (!before.includes('ready') && output.includes('ready')) child.stdin.write('\x03');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(output).toContain('sigints=1');
+    expect(code).toBe(130);
+    const [run] = originRuns(origin);
+    expect(run?.record).toMatchObject({ status: 'killed', exit_code: 130 });
+  });
+
   it('keeps the child’s exit code and queues the run when the origin is unreachable', async () => {
     const { dir } = setup();
     git(dir, 'remote', 'set-url', 'origin', join(dir, 'no-such-origin.git'));

@@ -85,8 +85,16 @@ function runChild(command: string[], env: NodeJS.ProcessEnv, tail: OutputTail, c
   return new Promise((resolveResult) => {
     const child = spawn(command[0]!, command.slice(1), { cwd, env, stdio: ['inherit', 'pipe', 'pipe'] });
     let received: NodeJS.Signals | undefined;
+    // Ctrl-C in a terminal already reaches the child (same process group): forwarding that first
+    // SIGINT would interrupt the job's own clean-up. A second Ctrl-C, or a SIGINT without a
+    // terminal (`kill -INT`, schedulers), is forwarded.
+    let skipInterrupt = process.stdin.isTTY === true;
     const forward = (signal: NodeJS.Signals): void => {
       received = signal;
+      if (signal === 'SIGINT' && skipInterrupt) {
+        skipInterrupt = false;
+        return;
+      }
       child.kill(signal);
     };
     for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
