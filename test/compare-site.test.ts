@@ -76,7 +76,7 @@ describe('the stakeholder summary /p/<project>/', () => {
     expect([...doc.querySelectorAll('[data-param-changes] li')].map((li) => text(li))).toEqual(['batch: 64 → 128', 'lr: 0.01 → 0.003', 'model.depth: 4 → 6']);
     const why = text(doc.querySelector('.cmp-why'));
     expect(why).toContain('uncommitted changes');
-    expect(why).toContain('mnist: calm-fox-1 v 2, sha256 222222222222; brave-otter-12 v 3, sha256 333333333333');
+    expect(why).toContain('mnist calm-fox-1: v 2, sha256 222222222222 brave-otter-12: v 3, sha256 333333333333');
     const compare = doc.querySelector(`a[href="${BASE}compare/?runs=01JC1AAAAA000000000000000A,01JC2CCCCC000000000000000C&baseline=01JC1AAAAA000000000000000A"]`);
     expect(text(compare)).toBe('Full comparison');
   });
@@ -95,7 +95,7 @@ describe('the saved comparison /c/<slug>/', () => {
     const doc = page('c/lr-sweep');
     expect(text(doc.querySelector('h1'))).toBe(title);
     expect(text(doc.querySelector('title'))).toBe(`${title} · Acme models`);
-    const headline = '3 runs compared against calm-fox-1; brave-otter-12 is best on Validation accuracy: 94.1 %, +3.2 pt against the baseline.';
+    const headline = '3 runs compared against calm-fox-1; brave-otter-12 is best on validation accuracy: 94.1 %, +3.2 pt against the baseline.';
     expect(text(doc.querySelector('.cmp-headline'))).toBe(headline);
     expect(meta(doc, 'og:description')).toBe(headline);
     expect(doc.querySelector('.cmp-narrative strong')?.textContent).toBe('0.003');
@@ -140,7 +140,7 @@ describe('the saved comparison /c/<slug>/', () => {
     expect(doc.querySelectorAll('.cmp-chart svg [aria-label="line"] path').length).toBe(3);
     const links = [...doc.querySelectorAll('.cmp-why a')].map((a) => a.getAttribute('href'));
     expect(links).toContain(`https://github.com/acme/mnist/compare/${'a'.repeat(40)}...${'c'.repeat(40)}`);
-    expect(text(doc.querySelector('.cmp-why'))).toContain('runtimes.python: calm-fox-1 3.11.7; quiet-lynx-7 3.11.7; brave-otter-12 3.12.1');
+    expect(text(doc.querySelector('.cmp-why'))).toContain('runtimes.python calm-fox-1: 3.11.7 quiet-lynx-7: 3.11.7 brave-otter-12: 3.12.1');
   });
 });
 

@@ -8,7 +8,7 @@ import { commitRuns } from '../src/branch/commit.ts';
 import { ACTIONS, publishWorkflow, setUpGithubPages, triggerWorkflow, TRIGGER_WORKFLOW } from '../src/publish/github.ts';
 import type { PreparedRun } from '../src/run/prepared.ts';
 import { parseRunRecord, parseYaml } from '../src/run/validate.ts';
-import { BIN } from './helpers/cli.ts';
+import { BIN, runCli } from './helpers/cli.ts';
 import { git, makeTestRepo, TEST_GIT_ENV, tempDir } from './helpers/git.ts';
 import { checkLinks } from './helpers/links.ts';
 
@@ -147,5 +147,23 @@ describe('setting up GitHub Pages in a repository', () => {
     const { broken, checked } = checkLinks(out, '/models/');
     expect(broken).toEqual([]);
     expect(checked).toBeGreaterThan(20);
+  });
+});
+
+describe('runpages init --github-pages', () => {
+  const repo = makeTestRepo();
+  afterAll(() => repo.cleanup());
+
+  it('writes the publish workflow with the base, and pushes the runs branch carrying the trigger', async () => {
+    const result = await runCli(['init', '--github-pages', '--base', '/models/'], { cwd: repo.dir });
+    expect(result.stderr).toContain('wrote .github/workflows/runpages.yml');
+    expect(result.code).toBe(0);
+    const published = parse(readFileSync(join(repo.dir, '.github/workflows/runpages.yml'), 'utf8'));
+    const build = (published.jobs.build.steps as Step[]).find((step) => step.run?.startsWith('runpages build'));
+    expect(build?.run).toBe('runpages build --from "origin/runs" --out _site --base "/models/"');
+    expect(published.on.push.branches).toEqual(['main']);
+    // The trigger reached the remote's runs branch, so the first push of runs already dispatches.
+    const trigger = parse(git(repo.origin, 'show', `runs:${TRIGGER_WORKFLOW}`));
+    expect(trigger.on.push.branches).toEqual(['runs']);
   });
 });

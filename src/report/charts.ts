@@ -74,7 +74,7 @@ export function bestSoFarChart(summary: Summary, context: ChartContext): string 
   // Extend the best line to the newest run so the current best reads as "still standing".
   if (last && best.length > 0) best.push({ date: new Date(last.created), value: (best.at(-1) as { value: number }).value });
   const marks: Plot.Markish[] = [
-    Plot.dot(dots, { x: 'date', y: 'value', r: 2.5, fill: 'currentColor', fillOpacity: 0.3, title: 'name' }),
+    Plot.dot(dots, { x: 'date', y: 'value', r: 3, fill: 'currentColor', fillOpacity: 0.35, title: 'name' }),
     Plot.line(best, { x: 'date', y: 'value', curve: 'step-after', stroke: 'var(--chart-line, currentColor)', strokeWidth: 2 }),
   ];
   if (goal.target !== undefined) {
@@ -91,8 +91,8 @@ export function bestSoFarChart(summary: Summary, context: ChartContext): string 
   }
   const chart = Plot.plot({
     document: context.document,
-    width: context.width ?? 720,
-    height: context.height ?? 260,
+    width: context.width ?? 1000,
+    height: context.height ?? 280,
     marginLeft: 56,
     marginRight: 16,
     style: STYLE,

@@ -5,7 +5,7 @@
  * comparison. Everything from runs is escaped.
  */
 import type { Comparison, MetricRow } from './compare.ts';
-import { formatDelta, formatRelative, formatValue } from './metric.ts';
+import { formatDelta, formatRelative, formatValue, sentenceLabel } from './metric.ts';
 
 /** Escapes text for HTML content and attribute values. */
 export function escapeHtml(text: string): string {
@@ -114,7 +114,10 @@ export function whyHtml(comparison: Comparison): string {
       continue;
     }
     const list = rows
-      .map((row) => `<li><code>${escapeHtml(row.key)}</code>: ${row.values.map((v, i) => `${name(i)} ${v === undefined ? '–' : escapeHtml(v)}`).join('; ')}</li>`)
+      .map((row) => {
+        const values = row.values.map((v, i) => `<li>${name(i)}: ${v === undefined ? '<span class="muted">–</span>' : escapeHtml(v)}</li>`).join('');
+        return `<li><code>${escapeHtml(row.key)}</code><ul>${values}</ul></li>`;
+      })
       .join('');
     items.push(`<div class="cmp-why-item"><h3>${title}</h3><ul>${list}</ul></div>`);
   }
@@ -123,7 +126,7 @@ export function whyHtml(comparison: Comparison): string {
 
 /**
  * One sentence for link previews: how the best run compares with the baseline on the first metric.
- * @example "brave-otter-12 reaches 94.1 % validation accuracy, +3.2 pt against the baseline calm-fox-1."
+ * @example "3 runs compared against calm-fox-1; brave-otter-12 is best on validation accuracy: 94.1 %, +3.2 pt against the baseline."
  */
 export function comparisonHeadline(comparison: Comparison, metrics?: string[]): string {
   const rows = selectMetrics(comparison, metrics);
@@ -134,6 +137,7 @@ export function comparisonHeadline(comparison: Comparison, metrics?: string[]): 
   const best = comparison.runs[row.best];
   const cell = row.cells[row.best];
   if (!best || !cell) return `${count}.`;
-  if (row.best === comparison.baseline) return `${count}; the baseline is best on ${row.format.label} (${formatValue(cell.value, row.format)}).`;
-  return `${count}; ${best.name} is best on ${row.format.label}: ${formatValue(cell.value, row.format)}, ${formatDelta(cell.delta ?? 0, row.format)} against the baseline.`;
+  const label = sentenceLabel(row.format.label);
+  if (row.best === comparison.baseline) return `${count}; the baseline is best on ${label} (${formatValue(cell.value, row.format)}).`;
+  return `${count}; ${best.name} is best on ${label}: ${formatValue(cell.value, row.format)}, ${formatDelta(cell.delta ?? 0, row.format)} against the baseline.`;
 }

@@ -14,6 +14,7 @@ interface InitFlags {
   store?: string;
   force?: boolean;
   githubPages?: boolean;
+  base?: string;
   json?: boolean;
 }
 
@@ -26,6 +27,7 @@ export function register(program: Command): void {
     .option('--store <uri>', 'artifact store: a folder, file:// URI or s3://bucket/prefix (default: .runpages/objects)')
     .option('--force', 'overwrite an existing runpages.config.yaml')
     .option('--github-pages', 'also write the GitHub Actions workflows that publish the site to GitHub Pages')
+    .option('--base <path>', 'with --github-pages: base path of the site, e.g. /my-repo/ (default: site.base, else the Pages path)')
     .option('--json', 'print what was done as JSON on stdout')
     .addHelpText(
       'after',
@@ -34,7 +36,8 @@ Safe to run again: existing config, branch and .gitignore entries are kept.
 
 Examples:
   $ runpages init
-  $ runpages init --store s3://my-bucket/runpages --github-pages`,
+  $ runpages init --store s3://my-bucket/runpages --github-pages
+  $ runpages init --github-pages --base /my-repo/`,
     )
     .action(async (flags: InitFlags) => {
       const [fs, { basename, join }, config, { configTemplate }, refs, { hasRemote }, { commitRuns }, { pushLocalBranch }, ui, { RunpagesError }] = await Promise.all([
@@ -84,7 +87,7 @@ Examples:
           cwd: root,
           branch: settings.branch,
           defaultBranch: (await refs.defaultBranch(root, settings.remote)) ?? 'main',
-          base: settings.site.base === '/' ? undefined : settings.site.base,
+          base: flags.base ?? (settings.site.base === '/' ? undefined : settings.site.base),
           version: `^${packageVersion(fs)}`,
         });
         workflow = setup.workflow;

@@ -164,9 +164,24 @@ function render(root: HTMLElement, comparison: Comparison, base: string): void {
 
 /** Param (that varies) against metric, one dot per run; numbers on a linear axis, others as categories. */
 function renderScatter(root: HTMLElement, comparison: Comparison): void {
-  const params = comparison.params.filter((row) => row.differs);
-  const metrics = comparison.metrics.filter((row) => row.cells.some((cell) => cell.value !== undefined && Number.isFinite(cell.value)));
-  if (params.length === 0 || metrics.length === 0) return;
+  const finite = (row: Comparison['metrics'][number], i: number) => {
+    const value = row.cells[i]?.value;
+    return value !== undefined && Number.isFinite(value);
+  };
+  // Metrics most runs report first; then params by how many runs have both the param and that metric.
+  const metrics = comparison.metrics
+    .map((row) => ({ row, count: row.cells.filter((_, i) => finite(row, i)).length }))
+    .filter((entry) => entry.count > 0)
+    .sort((a, b) => b.count - a.count)
+    .map((entry) => entry.row);
+  const top = metrics[0];
+  if (!top) return;
+  const params = comparison.params
+    .filter((row) => row.differs)
+    .map((row) => ({ row, count: row.values.filter((value, i) => value !== undefined && finite(top, i)).length }))
+    .sort((a, b) => b.count - a.count)
+    .map((entry) => entry.row);
+  if (params.length === 0) return;
   const xSelect = element<HTMLSelectElement>(root, '[data-scatter-x]');
   const ySelect = element<HTMLSelectElement>(root, '[data-scatter-y]');
   xSelect.innerHTML = params.map((row) => `<option>${escapeHtml(row.key)}</option>`).join('');
@@ -183,7 +198,10 @@ function renderScatter(root: HTMLElement, comparison: Comparison): void {
       if (x === undefined || y === undefined || !Number.isFinite(y)) return [];
       return [{ name: run.name, x: numeric ? Number(x) : x, y }];
     });
-    figure.innerHTML = scatterChart(points, { x: param.key, y: metric.format }, { document });
+    figure.innerHTML =
+      points.length === 0
+        ? `<p class="small muted">No run reports both ${escapeHtml(param.key)} and ${escapeHtml(metric.format.label)}.</p>`
+        : scatterChart(points, { x: param.key, y: metric.format }, { document });
   };
   xSelect.addEventListener('change', draw);
   ySelect.addEventListener('change', draw);

@@ -1,0 +1,179 @@
+/**
+ * The comparison pages in Debian's Chromium: the ad hoc /compare/ page (tables, overlaid charts,
+ * id prefixes, clear messages for bad ids), and screenshots of the summary and saved comparison on
+ * desktop, phone and paper. Screenshots go to test-output/screenshots/.
+ */
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveSite, type PreviewServer } from '../src/site/preview.ts';
+import { runCli } from './helpers/cli.ts';
+import { tempDir } from './helpers/git.ts';
+
+const FIXTURE = new URL('./fixtures/compare-site/', import.meta.url).pathname;
+const SCREENSHOTS = new URL('../test-output/screenshots/', import.meta.url).pathname;
+const BASE = '/models/';
+const PHONE = { width: 390, height: 844 };
+
+let work: string;
+let server: PreviewServer;
+let browser: Browser;
+let errors: string[] = [];
+
+beforeAll(async () => {
+  work = tempDir('runpages-compare-browser-');
+  cpSync(FIXTURE, work, { recursive: true });
+  const out = join(work, 'site');
+  const build = await runCli(['build', '--from', 'runs', '--out', out, '--base', BASE], {
+    cwd: work,
+    // Vitest leaks Vite's env (BASE_URL=/ and friends) into process.env; Astro in the child would obey it.
+    env: { BASE_URL: undefined, MODE: undefined, DEV: undefined, PROD: undefined, SSR: undefined },
+  });
+  expect(build.code).toBe(0);
+  server = await serveSite({ dir: out, base: BASE, port: 0 });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  mkdirSync(SCREENSHOTS, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+async function open(path: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
+  errors = [];
+  const page = await browser.newPage({ viewport });
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`${path}: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => errors.push(`${path}: ${error.message}`));
+  await page.goto(new URL(path, server.url).href);
+  return page;
+}
+
+/** Waits until the compare page has either rendered or shown its message. */
+async function settled(page: Page): Promise<void> {
+  await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-status]')?.hidden === true);
+}
+
+const texts = (page: Page, selector: string) => page.$$eval(selector, (nodes) => nodes.map((node) => (node.textContent ?? '').replace(/\s+/g, ' ').trim()));
+
+describe('the ad hoc comparison', () => {
+  it('renders tables and overlaid charts for three runs from id prefixes, with no console errors', async () => {
+    const page = await open('compare/?runs=01JC1A,01JC1B,01JC2C&baseline=01JC1A');
+    await settled(page);
+    expect(await page.isVisible('[data-content]')).toBe(true);
+    expect(await page.isVisible('[data-message]')).toBe(false);
+    expect(await page.textContent('[data-title]')).toBe('Compare 3 runs');
+    expect(await texts(page, '.cmp-metrics thead th a')).toEqual(['calm-fox-1', 'quiet-lynx-7', 'brave-otter-12']);
+    expect(await texts(page, 'tr[data-metric="val/acc"] .cmp-delta')).toEqual(['+2.1 pt (+2.3 %)', '+3.2 pt (+3.5 %)']);
+    expect(await page.$$eval('tr[data-metric="val/loss"] td', (tds) => tds.map((td) => td.className))).toEqual([
+      'cmp-num',
+      'cmp-num cmp-better',
+      'cmp-num cmp-better cmp-best',
+    ]);
+    expect(await texts(page, '.cmp-params tr.cmp-differs th')).toEqual(['batch', 'lr', 'model.depth']);
+    // One overlaid chart for val/loss with a line per run and a legend naming them.
+    expect(await page.$$eval('[data-charts] figure[data-series="val/loss"] svg[aria-label] [aria-label="line"] path', (paths) => paths.length)).toBe(3);
+    expect(await texts(page, '[data-charts] [class$="-swatch"]')).toEqual(['calm-fox-1', 'quiet-lynx-7', 'brave-otter-12']);
+    expect(await page.title()).toBe('Compare calm-fox-1, quiet-lynx-7, brave-otter-12 · Acme models');
+    await page.screenshot({ path: join(SCREENSHOTS, 'compare-desktop.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('hides equal params on request and aligns curves by time since start', async () => {
+    const page = await open('compare/?runs=01JC1A,01JC1B,01JC2C');
+    await settled(page);
+    const equalRow = page.locator('.cmp-params tr.cmp-equal');
+    expect(await equalRow.isVisible()).toBe(true);
+    await page.check('[data-hide-equal]');
+    expect(await equalRow.isVisible()).toBe(false);
+    await page.check('input[name="align"][value="elapsed"]');
+    expect(await page.getAttribute('[data-charts] svg[aria-label]', 'aria-label')).toBe('Validation loss by time for calm-fox-1, quiet-lynx-7, brave-otter-12');
+    expect(await texts(page, '[data-charts] svg[aria-label] [aria-label="x-axis label"]')).toEqual(['seconds since start →']);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows params against a metric when more than five runs are compared', async () => {
+    const all = ['01JC1A', '01JC1B', '01JC2C', '01JC2D', '01JD0E', '01JD0F'].join(',');
+    const page = await open(`compare/?runs=${all}`, PHONE);
+    await settled(page);
+    expect(await page.isVisible('[data-scatter-section]')).toBe(true);
+    await page.screenshot({ path: join(SCREENSHOTS, 'compare-phone.png'), fullPage: true });
+    expect(await page.$$eval('[data-scatter] svg[aria-label] [aria-label="dot"] circle', (dots) => dots.length)).toBeGreaterThan(0);
+    await page.selectOption('[data-scatter-y]', 'val/acc');
+    expect(await page.getAttribute('[data-scatter] svg[aria-label]', 'aria-label')).toMatch(/^Validation accuracy against /);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('says clearly which id is unknown, and still compares the others', async () => {
+    const page = await open('compare/?runs=nope,01JC1A,01JC2C');
+    await settled(page);
+    expect(await page.isVisible('[data-message]')).toBe(true);
+    expect(await page.textContent('[data-message] h2')).toBe('Some runs could not be found');
+    expect(await page.textContent('[data-message] li')).toContain('No run id starts with "nope".');
+    expect(await page.isVisible('[data-content]')).toBe(true);
+    expect(await texts(page, '.cmp-metrics thead th a')).toEqual(['calm-fox-1', 'brave-otter-12']);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('lists the candidates of an ambiguous prefix instead of showing a blank page', async () => {
+    const page = await open('compare/?runs=01JC1');
+    await settled(page);
+    expect(await page.textContent('[data-message] h2')).toBe('No run to compare');
+    expect(await page.textContent('[data-message] li')).toContain('"01JC1" matches 2 runs: 01JC1AAAAA000000000000000A, 01JC1BBBBB000000000000000B.');
+    expect(await page.isVisible('[data-content]')).toBe(false);
+    await page.screenshot({ path: join(SCREENSHOTS, 'compare-bad-id.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('explains how to choose runs when none are given', async () => {
+    const page = await open('compare/');
+    await settled(page);
+    expect(await page.textContent('[data-message] h2')).toBe('No runs chosen');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('the summary and saved comparison in the browser', () => {
+  it('renders the summary on desktop and phone without errors, and copies its link', async () => {
+    const page = await open('p/mnist/');
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(server.url).origin });
+    expect(await page.textContent('[data-headline]')).toContain('The best model reaches 94.1 % validation accuracy');
+    await page.screenshot({ path: join(SCREENSHOTS, 'summary-desktop.png'), fullPage: true });
+    await page.click('[data-copy-link]');
+    await page.waitForFunction(() => document.querySelector('[data-copy-link]')?.textContent === 'Link copied');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(new URL('p/mnist/', server.url).href);
+    await page.setViewportSize(PHONE);
+    await page.screenshot({ path: join(SCREENSHOTS, 'summary-phone.png'), fullPage: true });
+    // Nothing wider than the phone's screen.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('prints the saved comparison on at most two pages', async () => {
+    const page = await open('c/lr-sweep/');
+    await page.screenshot({ path: join(SCREENSHOTS, 'saved-comparison-desktop.png'), fullPage: true });
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.isVisible('[data-copy-link]')).toBe(false);
+    await page.screenshot({ path: join(SCREENSHOTS, 'saved-comparison-print.png'), fullPage: true });
+    const pdf = await page.pdf({ format: 'A4', printBackground: true, path: join(SCREENSHOTS, 'saved-comparison.pdf') });
+    const pages = pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g)?.length ?? 0;
+    expect(pages).toBeGreaterThanOrEqual(1);
+    expect(pages).toBeLessThanOrEqual(2);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
