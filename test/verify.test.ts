@@ -215,13 +215,18 @@ describe('verify and pull end to end (local store)', () => {
     expect((JSON.parse(third.stdout) as { artifacts: { status: string }[] }).artifacts.map((a) => a.status)).toEqual(['already-there']);
   });
 
-  it('rejects an ambiguous or unknown run id with a hint', async () => {
+  it('finds a run by name too, and rejects an ambiguous or unknown reference with a hint', async () => {
+    const byName = await runCli(['pull', SECOND.name, '--json'], { cwd: repo.dir });
+    expect(byName.code).toBe(0);
+    expect((JSON.parse(byName.stdout) as { run: string }).run).toBe(SECOND.id);
+    expect(readFileSync(join(repo.dir, SECOND.id, 'weights', 'model.bin')).equals(MODEL)).toBe(true);
+
     const ambiguous = await runCli(['pull', '01JC'], { cwd: repo.dir });
     expect(ambiguous.code).not.toBe(0);
     expect(ambiguous.stderr).toContain('matches 2 runs');
     const unknown = await runCli(['pull', 'ZZZ'], { cwd: repo.dir });
     expect(unknown.code).not.toBe(0);
-    expect(unknown.stderr).toContain('No run id starts with "ZZZ"');
+    expect(unknown.stderr).toContain('No run has an id starting with "ZZZ"');
   });
 
   it('passes on a healthy store, then fails naming the corrupt object and its run only with --deep', async () => {

@@ -27,7 +27,7 @@ export function register(program: Command): void {
   program
     .command('pull')
     .description("Download a run's artifacts (all, one file, or a folder of them) from the object store, verified.")
-    .argument('<run>', 'run id or an unambiguous prefix of it')
+    .argument('<run>', 'run id, an unambiguous prefix of it, or the run name')
     .argument('[path]', 'an artifact path, or a folder prefix of several (default: every artifact)')
     .option('--out <dir>', 'folder to write into (default: ./<run-id>/)')
     .option('--from <source>', 'where runs are read from: a branch (default: the configured runs branch) or a folder laid out like it')
@@ -39,15 +39,16 @@ export function register(program: Command): void {
 Examples:
   $ runpages pull 01JC1A                      # every artifact into ./01JC1A.../
   $ runpages pull 01JC1A model.pt --out ckpt  # one file into ./ckpt/model.pt
-  $ runpages pull 01JC1A plots/ --json        # a folder of artifacts, listed as JSON`,
+  $ runpages pull 01JC1A plots/ --json        # a folder of artifacts, listed as JSON
+  $ runpages pull brave-otter-12              # by name`,
     )
     .action(async (reference: string, path: string | undefined, flags: PullFlags) => {
-      const [{ resolve }, { loadConfig }, { loadRunRecords }, { resolveRunIds }, { openStore }, { planPull, pullArtifacts, pullFailure }, ui, { RunpagesError }] =
+      const [{ resolve }, { loadConfig }, { loadRunRecords }, { findRun }, { openStore }, { planPull, pullArtifacts, pullFailure }, ui, { RunpagesError }] =
         await Promise.all([
           import('node:path'),
           import('../../config.ts'),
           import('../../store/records.ts'),
-          import('../../report/compare.ts'),
+          import('../run-detail.ts'),
           import('../../store/open.ts'),
           import('../../store/pull.ts'),
           import('../ui.ts'),
@@ -55,27 +56,32 @@ Examples:
         ]);
       const cwd = process.cwd();
       const config = loadConfig(cwd);
-      const from = flags.from ?? config.branch;
-      const { runs, invalid } = await loadRunRecords(cwd, flags.from === undefined ? { branch: config.branch } : { from: flags.from }, reference);
-      if (runs.length === 0 && invalid.length > 0) {
-        throw new RunpagesError('invalid-run', `The run matching "${reference}" in ${from} cannot be read:\n${invalid.map((i) => i.reason).join('\n')}`, {
+      const source = flags.from === undefined ? { branch: config.branch } : { from: flags.from };
+      // Ids (and prefixes) need only the matching runs read; a name needs them all.
+      let loaded = await loadRunRecords(cwd, source, reference);
+      if (loaded.runs.length === 0 && loaded.invalid.length === 0) loaded = await loadRunRecords(cwd, source);
+      const { runs, invalid } = loaded;
+      const broken = invalid.filter((entry) => entry.file.split('/')[3]?.startsWith(reference));
+      if (runs.every((run) => !run.record.id.startsWith(reference)) && broken.length > 0) {
+        throw new RunpagesError('invalid-run', `The run matching "${reference}" cannot be read:\n${broken.map((entry) => entry.reason).join('\n')}`, {
           hint: 'Fix the run record named above, then pull again.',
         });
       }
-      const [id] = resolveRunIds([reference], runs.map((run) => run.record.id));
-      const run = runs.find((r) => r.record.id === id);
-      if (!run) throw new Error(`resolved id ${id} has no run`);
+      const record = findRun(
+        runs.map((run) => run.record),
+        reference,
+      );
 
-      const out = resolve(cwd, flags.out ?? run.record.id);
-      const items = planPull(run.record, path, out);
+      const out = resolve(cwd, flags.out ?? record.id);
+      const items = planPull(record, path, out);
       const store = openStore(flags.store ?? config.store, cwd);
       const bar = ui.progress('Pulling artifacts', items.length);
-      const pulled = await pullArtifacts(store, run.record.id, items, out, bar.tick);
+      const pulled = await pullArtifacts(store, record.id, items, out, bar.tick);
       bar.done();
 
-      const failure = pullFailure(run.record.id, store.location, pulled);
-      if (flags.json) ui.printJson({ run: run.record.id, store: store.location, out, artifacts: pulled });
-      else if (pulled.length === 0) ui.info(`Run ${run.record.id} (${run.record.name}) has no artifacts.`);
+      const failure = pullFailure(record.id, store.location, pulled);
+      if (flags.json) ui.printJson({ run: record.id, store: store.location, out, artifacts: pulled });
+      else if (pulled.length === 0) ui.info(`Run ${record.id} (${record.name}) has no artifacts.`);
       else {
         for (const item of pulled) {
           const note = item.status === 'pulled' ? '' : item.status === 'already-there' ? ui.color.dim('  (already there)') : ui.color.red(`  (${item.status})`);
@@ -83,7 +89,7 @@ Examples:
         }
         const ok = pulled.filter((item) => item.status === 'pulled' || item.status === 'already-there');
         const bytes = ok.reduce((sum, item) => sum + item.size, 0);
-        const message = `Pulled ${ok.length} artifact${ok.length === 1 ? '' : 's'} (${formatBytes(bytes)}) of run ${run.record.id} (${run.record.name}) into ${out}`;
+        const message = `Pulled ${ok.length} artifact${ok.length === 1 ? '' : 's'} (${formatBytes(bytes)}) of run ${record.id} (${record.name}) into ${out}`;
         if (failure) ui.info(message);
         else ui.success(message);
       }
