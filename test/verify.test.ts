@@ -160,6 +160,19 @@ describe('planPull', () => {
 });
 
 describe('pullArtifacts', () => {
+  it('says so when the output folder is a file', async () => {
+    const dir = tempDir('runpages-pull-');
+    try {
+      const store = new LocalStore(join(dir, 'objects'));
+      writeFileSync(join(dir, 'taken'), 'a file');
+      const error = await rejection(pullArtifacts(store, FIRST.id, planPull(FIRST, undefined, join(dir, 'taken')), join(dir, 'taken')));
+      expect(error.code).toBe('bad-output-folder');
+      expect(error.hint).toContain('--out');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('does not follow a symlinked subfolder out of the output folder', async () => {
     const dir = tempDir('runpages-pull-');
     try {

@@ -90,7 +90,16 @@ export async function pullArtifacts(
   outDir: string,
   onProgress?: (done: number, total: number) => void,
 ): Promise<PullResult[]> {
-  await mkdir(outDir, { recursive: true });
+  try {
+    await mkdir(outDir, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EEXIST' && code !== 'ENOTDIR') throw error;
+    throw new RunpagesError('bad-output-folder', `Cannot pull into ${outDir}: it, or a folder above it, is a file`, {
+      hint: 'Pass a folder with --out (it is created when missing).',
+      cause: error,
+    });
+  }
   const realRoot = await realpath(outDir);
   const results: PullResult[] = [];
   for (const item of items) {
