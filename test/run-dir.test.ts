@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { prepareRunDir } from '../src/record/run-dir.ts';
@@ -7,7 +7,12 @@ import { parseRunRecord, parseSeriesFile, parseYaml, InvalidRunError } from '../
 import { runFolder } from '../src/run/prepared.ts';
 import { tempDir } from './helpers/git.ts';
 
-const fixture = (name: string): string => join(import.meta.dirname, 'fixtures', 'run-dirs', name);
+/** A fresh copy of a fixture directory (prepareRunDir writes a new run's id into its run.yaml). */
+function fixture(name: string): string {
+  const dir = join(tempDir(), name);
+  cpSync(join(import.meta.dirname, 'fixtures', 'run-dirs', name), dir, { recursive: true });
+  return dir;
+}
 const context = { cwd: '/work/my repo!', now: () => new Date('2026-11-23T10:00:00Z') };
 const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
 
@@ -76,6 +81,22 @@ describe('prepareRunDir on a good hand-made directory', () => {
     // The truncated last line (no newline: a kill mid-write) is dropped.
     expect(prepared.record.series.loss).toMatchObject({ points: 2, stored: 2, last: 0.5 });
     expect(prepared.files['run.yaml']).toContain('status: finished');
+  });
+
+  it('writes a new id into run.yaml once, so committing again is the same run', async () => {
+    const dir = fixture('good');
+    const first = await prepareRunDir(dir, {}, context);
+    const text = readFileSync(join(dir, 'run.yaml'), 'utf8');
+    expect(text).toContain('# Hand-made: only some fields; the rest are filled in.');
+    expect(text).toContain(`id: ${first.record.id}`);
+    const second = await prepareRunDir(dir, {}, { ...context, now: () => new Date('2026-12-25T00:00:00Z') });
+    expect(second.record.id).toBe(first.record.id);
+    expect(second.record.created).toBe(first.record.created);
+    expect(second.files['run.yaml']).toBe(first.files['run.yaml']);
+    // A malformed directory is left as it was.
+    const bad = fixture('bad-run-yaml');
+    await failure(bad);
+    expect(readFileSync(join(bad, 'run.yaml'), 'utf8')).toBe('project: vision\nstatus: done\n');
   });
 
   it('downsamples long series and sends the full one to the store', async () => {

@@ -65,5 +65,13 @@ export async function appendMetricsLine(runDir: string | undefined, pairs: reado
       hint: 'Run your script under the recorder, which sets it: runpages record -- sh train.sh',
     });
   }
-  await appendFile(join(runDir, 'metrics.jsonl'), `${metricsLine(pairs, step, now)}\n`);
+  const line = `${metricsLine(pairs, step, now)}\n`;
+  try {
+    await appendFile(join(runDir, 'metrics.jsonl'), line);
+  } catch (error) {
+    throw new RunpagesError('run-dir-missing', `cannot append to ${join(runDir, 'metrics.jsonl')}: ${(error as Error).message}`, {
+      hint: 'RUNPAGES_DIR must name the run directory that "runpages record" created; run the job under runpages record.',
+      cause: error,
+    });
+  }
 }

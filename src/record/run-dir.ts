@@ -12,10 +12,12 @@
  * - A truncated last line without a newline (a job killed mid-write) is ignored, not an error.
  * - summary.json overrides the last value of each series; both end up in `metrics`.
  * - The recorder leaves the git patch beside run.yaml as `git.diff`; it becomes an object.
+ * - A directory without an id gets its id, creation time and project written into run.yaml (comments
+ *   kept) once it validates, so committing it again updates the same run instead of adding another.
  */
-import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { lstat, readdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative, sep } from 'node:path';
-import { stringify } from 'yaml';
+import { parseDocument, stringify } from 'yaml';
 import { RunpagesError } from '../errors.ts';
 import type { PendingObject, PreparedRun } from '../run/prepared.ts';
 import {
@@ -141,6 +143,7 @@ export async function prepareRunDir(dir: string, overrides: RunOverrides, contex
   };
   const data = withUnknown(known, base);
   const record = parseRunRecord(data, 'run.yaml');
+  if (typeof base.id !== 'string') await persistIdentity(dir, { id, created, project });
   const files: Record<string, string> = { 'run.yaml': stringifyRecord(data) };
   if (Object.keys(seriesFile).length) files['series.json'] = `${JSON.stringify({ schema: SERIES_SCHEMA, series: seriesFile })}\n`;
   return { record, files, objects };
@@ -156,6 +159,14 @@ export function stringifyRecord(record: Record<string, unknown> | RunRecord): st
     ordered[key] = value;
   }
   return stringify(ordered, { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+/** Writes identity fields into the directory's run.yaml, keeping its comments and layout. */
+async function persistIdentity(dir: string, identity: { id: string; created: string; project: string }): Promise<void> {
+  const file = join(dir, 'run.yaml');
+  const doc = parseDocument((await readText(file)) ?? '');
+  for (const [key, value] of Object.entries(identity)) if (!doc.has(key)) doc.set(key, value);
+  await writeFile(file, doc.toString());
 }
 
 /** Fields of run.yaml this version does not know, appended in sorted order (forward compatibility). */
