@@ -6,11 +6,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fg from 'fast-glob';
 import { describe, expect, it } from 'vitest';
-import { buildTable, defaultColumns, TABLE_SCHEMA, type Table } from '../src/index/table.ts';
+import { buildTable, defaultColumns, ID_BLOCK, idBlock, TABLE_SCHEMA, type Table } from '../src/index/table.ts';
 import type { RunRecord } from '../src/run/schema.ts';
 import { parseRunRecord, parseYaml } from '../src/run/validate.ts';
 import { aggregate, decodeColumn, filterRows, groupRows, sortRows, valueAt, type Column } from '../site/src/scripts/table/columns.ts';
 import { formatState, parseState, toggleSort } from '../site/src/scripts/table/state.ts';
+import { toCsv } from '../site/src/scripts/table/csv.ts';
+import { compileFilter, completeField, fieldText } from '../site/src/scripts/table/filter.ts';
+import { parseQuery } from '../src/query/parser.ts';
 
 const FIXTURE = new URL('./fixtures/table-runs/', import.meta.url).pathname;
 
@@ -37,8 +40,8 @@ const namesOf = (rows: Uint32Array) => [...rows].map((row) => valueAt(col('name'
 describe('buildTable', () => {
   it('orders rows newest first and lists every column once, attributes first', () => {
     expect(table.index.schema).toBe(TABLE_SCHEMA);
-    expect(table.index.ids[0]).toBe('01JAVISION0000000000000008');
-    expect(table.index.ids.at(-1)).toBe('01JAVISION0000000000000001');
+    expect(table.ids[0]).toBe('01JAVISION0000000000000008');
+    expect(table.ids.at(-1)).toBe('01JAVISION0000000000000001');
     expect(table.index.columns.map((c) => c.key)).toEqual([
       'name', 'status', 'user', 'created', 'duration', 'host', 'tags',
       'data.cifar',
@@ -59,9 +62,23 @@ describe('buildTable', () => {
     const created = table.columns[table.index.columns.findIndex((c) => c.key === 'created')]!;
     expect(created).toMatchObject({ kind: 'time' });
     if (created.kind !== 'time') throw new Error('unreachable');
-    expect(created.values[0]).toBe(Date.parse('2026-10-08T10:00:00Z') / 1000);
+    // Times are delta-encoded (newest first, so deltas are short); decoding restores them.
+    expect(created.values.slice(0, 2)).toEqual([Date.parse('2026-10-08T10:00:00Z') / 1000, -86_400]);
+    expect([...col('created').num!].at(-1)).toBe(Date.parse('2026-10-01T10:00:00Z') / 1000);
     const info = table.index.columns.find((c) => c.key === 'metrics.loss')!;
     expect(info).toMatchObject({ label: 'loss', group: 'metric', present: 7, distinct: 7 });
+  });
+
+  it('splits run ids into blocks so the first view loads only the ids it shows', () => {
+    expect(table.index.idFiles).toEqual(['ids/0.json']);
+    expect(idBlock(table, 0)).toEqual(table.ids);
+    const [run] = fixtureRuns('vision');
+    const many = buildTable(
+      Array.from({ length: ID_BLOCK + 5 }, (_, i) => ({ ...run!, id: `run-${String(i).padStart(5, '0')}` })),
+      { project: 'vision' },
+    );
+    expect(many.index.idFiles).toEqual(['ids/0.json', 'ids/1.json']);
+    expect(idBlock(many, 1)).toEqual(['run-00004', 'run-00003', 'run-00002', 'run-00001', 'run-00000']);
   });
 
   it('round-trips through JSON (it is written as static files)', () => {
@@ -90,7 +107,7 @@ describe('buildTable', () => {
 });
 
 describe('column model', () => {
-  const all = filterRows(table.index.ids.length, () => true);
+  const all = filterRows(table.index.count, () => true);
 
   it('decodes numeric columns into typed arrays and strings into codes', () => {
     expect(col('metrics.val/acc').num).toBeInstanceOf(Float64Array);
@@ -138,6 +155,73 @@ describe('column model', () => {
       ['sweep', 5],
       ['(none)', 2],
     ]);
+  });
+});
+
+describe('structured filter over columns', () => {
+  const run = (query: string, text: (terms: string[]) => Set<number> = () => new Set()) =>
+    namesOf(filterRows(table.index.count, compileFilter(parseQuery(query), { ids: table.ids, project: 'vision', columns, text, now: Date.parse('2026-10-09T00:00:00Z') })));
+
+  it('selects exactly the runs the query language describes', () => {
+    expect(run("metrics.`val/acc` > 0.9 and params.arch = 'vit'")).toEqual(['keen-walrus-7', 'eager-heron-3']);
+    expect(run("params.arch IN ('resnet18', 'resnet50') and user != 'bob'")).toEqual(['jolly-tiger-6', 'brave-otter-1']);
+    expect(run("name LIKE '%-1' or tags.baseline")).toEqual(['brave-otter-1']);
+    expect(run("status = 'FAILED'")).toEqual(['gentle-moose-4']);
+    expect(run('created > -3d')).toEqual(['lucky-panda-8', 'keen-walrus-7', 'jolly-tiger-6']);
+    expect(run("created < '2026-10-02'")).toEqual(['brave-otter-1']);
+    expect(run('duration >= 2h and params.optim.momentum = 0.9')).toEqual(['keen-walrus-7', 'calm-lynx-2']);
+    expect(run(`id = '${table.ids[0]}'`)).toEqual(['lucky-panda-8']);
+    expect(run('metrics.loss')).toHaveLength(7);
+  });
+
+  it('answers bare words through the full-text search', () => {
+    // Rows 3 and 5 (happy-koala-5, eager-heron-3) are the runs whose notes mention zebras.
+    const seen: string[][] = [];
+    const hits = run("zebra and params.lr < 0.005", (terms) => (seen.push(terms), new Set([3, 5])));
+    expect(seen).toEqual([['zebra']]);
+    expect(hits).toEqual(['eager-heron-3']);
+  });
+});
+
+describe('query completion', () => {
+  const keys = table.index.columns.filter((c) => c.group !== 'data' && c.group !== 'tags').map((c) => fieldText(c.key));
+
+  it('completes the field name under the caret, prefix matches first', () => {
+    expect(completeField('params.ar', 9, keys)).toEqual({ start: 0, end: 9, options: ['params.arch'] });
+    expect(completeField("status = 'x' and met", 20, keys)).toEqual({ start: 17, end: 20, options: ['metrics.loss', 'metrics.val/acc'] });
+    expect(completeField('mom', 3, keys)?.options).toEqual(['params.optim.momentum']);
+  });
+
+  it('stays quiet inside strings, on numbers and on complete names', () => {
+    expect(completeField("params.arch = 'vi", 17, keys)).toBeUndefined();
+    expect(completeField('metrics.loss > 0.5', 18, keys)).toBeUndefined();
+    expect(completeField('params.arch', 11, keys)).toBeUndefined();
+  });
+
+  it('backticks names a bare word cannot hold', () => {
+    expect(fieldText('metrics.val/acc')).toBe('metrics.val/acc');
+    expect(fieldText('metrics.top 1 acc')).toBe('metrics.`top 1 acc`');
+  });
+});
+
+describe('CSV export', () => {
+  it('writes the rows in view with ids, full-precision numbers, ISO times, and quoting', () => {
+    const rows = sortRows(filterRows(table.index.count, (row) => row < 2), [{ column: col('name'), desc: false }]);
+    const csv = toCsv(table.ids, rows, [col('name'), col('created'), col('metrics.val/acc'), col('tags')]);
+    expect(csv).toBe(
+      'id,name,created,metrics.val/acc,tags\r\n' +
+        `${table.ids[1]},keen-walrus-7,2026-10-07T10:00:00.000Z,0.94,sweep\r\n` +
+        `${table.ids[0]},lucky-panda-8,2026-10-08T10:00:00.000Z,,\r\n`,
+    );
+  });
+
+  it('neutralises spreadsheet formulas and quotes separators', () => {
+    const [run] = fixtureRuns('vision');
+    const odd = buildTable([{ ...run!, name: '=HYPERLINK("x")', user: 'a,b' }], { project: 'vision' });
+    const oddColumns = new Map(odd.index.columns.map((info, i) => [info.key, decodeColumn(info, odd.columns[i]!)]));
+    expect(toCsv(odd.ids, [0], [oddColumns.get('name')!, oddColumns.get('user')!]).split('\r\n')[1]).toBe(
+      `${odd.ids[0]},"'=HYPERLINK(""x"")","a,b"`,
+    );
   });
 });
 

@@ -3,8 +3,10 @@
  * DESIGN §11). Pure and browser-safe: the site writes the result as static JSON, the browser decodes
  * it into typed arrays (see site/src/scripts/table/columns.ts).
  *
- * Layout: one small `index.json` (row ids, the catalogue of columns, the default view) and one file
- * per column, so the first view loads only the columns it shows and the rest load on demand.
+ * Layout: one small `index.json` (the catalogue of columns, the default view), run ids in blocks of
+ * {@link ID_BLOCK} rows, and one file per column, so the first view loads only the columns it shows
+ * and the ids of the rows it shows (ids are random text that barely compresses: 10k ULIDs are about
+ * 150 KB gzip), and the rest loads on demand.
  * Numbers are rounded to {@link NUMBER_DIGITS} significant digits (display needs four; full precision
  * would double the transfer); strings are dictionary-encoded.
  */
@@ -14,12 +16,16 @@ import { flattenParams } from './columns.ts';
 
 export const TABLE_SCHEMA = 'runpages/table@1';
 
+/** Rows per file of run ids. */
+export const ID_BLOCK = 2048;
+
 /** Significant digits kept for numbers in the table data. */
 export const NUMBER_DIGITS = 6;
 
 /**
  * `number`: values with `null` for missing and strings for NaN/±Infinity (JSON has no such numbers).
- * `time`: unix seconds. `string`: dictionary codes, -1 for missing. `tags`: a list of codes per row.
+ * `time`: unix seconds, delta-encoded (each value minus the previous present one; rows are newest
+ * first, so the deltas are short). `string`: dictionary codes, -1 for missing. `tags`: a list of codes per row.
  */
 export type ColumnKind = 'number' | 'time' | 'string' | 'tags';
 /** Where a column comes from; also the prefix of its key in the query language. */
@@ -43,8 +49,10 @@ export interface ColumnInfo {
 export interface TableIndex {
   schema: typeof TABLE_SCHEMA;
   project: string;
-  /** Run ids, newest first: row `i` of every column file is run `ids[i]`. */
-  ids: string[];
+  /** Number of runs; rows are newest first, the same order in every column file. */
+  count: number;
+  /** Files of run ids, relative to the index file: file `k` holds rows `k * ID_BLOCK ...`. */
+  idFiles: string[];
   columns: ColumnInfo[];
   /** Keys of the columns shown when the URL names none. */
   defaults: string[];
@@ -60,6 +68,8 @@ export type ColumnData =
 
 export interface Table {
   index: TableIndex;
+  /** Run ids of all rows; written as `index.idFiles`, one block each (see {@link idBlock}). */
+  ids: string[];
   /** Column data in the order of `index.columns`. */
   columns: ColumnData[];
 }
@@ -89,12 +99,14 @@ const DISTINCT_CAP = 10_000;
  * ```
  */
 export function buildTable(runs: readonly TableRun[], options: TableOptions): Table {
-  const rows = [...runs].sort((a, b) => compareNewestFirst(a, b));
+  const createdMs = new Map(runs.map((run) => [run, Date.parse(run.created)]));
+  const rows = [...runs].sort((a, b) => createdMs.get(b)! - createdMs.get(a)! || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
   const cells = new Map<string, { group: ColumnGroup; values: unknown[] }>();
   const cell = (key: string, group: ColumnGroup, row: number, value: unknown): void => {
     if (value === undefined || value === null) return;
     let entry = cells.get(key);
-    if (!entry) cells.set(key, (entry = { group, values: [] }));
+    // Preallocated: assigning far past the end of an empty array makes V8 fall back to a slow dictionary.
+    if (!entry) cells.set(key, (entry = { group, values: new Array<unknown>(rows.length) }));
     entry.values[row] = value;
   };
 
@@ -131,10 +143,12 @@ export function buildTable(runs: readonly TableRun[], options: TableOptions): Ta
     });
   });
 
+  const ids = rows.map((run) => run.id);
   const index: TableIndex = {
     schema: TABLE_SCHEMA,
     project: options.project,
-    ids: rows.map((run) => run.id),
+    count: ids.length,
+    idFiles: Array.from({ length: Math.ceil(ids.length / ID_BLOCK) }, (_, k) => `ids/${k}.json`),
     columns: infos,
     defaults: defaultColumns(infos, options),
     ...(options.goal ? { goal: { metric: options.goal.metric, direction: options.goal.direction } } : {}),
@@ -142,7 +156,12 @@ export function buildTable(runs: readonly TableRun[], options: TableOptions): Ta
       ? { display: Object.fromEntries(Object.entries(options.metrics).map(([name, display]) => [`metrics.${name}`, display])) }
       : {}),
   };
-  return { index, columns };
+  return { index, ids, columns };
+}
+
+/** The ids of block `k` (the content of `index.idFiles[k]`). */
+export function idBlock(table: Table, k: number): string[] {
+  return table.ids.slice(k * ID_BLOCK, (k + 1) * ID_BLOCK);
 }
 
 /**
@@ -184,6 +203,17 @@ function encodeColumn(key: string, group: ColumnGroup, values: unknown[], length
     const dict = new Dictionary();
     const codes = Array.from({ length }, (_, row) => (values[row] === undefined ? -1 : dict.code(textOf(values[row]))));
     return { key, kind, dict: dict.values, codes };
+  }
+  if (kind === 'time') {
+    let previous = 0;
+    const deltas = Array.from({ length }, (_, row) => {
+      const value = values[row] as number | undefined;
+      if (value === undefined) return null;
+      const delta = value - previous;
+      previous = value;
+      return delta;
+    });
+    return { key, kind, values: deltas };
   }
   return { key, kind, values: Array.from({ length }, (_, row) => encodeNumber(values[row] as number | undefined)) };
 }
@@ -230,10 +260,10 @@ function countPresent(values: unknown[]): number {
 }
 
 function countDistinct(values: unknown[]): number {
-  const seen = new Set<string>();
+  const seen = new Set<unknown>();
   for (const value of values) {
     if (value === undefined) continue;
-    seen.add(textOf(value));
+    seen.add(typeof value === 'string' || typeof value === 'number' ? value : textOf(value));
     if (seen.size >= DISTINCT_CAP) break;
   }
   return seen.size;
@@ -251,11 +281,6 @@ function durationOf(run: TableRun): number | undefined {
 
 function labelOf(key: string, group: ColumnGroup): string {
   return group === 'attribute' || group === 'tags' ? key : key.slice(key.indexOf('.') + 1);
-}
-
-function compareNewestFirst(a: TableRun, b: TableRun): number {
-  const diff = Date.parse(b.created) - Date.parse(a.created);
-  return diff !== 0 ? diff : a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }
 
 const GROUP_ORDER = ['name', 'status', 'user', 'created', 'duration', 'ended', 'experiment', 'host', 'tags'];

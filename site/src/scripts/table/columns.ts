@@ -30,11 +30,17 @@ export function decodeColumn(info: ColumnInfo, data: ColumnData): Column {
   }
   const num = new Float64Array(data.values.length);
   const missing = new Uint8Array(data.values.length);
+  // Times are deltas from the previous present value (see src/index/table.ts).
+  const delta = data.kind === 'time';
+  let previous = 0;
   data.values.forEach((value, row) => {
     if (value === null) {
       num[row] = NaN;
       missing[row] = 1;
-    } else num[row] = typeof value === 'number' ? value : Number(value);
+    } else {
+      const n = typeof value === 'number' ? value : Number(value);
+      num[row] = delta ? (previous += n) : n;
+    }
   });
   return { info, num, missing };
 }

@@ -4,7 +4,7 @@
  * sort, group, column chooser, selection, Compare and CSV export. The whole view lives in the URL.
  */
 import type MiniSearch from 'minisearch';
-import type { ColumnInfo, ColumnData, TableIndex } from '../../../../src/index/table.ts';
+import { ID_BLOCK, type ColumnData, type ColumnInfo, type TableIndex } from '../../../../src/index/table.ts';
 import type { SearchDocument } from '../../../../src/index/search.ts';
 import { fieldsOf, type Query } from '../../../../src/query/ast.ts';
 import { QueryError } from '../../../../src/query/error.ts';
@@ -32,7 +32,7 @@ async function start(root: HTMLElement): Promise<void> {
   const base = root.dataset.base!;
   const index = (await fetchJson(indexUrl)) as TableIndex;
   const infoByKey = new Map(index.columns.map((info) => [info.key, info]));
-  const rowById = new Map(index.ids.map((id, row) => [id, row]));
+  const ids = new Ids(index, indexUrl);
   const loaded = new Map<string, Promise<Column>>();
   const columns = new Map<string, Column>();
 
@@ -80,8 +80,12 @@ async function start(root: HTMLElement): Promise<void> {
   const goalKey = index.goal ? `metrics.${index.goal.metric}` : undefined;
   const formatGoal = (value: number | undefined) => (goalKey ? formatMetric(value, index.display?.[goalKey]) : '');
   const view = new TableView(scroll, {
-    href: (row) => base + runPath(index.ids[row]!),
-    id: (row) => columns.get('name')?.dict?.[columns.get('name')!.codes![row]!] ?? index.ids[row]!,
+    href: (row) => {
+      const id = ids.get(row);
+      return id === undefined ? undefined : base + runPath(id);
+    },
+    needIds: (rows) => void ids.ensure(rows).then(() => view.render()),
+    id: (row) => columns.get('name')?.dict?.[columns.get('name')!.codes![row]!] ?? ids.get(row) ?? String(row),
     cell: (column, row) => cellOf(column, row, new Date(), index.display?.[column.info.key]),
     groupSummary: (group) => {
       const count = plural(group.rows.length, 'run');
@@ -156,7 +160,9 @@ async function start(root: HTMLElement): Promise<void> {
     const textTerms = state.q.trim() !== '' || hasText(query);
     const searchIndex = textTerms ? loadSearch() : undefined;
     if (searchIndex && !searchReady) summary.textContent = 'Loading the search index…';
-    await Promise.all([...needed].map(load));
+    // Search hits and `id` filters name runs by id: those need every id; otherwise only the first rows'.
+    const allIds = textTerms || needed.has('id');
+    await Promise.all([...[...needed].map(load), allIds ? ids.ensureAll() : ids.ensure(range(Math.min(index.count, 100)))]);
     const miniSearch = searchIndex ? await searchIndex : undefined;
     searchReady = searchReady || miniSearch !== undefined;
     if (mine !== generation) return;
@@ -165,15 +171,15 @@ async function start(root: HTMLElement): Promise<void> {
       const out = new Set<number>();
       if (!miniSearch) return out;
       for (const hit of miniSearch.search(terms.join(' '), { combineWith: 'AND' })) {
-        const row = rowById.get(String(hit.id));
+        const row = ids.rowOf(String(hit.id));
         if (row !== undefined) out.add(row);
       }
       return out;
     };
-    const context = { ids: index.ids, project: index.project, columns, text: textRows, now: Date.now() };
+    const context = { ids: ids.list, project: index.project, columns, text: textRows, now: Date.now() };
     const keep = compileFilter(query, context);
     const searchHits = state.q.trim() !== '' ? textRows([state.q.trim()]) : undefined;
-    let rows = filterRows(index.ids.length, searchHits ? (row) => searchHits.has(row) && keep(row) : keep);
+    let rows = filterRows(index.count, searchHits ? (row) => searchHits.has(row) && keep(row) : keep);
     const sortKeys = state.sort.flatMap((s) => {
       const column = columns.get(s.key);
       return column ? [{ column, desc: s.desc }] : [];
@@ -199,9 +205,9 @@ async function start(root: HTMLElement): Promise<void> {
     view.setItems(items);
     const groupsText = groupColumn ? ` in ${plural(items.filter((i) => i.type === 'group').length, 'group')}` : '';
     summary.textContent =
-      rows.length === index.ids.length
+      rows.length === index.count
         ? `${plural(rows.length, 'run')}${groupsText}.`
-        : `${plural(rows.length, 'run')} of ${index.ids.length.toLocaleString('en-US')} match${rows.length === 1 ? 'es' : ''}${groupsText}.`;
+        : `${plural(rows.length, 'run')} of ${index.count.toLocaleString('en-US')} match${rows.length === 1 ? 'es' : ''}${groupsText}.`;
     renderColumnList();
   }
   function visibleKeys(): string[] {
@@ -375,14 +381,16 @@ async function start(root: HTMLElement): Promise<void> {
     }
   });
 
-  compareButton.addEventListener('click', () => {
-    const ids = [...selected].sort((a, b) => a - b).map((row) => index.ids[row]!);
-    location.href = base + comparePath(ids);
+  compareButton.addEventListener('click', async () => {
+    const rows = [...selected].sort((a, b) => a - b);
+    await ids.ensure(rows);
+    location.href = base + comparePath(rows.map((row) => ids.get(row)!));
   });
 
-  csvButton.addEventListener('click', () => {
+  csvButton.addEventListener('click', async () => {
     const shown = visibleKeys().flatMap((key) => columns.get(key) ?? []);
-    const blob = new Blob([toCsv(index.ids, visibleRows, shown)], { type: 'text/csv;charset=utf-8' });
+    await ids.ensure(visibleRows);
+    const blob = new Blob([toCsv(ids.list, visibleRows, shown)], { type: 'text/csv;charset=utf-8' });
     const a = document.createElement('a');
     a.href = URL.createObjectURL(blob);
     a.download = `${index.project}-runs.csv`;
@@ -414,7 +422,7 @@ async function start(root: HTMLElement): Promise<void> {
         view.setActive(view.items.length - 1);
         break;
       case 'Enter':
-        if (item?.type === 'row') location.href = base + runPath(index.ids[item.row]!);
+        if (item?.type === 'row') void ids.ensure([item.row]).then(() => (location.href = base + runPath(ids.get(item.row)!)));
         else if (item?.type === 'group') void update({ collapsed: toggle(state.collapsed, item.group.label) });
         break;
       case ' ':
@@ -446,6 +454,60 @@ async function start(root: HTMLElement): Promise<void> {
 
   await update({});
   root.dataset.ready = 'true';
+}
+
+/**
+ * Run ids, loaded in blocks as rows need them (see src/index/table.ts): random ids barely compress,
+ * so the first view fetches only the block of the rows it shows.
+ */
+class Ids {
+  readonly list: string[];
+  readonly #index: TableIndex;
+  readonly #base: URL;
+  readonly #blocks = new Map<number, Promise<void>>();
+  readonly #rows = new Map<string, number>();
+
+  constructor(index: TableIndex, base: URL) {
+    this.list = new Array<string>(index.count);
+    this.#index = index;
+    this.#base = base;
+  }
+
+  get(row: number): string | undefined {
+    return this.list[row];
+  }
+
+  rowOf(id: string): number | undefined {
+    return this.#rows.get(id);
+  }
+
+  ensure(rows: Iterable<number>): Promise<unknown> {
+    const blocks = new Set<number>();
+    for (const row of rows) blocks.add(Math.floor(row / ID_BLOCK));
+    return Promise.all([...blocks].map((k) => this.#load(k)));
+  }
+
+  ensureAll(): Promise<unknown> {
+    return Promise.all(this.#index.idFiles.map((_, k) => this.#load(k)));
+  }
+
+  #load(k: number): Promise<void> {
+    let block = this.#blocks.get(k);
+    if (!block) {
+      block = fetchJson(new URL(this.#index.idFiles[k]!, this.#base)).then((data) => {
+        (data as string[]).forEach((id, i) => {
+          this.list[k * ID_BLOCK + i] = id;
+          this.#rows.set(id, k * ID_BLOCK + i);
+        });
+      });
+      this.#blocks.set(k, block);
+    }
+    return block;
+  }
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
 }
 
 function toggle(list: readonly string[], value: string): string[] {

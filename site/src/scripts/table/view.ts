@@ -10,7 +10,10 @@ import type { SortSpec } from './state.ts';
 export type ViewItem = { type: 'row'; row: number } | { type: 'group'; group: Group; collapsed: boolean };
 
 export interface ViewHandlers {
-  href(row: number): string;
+  /** The run page of a row, or undefined while the row's id is still loading. */
+  href(row: number): string | undefined;
+  /** Called after a render with the rendered rows whose ids are not loaded yet. */
+  needIds(rows: number[]): void;
   id(row: number): string;
   cell(column: Column, row: number): Cell;
   groupSummary(group: Group): string;
@@ -133,7 +136,12 @@ export class TableView {
     const body = document.createElement('tbody');
     const span = this.columns.length + 1;
     if (first > 0) body.append(spacer(first * height, span));
-    for (let i = first; i < last; i++) body.append(this.#renderItem(this.items[i]!, i, span));
+    const waiting: number[] = [];
+    for (let i = first; i < last; i++) {
+      const item = this.items[i]!;
+      body.append(this.#renderItem(item, i, span));
+      if (item.type === 'row' && this.handlers.href(item.row) === undefined) waiting.push(item.row);
+    }
     if (last < this.items.length) body.append(spacer((this.items.length - last) * height, span));
     if (this.items.length === 0) {
       const tr = body.insertRow();
@@ -146,6 +154,7 @@ export class TableView {
     if (old) old.replaceWith(body);
     else this.table.append(body);
     this.#syncSelectAll();
+    if (waiting.length > 0) this.handlers.needIds(waiting);
   }
 
   /** Moves the keyboard cursor to item `index` and scrolls it into view. */
@@ -207,7 +216,8 @@ export class TableView {
       if (column.info.key === 'name') {
         td.className = 'name';
         const a = document.createElement('a');
-        a.href = this.handlers.href(row);
+        const href = this.handlers.href(row);
+        if (href !== undefined) a.href = href;
         a.tabIndex = -1;
         a.textContent = cell.text;
         td.append(a);
