@@ -3,7 +3,7 @@
  * are atomic even when interrupted or killed.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, createReadStream, existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -83,6 +83,17 @@ describe('local store', () => {
     const bytes = await store.putBytes(Buffer.from('other'));
     expect(bytes.uploaded).toBe(true);
     expect(Buffer.from(await store.getBytes(bytes.sha256)).toString()).toBe('other');
+  });
+
+  it('says what is wrong when the store folder cannot be written', async () => {
+    // A file where the store's sha256/ folder should be fails the same way for every user, root included.
+    mkdirSync(store.root, { recursive: true });
+    writeFileSync(join(store.root, 'sha256'), 'not a folder');
+    const error = await rejection(store.putBytes(Buffer.from('x')));
+    expect(error.code).toBe('store-write-failed');
+    expect(error.message).toContain(store.root);
+    expect(error.message).toContain('ENOTDIR');
+    expect(error.hint).toContain('runpages sync');
   });
 
   it('replaces a present object of the wrong size (a truncated copy) instead of skipping it', async () => {

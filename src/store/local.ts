@@ -6,12 +6,25 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { RunpagesError } from '../errors.ts';
 import { writeAtomically } from './atomic.ts';
 import { assertSha256, readFileStream, sha256Bytes, sha256File, type Digest } from './hash.ts';
 import { fileChangedError, objectCorruptError, objectKey, objectMissingError, type ObjectStore } from './store.ts';
 
+/** File-system failures of the store folder itself, in words. */
+const STORE_WRITE_ERRORS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is exhausted',
+  ENOTDIR: 'a file stands where a folder should be',
+};
+
+/** No such object: nothing at its path, or a file where one of its folders should be. */
 function isNotFound(error: unknown): boolean {
-  return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
 /**
@@ -50,10 +63,8 @@ export class LocalStore implements ObjectStore {
     // First pass names the object, so an object already present costs one read and no write.
     const expected = await sha256File(path);
     if ((await this.stat(expected.sha256)) === expected.size) return { ...expected, uploaded: false };
-    await writeAtomically(readFileStream(path), this.pathOf(expected.sha256), (actual) => {
-        if (actual.sha256 !== expected.sha256 || actual.size !== expected.size) throw fileChangedError(path, expected, actual);
-      }, {
-      readOnly: true,
+    await this.#write(readFileStream(path), expected.sha256, (actual) => {
+      if (actual.sha256 !== expected.sha256 || actual.size !== expected.size) throw fileChangedError(path, expected, actual);
     });
     return { ...expected, uploaded: true };
   }
@@ -61,8 +72,23 @@ export class LocalStore implements ObjectStore {
   async putBytes(data: Uint8Array): Promise<{ sha256: string; size: number; uploaded: boolean }> {
     const sha256 = sha256Bytes(data);
     if ((await this.stat(sha256)) === data.length) return { sha256, size: data.length, uploaded: false };
-    await writeAtomically(Readable.from([data]), this.pathOf(sha256), () => {}, { readOnly: true });
+    await this.#write(Readable.from([data]), sha256, () => {});
     return { sha256, size: data.length, uploaded: true };
+  }
+
+  /** Writes an object atomically; a store folder that cannot be written is the user's to fix. */
+  async #write(source: Readable, sha256: string, accept: (digest: Digest) => void): Promise<void> {
+    const dest = this.pathOf(sha256);
+    try {
+      await writeAtomically(source, dest, accept, { readOnly: true });
+    } catch (error) {
+      const { code, path } = error as NodeJS.ErrnoException;
+      if (!path?.startsWith(this.root) || !code || !STORE_WRITE_ERRORS[code]) throw error;
+      throw new RunpagesError('store-write-failed', `Cannot write object ${sha256} to the store ${this.location}: ${STORE_WRITE_ERRORS[code]} (${code})`, {
+        hint: 'Free space or fix the folder\'s permissions, or point `store` in runpages.config.yaml elsewhere. Runs that could not be stored stay queued for `runpages sync`.',
+        cause: error,
+      });
+    }
   }
 
   async getFile(sha256: string, dest: string): Promise<void> {
