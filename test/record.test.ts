@@ -4,6 +4,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRun } from '../src/record/api.ts';
+import { OutputTail } from '../src/record/recorder.ts';
 import { parseRunRecord, parseYaml } from '../src/run/validate.ts';
 import type { RunRecord } from '../src/run/schema.ts';
 import { BIN, runCli } from './helpers/cli.ts';
@@ -203,6 +204,25 @@ describe('runpages record', () => {
     expect(result.code).toBe(4);
     expect(result.stdout).toBe('still ran\n');
     expect(result.stderr).toContain('running the command anyway, unrecorded');
+  });
+});
+
+describe('OutputTail', () => {
+  it('keeps the last lines across chunk boundaries, with progress bars at their last state', () => {
+    const tail = new OutputTail(3);
+    tail.push('line 1\nline 2\nli');
+    tail.push('ne 3\nepoch 1: 10%\repoch 1: 50%');
+    tail.push('\repoch 1: 100%\nlast, no newline password=hunter2');
+    expect(tail.text()).toBe('line 3\nepoch 1: 100%\nlast, no newline password=[redacted]');
+  });
+
+  it('stays small whatever the volume', () => {
+    const tail = new OutputTail();
+    for (let i = 0; i < 10_000; i++) tail.push(`${'x'.repeat(300)} ${i}\n`);
+    const text = tail.text();
+    expect(text.length).toBeLessThanOrEqual(6000);
+    expect(text.endsWith(' 9999')).toBe(true);
+    expect(text.startsWith('x')).toBe(true);
   });
 });
 

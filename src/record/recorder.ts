@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
+import { relative } from 'node:path';
 import { RunpagesError } from '../errors.ts';
 import type { RunStatus } from '../run/schema.ts';
 import { redactCommand, redactText } from './redact.ts';
@@ -13,6 +14,8 @@ import { closeRunDir, openRunDir, type PublishOutcome, type RunSession } from '.
 
 export const TAIL_LINES = 100;
 const MAX_LINE_CHARS = 2000;
+/** Keeps run.yaml small (DESIGN §4 targets < 8 KB) even when the last lines are long. */
+const MAX_TAIL_CHARS = 6000;
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /** Keeps the last `lines` lines of a byte stream (long lines cut), cheaply, whatever the volume. */
@@ -33,15 +36,18 @@ export class OutputTail {
     if (this.#lines.length > this.#limit) this.#lines.splice(0, this.#lines.length - this.#limit);
   }
 
-  /** The tail as text, carriage-return progress bars reduced to their last state, secrets masked. */
+  /** The tail as text: progress bars (`\r` redraws) reduced to their last state, secrets masked, at most 6,000 characters. */
   text(): string {
     const lines = this.#partial ? [...this.#lines, this.#partial] : this.#lines;
-    return redactText(
+    const text = redactText(
       lines
         .slice(-this.#limit)
         .map((line) => line.slice(line.lastIndexOf('\r') + 1))
         .join('\n'),
     );
+    if (text.length <= MAX_TAIL_CHARS) return text;
+    const cut = text.slice(-MAX_TAIL_CHARS);
+    return cut.slice(cut.indexOf('\n') + 1);
   }
 }
 
@@ -141,6 +147,7 @@ export async function recordCommand(command: string[], options: RecordOptions): 
       ...(options.overrides.name === undefined ? {} : { name: options.overrides.name }),
       ...(options.overrides.tags === undefined ? {} : { tags: options.overrides.tags }),
     });
+    report.info(`runpages: recording run ${session.name} (${session.id}) in ${relative(options.cwd, session.dir) || '.'}`);
   } catch (error) {
     report.error(error);
     report.warn('runpages could not start recording; running the command anyway, unrecorded.');
@@ -183,9 +190,9 @@ export async function recordCommand(command: string[], options: RecordOptions): 
 }
 
 function describeOutcome(outcome: PublishOutcome, session: RunSession, status: RunStatus, report: RecordOptions['report']): void {
-  if (outcome.published.includes(session.id)) report.info(`runpages: run ${session.id} (${status}) published`);
+  if (outcome.published.includes(session.id)) report.info(`runpages: run ${session.name} (${session.id}, ${status}) published`);
   for (const queued of outcome.queued.filter((q) => q.id === session.id)) {
-    report.warn(`run ${queued.id} (${status}) is saved locally but not published yet: ${queued.reason}`);
+    report.warn(`run ${session.name} (${queued.id}, ${status}) is saved locally but not published yet: ${queued.reason}`);
     report.info('Publish it when the remote is reachable with: runpages sync');
   }
 }

@@ -34,6 +34,7 @@ export interface OpenOptions {
 
 export interface RunSession {
   id: string;
+  name: string;
   project: string;
   dir: string;
   /** The repository root (or cwd outside a repository): config and publishing happen there. */
@@ -60,10 +61,11 @@ export async function openRunDir(options: OpenOptions): Promise<RunSession> {
   const [git, env] = await Promise.all([captureGitState(options.cwd).catch(() => undefined), captureEnvironment(root, process.env)]);
   if (git?.diff) await writeFile(join(dir, GIT_DIFF_FILE), git.diff);
   const project = options.project ?? (await defaultProject(root));
+  const name = options.name ?? friendlyName(id);
   const record: Record<string, unknown> = {
     schema: RUN_SCHEMA,
     id,
-    name: options.name ?? friendlyName(id),
+    name,
     project,
     status: 'running',
     user: safeUser(),
@@ -76,7 +78,7 @@ export async function openRunDir(options: OpenOptions): Promise<RunSession> {
     tags: options.tags ?? [],
   };
   await writeFile(join(dir, 'run.yaml'), stringifyRecord(record));
-  return { id, project, dir, root, startedAt, now };
+  return { id, name, project, dir, root, startedAt, now };
 }
 
 function safeUser(): string | undefined {
