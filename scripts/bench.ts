@@ -68,6 +68,12 @@ const site = join(work, 'site');
 const shape: DemoOptions = { runs, seed: flags.seed, points: flags.points, params: 30, metrics: 20, series: 4 };
 const childEnv = { ...process.env, NO_COLOR: '1' };
 
+// Sections left out with --only still get a row, so a results file says what it does not cover.
+for (const section of SECTIONS) {
+  const covered = only.has(section) || (section === 'build' && only.has('browser'));
+  if (!covered) rows.push(notAvailable(section, 'all figures', '', `not run: --only ${flags.only ?? ''}`));
+}
+
 try {
   // 1. The data: N runs on a bare repository's `runs` branch, plus the demo config beside it.
   log(`generating ${runs} runs into ${repo} ...`);
