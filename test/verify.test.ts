@@ -5,6 +5,7 @@
  */
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitRuns } from '../src/branch/commit.ts';
@@ -148,6 +149,24 @@ describe('planPull', () => {
     }
     expect((error as RunpagesError).code).toBe('no-such-artifact');
     expect((error as RunpagesError).message).toContain('model.bin, plots/acc.png, plots/loss.png');
+  });
+
+  it('never plans a destination outside the output folder, whatever the path (property)', () => {
+    const segment = fc.constantFrom('..', '.', '', 'a', 'b.txt', '\\', '/', '~', 'C:', '\0', '%2e%2e', 'é');
+    const path = fc.oneof(fc.string(), fc.array(segment, { maxLength: 6 }).map((parts) => parts.join('/')));
+    fc.assert(
+      fc.property(path, (p) => {
+        const record = { id: 'prop', artifacts: [{ path: p, sha256: sha256Bytes(MODEL), size: 1 }] };
+        let items: ReturnType<typeof planPull>;
+        try {
+          items = planPull(record, undefined, '/out/run');
+        } catch (error) {
+          return error instanceof RunpagesError && error.code === 'unsafe-artifact-path';
+        }
+        return items.every((item) => item.file.startsWith('/out/run/') && item.file.length > '/out/run/'.length);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('refuses artifact paths that would land outside the output folder', () => {
