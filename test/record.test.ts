@@ -33,7 +33,13 @@ afterEach(() => {
 });
 
 function setup(): TestRepo {
-  repo = makeTestRepo({ 'README.md': '# test\n', '.gitignore': '.runpages/\n', 'train.sh': TRAIN_SH, 'data.txt': 'one\n' });
+  repo = makeTestRepo({
+    'README.md': '# test\n',
+    '.gitignore': '.runpages/\n',
+    'train.sh': TRAIN_SH,
+    'data.txt': 'one\n',
+    'requirements.txt': 'torch==2.5.0\n',
+  });
   return repo;
 }
 
@@ -75,7 +81,10 @@ describe('runpages record', () => {
     git(dir, 'add', 'new.txt', 'data.txt');
     const before = snapshot(dir);
 
-    const result = await runCli(['record', '--project', 'demo', '--tag', 'smoke', '--param', 'epochs=3', '--', 'sh', 'train.sh'], { cwd: dir, env });
+    const result = await runCli(['record', '--project', 'demo', '--tag', 'smoke', '--param', 'epochs=3', '--', 'sh', 'train.sh'], {
+      cwd: dir,
+      env: { ...env, SLURM_JOB_ID: '4242', HF_TOKEN: 'hf-envsecret-1', DATABASE_URL: 'postgres://u:envsecret2@db/x' },
+    });
     expect(result.stderr).toContain('published');
     expect(result.code).toBe(0);
     // Output streams through unchanged.
@@ -98,11 +107,17 @@ describe('runpages record', () => {
     });
     expect(record.output_tail).toBe('training with --token=[redacted]\ndone demo');
     expect(record.duration_s).toBeGreaterThanOrEqual(0);
+    // Environment by allowlist: the job id is in, other variables are not.
     expect(record.env?.os).toBeTruthy();
+    expect(record.env?.vars).toMatchObject({ SLURM_JOB_ID: '4242' });
+    expect(Object.keys(record.env?.vars ?? {})).not.toContain('HF_TOKEN');
+    expect(record.env?.lock).toEqual({ file: 'requirements.txt', sha256: sha256('torch==2.5.0\n') });
+    expect(record.env?.runtimes?.node).toBe(process.versions.node);
     expect(record.git).toMatchObject({ commit: before.head, branch: 'main', dirty: true });
     const yamlText = git(origin, 'show', `runs:${path}`);
     expect(yamlText).not.toContain('should-not-leak');
     expect(yamlText).not.toContain('hunter2secret');
+    expect(yamlText).not.toContain('envsecret');
     const series = JSON.parse(git(origin, 'show', `runs:${path.replace('run.yaml', 'series.json')}`));
     expect(series.series['train/loss'].value).toEqual([0.8, 0.7, 0.6]);
 
