@@ -5,7 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Worker, threadId } from 'node:worker_threads';
 import * as Plot from '@observablehq/plot';
 import { parseHTML } from 'linkedom';
 import { downsample } from '../record/downsample.ts';
@@ -99,8 +101,20 @@ function normalize(svg: string): string {
     .replace(/ (d|transform|x1|x2|y1|y2)="([^"]*)"/g, (_m, name: string, value: string) => ` ${name}="${value.replace(/(\d+\.\d)\d+/g, '$1')}"`);
 }
 
+/** One chart to render into the cache. */
+export interface ChartJob {
+  file: string;
+  name: string;
+  data: SeriesData;
+  log: boolean;
+}
+
+/** Below this many charts to render, worker start-up costs more than it saves. */
+const PARALLEL_THRESHOLD = 64;
+
 /**
- * Renders (or reuses from `dir`) the charts of every series of every run. Returns counts.
+ * Renders (or reuses from `dir`) the charts of every series of every run, spread over the machine's
+ * cores when there are many. Returns counts.
  *
  * @example await renderRunCharts(load.runs, '.runpages/cache/charts')
  */
@@ -109,33 +123,58 @@ export async function renderRunCharts(
   dir: string,
   onProgress?: (done: number, total: number) => void,
 ): Promise<{ rendered: number; cached: number }> {
-  const jobs: { key: string; name: string; data: SeriesData; log: boolean }[] = [];
+  const jobs: ChartJob[] = [];
+  let cached = 0;
   for (const run of runs) {
     for (const [name, data] of Object.entries(run.series?.series ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      jobs.push({ key: chartKey(run.hash, name), name, data, log: false });
-      if (canLogScale(data)) jobs.push({ key: chartKey(run.hash, name, true), name, data, log: true });
+      for (const log of canLogScale(data) ? [false, true] : [false]) {
+        const file = chartFile(dir, chartKey(run.hash, name, log));
+        if (existsSync(file)) cached += 1;
+        else jobs.push({ file, name, data, log });
+      }
     }
   }
-  let rendered = 0;
-  let cached = 0;
+  const total = jobs.length + cached;
+  const report = (done: number) => onProgress?.(cached + done, total);
+  const workers = Math.min(availableParallelism(), 8);
+  if (jobs.length >= PARALLEL_THRESHOLD && workers > 1) await renderInWorkers(jobs, workers, report);
+  else {
+    for (const [index, job] of jobs.entries()) {
+      renderChartJob(job);
+      if ((index + 1) % 500 === 0) report(index + 1);
+    }
+  }
+  report(jobs.length);
+  return { rendered: jobs.length, cached };
+}
+
+/** Renders one job into its cache file; write then rename, so an interrupted build never leaves half a chart. */
+export function renderChartJob(job: ChartJob): void {
+  mkdirSync(dirname(job.file), { recursive: true });
+  const temp = `${job.file}.${process.pid}.${threadId}.tmp`;
+  writeFileSync(temp, renderSeriesChart(job.data, { name: job.name, log: job.log }));
+  renameSync(temp, job.file);
+}
+
+async function renderInWorkers(jobs: ChartJob[], count: number, report: (done: number) => void): Promise<void> {
+  // The worker is this package's chart-worker module: .ts in a checkout, compiled .js when installed.
+  const extension = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+  const workerUrl = new URL(`./chart-worker.${extension}`, import.meta.url);
   let done = 0;
-  for (const job of jobs) {
-    const file = chartFile(dir, job.key);
-    if (existsSync(file)) cached += 1;
-    else {
-      mkdirSync(join(dir, job.key.slice(0, 2)), { recursive: true });
-      // Write then rename, so an interrupted build never leaves a half-written chart in the cache.
-      const temp = `${file}.${process.pid}.tmp`;
-      writeFileSync(temp, renderSeriesChart(job.data, { name: job.name, log: job.log }));
-      renameSync(temp, file);
-      rendered += 1;
-    }
-    done += 1;
-    if (done % 500 === 0 || done === jobs.length) onProgress?.(done, jobs.length);
-    // Yield now and then so progress output and signals are handled during long renders.
-    if (done % 200 === 0) await new Promise((r) => setImmediate(r));
-  }
-  return { rendered, cached };
+  await Promise.all(
+    Array.from({ length: count }, (_, index) => {
+      const slice = jobs.filter((_job, i) => i % count === index);
+      return new Promise<void>((resolve, reject) => {
+        const worker = new Worker(workerUrl, { workerData: slice });
+        worker.on('message', (finished: number) => {
+          done += finished;
+          report(done);
+        });
+        worker.once('error', reject);
+        worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`chart worker exited with code ${code}`))));
+      });
+    }),
+  );
 }
 
 /** Reads a cached chart, or undefined when it was not rendered. */
