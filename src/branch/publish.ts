@@ -1,7 +1,10 @@
 /**
- * Publishing runs (DESIGN §3, §5): queue durably, upload objects, commit to the local branch, push
- * with retry, and only then forget. A failure at any step leaves the run queued with the reason;
- * only a broken local setup (not a repository, a full disk) throws.
+ * Publishing runs (DESIGN §3, §5): queue durably, upload objects, push with retry, bring the local
+ * branch up to date, and only then forget. A failure at any step leaves the run queued with the
+ * reason (and committed to the local branch once its objects are stored); only a broken local setup
+ * (not a repository, a full disk) throws. With a remote, the local commit is made only when the
+ * push fails: on success the local branch fast-forwards to what landed, which spares concurrent
+ * writers in one clone a round of contention on the local ref.
  *
  * Landing many writers fast: every attempt re-fetches only the branch, rebuilds just the changed
  * trees on the new tip, and pushes every uploaded run in the queue, not only the caller's. So the
@@ -118,9 +121,8 @@ async function publishPending(pending: readonly Pending[], options: PublishOptio
     const reader = new ObjectReader(cwd);
     try {
       const folders = await writeRunTrees(cwd, ready.map((entry) => entry.run));
-      // The local branch gets the runs first: if the push fails they are visible locally and queued.
-      await commitFolders(cwd, reader, ref, folders);
       if (!(await hasRemote(cwd, config.remote))) {
+        await commitFolders(cwd, reader, ref, folders);
         for (const entry of ready) await dequeue(cwd, entry.id, entry.token);
         published.push(...ready.map((entry) => entry.id));
       } else {
@@ -134,6 +136,8 @@ async function publishPending(pending: readonly Pending[], options: PublishOptio
           published.push(...ready.map((entry) => entry.id));
           await catchUpLocal(cwd, reader, ref, result.commit);
         } else {
+          // Not on the remote: commit locally so the runs show up (ls, build) while they wait.
+          await commitFolders(cwd, reader, ref, folders);
           for (const entry of ready) failed.set(entry.id, result.reason);
         }
       }

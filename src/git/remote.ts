@@ -19,12 +19,13 @@ export async function remoteUrl(cwd: string, name: string): Promise<string | und
 /**
  * Fetches only `branch` from `remote` and returns its tip, or undefined when the remote has no such
  * branch. It lands in a private ref, deleted afterwards, so concurrent publishers in one clone never
- * contend for `refs/remotes/...` or FETCH_HEAD. Throws GitCommandError when the remote is unreachable.
+ * contend for `refs/remotes/...` or FETCH_HEAD (`--refmap=` turns off git's opportunistic update of
+ * the remote-tracking branch). Throws GitCommandError when the remote is unreachable.
  */
 export async function fetchBranch(cwd: string, remote: string, branch: string, signal?: AbortSignal): Promise<string | undefined> {
   const scratch = `refs/runpages/fetch/${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    await git(cwd, ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', remote, `+refs/heads/${branch}:${scratch}`], {
+    await git(cwd, ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--refmap=', remote, `+refs/heads/${branch}:${scratch}`], {
       env: NETWORK_ENV,
       ...(signal ? { signal } : {}),
     });
@@ -53,7 +54,10 @@ export async function pushCommit(cwd: string, remote: string, commit: string, br
     return 'pushed';
   } catch (error) {
     if (!(error instanceof GitCommandError)) throw error;
-    const refLines = error.stdout.split('\n').filter((line) => line.startsWith('!'));
+    // Porcelain ref lines: `<flag>\t<from>:<to>\t<summary>`; `!` marks a rejected ref.
+    const refLines = error.stdout.split('\n').filter((line) => /^[ +\-*=!]\t/.test(line));
+    // The ref landed, but updating the local remote-tracking ref failed (another push held its lock).
+    if (refLines.length > 0 && refLines.every((line) => !line.startsWith('!'))) return 'pushed';
     const behind = refLines.some(
       (line) =>
         /\[rejected\]/.test(line) ||
