@@ -2,13 +2,14 @@
  * The run table in a real browser: a site built by `runpages build` from test/fixtures/table-runs/,
  * served on loopback, driven in Debian's Chromium. Screenshots go to test-output/screenshots/.
  */
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTable, idBlock, type TableRun } from '../src/index/table.ts';
 import { runCli } from './helpers/cli.ts';
 
 const FIXTURE = new URL('./fixtures/table-runs/', import.meta.url).pathname;
@@ -41,6 +42,7 @@ function serve(root: string): Promise<Server> {
 }
 
 let work: string;
+let out: string;
 let server: Server;
 let browser: Browser;
 let origin: string;
@@ -50,7 +52,7 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'runpages-table-'));
   writeFileSync(join(work, 'runpages.config.yaml'), 'projects:\n  vision:\n    goal: { metric: val/acc, direction: max }\n');
   // Inside the checkout: Astro's prerender chunks resolve packages from the output folder upwards.
-  const out = join(OUTPUT, 'site');
+  out = join(OUTPUT, 'site');
   rmSync(out, { recursive: true, force: true });
   const build = await runCli(['build', '--from', FIXTURE, '--out', out], { cwd: work });
   expect(build.code, build.stderr).toBe(0);
@@ -128,6 +130,7 @@ describe('the run table page', () => {
     await page.fill('#rt-filter', 'metrics.val/acc >> 0.9');
     await page.waitForSelector('#rt-filter[aria-invalid="true"]');
     expect(await page.textContent('#rt-filter-error')).toMatch(/^Column 18: /);
+    await page.screenshot({ path: join(SCREENSHOTS, 'table-query-error.png') });
     await page.close();
   });
 
@@ -143,6 +146,7 @@ describe('the run table page', () => {
     await page.keyboard.type(" = 'resnet18' and metrics.");
     await page.waitForSelector('#rt-complete:not([hidden]) li');
     expect(await page.$$eval('#rt-complete li', (lis) => lis.map((li) => li.textContent))).toEqual(['metrics.loss', 'metrics.val/acc']);
+    await page.screenshot({ path: join(SCREENSHOTS, 'table-completion.png') });
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
     await page.keyboard.type(' > 0.85');
@@ -220,6 +224,7 @@ describe('the run table page', () => {
     await page.fill('#rt-columns input[type="search"]', 'seed');
     await page.check('#rt-columns input[value="params.seed"]');
     await page.waitForSelector('th button[data-key="params.seed"]');
+    await page.screenshot({ path: join(SCREENSHOTS, 'table-columns.png') });
     const before = { names: await names(page), url: page.url(), head: await page.$$eval('thead th', (th) => th.map((t) => t.textContent)) };
     expect(before.url).toContain('group=user');
     await page.reload();
@@ -281,7 +286,67 @@ describe('the run table page', () => {
     await page.close();
   });
 
+  it('prints the current view without the controls', async () => {
+    const page = await open('/p/vision/runs/');
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.isHidden('.rt-toolbar')).toBe(true);
+    expect(await page.$$eval('#run-table tbody tr[data-row]', (rows) => rows.length)).toBe(8);
+    await page.screenshot({ path: join(SCREENSHOTS, 'table-print.png'), fullPage: true });
+    await page.close();
+  });
+
   it('logged no console errors on any of the table pages', () => {
     expect(errors.filter((e) => !e.includes('/compare/') && !e.includes('/r/'))).toEqual([]);
+  });
+
+  it('stays virtual and correct at 100,000 runs', async () => {
+    // The browser code over a large table, without a 100k-page Astro build: table files for synthetic
+    // runs written beside the built page, which is copied to point at them.
+    const count = 100_000;
+    const statuses = ['finished', 'finished', 'finished', 'failed', 'killed'] as const;
+    const runs: TableRun[] = Array.from({ length: count }, (_, i) => ({
+      id: `run${String(i).padStart(6, '0')}`,
+      name: `run-${i}`,
+      status: statuses[i % statuses.length]!,
+      user: ['ann', 'ben', 'cy'][i % 3]!,
+      created: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString(),
+      duration_s: (i % 97) * 60,
+      params: { lr: [0.1, 0.01, 0.001][i % 3], arch: ['a', 'b', 'c', 'd'][i % 4] },
+      metrics: { acc: (i % 1000) / 1000, loss: 1 - (i % 1000) / 1000 },
+    }));
+    const table = buildTable(runs, { project: 'scale', goal: { metric: 'acc', direction: 'max' } });
+    const dir = join(out, 'p', 'scale', 'runs');
+    mkdirSync(join(dir, 'table', 'c'), { recursive: true });
+    mkdirSync(join(dir, 'table', 'ids'), { recursive: true });
+    writeFileSync(join(dir, 'table', 'index.json'), JSON.stringify(table.index));
+    table.index.idFiles.forEach((file, k) => writeFileSync(join(dir, 'table', file), JSON.stringify(idBlock(table, k))));
+    table.index.columns.forEach((info, i) => writeFileSync(join(dir, 'table', info.file), JSON.stringify(table.columns[i])));
+    const html = readFileSync(join(out, 'p', 'vision', 'runs', 'index.html'), 'utf8').replace('/p/vision/runs/table/index.json', '/p/scale/runs/table/index.json');
+    writeFileSync(join(dir, 'index.html'), html);
+
+    const page = await open('/p/scale/runs/');
+    expect(await page.textContent('.rt-summary')).toBe('100,000 runs.');
+    expect(await page.$$eval('#run-table tbody tr[data-row]', (rows) => rows.length)).toBeLessThan(100);
+    expect((await names(page))[0]).toBe('run-99999');
+
+    await page.fill('#rt-filter', "metrics.acc >= 0.998 and params.arch = 'c'");
+    await settle(page, '100 runs of 100,000 match.');
+    await page.fill('#rt-filter', '');
+    await settle(page, '100,000 runs.');
+    await page.click('th button[data-key="metrics.acc"]');
+    await page.waitForSelector('th[aria-sort="descending"] button[data-key="metrics.acc"]');
+    expect((await names(page)).slice(0, 2)).toEqual(['run-99999', 'run-98999']);
+
+    // Scrolled to the end, the last rows are rendered (and only a window of rows).
+    await page.$eval('.rt-scroll', (el) => (el.scrollTop = el.scrollHeight));
+    await page.waitForFunction(() => document.querySelector('#run-table tbody tr[data-row]:last-of-type td.name a')?.textContent === 'run-0');
+    expect(await page.$$eval('#run-table tbody tr[data-row]', (rows) => rows.length)).toBeLessThan(100);
+    // Ids of rows far from the first block load when those rows are shown.
+    await page.waitForFunction(() => document.querySelector('#run-table tbody tr[data-row]:last-of-type td.name a')?.getAttribute('href') === '/r/run000000/');
+
+    const updates = await page.evaluate(() => performance.getEntriesByName('runpages:table-update').map((e) => Math.round(e.duration)));
+    console.log(`100k rows: view updates took ${updates.join(', ')} ms (first includes loading)`);
+    await page.screenshot({ path: join(SCREENSHOTS, 'table-100k.png') });
+    await page.close();
   });
 });
