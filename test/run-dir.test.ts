@@ -131,7 +131,7 @@ describe('prepareRunDir on a good hand-made directory', () => {
 describe('prepareRunDir on malformed directories', () => {
   it('names the file and line of a bad JSON line', async () => {
     const error = await failure(fixture('bad-json-line'));
-    expect(error.message).toMatch(/^metrics\.jsonl:7: is not valid JSON/);
+    expect(error.message).toBe('metrics.jsonl:7: is not valid JSON at column 26: Expected double-quoted property name in JSON');
     expect(error.issues).toEqual([expect.objectContaining({ file: 'metrics.jsonl', line: 7 })]);
     expect(error.hint).toContain('metrics.jsonl');
   });

@@ -220,7 +220,11 @@ function parseJsonText(text: string): unknown {
     return JSON.parse(text);
   } catch (error) {
     if (!/NaN|Infinity/.test(text)) throw error;
-    return JSON.parse(text.replace(BARE_NONFINITE, (match, quoted: string | undefined) => quoted ?? `"${match}"`));
+    try {
+      return JSON.parse(text.replace(BARE_NONFINITE, (match, quoted: string | undefined) => quoted ?? `"${match}"`));
+    } catch {
+      throw error; // Its position refers to the text as written.
+    }
   }
 }
 
@@ -229,14 +233,17 @@ function parseJsonFile(text: string, file: string, lineOffset = 0): unknown {
     return parseJsonText(text);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const lineMatch = /line (\d+)/.exec(message);
-    const positionMatch = /position (\d+)/.exec(message);
-    let line = 1;
-    if (lineMatch) line = Number(lineMatch[1]);
-    else if (positionMatch) line = text.slice(0, Number(positionMatch[1])).split('\n').length;
+    const position = /at position (\d+)/.exec(message);
+    const before = text.slice(0, position ? Number(position[1]) : text.length).split('\n');
+    const line = position ? before.length : (Number(/line (\d+)/.exec(message)?.[1]) || 1);
+    const column = position ? ` at column ${before.at(-1)!.length + 1}` : '';
+    // V8 quotes the whole text in some messages ("Unexpected token 'x', "…" is not valid JSON"): keep the token only.
+    const reason = message.replace(/ at position \d+.*$/s, '').replace(/, (\.\.\.)?".*" is not valid JSON$/s, '');
     throw new InvalidRunError(
-      [{ file, field: '', line: line + lineOffset, message: `is not valid JSON: ${message.replace(/\s*\(line \d+ column \d+\)/, '')}` }],
-      'Fix the JSON at the line shown (each line of metrics.jsonl is one complete JSON object).',
+      [{ file, field: '', line: line + lineOffset, message: `is not valid JSON${column}: ${reason}` }],
+      file.endsWith('.jsonl')
+        ? `Fix the JSON at the line shown (each line of ${file} is one complete JSON object).`
+        : `Fix the JSON at the line shown (${file} holds one JSON object).`,
     );
   }
 }
