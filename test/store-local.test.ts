@@ -66,6 +66,16 @@ describe('local store', () => {
     expect(await store.digest(HELLO_SHA)).toEqual({ sha256: HELLO_SHA, size: 6 });
   });
 
+  it('reports progress while storing a large file', async () => {
+    const size = 5 * 1024 * 1024 + 7;
+    const path = file('big.bin', Buffer.alloc(size, 3));
+    const progress: [number, number][] = [];
+    await store.putFile(path, { onProgress: (written, total) => progress.push([written, total]) });
+    expect(progress.length).toBeGreaterThan(1);
+    expect(progress.at(-1)).toEqual([size, size]);
+    expect(progress.map(([written]) => written)).toEqual(progress.map(([written]) => written).sort((a, b) => a - b));
+  });
+
   it('stores and reads back an empty file', async () => {
     const result = await store.putFile(file('empty', ''));
     expect(result).toEqual({ sha256: sha256Bytes(Buffer.alloc(0)), size: 0, uploaded: true });

@@ -83,7 +83,11 @@ describe('S3 store', () => {
     const path = file('big.bin', randomBytes(21 * 1024 * 1024 + 123));
     const { sha256, size } = await sha256File(path);
 
-    expect(await store.putFile(path)).toEqual({ sha256, size, uploaded: true });
+    const progress: number[] = [];
+    expect(await store.putFile(path, { onProgress: (written, total) => progress.push(total === size ? written : -1) })).toEqual({ sha256, size, uploaded: true });
+    expect(progress.length).toBeGreaterThan(1);
+    expect(progress.at(-1)).toBe(size);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
     const parts = proxy.requests.filter((r) => r.method === 'PUT' && r.url.includes('partNumber='));
     expect(parts.length).toBe(5);
     expect(proxy.requests.some((r) => r.method === 'POST' && r.url.includes('uploads'))).toBe(true);

@@ -27,7 +27,7 @@ export async function writeAtomically(
   source: Readable,
   dest: string,
   accept: (digest: Digest) => void,
-  options: { readOnly?: boolean } = {},
+  options: { readOnly?: boolean; onBytes?: (total: number) => void } = {},
 ): Promise<Digest> {
   // The source may fail (a missing file, a reset socket) before the pipeline is attached; without a
   // listener that would crash the process. The pipeline still sees the error: the stream is errored.
@@ -35,7 +35,7 @@ export async function writeAtomically(
   source.on('error', early);
   await mkdir(dirname(dest), { recursive: true });
   const temp = tempPathFor(dest);
-  const hasher = new HashingStream();
+  const hasher = new HashingStream(options.onBytes);
   try {
     // `flush` fsyncs before close, so a rename never publishes bytes still only in the page cache.
     await pipeline(source, hasher, createWriteStream(temp, { flags: 'wx', flush: true }));

@@ -30,12 +30,20 @@ export function sha256Bytes(data: Uint8Array): string {
  */
 export class HashingStream extends Transform {
   readonly #hash: Hash = createHash('sha256');
+  readonly #onBytes: ((total: number) => void) | undefined;
   #size = 0;
   #result: Digest | undefined;
+
+  /** `onBytes(total)` is told the running byte count after each chunk. */
+  constructor(onBytes?: (total: number) => void) {
+    super();
+    this.#onBytes = onBytes;
+  }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.#hash.update(chunk);
     this.#size += chunk.length;
+    this.#onBytes?.(this.#size);
     callback(null, chunk);
   }
 

@@ -9,7 +9,7 @@ import { Readable } from 'node:stream';
 import { RunpagesError } from '../errors.ts';
 import { writeAtomically } from './atomic.ts';
 import { assertSha256, readFileStream, sha256Bytes, sha256File, type Digest } from './hash.ts';
-import { fileChangedError, objectCorruptError, objectKey, objectMissingError, type ObjectStore } from './store.ts';
+import { fileChangedError, objectCorruptError, objectKey, objectMissingError, type ObjectStore, type PutOptions } from './store.ts';
 
 /** File-system failures of the store folder itself, in words. */
 const STORE_WRITE_ERRORS: Record<string, string> = {
@@ -59,11 +59,13 @@ export class LocalStore implements ObjectStore {
     }
   }
 
-  async putFile(path: string): Promise<{ sha256: string; size: number; uploaded: boolean }> {
+  async putFile(path: string, options: PutOptions = {}): Promise<{ sha256: string; size: number; uploaded: boolean }> {
     // First pass names the object, so an object already present costs one read and no write.
     const expected = await sha256File(path);
     if ((await this.stat(expected.sha256)) === expected.size) return { ...expected, uploaded: false };
-    await this.#write(readFileStream(path), expected.sha256, (actual) => {
+    const { onProgress } = options;
+    const onBytes = onProgress && ((written: number) => onProgress(written, expected.size));
+    await this.#write(readFileStream(path), expected.sha256, onBytes, (actual) => {
       if (actual.sha256 !== expected.sha256 || actual.size !== expected.size) throw fileChangedError(path, expected, actual);
     });
     return { ...expected, uploaded: true };
@@ -72,15 +74,15 @@ export class LocalStore implements ObjectStore {
   async putBytes(data: Uint8Array): Promise<{ sha256: string; size: number; uploaded: boolean }> {
     const sha256 = sha256Bytes(data);
     if ((await this.stat(sha256)) === data.length) return { sha256, size: data.length, uploaded: false };
-    await this.#write(Readable.from([data]), sha256, () => {});
+    await this.#write(Readable.from([data]), sha256, undefined, () => {});
     return { sha256, size: data.length, uploaded: true };
   }
 
   /** Writes an object atomically; a store folder that cannot be written is the user's to fix. */
-  async #write(source: Readable, sha256: string, accept: (digest: Digest) => void): Promise<void> {
+  async #write(source: Readable, sha256: string, onBytes: ((total: number) => void) | undefined, accept: (digest: Digest) => void): Promise<void> {
     const dest = this.pathOf(sha256);
     try {
-      await writeAtomically(source, dest, accept, { readOnly: true });
+      await writeAtomically(source, dest, accept, { readOnly: true, ...(onBytes ? { onBytes } : {}) });
     } catch (error) {
       const { code, path } = error as NodeJS.ErrnoException;
       if (!path?.startsWith(this.root) || !code || !STORE_WRITE_ERRORS[code]) throw error;

@@ -22,7 +22,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { RunpagesError } from '../errors.ts';
 import { writeAtomically } from './atomic.ts';
 import { assertSha256, HashingStream, readFileStream, sha256Bytes, sha256File, type Digest } from './hash.ts';
-import { fileChangedError, objectCorruptError, objectKey, objectMissingError, type ObjectStore } from './store.ts';
+import { fileChangedError, objectCorruptError, objectKey, objectMissingError, type ObjectStore, type PutOptions } from './store.ts';
 
 export interface S3StoreOptions {
   /** Endpoint URL; defaults to AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL (path-style addressing when set). */
@@ -230,7 +230,7 @@ export class S3Store implements ObjectStore {
     }
   }
 
-  async putFile(path: string): Promise<{ sha256: string; size: number; uploaded: boolean }> {
+  async putFile(path: string, options: PutOptions = {}): Promise<{ sha256: string; size: number; uploaded: boolean }> {
     // The key is the hash, so a first streaming pass names the object before anything is sent.
     const expected = await sha256File(path);
     if ((await this.stat(expected.sha256)) === expected.size) return { ...expected, uploaded: false };
@@ -246,6 +246,8 @@ export class S3Store implements ObjectStore {
         queueSize: 4,
         leavePartsOnError: false,
       });
+      const { onProgress } = options;
+      if (onProgress) upload.on('httpUploadProgress', (progress) => onProgress(progress.loaded ?? 0, expected.size));
       await Promise.all([upload.done(), finished(body)]);
     } catch (error) {
       // Reading the local file failed (it carries a path): that is not the store's fault.

@@ -5,13 +5,20 @@
  */
 import { RunpagesError } from '../errors.ts';
 
+export interface PutOptions {
+  onProgress?: (written: number, total: number) => void;
+}
+
 export interface ObjectStore {
   /** Human-readable location for messages, e.g. `s3://bucket/prefix` or a folder path. */
   readonly location: string;
   /** Size in bytes of a stored object, or undefined when it is absent. */
   stat(sha256: string): Promise<number | undefined>;
-  /** Stores a local file (streamed, hashed while reading); skipped when present. */
-  putFile(path: string): Promise<{ sha256: string; size: number; uploaded: boolean }>;
+  /**
+   * Stores a local file (streamed, hashed while reading); skipped when present. `onProgress` hears
+   * the bytes written so far of `total`, for progress on large artifacts.
+   */
+  putFile(path: string, options?: PutOptions): Promise<{ sha256: string; size: number; uploaded: boolean }>;
   /** Stores bytes held in memory; skipped when present. */
   putBytes(data: Uint8Array): Promise<{ sha256: string; size: number; uploaded: boolean }>;
   /** Downloads to `dest`, verifying the hash; a mismatch is an error and leaves no file behind. */
