@@ -1,6 +1,7 @@
 /**
- * The run records the store commands (`pull`, `verify`) need: only `run.yaml` files, read from the
- * runs branch without a checkout (or from a folder laid out like it), validated by the one loader.
+ * Run records alone, for commands that need no series (`pull`, `verify`, `ls`, `show`): only
+ * `run.yaml` files, read from the runs branch without a checkout (or from a folder laid out like
+ * it), validated by the one loader (`parseRuns`).
  */
 import type { InvalidRun, LoadedRun, RunFiles } from '../index/load.ts';
 
