@@ -106,7 +106,13 @@ describe('the ad hoc comparison', () => {
     const page = await open(`compare/?runs=${all}`, PHONE);
     await settled(page);
     expect(await page.isVisible('[data-scatter-section]')).toBe(true);
+    // Runs of two projects: the headline leads with the baseline project's goal metric.
+    expect(await page.textContent('[data-headline]')).toBe(
+      '6 runs compared against calm-fox-1; eager-wolf-3 (failed) is best on validation accuracy: 97.0 %, +6.1 pt against the baseline.',
+    );
     await page.screenshot({ path: join(SCREENSHOTS, 'compare-phone.png'), fullPage: true });
+    // Wide tables scroll inside their box; the page itself never scrolls sideways.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
     expect(await page.$$eval('[data-scatter] svg[aria-label] [aria-label="dot"] circle', (dots) => dots.length)).toBeGreaterThan(0);
     await page.selectOption('[data-scatter-y]', 'val/acc');
     expect(await page.getAttribute('[data-scatter] svg[aria-label]', 'aria-label')).toMatch(/^Validation accuracy against /);
@@ -164,7 +170,10 @@ describe('the summary and saved comparison in the browser', () => {
   });
 
   it('prints the saved comparison on at most two pages', async () => {
-    const page = await open('c/lr-sweep/');
+    const page = await open('c/lr-sweep/', PHONE);
+    await page.screenshot({ path: join(SCREENSHOTS, 'saved-comparison-phone.png'), fullPage: true });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    await page.setViewportSize({ width: 1280, height: 900 });
     await page.screenshot({ path: join(SCREENSHOTS, 'saved-comparison-desktop.png'), fullPage: true });
     await page.emulateMedia({ media: 'print' });
     expect(await page.isVisible('[data-copy-link]')).toBe(false);

@@ -129,15 +129,30 @@ export function whyHtml(comparison: Comparison): string {
  * @example "3 runs compared against calm-fox-1; brave-otter-12 is best on validation accuracy: 94.1 %, +3.2 pt against the baseline."
  */
 export function comparisonHeadline(comparison: Comparison, metrics?: string[]): string {
-  const rows = selectMetrics(comparison, metrics);
   const base = comparison.runs[comparison.baseline];
   const count = `${comparison.runs.length} runs compared against ${base?.name}`;
-  const row = rows[0];
+  const row = headlineMetric(comparison, metrics);
   if (!row || row.best === undefined) return `${count}.`;
   const best = comparison.runs[row.best];
   const cell = row.cells[row.best];
   if (!best || !cell) return `${count}.`;
   const label = sentenceLabel(row.format.label);
   if (row.best === comparison.baseline) return `${count}; the baseline is best on ${label} (${formatValue(cell.value, row.format)}).`;
-  return `${count}; ${best.name} is best on ${label}: ${formatValue(cell.value, row.format)}, ${formatDelta(cell.delta ?? 0, row.format)} against the baseline.`;
+  const delta = cell.delta === undefined ? '' : `, ${formatDelta(cell.delta, row.format)} against the baseline`;
+  const status = best.status === 'finished' ? '' : ` (${best.status})`;
+  return `${count}; ${best.name}${status} is best on ${label}: ${formatValue(cell.value, row.format)}${delta}.`;
+}
+
+/**
+ * The metric a headline leads with: the first chosen column, else the project's goal metric, else the
+ * metric most runs report (the baseline included), alphabetical among equals.
+ */
+function headlineMetric(comparison: Comparison, metrics?: string[]): MetricRow | undefined {
+  if (metrics && metrics.length > 0) return selectMetrics(comparison, metrics)[0];
+  const goal = comparison.metrics.find((row) => row.key === comparison.goalMetric);
+  if (goal) return goal;
+  const reported = (row: MetricRow) => row.cells.filter((cell) => cell.value !== undefined && Number.isFinite(cell.value)).length;
+  const withBaseline = comparison.metrics.filter((row) => row.cells[comparison.baseline]?.value !== undefined);
+  const pool = withBaseline.length > 0 ? withBaseline : comparison.metrics;
+  return [...pool].sort((a, b) => reported(b) - reported(a))[0];
 }

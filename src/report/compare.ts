@@ -92,6 +92,8 @@ export interface Comparison {
   runs: RunSummary[];
   /** Index into `runs` of the baseline. */
   baseline: number;
+  /** The goal metric of the baseline's project, when configured: what a headline should lead with. */
+  goalMetric: string | undefined;
   params: ParamRow[];
   metrics: MetricRow[];
   series: SeriesOverlay[];
@@ -275,6 +277,7 @@ export function compareRuns(runs: ComparedRun[], options: CompareOptions = {}): 
   return {
     runs: records.map((r) => ({ id: r.id, name: r.name, project: r.project, status: r.status, created: r.created, user: r.user })),
     baseline,
+    goalMetric: project?.goal?.metric,
     params,
     metrics,
     series: overlay(runs, formatOf),
