@@ -4,6 +4,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRun } from '../src/record/api.ts';
+import { friendlyName, ulid, ulidFactory, ulidTime } from '../src/record/id.ts';
 import { OutputTail } from '../src/record/recorder.ts';
 import { parseRunRecord, parseYaml } from '../src/run/validate.ts';
 import type { RunRecord } from '../src/run/schema.ts';
@@ -219,6 +220,28 @@ describe('runpages record', () => {
     expect(result.code).toBe(4);
     expect(result.stdout).toBe('still ran\n');
     expect(result.stderr).toContain('running the command anyway, unrecorded');
+  });
+});
+
+describe('run ids', () => {
+  it('are ULIDs: time-sortable, monotonic within a millisecond, carrying their time', () => {
+    const make = ulidFactory();
+    const at = Date.parse('2026-11-23T10:00:00Z');
+    const ids = Array.from({ length: 1000 }, () => make(at));
+    expect(ids.every((id) => /^[0-9A-HJKMNP-TV-Z]{26}$/.test(id))).toBe(true);
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(1000);
+    expect(ulidTime(ids[0]!)?.toISOString()).toBe('2026-11-23T10:00:00.000Z');
+    expect(make(at + 1) > ids.at(-1)!).toBe(true);
+    // A clock that steps back does not break the order.
+    expect(make(at - 5000) > ids.at(-1)!).toBe(true);
+  });
+
+  it('get friendly names derived from the id', () => {
+    expect(friendlyName('01JD2Z3W4X5Y6Z7A8B9C0D1E2F')).toBe(friendlyName('01JD2Z3W4X5Y6Z7A8B9C0D1E2F'));
+    expect(friendlyName('01JD2Z3W4X5Y6Z7A8B9C0D1E2F')).toMatch(/^[a-z]+-[a-z]+-\d{1,2}$/);
+    const names = new Set(Array.from({ length: 200 }, () => friendlyName(ulid())));
+    expect(names.size).toBeGreaterThan(190);
   });
 });
 

@@ -8,9 +8,6 @@ const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const RANDOM_CHARS = 16; // 80 bits
 const TIME_CHARS = 10; // 48 bits of milliseconds
 
-let lastTime = -1;
-let lastRandom: number[] = [];
-
 function randomDigits(): number[] {
   const bytes = randomBytes(RANDOM_CHARS);
   return Array.from(bytes, (byte) => byte & 31);
@@ -30,25 +27,34 @@ function increment(digits: number[]): number[] {
 }
 
 /**
- * A new ULID (26 Crockford base-32 characters). Monotonic within the process: ids made in the same
- * millisecond (or while the clock steps back) increase.
+ * A ULID generator with its own monotonic state: ids it makes in the same millisecond (or while the
+ * clock steps back) increase.
+ */
+export function ulidFactory(): (now?: number) => string {
+  let lastTime = -1;
+  let lastRandom: number[] = [];
+  return (now = Date.now()) => {
+    let time = Math.floor(now);
+    if (time <= lastTime) {
+      time = lastTime;
+      lastRandom = increment(lastRandom);
+    } else {
+      lastTime = time;
+      lastRandom = randomDigits();
+    }
+    let timeText = '';
+    for (let i = 0, t = time; i < TIME_CHARS; i++, t = Math.floor(t / 32)) timeText = CROCKFORD[t % 32] + timeText;
+    return timeText + lastRandom.map((digit) => CROCKFORD[digit]).join('');
+  };
+}
+
+/**
+ * A new ULID (26 Crockford base-32 characters), monotonic within the process.
  *
  * @example
  * ulid() // '01JD2Z3W4X5Y6Z7A8B9C0D1E2F'
  */
-export function ulid(now: number = Date.now()): string {
-  let time = Math.floor(now);
-  if (time <= lastTime) {
-    time = lastTime;
-    lastRandom = increment(lastRandom);
-  } else {
-    lastTime = time;
-    lastRandom = randomDigits();
-  }
-  let timeText = '';
-  for (let i = 0, t = time; i < TIME_CHARS; i++, t = Math.floor(t / 32)) timeText = CROCKFORD[t % 32] + timeText;
-  return timeText + lastRandom.map((digit) => CROCKFORD[digit]).join('');
-}
+export const ulid: (now?: number) => string = ulidFactory();
 
 /** The creation time encoded in a ULID, or undefined when `id` is not one. */
 export function ulidTime(id: string): Date | undefined {
