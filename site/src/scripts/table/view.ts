@@ -28,7 +28,7 @@ const OVERSCAN = 10;
 function widthOf(column: Column): number {
   const { key, kind } = column.info;
   if (key === 'name') return 12;
-  if (key === 'status') return 6.5;
+  if (key === 'status') return 7.5;
   if (kind === 'time') return 7.5;
   if (kind === 'tags') return 10;
   if (column.num) return Math.min(8.5, Math.max(5.5, column.info.label.length * 0.5 + 2));
@@ -85,10 +85,10 @@ export class TableView {
     box.setAttribute('aria-label', 'Select all runs in view');
     all.append(box);
     tr.append(all);
-    for (const column of columns) {
+    columns.forEach((column, i) => {
       const th = document.createElement('th');
       th.scope = 'col';
-      th.className = `g-${column.info.group}${column.num && column.info.kind !== 'time' ? ' num' : ''}`;
+      th.className = `g-${column.info.group}${column.num && column.info.kind !== 'time' ? ' num' : ''}${i === 0 ? ' pin' : ''}`;
       const position = sort.findIndex((s) => s.key === column.info.key);
       const spec = sort[position];
       th.setAttribute('aria-sort', position === 0 ? (spec!.desc ? 'descending' : 'ascending') : 'none');
@@ -106,7 +106,7 @@ export class TableView {
       }
       th.append(button);
       tr.append(th);
-    }
+    });
     this.table.querySelector('colgroup')?.remove();
     this.table.querySelector('thead')?.remove();
     this.table.prepend(colgroup, head);
@@ -194,7 +194,11 @@ export class TableView {
       const count = document.createElement('span');
       count.className = 'rt-agg';
       count.textContent = this.handlers.groupSummary(item.group);
-      td.append(button, count);
+      // Sticky inside the wide cell, so the group stays readable when the table scrolls sideways.
+      const label = document.createElement('div');
+      label.className = 'rt-group-head';
+      label.append(button, count);
+      td.append(label);
       return tr;
     }
     const row = item.row;
@@ -210,7 +214,7 @@ export class TableView {
     box.tabIndex = -1;
     box.setAttribute('aria-label', `Select ${this.handlers.id(row)}`);
     sel.append(box);
-    for (const column of this.columns) {
+    this.columns.forEach((column, i) => {
       const td = tr.insertCell();
       const cell = this.handlers.cell(column, row);
       if (column.info.key === 'name') {
@@ -232,7 +236,8 @@ export class TableView {
         td.textContent = cell.text;
         td.title = cell.title ?? cell.text;
       }
-    }
+      if (i === 0) td.classList.add('pin');
+    });
     return tr;
   }
 
