@@ -139,6 +139,10 @@ describe('the ad hoc comparison', () => {
     expect(await page.textContent('[data-message] li')).toContain('"01JC1" matches 2 runs: 01JC1AAAAA000000000000000A, 01JC1BBBBB000000000000000B.');
     expect(await page.isVisible('[data-content]')).toBe(false);
     await page.screenshot({ path: join(SCREENSHOTS, 'compare-bad-id.png') });
+    // Each candidate is one click away.
+    await page.click('[data-message] a:has-text("quiet-lynx-7")');
+    await settled(page);
+    expect(await texts(page, '.cmp-metrics thead th a')).toEqual(['quiet-lynx-7']);
     expect(errors).toEqual([]);
     await page.close();
   });

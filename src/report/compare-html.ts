@@ -130,7 +130,7 @@ export function whyHtml(comparison: Comparison): string {
  */
 export function comparisonHeadline(comparison: Comparison, metrics?: string[]): string {
   const base = comparison.runs[comparison.baseline];
-  const count = `${comparison.runs.length} runs compared against ${base?.name}`;
+  const count = comparison.runs.length === 1 ? `${base?.name} alone` : `${comparison.runs.length} runs compared against ${base?.name}`;
   const row = headlineMetric(comparison, metrics);
   if (!row || row.best === undefined) return `${count}.`;
   const best = comparison.runs[row.best];

@@ -71,7 +71,7 @@ export async function startComparePage(): Promise<void> {
         if (id && !ids.includes(id)) ids.push(id);
       } catch (error) {
         if (!isRunpagesError(error)) throw error;
-        problems.push(`<li>${escapeHtml(error.message)} ${escapeHtml(error.hint ?? '')}</li>`);
+        problems.push(`<li>${escapeHtml(error.message)} ${escapeHtml(error.hint ?? '')}${candidateLinks(reference, wanted, index)}</li>`);
       }
     }
     let baseline = params.get('baseline') ?? undefined;
@@ -109,10 +109,24 @@ export async function startComparePage(): Promise<void> {
   }
 }
 
+/** For an ambiguous prefix: links to the same comparison with each matching run instead (at most 10). */
+function candidateLinks(reference: string, wanted: string[], index: RunsIndex): string {
+  const matches = index.ids.flatMap((id, i) => (id.startsWith(reference) ? [i] : [])).slice(0, 10);
+  if (matches.length < 2) return '';
+  const links = matches.map((i) => {
+    const id = index.ids[i] as string;
+    const params = new URLSearchParams(window.location.search);
+    params.set('runs', wanted.map((w) => (w === reference ? id : w)).join(','));
+    const label = `${index.names[i] ?? id} (${index.projects[i] ?? ''}, ${id.slice(0, 10)}…)`;
+    return `<li><a href="?${escapeHtml(params.toString().replace(/%2C/g, ','))}">${escapeHtml(label)}</a></li>`;
+  });
+  return `<ul>${links.join('')}</ul>`;
+}
+
 function render(root: HTMLElement, comparison: Comparison, base: string): void {
   const options = { runHref: (id: string) => `${base}r/${encodeURIComponent(id)}/` };
   const names = new Map(comparison.runs.map((run) => [run.id, run.name]));
-  element(root, '[data-title]').textContent = `Compare ${comparison.runs.length} runs`;
+  element(root, '[data-title]').textContent = comparison.runs.length === 1 ? 'One run' : `Compare ${comparison.runs.length} runs`;
   element(root, '[data-headline]').textContent = comparisonHeadline(comparison);
   element(root, '[data-baseline-note]').textContent = `deltas against ${comparison.runs[comparison.baseline]?.name ?? ''}`;
   element(root, '[data-metrics]').innerHTML = metricsTableHtml(comparison, options);
