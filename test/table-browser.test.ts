@@ -130,6 +130,9 @@ describe('the run table page', () => {
     await page.fill('#rt-filter', 'metrics.val/acc >> 0.9');
     await page.waitForSelector('#rt-filter[aria-invalid="true"]');
     expect(await page.textContent('#rt-filter-error')).toMatch(/^Column 18: /);
+    // A query that does not parse (yet) leaves the last good one in force.
+    expect(await page.textContent('.rt-summary')).toBe('4 runs of 8 match.');
+    expect(await names(page)).toHaveLength(4);
     await page.screenshot({ path: join(SCREENSHOTS, 'table-query-error.png') });
     await page.close();
   });

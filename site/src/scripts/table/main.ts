@@ -136,6 +136,7 @@ async function start(root: HTMLElement): Promise<void> {
 
   let generation = 0;
   let searchReady = false;
+  let lastQuery: Query = { type: 'all' };
   let visibleRows: Uint32Array = new Uint32Array(0);
 
   /** Applies a change of state: loads what it needs, recomputes the rows, renders, updates the URL. */
@@ -144,10 +145,11 @@ async function start(root: HTMLElement): Promise<void> {
     state = { ...state, ...change };
     history.replaceState(history.state, '', location.pathname + formatState(state) + location.hash);
     const mine = ++generation;
-    let query: Query = { type: 'all' };
+    // While the query is being typed and does not parse, the table keeps the last one that did.
+    let query: Query = lastQuery;
     let queryError: QueryError | undefined;
     try {
-      query = parseQuery(state.filter);
+      query = lastQuery = parseQuery(state.filter);
     } catch (error) {
       if (!(error instanceof QueryError)) throw error;
       queryError = error;
