@@ -4,6 +4,7 @@ import fg from 'fast-glob';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.ts';
 import { alignSeries, compareRuns, flattenParams, githubRepoUrl, resolveRunIds, type ComparedRun } from '../src/report/compare.ts';
+import { comparisonHeadline, metricsTableHtml, paramsTableHtml, whyHtml } from '../src/report/compare-html.ts';
 import { formatDelta, formatValue, guessDirection, metricFormat } from '../src/report/metric.ts';
 import { chooseGoal, summarize } from '../src/report/summary.ts';
 import { parseRunRecord, parseSeriesFile, parseYaml } from '../src/run/validate.ts';
@@ -199,5 +200,25 @@ describe('summarize', () => {
     const [first] = mnist;
     const empty = summarize([{ ...first!, status: 'failed' }], { project: 'mnist', config: config.projects.mnist }, NOW)!;
     expect(empty.headline).toBe('No finished run of MNIST digits has reported val/acc yet.');
+  });
+});
+
+describe('comparisonHeadline', () => {
+  it('leads with the goal metric and states the delta against the baseline', () => {
+    const comparison = compareRuns([run('calm-fox-1'), run('quiet-lynx-7'), run('brave-otter-12')], { config });
+    expect(comparisonHeadline(comparison)).toBe('3 runs compared against calm-fox-1; brave-otter-12 is best on validation accuracy: 94.1 %, +3.2 pt against the baseline.');
+    expect(comparisonHeadline(comparison, ['val/loss'])).toBe('3 runs compared against calm-fox-1; brave-otter-12 is best on validation loss: 0.21, -0.10 against the baseline.');
+    const best = compareRuns([run('brave-otter-12'), run('calm-fox-1')], { config });
+    expect(comparisonHeadline(best)).toBe('2 runs compared against brave-otter-12; the baseline is best on validation accuracy (94.1 %).');
+    expect(comparisonHeadline(compareRuns([run('calm-fox-1')], { config }))).toBe('calm-fox-1: validation accuracy 90.9 %. Add more runs to compare.');
+  });
+
+  it('escapes text from runs in every HTML fragment', () => {
+    const evil = { record: { ...run('calm-fox-1').record, id: 'x1', name: '<img src=x onerror=alert(1)>', params: { '<b>': '<script>' } } };
+    const comparison = compareRuns([evil, run('brave-otter-12')], { config });
+    const html = metricsTableHtml(comparison, { runHref: (id) => `/r/${id}/` }) + paramsTableHtml(comparison, { runHref: (id) => `/r/${id}/` }) + whyHtml(comparison);
+    expect(html).not.toContain('<img');
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&#60;img src=x onerror=alert(1)&#62;');
   });
 });

@@ -130,13 +130,14 @@ export function whyHtml(comparison: Comparison): string {
  */
 export function comparisonHeadline(comparison: Comparison, metrics?: string[]): string {
   const base = comparison.runs[comparison.baseline];
-  const count = comparison.runs.length === 1 ? `${base?.name} alone` : `${comparison.runs.length} runs compared against ${base?.name}`;
+  const count = `${comparison.runs.length} runs compared against ${base?.name}`;
   const row = headlineMetric(comparison, metrics);
   if (!row || row.best === undefined) return `${count}.`;
   const best = comparison.runs[row.best];
   const cell = row.cells[row.best];
   if (!best || !cell) return `${count}.`;
   const label = sentenceLabel(row.format.label);
+  if (comparison.runs.length === 1) return `${best.name}: ${label} ${formatValue(cell.value, row.format)}. Add more runs to compare.`;
   if (row.best === comparison.baseline) return `${count}; the baseline is best on ${label} (${formatValue(cell.value, row.format)}).`;
   const delta = cell.delta === undefined ? '' : `, ${formatDelta(cell.delta, row.format)} against the baseline`;
   const status = best.status === 'finished' ? '' : ` (${best.status})`;
