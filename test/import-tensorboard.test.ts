@@ -1,0 +1,198 @@
+/**
+ * `runpages import tensorboard` on real event files written by PyTorch Lightning's and Keras's own
+ * writers (test/fixtures/tensorboard, see its README for provenance and the expected values), a
+ * corrupted copy made here, and the site built from imported runs (TensorBoard and MLflow).
+ */
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { crc32c, maskedCrc32c } from '../src/import/crc32c.ts';
+import { decodeEvent } from '../src/import/event.ts';
+import { readTfRecords } from '../src/import/tfrecord.ts';
+import { runCli, type CliResult } from './helpers/cli.ts';
+import { git, makeTestRepo, tempDir, type TestRepo } from './helpers/git.ts';
+
+const FIXTURES = fileURLToPath(new URL('./fixtures/tensorboard', import.meta.url));
+const MLFLOW = fileURLToPath(new URL('./fixtures/mlflow/mlruns', import.meta.url));
+const PYTORCH_DIR = 'pytorch-DaniAlvarado19-Tarea3-IA';
+const PYTORCH_FILE = 'events.out.tfevents.1729814299.PC_Dani.36468.7';
+const KERAS = 'keras-TheCodeheadMT-TensorBoard-Tutorial';
+
+interface Imported {
+  id: string;
+  name: string;
+  project: string;
+  series: number;
+  points: number;
+}
+
+let repo: TestRepo;
+let imported: CliResult;
+let runs: Record<string, Imported>;
+
+function folderOf(run: Imported, month: string): string {
+  return `runs/${run.project}/${month}/${run.id}`;
+}
+
+function readRun(run: Imported, month: string): { record: Record<string, any>; series: Record<string, { step: number[]; value: number[]; time: number[] }> } {
+  const folder = folderOf(run, month);
+  return {
+    record: parse(git(repo.origin, 'show', `runs:${folder}/run.yaml`)) as Record<string, any>,
+    series: JSON.parse(git(repo.origin, 'show', `runs:${folder}/series.json`)).series,
+  };
+}
+
+beforeAll(async () => {
+  repo = makeTestRepo();
+  imported = await runCli(['import', 'tensorboard', FIXTURES, '--project', 'tb', '--json'], { cwd: repo.dir });
+  runs = Object.fromEntries((JSON.parse(imported.stdout || '{"imported":[]}').imported as Imported[]).map((run) => [run.name, run]));
+}, 120_000);
+
+afterAll(() => repo?.cleanup());
+
+describe('CRC-32C and TFRecord framing', () => {
+  test('CRC-32C check value and TFRecord masking', () => {
+    expect(crc32c(new TextEncoder().encode('123456789'))).toBe(0xe3069283);
+    expect(crc32c(new Uint8Array(32))).toBe(0x8a9136aa);
+    const crc = crc32c(new Uint8Array([1, 2, 3]));
+    expect(maskedCrc32c(new Uint8Array([1, 2, 3]))).toBe(((((crc >>> 15) | (crc << 17)) >>> 0) + 0xa282ead8) >>> 0);
+  });
+
+  test('every record of the real files passes both CRCs', () => {
+    const { records, problems } = readTfRecords(readFileSync(join(FIXTURES, PYTORCH_DIR, PYTORCH_FILE)));
+    expect(problems).toEqual([]);
+    expect(records).toHaveLength(1705);
+  });
+});
+
+describe('import tensorboard', () => {
+  test('one run per folder of event files', () => {
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(Object.keys(runs).sort()).toEqual([`${KERAS}/train`, `${KERAS}/validation`, PYTORCH_DIR]);
+    expect(Object.values(runs).every((run) => run.project === 'tb' && /^tb-[0-9a-f]{24}$/.test(run.id))).toBe(true);
+  });
+
+  test('PyTorch Lightning (simple_value): tags, point counts, exact values, wall times', () => {
+    const { record, series } = readRun(runs[PYTORCH_DIR]!, '2024-10');
+    expect(Object.fromEntries(Object.entries(record.series as Record<string, { points: number }>).map(([tag, info]) => [tag, info.points]))).toEqual({
+      'train/loss': 375, 'train/psnr': 375, 'train/latent_norm': 375,
+      'val/loss': 50, 'val/psnr': 50, 'val/latent_norm': 50,
+      epoch: 425, hp_metric: 1,
+    });
+    const loss = series['train/loss']!;
+    expect(loss.step).toEqual(Array.from({ length: 375 }, (_, i) => 49 + 50 * i));
+    expect(loss.value[0]).toBe(0.02516375109553337);
+    expect(loss.value[1]).toBe(0.020173361524939537);
+    expect(loss.value.at(-1)).toBe(0.0031038434244692326);
+    expect(loss.time[0]).toBeCloseTo(1729814316.568, 3);
+    expect(loss.time.at(-1)).toBeCloseTo(1729817364.606, 3);
+    expect(series.epoch!.step.slice(-2)).toEqual([18749, 18749]);
+    expect(series.epoch!.value.slice(-2)).toEqual([49, 49]);
+    expect(record.metrics).toMatchObject({ 'train/loss': 0.0031038434244692326, 'val/psnr': 23.51545524597168, hp_metric: -1, epoch: 49 });
+    expect(record.status).toBe('finished');
+    expect(record.created).toBe('2024-10-24T23:58:19.910Z');
+    expect(Date.parse(record.ended) / 1000).toBeCloseTo(1729817434.767, 2);
+    expect(record.tags).toEqual(['tensorboard']);
+  });
+
+  test('Keras (scalar tensors in tensor_content): scalars only, histograms and model config skipped', () => {
+    const validation = readRun(runs[`${KERAS}/validation`]!, '2023-07');
+    expect(Object.keys(validation.series).sort()).toEqual(['epoch_accuracy', 'epoch_loss', 'evaluation_accuracy_vs_iterations', 'evaluation_loss_vs_iterations']);
+    const loss = validation.series.epoch_loss!;
+    expect(loss.step).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(loss.value.slice(0, 3)).toEqual([0.42648032307624817, 0.33058795332908630, 0.29003715515136720].map((v) => Math.fround(v)));
+    expect(loss.value.at(-1)).toBe(0.518250048160553);
+    expect(loss.time[0]).toBeCloseTo(1690485360.015, 3);
+    expect(loss.time.at(-1)).toBeCloseTo(1690485375.463, 3);
+    const iterations = validation.series.evaluation_loss_vs_iterations!;
+    expect(iterations.step).toEqual(Array.from({ length: 20 }, (_, i) => 30 * (i + 1)));
+    expect(iterations.value).toEqual(loss.value);
+    expect(validation.record.series.epoch_accuracy).toMatchObject({ points: 20, last: 0.8694999814033508 });
+
+    const train = readRun(runs[`${KERAS}/train`]!, '2023-07');
+    expect(Object.keys(train.record.series).sort()).toEqual(['epoch_accuracy', 'epoch_loss']);
+    expect(train.series.epoch_loss!.value[0]).toBe(0.5466302633285522);
+    expect(train.series.epoch_loss!.value.at(-1)).toBe(0.019987531006336212);
+    expect(train.series.epoch_accuracy!.value.at(-1)).toBe(0.9977333545684814);
+  });
+
+  test('importing again changes nothing', async () => {
+    const before = git(repo.origin, 'rev-parse', 'runs');
+    const again = await runCli(['import', 'tensorboard', FIXTURES, '--project', 'tb'], { cwd: repo.dir });
+    expect(again.code, again.stderr).toBe(0);
+    expect(git(repo.origin, 'rev-parse', 'runs')).toBe(before);
+  });
+
+  test('a corrupted copy: the bad record is reported with file and offset, the rest imports', async () => {
+    const logdir = tempDir('runpages-tb-');
+    const original = readFileSync(join(FIXTURES, PYTORCH_DIR, PYTORCH_FILE));
+    const bytes = Buffer.from(original);
+    const { records } = readTfRecords(bytes);
+    const victim = records[200]!;
+    const lost = decodeEvent(victim.data).scalars.length;
+    expect(lost).toBeGreaterThan(0);
+    bytes[victim.offset + 12 + 3]! ^= 0xff; // a byte of the record's data, so its data CRC fails
+    mkdirSync(join(logdir, 'corrupt'));
+    const file = join(logdir, 'corrupt', 'events.out.tfevents.1.corrupt.0');
+    writeFileSync(file, bytes);
+    // A second file cut short, as a writer killed mid-record leaves it.
+    mkdirSync(join(logdir, 'cut'));
+    const cutFile = join(logdir, 'cut', 'events.out.tfevents.1.cut.0');
+    writeFileSync(cutFile, original.subarray(0, records[300]!.offset + 20));
+    cpSync(join(FIXTURES, KERAS, 'validation'), join(logdir, 'validation'), { recursive: true });
+
+    const result = await runCli(['import', 'tensorboard', logdir, '--dry-run', '--json'], { cwd: repo.dir });
+    expect(result.code, result.stderr).toBe(0);
+    const outcome = JSON.parse(result.stdout);
+    expect(outcome.warnings).toEqual([
+      `${file} at byte ${victim.offset}: data CRC mismatch: record skipped`,
+      `${cutFile} at byte ${records[300]!.offset}: truncated record (${records[300]!.data.length} data bytes announced, 8 present)`,
+    ]);
+    const byName = Object.fromEntries(outcome.imported.map((run: Imported) => [run.name, run]));
+    expect(byName.corrupt.points).toBe(runs[PYTORCH_DIR]!.points - lost);
+    expect(byName.cut.points).toBeGreaterThan(0);
+    expect(byName.validation.points).toBe(80);
+    expect(result.stderr).not.toContain('unexpected error');
+    rmSync(logdir, { recursive: true, force: true });
+  });
+
+  test('a folder without event files is a clear error', async () => {
+    const empty = tempDir('runpages-tb-empty-');
+    const result = await runCli(['import', 'tensorboard', empty], { cwd: repo.dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('No TensorBoard event files');
+    expect(result.stderr).toContain('hint');
+    rmSync(empty, { recursive: true, force: true });
+  });
+});
+
+describe('the site built from imported runs', () => {
+  let build: CliResult;
+  let mlflowImport: CliResult;
+  beforeAll(async () => {
+    mlflowImport = await runCli(['import', 'mlflow', MLFLOW], { cwd: repo.dir });
+    build = await runCli(['build', '--from', 'runs', '--out', 'site'], { cwd: repo.dir, timeoutMs: 300_000 });
+  }, 320_000);
+
+  test('run pages with charts of every series, project run tables', () => {
+    expect(mlflowImport.code, mlflowImport.stderr).toBe(0);
+    expect(build.code, build.stderr).toBe(0);
+    const site = join(repo.dir, 'site');
+    const charts = (id: string): string[] => {
+      const html = readFileSync(join(site, 'r', id, 'index.html'), 'utf8');
+      // A series may be drawn twice (e.g. as the headline chart too): count distinct series.
+      return [...new Set([...html.matchAll(/<svg[^>]*aria-label="([^"]*) by step"/g)].map((m) => m[1]!))].sort();
+    };
+    expect(charts(runs[PYTORCH_DIR]!.id)).toEqual(['epoch', 'hp_metric', 'train/latent_norm', 'train/loss', 'train/psnr', 'val/latent_norm', 'val/loss', 'val/psnr']);
+    expect(charts(runs[`${KERAS}/validation`]!.id)).toContain('epoch_loss');
+    const mlflowRun = readFileSync(join(site, 'r', 'b2'.repeat(16), 'index.html'), 'utf8');
+    expect(mlflowRun).toContain('bright-fox-1');
+    expect(mlflowRun).toContain('<strong>mixup</strong>');
+    expect(charts('b2'.repeat(16))).toEqual(expect.arrayContaining(['train/loss', 'val/acc']));
+    expect(existsSync(join(site, 'p', 'tb', 'runs', 'index.html'))).toBe(true);
+    expect(existsSync(join(site, 'p', 'Image-Classifier-v2', 'runs', 'index.html'))).toBe(true);
+    expect(readFileSync(join(site, 'p', 'Default', 'runs', 'index.html'), 'utf8')).toContain('legacy-run');
+  });
+});
