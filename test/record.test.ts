@@ -285,6 +285,7 @@ describe('runpages log', () => {
 describe('TypeScript API', () => {
   it('startRun, log, param, tag, note, artifact, finish publish a run', async () => {
     const { dir, origin } = setup();
+    delete process.env.RUNPAGES_DIR; // In case the suite itself runs under runpages record.
     writeFileSync(join(dir, '.runpages-plot.svg'), '<svg/>');
     const run = await startRun({ project: 'api', params: { lr: 0.1 }, tags: ['a'], cwd: dir });
     expect(readFileSync(join(run.dir, 'run.yaml'), 'utf8')).toContain('status: running');
@@ -312,5 +313,27 @@ describe('TypeScript API', () => {
     const full = JSON.parse(readFileSync(storePath(dir, fullHash), 'utf8'));
     expect(full.series.loss.value).toHaveLength(2500);
     await expect(run.finish()).rejects.toMatchObject({ code: 'run-finished' });
+  });
+
+  it('joins the run being recorded when it runs under runpages record', async () => {
+    const { dir, origin } = setup();
+    const api = join(import.meta.dirname, '..', 'src', 'record', 'api.ts');
+    const job = `import { startRun } from ${JSON.stringify(api)};
+const run = await startRun({ params: { lr: 0.5 } });
+for (let step = 0; step < 3; step++) run.log({ loss: 1 / (step + 1) });
+run.tag('api');
+console.log('api run ' + run.id);
+const outcome = await run.finish();
+console.log('published by the job: ' + outcome.published.length);
+`;
+    writeFileSync(join(dir, 'job.mts'), job);
+    const result = await runCli(['record', '--project', 'joined', '--tag', 'cli', '--', NODE, 'job.mts'], { cwd: dir });
+    expect(result.code).toBe(0);
+    const runs = originRuns(origin);
+    expect(runs).toHaveLength(1);
+    const { record } = runs[0]!;
+    expect(result.stdout).toBe(`api run ${record.id}\npublished by the job: 0\n`);
+    expect(record).toMatchObject({ project: 'joined', status: 'finished', params: { lr: 0.5 }, series: { loss: { points: 3 } } });
+    expect([...record.tags].sort()).toEqual(['api', 'cli']);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The TypeScript API for recording from inside a Node job: `startRun`, then `log` in the hot loop,
  * then `finish`. It writes the same run directory as `runpages record` (DESIGN §3) and publishes
- * it the same way.
+ * it the same way. Under `runpages record` it joins the run being recorded instead of starting another.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { appendFile, cp, mkdir, stat } from 'node:fs/promises';
@@ -9,7 +9,7 @@ import { basename, join } from 'node:path';
 import { RunpagesError } from '../errors.ts';
 import type { RunStatus } from '../run/schema.ts';
 import { redactParams } from './redact.ts';
-import { closeRunDir, openRunDir, type PublishOutcome, type RunSession } from './session.ts';
+import { attachRunDir, closeRunDir, openRunDir, updateRunYaml, type PublishOutcome, type RunSession } from './session.ts';
 
 export type { PublishOutcome } from './session.ts';
 
@@ -19,7 +19,11 @@ export interface StartRunOptions {
   name?: string;
   params?: Record<string, unknown>;
   tags?: string[];
-  /** Run directory (default: `.runpages/runs/<id>/` under the repository root). */
+  /**
+   * Run directory (default: `.runpages/runs/<id>/` under the repository root). When unset and the job
+   * runs under `runpages record` (RUNPAGES_DIR is set), the run is the one being recorded: `finish`
+   * then leaves publishing to `record`.
+   */
   dir?: string;
   /** Where the job runs: git state and config are read from its repository (default: process.cwd()). */
   cwd?: string;
@@ -37,6 +41,9 @@ export class Run {
   /** The run directory being written. */
   readonly dir: string;
   readonly #session: RunSession;
+  /** Joined a run that `runpages record` opened and will publish. */
+  readonly #attached: boolean;
+  readonly #options: StartRunOptions;
   readonly #metricsFile: string;
   readonly #params: Record<string, unknown> = {};
   readonly #tags: string[] = [];
@@ -53,8 +60,10 @@ export class Run {
   // The process is exiting without finish(): keep what was logged on disk.
   readonly #flushOnExit = (): void => this.flush();
 
-  constructor(session: RunSession, options: StartRunOptions) {
+  constructor(session: RunSession, options: StartRunOptions, attached = false) {
     this.#session = session;
+    this.#attached = attached;
+    this.#options = options;
     this.id = session.id;
     this.dir = session.dir;
     this.#metricsFile = join(session.dir, 'metrics.jsonl');
@@ -155,10 +164,14 @@ export class Run {
     this.flush();
     if (this.#fd !== undefined) closeSync(this.#fd);
     process.off('exit', this.#flushOnExit);
-    return closeRunDir(this.#session, {
-      status: options.status ?? 'finished',
-      fields: { params: redactParams(this.#params), tags: this.#tags },
-    });
+    const fields: Record<string, unknown> = { params: redactParams(this.#params), tags: this.#tags };
+    if (this.#attached) {
+      // `runpages record` publishes when the command ends, with the status from its exit.
+      const { name, project } = this.#options;
+      await updateRunYaml(this.dir, { ...fields, ...(name === undefined ? {} : { name }), ...(project === undefined ? {} : { project }) });
+      return { published: [], queued: [], pushAttempts: 0 };
+    }
+    return closeRunDir(this.#session, { status: options.status ?? 'finished', fields });
   }
 }
 
@@ -172,6 +185,8 @@ export class Run {
  * await run.finish();
  */
 export async function startRun(options: StartRunOptions = {}): Promise<Run> {
+  const recording = process.env.RUNPAGES_DIR;
+  if (options.dir === undefined && recording) return new Run(await attachRunDir(recording), options, true);
   const session = await openRunDir({
     cwd: options.cwd ?? process.cwd(),
     ...(options.project === undefined ? {} : { project: options.project }),

@@ -8,6 +8,7 @@ import { hostname, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { PublishOutcome } from '../branch/publish.ts';
 import { loadConfig } from '../config.ts';
+import { RunpagesError } from '../errors.ts';
 import { captureGitState } from '../git/state.ts';
 import { repoRoot } from '../git/refs.ts';
 import { RUN_SCHEMA, type RunStatus } from '../run/schema.ts';
@@ -81,6 +82,32 @@ export async function openRunDir(options: OpenOptions): Promise<RunSession> {
   return { id, name, project, dir, root, startedAt, now };
 }
 
+/**
+ * Joins a run directory another process opened (`runpages record` exports RUNPAGES_DIR), so a job
+ * using the API under `record` adds to that run instead of starting a second one.
+ */
+export async function attachRunDir(dir: string, now: () => Date = () => new Date()): Promise<RunSession> {
+  const record = await readRunYaml(dir);
+  const { id, name, project, created } = record;
+  if (typeof id !== 'string' || typeof name !== 'string' || typeof project !== 'string' || typeof created !== 'string') {
+    throw new RunpagesError('run-dir-missing', `${dir} has no run.yaml with the run's id, name, project and created time`, {
+      hint: 'RUNPAGES_DIR must name a run directory that "runpages record" created; unset it to start a run of your own.',
+    });
+  }
+  const root = (await repoRoot(dir).catch(() => undefined)) ?? dir;
+  return { id, name, project, dir, root, startedAt: new Date(created), now };
+}
+
+/** Sets fields of a run directory's run.yaml (undefined removes one), keeping the others. */
+export async function updateRunYaml(dir: string, fields: Record<string, unknown>): Promise<void> {
+  await writeFile(join(dir, 'run.yaml'), stringifyRecord({ ...(await readRunYaml(dir)), ...fields }));
+}
+
+async function readRunYaml(dir: string): Promise<Record<string, unknown>> {
+  const data = parseYaml(await readFile(join(dir, 'run.yaml'), 'utf8').catch(() => ''), 'run.yaml');
+  return data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
+}
+
 function safeUser(): string | undefined {
   try {
     return userInfo().username;
@@ -106,19 +133,15 @@ export interface CloseOptions {
  * directory content throws InvalidRunError and publishes nothing.
  */
 export async function closeRunDir(session: RunSession, options: CloseOptions): Promise<PublishOutcome> {
-  const file = join(session.dir, 'run.yaml');
-  const onDisk = parseYaml(await readFile(file, 'utf8'), 'run.yaml');
   const ended = session.now();
-  const record: Record<string, unknown> = {
-    ...(onDisk !== null && typeof onDisk === 'object' && !Array.isArray(onDisk) ? onDisk : {}),
+  await updateRunYaml(session.dir, {
     ...options.fields,
     status: options.status,
     ended: ended.toISOString(),
     duration_s: Math.max(0, Math.round(ended.getTime() - session.startedAt.getTime()) / 1000),
     exit_code: options.exitCode,
     output_tail: options.outputTail || undefined,
-  };
-  await writeFile(file, stringifyRecord(record));
+  });
   const prepared = await prepareRunDir(session.dir, options.overrides ?? {}, { cwd: session.root, now: session.now });
   const { publishRuns } = await import('../branch/publish.ts');
   return publishRuns([prepared], { cwd: session.root, config: loadConfig(session.root) });
