@@ -1,8 +1,9 @@
 /**
  * The run table of each project, built once per build process from the site data and shared by the
- * table page and its JSON endpoints (index.json and one file per column).
+ * table page and its JSON endpoints (index.json, id blocks and one file per column).
  */
-import { buildTable, type Table } from '../../../src/index/table.ts';
+import { createHash } from 'node:crypto';
+import { buildTable, idBlock, type Table } from '../../../src/index/table.ts';
 import { getSiteData } from '../../../src/site/data.ts';
 
 const tables = new Map<string, Promise<Table>>();
@@ -24,7 +25,29 @@ export function projectTable(project: string): Promise<Table> {
   return table;
 }
 
-/** Path of a project's table data (index.json; column files beside it), relative to the base. */
+export interface TableFile {
+  /** Path under the table folder: `index.json`, `ids/<k>.json`, `c/<i>.json`. */
+  file: string;
+  body: string;
+  /** Content hash: the incremental build's cache key, so unchanged files are not rewritten. */
+  cacheKey: string;
+}
+
+/** Every data file of a project's table, serialised. */
+export async function tableFiles(project: string): Promise<TableFile[]> {
+  const table = await projectTable(project);
+  const file = (path: string, data: unknown): TableFile => {
+    const body = JSON.stringify(data);
+    return { file: path, body, cacheKey: `run-table@1:${createHash('sha256').update(body).digest('hex')}` };
+  };
+  return [
+    file('index.json', table.index),
+    ...table.index.idFiles.map((path, k) => file(path, idBlock(table, k))),
+    ...table.index.columns.map((info, i) => file(info.file, table.columns[i])),
+  ];
+}
+
+/** Path of a project's table data (index.json; the other files beside it), relative to the base. */
 export function tableIndexPath(project: string): string {
   return `p/${encodeURIComponent(project)}/runs/table/index.json`;
 }
