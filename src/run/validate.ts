@@ -70,7 +70,7 @@ export function zodIssues(file: string, data: unknown, error: z.ZodError): Field
 
 /** Parses YAML text; a syntax error names the file and line. NaN and Infinity survive (`.nan`, `.inf`). */
 export function parseYaml(text: string, file: string): unknown {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false, maxAliasCount: 100 });
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
   const first = doc.errors[0];
   if (first) {
     const line = first.linePos?.[0]?.line;
