@@ -80,13 +80,13 @@ export function bestSoFarChart(summary: Summary, context: ChartContext): string 
   if (goal.target !== undefined) {
     marks.push(Plot.ruleY([goal.target], { stroke: 'var(--better, green)', strokeDasharray: '5,4' }));
     marks.push(
-      Plot.text([goal.target], { y: (d: number) => d, frameAnchor: 'right', dy: -7, text: () => `target ${formatValue(goal.target, format)}`, fill: 'var(--better, green)' }),
+      Plot.text([goal.target], { y: (d: number) => d, frameAnchor: 'left', dx: 4, dy: -7, textAnchor: 'start', text: () => `target ${formatValue(goal.target, format)}`, fill: 'var(--better, green)' }),
     );
   }
   if (typeof summary.baselineValue === 'number') {
     marks.push(Plot.ruleY([summary.baselineValue], { stroke: 'currentColor', strokeOpacity: 0.45, strokeDasharray: '2,3' }));
     marks.push(
-      Plot.text([summary.baselineValue], { y: (d: number) => d, frameAnchor: 'left', dy: -7, dx: 4, text: () => 'baseline', fillOpacity: 0.7 }),
+      Plot.text([summary.baselineValue], { y: (d: number) => d, frameAnchor: 'right', dy: 9, dx: -4, textAnchor: 'end', text: () => 'baseline', fillOpacity: 0.7 }),
     );
   }
   const chart = Plot.plot({

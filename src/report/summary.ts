@@ -295,10 +295,13 @@ function activitySentence(records: RunRecord[], now: number): string {
   return `${recent.length} ${recent.length === 1 ? 'run' : 'runs'} in the last 7 days${who} (${total}).`;
 }
 
-/** Params whose values vary among the given runs, most varied first, at most `limit`. */
+/** Params that vary by design but explain nothing (random seeds). */
+const NOISE_PARAM = /(^|[._/])(seed|random_seed|random_state)$/i;
+
+/** Params whose values vary among the given runs (seeds aside), most varied first, at most `limit`. */
 export function paramsThatMatter(records: RunRecord[], limit = 5): string[] {
   const flat = records.map((r) => flattenParams(r.params));
-  const keys = [...new Set(flat.flatMap((p) => Object.keys(p)))];
+  const keys = [...new Set(flat.flatMap((p) => Object.keys(p)))].filter((key) => !NOISE_PARAM.test(key));
   return keys
     .map((key) => ({ key, distinct: new Set(flat.map((p) => showParam(p[key]))).size }))
     .filter((k) => k.distinct > 1)
