@@ -1,0 +1,382 @@
+"""runpages: record training runs from Python (stdlib only, Python >= 3.9).
+
+    import runpages
+
+    with runpages.start(project="cifar", params={"lr": 0.1}, tags=["baseline"]) as run:
+        for step in range(1000):
+            run.log({"train/loss": loss}, step=step)
+        run.artifact("model.pt")
+
+The run is written as a run directory (metrics.jsonl, params.json, notes.md, artifacts/, run.yaml)
+and published when the block ends by the `runpages commit <dir>` CLI. Under `runpages record`
+(RUNPAGES_DIR is set) it writes into that directory instead and `record` publishes it.
+
+Recording never raises into training code: every problem becomes a `warnings.warn`, and a run that
+cannot be published stays on disk (and in runpages' queue) for `runpages sync`.
+"""
+
+import atexit
+import getpass
+import json
+import math
+import os
+import platform
+import random
+import re
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import warnings
+from datetime import datetime, timezone
+from typing import Any, Dict, Iterable, List, Mapping, Optional
+
+__all__ = ["start", "Run", "RunpagesWarning"]
+__version__ = "0.1.0"
+
+# Metrics are written to metrics.jsonl once this many lines are buffered, or this many seconds passed.
+FLUSH_LINES = 10_000
+FLUSH_SECONDS = 5.0
+# `runpages commit` exits with this status when the run is queued rather than published.
+QUEUED_EXIT_CODE = 3
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_SECRET_OPTION = re.compile(r"^--?[\w-]*(token|secret|passw|api[_-]?key|credential)[\w-]*", re.I)
+_URL_CREDENTIALS = re.compile(r"(://[^/@\s:]*:)[^/@\s]+@")
+
+
+class RunpagesWarning(UserWarning):
+    """A problem while recording; the training job goes on."""
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, RunpagesWarning, stacklevel=3)
+
+
+def _ulid(now_ms: int) -> str:
+    """A ULID: 48 bits of milliseconds then 80 random bits, Crockford base 32 (sortable by time)."""
+    value = (now_ms << 80) | random.SystemRandom().getrandbits(80)
+    return "".join(_CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
+
+
+def _iso(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _number_text(value: float) -> str:
+    """JSON for a float; NaN and infinities as the bare tokens runpages reads (as Python's json does)."""
+    if value != value:
+        return "NaN"
+    if value in (math.inf, -math.inf):
+        return "Infinity" if value > 0 else "-Infinity"
+    return repr(value)
+
+
+def _repo_root(cwd: str) -> Optional[str]:
+    folder = os.path.abspath(cwd)
+    while True:
+        if os.path.exists(os.path.join(folder, ".git")):
+            return folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+
+
+def _git(cwd: str, *args: str) -> Optional[str]:
+    try:
+        out = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def _git_info(cwd: str) -> Dict[str, Any]:
+    info: Dict[str, Any] = {}
+    commit = _git(cwd, "rev-parse", "HEAD")
+    if not commit:
+        return info
+    info["commit"] = commit
+    branch = _git(cwd, "rev-parse", "--abbrev-ref", "HEAD")
+    if branch and branch != "HEAD":
+        info["branch"] = branch
+    remote = _git(cwd, "remote", "get-url", "origin")
+    if remote:
+        info["remote"] = _URL_CREDENTIALS.sub(r"\1[redacted]@", remote)
+    return info
+
+
+def _command_line(argv: List[str]) -> str:
+    """The command, with values of secret-looking options masked (`--token x`, `--api-key=x`)."""
+    out: List[str] = []
+    mask_next = False
+    for arg in argv:
+        if mask_next:
+            out.append("[redacted]")
+            mask_next = False
+        elif _SECRET_OPTION.match(arg):
+            if "=" in arg:
+                out.append(arg.split("=", 1)[0] + "=[redacted]")
+            else:
+                out.append(arg)
+                mask_next = True
+        else:
+            out.append(_URL_CREDENTIALS.sub(r"\1[redacted]@", arg))
+    return " ".join(shlex.quote(a) for a in [os.path.basename(sys.executable or "python")] + out)
+
+
+def _cli() -> List[str]:
+    """How to run the runpages CLI: $RUNPAGES_BIN (a command line), `runpages` on PATH, else `npx runpages`."""
+    configured = os.environ.get("RUNPAGES_BIN")
+    if configured:
+        return shlex.split(configured)
+    found = shutil.which("runpages")
+    if found:
+        return [found]
+    return ["npx", "runpages"]
+
+
+class Run:
+    """A run in progress. Create it with `runpages.start(...)`; use it as a context manager or call `finish()`."""
+
+    def __init__(
+        self,
+        project: Optional[str] = None,
+        name: Optional[str] = None,
+        params: Optional[Mapping[str, Any]] = None,
+        tags: Optional[Iterable[str]] = None,
+        dir: Optional[str] = None,
+    ) -> None:
+        self._started = time.time()
+        self._lines: List[str] = []
+        self._keys: Dict[str, str] = {}
+        self._bad_keys: set = set()
+        self._step = -1
+        self._last_flush = time.monotonic()
+        self._finished = False
+        self._params: Dict[str, Any] = dict(params or {})
+        self.project = project
+        self.name = name
+        self.tags = list(tags or [])
+        recording_dir = os.environ.get("RUNPAGES_DIR")
+        # Under `runpages record` the recorder owns run.yaml and publishing; we only add files.
+        self.under_record = bool(recording_dir) and dir is None
+        if self.under_record:
+            self.dir = os.path.abspath(recording_dir or "")
+            self.id = os.environ.get("RUNPAGES_RUN_ID") or os.path.basename(self.dir)
+        else:
+            self.id = _ulid(int(self._started * 1000))
+            root = _repo_root(os.getcwd()) or os.getcwd()
+            self.dir = os.path.abspath(dir or os.path.join(root, ".runpages", "runs", self.id))
+        self._metrics_path = os.path.join(self.dir, "metrics.jsonl")
+        try:
+            os.makedirs(self.dir, exist_ok=True)
+            if self._params:
+                self._write_params()
+            if not self.under_record:
+                self._write_record("running")
+        except OSError as error:
+            _warn(f"runpages: cannot create the run directory {self.dir}: {error}")
+
+    # -- logging ---------------------------------------------------------------------------------
+
+    def log(self, metrics: Mapping[str, Any], step: Optional[int] = None) -> None:
+        """Buffers one point of each metric at `step` (default: the previous step + 1). Cheap; never raises."""
+        try:
+            if step is None:
+                step = self._step + 1
+            self._step = step
+            # Time in integer milliseconds: formatting an int is cheaper than a float (runpages reads both).
+            parts = ['{"step":%d,"time":%d' % (step, time.time() * 1000)]
+            keys = self._keys
+            for key, value in metrics.items():
+                encoded = keys.get(key)
+                # Fast path: a known key with a finite float (x - x is NaN for NaN and infinities).
+                if encoded is not None and type(value) is float and value - value == 0.0:
+                    parts.append(encoded + repr(value))
+                else:
+                    self._encode(str(key), value, parts)
+            parts.append("}")
+            self._lines.append("".join(parts))
+            if len(self._lines) >= FLUSH_LINES or time.monotonic() - self._last_flush > FLUSH_SECONDS:
+                self.flush()
+        except Exception as error:  # never into training code
+            _warn(f"runpages: log() failed: {error}")
+
+    def _encode(self, name: str, value: Any, parts: List[str]) -> None:
+        """Appends `,"name":value`; nested mappings flatten with `/` (`{"val": {"acc": 1}}` is `val/acc`)."""
+        if isinstance(value, Mapping):
+            for key, inner in value.items():
+                self._encode(f"{name}/{key}", inner, parts)
+            return
+        try:
+            number = float(value)  # also numpy and torch scalars
+        except (TypeError, ValueError):
+            if name not in self._bad_keys:
+                self._bad_keys.add(name)
+                _warn(f"runpages: metric {name!r} got {value!r}, which is not a number; not logged (use run.param or run.note for text)")
+            return
+        encoded = self._keys.get(name)
+        if encoded is None:
+            # metrics.jsonl keeps "step" and "time" for itself.
+            encoded = self._keys[name] = "," + json.dumps("_" + name if name in ("step", "time") else name) + ":"
+        parts.append(encoded + _number_text(number))
+
+    def flush(self) -> None:
+        """Writes buffered metrics to metrics.jsonl now (log() does so every few thousand points or seconds)."""
+        self._last_flush = time.monotonic()
+        if not self._lines:
+            return
+        lines, self._lines = self._lines, []
+        try:
+            with open(self._metrics_path, "a", encoding="utf-8") as file:
+                file.write("\n".join(lines) + "\n")
+        except OSError as error:
+            _warn(f"runpages: cannot write {self._metrics_path}: {error}")
+
+    def param(self, key: str, value: Any) -> None:
+        """Sets one param (nested mappings allowed)."""
+        try:
+            self._params[str(key)] = value
+            self._write_params()
+        except Exception as error:
+            _warn(f"runpages: param({key!r}) failed: {error}")
+
+    def artifact(self, path: str, name: Optional[str] = None) -> None:
+        """Copies a file or folder into the run's artifacts/ now (later changes to it are not recorded)."""
+        try:
+            target = os.path.join(self.dir, "artifacts", name or os.path.basename(os.path.normpath(path)))
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            if os.path.isdir(path):
+                shutil.copytree(path, target, dirs_exist_ok=True)
+            else:
+                shutil.copyfile(path, target)
+        except Exception as error:
+            _warn(f"runpages: artifact({path!r}) failed: {error}")
+
+    def note(self, text: str) -> None:
+        """Appends Markdown to the run's notes."""
+        try:
+            with open(os.path.join(self.dir, "notes.md"), "a", encoding="utf-8") as file:
+                file.write(text if text.endswith("\n") else text + "\n")
+        except Exception as error:
+            _warn(f"runpages: note() failed: {error}")
+
+    # -- finishing -------------------------------------------------------------------------------
+
+    def finish(self, status: str = "finished") -> None:
+        """Flushes and, unless under `runpages record`, publishes the run with `runpages commit`. Runs once."""
+        if self._finished:
+            return
+        self._finished = True
+        try:
+            self.flush()
+            if self.under_record:
+                return
+            self._write_record(status)
+            self._publish()
+        except Exception as error:
+            _warn(f"runpages: finishing the run failed: {error}; the run is in {self.dir} (publish it with `runpages commit {self.dir}`)")
+
+    def __enter__(self) -> "Run":
+        return self
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        if kind is None:
+            status = "finished"
+        elif issubclass(kind, KeyboardInterrupt):
+            status = "killed"
+        else:
+            status = "failed"
+        self.finish(status)
+        return False  # the exception, if any, goes on
+
+    def _write_params(self) -> None:
+        path = os.path.join(self.dir, "params.json")
+        with open(path + ".tmp", "w", encoding="utf-8") as file:
+            json.dump(self._params, file, indent=2, sort_keys=True, default=str)
+        os.replace(path + ".tmp", path)
+
+    def _write_record(self, status: str) -> None:
+        # JSON is YAML, so run.yaml needs no YAML library.
+        now = time.time()
+        record: Dict[str, Any] = {
+            "schema": "runpages/run@1",
+            "id": self.id,
+            "status": status,
+            "created": _iso(self._started),
+            "user": _user(),
+            "host": socket.gethostname(),
+            "command": _command_line(sys.argv),
+            "env": {"os": platform.system().lower(), "arch": platform.machine(), "runtimes": {"python": platform.python_version()}},
+            "tags": self.tags,
+        }
+        if self.project:
+            record["project"] = self.project
+        if self.name:
+            record["name"] = self.name
+        git = _git_info(os.getcwd())
+        if git:
+            record["git"] = git
+        if status != "running":
+            record["ended"] = _iso(now)
+            record["duration_s"] = round(now - self._started, 3)
+        path = os.path.join(self.dir, "run.yaml")
+        with open(path + ".tmp", "w", encoding="utf-8") as file:
+            json.dump(record, file, indent=2)
+        os.replace(path + ".tmp", path)
+
+    def _publish(self) -> None:
+        command = _cli() + ["commit", self.dir]
+        try:
+            result = subprocess.run(command, capture_output=True, text=True)
+        except OSError as error:
+            _warn(f"runpages: cannot run {' '.join(command)} ({error}); the run is in {self.dir}: publish it with `runpages commit {self.dir}`")
+            return
+        if result.returncode == QUEUED_EXIT_CODE:
+            _warn(f"runpages: run {self.id} is queued, not published: {_last_line(result.stderr)} Publish it later with `runpages sync`.")
+        elif result.returncode != 0:
+            _warn(f"runpages: publishing run {self.id} failed: {_last_line(result.stderr)} The run is in {self.dir}: fix the cause, then `runpages commit {self.dir}`.")
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("error")]
+    return (errors[-1] if errors else lines[-1] if lines else "no output").rstrip(".") + "."
+
+
+_open_runs: List[Run] = []
+
+
+@atexit.register
+def _finish_open_runs() -> None:
+    # A run the script never finished (no `with`, no finish()) is finished when Python exits.
+    for run in _open_runs:
+        run.finish("finished")
+
+
+def start(
+    project: Optional[str] = None,
+    params: Optional[Mapping[str, Any]] = None,
+    tags: Optional[Iterable[str]] = None,
+    name: Optional[str] = None,
+    dir: Optional[str] = None,
+) -> Run:
+    """Starts a run. Use it as `with runpages.start(...) as run:` or call `run.finish()` yourself.
+
+    project: the project (default: the repository's folder name); name: a friendly name (default:
+    made from the id); dir: where to write the run directory (default: .runpages/runs/<id>/ in the
+    repository, or $RUNPAGES_DIR under `runpages record`).
+    """
+    run = Run(project=project, name=name, params=params, tags=tags, dir=dir)
+    _open_runs.append(run)
+    return run
