@@ -1,4 +1,4 @@
-import { cpSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.ts';
@@ -51,6 +51,21 @@ describe('runpages compare', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('"01JC1" matches 2 runs: 01JC1AAAAA000000000000000A, 01JC1BBBBB000000000000000B.');
     expect(result.stderr).toContain('hint');
+  });
+
+  it('reads the configured runs branch by default, even beside a runs/ folder', async () => {
+    const { commitRuns } = await import('../src/branch/commit.ts');
+    const { parseRunRecord, parseYaml } = await import('../src/run/validate.ts');
+    const file = 'runs/mnist/2026-11/01JC1AAAAA000000000000000A/run.yaml';
+    const text = readFileSync(join(FIXTURE, file), 'utf8');
+    const record = parseRunRecord(parseYaml(text, file), file);
+    // Only calm-fox-1 (renamed) is on the branch; the folder holds all of them.
+    await commitRuns(repo.dir, 'runs', [{ record: { ...record, name: 'on-the-branch' }, files: { 'run.yaml': text.replace('name: calm-fox-1', 'name: on-the-branch') }, objects: [] }]);
+    const result = await runCli(['compare', '01JC1A', '--json'], { cwd: repo.dir });
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout).runs.map((r: { name: string }) => r.name)).toEqual(['on-the-branch']);
+    const missing = await runCli(['compare', '01JC2C'], { cwd: repo.dir });
+    expect(missing.stderr).toContain('No run id starts with "01JC2C".');
   });
 
   it('has help with an example', async () => {

@@ -3,6 +3,7 @@
  * deltas), as Markdown for a pull-request comment, or as JSON.
  */
 import type { Command } from 'commander';
+import type { RunRecord } from '../../run/schema.ts';
 
 export const order = 40;
 
@@ -30,9 +31,9 @@ Examples:
   $ runpages compare 01JC1A 01JC1B 01JC2C --baseline 01JC1A --markdown | gh pr comment 42 --body-file -`,
     )
     .action(async (references: string[], flags: CompareFlags) => {
-      const [{ loadConfig }, { loadRuns }, { compareRuns, resolveRunIds }, text, { createColors }, ui, { RunpagesError }] = await Promise.all([
+      const [{ loadConfig }, { loadRunRecords }, { compareRuns, resolveRunIds }, text, { createColors }, ui, { RunpagesError }] = await Promise.all([
         import('../../config.ts'),
-        import('../../index/load.ts'),
+        import('../../store/records.ts'),
         import('../../report/compare.ts'),
         import('../../report/compare-text.ts'),
         import('picocolors'),
@@ -44,14 +45,12 @@ Examples:
       }
       const cwd = process.cwd();
       const config = loadConfig(cwd);
-      const { runs } = await loadRuns({ from: flags.from ?? config.branch, cwd });
-      const byId = new Map(runs.map((run) => [run.record.id, run]));
+      // Without --from, always the configured branch, even beside a runs/ folder (as `ls` and `show` do).
+      // Records only: the terminal shows no curves.
+      const { runs } = await loadRunRecords(cwd, flags.from === undefined ? { branch: config.branch } : { from: flags.from });
+      const byId = new Map(runs.map((run) => [run.record.id, run.record]));
       const ids = resolveRunIds(references, [...byId.keys()]);
-      const chosen = ids.map((id) => {
-        const run = byId.get(id);
-        if (!run) throw new Error(`resolved id ${id} has no run`);
-        return run.series ? { record: run.record, series: run.series.series } : { record: run.record };
-      });
+      const chosen = ids.map((id) => ({ record: byId.get(id) as RunRecord }));
       const comparison = compareRuns(chosen, { baseline: flags.baseline, config });
       if (flags.json) return ui.printJson(comparison);
       if (flags.markdown) {
