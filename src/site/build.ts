@@ -108,13 +108,22 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   };
 }
 
+/**
+ * Builds run by this process. Astro imports its bundled pages natively and Node caches modules by
+ * URL, so a second build in one process (preview --watch) needs its own chunk folder to see new data.
+ */
+let buildCount = 0;
+
 async function astroBuild(options: { root: string; out: string; cacheDir: string; base: string; dataDir: string }): Promise<void> {
   const { build } = await import('astro');
   // Astro bundles the pages into chunks it then imports from `<cwd>/.astro/` when the output folder is
   // outside the cwd. Run it from a cache folder whose node_modules links to the one that holds astro,
   // so those imports resolve wherever runpages is installed (local, global, npx).
-  const workDir = join(options.cacheDir, 'astro-work');
-  linkNodeModules(workDir);
+  const workRoot = join(options.cacheDir, 'astro-work');
+  linkNodeModules(workRoot);
+  buildCount += 1;
+  const workDir = join(workRoot, `build-${process.pid}-${buildCount}`);
+  mkdirSync(workDir, { recursive: true });
   const previousCwd = process.cwd();
   const previousData = process.env[DATA_DIR_ENV];
   process.env[DATA_DIR_ENV] = options.dataDir;
@@ -142,7 +151,7 @@ async function astroBuild(options: { root: string; out: string; cacheDir: string
     if (previousData === undefined) delete process.env[DATA_DIR_ENV];
     else process.env[DATA_DIR_ENV] = previousData;
   }
-  rmSync(join(workDir, '.astro'), { recursive: true, force: true });
+  rmSync(workDir, { recursive: true, force: true });
   // Astro writes `.astro/` beside its root even in builds; never leave it inside the package.
   rmSync(join(options.root, '.astro'), { recursive: true, force: true });
 }
