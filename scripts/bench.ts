@@ -21,6 +21,7 @@ import { CHROMIUM, measureTable, serveStatic } from './bench/browser.ts';
 import { gitFloorSeconds } from './bench/git-floor.ts';
 import { runMeasured, tail, type ProcessResult } from './bench/process.ts';
 import { cloneOrigin, makeOrigin, measureConcurrentWriters, measureLog, measureOneCommit } from './bench/recording.ts';
+import { measurePythonLog } from './bench/python-client.ts';
 import { formatTable, measured, notAvailable, type ResultRow } from './bench/report.ts';
 import { initBareRepo, importRuns } from './bench/runs-repo.ts';
 import { gzipSize, measureSite } from './bench/site-size.ts';
@@ -191,6 +192,15 @@ try {
       rows.push(measured('recording', 'finish() after 1M points (downsample, commit, push)', finishS, 's'));
     } catch (error) {
       rows.push(notAvailable('recording', 'run.log() per call', 'us', (error as Error).message.split('\n')[0] ?? 'failed'));
+    }
+    // Python client (clients/python): the same 1M-point loop through runpages.py, then leaving its `with` block.
+    try {
+      const checkout = cloneOrigin(origin, join(recording, 'python'));
+      const { perCallUs, finishS } = await measurePythonLog(checkout, calls);
+      rows.push(measured('recording', 'Python run.log() per call (1M calls)', perCallUs, 'us', { limit: 5 }));
+      rows.push(measured('recording', 'Python run finish after 1M points (flush, runpages commit)', finishS, 's'));
+    } catch (error) {
+      rows.push(notAvailable('recording', 'Python run.log() per call', 'us', (error as Error).message.split('\n')[0] ?? 'failed'));
     }
     try {
       const checkout = cloneOrigin(origin, join(recording, 'one'));
