@@ -136,6 +136,21 @@ describe('column model', () => {
     ]);
   });
 
+  it('sorts infinite and NaN metrics after numbers but before missing values, in both directions', () => {
+    const [run] = fixtureRuns('vision');
+    const values = [0.5, NaN, Infinity, undefined, -Infinity, 0.1];
+    const odd = buildTable(
+      values.map((m, i) => ({ ...run!, id: `r${i}`, name: `r${i}`, created: `2026-10-0${9 - i}T00:00:00Z`, metrics: m === undefined ? {} : { m } })),
+      { project: 'vision' },
+    );
+    const data = JSON.parse(JSON.stringify(odd.columns)) as Table['columns'];
+    const m = decodeColumn(odd.index.columns.find((c) => c.key === 'metrics.m')!, data.find((c) => c.key === 'metrics.m')!);
+    const rows = filterRows(values.length, () => true);
+    const order = (desc: boolean) => [...sortRows(rows, [{ column: m, desc }])].map((row) => odd.ids[row]);
+    expect(order(false)).toEqual(['r4', 'r5', 'r0', 'r2', 'r1', 'r3']);
+    expect(order(true)).toEqual(['r2', 'r0', 'r5', 'r4', 'r1', 'r3']);
+  });
+
   it('groups by a param with counts and the mean and best of the goal metric', () => {
     const groups = groupRows(all, col('params.arch'), { column: col('metrics.val/acc'), direction: 'max' });
     expect(groups.map((g) => [g.label, g.rows.length, g.best])).toEqual([

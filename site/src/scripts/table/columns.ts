@@ -79,56 +79,52 @@ export interface SortKey {
 export function sortRows(rows: Uint32Array, keys: readonly SortKey[]): Uint32Array {
   if (keys.length === 0) return rows;
   let maxRow = 0;
-  for (const row of rows) if (row > maxRow) maxRow = row;
-  const position = new Uint32Array(maxRow + 1);
-  rows.forEach((row, i) => (position[row] = i));
-  const comparators = keys.map(comparatorFor);
-  return rows.slice().sort((a, b) => {
-    for (const compare of comparators) {
-      const c = compare(a, b);
-      if (c !== 0) return c;
+  let ascending = true;
+  for (let i = 0; i < rows.length; i++) {
+    if (rows[i]! > maxRow) maxRow = rows[i]!;
+    if (i > 0 && rows[i]! < rows[i - 1]!) ascending = false;
+  }
+  // Each key becomes one number per row (direction and "missing last" folded in), so the comparator
+  // is a few array reads. Two missing values subtract to NaN, which counts as a tie.
+  const ranks = keys.map((key) => sortKeyOf(key, maxRow + 1));
+  let tie: (a: number, b: number) => number = (a, b) => a - b;
+  if (!ascending) {
+    const position = new Uint32Array(maxRow + 1);
+    rows.forEach((row, i) => (position[row] = i));
+    tie = (a, b) => position[a]! - position[b]!;
+  }
+  const sorted = rows.slice();
+  if (ranks.length === 1) {
+    const rank = ranks[0]!;
+    return sorted.sort((a, b) => rank[a]! - rank[b]! || tie(a, b));
+  }
+  return sorted.sort((a, b) => {
+    for (const rank of ranks) {
+      const c = rank[a]! - rank[b]!;
+      if (c < 0 || c > 0) return c;
     }
-    return position[a]! - position[b]!;
+    return tie(a, b);
   });
 }
 
-function comparatorFor({ column, desc }: SortKey): (a: number, b: number) => number {
+/** Per-row sort values: ascending order of the key; NaN after numbers, missing values after all. */
+function sortKeyOf({ column, desc }: SortKey, length: number): Float64Array {
   const sign = desc ? -1 : 1;
-  if (column.num) {
-    const num = column.num;
-    const missing = column.missing!;
-    return (a, b) => {
-      const ma = missing[a]!;
-      const mb = missing[b]!;
-      if (ma || mb) return ma - mb;
-      const x = num[a]!;
-      const y = num[b]!;
-      // NaN metrics sort after every number but before missing values.
-      if (Number.isNaN(x) || Number.isNaN(y)) return Number(Number.isNaN(x)) - Number(Number.isNaN(y));
-      return x < y ? -sign : x > y ? sign : 0;
-    };
+  const rank = new Float64Array(length);
+  for (let row = 0; row < length; row++) {
+    if (!hasValue(column, row)) {
+      rank[row] = Infinity;
+      continue;
+    }
+    let value: number;
+    if (column.num) value = column.num[row]!;
+    else if (column.codes) value = column.rank![column.codes[row]!]!;
+    else value = Math.min(...column.tags![row]!.map((code) => column.rank![code]!));
+    const signed = sign * value;
+    // Infinity marks missing values: an infinite metric sorts just before NaN and missing values.
+    rank[row] = Number.isNaN(value) ? Number.MAX_VALUE : signed === Infinity ? Number.MAX_VALUE / 2 : signed;
   }
-  const rank = column.rank!;
-  if (column.codes) {
-    const codes = column.codes;
-    return (a, b) => {
-      const ca = codes[a]!;
-      const cb = codes[b]!;
-      if (ca < 0 || cb < 0) return Number(ca < 0) - Number(cb < 0);
-      return (rank[ca]! - rank[cb]!) * sign;
-    };
-  }
-  // Tags sort by their first tag in natural order.
-  const first = (row: number): number => {
-    const list = column.tags![row]!;
-    return list.length === 0 ? -1 : Math.min(...list.map((code) => rank[code]!));
-  };
-  return (a, b) => {
-    const ra = first(a);
-    const rb = first(b);
-    if (ra < 0 || rb < 0) return Number(ra < 0) - Number(rb < 0);
-    return (ra - rb) * sign;
-  };
+  return rank;
 }
 
 /** Rows `0..count-1` for which `keep(row)` holds. */
