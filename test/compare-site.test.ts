@@ -150,6 +150,15 @@ describe('the saved comparison /c/<slug>/', () => {
   });
 });
 
+describe('the list of saved comparisons /c/', () => {
+  it('links each saved comparison with its headline', () => {
+    const doc = page('c');
+    const item = doc.querySelector('.cmp-list li');
+    expect(item?.querySelector('a')?.getAttribute('href')).toBe(`${BASE}c/lr-sweep/`);
+    expect(text(item?.querySelector('p'))).toBe('3 runs compared against calm-fox-1; brave-otter-12 is best on validation accuracy: 94.1 %, +3.2 pt against the baseline.');
+  });
+});
+
 describe('data for the ad hoc comparison', () => {
   it('lists every run id for prefix resolution and writes compact per-run data', () => {
     const runs = JSON.parse(readFileSync(join(out, 'compare/runs.json'), 'utf8'));

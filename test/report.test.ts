@@ -6,7 +6,7 @@ import { parseConfig } from '../src/config.ts';
 import { alignSeries, compareRuns, flattenParams, githubRepoUrl, resolveRunIds, type ComparedRun } from '../src/report/compare.ts';
 import { comparisonHeadline, metricsTableHtml, paramsTableHtml, whyHtml } from '../src/report/compare-html.ts';
 import { formatDelta, formatValue, guessDirection, metricFormat } from '../src/report/metric.ts';
-import { chooseGoal, summarize } from '../src/report/summary.ts';
+import { chooseGoal, paramsThatMatter, summarize } from '../src/report/summary.ts';
 import { parseRunRecord, parseSeriesFile, parseYaml } from '../src/run/validate.ts';
 
 const FIXTURE = new URL('./fixtures/compare-site/', import.meta.url).pathname;
@@ -167,6 +167,11 @@ describe('summarize', () => {
     ]);
     expect(summary.leaderboardParams).toEqual(['batch', 'lr', 'model.depth']);
     expect(summary.leaderboard[0]?.params).toEqual(['128', '0.003', '6']);
+  });
+
+  it('never counts random seeds among the params that matter', () => {
+    const records = mnist.map((r, i) => ({ ...r, params: { ...r.params, seed: i, train: { random_seed: i } } }));
+    expect(paramsThatMatter(records)).toEqual(['lr', 'batch', 'model.depth']);
   });
 
   it('lists what changed from the baseline to the best run', () => {
