@@ -129,3 +129,15 @@ describe('charts', () => {
     expect(chartKey('h1', 'a')).not.toBe(chartKey('h1', 'a', true));
   });
 });
+
+describe('charts of hostile series', () => {
+  it('renders a million-point series with non-monotonic steps without overflowing the stack', () => {
+    const n = 1_000_000;
+    const step = Array.from({ length: n }, (_, i) => (i * 7919) % n);
+    const value = Array.from({ length: n }, (_, i) => 1 + (i % 1000));
+    expect(canLogScale({ step, value })).toBe(true);
+    const svg = renderSeriesChart({ step, value }, { name: 'huge' });
+    expect(svg.length).toBeLessThan(40_000);
+    expect(svg).toContain('min 1');
+  });
+});

@@ -39,9 +39,9 @@ export function chartFile(dir: string, key: string): string {
 
 /** True when a log-scale view of the series is meaningful (all finite values positive, spanning at least 5x). */
 export function canLogScale(series: SeriesData): boolean {
-  const values = series.value.filter(Number.isFinite);
-  if (values.length < 2 || values.some((v) => v <= 0)) return false;
-  return Math.max(...values) / Math.min(...values) >= 5;
+  const { min, max, count } = extent(series.value);
+  if (count < 2 || min <= 0) return false;
+  return max / min >= 5;
 }
 
 /**
@@ -85,8 +85,22 @@ function describe(name: string, points: { step: number; value: number }[]): stri
   if (points.length === 0) return `${name}: no finite values`;
   const first = points[0] as { step: number; value: number };
   const last = points[points.length - 1] as { step: number; value: number };
-  const values = points.map((p) => p.value);
-  return `${name} over ${points.length} points from step ${first.step} to ${last.step}: first ${first.value}, last ${last.value}, min ${Math.min(...values)}, max ${Math.max(...values)}`;
+  const { min, max } = extent(points.map((p) => p.value));
+  return `${name} over ${points.length} points from step ${first.step} to ${last.step}: first ${first.value}, last ${last.value}, min ${min}, max ${max}`;
+}
+
+/** Min and max of the finite values, in a loop (spreading a million values into Math.max overflows the stack). */
+function extent(values: readonly number[]): { min: number; max: number; count: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  let count = 0;
+  for (const value of values) {
+    if (!Number.isFinite(value)) continue;
+    if (value < min) min = value;
+    if (value > max) max = value;
+    count += 1;
+  }
+  return { min, max, count };
 }
 
 /**
