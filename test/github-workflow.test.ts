@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import fg from 'fast-glob';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { commitRuns } from '../src/branch/commit.ts';
+import { commitFolders, commitRuns } from '../src/branch/commit.ts';
+import { FILE_MODE, ObjectReader, writeBlobs, writeTrees } from '../src/git/objects.ts';
 import { ACTIONS, publishWorkflow, setUpGithubPages, triggerWorkflow, TRIGGER_WORKFLOW } from '../src/publish/github.ts';
 import type { PreparedRun } from '../src/run/prepared.ts';
 import { parseRunRecord, parseYaml } from '../src/run/validate.ts';
@@ -110,6 +111,11 @@ describe('setting up GitHub Pages in a repository', () => {
   });
 
   it('builds the site exactly as CI does, from a fresh clone with the runs branch fetched, and every link resolves', async () => {
+    // A saved comparison carried on the runs branch (the default branch has none).
+    const [blob] = await writeBlobs(repo.dir, ['title: From the runs branch\nruns: [01JC1A, 01JC2C]\n']);
+    const [tree] = await writeTrees(repo.dir, [[{ mode: FILE_MODE, type: 'blob', sha: blob as string, name: 'from-branch.yaml' }]]);
+    const reader = new ObjectReader(repo.dir);
+    await commitFolders(repo.dir, reader, 'refs/heads/runs', [{ path: 'comparisons', tree: tree as string }]).finally(() => reader.close());
     git(repo.dir, 'add', 'runpages.config.yaml', '.github/workflows/runpages.yml');
     git(repo.dir, 'commit', '-q', '-m', 'Publish with runpages');
     git(repo.dir, 'push', '-q', 'origin', 'main', 'runs');
@@ -144,6 +150,7 @@ describe('setting up GitHub Pages in a repository', () => {
     expect(existsSync(join(out, 'index.html'))).toBe(true);
     expect(existsSync(join(out, 'p/mnist/index.html'))).toBe(true);
     expect(existsSync(join(out, 'r/01JC2CCCCC000000000000000C/index.html'))).toBe(true);
+    expect(readFileSync(join(out, 'c/from-branch/index.html'), 'utf8')).toContain('<h1>From the runs branch</h1>');
     const { broken, checked } = checkLinks(out, '/models/');
     expect(broken).toEqual([]);
     expect(checked).toBeGreaterThan(20);
