@@ -95,6 +95,9 @@ describe('import tensorboard', () => {
     expect(record.created).toBe('2024-10-24T23:58:19.910Z');
     expect(Date.parse(record.ended) / 1000).toBeCloseTo(1729817434.767, 2);
     expect(record.tags).toEqual(['tensorboard']);
+    // Lightning's hyperparameters, from the hparams plugin's session start.
+    expect(Object.keys(record.params)).toHaveLength(21);
+    expect(record.params).toMatchObject({ 'config/model/learning_rate': 0.001, 'config/dataset/name': 'FashionMNIST', 'config/seed': 42, 'config/dataset/normalize/mean': '[0.5]' });
   });
 
   test('Keras (scalar tensors in tensor_content): scalars only, histograms and model config skipped', () => {
@@ -113,6 +116,7 @@ describe('import tensorboard', () => {
 
     const train = readRun(runs[`${KERAS}/train`]!, '2023-07');
     expect(Object.keys(train.record.series).sort()).toEqual(['epoch_accuracy', 'epoch_loss']);
+    expect(train.record.params).toBeUndefined();
     expect(train.series.epoch_loss!.value[0]).toBe(0.5466302633285522);
     expect(train.series.epoch_loss!.value.at(-1)).toBe(0.019987531006336212);
     expect(train.series.epoch_accuracy!.value.at(-1)).toBe(0.9977333545684814);

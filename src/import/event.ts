@@ -5,7 +5,7 @@
  * Scalars come in two encodings: TF1/PyTorch `Summary.Value.simple_value` (a float), and TF2/Keras
  * `Summary.Value.tensor`, a rank-0 (or single-element) float/double tensor in `tensor_content` or
  * `float_val`/`double_val`. Values whose plugin is not `scalars` (histograms, images, hparams, graphs)
- * are not scalars and are left out.
+ * are not scalars and are left out; the hparams plugin's session start gives the run's hyperparameters.
  */
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 
@@ -19,6 +19,8 @@ export interface DecodedEvent {
   wallTime: number;
   step: number;
   scalars: ScalarValue[];
+  /** Hyperparameters from the hparams plugin's session start (PyTorch `add_hparams`, Lightning, Keras HParams). */
+  hparams?: Record<string, unknown>;
 }
 
 // Field numbers from the .proto files.
@@ -32,6 +34,17 @@ const VALUE_METADATA = 9;
 const VALUE_TENSOR = 8;
 const METADATA_PLUGIN_DATA = 1;
 const PLUGIN_NAME = 1;
+const PLUGIN_CONTENT = 2;
+// tensorboard/plugins/hparams/plugin_data.proto and google/protobuf/struct.proto
+const HPARAMS_SESSION_START = 3;
+const SESSION_START_HPARAMS = 1;
+const MAP_KEY = 1;
+const MAP_VALUE = 2;
+const VALUE_NUMBER = 2;
+const VALUE_STRING = 3;
+const VALUE_BOOL = 4;
+const VALUE_LIST = 6;
+const LIST_VALUES = 1;
 const TENSOR_DTYPE = 1;
 const TENSOR_SHAPE = 2;
 const TENSOR_CONTENT = 4;
@@ -55,59 +68,123 @@ export function decodeEvent(bytes: Uint8Array): DecodedEvent {
     const [field, wireType] = reader.tag();
     if (field === EVENT_WALL_TIME && wireType === WireType.Bit64) event.wallTime = reader.double();
     else if (field === EVENT_STEP && wireType === WireType.Varint) event.step = Number(reader.int64());
-    else if (field === EVENT_SUMMARY && wireType === WireType.LengthDelimited) event.scalars.push(...decodeSummary(reader.bytes()));
+    else if (field === EVENT_SUMMARY && wireType === WireType.LengthDelimited) {
+      const summary = decodeSummary(reader.bytes());
+      event.scalars.push(...summary.scalars);
+      if (summary.hparams) event.hparams = { ...event.hparams, ...summary.hparams };
+    }
     else reader.skip(wireType, field);
   }
   return event;
 }
 
-function decodeSummary(bytes: Uint8Array): ScalarValue[] {
+function decodeSummary(bytes: Uint8Array): { scalars: ScalarValue[]; hparams?: Record<string, unknown> } {
   const reader = new BinaryReader(bytes);
-  const out: ScalarValue[] = [];
+  const scalars: ScalarValue[] = [];
+  let hparams: Record<string, unknown> | undefined;
   while (reader.pos < reader.len) {
     const [field, wireType] = reader.tag();
     if (field === SUMMARY_VALUE && wireType === WireType.LengthDelimited) {
       const value = decodeValue(reader.bytes());
-      if (value) out.push(value);
+      if (value && 'hparams' in value) hparams = { ...hparams, ...value.hparams };
+      else if (value) scalars.push(value);
     } else reader.skip(wireType, field);
   }
-  return out;
+  return hparams ? { scalars, hparams } : { scalars };
 }
 
-function decodeValue(bytes: Uint8Array): ScalarValue | undefined {
+function decodeValue(bytes: Uint8Array): ScalarValue | { hparams: Record<string, unknown> } | undefined {
   const reader = new BinaryReader(bytes);
   let tag = '';
-  let plugin: string | undefined;
+  let plugin: { name?: string; content?: Uint8Array } = {};
   let simple: number | undefined;
   let tensor: number | undefined;
   while (reader.pos < reader.len) {
     const [field, wireType] = reader.tag();
     if (field === VALUE_TAG && wireType === WireType.LengthDelimited) tag = reader.string();
     else if (field === VALUE_SIMPLE_VALUE && wireType === WireType.Bit32) simple = reader.float();
-    else if (field === VALUE_METADATA && wireType === WireType.LengthDelimited) plugin = pluginName(reader.bytes());
+    else if (field === VALUE_METADATA && wireType === WireType.LengthDelimited) plugin = pluginData(reader.bytes());
     else if (field === VALUE_TENSOR && wireType === WireType.LengthDelimited) tensor = scalarTensor(reader.bytes());
     else reader.skip(wireType, field);
   }
-  if (!tag || (plugin !== undefined && plugin !== '' && plugin !== 'scalars')) return undefined;
+  if (plugin.name === 'hparams' && plugin.content) {
+    const hparams = sessionStartHparams(plugin.content);
+    return hparams ? { hparams } : undefined;
+  }
+  if (!tag || (plugin.name !== undefined && plugin.name !== '' && plugin.name !== 'scalars')) return undefined;
   const value = simple ?? tensor;
   return value === undefined ? undefined : { tag, value };
 }
 
-function pluginName(bytes: Uint8Array): string | undefined {
+/** SummaryMetadata.plugin_data: the plugin's name and its own serialized content. */
+function pluginData(bytes: Uint8Array): { name?: string; content?: Uint8Array } {
   const reader = new BinaryReader(bytes);
-  let name: string | undefined;
+  const out: { name?: string; content?: Uint8Array } = {};
   while (reader.pos < reader.len) {
     const [field, wireType] = reader.tag();
     if (field === METADATA_PLUGIN_DATA && wireType === WireType.LengthDelimited) {
       const plugin = new BinaryReader(reader.bytes());
       while (plugin.pos < plugin.len) {
         const [inner, innerType] = plugin.tag();
-        if (inner === PLUGIN_NAME && innerType === WireType.LengthDelimited) name = plugin.string();
+        if (inner === PLUGIN_NAME && innerType === WireType.LengthDelimited) out.name = plugin.string();
+        else if (inner === PLUGIN_CONTENT && innerType === WireType.LengthDelimited) out.content = plugin.bytes();
         else plugin.skip(innerType, inner);
       }
     } else reader.skip(wireType, field);
   }
-  return name;
+  return out;
+}
+
+/** HParamsPluginData.session_start_info.hparams (a map of google.protobuf.Value), if this is a session start. */
+function sessionStartHparams(bytes: Uint8Array): Record<string, unknown> | undefined {
+  const reader = new BinaryReader(bytes);
+  let hparams: Record<string, unknown> | undefined;
+  while (reader.pos < reader.len) {
+    const [field, wireType] = reader.tag();
+    if (field === HPARAMS_SESSION_START && wireType === WireType.LengthDelimited) {
+      hparams = {};
+      const start = new BinaryReader(reader.bytes());
+      while (start.pos < start.len) {
+        const [inner, innerType] = start.tag();
+        if (inner === SESSION_START_HPARAMS && innerType === WireType.LengthDelimited) {
+          const entry = new BinaryReader(start.bytes());
+          let key = '';
+          let value: unknown;
+          while (entry.pos < entry.len) {
+            const [part, partType] = entry.tag();
+            if (part === MAP_KEY && partType === WireType.LengthDelimited) key = entry.string();
+            else if (part === MAP_VALUE && partType === WireType.LengthDelimited) value = protobufValue(entry.bytes());
+            else entry.skip(partType, part);
+          }
+          if (key && value !== undefined) hparams[key] = value;
+        } else start.skip(innerType, inner);
+      }
+    } else reader.skip(wireType, field);
+  }
+  return hparams;
+}
+
+/** A google.protobuf.Value: number, string, bool or list of those (null and structs are left out). */
+function protobufValue(bytes: Uint8Array): unknown {
+  const reader = new BinaryReader(bytes);
+  let value: unknown;
+  while (reader.pos < reader.len) {
+    const [field, wireType] = reader.tag();
+    if (field === VALUE_NUMBER && wireType === WireType.Bit64) value = reader.double();
+    else if (field === VALUE_STRING && wireType === WireType.LengthDelimited) value = reader.string();
+    else if (field === VALUE_BOOL && wireType === WireType.Varint) value = reader.bool();
+    else if (field === VALUE_LIST && wireType === WireType.LengthDelimited) {
+      const list = new BinaryReader(reader.bytes());
+      const items: unknown[] = [];
+      while (list.pos < list.len) {
+        const [inner, innerType] = list.tag();
+        if (inner === LIST_VALUES && innerType === WireType.LengthDelimited) items.push(protobufValue(list.bytes()));
+        else list.skip(innerType, inner);
+      }
+      value = items.filter((item) => item !== undefined);
+    } else reader.skip(wireType, field);
+  }
+  return value;
 }
 
 /** The value of a single-element float or double tensor; undefined for anything else. */

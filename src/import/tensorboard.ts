@@ -1,7 +1,8 @@
 /**
  * TensorBoard logdirs as runs: every folder holding event files (`*tfevents*`) is one run, as in
  * TensorBoard itself (Keras's `train/` and `validation/` are two runs). Its scalar tags become
- * series with their steps and wall times; the first and last wall times are the run's start and end.
+ * series with their steps and wall times; the first and last wall times are the run's start and end;
+ * hyperparameters logged through the hparams plugin (Lightning, `add_hparams`) become params.
  *
  * Ids are stable, so re-importing the same logdir publishes nothing new: `tb-` and a hash of the run's
  * first event file name (which TensorBoard writers make unique: time, host, pid, counter).
@@ -69,6 +70,7 @@ async function eventFolders(root: string): Promise<Array<{ folder: string; files
 export async function readTensorBoardRun(folder: string, files: readonly string[], options: { name: string; project: string }): Promise<ImportedRun> {
   const series = new Map<string, ImportedSeries>();
   const warnings: string[] = [];
+  const params: Record<string, unknown> = {};
   let first = Infinity;
   let last = -Infinity;
   for (const file of files) {
@@ -88,6 +90,7 @@ export async function readTensorBoardRun(folder: string, files: readonly string[
         first = Math.min(first, event.wallTime);
         last = Math.max(last, event.wallTime);
       }
+      if (event.hparams) Object.assign(params, event.hparams);
       for (const { tag, value } of event.scalars) {
         let data = series.get(tag);
         if (!data) series.set(tag, (data = { step: [], value: [], time: [] }));
@@ -110,6 +113,7 @@ export async function readTensorBoardRun(folder: string, files: readonly string[
       created: created.toISOString(),
       ended: ended.toISOString(),
       duration_s: Math.round((ended.getTime() - created.getTime()) / 10) / 100,
+      params: Object.fromEntries(Object.entries(params).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
       tags: ['tensorboard'],
       imported: { from: 'tensorboard', files: [...files] },
     },
