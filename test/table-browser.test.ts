@@ -262,6 +262,12 @@ describe('the run table page', () => {
     await page.keyboard.press(' ');
     expect(await page.textContent('#rt-compare')).toBe('Compare (2)');
     expect(await page.$eval('tr.active td.name a', (a) => a.textContent)).toBe('jolly-tiger-6');
+    // Focus is on the active row itself, so screen readers read it.
+    expect(await page.evaluate(() => document.activeElement?.querySelector('td.name a')?.textContent)).toBe('jolly-tiger-6');
+    await page.keyboard.press('/');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('rt-q');
+    await page.focus('.rt-scroll');
+    expect(await page.$eval('tr.active td.name a', (a) => a.textContent)).toBe('jolly-tiger-6');
     await Promise.all([page.waitForURL(/\/r\//), page.keyboard.press('Enter')]);
     expect(new URL(page.url()).pathname).toBe(`/r/${VISION(6)}/`);
     await page.close();

@@ -405,7 +405,8 @@ async function start(root: HTMLElement): Promise<void> {
 
   // Keyboard: arrows move the cursor, Enter opens the run (or folds a group), Space selects.
   scroll.addEventListener('keydown', (event) => {
-    if (event.target !== scroll) return;
+    const target = event.target as HTMLElement;
+    if (target !== scroll && !(target instanceof HTMLTableRowElement)) return;
     const item = view.items[view.active];
     switch (event.key) {
       case 'ArrowDown':
@@ -442,8 +443,19 @@ async function start(root: HTMLElement): Promise<void> {
     }
     event.preventDefault();
   });
-  scroll.addEventListener('focus', () => {
-    if (view.active < 0) view.setActive(0);
+  scroll.addEventListener('focus', (event) => {
+    if (event.target === scroll) view.setActive(Math.max(0, view.active));
+  });
+  scroll.addEventListener('focusout', (event) => {
+    if (!scroll.contains(event.relatedTarget as Node | null)) scroll.tabIndex = 0;
+  });
+
+  // "/" jumps to the search box, as in most tools with a table and a search.
+  document.addEventListener('keydown', (event) => {
+    const target = event.target as HTMLElement;
+    if (event.key !== '/' || event.ctrlKey || event.metaKey || event.altKey || target.closest('input, textarea, select, [contenteditable]')) return;
+    event.preventDefault();
+    qInput.focus();
   });
 
   phone.addEventListener('change', () => void update({}));

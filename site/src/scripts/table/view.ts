@@ -151,8 +151,11 @@ export class TableView {
       td.textContent = 'No runs match.';
     }
     const old = this.table.tBodies[0];
+    // Rows are rebuilt on every render: keep the keyboard focus on the active row across it.
+    const hadFocus = old !== undefined && old.contains(document.activeElement);
     if (old) old.replaceWith(body);
     else this.table.append(body);
+    if (hadFocus) this.focusActive();
     this.#syncSelectAll();
     if (waiting.length > 0) this.handlers.needIds(waiting);
   }
@@ -168,8 +171,18 @@ export class TableView {
       this.scroll.scrollTop = top + this.#rowHeight + head - this.scroll.clientHeight;
     }
     this.render();
-    const id = `rt-item-${this.active}`;
-    this.scroll.setAttribute('aria-activedescendant', id);
+    this.focusActive();
+  }
+
+  /**
+   * Focuses the active row (roving focus: screen readers read the row). The scroll area leaves the tab
+   * order while a row has focus, so Shift+Tab moves out instead of back into the rows.
+   */
+  focusActive(): void {
+    const tr = this.table.querySelector<HTMLTableRowElement>(`#rt-item-${this.active}`);
+    if (!tr) return;
+    this.scroll.tabIndex = -1;
+    tr.focus({ preventScroll: true });
   }
 
   /** Item rows visible per page, for PageUp/PageDown. */
@@ -180,6 +193,7 @@ export class TableView {
   #renderItem(item: ViewItem, index: number, span: number): HTMLTableRowElement {
     const tr = document.createElement('tr');
     tr.id = `rt-item-${index}`;
+    tr.tabIndex = -1;
     tr.setAttribute('aria-rowindex', String(index + 2));
     if (index === this.active) tr.classList.add('active');
     if (item.type === 'group') {
