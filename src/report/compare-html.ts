@@ -77,7 +77,9 @@ export function paramsTableHtml(comparison: Comparison, options: HtmlOptions): s
       return `<tr class="${row.differs ? 'cmp-differs' : 'cmp-equal'}"><th scope="row"><code>${escapeHtml(row.key)}</code></th>${cells}</tr>`;
     })
     .join('');
-  return `<div class="cmp-scroll"><table class="cmp-table cmp-params"><thead><tr><th scope="col">Param</th>${runHeaders(comparison, options)}</tr></thead><tbody>${body}</tbody></table></div>`;
+  const equal = comparison.params.filter((row) => !row.differs).length;
+  const note = equal > 0 ? `<p class="cmp-print-only small muted">${equal} equal ${equal === 1 ? 'param is' : 'params are'} not printed.</p>` : '';
+  return `${note}<div class="cmp-scroll"><table class="cmp-table cmp-params"><thead><tr><th scope="col">Param</th>${runHeaders(comparison, options)}</tr></thead><tbody>${body}</tbody></table></div>`;
 }
 
 /** A sentence counting the params that differ. */
