@@ -44,10 +44,12 @@ describe('the publish workflow', () => {
       ACTIONS.checkout,
       ACTIONS.setupNode,
       ACTIONS.configurePages,
+      ACTIONS.cache,
       ACTIONS.uploadPagesArtifact,
     ]);
     expect(buildSteps.find((step) => step.uses === ACTIONS.setupNode)?.with).toEqual({ 'node-version': 24 });
     expect(buildSteps.find((step) => step.uses === ACTIONS.uploadPagesArtifact)?.with).toEqual({ path: '_site' });
+    expect(buildSteps.find((step) => step.uses === ACTIONS.cache)?.with).toEqual({ path: '.runpages/cache', key: 'runpages-${{ github.run_id }}', 'restore-keys': 'runpages-' });
     expect(workflow.jobs.deploy.needs).toBe('build');
     expect(workflow.jobs.deploy.environment.name).toBe('github-pages');
     expect(workflow.jobs.deploy.steps[0].uses).toBe(ACTIONS.deployPages);

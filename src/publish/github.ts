@@ -22,6 +22,7 @@ export const DISPATCH_TYPE = 'runpages-runs';
 export const ACTIONS = {
   checkout: 'actions/checkout@v7',
   setupNode: 'actions/setup-node@v6',
+  cache: 'actions/cache@v5',
   configurePages: 'actions/configure-pages@v6',
   uploadPagesArtifact: 'actions/upload-pages-artifact@v5',
   deployPages: 'actions/deploy-pages@v5',
@@ -82,7 +83,8 @@ permissions:
   pages: write
   id-token: write
 
-# Bursts of runs collapse into one build: a newer run of this workflow cancels the older one.
+# Bursts of runs collapse into one build: a newer run of this workflow cancels the older one (the
+# site then deploys once, from the newest runs; a cancelled deployment leaves the previous site up).
 concurrency:
   group: pages
   cancel-in-progress: true
@@ -106,6 +108,14 @@ jobs:
       - name: Configure Pages
         id: pages
         uses: ${ACTIONS.configurePages}
+      # Charts and unchanged pages are reused from the last build (incremental build), so a new run
+      # costs seconds, not a full rebuild.
+      - name: Restore the build cache
+        uses: ${ACTIONS.cache}
+        with:
+          path: .runpages/cache
+          key: runpages-\${{ github.run_id }}
+          restore-keys: runpages-
       - name: Build the site
         run: runpages build --from ${q(`origin/${options.branch}`)} --out _site --base ${q(base)}
       - name: Upload the site
