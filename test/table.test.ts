@@ -3,6 +3,7 @@
  * (site/src/scripts/table/columns.ts, state.ts) over the fixture runs in test/fixtures/table-runs/.
  */
 import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import fg from 'fast-glob';
 import { describe, expect, it } from 'vitest';
@@ -102,7 +103,47 @@ describe('buildTable', () => {
       'params.arch', 'params.batch_size', 'params.lr', 'params.optim.momentum',
       'metrics.val/acc', 'metrics.loss',
     ]);
+    const many = table.index.columns.concat(['m2', 'm10', 'm1', 'm3'].map((name) => ({ ...table.index.columns.at(-1)!, key: `metrics.${name}`, label: name })));
+    expect(defaultColumns(many, {}).filter((key) => key.startsWith('metrics.'))).toEqual(['metrics.loss', 'metrics.m1', 'metrics.m2']);
     expect(defaultColumns(table.index.columns, { columns: ['params.lr', 'nope', 'metrics.loss'] })).toEqual(['name', 'params.lr', 'metrics.loss']);
+  });
+});
+
+describe('transfer budget', () => {
+  it('keeps the first view of 10k runs (index, first id block, default columns) under 250 KB gzip', () => {
+    // Deterministic synthetic runs of the benchmark's shape: 30 params, 20 metrics, ULID-like ids.
+    let seed = 42;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+    const runs = Array.from({ length: 10_000 }, (_, i) => {
+      const time = Date.UTC(2026, 0, 1) + i * 137_000 + Math.floor(random() * 60_000);
+      const id = time.toString(32).toUpperCase().padStart(10, '0') + Array.from({ length: 16 }, () => ALPHABET[Math.floor(random() * 32)]).join('');
+      const params: Record<string, unknown> = {
+        arch: ['resnet18', 'resnet50', 'vit-s', 'vit-b'][i % 4],
+        dataset: ['v1', 'v2', 'v3'][Math.floor(random() * 3)],
+        optimizer: { name: ['sgd', 'adamw'][i % 2], lr: Number((10 ** (-1 - random() * 3)).toPrecision(3)) },
+        batch_size: [64, 128, 256, 512][Math.floor(random() * 4)],
+      };
+      for (let p = 0; p < 26; p++) params[`p${p}`] = Math.floor(random() * 10);
+      const metrics: Record<string, number> = {};
+      for (let m = 0; m < 20; m++) metrics[`m${m}`] = random();
+      return {
+        id,
+        name: `${['brave', 'calm', 'eager', 'gentle', 'happy'][i % 5]}-${['otter', 'lynx', 'heron', 'moose'][i % 4]}-${i}`,
+        status: 'finished' as const,
+        user: ['alice', 'bob', 'chen'][i % 3],
+        created: new Date(time).toISOString(),
+        duration_s: Math.floor(random() * 10_000),
+        params,
+        metrics,
+      };
+    });
+    const big = buildTable(runs, { project: 'big', goal: { metric: 'm0', direction: 'max' } });
+    const gz = (data: unknown) => gzipSync(JSON.stringify(data)).length;
+    const columnsBytes = big.index.defaults.map((key) => gz(big.columns[big.index.columns.findIndex((c) => c.key === key)]));
+    const total = gz(big.index) + gz(idBlock(big, 0)) + columnsBytes.reduce((a, b) => a + b, 0);
+    expect(big.index.defaults).toHaveLength(12);
+    expect(total).toBeLessThan(250_000);
   });
 });
 
@@ -140,7 +181,7 @@ describe('column model', () => {
     const [run] = fixtureRuns('vision');
     const values = [0.5, NaN, Infinity, undefined, -Infinity, 0.1];
     const odd = buildTable(
-      values.map((m, i) => ({ ...run!, id: `r${i}`, name: `r${i}`, created: `2026-10-0${9 - i}T00:00:00Z`, metrics: m === undefined ? {} : { m } })),
+      values.map((m, i) => ({ ...run!, id: `r${i}`, name: `r${i}`, created: `2026-10-0${9 - i}T00:00:00Z`, metrics: m === undefined ? {} : ({ m } as Record<string, number>) })),
       { project: 'vision' },
     );
     const data = JSON.parse(JSON.stringify(odd.columns)) as Table['columns'];
