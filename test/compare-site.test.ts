@@ -146,6 +146,8 @@ describe('the saved comparison /c/<slug>/', () => {
     expect(doc.querySelectorAll('.cmp-chart svg [aria-label="line"] path').length).toBe(3);
     const links = [...doc.querySelectorAll('.cmp-why a')].map((a) => a.getAttribute('href'));
     expect(links).toContain(`https://github.com/acme/mnist/compare/${'a'.repeat(40)}...${'c'.repeat(40)}`);
+    // The dirty run's diff, linked through the store's public URL.
+    expect(links).toContain(`https://objects.example.com/acme/sha256/dd/${'d'.repeat(62)}`);
     expect(whyRow(doc, 'runtimes.python')).toEqual(['calm-fox-1: 3.11.7', 'quiet-lynx-7: 3.11.7', 'brave-otter-12: 3.12.1']);
   });
 });

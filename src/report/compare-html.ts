@@ -91,8 +91,11 @@ export function paramsSummary(comparison: Comparison): string {
   return `${differing} of ${total} params differ.`;
 }
 
-/** The "why do these differ" panel: code, environment and data, only where runs disagree. */
-export function whyHtml(comparison: Comparison): string {
+/**
+ * The "why do these differ" panel: code, environment and data, only where runs disagree.
+ * `objectHref` links an object of the store (the dirty diff) when the store has a public URL.
+ */
+export function whyHtml(comparison: Comparison, objectHref: (sha256: string) => string | undefined = () => undefined): string {
   const { why, runs } = comparison;
   const name = (i: number) => escapeHtml(runs[i]?.name ?? '');
   const items: string[] = [];
@@ -101,7 +104,10 @@ export function whyHtml(comparison: Comparison): string {
       .map((change, i) => {
         const commit = change.commit ? `<code>${escapeHtml(change.commit.slice(0, 10))}</code>` : '<span class="muted">no commit recorded</span>';
         const link = change.compareUrl ? ` · <a href="${escapeHtml(change.compareUrl)}" rel="noopener">compare with the baseline's commit</a>` : '';
-        const dirty = change.dirty ? ` · <span class="cmp-warn">uncommitted changes</span>${change.diff ? ` (diff <code>${escapeHtml(change.diff.slice(0, 12))}</code>)` : ''}` : '';
+        const diffHref = change.diff ? objectHref(change.diff) : undefined;
+        const diffCode = change.diff ? `<code>${escapeHtml(change.diff.slice(0, 12))}</code>` : '';
+        const diff = change.diff ? ` (diff ${diffHref ? `<a href="${escapeHtml(diffHref)}" rel="noopener">${diffCode}</a>` : diffCode})` : '';
+        const dirty = change.dirty ? ` · <span class="cmp-warn">uncommitted changes</span>${diff}` : '';
         return `<li><strong>${name(i)}</strong>: ${commit}${dirty}${link}</li>`;
       })
       .join('');

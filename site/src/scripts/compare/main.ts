@@ -8,6 +8,7 @@ import { compareRuns, resolveRunIds, type ComparedRun, type Comparison } from '.
 import { comparisonHeadline, metricsTableHtml, paramsSummary, paramsTableHtml, whyHtml, escapeHtml } from '../../../../src/report/compare-html.ts';
 import { overlayChart, scatterChart } from '../../../../src/report/charts.ts';
 import type { RunRecord, SeriesData } from '../../../../src/run/schema.ts';
+import { objectUrl } from '../../../../src/site/url.ts';
 
 interface RunsIndex {
   ids: string[];
@@ -98,9 +99,12 @@ export async function startComparePage(): Promise<void> {
         return { record: data.record, series: data.series };
       }),
     );
-    const config = JSON.parse(element<HTMLElement>(document, '#compare-config').textContent ?? '{}') as { projects: Record<string, ProjectConfig> };
+    const config = JSON.parse(element<HTMLElement>(document, '#compare-config').textContent ?? '{}') as {
+      projects: Record<string, ProjectConfig>;
+      publicUrl?: string;
+    };
     const comparison = compareRuns(runs, { baseline, config });
-    render(root, comparison, base);
+    render(root, comparison, base, config.publicUrl);
     status.hidden = true;
     document.title = `Compare ${comparison.runs.map((run) => run.name).join(', ')}${document.title.replace(/^[^·]*/, ' ')}`;
   } catch (error) {
@@ -123,7 +127,7 @@ function candidateLinks(reference: string, wanted: string[], index: RunsIndex): 
   return `<ul>${links.join('')}</ul>`;
 }
 
-function render(root: HTMLElement, comparison: Comparison, base: string): void {
+function render(root: HTMLElement, comparison: Comparison, base: string, publicUrl: string | undefined): void {
   const options = { runHref: (id: string) => `${base}r/${encodeURIComponent(id)}/` };
   const names = new Map(comparison.runs.map((run) => [run.id, run.name]));
   element(root, '[data-title]').textContent = comparison.runs.length === 1 ? 'One run' : `Compare ${comparison.runs.length} runs`;
@@ -132,7 +136,7 @@ function render(root: HTMLElement, comparison: Comparison, base: string): void {
   element(root, '[data-metrics]').innerHTML = metricsTableHtml(comparison, options);
   element(root, '[data-params-summary]').textContent = `${paramsSummary(comparison)} Differences are highlighted.`;
   element(root, '[data-params]').innerHTML = paramsTableHtml(comparison, options);
-  element(root, '[data-why]').innerHTML = whyHtml(comparison);
+  element(root, '[data-why]').innerHTML = whyHtml(comparison, (sha) => objectUrl(publicUrl, sha));
 
   const hideEqual = element<HTMLInputElement>(root, '[data-hide-equal]');
   const applyHide = () => root.querySelector('.cmp-params')?.classList.toggle('cmp-hide-equal', hideEqual.checked);
