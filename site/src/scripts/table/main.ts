@@ -87,6 +87,7 @@ async function start(root: HTMLElement): Promise<void> {
     needIds: (rows) => void ids.ensure(rows).then(() => view.render()),
     id: (row) => columns.get('name')?.dict?.[columns.get('name')!.codes![row]!] ?? ids.get(row) ?? String(row),
     cell: (column, row) => cellOf(column, row, new Date(), index.display?.[column.info.key]),
+    label: (column) => index.display?.[column.info.key]?.label ?? column.info.key,
     groupSummary: (group) => {
       const count = plural(group.rows.length, 'run');
       if (!index.goal || group.mean === undefined) return count;

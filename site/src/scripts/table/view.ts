@@ -16,6 +16,8 @@ export interface ViewHandlers {
   needIds(rows: number[]): void;
   id(row: number): string;
   cell(column: Column, row: number): Cell;
+  /** Human name of a column (a metric's configured label), for the header's tooltip. */
+  label(column: Column): string;
   groupSummary(group: Group): string;
   onSort(key: string, additive: boolean): void;
   onToggleGroup(label: string): void;
@@ -95,7 +97,8 @@ export class TableView {
       const button = document.createElement('button');
       button.type = 'button';
       button.dataset.key = column.info.key;
-      button.title = `${column.info.key}: click to sort, shift-click to add a secondary sort`;
+      const label = this.handlers.label(column);
+      button.title = `${label === column.info.key ? label : `${label} (${column.info.key})`}: click to sort, shift-click to add a secondary sort`;
       button.append(column.info.label);
       if (spec) {
         const mark = document.createElement('span');
