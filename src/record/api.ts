@@ -87,9 +87,11 @@ export class Run {
       const value = metrics[key]!;
       let quoted = this.#keys.get(key);
       if (quoted === undefined) {
-        quoted = `,${JSON.stringify(key)}:`;
+        // `step` and `time` are the line's own fields: a metric of that name would overwrite them.
+        quoted = key === 'step' || key === 'time' ? '' : `,${JSON.stringify(key)}:`;
         this.#keys.set(key, quoted);
       }
+      if (quoted === '') continue;
       line += quoted + (Number.isFinite(value) ? value : typeof value === 'number' ? `"${value}"` : 'null');
     }
     const ms = Date.now();
@@ -163,6 +165,7 @@ export class Run {
     this.#finished = true;
     this.flush();
     if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
     process.off('exit', this.#flushOnExit);
     const fields: Record<string, unknown> = { params: redactParams(this.#params), tags: this.#tags };
     if (this.#attached) {

@@ -122,10 +122,11 @@ function runChild(command: string[], env: NodeJS.ProcessEnv, tail: OutputTail, c
   });
 }
 
+/** killed: a signal ended the job, or it stopped with an error after one was sent; a job that handled it and exited 0 finished. */
 function statusOf(result: ChildResult): RunStatus {
-  if (result.signal || result.received) return 'killed';
+  if (result.signal) return 'killed';
   if (result.code === 0) return 'finished';
-  return KILLED_CODES.has(result.code) ? 'killed' : 'failed';
+  return result.received || KILLED_CODES.has(result.code) ? 'killed' : 'failed';
 }
 
 /**

@@ -69,7 +69,7 @@ export async function prepareRunDir(dir: string, overrides: RunOverrides, contex
   const info = await stat(dir).catch(() => undefined);
   if (!info?.isDirectory()) {
     throw new RunpagesError('run-dir-missing', `${dir} is not a run directory (it does not exist or is not a folder)`, {
-      hint: 'Pass the folder that holds run.yaml, params.yaml, metrics.jsonl, ... (see "run directory" in the README).',
+      hint: 'Pass the folder that holds run.yaml, params.yaml, metrics.jsonl, ... (see docs/recording.md).',
     });
   }
   const now = context.now ?? (() => new Date());
