@@ -84,14 +84,20 @@ export async function publishImported(tasks: readonly ImportTask[], options: Imp
       batch.push(prepared);
       outcome.imported.push(summarize(prepared, task.source));
     } catch (error) {
-      if (!isRunpagesError(error)) throw error;
-      outcome.skipped.push({ source: task.source, reason: error.message });
+      // A malformed or unreadable run is reported and skipped; anything else is a bug and stops the import.
+      if (isRunpagesError(error)) outcome.skipped.push({ source: task.source, reason: error.message });
+      else if (isFileSystemError(error)) outcome.skipped.push({ source: task.source, reason: `cannot read it: ${error.message}` });
+      else throw error;
     }
     options.onProgress?.(++done, tasks.length);
     if (batch.length >= batchSize) await flush();
   }
   await flush();
   return outcome;
+}
+
+function isFileSystemError(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && typeof (error as NodeJS.ErrnoException).syscall === 'string';
 }
 
 function summarize(prepared: PreparedRun, source: string): ImportedSummary {
