@@ -144,7 +144,8 @@ describe('runpages record', () => {
   it('publishes a run whose child was killed by SIGINT as killed, with exit code 130', async () => {
     const { dir, origin } = setup();
     const pidFile = join(dir, '.runpages', 'child.pid');
-    const script = `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); console.log('ready'); setInterval(() => {}, 1000);`;
+    // 'ready' first: writes to a pipe are synchronous on Linux, so it is out before the test can kill.
+    const script = `console.log('ready'); require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000);`;
     const running = runCli(['record', '--project', 'demo', '--', NODE, '-e', script], { cwd: dir, env });
     while (!existsSync(pidFile) || readFileSync(pidFile, 'utf8') === '') await new Promise((r) => setTimeout(r, 50));
     process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGINT');

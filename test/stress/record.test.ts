@@ -45,4 +45,4 @@ it('lands all 100 runs of 20 concurrent recorders, 5 runs each', async () => {
   const names = files.map((file) => /^name: (\S+)$/m.exec(git(repo.origin, 'show', `runs:${file}`))?.[1]);
   const expected = clones.flatMap((_, writer) => Array.from({ length: runsEach }, (_, run) => `w${writer}-r${run}`));
   expect(names.sort()).toEqual(expected.sort());
-});
+}, 1_200_000);
