@@ -132,6 +132,15 @@ describe('the ad hoc comparison', () => {
     await page.close();
   });
 
+  it('falls back to the first run when the baseline is not among the runs, and says so', async () => {
+    const page = await open('compare/?runs=01JC2C,01JC1A&baseline=zzz');
+    await settled(page);
+    expect(await page.textContent('[data-message] li')).toBe('The baseline "zzz" is not one of the compared runs; the first run is the baseline instead.');
+    expect(await texts(page, '.cmp-metrics thead th')).toEqual(['Metric', 'brave-otter-12 baseline01JC2CCCCC', 'calm-fox-101JC1AAAAA']);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('lists the candidates of an ambiguous prefix instead of showing a blank page', async () => {
     const page = await open('compare/?runs=01JC1');
     await settled(page);

@@ -75,15 +75,14 @@ export async function startComparePage(): Promise<void> {
         problems.push(`<li>${escapeHtml(error.message)} ${escapeHtml(error.hint ?? '')}${candidateLinks(reference, wanted, index)}</li>`);
       }
     }
-    let baseline = params.get('baseline') ?? undefined;
-    if (baseline !== undefined) {
+    const requested = params.get('baseline') ?? undefined;
+    let baseline: string | undefined;
+    if (requested !== undefined) {
       try {
-        const [id] = resolveRunIds([baseline], ids);
-        baseline = id;
+        baseline = resolveRunIds([requested], ids)[0];
       } catch (error) {
         if (!isRunpagesError(error)) throw error;
-        problems.push(`<li>The baseline "${escapeHtml(baseline)}" is not one of the compared runs; the first run is the baseline instead.</li>`);
-        baseline = undefined;
+        problems.push(`<li>The baseline "${escapeHtml(requested)}" is not one of the compared runs; the first run is the baseline instead.</li>`);
       }
     }
     if (problems.length > 0) {
