@@ -84,7 +84,7 @@ export async function scanMlflow(storeDir: string, options: MlflowOptions = {}):
     });
   });
   for (const name of top) {
-    if (STORE_FOLDERS.has(name)) continue;
+    if (STORE_FOLDERS.has(name) || name.startsWith('.')) continue;
     experiments.push(...(await readExperiment(join(storeDir, name), false, skipped)));
   }
   for (const name of await folders(join(storeDir, TRASH)).catch(() => [])) {
@@ -103,7 +103,7 @@ export async function scanMlflow(storeDir: string, options: MlflowOptions = {}):
       continue;
     }
     for (const name of await folders(experiment.folder)) {
-      if (EXPERIMENT_FOLDERS.has(name)) continue;
+      if (EXPERIMENT_FOLDERS.has(name) || name.startsWith('.')) continue;
       const folder = join(experiment.folder, name);
       let meta: Record<string, unknown>;
       try {
@@ -231,6 +231,7 @@ async function filesUnder(root: string): Promise<string[]> {
   const walk = async (folder: string): Promise<void> => {
     const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
     for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue; // .DS_Store and other tool droppings are not keys
       const full = join(folder, entry.name);
       if (entry.isDirectory()) await walk(full);
       else if (entry.isFile()) out.push(relative(root, full).split(sep).join('/'));
