@@ -33,8 +33,6 @@ export { scanTensorBoard, type TensorBoardOptions } from './import/tensorboard.t
 export { publishImported, type ImportTask, type ImportOutcome, type ImportPublishOptions } from './import/batch.ts';
 export type { ImportedRun, ImportedSeries } from './import/imported-run.ts';
 export { parseQuery, compileQuery, printQuery, recordAccess, QueryError, type Query } from './query/index.ts';
-export { compareRuns, type Comparison, type CompareOptions } from './report/compare.ts';
-export { summarize, type Summary } from './report/summary.ts';
 export { compareRuns, resolveRunIds, flattenParams, type Comparison, type ComparedRun, type CompareOptions } from './report/compare.ts';
 export { comparisonMarkdown, comparisonText } from './report/compare-text.ts';
 export { summarize, chooseGoal, type Summary, type SummaryOptions } from './report/summary.ts';
