@@ -138,6 +138,7 @@ run.log({"loss": 0.5})
     });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).not.toContain('cannot run');
+    expect(result.stderr).toContain("RunpagesWarning: runpages: under `runpages record` the run's project, name and tags come from record's");
     const { record } = originRun('recorded');
     expect(record).toMatchObject({
       project: 'recorded',

@@ -166,6 +166,10 @@ class Run:
         if self.under_record:
             self.dir = os.path.abspath(recording_dir or "")
             self.id = os.environ.get("RUNPAGES_RUN_ID") or os.path.basename(self.dir)
+            recorded_project = os.environ.get("RUNPAGES_PROJECT")
+            if (project and recorded_project and project != recorded_project) or name or self.tags:
+                _warn("runpages: under `runpages record` the run's project, name and tags come from record's "
+                      f"--project, --name and --tag (this run is in project {recorded_project!r}); those given to start() are not used")
         else:
             self.id = _ulid(int(self._started * 1000))
             root = _repo_root(os.getcwd()) or os.getcwd()
