@@ -286,6 +286,23 @@ describe('the run table page', () => {
     await page.close();
   });
 
+  it('shows tags as chips, and says so when table data cannot be loaded', async () => {
+    const page = await open('/p/vision/runs/?cols=name,tags');
+    expect(await page.$$eval('tr[data-row] td.tags', (tds) => tds.map((td) => [...td.querySelectorAll('.tag')].map((t) => t.textContent)))).toEqual([
+      [], ['sweep'], ['sweep'], [], ['sweep'], ['sweep', 'best'], ['sweep'], ['baseline'],
+    ]);
+    // A column file that is missing (a broken deploy, offline): the page says what happened.
+    const before = errors.length;
+    await page.route('**/table/c/*.json', (route) => route.fulfill({ status: 404, body: 'not found' }));
+    await page.click('#rt-columns summary');
+    await page.check('#rt-columns input[value="params.seed"]');
+    await page.waitForSelector('.rt-summary.rt-failed');
+    expect(await page.textContent('.rt-summary')).toMatch(/^Could not load the table data \(.*HTTP 404\)/);
+    // The browser logs the failed request itself; that one is expected here.
+    errors.splice(before, errors.length - before, ...errors.slice(before).filter((e) => !e.includes('404')));
+    await page.close();
+  });
+
   it('follows the dark colour scheme', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: 'dark' });
     await page.goto(`${origin}/p/vision/runs/`);

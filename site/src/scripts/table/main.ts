@@ -140,8 +140,16 @@ async function start(root: HTMLElement): Promise<void> {
   let lastQuery: Query = { type: 'all' };
   let visibleRows: Uint32Array = new Uint32Array(0);
 
-  /** Applies a change of state: loads what it needs, recomputes the rows, renders, updates the URL. */
-  async function update(change: Partial<TableState>): Promise<void> {
+  /** Applies a change of state; a failed download (offline, missing file) is said in the summary line. */
+  function update(change: Partial<TableState>): Promise<void> {
+    return apply(change).catch((error: unknown) => {
+      summary.textContent = `Could not load the table data (${error instanceof Error ? error.message : String(error)}). Reload the page to try again.`;
+      summary.classList.add('rt-failed');
+    });
+  }
+
+  /** Loads what a state needs, recomputes the rows, renders, updates the URL. */
+  async function apply(change: Partial<TableState>): Promise<void> {
     const started = performance.now();
     state = { ...state, ...change };
     history.replaceState(history.state, '', location.pathname + formatState(state) + location.hash);
@@ -205,6 +213,7 @@ async function start(root: HTMLElement): Promise<void> {
       for (const row of rows) items.push({ type: 'row', row });
     }
 
+    summary.classList.remove('rt-failed');
     view.setColumns(shownKeys.flatMap((key) => columns.get(key) ?? []), state.sort);
     view.setItems(items);
     const groupsText = groupColumn ? ` in ${plural(items.filter((i) => i.type === 'group').length, 'group')}` : '';

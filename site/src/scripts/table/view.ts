@@ -4,7 +4,7 @@
  * header stays sticky; columns get fixed widths so rows do not jitter as they are swapped in.
  */
 import type { Cell } from './cells.ts';
-import type { Column, Group } from './columns.ts';
+import { valueAt, type Column, type Group } from './columns.ts';
 import type { SortSpec } from './state.ts';
 
 export type ViewItem = { type: 'row'; row: number } | { type: 'group'; group: Group; collapsed: boolean };
@@ -243,6 +243,15 @@ export class TableView {
         a.textContent = cell.text;
         td.append(a);
         td.title = cell.text;
+      } else if (column.tags) {
+        td.className = 'tags';
+        td.title = cell.text;
+        for (const tag of (valueAt(column, row) as string[] | undefined) ?? []) {
+          const chip = document.createElement('span');
+          chip.className = 'tag';
+          chip.textContent = tag;
+          td.append(chip);
+        }
       } else if (cell.className.startsWith('badge')) {
         const badge = document.createElement('span');
         badge.className = cell.className;
