@@ -45,6 +45,8 @@ beforeAll(() => {
   writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'user-repo', private: true, type: 'module' }));
   run('git', ['init', '-q'], scratch);
   run('npm', ['install', '--prefer-offline', '--loglevel=error', join(work, tarball)], scratch);
+  // Installed packages may be read-only (shared caches, Nix, Docker layers): nothing may be written there.
+  run('chmod', ['-R', 'a-w', join(scratch, 'node_modules', 'runpages')], scratch);
   output = execFileSync('npx', ['runpages', 'build', '--from', 'runs', '--out', 'public-site'], {
     cwd: scratch,
     encoding: 'utf8',
@@ -54,7 +56,10 @@ beforeAll(() => {
   });
 }, 900_000);
 
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+afterAll(() => {
+  if (scratch && existsSync(scratch)) run('chmod', ['-R', 'u+w', scratch], work);
+  rmSync(work, { recursive: true, force: true });
+});
 
 describe('runpages from an npm pack tarball', () => {
   it('runs the compiled CLI from node_modules and builds the site into the user repo', () => {

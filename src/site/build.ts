@@ -4,8 +4,8 @@
  * Caches (Astro's, incremental build manifest, charts) live in a user-side folder, so the package can
  * be installed read-only in node_modules.
  */
-import { existsSync, mkdirSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.ts';
 import { loadRuns, isDirectorySource, type InvalidRun } from '../index/load.ts';
@@ -120,7 +120,9 @@ async function astroBuild(options: { root: string; out: string; cacheDir: string
   // outside the cwd. Run it from a cache folder whose node_modules links to the one that holds astro,
   // so those imports resolve wherever runpages is installed (local, global, npx).
   const workRoot = join(options.cacheDir, 'astro-work');
-  linkNodeModules(workRoot);
+  const nodeModules = astroNodeModules();
+  linkDirectory(join(workRoot, 'node_modules'), nodeModules);
+  const root = userSideRoot(options.root, join(options.cacheDir, 'app'), nodeModules);
   buildCount += 1;
   const workDir = join(workRoot, `build-${process.pid}-${buildCount}`);
   mkdirSync(workDir, { recursive: true });
@@ -134,7 +136,7 @@ async function astroBuild(options: { root: string; out: string; cacheDir: string
   process.chdir(workDir);
   try {
     await build({
-      root: options.root,
+      root,
       outDir: ensureSlash(options.out),
       cacheDir: ensureSlash(join(options.cacheDir, 'astro')),
       base: options.base,
@@ -152,17 +154,49 @@ async function astroBuild(options: { root: string; out: string; cacheDir: string
     else process.env[DATA_DIR_ENV] = previousData;
   }
   rmSync(workDir, { recursive: true, force: true });
-  // Astro writes `.astro/` beside its root even in builds; never leave it inside the package.
-  rmSync(join(options.root, '.astro'), { recursive: true, force: true });
 }
 
-/** Points `<dir>/node_modules` at the node_modules folder astro was resolved from. */
-function linkNodeModules(dir: string): void {
-  mkdirSync(dir, { recursive: true });
+/** The node_modules folder astro was resolved from. */
+function astroNodeModules(): string {
   const astro = fileURLToPath(import.meta.resolve('astro'));
   const marker = `${sep}node_modules${sep}`;
-  const target = astro.slice(0, astro.lastIndexOf(marker) + marker.length - 1);
-  const link = join(dir, 'node_modules');
+  return astro.slice(0, astro.lastIndexOf(marker) + marker.length - 1);
+}
+
+/**
+ * Astro writes `.astro/` (generated types) inside its root, which fails when the package is installed
+ * read-only. So the app is built from a user-side copy of `site/` (a few small files), beside links to
+ * the package's `src/` (the pages import it relatively) and to node_modules.
+ */
+function userSideRoot(packageSite: string, dir: string, nodeModules: string): string {
+  const copy = join(dir, 'site');
+  rmSync(copy, { recursive: true, force: true });
+  cpSync(packageSite, copy, {
+    recursive: true,
+    filter: (path) => {
+      const parts = relative(packageSite, path).split(sep);
+      return !parts.includes('.astro') && !parts.includes('node_modules');
+    },
+  });
+  makeWritable(copy);
+  linkDirectory(join(dir, 'src'), resolve(packageSite, '..', 'src'));
+  linkDirectory(join(dir, 'node_modules'), nodeModules);
+  return copy;
+}
+
+/** A copy of a read-only install is read-only too; Astro must write inside it. */
+function makeWritable(dir: string): void {
+  chmodSync(dir, 0o755);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) makeWritable(path);
+    else chmodSync(path, 0o644);
+  }
+}
+
+/** Makes `link` a symlink to `target`, replacing whatever was there. */
+function linkDirectory(link: string, target: string): void {
+  mkdirSync(dirname(link), { recursive: true });
   try {
     if (readlinkSync(link) === target) return;
   } catch {
