@@ -242,6 +242,21 @@ describe('the run table page', () => {
     await page.close();
   });
 
+  it('exports the current view as CSV', async () => {
+    const page = await open('/p/vision/runs/?filter=params.arch%20%3D%20%27vit%27&sort=-metrics.val/acc&cols=name,metrics.val/acc,created');
+    await settle(page, '3 runs of 8 match.');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#rt-csv')]);
+    expect(download.suggestedFilename()).toBe('vision-runs.csv');
+    const csv = readFileSync((await download.path())!, 'utf8');
+    expect(csv).toBe(
+      'id,name,metrics.val/acc,created\r\n' +
+        `${VISION(3)},eager-heron-3,0.95,2026-10-03T10:00:00.000Z\r\n` +
+        `${VISION(7)},keen-walrus-7,0.94,2026-10-07T10:00:00.000Z\r\n` +
+        `${VISION(4)},gentle-moose-4,0.12,2026-10-04T10:00:00.000Z\r\n`,
+    );
+    await page.close();
+  });
+
   it('opens the compare URL with the selected runs', async () => {
     const page = await open('/p/vision/runs/');
     await page.check(`tr[data-row] input[aria-label="Select eager-heron-3"]`);

@@ -403,8 +403,10 @@ async function start(root: HTMLElement): Promise<void> {
   });
 
   csvButton.addEventListener('click', async () => {
-    const shown = visibleKeys().flatMap((key) => columns.get(key) ?? []);
-    await ids.ensure(visibleRows);
+    // The view's columns even where a phone hides some of them.
+    const keys = (state.columns ?? index.defaults).filter((key) => infoByKey.has(key));
+    await Promise.all([ids.ensure(visibleRows), ...keys.map(load)]);
+    const shown = keys.flatMap((key) => columns.get(key) ?? []);
     const blob = new Blob([toCsv(ids.list, visibleRows, shown)], { type: 'text/csv;charset=utf-8' });
     const a = document.createElement('a');
     a.href = URL.createObjectURL(blob);
