@@ -34,9 +34,9 @@ afterEach(() => {
 });
 
 function setup(): TestRepo {
+  // No .gitignore for .runpages/: record must keep `git status` unchanged on its own.
   repo = makeTestRepo({
     'README.md': '# test\n',
-    '.gitignore': '.runpages/\n',
     'train.sh': TRAIN_SH,
     'data.txt': 'one\n',
     'requirements.txt': 'torch==2.5.0\n',
@@ -48,6 +48,8 @@ function setup(): TestRepo {
 function snapshot(dir: string): Record<string, string> {
   const files: Record<string, string> = {};
   for (const name of readdirSync(dir)) if (name !== '.git' && name !== '.runpages') files[name] = readFileSync(join(dir, name), 'utf8');
+  // Untracked files, named by git: run directories, the queue and the store must not appear.
+  const untracked = git(dir, 'ls-files', '--others', '--exclude-standard');
   return {
     head: git(dir, 'rev-parse', 'HEAD'),
     symbolic: git(dir, 'symbolic-ref', 'HEAD'),
@@ -57,6 +59,7 @@ function snapshot(dir: string): Record<string, string> {
     status: git(dir, 'status', '--porcelain', '--untracked-files=all'),
     indexBytes: sha256(readFileSync(join(dir, '.git', 'index'))),
     files: JSON.stringify(files),
+    untracked,
   };
 }
 

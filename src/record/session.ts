@@ -59,6 +59,7 @@ export async function openRunDir(options: OpenOptions): Promise<RunSession> {
   const root = (await repoRoot(options.cwd).catch(() => undefined)) ?? options.cwd;
   const dir = resolve(options.cwd, options.dir ?? join(root, '.runpages', 'runs', id));
   await mkdir(join(dir, 'artifacts'), { recursive: true });
+  if (options.dir === undefined) await ignoreLocalState(join(root, '.runpages'));
   const [git, env] = await Promise.all([captureGitState(options.cwd).catch(() => undefined), captureEnvironment(root, process.env)]);
   if (git?.diff) await writeFile(join(dir, GIT_DIFF_FILE), git.diff);
   const project = options.project ?? (await defaultProject(root));
@@ -106,6 +107,18 @@ export async function updateRunYaml(dir: string, fields: Record<string, unknown>
 async function readRunYaml(dir: string): Promise<Record<string, unknown>> {
   const data = parseYaml(await readFile(join(dir, 'run.yaml'), 'utf8').catch(() => ''), 'run.yaml');
   return data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
+}
+
+/**
+ * Makes `.runpages/` (run directories, queue, local objects) invisible to git, even in a repository
+ * that never ran `runpages init`: a `.gitignore` of `*` inside it, so `git status` stays as it was.
+ */
+async function ignoreLocalState(folder: string): Promise<void> {
+  try {
+    await writeFile(join(folder, '.gitignore'), '# Local runpages state (run directories, queue, objects): never committed.\n*\n', { flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
 }
 
 function safeUser(): string | undefined {
