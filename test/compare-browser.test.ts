@@ -125,7 +125,7 @@ describe('the ad hoc comparison', () => {
     await settled(page);
     expect(await page.isVisible('[data-message]')).toBe(true);
     expect(await page.textContent('[data-message] h2')).toBe('Some runs could not be found');
-    expect(await page.textContent('[data-message] li')).toContain('No run id starts with "nope".');
+    expect(await page.textContent('[data-message] li')).toContain('No run id starts with "nope" and no run has that name.');
     expect(await page.isVisible('[data-content]')).toBe(true);
     expect(await texts(page, '.cmp-metrics thead th a')).toEqual(['calm-fox-1', 'brave-otter-12']);
     expect(errors).toEqual([]);

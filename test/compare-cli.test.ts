@@ -39,6 +39,13 @@ describe('runpages compare', () => {
     expect(result.stdout).toContain('| `batch` | 64 | 64 | 128 |');
   });
 
+  it('accepts run names, for the runs and the baseline', async () => {
+    const result = await runCli(['compare', 'calm-fox-1', 'brave-otter-12', '--baseline', 'brave-otter-12', '--from', 'runs', '--json'], { cwd: repo.dir });
+    const comparison = JSON.parse(result.stdout);
+    expect(comparison.runs.map((r: { id: string }) => r.id)).toEqual(['01JC1AAAAA000000000000000A', '01JC2CCCCC000000000000000C']);
+    expect(comparison.baseline).toBe(1);
+  });
+
   it('prints JSON', async () => {
     const result = await runCli(['compare', ...RUNS, '--from', 'runs', '--json'], { cwd: repo.dir });
     const comparison = JSON.parse(result.stdout);
@@ -65,7 +72,7 @@ describe('runpages compare', () => {
     expect(result.stderr).toBe('');
     expect(JSON.parse(result.stdout).runs.map((r: { name: string }) => r.name)).toEqual(['on-the-branch']);
     const missing = await runCli(['compare', '01JC2C'], { cwd: repo.dir });
-    expect(missing.stderr).toContain('No run id starts with "01JC2C".');
+    expect(missing.stderr).toContain('No run id starts with "01JC2C" and no run has that name.');
   });
 
   it('has help with an example', async () => {

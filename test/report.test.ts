@@ -133,6 +133,12 @@ describe('resolveRunIds', () => {
   it('names an unknown id', () => {
     expect(() => resolveRunIds(['nope'], ids)).toThrow('No run id starts with "nope".');
   });
+  it('accepts run names when given, and refuses a name two runs share', () => {
+    const names = [...runs.values()].map((r) => r.record.name);
+    expect(resolveRunIds(['brave-otter-12'], ids, names)).toEqual(['01JC2CCCCC000000000000000C']);
+    expect(() => resolveRunIds(['twin'], ['a1', 'b2'], ['twin', 'twin'])).toThrow('2 runs are named "twin": a1, b2.');
+    expect(() => resolveRunIds(['nope'], ids, names)).toThrow('No run id starts with "nope" and no run has that name.');
+  });
 });
 
 describe('summarize', () => {

@@ -125,17 +125,25 @@ export function showParam(value: unknown): string | undefined {
 }
 
 /**
- * Resolves run references (full ids or unambiguous id prefixes) against the known ids.
- * Throws `unknown-run` or `ambiguous-run` listing the candidates.
+ * Resolves run references against the known ids: a full id, an unambiguous id prefix, or (when
+ * `names` is given, parallel to `ids`) a run name. Throws `unknown-run` or `ambiguous-run` listing
+ * the candidates.
  * @example resolveRunIds(['01J9'], ['01J9ABC', '01K0DEF']) // ['01J9ABC']
  */
-export function resolveRunIds(references: string[], ids: readonly string[]): string[] {
+export function resolveRunIds(references: string[], ids: readonly string[], names?: readonly string[]): string[] {
   return references.map((reference) => {
     if (ids.includes(reference)) return reference;
     const matches = ids.filter((id) => id.startsWith(reference)).sort();
     if (matches.length === 1) return matches[0] as string;
     if (matches.length === 0) {
-      throw new RunpagesError('unknown-run', `No run id starts with "${reference}".`, {
+      const named = names ? ids.filter((_, i) => names[i] === reference).sort() : [];
+      if (named.length === 1) return named[0] as string;
+      if (named.length > 1) {
+        throw new RunpagesError('ambiguous-run', `${named.length} runs are named "${reference}": ${named.slice(0, 10).join(', ')}.`, {
+          hint: 'Use the id (or an id prefix) of the one you mean.',
+        });
+      }
+      throw new RunpagesError('unknown-run', `No run id starts with "${reference}"${names ? ' and no run has that name' : ''}.`, {
         hint: 'Check the id (runpages ls lists runs), or use a longer prefix of it.',
       });
     }
@@ -257,7 +265,7 @@ export function compareRuns(runs: ComparedRun[], options: CompareOptions = {}): 
   }
   const records = runs.map((run) => run.record);
   const ids = records.map((record) => record.id);
-  const baselineId = options.baseline === undefined ? ids[0] : resolveRunIds([options.baseline], ids)[0];
+  const baselineId = options.baseline === undefined ? ids[0] : resolveRunIds([options.baseline], ids, records.map((r) => r.name))[0];
   const baseline = Math.max(0, ids.indexOf(baselineId as string));
   const baseRecord = records[baseline] as RunRecord;
   // A metric reads the way its baseline run's project configures it.

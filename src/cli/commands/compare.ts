@@ -18,7 +18,7 @@ export function register(program: Command): void {
   program
     .command('compare')
     .description('Compare runs: params that differ, metric deltas against a baseline, and why the runs differ.')
-    .argument('<runs...>', 'run ids or unambiguous id prefixes (two or more)')
+    .argument('<runs...>', 'run ids, unambiguous id prefixes or run names (two or more)')
     .option('--baseline <run>', 'run to compare against (default: the first one given)')
     .option('--from <source>', 'where runs are read from: a branch (default: the configured runs branch) or a folder laid out like it')
     .option('--markdown', 'print Markdown for a pull-request comment')
@@ -28,6 +28,7 @@ export function register(program: Command): void {
       `
 Examples:
   $ runpages compare 01JC1A 01JC2C
+  $ runpages compare calm-fox-1 brave-otter-12 --from runs
   $ runpages compare 01JC1A 01JC1B 01JC2C --baseline 01JC1A --markdown | gh pr comment 42 --body-file -`,
     )
     .action(async (references: string[], flags: CompareFlags) => {
@@ -49,7 +50,7 @@ Examples:
       // Records only: the terminal shows no curves.
       const { runs } = await loadRunRecords(cwd, flags.from === undefined ? { branch: config.branch } : { from: flags.from });
       const byId = new Map(runs.map((run) => [run.record.id, run.record]));
-      const ids = resolveRunIds(references, [...byId.keys()]);
+      const ids = resolveRunIds(references, [...byId.keys()], [...byId.values()].map((record) => record.name));
       const chosen = ids.map((id) => ({ record: byId.get(id) as RunRecord }));
       const comparison = compareRuns(chosen, { baseline: flags.baseline, config });
       if (flags.json) return ui.printJson(comparison);

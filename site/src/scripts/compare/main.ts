@@ -68,7 +68,7 @@ export async function startComparePage(): Promise<void> {
     const ids: string[] = [];
     for (const reference of wanted) {
       try {
-        const [id] = resolveRunIds([reference], index.ids);
+        const [id] = resolveRunIds([reference], index.ids, index.names);
         if (id && !ids.includes(id)) ids.push(id);
       } catch (error) {
         if (!isRunpagesError(error)) throw error;
