@@ -198,6 +198,13 @@ describe('summarize', () => {
     );
   });
 
+  it('says when the configured baseline run cannot be found', () => {
+    const project = { ...config.projects.mnist, goal: { metric: 'val/acc', direction: 'max' as const, target: 0.95, baseline: 'gone-run' } };
+    const other = summarize(mnist, { project: 'mnist', config: project }, NOW)!;
+    expect(other.headline).toBe('The best model reaches 94.1 % validation accuracy (run brave-otter-12), 0.9 points short of the 95.0 % target.');
+    expect(other.sentences.at(-1)).toBe('The configured baseline run "gone-run" has no finished run with val/acc; check projects.mnist.goal.baseline.');
+  });
+
   it('chooses a goal when none is configured, and says so', () => {
     const cifar = [...runs.values()].map((r) => r.record).filter((r) => r.project === 'cifar');
     expect(chooseGoal(cifar)?.goal).toEqual({ metric: 'test/acc', direction: 'max' });

@@ -212,9 +212,14 @@ export function summarize(records: RunRecord[], options: SummaryOptions, now: nu
     .map((r) => ({ id: r.id, name: r.name, status: r.status, created: r.created, user: r.user, value: r.metrics[goal.metric] }));
 
   const headline = headlineSentence({ best, format, goal, targetGap, baselineChange, baselineRun, title });
+  const missingBaseline =
+    typeof goal.baseline === 'string' && !baselineRun
+      ? [`The configured baseline run "${goal.baseline}" has no finished run with ${goal.metric}; check projects.${options.project}.goal.baseline.`]
+      : [];
   const sentences = [
     ...(best && lastWeek ? [weekSentence(best, lastWeek, format)] : []),
     activitySentence(records, now),
+    ...missingBaseline,
   ];
   const defaultNote = chosen.defaulted
     ? `No goal is configured for this project, so runs are ranked by ${goal.metric} (${goal.direction === 'max' ? 'higher' : 'lower'} is better). Set projects.${options.project}.goal in runpages.config.yaml to choose the metric, target and baseline.`
