@@ -10,7 +10,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, freemem, totalmem } from 'node:os';
+import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
@@ -69,6 +69,33 @@ const site = join(work, 'site');
 const shape: DemoOptions = { runs, seed: flags.seed, points: flags.points, params: 30, metrics: 20, series: 4 };
 const childEnv = { ...process.env, NO_COLOR: '1' };
 
+const machine = {
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  memoryGb: Math.round(totalmem() / 1e9),
+  freeMemoryGb: Math.round(freemem() / 1e9),
+  node: process.version,
+  git: execFileSync('git', ['--version'], { encoding: 'utf8' }).trim(),
+  /** 1/5/15-minute load averages when the bench started: other work on the machine skews timings. */
+  loadAverage: loadavg().map((value) => Number(value.toFixed(1))),
+};
+/** Writes the results so far, so a run stopped part-way still leaves its figures. */
+function save(finished: boolean): void {
+  if (!flags.json) return;
+  mkdirSync(dirname(flags.json), { recursive: true });
+  const result = {
+    runs,
+    quick: flags.quick === true,
+    shape: { params: 30, metrics: 20, series: 4, points: flags.points },
+    machine,
+    started: startedAt.toISOString(),
+    ...(finished ? { finished: new Date().toISOString() } : { partial: true }),
+    loadAverageAtEnd: loadavg().map((value) => Number(value.toFixed(1))),
+    rows,
+  };
+  writeFileSync(flags.json, `${JSON.stringify(result, null, 2)}\n`);
+}
+
 // Sections left out with --only still get a row, so a results file says what it does not cover.
 for (const section of SECTIONS) {
   const covered = only.has(section) || (section === 'build' && only.has('browser'));
@@ -95,6 +122,8 @@ try {
   rows.push(measured('setup', 'generate + fast-import', (performance.now() - generating) / 1000, 's', { note: `${runs} runs, 30 params, 20 metrics, 4x${flags.points} points` }));
   writeFileSync(join(repo, 'runpages.config.yaml'), stringify(demoConfig(baselines)));
 
+  save(false);
+
   // 2. Loading: the product's loader and index against git's own floor over the same blobs.
   if (only.has('load')) {
     log('load + index ...');
@@ -109,6 +138,8 @@ try {
       if (child.maxRssMb !== undefined) rows.push(measured('load', 'load + index peak memory', child.maxRssMb, 'MB'));
     } else rows.push(notAvailable('load', 'load + index', 's', tail(child.stderr)));
   }
+
+  save(false);
 
   // 3-5. The site: full build, a bare Astro build of as many pages, an incremental build, output size.
   let built = false;
@@ -153,6 +184,8 @@ try {
     }
   }
 
+  save(false);
+
   // 6. The run table in Chromium, served with gzip on loopback.
   if (only.has('browser')) {
     if (!built) rows.push(notAvailable('browser', 'run table', 'ms', 'no site was built'));
@@ -177,6 +210,8 @@ try {
       }
     }
   }
+
+  save(false);
 
   // 7. Recording: log() overhead, one commit, many concurrent writers, all against local bare origins.
   if (only.has('recording')) {
@@ -217,27 +252,16 @@ try {
       rows.push(notAvailable('recording', 'commit', 's', (error as Error).message.split('\n')[0] ?? 'failed'));
     }
   }
+  save(false);
 } finally {
   if (!flags.keep) rmSync(work, { recursive: true, force: true });
   else log(`kept ${work}`);
 }
 
-const machine = {
-  cpu: cpus()[0]?.model ?? 'unknown',
-  cores: cpus().length,
-  memoryGb: Math.round(totalmem() / 1e9),
-  freeMemoryGb: Math.round(freemem() / 1e9),
-  node: process.version,
-  git: execFileSync('git', ['--version'], { encoding: 'utf8' }).trim(),
-};
-console.log(`runpages bench: ${runs} runs, ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GB, Node ${machine.node}\n`);
+console.log(`runpages bench: ${runs} runs, ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GB, Node ${machine.node}, load average ${machine.loadAverage.join(' ')} at start\n`);
 console.log(formatTable(rows));
-if (flags.json) {
-  mkdirSync(dirname(flags.json), { recursive: true });
-  const result = { runs, quick: flags.quick === true, shape: { params: 30, metrics: 20, series: 4, points: flags.points }, machine, started: startedAt.toISOString(), finished: new Date().toISOString(), rows };
-  writeFileSync(flags.json, `${JSON.stringify(result, null, 2)}\n`);
-  log(`wrote ${flags.json}`);
-}
+save(true);
+if (flags.json) log(`wrote ${flags.json}`);
 
 /** The JSON summary `runpages build --json` prints (the last JSON object on stdout). */
 function parseSummary(result: ProcessResult): { pages: number } | undefined {
@@ -250,3 +274,4 @@ function parseSummary(result: ProcessResult): { pages: number } | undefined {
     return undefined;
   }
 }
+
