@@ -130,6 +130,23 @@ run.log({"loss": 0.5})
     expect(record).toMatchObject({ name: 'by-hand', status: 'finished', series: { loss: { points: 2, last: 0.5 } } });
   });
 
+  test('points past the buffer size are handed to the writer thread as the loop runs; none lost', async () => {
+    const result = await runPython(`# many.py
+import os, runpages
+with runpages.start(project="many") as run:
+    for step in range(25_000):
+        run.log({"loss": 1.0 / (step + 1)})
+        if step == 20_000:
+            run.flush()
+            print(sum(1 for _ in open(os.path.join(run.dir, "metrics.jsonl"))))
+`);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.trim()).toBe('20001');
+    const { record } = originRun('many');
+    expect(record.series.loss).toMatchObject({ points: 25_000, max: 1, last: 1 / 25_000 });
+    expect(record.series.loss.stored).toBeLessThanOrEqual(1000);
+  });
+
   test('under runpages record the client writes into $RUNPAGES_DIR and record publishes', async () => {
     writeFileSync(join(repo.dir, 'recorded.py'), TRAIN.replace('# train.py', '# recorded.py'));
     const result = await runCli(['record', '--project', 'recorded', '--tag', 'from-record', '--', 'python3', 'recorded.py'], {

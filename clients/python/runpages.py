@@ -21,6 +21,7 @@ import json
 import math
 import os
 import platform
+import queue
 import random
 import re
 import shlex
@@ -28,6 +29,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import warnings
 from datetime import datetime, timezone
@@ -128,14 +130,15 @@ def _command_line(argv: List[str]) -> str:
 
 
 def _cli() -> List[str]:
-    """How to run the runpages CLI: $RUNPAGES_BIN (a command line), `runpages` on PATH, else `npx runpages`."""
+    """How to run the runpages CLI: $RUNPAGES_BIN (a command line), `runpages` on PATH, else `npx --no-install runpages` (the project's node_modules)."""
     configured = os.environ.get("RUNPAGES_BIN")
     if configured:
         return shlex.split(configured)
     found = shutil.which("runpages")
     if found:
         return [found]
-    return ["npx", "runpages"]
+    # --no-install: use the project's own runpages (node_modules/.bin), never fetch one from the registry.
+    return ["npx", "--no-install", "runpages"]
 
 
 class Run:
@@ -155,6 +158,8 @@ class Run:
         self._bad_keys: set = set()
         self._step = -1
         self._last_flush = time.monotonic()
+        self._pending: "queue.Queue[List[str]]" = queue.Queue()
+        self._writer: Optional[threading.Thread] = None
         self._finished = False
         self._params: Dict[str, Any] = dict(params or {})
         self.project = project
@@ -205,7 +210,7 @@ class Run:
             parts.append("}")
             self._lines.append("".join(parts))
             if len(self._lines) >= FLUSH_LINES or time.monotonic() - self._last_flush > FLUSH_SECONDS:
-                self.flush()
+                self._hand_off()
         except Exception as error:  # never into training code
             _warn(f"runpages: log() failed: {error}")
 
@@ -228,17 +233,33 @@ class Run:
             encoded = self._keys[name] = "," + json.dumps("_" + name if name in ("step", "time") else name) + ":"
         parts.append(encoded + _number_text(number))
 
-    def flush(self) -> None:
-        """Writes buffered metrics to metrics.jsonl now (log() does so every few thousand points or seconds)."""
+    def _hand_off(self) -> None:
+        """Passes the buffered lines to the writer thread, so the training loop never waits on the disk."""
         self._last_flush = time.monotonic()
         if not self._lines:
             return
         lines, self._lines = self._lines, []
-        try:
-            with open(self._metrics_path, "a", encoding="utf-8") as file:
-                file.write("\n".join(lines) + "\n")
-        except OSError as error:
-            _warn(f"runpages: cannot write {self._metrics_path}: {error}")
+        if self._writer is None:
+            self._writer = threading.Thread(target=self._write_lines, name="runpages-writer", daemon=True)
+            self._writer.start()
+        self._pending.put(lines)
+
+    def _write_lines(self) -> None:
+        while True:
+            lines = self._pending.get()
+            try:
+                with open(self._metrics_path, "a", encoding="utf-8") as file:
+                    file.write("\n".join(lines) + "\n")
+            except OSError as error:
+                _warn(f"runpages: cannot write {self._metrics_path}: {error}")
+            finally:
+                self._pending.task_done()
+
+    def flush(self) -> None:
+        """Writes buffered metrics to metrics.jsonl and waits until they are on disk (log() hands them to a writer thread every 10,000 points or 5 seconds)."""
+        self._hand_off()
+        if self._writer is not None:
+            self._pending.join()
 
     def param(self, key: str, value: Any) -> None:
         """Sets one param (nested mappings allowed)."""
