@@ -108,7 +108,7 @@ with runpages.start(project="failing") as run:
     expect(record.ended).toBeDefined();
   });
 
-  test('Ctrl-C (KeyboardInterrupt) is recorded as killed; finish() without a with block', async () => {
+  test('Ctrl-C (KeyboardInterrupt) and SIGTERM are recorded as killed; finish() without a with block', async () => {
     const killed = await runPython(`# interrupted.py
 import runpages
 with runpages.start(project="interrupted") as run:
@@ -117,6 +117,16 @@ with runpages.start(project="interrupted") as run:
 `);
     expect(killed.code === 0).toBe(false);
     expect(originRun('interrupted').record.status).toBe('killed');
+
+    const terminated = await runPython(`# terminated.py
+import os, signal, time, runpages
+with runpages.start(project="terminated") as run:
+    run.log({"loss": 1.0})
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(30)
+`);
+    expect(terminated.code).toBe(143);
+    expect(originRun('terminated').record).toMatchObject({ status: 'killed', series: { loss: { points: 1 } } });
 
     const manual = await runPython(`# manual.py
 import runpages

@@ -26,6 +26,7 @@ import random
 import re
 import shlex
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -311,7 +312,7 @@ class Run:
     def __exit__(self, kind, error, traceback) -> bool:
         if kind is None:
             status = "finished"
-        elif issubclass(kind, KeyboardInterrupt):
+        elif issubclass(kind, KeyboardInterrupt) or _terminated:
             status = "killed"
         else:
             status = "failed"
@@ -380,13 +381,33 @@ def _last_line(text: str) -> str:
 
 
 _open_runs: List[Run] = []
+_terminated = False
 
 
 @atexit.register
 def _finish_open_runs() -> None:
     # A run the script never finished (no `with`, no finish()) is finished when Python exits.
     for run in _open_runs:
-        run.finish("finished")
+        run.finish("killed" if _terminated else "finished")
+
+
+def _on_sigterm(signum, frame) -> None:
+    global _terminated
+    _terminated = True
+    raise SystemExit(128 + signum)
+
+
+def _catch_sigterm() -> None:
+    """SIGTERM (a scheduler cancelling the job) unwinds like Ctrl-C, so the run is published as killed.
+
+    Only when nobody else handles SIGTERM and only from the main thread; under `runpages record` the
+    recorder sees the signal itself.
+    """
+    try:
+        if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, _on_sigterm)
+    except (ValueError, OSError, AttributeError):
+        pass
 
 
 def start(
@@ -403,5 +424,7 @@ def start(
     repository, or $RUNPAGES_DIR under `runpages record`).
     """
     run = Run(project=project, name=name, params=params, tags=tags, dir=dir)
+    if not run.under_record:
+        _catch_sigterm()
     _open_runs.append(run)
     return run
