@@ -136,6 +136,16 @@ describe('prepareRunDir on malformed directories', () => {
     expect(error.hint).toContain('metrics.jsonl');
   });
 
+  it('treats a bad last line as an error when a newline ends it, and stops at 20 problems', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'metrics.jsonl'), '{"step": 0, "loss": 1}\n{"step": 1, "loss"\n');
+    expect((await failure(dir)).issues).toEqual([expect.objectContaining({ file: 'metrics.jsonl', line: 2 })]);
+    writeFileSync(join(dir, 'metrics.jsonl'), 'oops\n'.repeat(100));
+    const many = await failure(dir);
+    expect(many.issues).toHaveLength(20);
+    expect(many.issues.at(-1)?.line).toBe(20);
+  });
+
   it('names file, line, field and value for wrong types', async () => {
     const error = await failure(fixture('wrong-types'));
     expect(error.message).toContain('metrics.jsonl:2: field "step" must be a number (got "one")');

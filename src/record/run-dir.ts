@@ -15,7 +15,9 @@
  * - A directory without an id gets its id, creation time and project written into run.yaml (comments
  *   kept) once it validates, so committing it again updates the same run instead of adding another.
  */
+import { createReadStream } from 'node:fs';
 import { lstat, readdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { basename, dirname, extname, join, relative, sep } from 'node:path';
 import { parseDocument, stringify } from 'yaml';
 import { RunpagesError } from '../errors.ts';
@@ -301,25 +303,54 @@ function timeSeconds(value: unknown): number | undefined {
   return undefined;
 }
 
+/** The lines of a text file, streamed (metrics.jsonl can outgrow a string), and whether it ends with a newline. */
+async function* fileLines(path: string): AsyncGenerator<string, boolean> {
+  const input = createReadStream(path, { encoding: 'utf8' });
+  let lastChar = '';
+  input.on('data', (chunk: string | Buffer) => {
+    if (typeof chunk === 'string' && chunk.length > 0) lastChar = chunk.at(-1)!;
+  });
+  try {
+    for await (const line of createInterface({ input, crlfDelay: Infinity })) yield line;
+  } finally {
+    input.destroy();
+  }
+  return lastChar === '\n';
+}
+
 async function readMetrics(dir: string): Promise<{ series: Map<string, SeriesBuilder>; lastValues: Record<string, number> }> {
   const file = 'metrics.jsonl';
   const series = new Map<string, SeriesBuilder>();
-  const text = await readText(join(dir, file));
-  if (text === undefined) return { series, lastValues: {} };
-  const lines = text.split('\n');
+  const path = join(dir, file);
+  if (!(await exists(path))) return { series, lastValues: {} };
   const issues: FieldIssue[] = [];
+  // A parse error on the last line is only an error if a newline follows it: without one it is a
+  // write cut short by a kill, and the line is dropped.
+  let pending: FieldIssue[] = [];
   let previousStep = -1;
-  for (let i = 0; i < lines.length && issues.length < MAX_ISSUES; i++) {
-    const line = lines[i]!.trim();
+  const lines = fileLines(path);
+  let lineNumber = 0;
+  for (;;) {
+    const next = await lines.next();
+    if (next.done) {
+      if (next.value) issues.push(...pending);
+      break;
+    }
+    lineNumber++;
+    issues.push(...pending);
+    pending = [];
+    if (issues.length >= MAX_ISSUES) {
+      await lines.return(false);
+      break;
+    }
+    const line = next.value.trim();
     if (line === '') continue;
-    const lineNumber = i + 1;
     let parsed: unknown;
     try {
-      parsed = parseJsonFile(line, file, i);
+      parsed = parseJsonFile(line, file, lineNumber - 1);
     } catch (error) {
-      // The last line without a newline is a write cut short by a kill: drop it.
-      if (i === lines.length - 1 && !text.endsWith('\n')) break;
-      if (error instanceof InvalidRunError) issues.push(...error.issues);
+      if (!(error instanceof InvalidRunError)) throw error;
+      pending = error.issues;
       continue;
     }
     if (!isMapping(parsed)) {
