@@ -75,6 +75,7 @@ async function start(root: HTMLElement): Promise<void> {
   const compareButton = root.querySelector<HTMLButtonElement>('#rt-compare')!;
   const csvButton = root.querySelector<HTMLButtonElement>('#rt-csv')!;
   const summary = root.querySelector<HTMLElement>('.rt-summary')!;
+  const printState = root.querySelector<HTMLElement>('.rt-print-state')!;
   const scroll = root.querySelector<HTMLElement>('.rt-scroll')!;
 
   const goalKey = index.goal ? `metrics.${index.goal.metric}` : undefined;
@@ -214,6 +215,7 @@ async function start(root: HTMLElement): Promise<void> {
     }
 
     summary.classList.remove('rt-failed');
+    printState.textContent = describeView(state);
     view.setColumns(shownKeys.flatMap((key) => columns.get(key) ?? []), state.sort);
     view.setItems(items);
     const groupsText = groupColumn ? ` in ${plural(items.filter((i) => i.type === 'group').length, 'group')}` : '';
@@ -537,6 +539,16 @@ class Ids {
 
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
+}
+
+/** The view in words, printed above the table (the controls are not printed). */
+function describeView(state: TableState): string {
+  const parts: string[] = [];
+  if (state.q) parts.push(`Search: ${state.q}`);
+  if (state.filter) parts.push(`Filter: ${state.filter}`);
+  if (state.sort.length > 0) parts.push(`Sorted by ${state.sort.map((s) => `${s.key} ${s.desc ? '(descending)' : '(ascending)'}`).join(', then ')}`);
+  if (state.group) parts.push(`Grouped by ${state.group}`);
+  return parts.join(' · ');
 }
 
 function toggle(list: readonly string[], value: string): string[] {

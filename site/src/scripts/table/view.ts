@@ -107,7 +107,8 @@ export class TableView {
         mark.setAttribute('aria-hidden', 'true');
         button.append(mark);
       }
-      th.append(button);
+      // Print styles hide every button: the header text is repeated for paper.
+      th.append(button, printOnly(column.info.label));
       tr.append(th);
     });
     this.table.querySelector('colgroup')?.remove();
@@ -214,7 +215,7 @@ export class TableView {
       // Sticky inside the wide cell, so the group stays readable when the table scrolls sideways.
       const label = document.createElement('div');
       label.className = 'rt-group-head';
-      label.append(button, count);
+      label.append(button, printOnly(item.group.label), count);
       td.append(label);
       return tr;
     }
@@ -257,6 +258,14 @@ export class TableView {
         badge.className = cell.className;
         badge.textContent = cell.text;
         td.append(badge);
+      } else if (column.info.kind === 'time' && cell.title) {
+        // Relative on screen, absolute on paper (a printout is read later).
+        td.className = cell.className;
+        td.title = cell.title;
+        const screen = document.createElement('span');
+        screen.className = 'rt-screen-only';
+        screen.textContent = cell.text;
+        td.append(screen, printOnly(cell.title));
       } else {
         td.className = cell.className;
         td.textContent = cell.text;
@@ -310,6 +319,13 @@ export class TableView {
     box.checked = inView > 0 && chosen === inView;
     box.indeterminate = chosen > 0 && chosen < inView;
   }
+}
+
+function printOnly(text: string): HTMLSpanElement {
+  const span = document.createElement('span');
+  span.className = 'rt-print-only';
+  span.textContent = text;
+  return span;
 }
 
 function col(rem: number): HTMLTableColElement {
