@@ -185,18 +185,25 @@ function renderScatter(root: HTMLElement, comparison: Comparison): void {
     const value = row.cells[i]?.value;
     return value !== undefined && Number.isFinite(value);
   };
-  // Metrics most runs report first; then params by how many runs have both the param and that metric.
+  // The goal metric first, then metrics most runs report; params by how many runs have both the
+  // param and that metric, numeric ones (learning rates, sizes) before categories.
   const metrics = comparison.metrics
-    .map((row) => ({ row, count: row.cells.filter((_, i) => finite(row, i)).length }))
+    .map((row) => ({ row, count: row.cells.filter((_, i) => finite(row, i)).length, goal: row.key === comparison.goalMetric }))
     .filter((entry) => entry.count > 0)
-    .sort((a, b) => b.count - a.count)
+    .sort((a, b) => Number(b.goal) - Number(a.goal) || b.count - a.count)
     .map((entry) => entry.row);
   const top = metrics[0];
   if (!top) return;
+  const isNumeric = (row: Comparison['params'][number]) => row.values.every((value) => value === undefined || Number.isFinite(Number(value)));
   const params = comparison.params
-    .filter((row) => row.differs)
-    .map((row) => ({ row, count: row.values.filter((value, i) => value !== undefined && finite(top, i)).length }))
-    .sort((a, b) => b.count - a.count)
+    .filter((row) => row.differs && !/(^|[._/])(seed|random_seed|random_state)$/i.test(row.key))
+    .map((row) => ({
+      row,
+      count: row.values.filter((value, i) => value !== undefined && finite(top, i)).length,
+      numeric: isNumeric(row),
+      distinct: new Set(row.values).size,
+    }))
+    .sort((a, b) => b.count - a.count || Number(b.numeric) - Number(a.numeric) || b.distinct - a.distinct)
     .map((entry) => entry.row);
   if (params.length === 0) return;
   const xSelect = element<HTMLSelectElement>(root, '[data-scatter-x]');
