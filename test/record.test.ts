@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRun } from '../src/record/api.ts';
 import { friendlyName, ulid, ulidFactory, ulidTime } from '../src/record/id.ts';
+import { metricsLine } from '../src/record/metrics-log.ts';
 import { OutputTail } from '../src/record/recorder.ts';
 import { parseRunRecord, parseYaml } from '../src/run/validate.ts';
 import type { RunRecord } from '../src/run/schema.ts';
@@ -269,6 +270,15 @@ describe('OutputTail', () => {
 });
 
 describe('runpages log', () => {
+  it('writes one JSON line the run-directory reader accepts, NaN and infinities as strings', () => {
+    expect(metricsLine(['train/loss=0.5', 'gn=nan', 'x=inf', 'y=-Infinity', 'n=1e3'], '7', new Date(1_763_900_000_500))).toBe(
+      '{"step":7,"train/loss":0.5,"gn":"NaN","x":"Infinity","y":"-Infinity","n":1000,"time":1763900000.5}',
+    );
+    expect(metricsLine(['a=1'], undefined, new Date(0))).toBe('{"a":1,"time":0}');
+    expect(() => metricsLine(['step=3'], undefined, new Date(0))).toThrow('"step" is not a metric');
+    expect(() => metricsLine(['a=1'], 'ten', new Date(0))).toThrow('--step "ten" is not a number');
+  });
+
   it('explains that it needs runpages record when RUNPAGES_DIR is unset', async () => {
     const { dir } = setup();
     const result = await runCli(['log', 'loss=1'], { cwd: dir, env: { RUNPAGES_DIR: undefined } });

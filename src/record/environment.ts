@@ -11,7 +11,7 @@ import { sha256File } from '../store/hash.ts';
 import { redactEnv } from './redact.ts';
 
 /** Environment variables worth recording: where and on what a job ran, never what it was given. */
-export const ALLOWED_VARS = [
+const ALLOWED_VARS = [
   'CUDA_VISIBLE_DEVICES', 'NVIDIA_VISIBLE_DEVICES', 'HIP_VISIBLE_DEVICES', 'OMP_NUM_THREADS', 'WORLD_SIZE', 'LOCAL_WORLD_SIZE',
   'RANK', 'LOCAL_RANK', 'SLURM_JOB_ID', 'SLURM_JOB_NAME', 'SLURM_ARRAY_JOB_ID', 'SLURM_ARRAY_TASK_ID', 'SLURM_NNODES',
   'SLURM_NTASKS', 'SLURM_CLUSTER_NAME', 'PBS_JOBID', 'LSB_JOBID', 'GITHUB_RUN_ID', 'GITHUB_RUN_ATTEMPT', 'GITHUB_WORKFLOW',
@@ -20,7 +20,7 @@ export const ALLOWED_VARS = [
 ] as const;
 
 /** Lock files in order of preference; the first one found (walking up to the repository root) is hashed. */
-export const LOCK_FILES = ['package-lock.json', 'pnpm-lock.yaml', 'yarn.lock', 'uv.lock', 'poetry.lock', 'requirements.txt', 'environment.yml'] as const;
+const LOCK_FILES = ['package-lock.json', 'pnpm-lock.yaml', 'yarn.lock', 'uv.lock', 'poetry.lock', 'requirements.txt', 'environment.yml'] as const;
 
 const PROBE_TIMEOUT_MS = 3000;
 
@@ -60,7 +60,7 @@ async function lockFile(cwd: string): Promise<EnvInfo['lock']> {
 }
 
 /** The allowlisted variables present in `env`, with secret-looking values masked just in case. */
-export function allowedVars(env: NodeJS.ProcessEnv): Record<string, string> {
+function allowedVars(env: NodeJS.ProcessEnv): Record<string, string> {
   const vars: Record<string, string> = {};
   for (const name of ALLOWED_VARS) {
     const value = env[name];

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { RunpagesError } from '../errors.ts';
 
 /** A JSON-safe metric value: finite numbers as is, NaN and ±Infinity as strings. */
-export function jsonMetric(value: number): number | string {
+function jsonMetric(value: number): number | string {
   if (Number.isFinite(value)) return value;
   if (Number.isNaN(value)) return 'NaN';
   return value > 0 ? 'Infinity' : '-Infinity';
@@ -42,7 +42,12 @@ export function metricsLine(pairs: readonly string[], step: string | undefined, 
     const at = pair.indexOf('=');
     const key = pair.slice(0, at);
     const value = at > 0 ? parseNumber(pair.slice(at + 1)) : undefined;
-    if (at <= 0 || key === 'step' || key === 'time') {
+    if (key === 'step' || key === 'time') {
+      throw new RunpagesError('invalid-metric', `"${key}" is not a metric: it is part of every line`, {
+        hint: 'Give the step with --step N (default: one more than the last); the time is added for you.',
+      });
+    }
+    if (at <= 0) {
       throw new RunpagesError('invalid-metric', `${JSON.stringify(pair)} is not a metric (key=value)`, {
         hint: 'Write metrics as key=value, e.g. runpages log --step 10 loss=0.52 (use --step for the step).',
       });

@@ -12,7 +12,7 @@ import { redactCommand, redactText } from './redact.ts';
 import type { RunOverrides } from './run-dir.ts';
 import { closeRunDir, openRunDir, type PublishOutcome, type RunSession } from './session.ts';
 
-export const TAIL_LINES = 100;
+const TAIL_LINES = 100;
 const MAX_LINE_CHARS = 2000;
 /** Keeps run.yaml small (DESIGN §4 targets < 8 KB) even when the last lines are long. */
 const MAX_TAIL_CHARS = 6000;
