@@ -290,7 +290,7 @@ describe('the run table page', () => {
 
   it('fits a phone: fewer columns and horizontal scroll', async () => {
     const page = await open('/p/vision/runs/', { width: 390, height: 844 });
-    const head = await page.$$eval('thead th', (th) => th.map((t) => t.innerText.trim()));
+    const head = await page.$$eval('thead th', (th) => th.map((t) => (t as HTMLElement).innerText.trim()));
     expect(head).not.toContain('user');
     expect(head).toContain('name');
     const overflow = await page.$eval('.rt-scroll', (el) => el.scrollWidth > el.clientWidth);
@@ -333,7 +333,7 @@ describe('the run table page', () => {
     await page.emulateMedia({ media: 'print' });
     expect(await page.isHidden('.rt-toolbar')).toBe(true);
     expect(await page.textContent('.rt-print-state')).toBe('Filter: params.batch_size >= 64 · Sorted by metrics.val/acc (descending)');
-    expect(await page.$$eval('thead th', (ths) => ths.filter((th) => th.getBoundingClientRect().width > 0).map((th) => th.innerText.trim()))).toEqual([
+    expect(await page.$$eval('thead th', (ths) => ths.filter((th) => th.getBoundingClientRect().width > 0).map((th) => (th as HTMLElement).innerText.trim()))).toEqual([
       'name', 'status', 'user', 'created', 'duration', 'arch', 'batch_size', 'lr', 'optim.momentum', 'val/acc', 'loss',
     ]);
     expect(await page.$$eval('#run-table tbody tr[data-row]', (rows) => rows.length)).toBe(8);

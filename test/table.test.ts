@@ -13,7 +13,7 @@ import { parseRunRecord, parseYaml } from '../src/run/validate.ts';
 import { aggregate, decodeColumn, filterRows, groupRows, sortRows, valueAt, type Column } from '../site/src/scripts/table/columns.ts';
 import { formatState, parseState, toggleSort } from '../site/src/scripts/table/state.ts';
 import { toCsv } from '../site/src/scripts/table/csv.ts';
-import { compileFilter, completeField, fieldText } from '../site/src/scripts/table/filter.ts';
+import { compileFilter, fieldOfColumn, hasTextTerms } from '../site/src/scripts/table/filter.ts';
 import { parseQuery } from '../src/query/parser.ts';
 
 const FIXTURE = new URL('./fixtures/table-runs/', import.meta.url).pathname;
@@ -239,24 +239,21 @@ describe('structured filter over columns', () => {
   });
 });
 
-describe('query completion', () => {
-  const keys = table.index.columns.filter((c) => c.group !== 'data' && c.group !== 'tags').map((c) => fieldText(c.key));
-
-  it('completes the field name under the caret, prefix matches first', () => {
-    expect(completeField('params.ar', 9, keys)).toEqual({ start: 0, end: 9, options: ['params.arch'] });
-    expect(completeField("status = 'x' and met", 20, keys)).toEqual({ start: 17, end: 20, options: ['metrics.loss', 'metrics.val/acc'] });
-    expect(completeField('mom', 3, keys)?.options).toEqual(['params.optim.momentum']);
+describe('query fields of columns', () => {
+  it('names every column the query language can read, and no others', () => {
+    expect(['status', 'params.optim.lr', 'metrics.val/acc', 'data.cifar', 'tags'].map(fieldOfColumn)).toEqual([
+      { kind: 'attribute', name: 'status' },
+      { kind: 'param', name: 'optim.lr' },
+      { kind: 'metric', name: 'val/acc' },
+      undefined,
+      undefined,
+    ]);
   });
 
-  it('stays quiet inside strings, on numbers and on complete names', () => {
-    expect(completeField("params.arch = 'vi", 17, keys)).toBeUndefined();
-    expect(completeField('metrics.loss > 0.5', 18, keys)).toBeUndefined();
-    expect(completeField('params.arch', 11, keys)).toBeUndefined();
-  });
-
-  it('backticks names a bare word cannot hold', () => {
-    expect(fieldText('metrics.val/acc')).toBe('metrics.val/acc');
-    expect(fieldText('metrics.top 1 acc')).toBe('metrics.`top 1 acc`');
+  it('tells queries with full-text terms from those without', () => {
+    expect(hasTextTerms(parseQuery("zebra and status = 'finished'"))).toBe(true);
+    expect(hasTextTerms(parseQuery("not (metrics.acc > 1 or 'wide net')"))).toBe(true);
+    expect(hasTextTerms(parseQuery('metrics.acc > 0.9'))).toBe(false);
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * The structured filter over the table's columns: the one query language (src/query) evaluated with a
- * RowAccess that reads typed arrays by row index, plus field-name completion for the query box. Pure.
+ * RowAccess that reads typed arrays by row index. Pure.
  */
 import type { FieldRef, Query } from '../../../../src/query/ast.ts';
 import { compileQuery, type RowAccess } from '../../../../src/query/evaluate.ts';
@@ -17,6 +17,29 @@ export function columnKeyOf(field: FieldRef): string {
       return 'tags';
     case 'attribute':
       return field.name;
+  }
+}
+
+/** The query field a table column is, or undefined for columns the language cannot name (datasets, the tag list). */
+export function fieldOfColumn(key: string): FieldRef | undefined {
+  if (key.startsWith('metrics.')) return { kind: 'metric', name: key.slice('metrics.'.length) };
+  if (key.startsWith('params.')) return { kind: 'param', name: key.slice('params.'.length) };
+  if (key.startsWith('data.') || key === 'tags') return undefined;
+  return { kind: 'attribute', name: key };
+}
+
+/** True when the query has bare words or phrases, which the full-text search answers. */
+export function hasTextTerms(query: Query): boolean {
+  switch (query.type) {
+    case 'text':
+      return true;
+    case 'and':
+    case 'or':
+      return query.items.some(hasTextTerms);
+    case 'not':
+      return hasTextTerms(query.item);
+    default:
+      return false;
   }
 }
 
@@ -85,54 +108,4 @@ function tagValue(column: Column, row: number, name: string): string | undefined
     if (tag.length > name.length && tag.startsWith(name) && (tag[name.length] === ':' || tag[name.length] === '=')) return tag.slice(name.length + 1);
   }
   return undefined;
-}
-
-export interface Completion {
-  /** Range of the query text the chosen option replaces. */
-  start: number;
-  end: number;
-  options: string[];
-}
-
-const FIELD_CHAR = /[\p{L}\p{N}_.\/:\-`]/u;
-
-/**
- * Field names completing the word at `caret`: names starting with it first, then names containing it;
- * nothing inside quotes or when the word already is a complete name.
- *
- * @example completeField('metrics.ac', 10, ['metrics.acc', 'metrics.loss']) // { start: 0, end: 10, options: ['metrics.acc'] }
- */
-export function completeField(text: string, caret: number, keys: readonly string[], limit = 12): Completion | undefined {
-  if (insideString(text.slice(0, caret))) return undefined;
-  let start = caret;
-  while (start > 0 && FIELD_CHAR.test(text[start - 1]!)) start--;
-  let end = caret;
-  while (end < text.length && FIELD_CHAR.test(text[end]!)) end++;
-  const word = text.slice(start, caret).replace(/`/g, '').toLowerCase();
-  if (word.length === 0 || /^[\d.\-]/.test(word)) return undefined;
-  const names = keys.map(fieldText);
-  if (names.some((name) => name.toLowerCase() === text.slice(start, end).toLowerCase())) return undefined;
-  const starts = names.filter((name) => name.replace(/`/g, '').toLowerCase().startsWith(word));
-  const contains = names.filter((name) => !starts.includes(name) && name.replace(/`/g, '').toLowerCase().includes(word));
-  const options = [...starts, ...contains].slice(0, limit);
-  return options.length > 0 ? { start, end, options } : undefined;
-}
-
-/** A column key as written in a query: the name part backticked when it has characters a word cannot. */
-export function fieldText(key: string): string {
-  const dot = key.indexOf('.');
-  if (dot < 0) return key;
-  const prefix = key.slice(0, dot);
-  const name = key.slice(dot + 1);
-  return /^[\p{L}_][\p{L}\p{N}_.\/:\-]*$/u.test(name) ? key : `${prefix}.\`${name.replace(/`/g, '')}\``;
-}
-
-function insideString(before: string): boolean {
-  let quote: string | undefined;
-  for (const char of before) {
-    if (quote) {
-      if (char === quote) quote = undefined;
-    } else if (char === "'" || char === '"') quote = char;
-  }
-  return quote !== undefined;
 }

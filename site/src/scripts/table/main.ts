@@ -7,14 +7,16 @@ import type MiniSearch from 'minisearch';
 import { ID_BLOCK, type ColumnData, type ColumnInfo, type TableIndex } from '../../../../src/index/table.ts';
 import type { SearchDocument } from '../../../../src/index/search.ts';
 import { fieldsOf, type Query } from '../../../../src/query/ast.ts';
+import { completions, type Completion } from '../../../../src/query/completion.ts';
 import { QueryError } from '../../../../src/query/error.ts';
 import { parseQuery } from '../../../../src/query/parser.ts';
+import { printField } from '../../../../src/query/printer.ts';
 import { formatMetric, plural } from '../../../../src/site/format.ts';
 import { comparePath, runPath } from '../../../../src/site/url.ts';
 import { cellOf } from './cells.ts';
 import { decodeColumn, filterRows, groupRows, sortRows, type Column, type Group } from './columns.ts';
 import { toCsv } from './csv.ts';
-import { columnKeyOf, compileFilter, completeField, fieldText } from './filter.ts';
+import { columnKeyOf, compileFilter, fieldOfColumn, hasTextTerms } from './filter.ts';
 import { formatState, parseState, toggleSort, type TableState } from './state.ts';
 import { TableView, type ViewItem } from './view.ts';
 
@@ -86,7 +88,7 @@ async function start(root: HTMLElement): Promise<void> {
       return id === undefined ? undefined : base + runPath(id);
     },
     needIds: (rows) => void ids.ensure(rows).then(() => view.render()),
-    id: (row) => columns.get('name')?.dict?.[columns.get('name')!.codes![row]!] ?? ids.get(row) ?? String(row),
+    rowLabel: (row) => columns.get('name')?.dict?.[columns.get('name')!.codes![row]!] ?? ids.get(row) ?? String(row),
     cell: (column, row) => cellOf(column, row, new Date(), index.display?.[column.info.key]),
     label: (column) => index.display?.[column.info.key]?.label ?? column.info.key,
     groupSummary: (group) => {
@@ -97,11 +99,11 @@ async function start(root: HTMLElement): Promise<void> {
     onSort: (key, additive) => {
       const info = infoByKey.get(key);
       const descFirst = info?.kind === 'time' || info?.group === 'metric';
-      update({ sort: toggleSort(state.sort, key, additive, descFirst) });
+      void update({ sort: toggleSort(state.sort, key, additive, descFirst) });
     },
     onToggleGroup: (label) => {
       const collapsed = state.collapsed.includes(label) ? state.collapsed.filter((l) => l !== label) : [...state.collapsed, label];
-      update({ collapsed });
+      void update({ collapsed });
     },
     onSelect: (rows, on) => {
       for (const row of rows) {
@@ -113,22 +115,28 @@ async function start(root: HTMLElement): Promise<void> {
   });
   view.selected = selected;
 
-  // Group choices: categorical columns (and tags); a group per distinct float is noise.
+  // Group choices: attributes, params, datasets and tags; a group per distinct metric value is noise.
   for (const info of index.columns) {
-    if (info.key === 'name' || info.kind === 'time' || info.distinct > MAX_GROUP_VALUES || info.distinct < 1) continue;
+    if (info.key === 'name' || info.group === 'metric' || info.kind === 'time' || info.distinct > MAX_GROUP_VALUES || info.distinct < 1) continue;
     const option = document.createElement('option');
     option.value = info.key;
     option.textContent = info.key;
     groupSelect.append(option);
   }
 
-  // Field names the query box completes: every column but datasets, and each tag as `tags.<tag>`.
-  let fieldNames = index.columns.filter((c) => c.group !== 'data' && c.group !== 'tags').map((c) => fieldText(c.key));
-  fieldNames.unshift('id');
+  // Field names the query box completes: every column the language can name, and each tag as `tags.<tag>`.
+  let fieldNames = index.columns.flatMap((c) => {
+    const field = fieldOfColumn(c.key);
+    return field ? [printField(field)] : [];
+  });
   if (infoByKey.has('tags')) {
-    void load('tags')!.then((tags) => {
-      fieldNames = [...fieldNames, ...tags.dict!.map((tag) => fieldText(`tags.${tag}`))];
-    });
+    load('tags')!.then(
+      (tags) => {
+        fieldNames = [...fieldNames, ...tags.dict!.map((tag) => printField({ kind: 'tag', name: tag }))];
+      },
+      // Completion then lacks tag names; a view that needs the column reports the failure.
+      () => undefined,
+    );
   }
 
   qInput.value = state.q;
@@ -170,7 +178,7 @@ async function start(root: HTMLElement): Promise<void> {
     if (state.group) needed.add(state.group);
     if (goalKey && state.group) needed.add(goalKey);
     for (const field of fieldsOf(query)) needed.add(columnKeyOf(field));
-    const textTerms = state.q.trim() !== '' || hasText(query);
+    const textTerms = state.q.trim() !== '' || hasTextTerms(query);
     const searchIndex = textTerms ? loadSearch() : undefined;
     if (searchIndex && !searchReady) summary.textContent = 'Loading the search index…';
     // Search hits and `id` filters name runs by id: those need every id; otherwise only the first rows'.
@@ -227,6 +235,7 @@ async function start(root: HTMLElement): Promise<void> {
     // For benchmarks: how long each view change took, data loading included.
     performance.measure('runpages:table-update', { start: started });
   }
+
   function visibleKeys(): string[] {
     const keys = (state.columns ?? index.defaults).filter((key) => infoByKey.has(key));
     return phone.matches ? keys.filter((key) => !OPTIONAL_ON_PHONE.has(key)) : keys;
@@ -241,12 +250,6 @@ async function start(root: HTMLElement): Promise<void> {
     const pre = document.createElement('pre');
     pre.textContent = `${error.query.replace(/\s/g, ' ')}\n${' '.repeat(error.column)}^`;
     errorBox.append(message, pre);
-  }
-
-  function hasText(query: Query): boolean {
-    if (query.type === 'text') return true;
-    if (query.type === 'and' || query.type === 'or') return query.items.some(hasText);
-    return query.type === 'not' && hasText(query.item);
   }
 
   function refreshSelection(): void {
@@ -271,10 +274,11 @@ async function start(root: HTMLElement): Promise<void> {
   });
 
   // Field-name completion: a listbox under the query box, driven by the keyboard.
-  let completion: ReturnType<typeof completeField>;
+  let completion: Completion | undefined;
   let chosen = 0;
   function showCompletions(): void {
-    completion = completeField(filterInput.value, filterInput.selectionStart ?? filterInput.value.length, fieldNames);
+    const found = completions(filterInput.value, filterInput.selectionStart ?? filterInput.value.length, fieldNames);
+    completion = found.options.length > 0 ? { ...found, options: found.options.slice(0, 12) } : undefined;
     completeList.replaceChildren();
     if (!completion) {
       closeCompletions();
@@ -310,8 +314,8 @@ async function start(root: HTMLElement): Promise<void> {
     if (!completion) return;
     const option = completion.options[i]!;
     const text = filterInput.value;
-    filterInput.value = text.slice(0, completion.start) + option + text.slice(completion.end);
-    const caret = completion.start + option.length;
+    filterInput.value = text.slice(0, completion.from) + option + text.slice(completion.to);
+    const caret = completion.from + option.length;
     filterInput.setSelectionRange(caret, caret);
     closeCompletions();
     later(() => ({ filter: filterInput.value }));

@@ -14,7 +14,8 @@ export interface ViewHandlers {
   href(row: number): string | undefined;
   /** Called after a render with the rendered rows whose ids are not loaded yet. */
   needIds(rows: number[]): void;
-  id(row: number): string;
+  /** How a row is named to assistive technology (the run's name). */
+  rowLabel(row: number): string;
   cell(column: Column, row: number): Cell;
   /** Human name of a column (a metric's configured label), for the header's tooltip. */
   label(column: Column): string;
@@ -230,7 +231,7 @@ export class TableView {
     box.type = 'checkbox';
     box.checked = selected;
     box.tabIndex = -1;
-    box.setAttribute('aria-label', `Select ${this.handlers.id(row)}`);
+    box.setAttribute('aria-label', `Select ${this.handlers.rowLabel(row)}`);
     sel.append(box);
     this.columns.forEach((column, i) => {
       const td = tr.insertCell();
