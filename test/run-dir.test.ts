@@ -64,6 +64,8 @@ describe('prepareRunDir on a good hand-made directory', () => {
     // The files for the branch re-validate, and keep the unknown field.
     const yamlText = prepared.files['run.yaml']!;
     expect(yamlText).not.toContain('hf_should_not_leak');
+    expect(yamlText).not.toContain('tok-should-not-leak');
+    expect(record.deploy).toEqual({ target: 'staging', api_token: '[redacted]' });
     expect(yamlText.startsWith('schema: runpages/run@1\n')).toBe(true);
     const reread = parseRunRecord(parseYaml(yamlText, 'run.yaml'), 'run.yaml');
     expect(reread.id).toBe(record.id);

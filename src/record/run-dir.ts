@@ -37,7 +37,7 @@ import { InvalidRunError, parseRunRecord, parseYaml, showValue, type FieldIssue 
 import { sha256Bytes, sha256File } from '../store/hash.ts';
 import { downsample } from './downsample.ts';
 import { friendlyName, ulid } from './id.ts';
-import { redactEnv, redactParams, redactText } from './redact.ts';
+import { isSecretKey, REDACTED, redactEnv, redactParams, redactText } from './redact.ts';
 
 /** Values given on the command line (or the API) that win over the directory's own. */
 export interface RunOverrides {
@@ -171,11 +171,14 @@ async function persistIdentity(dir: string, identity: { id: string; created: str
   await writeFile(file, doc.toString());
 }
 
-/** Fields of run.yaml this version does not know, appended in sorted order (forward compatibility). */
+/**
+ * Fields of run.yaml this version does not know, appended in sorted order (forward compatibility),
+ * with secret-looking keys inside them redacted like params.
+ */
 function withUnknown(known: Record<string, unknown>, base: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(known)) if (value !== undefined) out[key] = value;
-  for (const key of Object.keys(base).sort()) if (!(key in known)) out[key] = base[key];
+  for (const key of Object.keys(base).sort()) if (!(key in known)) out[key] = isSecretKey(key) ? REDACTED : redactParams(base[key]);
   return out;
 }
 
