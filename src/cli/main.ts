@@ -32,7 +32,16 @@ export async function createProgram(): Promise<Command> {
   return program;
 }
 
+/** A closed pipe (`runpages ls | head`) is the reader saying it has enough: stop quietly. */
+function exitQuietlyOnClosedPipe(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+}
+
 export async function main(argv: string[]): Promise<void> {
+  exitQuietlyOnClosedPipe();
   try {
     const program = await createProgram();
     await program.parseAsync(argv, { from: 'user' });
