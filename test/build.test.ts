@@ -21,7 +21,7 @@ const RUNS = {
   noSeries: '01JDV0F000000000000000000F',
 };
 const SERIES: Record<string, string[]> = {
-  [RUNS.baseline]: ['train/loss', 'val/acc'],
+  [RUNS.baseline]: ['throughput/samples_per_s', 'train/loss', 'val/acc'],
   [RUNS.child]: ['train/loss', 'val/acc'],
   [RUNS.hostile]: ['train/loss'],
   [RUNS.running]: ['val/acc'],

@@ -27,7 +27,7 @@ export interface ProjectGoal {
   direction: 'max' | 'min';
   target?: number;
   baseline?: number | string;
-  /** True when the project config names the goal; false when it is the default (first metric). */
+  /** True when the project config names the goal; false when it is the default (most reported metric). */
   configured: boolean;
 }
 
@@ -102,7 +102,10 @@ function projectIndex(name: string, records: RunRecord[], config: ProjectConfig)
   };
 }
 
-/** The configured goal, else the first metric the project's runs report (direction guessed from its name). */
+/**
+ * The configured goal, else the metric most runs report (ties by name), its direction guessed from
+ * its name: a one-off metric of a single run should not headline the project.
+ */
 function projectGoal(config: ProjectConfig, columns: Column[]): ProjectGoal | undefined {
   if (config.goal) {
     return {
@@ -113,7 +116,7 @@ function projectGoal(config: ProjectConfig, columns: Column[]): ProjectGoal | un
       configured: true,
     };
   }
-  const first = columns.find((c) => c.group === 'metric');
+  const [first] = columns.filter((c) => c.group === 'metric').sort((a, b) => b.count - a.count || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return first ? { metric: first.name, direction: guessDirection(first.name), configured: false } : undefined;
 }
 

@@ -1,6 +1,6 @@
 /**
  * The home page's project cards: run counts, activity, and the best value of the goal metric (or of
- * the first metric when no goal is configured). Pure; the page lays it out.
+ * the metric most runs report when no goal is configured). Pure; the page lays it out.
  */
 import type { SiteProject } from './data.ts';
 import { formatDate, formatMetric, formatRelative, plural } from './format.ts';
