@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { commitRuns } from '../src/branch/commit.ts';
 import { publishRuns } from '../src/branch/publish.ts';
 import { listQueue } from '../src/branch/queue.ts';
 import { loadConfig, parseConfig } from '../src/config.ts';
@@ -93,6 +94,24 @@ describe('publishRuns', () => {
   });
 });
 
+describe('announcements from writers on other machines', () => {
+  it('lands runs another machine announced after losing a race, and never reverts a newer run with a stale one', async () => {
+    repo = makeTestRepo();
+    const other = join(tempDir(), 'other');
+    execFileSync('git', ['clone', '-q', repo.origin, other]);
+    await publishRuns([preparedRun('changed', { record: { name: 'v2' } })], { cwd: other, config: loadConfig(other) });
+    // What a writer on the other machine leaves after losing a round: its runs under refs/runpages/pending/.
+    await commitRuns(other, 'announce', [preparedRun('announced'), preparedRun('changed', { record: { name: 'v1-stale' } })]);
+    git(other, 'push', '-q', 'origin', 'announce:refs/runpages/pending/other-writer');
+
+    const outcome = await publishRuns([preparedRun('mine')], { cwd: repo.dir, config: loadConfig(repo.dir) });
+    expect(outcome).toEqual({ published: ['mine'], queued: [], pushAttempts: 1 });
+    expect(runFolders(repo.origin)).toEqual(['runs/demo/2026-01/announced', 'runs/demo/2026-01/changed', 'runs/demo/2026-01/mine']);
+    expect(git(repo.origin, 'show', 'runs:runs/demo/2026-01/changed/run.yaml')).toContain('name: v2');
+    expect(git(repo.origin, 'for-each-ref', 'refs/runpages/')).toBe(''); // the announcement is consumed
+  });
+});
+
 function makeRunDir(root: string, name: string): string {
   const dir = join(root, name);
   mkdirSync(join(dir, 'artifacts'), { recursive: true });
@@ -171,5 +190,8 @@ describe('runpages commit and sync', () => {
     expect(names.sort()).toEqual(expected.sort());
     expect(readdirSync(join(repo.dir, '.runpages', 'queue')).filter((name) => !name.startsWith('.'))).toEqual([]);
     expect(runFolders(repo.dir)).toEqual(folders); // the local branch has caught up
+    // No private refs left behind: fetch scratch refs locally, announcements on origin.
+    expect(git(repo.dir, 'for-each-ref', 'refs/runpages/')).toBe('');
+    expect(git(repo.origin, 'for-each-ref', 'refs/runpages/')).toBe('');
   }, 600_000);
 });

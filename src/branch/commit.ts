@@ -90,6 +90,16 @@ export async function mergeBranches(cwd: string, reader: ObjectReader, onto: str
   return commitTree(cwd, tree, [onto, from], 'Merge runs published elsewhere with local ones\n');
 }
 
+/** The run folders in a commit's `runs/<project>/<yyyy-mm>/<id>` layout, with their trees. */
+export async function listRunFolders(reader: ObjectReader, commit: string): Promise<FolderTree[]> {
+  const children = async (path: string): Promise<string[]> =>
+    ((await reader.readTree(`${commit}:${path}`)) ?? []).filter((entry) => entry.type === 'tree').map((entry) => `${path}/${entry.name}`);
+  const months = (await Promise.all((await children('runs')).map(children))).flat();
+  const folders = (await Promise.all(months.map(children))).flat();
+  const trees = await Promise.all(folders.map((path) => reader.read(`${commit}:${path}`)));
+  return folders.map((path, index) => ({ path, tree: trees[index]?.sha as string }));
+}
+
 /**
  * Rebuilds the trees along each changed path of `base`'s tree, bottom-up, one `mktree` process per
  * depth. Returns the new root tree, or undefined when every entry was already in place.

@@ -6,22 +6,24 @@
  * push fails: on success the local branch fast-forwards to what landed, which spares concurrent
  * writers in one clone a round of contention on the local ref.
  *
- * Landing many writers fast: every attempt re-fetches only the branch, rebuilds just the changed
- * trees on the new tip, and pushes every uploaded run in the queue, not only the caller's. So the
- * first writer to win a round lands the runs of everyone who queued before it, and the others find
- * their runs already there on their next fetch instead of fighting for another round.
+ * Landing many writers fast: every attempt re-fetches only the branch (and the announcements, see
+ * PENDING_NAMESPACE), rebuilds just the changed trees on the new tip, and pushes every uploaded run
+ * in the local queue, not only the caller's, plus every run other machines announced after losing
+ * a round. So the first writer to win a round lands the runs of everyone waiting, and the others
+ * find their runs already there on their next fetch instead of fighting for another round.
  */
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config.ts';
 import { RunpagesError } from '../errors.ts';
 import { GitCommandError } from '../git/exec.ts';
 import { ObjectReader } from '../git/objects.ts';
 import { isAncestor, repoRoot, resolveCommit, updateRef } from '../git/refs.ts';
-import { fetchBranch, hasRemote, pushCommit } from '../git/remote.ts';
+import { fetchBranch, fetchRefs, hasRemote, pushCommit, pushRefs } from '../git/remote.ts';
 import type { PreparedRun } from '../run/prepared.ts';
 import { openStore } from '../store/open.ts';
 import type { ObjectStore } from '../store/store.ts';
-import { buildCommit, commitFolders, mergeBranches, writeRunTrees, type FolderTree } from './commit.ts';
+import { buildCommit, commitFolders, listRunFolders, mergeBranches, writeRunTrees, type FolderTree } from './commit.ts';
 import { dequeue, enqueue, listQueue, markUploaded, noteReason, type QueuedRun } from './queue.ts';
 
 export interface PublishOutcome {
@@ -48,6 +50,7 @@ const MAX_PUSH_ATTEMPTS = 30;
 const BACKOFF_BASE_MS = 50;
 const BACKOFF_CAP_MS = 2_000;
 const UPLOAD_CONCURRENCY = 4;
+const QUEUE_CONCURRENCY = 8;
 
 interface Pending {
   id: string;
@@ -65,10 +68,11 @@ interface Pending {
  */
 export async function publishRuns(runs: readonly PreparedRun[], options: PublishOptions): Promise<PublishOutcome> {
   await assertRepository(options.cwd);
-  const pending: Pending[] = [];
-  for (const run of runs) {
-    pending.push({ id: run.record.id, token: await enqueue(options.cwd, run), uploaded: false, run });
-  }
+  const pending: Pending[] = runs.map((run) => ({ id: run.record.id, token: '', uploaded: false, run }));
+  // Several at a time: each entry waits on fsync, and importers queue thousands.
+  await forEachLimited(pending, QUEUE_CONCURRENCY, async (entry) => {
+    entry.token = await enqueue(options.cwd, entry.run);
+  });
   return publishPending(pending, options);
 }
 
@@ -162,7 +166,15 @@ async function uploadObjects(store: ObjectStore, run: PreparedRun): Promise<void
 
 type PushResult = { landed: true; commit: string; attempts: number } | { landed: false; reason: string; attempts: number };
 
-/** Fetch the branch, put the runs on its tip, push; on losing the race, back off and go again. */
+/**
+ * Where writers that lost a push race announce their runs: one commit holding just those runs,
+ * under a ref nobody else writes. Whoever wins the next round lands every announced run that is
+ * new to the branch, so writers on different machines cooperate as publishers in one clone do
+ * through the queue, and a burst of N writers lands in a few rounds instead of N.
+ */
+const PENDING_NAMESPACE = 'refs/runpages/pending';
+
+/** Fetch the branch, put the runs on its tip, push; on losing the race, announce, back off and go again. */
 async function pushFolders(
   cwd: string,
   reader: ObjectReader,
@@ -171,22 +183,62 @@ async function pushFolders(
   signal: AbortSignal | undefined,
 ): Promise<PushResult> {
   const { remote, branch } = config;
+  const branchRef = `refs/heads/${branch}`;
+  const mine = new Set(folders.map((folder) => folder.path));
+  let announced: { ref: string; commit: string } | undefined;
+  const cleanUp = async (included: Map<string, string>): Promise<void> => {
+    // Best effort, and only refs still at the commit seen: a stale announcement is harmless.
+    const refs = [...included].filter(([ref]) => ref.startsWith(`${PENDING_NAMESPACE}/`));
+    if (announced) refs.push([announced.ref, announced.commit]);
+    if (refs.length === 0) return;
+    await pushRefs(cwd, remote, refs.map(([ref]) => `:${ref}`), { leases: refs.map(([ref, sha]) => `${ref}:${sha}`) }).catch(() => {});
+  };
+
   for (let attempt = 1; attempt <= MAX_PUSH_ATTEMPTS; attempt++) {
     if (signal?.aborted) return { landed: false, reason: 'publishing was interrupted', attempts: attempt - 1 };
-    let remoteTip: string | undefined;
+    let fetched: Map<string, string>;
     try {
-      remoteTip = await fetchBranch(cwd, remote, branch, signal);
+      fetched = await fetchRefs(cwd, remote, [branchRef, `${PENDING_NAMESPACE}/*`], signal);
     } catch (error) {
       return { landed: false, reason: `cannot fetch "${branch}" from the remote "${remote}": ${messageOf(error)}`, attempts: attempt };
     }
+    const remoteTip = fetched.get(branchRef);
     // A remote without the branch yet gets the local one, history and all.
-    const base = remoteTip ?? (await resolveCommit(cwd, `refs/heads/${branch}`));
-    const { commit } = await buildCommit(cwd, reader, base, folders);
-    if (remoteTip !== undefined && commit === remoteTip) return { landed: true, commit, attempts: attempt };
+    const base = remoteTip ?? (await resolveCommit(cwd, branchRef));
+    const own = await buildCommit(cwd, reader, base, folders);
+    if (remoteTip !== undefined && own.commit === remoteTip) {
+      await cleanUp(new Map());
+      return { landed: true, commit: remoteTip, attempts: attempt };
+    }
+
+    const included = new Map<string, string>();
+    const extra: FolderTree[] = [];
+    for (const [ref, commit] of fetched) {
+      if (!ref.startsWith(`${PENDING_NAMESPACE}/`) || ref === announced?.ref) continue;
+      included.set(ref, commit);
+      for (const folder of await listRunFolders(reader, commit)) {
+        // Only runs new to the branch: an old announcement must never revert a newer publish.
+        if (mine.has(folder.path) || extra.some((other) => other.path === folder.path)) continue;
+        if (base && (await reader.read(`${base}:${folder.path}`))) continue;
+        extra.push(folder);
+      }
+    }
+    const candidate = extra.length ? (await buildCommit(cwd, reader, base, [...folders, ...extra])).commit : own.commit;
     try {
-      if ((await pushCommit(cwd, remote, commit, branch, signal)) === 'pushed') return { landed: true, commit, attempts: attempt };
+      if ((await pushCommit(cwd, remote, candidate, branch, signal)) === 'pushed') {
+        await cleanUp(included);
+        return { landed: true, commit: candidate, attempts: attempt };
+      }
     } catch (error) {
       return { landed: false, reason: `pushing "${branch}" to the remote "${remote}" failed: ${messageOf(error)}`, attempts: attempt };
+    }
+    if (!announced) {
+      const ref = `${PENDING_NAMESPACE}/${process.pid}-${randomBytes(6).toString('hex')}`;
+      const { commit } = await buildCommit(cwd, reader, undefined, folders);
+      // A remote that refuses such refs just means no help from others: keep racing alone.
+      if ((await pushRefs(cwd, remote, [`${commit}:${ref}`], signal ? { signal } : {}).catch(() => 'refused')) === 'pushed') {
+        announced = { ref, commit };
+      }
     }
     await sleep(backoff(attempt), undefined, signal ? { signal } : {}).catch(() => {});
   }

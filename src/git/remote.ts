@@ -1,7 +1,6 @@
-/** Talking to a remote: fetch one branch, push one commit. Never prompts: a training job has no one to answer. */
+/** Talking to a remote: fetch some refs, push some refs. Never prompts: a training job has no one to answer. */
 import { randomBytes } from 'node:crypto';
 import { git, GitCommandError, gitMaybe } from './exec.ts';
-import { deleteRef, resolveCommit } from './refs.ts';
 
 const NETWORK_ENV = { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
 
@@ -17,46 +16,68 @@ export async function remoteUrl(cwd: string, name: string): Promise<string | und
 }
 
 /**
- * Fetches only `branch` from `remote` and returns its tip, or undefined when the remote has no such
- * branch. It lands in a private ref, deleted afterwards, so concurrent publishers in one clone never
- * contend for `refs/remotes/...` or FETCH_HEAD (`--refmap=` turns off git's opportunistic update of
- * the remote-tracking branch). Throws GitCommandError when the remote is unreachable.
+ * Fetches the named remote refs (full names; a trailing `/*` takes a whole namespace) and returns
+ * each one found with its commit. Refs the remote lacks are simply absent from the result.
+ * They land in private refs, deleted afterwards, so concurrent publishers in one clone never contend
+ * for `refs/remotes/...` or FETCH_HEAD (`--refmap=` turns off git's opportunistic update of the
+ * remote-tracking branch). Throws GitCommandError when the remote is unreachable.
  */
-export async function fetchBranch(cwd: string, remote: string, branch: string, signal?: AbortSignal): Promise<string | undefined> {
+export async function fetchRefs(cwd: string, remote: string, refs: readonly string[], signal?: AbortSignal): Promise<Map<string, string>> {
   const scratch = `refs/runpages/fetch/${process.pid}-${randomBytes(4).toString('hex')}`;
-  try {
-    await git(cwd, ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--refmap=', remote, `+refs/heads/${branch}:${scratch}`], {
+  const fetch = (names: readonly string[]): Promise<string> =>
+    git(cwd, ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--refmap=', remote, ...names.map((name) => `+${name}:${scratch}/${name}`)], {
       env: NETWORK_ENV,
       ...(signal ? { signal } : {}),
     });
-  } catch (error) {
-    if (error instanceof GitCommandError && /couldn't find remote ref/i.test(error.stderr)) return undefined;
-    throw error;
-  }
   try {
-    return await resolveCommit(cwd, scratch);
-  } finally {
-    await deleteRef(cwd, scratch);
+    await fetch(refs);
+  } catch (error) {
+    // A missing exact ref fails the whole fetch; namespaces (`/*`) may match nothing without error.
+    const globs = refs.filter((name) => name.endsWith('/*'));
+    if (!(error instanceof GitCommandError && /couldn't find remote ref/i.test(error.stderr))) throw error;
+    if (globs.length > 0) await fetch(globs);
   }
+  const listing = await git(cwd, ['for-each-ref', '--format=%(objectname) %(refname)', `${scratch}/`]);
+  const found = new Map<string, string>();
+  for (const line of listing.split('\n').filter(Boolean)) {
+    const [sha, name] = line.split(' ') as [string, string];
+    found.set(name.slice(scratch.length + 1), sha);
+  }
+  if (found.size > 0) {
+    await gitMaybe(cwd, ['update-ref', '--stdin'], { input: [...found.keys()].map((name) => `delete ${scratch}/${name}\n`).join('') });
+  }
+  return found;
+}
+
+/** Fetches only `branch` from `remote` and returns its tip, or undefined when the remote has no such branch. */
+export async function fetchBranch(cwd: string, remote: string, branch: string, signal?: AbortSignal): Promise<string | undefined> {
+  return (await fetchRefs(cwd, remote, [`refs/heads/${branch}`], signal)).get(`refs/heads/${branch}`);
 }
 
 /**
- * Pushes `commit` to `branch` on `remote` as a fast-forward. Returns `behind` when the remote moved
- * on (someone else pushed first: fetch, rebuild, retry); throws GitCommandError for anything a
- * retry cannot fix (unreachable, no permission, a hook said no).
+ * Pushes refspecs (`<commit>:<ref>`, or `:<ref>` to delete). Returns `behind` when a ref was
+ * rejected because the remote moved on (someone else pushed first: fetch, rebuild, retry); throws
+ * GitCommandError for anything a retry cannot fix (unreachable, no permission, a hook said no).
+ * `leases` (`<ref>:<expected sha>`) make an update or delete conditional.
  */
-export async function pushCommit(cwd: string, remote: string, commit: string, branch: string, signal?: AbortSignal): Promise<'pushed' | 'behind'> {
+export async function pushRefs(
+  cwd: string,
+  remote: string,
+  refspecs: readonly string[],
+  options: { leases?: readonly string[]; signal?: AbortSignal } = {},
+): Promise<'pushed' | 'behind'> {
+  const leases = (options.leases ?? []).map((lease) => `--force-with-lease=${lease}`);
   try {
-    await git(cwd, ['push', '--porcelain', '--no-verify', remote, `${commit}:refs/heads/${branch}`], {
+    await git(cwd, ['push', '--porcelain', '--no-verify', ...leases, remote, ...refspecs], {
       env: NETWORK_ENV,
-      ...(signal ? { signal } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
     });
     return 'pushed';
   } catch (error) {
     if (!(error instanceof GitCommandError)) throw error;
     // Porcelain ref lines: `<flag>\t<from>:<to>\t<summary>`; `!` marks a rejected ref.
     const refLines = error.stdout.split('\n').filter((line) => /^[ +\-*=!]\t/.test(line));
-    // The ref landed, but updating the local remote-tracking ref failed (another push held its lock).
+    // The refs landed, but updating the local remote-tracking ref failed (another push held its lock).
     if (refLines.length > 0 && refLines.every((line) => !line.startsWith('!'))) return 'pushed';
     const behind = refLines.some(
       (line) =>
@@ -66,4 +87,9 @@ export async function pushCommit(cwd: string, remote: string, commit: string, br
     if (behind) return 'behind';
     throw error;
   }
+}
+
+/** Pushes `commit` to `branch` on `remote` as a fast-forward (see pushRefs). */
+export async function pushCommit(cwd: string, remote: string, commit: string, branch: string, signal?: AbortSignal): Promise<'pushed' | 'behind'> {
+  return pushRefs(cwd, remote, [`${commit}:refs/heads/${branch}`], signal ? { signal } : {});
 }
