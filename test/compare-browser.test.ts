@@ -25,11 +25,7 @@ beforeAll(async () => {
   work = tempDir('runpages-compare-browser-');
   cpSync(FIXTURE, work, { recursive: true });
   const out = join(work, 'site');
-  const build = await runCli(['build', '--from', 'runs', '--out', out, '--base', BASE], {
-    cwd: work,
-    // Vitest leaks Vite's env (BASE_URL=/ and friends) into process.env; Astro in the child would obey it.
-    env: { BASE_URL: undefined, MODE: undefined, DEV: undefined, PROD: undefined, SSR: undefined },
-  });
+  const build = await runCli(['build', '--from', 'runs', '--out', out, '--base', BASE], { cwd: work });
   expect(build.code).toBe(0);
   server = await serveSite({ dir: out, base: BASE, port: 0 });
   browser = await chromium.launch({

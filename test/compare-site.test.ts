@@ -12,8 +12,6 @@ import { checkLinks } from './helpers/links.ts';
 
 const FIXTURE = new URL('./fixtures/compare-site/', import.meta.url).pathname;
 const BASE = '/models/';
-/** Vitest leaks Vite's env (BASE_URL=/ and friends) into process.env; Astro in the child would obey it. */
-const VITE_ENV = { BASE_URL: undefined, MODE: undefined, DEV: undefined, PROD: undefined, SSR: undefined };
 let work: string;
 let out: string;
 
@@ -21,7 +19,7 @@ beforeAll(async () => {
   work = tempDir('runpages-compare-site-');
   cpSync(FIXTURE, work, { recursive: true });
   out = join(work, 'site');
-  const build = await runCli(['build', '--from', 'runs', '--out', out, '--base', BASE], { cwd: work, env: VITE_ENV });
+  const build = await runCli(['build', '--from', 'runs', '--out', out, '--base', BASE], { cwd: work });
   expect(build.stderr).not.toMatch(/warning|error/i);
   expect(build.code).toBe(0);
 });
@@ -184,13 +182,13 @@ describe('invalid saved comparisons', () => {
     try {
       cpSync(FIXTURE, dir, { recursive: true });
       writeFileSync(join(dir, 'comparisons/bad.yaml'), 'runs: [01JC1A]\ncolour: red\n');
-      const result = await runCli(['build', '--from', 'runs', '--out', join(dir, 'site')], { cwd: dir, env: VITE_ENV });
+      const result = await runCli(['build', '--from', 'runs', '--out', join(dir, 'site')], { cwd: dir });
       expect(result.code).toBe(1);
       expect(result.stderr).toContain('comparisons/bad.yaml: field "title" is required but missing');
       expect(result.stderr).toContain('comparisons/bad.yaml: field "runs" must list at least two runs');
       expect(result.stderr).toContain('hint');
       writeFileSync(join(dir, 'comparisons/bad.yaml'), 'title: Ambiguous\nruns: [01JC1, 01JC2C]\n');
-      const ambiguous = await runCli(['build', '--from', 'runs', '--out', join(dir, 'site')], { cwd: dir, env: VITE_ENV });
+      const ambiguous = await runCli(['build', '--from', 'runs', '--out', join(dir, 'site')], { cwd: dir });
       expect(ambiguous.code).toBe(1);
       expect(ambiguous.stderr).toContain('comparisons/bad.yaml: "01JC1" matches 2 runs: 01JC1AAAAA000000000000000A, 01JC1BBBBB000000000000000B.');
     } finally {

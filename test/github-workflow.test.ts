@@ -77,13 +77,6 @@ describe('the trigger workflow', () => {
   });
 });
 
-/** The environment of a CI step: ours, minus what vitest leaks (Vite's BASE_URL=/ and friends). */
-function ciEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const key of ['BASE_URL', 'MODE', 'DEV', 'PROD', 'SSR']) delete env[key];
-  return env;
-}
-
 function fixtureRuns(): PreparedRun[] {
   return fg.sync('runs/*/*/*/run.yaml', { cwd: FIXTURE }).map((file) => {
     const text = readFileSync(join(FIXTURE, file), 'utf8');
@@ -143,7 +136,7 @@ describe('setting up GitHub Pages in a repository', () => {
       });
       execFileSync('sh', ['-c', command], {
         cwd: checkout,
-        env: { ...ciEnv(), ...TEST_GIT_ENV, NO_COLOR: '1', PATH: `${bin}:${process.env.PATH}` },
+        env: { ...process.env, ...TEST_GIT_ENV, NO_COLOR: '1', PATH: `${bin}:${process.env.PATH}` },
         stdio: 'pipe',
       });
     }
