@@ -110,6 +110,7 @@ describe('runpages build from a folder', () => {
 
   it('gives every page a title, description, Open Graph tags and a strict CSP with no inline scripts', () => {
     const pages = listFiles(join(work, 'out')).filter((f) => f.endsWith('.html'));
+    expect(pages).toContain('404.html');
     expect(pages.length).toBeGreaterThanOrEqual(9);
     for (const page of pages) {
       const html = read('out', page);

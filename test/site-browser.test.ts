@@ -128,6 +128,13 @@ describe('site pages in Chromium', () => {
     await page.close();
   });
 
+  it('answers an unknown run URL with the 404 page, linking back home', async () => {
+    const { page } = await open('r/no-such-run/');
+    expect(await page.locator('h1').textContent()).toBe('Page not found');
+    expect(await page.getByRole('link', { name: 'All projects' }).getAttribute('href')).toBe('/sub/');
+    await page.close();
+  });
+
   it('links from the home page to a run page under the base path', async () => {
     const { page } = await open('');
     await page.getByRole('link', { name: 'brave-otter-1' }).first().click();
