@@ -224,6 +224,7 @@ async function start(root: HTMLElement): Promise<void> {
 
     summary.classList.remove('rt-failed');
     printState.textContent = describeView(state);
+    view.compact = phone.matches;
     view.setColumns(shownKeys.flatMap((key) => columns.get(key) ?? []), state.sort);
     view.setItems(items);
     const groupsText = groupColumn ? ` in ${plural(items.filter((i) => i.type === 'group').length, 'group')}` : '';

@@ -27,10 +27,10 @@ export interface ViewHandlers {
 
 const OVERSCAN = 10;
 
-/** Column widths in rem by what they hold; the name column is wider. */
-function widthOf(column: Column): number {
+/** Column widths in rem by what they hold; the name column is wider (less so on a phone). */
+function widthOf(column: Column, compact: boolean): number {
   const { key, kind } = column.info;
-  if (key === 'name') return 12;
+  if (key === 'name') return compact ? 9 : 12;
   if (key === 'status') return 7.5;
   if (kind === 'time') return 7.5;
   if (kind === 'tags') return 10;
@@ -48,6 +48,8 @@ export class TableView {
   active = -1;
   /** Render every row (for printing). */
   all = false;
+  /** Narrow screen: tighter columns. */
+  compact = false;
   #frame = 0;
   #rowHeight = 34;
 
@@ -72,7 +74,7 @@ export class TableView {
     let total = 2.5;
     colgroup.append(col(2.5));
     for (const column of columns) {
-      const width = widthOf(column);
+      const width = widthOf(column, this.compact);
       total += width;
       colgroup.append(col(width));
     }
