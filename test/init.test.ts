@@ -2,6 +2,7 @@
  * `runpages init`: a commented config that parses, `.runpages/` ignored once, the orphan runs branch
  * locally and on origin, safe to run again, clear errors where it cannot work.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -100,6 +101,16 @@ describe('runpages init', () => {
     expect(result.stderr).toContain('runpages sync');
     expect(git(repo.dir, 'ls-tree', '--name-only', 'runs')).toBe('README.md');
   }, 60_000);
+
+  it('commits as runpages when git has no identity configured (a bare CI container)', async () => {
+    const dir = tempDir();
+    execFileSync('git', ['init', '-q', '-b', 'main', dir]);
+    // useConfigOnly: git must not guess a name from the host either, as in a minimal container.
+    const noIdentity = { HOME: dir, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'user.useConfigOnly', GIT_CONFIG_VALUE_0: 'true', GIT_AUTHOR_NAME: undefined, GIT_AUTHOR_EMAIL: undefined, GIT_COMMITTER_NAME: undefined, GIT_COMMITTER_EMAIL: undefined, EMAIL: undefined };
+    const result = await runCli(['init'], { cwd: dir, env: noIdentity });
+    expect(result.code).toBe(0);
+    expect(execFileSync('git', ['log', '--format=%an <%ae>', 'runs'], { cwd: dir, encoding: 'utf8', env: { ...process.env, HOME: dir } }).trim()).toBe('runpages <runpages@localhost>');
+  });
 
   it('refuses outside a git repository, saying what to do', async () => {
     const dir = tempDir();

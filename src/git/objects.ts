@@ -49,28 +49,29 @@ export async function writeTrees(cwd: string, trees: readonly (readonly TreeEntr
   return out.split('\n');
 }
 
-let fallbackIdentity: Record<string, string> | undefined;
+/** Per repository: extra environment giving commits an identity when git has none configured. */
+const identities = new Map<string, Promise<Record<string, string>>>();
+
+async function identityFor(cwd: string): Promise<Record<string, string>> {
+  const [committer, author] = await Promise.all([gitMaybe(cwd, ['var', 'GIT_COMMITTER_IDENT']), gitMaybe(cwd, ['var', 'GIT_AUTHOR_IDENT'])]);
+  if (committer && author) return {};
+  return {
+    GIT_AUTHOR_NAME: process.env.GIT_AUTHOR_NAME ?? 'runpages',
+    GIT_AUTHOR_EMAIL: process.env.GIT_AUTHOR_EMAIL ?? 'runpages@localhost',
+    GIT_COMMITTER_NAME: process.env.GIT_COMMITTER_NAME ?? 'runpages',
+    GIT_COMMITTER_EMAIL: process.env.GIT_COMMITTER_EMAIL ?? 'runpages@localhost',
+  };
+}
 
 /**
  * Makes a commit object (it does not move any ref). Jobs in containers often have no git identity
  * configured; then runpages commits as itself rather than failing the publish.
  */
 export async function commitTree(cwd: string, tree: string, parents: readonly string[], message: string): Promise<string> {
-  if (fallbackIdentity === undefined) {
-    const ident = await gitMaybe(cwd, ['var', 'GIT_COMMITTER_IDENT']);
-    const author = await gitMaybe(cwd, ['var', 'GIT_AUTHOR_IDENT']);
-    fallbackIdentity =
-      ident && author
-        ? {}
-        : {
-            GIT_AUTHOR_NAME: process.env.GIT_AUTHOR_NAME ?? 'runpages',
-            GIT_AUTHOR_EMAIL: process.env.GIT_AUTHOR_EMAIL ?? 'runpages@localhost',
-            GIT_COMMITTER_NAME: process.env.GIT_COMMITTER_NAME ?? 'runpages',
-            GIT_COMMITTER_EMAIL: process.env.GIT_COMMITTER_EMAIL ?? 'runpages@localhost',
-          };
-  }
+  let identity = identities.get(cwd);
+  if (!identity) identities.set(cwd, (identity = identityFor(cwd)));
   const args = ['commit-tree', tree, ...parents.flatMap((parent) => ['-p', parent])];
-  return git(cwd, args, { input: message, env: fallbackIdentity });
+  return git(cwd, args, { input: message, env: await identity });
 }
 
 /** An object read from the database. */
