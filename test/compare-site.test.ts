@@ -186,6 +186,7 @@ describe('invalid saved comparisons', () => {
       expect(result.code).toBe(1);
       expect(result.stderr).toContain('comparisons/bad.yaml: field "title" is required but missing');
       expect(result.stderr).toContain('comparisons/bad.yaml: field "runs" must list at least two runs');
+      expect(result.stderr).toContain('comparisons/bad.yaml: field "colour" is not a field of a saved comparison (fields: schema, title, description, runs, baseline, columns, narrative)');
       expect(result.stderr).toContain('hint');
       writeFileSync(join(dir, 'comparisons/bad.yaml'), 'title: Ambiguous\nruns: [01JC1, 01JC2C]\n');
       const ambiguous = await runCli(['build', '--from', 'runs', '--out', join(dir, 'site')], { cwd: dir });

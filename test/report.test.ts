@@ -6,6 +6,7 @@ import { parseConfig } from '../src/config.ts';
 import { alignSeries, compareRuns, flattenParams, githubRepoUrl, resolveRunIds, type ComparedRun } from '../src/report/compare.ts';
 import { comparisonHeadline, metricsTableHtml, paramsTableHtml, whyHtml } from '../src/report/compare-html.ts';
 import { formatDelta, formatValue, guessDirection, metricFormat } from '../src/report/metric.ts';
+import { parseSavedComparison } from '../src/report/saved.ts';
 import { chooseGoal, paramsThatMatter, summarize } from '../src/report/summary.ts';
 import { parseRunRecord, parseSeriesFile, parseYaml } from '../src/run/validate.ts';
 
@@ -238,5 +239,19 @@ describe('comparisonHeadline', () => {
     expect(html).not.toContain('<img');
     expect(html).not.toContain('<script>');
     expect(html).toContain('&#60;img src=x onerror=alert(1)&#62;');
+  });
+});
+
+describe('parseSavedComparison', () => {
+  const ids = [...runs.values()].map((r) => r.record.id);
+  it('resolves prefixes and defaults the baseline to the first run', () => {
+    const saved = parseSavedComparison('title: T\nruns: [01JC2C, 01JC1A]\n', 'comparisons/two.yaml', ids);
+    expect(saved).toMatchObject({ slug: 'two', runIds: ['01JC2CCCCC000000000000000C', '01JC1AAAAA000000000000000A'], baselineId: '01JC2CCCCC000000000000000C' });
+  });
+  it('refuses a baseline outside its runs, and a file name that cannot be a URL', () => {
+    expect(() => parseSavedComparison('title: T\nruns: [01JC2C, 01JC1A]\nbaseline: 01JC1B\n', 'comparisons/x.yaml', ids)).toThrow(
+      'comparisons/x.yaml: field "baseline" names 01JC1BBBBB000000000000000B, which is not one of its runs.',
+    );
+    expect(() => parseSavedComparison('title: T\nruns: [01JC2C, 01JC1A]\n', 'comparisons/My Report.yaml', ids)).toThrow('the file name "My Report" cannot be a URL slug');
   });
 });

@@ -53,8 +53,15 @@ export function parseSavedComparison(text: string, file: string, ids: readonly s
   const data = parseYaml(text, file);
   const result = SavedComparisonSchema.safeParse(data ?? {});
   if (!result.success) {
+    // An unknown key is most often a typo: name it and list the keys that exist.
+    const known = Object.keys(SavedComparisonSchema.shape).join(', ');
+    const issues = zodIssues(file, data, result.error).map((issue, i) => {
+      const source = result.error.issues[i];
+      if (source?.code !== 'unrecognized_keys') return issue;
+      return { file, field: source.keys.join(', '), message: `is not a field of a saved comparison (fields: ${known})` };
+    });
     throw new InvalidRunError(
-      zodIssues(file, data, result.error),
+      issues,
       'Fix the field named above; a saved comparison needs `title` and `runs` (see the README on saved comparisons).',
     );
   }
