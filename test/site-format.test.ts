@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { canLogScale, chartKey, renderSeriesChart } from '../src/site/charts.ts';
 import { formatBytes, formatDateTime, formatDelta, formatDuration, formatMetric, formatNumber, formatRelative, plural } from '../src/site/format.ts';
 import { renderMarkdown } from '../src/site/markdown.ts';
+import { activitySvg, weeklyActivity } from '../src/site/home-view.ts';
 import { paramRows } from '../src/site/run-view.ts';
 import { commitUrl, githubRepo, joinBase, normalizeBase, objectUrl } from '../src/site/url.ts';
 
@@ -139,5 +140,20 @@ describe('charts of hostile series', () => {
     const svg = renderSeriesChart({ step, value }, { name: 'huge' });
     expect(svg.length).toBeLessThan(40_000);
     expect(svg).toContain('min 1');
+  });
+});
+
+describe('home page activity', () => {
+  it('counts runs per week up to the build time, oldest week first', () => {
+    const now = new Date('2026-11-23T12:00:00Z');
+    const counts = weeklyActivity(['2026-11-23T00:00:00Z', '2026-11-20T00:00:00Z', '2026-11-10T00:00:00Z', '2025-01-01T00:00:00Z', '2026-12-01T00:00:00Z'], now, 4);
+    expect(counts).toEqual([0, 0, 1, 2]);
+  });
+
+  it('draws one bar per week, empty weeks as a baseline', () => {
+    const svg = activitySvg([0, 3, 6]);
+    expect(svg.match(/<rect/g)).toHaveLength(3);
+    expect(svg).toContain('class="zero"');
+    expect(svg).toContain('height="28" rx="1"/>');
   });
 });

@@ -12,10 +12,41 @@ export interface ProjectCard {
   runs: string;
   statuses: { status: string; count: number }[];
   latest?: { relative: string; date: string };
+  /** Runs created per week over the last {@link ACTIVITY_WEEKS} weeks, oldest first. */
+  activity: number[];
   best?: { label: string; value: string; runId: string; runName: string; configured: boolean; direction: 'max' | 'min' };
 }
 
 const STATUS_ORDER = ['finished', 'running', 'failed', 'killed'];
+export const ACTIVITY_WEEKS = 12;
+const WEEK_MS = 7 * 86_400_000;
+
+/** Runs created in each of the `weeks` weeks up to `now`, oldest first. */
+export function weeklyActivity(created: string[], now: Date, weeks = ACTIVITY_WEEKS): number[] {
+  const counts = new Array<number>(weeks).fill(0);
+  for (const iso of created) {
+    const age = Math.floor((now.getTime() - new Date(iso).getTime()) / WEEK_MS);
+    if (age >= 0 && age < weeks) counts[weeks - 1 - age] = (counts[weeks - 1 - age] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/**
+ * A small bar chart of weekly activity as SVG markup (numbers only, so safe to inline).
+ *
+ * @example activitySvg([0, 2, 5]) // '<svg …><rect …/>…</svg>'
+ */
+export function activitySvg(counts: number[], width = 120, height = 28): string {
+  const max = Math.max(1, ...counts);
+  const bar = width / counts.length;
+  const rects = counts
+    .map((count, i) => {
+      const h = count === 0 ? 1 : Math.max(2, Math.round((count / max) * height));
+      return `<rect x="${(i * bar + 1).toFixed(1)}" y="${height - h}" width="${(bar - 2).toFixed(1)}" height="${h}" rx="1"${count === 0 ? ' class="zero"' : ''}/>`;
+    })
+    .join('');
+  return `<svg class="activity" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" aria-hidden="true">${rects}</svg>`;
+}
 
 /**
  * @example projectCard(project, new Date(data.generated))
@@ -34,6 +65,10 @@ export function projectCard(project: SiteProject, now: Date): ProjectCard {
       const count = project.statusCounts[status] ?? 0;
       return count > 0 ? [{ status, count }] : [];
     }),
+    activity: weeklyActivity(
+      project.runs.map((r) => r.record.created),
+      now,
+    ),
     ...(project.latest ? { latest: { relative: formatRelative(project.latest, now), date: formatDate(project.latest) } } : {}),
     ...(goal && best && bestRun
       ? {
