@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fg from 'fast-glob';
+import { parseHTML } from 'linkedom';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.ts';
 import { alignSeries, compareRuns, flattenParams, githubRepoUrl, resolveRunIds, type ComparedRun } from '../src/report/compare.ts';
+import { bestSoFarChart } from '../src/report/charts.ts';
 import { comparisonHeadline, metricsTableHtml, paramsTableHtml, whyHtml } from '../src/report/compare-html.ts';
 import { formatDelta, formatValue, guessDirection, metricFormat } from '../src/report/metric.ts';
 import { parseSavedComparison } from '../src/report/saved.ts';
@@ -253,5 +255,25 @@ describe('parseSavedComparison', () => {
       'comparisons/x.yaml: field "baseline" names 01JC1BBBBB000000000000000B, which is not one of its runs.',
     );
     expect(() => parseSavedComparison('title: T\nruns: [01JC2C, 01JC1A]\n', 'comparisons/My Report.yaml', ids)).toThrow('the file name "My Report" cannot be a URL slug');
+  });
+});
+
+describe('bestSoFarChart', () => {
+  it('draws the target and stays small for projects with many runs', () => {
+    const base = run('calm-fox-1').record;
+    const many = Array.from({ length: 5000 }, (_, i) => ({
+      ...base,
+      id: `R${String(i).padStart(5, '0')}`,
+      name: `run-${i}`,
+      created: new Date(Date.parse('2026-01-01T00:00:00Z') + i * 60_000).toISOString(),
+      metrics: { 'val/acc': 0.5 + (i % 97) / 1000 + i / 100_000 },
+    }));
+    const summary = summarize(many, { project: 'mnist', config: config.projects.mnist }, NOW)!;
+    const svg = bestSoFarChart(summary, { document: parseHTML('<html><body></body></html>').document as unknown as Document });
+    expect(svg).toContain('target 95.0 %');
+    const dots = svg.match(/<circle/g)?.length ?? 0;
+    expect(dots).toBeGreaterThanOrEqual(800);
+    expect(dots).toBeLessThanOrEqual(800 + summary.bestSoFar.length);
+    expect(svg.length).toBeLessThan(200_000);
   });
 });

@@ -68,13 +68,13 @@ export function overlayChart(
 /** Best-so-far over time as a step line, every run as a dot, and the target as a dashed rule. */
 export function bestSoFarChart(summary: Summary, context: ChartContext): string {
   const { format, goal } = summary;
-  const dots = summary.points.map((p) => ({ date: new Date(p.created), value: p.value, name: p.name }));
+  const dots = thinPoints(summary).map((p) => ({ date: new Date(p.created), value: p.value, name: p.name }));
   const best = summary.bestSoFar.map((p) => ({ date: new Date(p.created), value: p.value }));
   const last = summary.points.at(-1);
   // Extend the best line to the newest run so the current best reads as "still standing".
   if (last && best.length > 0) best.push({ date: new Date(last.created), value: (best.at(-1) as { value: number }).value });
   const marks: Plot.Markish[] = [
-    Plot.dot(dots, { x: 'date', y: 'value', r: 3, fill: 'currentColor', fillOpacity: 0.35, title: 'name' }),
+    Plot.dot(dots, { x: 'date', y: 'value', r: 3, fill: 'currentColor', fillOpacity: 0.35, ...(dots.length <= 300 ? { title: 'name' } : {}) }),
     Plot.line(best, { x: 'date', y: 'value', curve: 'step-after', stroke: 'var(--chart-line, currentColor)', strokeWidth: 2 }),
   ];
   if (goal.target !== undefined) {
@@ -103,6 +103,18 @@ export function bestSoFarChart(summary: Summary, context: ChartContext): string 
     ariaDescription: summary.headline,
   });
   return responsive(chart);
+}
+
+/** Dots drawn at most: a project with 100k runs must not make a 10 MB summary page. */
+const MAX_DOTS = 800;
+
+/** Every k-th run when there are too many to draw, always keeping the runs that set a new best. */
+function thinPoints(summary: Summary): Summary['points'] {
+  const points = summary.points;
+  if (points.length <= MAX_DOTS) return points;
+  const records = new Set(summary.bestSoFar.map((p) => p.id));
+  const stride = Math.ceil(points.length / MAX_DOTS);
+  return points.filter((p, i) => i % stride === 0 || records.has(p.id));
 }
 
 /** One param against one metric, a dot per run, labelled with run names (for > 5 runs). */
