@@ -98,7 +98,7 @@ describe('site pages in Chromium', () => {
     await page.close();
   });
 
-  it('toggles a chart to log scale and filters params', async () => {
+  it('toggles a chart to log scale and smoothing, and filters params', async () => {
     const { page, problems } = await open(`r/${BASELINE}/`);
     const figure = page.locator('[data-chart]', { hasText: 'train/loss' });
     const toggle = figure.locator('[data-log-toggle]');
@@ -108,6 +108,15 @@ describe('site pages in Chromium', () => {
     expect(await toggle.getAttribute('aria-pressed')).toBe('true');
     expect(await figure.locator('[data-scale="log"]').isVisible()).toBe(true);
     expect(await figure.locator('[data-scale="linear"]').isVisible()).toBe(false);
+
+    const smooth = figure.locator('[data-smooth-toggle]');
+    await smooth.click();
+    const smoothed = figure.locator('[data-scale="log"] path[data-smoothed]');
+    expect(await smoothed.count()).toBe(1);
+    expect(await smoothed.getAttribute('d')).not.toBe(await figure.locator('[data-scale="log"] g[aria-label="line"] path:not([data-smoothed])').getAttribute('d'));
+    await page.screenshot({ path: join(SCREENSHOTS, 'site-run-chart-toggles.png') });
+    await smooth.click();
+    expect(await figure.locator('path[data-smoothed]').count()).toBe(0);
 
     const rows = page.locator('[data-param-row]');
     expect(await rows.count()).toBe(5);

@@ -9,6 +9,7 @@ import { formatBytes, formatDateTime, formatDelta, formatDuration, formatMetric,
 import { renderMarkdown } from '../src/site/markdown.ts';
 import { activitySvg, weeklyActivity } from '../src/site/home-view.ts';
 import { paramRows } from '../src/site/run-view.ts';
+import { smoothPath } from '../site/src/scripts/smooth.ts';
 import { commitUrl, githubRepo, joinBase, normalizeBase, objectUrl } from '../src/site/url.ts';
 
 describe('format', () => {
@@ -155,5 +156,13 @@ describe('home page activity', () => {
     expect(svg.match(/<rect/g)).toHaveLength(3);
     expect(svg).toContain('class="zero"');
     expect(svg).toContain('height="28" rx="1"/>');
+  });
+});
+
+describe('chart smoothing', () => {
+  it('averages the y of each point exponentially and restarts after a gap', () => {
+    expect(smoothPath('M0,10L1,0L2,10', 0.5)).toBe('M0,10L1,5L2,7.5');
+    expect(smoothPath('M0,10L1,0M5,100L6,0', 0.5)).toBe('M0,10L1,5M5,100L6,50');
+    expect(smoothPath('M0,10L1,0', 0)).toBe('M0,10L1,0');
   });
 });

@@ -1,7 +1,8 @@
 /**
- * Run page enhancements (the page is complete without them): log-scale toggles on charts and the
- * params filter box.
+ * Run page enhancements (the page is complete without them): log-scale and smoothing toggles on
+ * charts, and the params filter box.
  */
+import { smoothPath } from './smooth.ts';
 
 for (const figure of document.querySelectorAll<HTMLElement>('[data-chart]')) {
   const toggle = figure.querySelector<HTMLButtonElement>('[data-log-toggle]');
@@ -14,6 +15,35 @@ for (const figure of document.querySelectorAll<HTMLElement>('[data-chart]')) {
     toggle.setAttribute('aria-pressed', String(on));
     linear.hidden = on;
     log.hidden = !on;
+  });
+}
+
+// Smoothing works on the drawn line itself: on a linear axis the pixel y is an affine function of the
+// value, so an exponential moving average of pixels is the moving average of values (on a log axis,
+// of log values). No data needs to ship with the page.
+for (const figure of document.querySelectorAll<HTMLElement>('[data-chart]')) {
+  const toggle = figure.querySelector<HTMLButtonElement>('[data-smooth-toggle]');
+  const lines = [...figure.querySelectorAll<SVGPathElement>('g[aria-label="line"] path')];
+  if (!toggle || lines.length === 0) continue;
+  toggle.hidden = false;
+  const originals = lines.map((line) => line.getAttribute('d') ?? '');
+  const smoothed: SVGPathElement[] = [];
+  toggle.addEventListener('click', () => {
+    const on = toggle.getAttribute('aria-pressed') !== 'true';
+    toggle.setAttribute('aria-pressed', String(on));
+    if (on) {
+      lines.forEach((line, i) => {
+        const copy = line.cloneNode() as SVGPathElement;
+        copy.setAttribute('d', smoothPath(originals[i] ?? '', 0.9));
+        copy.setAttribute('data-smoothed', '');
+        line.setAttribute('stroke-opacity', '0.25');
+        line.after(copy);
+        smoothed.push(copy);
+      });
+    } else {
+      for (const copy of smoothed.splice(0)) copy.remove();
+      for (const line of lines) line.removeAttribute('stroke-opacity');
+    }
   });
 }
 
