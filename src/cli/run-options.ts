@@ -6,25 +6,26 @@ import type { RunOverrides } from '../record/run-dir.ts';
 export interface RunFlags {
   project?: string;
   name?: string;
-  tag: string[];
-  param: string[];
+  tag?: string[];
+  param?: string[];
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+// No default array: commander would print "(default: [])" in the help.
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 /** Adds `--project`, `--name`, `--tag` and `--param` to a command. */
 export function addRunOptions(command: Command): Command {
   return command
     .option('--project <name>', 'project of the run (default: from run.yaml, else the repository folder name)')
     .option('--name <name>', 'human-friendly run name (default: from run.yaml, else generated)')
-    .option('--tag <tag>', 'tag the run (repeatable)', collect, [])
-    .option('--param <key=value>', 'set a param (repeatable; dotted keys nest, values are typed as YAML)', collect, []);
+    .option('--tag <tag>', 'tag the run (repeatable)', collect)
+    .option('--param <key=value>', 'set a param (repeatable; dotted keys nest, values are typed as YAML)', collect);
 }
 
 /** Turns the flags into overrides for prepareRunDir; a malformed `--param` is a user error. */
 export function runOverrides(flags: RunFlags): RunOverrides {
   const params: Record<string, string> = {};
-  for (const pair of flags.param) {
+  for (const pair of flags.param ?? []) {
     const at = pair.indexOf('=');
     if (at <= 0) {
       throw new RunpagesError('invalid-param', `--param ${JSON.stringify(pair)} is not key=value`, { hint: 'Write params as --param lr=0.001 (dotted keys nest: --param optim.lr=0.001).' });
@@ -34,7 +35,7 @@ export function runOverrides(flags: RunFlags): RunOverrides {
   return {
     ...(flags.project === undefined ? {} : { project: flags.project }),
     ...(flags.name === undefined ? {} : { name: flags.name }),
-    ...(flags.tag.length ? { tags: flags.tag } : {}),
-    ...(flags.param.length ? { params } : {}),
+    ...(flags.tag?.length ? { tags: flags.tag } : {}),
+    ...(flags.param?.length ? { params } : {}),
   };
 }
