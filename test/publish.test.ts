@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commitRuns } from '../src/branch/commit.ts';
 import { publishRuns } from '../src/branch/publish.ts';
-import { listQueue } from '../src/branch/queue.ts';
+import { dequeue, enqueue, listQueue } from '../src/branch/queue.ts';
 import { loadConfig, parseConfig } from '../src/config.ts';
 import { parseYaml } from '../src/run/validate.ts';
 import { LocalStore } from '../src/store/local.ts';
@@ -91,6 +91,25 @@ describe('publishRuns', () => {
     expect(online).toEqual({ published: ['q3'], queued: [], pushAttempts: 1 });
     expect(runFolders(repo.origin)).toEqual(['runs/demo/2026-01/q1', 'runs/demo/2026-01/q2', 'runs/demo/2026-01/q3']);
     expect(await listQueue(repo.dir)).toEqual([]);
+  });
+});
+
+describe('the queue', () => {
+  it('replaces an earlier version of a run, and dequeues only the version that was published', async () => {
+    const dir = tempDir();
+    const first = await enqueue(dir, preparedRun('x', { record: { name: 'first' }, object: 'bytes' }));
+    const second = await enqueue(dir, preparedRun('x', { record: { name: 'second' } }));
+    mkdirSync(join(dir, '.runpages', 'queue', '.tmp-half-written')); // a crashed writer's leftovers are ignored
+    const [entry, ...rest] = await listQueue(dir);
+    expect(rest).toEqual([]);
+    expect(entry).toMatchObject({ id: 'x', token: second, uploaded: false, reason: undefined, folder: 'runs/demo/2026-01/x' });
+    expect(entry?.run.record.name).toBe('second');
+    expect(entry?.run.objects).toEqual([]);
+
+    await dequeue(dir, 'x', first); // a publisher of the old version must not drop the new one
+    expect((await listQueue(dir)).map((queued) => queued.token)).toEqual([second]);
+    await dequeue(dir, 'x', second);
+    expect(await listQueue(dir)).toEqual([]);
   });
 });
 
