@@ -85,6 +85,9 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     { config: { ...options.config, site: { ...options.config.site, base } }, generated: options.now.toISOString(), source, index, chartCacheDir: chartDir },
     series,
   );
+  // Series are on disk now (charts and per-run files): free them before Astro needs the memory.
+  series.clear();
+  for (const run of load.runs) delete run.series;
 
   // Saved comparisons are read here, where the user's folder and the runs source are known.
   const { loadSavedComparisons, writeSavedComparisons } = await import('../report/saved.ts');

@@ -170,24 +170,44 @@ export function renderChartJob(job: ChartJob): void {
   renameSync(temp, job.file);
 }
 
+/** Jobs handed to a worker at a time: small batches keep each worker's heap small. */
+const BATCH = 32;
+
 async function renderInWorkers(jobs: ChartJob[], count: number, report: (done: number) => void): Promise<void> {
   // The worker is this package's chart-worker module: .ts in a checkout, compiled .js when installed.
   const extension = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
   const workerUrl = new URL(`./chart-worker.${extension}`, import.meta.url);
+  let next = 0;
   let done = 0;
   await Promise.all(
-    Array.from({ length: count }, (_, index) => {
-      const slice = jobs.filter((_job, i) => i % count === index);
-      return new Promise<void>((resolve, reject) => {
-        const worker = new Worker(workerUrl, { workerData: slice });
-        worker.on('message', (finished: number) => {
-          done += finished;
-          report(done);
-        });
-        worker.once('error', reject);
-        worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`chart worker exited with code ${code}`))));
-      });
-    }),
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const worker = new Worker(workerUrl);
+          let finished = false;
+          const feed = () => {
+            if (next >= jobs.length) {
+              finished = true;
+              void worker.terminate().then(() => resolve());
+              return;
+            }
+            const batch = jobs.slice(next, next + BATCH);
+            next += batch.length;
+            worker.postMessage(batch);
+          };
+          worker.on('message', (finished: number) => {
+            done += finished;
+            report(done);
+            feed();
+          });
+          worker.once('error', reject);
+          worker.once('exit', (code) => {
+            if (!finished) reject(new Error(`chart worker exited with code ${code}`));
+          });
+          feed();
+        }),
+    ),
   );
 }
 
