@@ -146,6 +146,21 @@ describe('runpages build --base /sub/', () => {
   });
 });
 
+describe('reproducible builds', () => {
+  it('builds the same bytes twice with SOURCE_DATE_EPOCH, from a cold and a warm cache', async () => {
+    const env = { SOURCE_DATE_EPOCH: '1795000000' };
+    rmSync(join(work, '.runpages'), { recursive: true, force: true });
+    const first = await runCli(['build', '--from', 'runs', '--out', 'repro-a'], { cwd: work, env, timeoutMs: 300_000 });
+    const second = await runCli(['build', '--from', 'runs', '--out', 'repro-b'], { cwd: work, env, timeoutMs: 300_000 });
+    expect(first.code, first.stderr).toBe(0);
+    expect(second.code, second.stderr).toBe(0);
+    const files = listFiles(join(work, 'repro-a'));
+    expect(listFiles(join(work, 'repro-b'))).toEqual(files);
+    for (const file of files) expect(read('repro-b', file), file).toBe(read('repro-a', file));
+    expect(read('repro-a', 'report/index.html')).toContain('18 Nov 2026, 11:06 UTC');
+  }, 600_000);
+});
+
 describe('runpages build from a branch', () => {
   let repo: TestRepo;
   let result: CliResult;

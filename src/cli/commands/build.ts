@@ -15,6 +15,15 @@ interface BuildFlags {
   demo?: boolean;
 }
 
+/**
+ * The build's clock: `SOURCE_DATE_EPOCH` (seconds, the reproducible-builds convention) when set, so
+ * the same runs build the same site byte for byte; else now.
+ */
+function buildTime(epoch: string | undefined): Date {
+  const seconds = epoch === undefined ? Number.NaN : Number(epoch);
+  return Number.isFinite(seconds) ? new Date(seconds * 1000) : new Date();
+}
+
 export function register(program: Command): void {
   program
     .command('build')
@@ -49,7 +58,7 @@ Examples:
         out: flags.out,
         config,
         base: flags.base,
-        now: new Date(),
+        now: buildTime(process.env.SOURCE_DATE_EPOCH),
         onProgress: (message) => ui.info(ui.color.dim(message)),
         onInvalid: (invalid) => ui.warn(`skipped ${invalid.reason}`),
       });
