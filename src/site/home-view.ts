@@ -2,6 +2,7 @@
  * The home page's project cards: run counts, activity, and the best value of the goal metric (or of
  * the metric most runs report when no goal is configured). Pure; the page lays it out.
  */
+import { summarize } from '../report/summary.ts';
 import type { SiteProject } from './data.ts';
 import { formatDate, formatMetric, formatRelative, plural } from './format.ts';
 
@@ -9,6 +10,8 @@ export interface ProjectCard {
   name: string;
   title: string;
   description?: string;
+  /** The project summary's plain-language headline (src/report/summary.ts), when it has metrics. */
+  headline?: string;
   runs: string;
   statuses: { status: string; count: number }[];
   latest?: { relative: string; date: string };
@@ -56,10 +59,16 @@ export function projectCard(project: SiteProject, now: Date): ProjectCard {
   const best = project.best;
   const bestRun = best ? project.runs.find((r) => r.record.id === best.id) : undefined;
   const display = goal ? project.config.metrics?.[goal.metric] : undefined;
+  const headline = summarize(
+    project.runs.map((r) => r.record),
+    { project: project.name, config: project.config },
+    now.getTime(),
+  )?.headline;
   return {
     name: project.name,
     title: project.title,
     ...(project.description ? { description: project.description } : {}),
+    ...(headline ? { headline } : {}),
     runs: plural(project.runs.length, 'run'),
     statuses: STATUS_ORDER.flatMap((status) => {
       const count = project.statusCounts[status] ?? 0;
