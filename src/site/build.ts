@@ -4,7 +4,7 @@
  * Caches (Astro's, incremental build manifest, charts) live in a user-side folder, so the package can
  * be installed read-only in node_modules.
  */
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.ts';
@@ -74,7 +74,8 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   const index = buildIndex(load, options.config);
   say(`Indexed ${load.runs.length} runs in ${index.projects.length} projects`);
 
-  const dataDir = join(cacheDir, 'data');
+  // Per process: two builds in one folder (a test run beside `preview --watch`) must not share it.
+  const dataDir = join(cacheDir, `data-${process.pid}`);
   rmSync(dataDir, { recursive: true, force: true });
   const series = new Map<string, SeriesFile>();
   for (const run of load.runs) if (run.series) series.set(run.record.id, run.series);
@@ -96,7 +97,11 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   writeSavedComparisons(dataDir, await loadSavedComparisons({ cwd: options.cwd, from: options.from, fromIsFolder, ids }));
 
   say('Rendering pages with Astro');
-  await astroBuild({ root: options.siteRoot ?? siteRoot(), out, cacheDir, base, dataDir });
+  try {
+    await astroBuild({ root: options.siteRoot ?? siteRoot(), out, cacheDir, base, dataDir });
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
   const { pages, bytes } = measure(out);
   return {
     out,
@@ -173,18 +178,45 @@ function astroNodeModules(): string {
  */
 function userSideRoot(packageSite: string, dir: string, nodeModules: string): string {
   const copy = join(dir, 'site');
-  rmSync(copy, { recursive: true, force: true });
-  cpSync(packageSite, copy, {
-    recursive: true,
-    filter: (path) => {
-      const parts = relative(packageSite, path).split(sep);
-      return !parts.includes('.astro') && !parts.includes('node_modules');
-    },
-  });
-  makeWritable(copy);
+  const stampFile = join(dir, 'site.stamp');
+  const stamp = fingerprint(packageSite);
+  // Copy only when the app changed: concurrent builds then share an identical copy, and Astro's
+  // incremental build sees the same files at the same paths.
+  if (!existsSync(stampFile) || readFileSync(stampFile, 'utf8') !== stamp || !existsSync(copy)) {
+    const temp = `${copy}.tmp-${process.pid}`;
+    rmSync(temp, { recursive: true, force: true });
+    cpSync(packageSite, temp, { recursive: true, filter: (path) => !isGenerated(relative(packageSite, path)) });
+    makeWritable(temp);
+    rmSync(copy, { recursive: true, force: true });
+    renameSync(temp, copy);
+    writeFileSync(stampFile, stamp);
+  }
   linkDirectory(join(dir, 'src'), resolve(packageSite, '..', 'src'));
   linkDirectory(join(dir, 'node_modules'), nodeModules);
   return copy;
+}
+
+function isGenerated(path: string): boolean {
+  const parts = path.split(sep);
+  return parts.includes('.astro') || parts.includes('node_modules');
+}
+
+/** Paths, sizes and modification times of the app's files: changes whenever the app does. */
+function fingerprint(dir: string): string {
+  const lines: string[] = [];
+  const walk = (path: string) => {
+    for (const entry of readdirSync(path, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const full = join(path, entry.name);
+      if (isGenerated(relative(dir, full))) continue;
+      if (entry.isDirectory()) walk(full);
+      else {
+        const stat = statSync(full);
+        lines.push(`${relative(dir, full)} ${stat.size} ${stat.mtimeMs}`);
+      }
+    }
+  };
+  walk(dir);
+  return lines.join('\n');
 }
 
 /** A copy of a read-only install is read-only too; Astro must write inside it. */
