@@ -134,3 +134,12 @@ describe('columns', () => {
     expect(projectColumns(runs.map((r) => r.record)).find((c) => c.key === 'params.v')).toMatchObject({ type: 'mixed', count: 2 });
   });
 });
+
+describe('loadRuns errors', () => {
+  it('names a missing folder and says what to pass instead', async () => {
+    await expect(loadRuns({ from: './no/such/folder', cwd: FIXTURE })).rejects.toMatchObject({
+      code: 'runs-not-found',
+      hint: expect.stringContaining('--from'),
+    });
+  });
+});

@@ -9,7 +9,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import fg from 'fast-glob';
-import { isRunpagesError } from '../errors.ts';
+import { RunpagesError, isRunpagesError } from '../errors.ts';
 import type { RunRecord, SeriesFile } from '../run/schema.ts';
 import { InvalidRunError, formatIssue, parseRunRecord, parseSeriesFile, parseYaml } from '../run/validate.ts';
 
@@ -69,6 +69,11 @@ function looksLikeRef(from: string): boolean {
 }
 
 async function readFolder(dir: string): Promise<RunFiles[]> {
+  if (!existsSync(dir)) {
+    throw new RunpagesError('runs-not-found', `There is no folder of runs at ${dir}`, {
+      hint: 'Pass --from with a folder laid out like runs/<project>/<yyyy-mm>/<id>/run.yaml, or a branch name such as runs.',
+    });
+  }
   const entries = await fg(['*/*/*/run.yaml', '*/*/*/series.json'], { cwd: dir, onlyFiles: true, dot: false });
   entries.sort();
   const byFolder = new Map<string, RunFiles>();

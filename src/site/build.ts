@@ -96,7 +96,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   const fromIsFolder = isDirectorySource(options.from, options.cwd);
   writeSavedComparisons(dataDir, await loadSavedComparisons({ cwd: options.cwd, from: options.from, fromIsFolder, ids }));
 
-  say('Rendering pages with Astro');
+  say(`Rendering pages with Astro (unchanged runs are restored from the last build)`);
   try {
     await astroBuild({ root: options.siteRoot ?? siteRoot(), out, cacheDir, base, dataDir });
   } finally {
