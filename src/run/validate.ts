@@ -79,7 +79,17 @@ export function parseYaml(text: string, file: string): unknown {
       'Fix the YAML syntax at the line shown (indentation and quoting are the usual causes).',
     );
   }
-  return doc.toJS({ maxAliasCount: 100 });
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // The yaml library refuses alias expansion bombs ("billion laughs") with a ReferenceError: that is
+    // a bad file, not a crash of the whole load.
+    if (!(error instanceof ReferenceError)) throw error;
+    throw new InvalidRunError(
+      [{ file, field: '', message: `is not usable YAML: ${error.message}` }],
+      'Write the values out instead of nesting aliases (&name / *name).',
+    );
+  }
 }
 
 /** Validates a parsed `run.yaml`. */
