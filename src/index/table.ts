@@ -20,6 +20,12 @@ export const TABLE_SCHEMA = 'runpages/table@1';
 export const ID_BLOCK = 2048;
 
 /** Significant digits kept for numbers in the table data. */
+/**
+ * Most columns one table offers. A run may carry 100k params: one file per column would make a
+ * project's table folder hundreds of MB (Pages allows 1 GB); the columns most runs have are kept.
+ */
+export const MAX_COLUMNS = 2000;
+
 export const NUMBER_DIGITS = 6;
 
 /**
@@ -56,6 +62,8 @@ export interface TableIndex {
   columns: ColumnInfo[];
   /** Keys of the columns shown when the URL names none. */
   defaults: string[];
+  /** Columns left out beyond {@link MAX_COLUMNS} (those the fewest runs have). */
+  omitted?: number;
   goal?: { metric: string; direction: 'max' | 'min' };
   /** Display config of metrics by column key (`metrics.<name>`), from `projects.<p>.metrics`. */
   display?: Record<string, MetricDisplay>;
@@ -125,7 +133,7 @@ export function buildTable(runs: readonly TableRun[], options: TableOptions): Ta
     if (run.tags && run.tags.length > 0) cell('tags', 'tags', row, run.tags);
   });
 
-  const keys = [...cells.keys()].sort(compareKeys);
+  const keys = keptKeys(cells).sort(compareKeys);
   const infos: ColumnInfo[] = [];
   const columns: ColumnData[] = [];
   keys.forEach((key, i) => {
@@ -151,6 +159,7 @@ export function buildTable(runs: readonly TableRun[], options: TableOptions): Ta
     idFiles: Array.from({ length: Math.ceil(ids.length / ID_BLOCK) }, (_, k) => `ids/${k}.json`),
     columns: infos,
     defaults: defaultColumns(infos, options),
+    ...(cells.size > keys.length ? { omitted: cells.size - keys.length } : {}),
     ...(options.goal ? { goal: { metric: options.goal.metric, direction: options.goal.direction } } : {}),
     ...(options.metrics && Object.keys(options.metrics).length > 0
       ? { display: Object.fromEntries(Object.entries(options.metrics).map(([name, display]) => [`metrics.${name}`, display])) }
@@ -162,6 +171,18 @@ export function buildTable(runs: readonly TableRun[], options: TableOptions): Ta
 /** The ids of block `k` (the content of `index.idFiles[k]`). */
 export function idBlock(table: Table, k: number): string[] {
   return table.ids.slice(k * ID_BLOCK, (k + 1) * ID_BLOCK);
+}
+
+/** Every attribute and tag column, then the others most present first, up to {@link MAX_COLUMNS}. */
+function keptKeys(cells: Map<string, { group: ColumnGroup; values: unknown[] }>): string[] {
+  if (cells.size <= MAX_COLUMNS) return [...cells.keys()];
+  const fixed = [...cells].filter(([, entry]) => entry.group === 'attribute' || entry.group === 'tags').map(([key]) => key);
+  const present = new Map([...cells].map(([key, entry]) => [key, countPresent(entry.values)]));
+  const others = [...cells.keys()]
+    .filter((key) => !fixed.includes(key))
+    .sort((a, b) => present.get(b)! - present.get(a)! || compareKeys(a, b))
+    .slice(0, MAX_COLUMNS - fixed.length);
+  return [...fixed, ...others];
 }
 
 /**
