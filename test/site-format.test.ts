@@ -8,7 +8,8 @@ import { canLogScale, chartKey, renderSeriesChart } from '../src/site/charts.ts'
 import { formatBytes, formatDateTime, formatDelta, formatDuration, formatMetric, formatNumber, formatRelative, plural } from '../src/site/format.ts';
 import { renderMarkdown } from '../src/site/markdown.ts';
 import { activitySvg, weeklyActivity } from '../src/site/home-view.ts';
-import { paramRows } from '../src/site/run-view.ts';
+import { MAX_NOTES, MAX_ROWS, paramRows, runView } from '../src/site/run-view.ts';
+import { RunRecordSchema } from '../src/run/schema.ts';
 import { smoothPath } from '../site/src/scripts/smooth.ts';
 import { commitUrl, githubRepo, joinBase, normalizeBase, objectUrl } from '../src/site/url.ts';
 
@@ -164,5 +165,21 @@ describe('chart smoothing', () => {
     expect(smoothPath('M0,10L1,0L2,10', 0.5)).toBe('M0,10L1,5L2,7.5');
     expect(smoothPath('M0,10L1,0M5,100L6,0', 0.5)).toBe('M0,10L1,5M5,100L6,50');
     expect(smoothPath('M0,10L1,0', 0)).toBe('M0,10L1,0');
+  });
+});
+
+describe('run view limits', () => {
+  it('caps the params table and long notes so hostile runs keep pages small', () => {
+    const params = Object.fromEntries(Array.from({ length: 2500 }, (_, i) => [`p${String(i).padStart(4, '0')}`, i]));
+    const record = RunRecordSchema.parse({
+      schema: 'runpages/run@1', id: 'big', name: 'big', project: 'p', status: 'finished', created: '2026-11-01T00:00:00Z',
+      params, notes: 'x'.repeat(MAX_NOTES + 10),
+    });
+    const run = { record, folder: 'runs/p/2026-11/big', hash: 'h', seriesNames: [], children: [] };
+    const view = runView(run, {}, { runById: new Map([['big', run]]), shellKey: 's' });
+    expect(view.params).toHaveLength(MAX_ROWS);
+    expect(view.hidden).toEqual({ metrics: 0, params: 500 });
+    expect(view.notes?.text).toHaveLength(MAX_NOTES);
+    expect(view.notes?.truncated).toBe(true);
   });
 });

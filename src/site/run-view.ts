@@ -43,12 +43,21 @@ export interface RunLink {
   status?: string;
 }
 
+/** Rows shown per table on a run page: a run with 100k params must not make a 50 MB page. */
+export const MAX_ROWS = 2000;
+/** Characters of notes rendered; longer notes are cut (the full text stays in run.yaml). */
+export const MAX_NOTES = 100_000;
+
 export interface RunView {
   title: string;
   description: string;
   facts: { label: string; value: string; mono?: boolean }[];
   metrics: MetricRow[];
   params: ParamRow[];
+  /** Rows left out of the metrics and params tables beyond {@link MAX_ROWS}. */
+  hidden: { metrics: number; params: number };
+  /** Notes as given, cut at {@link MAX_NOTES}. */
+  notes?: { text: string; truncated: boolean };
   artifacts: ArtifactRow[];
   git?: { commit?: string; short?: string; href?: string; branch?: string; remote?: string; repo?: string; dirty?: boolean };
   env: { label: string; value: string }[];
@@ -75,7 +84,8 @@ export function runView(
   };
   const parents = r.parents.map(link);
   const children = run.children.map(link);
-  const metrics = metricRows(r, project);
+  const allMetrics = metricRows(r, project);
+  const allParams = paramRows(r.params);
   const goal = project.goal?.metric ?? Object.keys(r.metrics).sort()[0];
   const goalValue = goal === undefined ? undefined : r.metrics[goal];
   const headline = goal !== undefined && goalValue !== undefined ? ` · ${project.metrics?.[goal]?.label ?? goal} ${formatMetric(goalValue, project.metrics?.[goal])}` : '';
@@ -89,8 +99,10 @@ export function runView(
     title: `${r.name} · ${r.project}`,
     description,
     facts: facts(r),
-    metrics,
-    params: paramRows(r.params),
+    metrics: allMetrics.slice(0, MAX_ROWS),
+    params: allParams.slice(0, MAX_ROWS),
+    hidden: { metrics: Math.max(0, allMetrics.length - MAX_ROWS), params: Math.max(0, allParams.length - MAX_ROWS) },
+    ...(r.notes ? { notes: { text: r.notes.slice(0, MAX_NOTES), truncated: r.notes.length > MAX_NOTES } } : {}),
     artifacts: r.artifacts.map((a) => {
       const href = objectUrl(site.publicUrl, a.sha256);
       return {
