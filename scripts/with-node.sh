@@ -23,10 +23,12 @@ if ! node_ok; then
   export PATH
 fi
 
-# Install dependencies when they are missing or older than the lockfile.
+# Install dependencies when they are missing or older than the lockfile. `npm install` follows the
+# lockfile; `npm ci` would be stricter but npm 11 rejects this lockfile for Astro's per-platform
+# compiler bindings that it never records (it regenerates the same lockfile, then refuses it).
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "runpages: installing dependencies (npm ci) ..." >&2
-  npm ci --no-audit --no-fund --loglevel=error >&2
+  echo "runpages: installing dependencies (npm install, following package-lock.json) ..." >&2
+  npm install --no-audit --no-fund --loglevel=error >&2
 fi
 
 PATH="$root/node_modules/.bin:$PATH"

@@ -16,7 +16,7 @@ import { SEARCH_OPTIONS, type SearchDocument } from '../src/index/search.ts';
 const FIXTURE = fileURLToPath(new URL('./fixtures/site-runs/', import.meta.url));
 
 function runFiles(fields: Record<string, unknown>, extra: Partial<RunFiles> = {}): RunFiles {
-  const record = { schema: 'runpages/run@1', name: 'n', project: 'p', status: 'finished', created: '2026-11-01T00:00:00Z', ...fields };
+  const record: Record<string, unknown> = { schema: 'runpages/run@1', name: 'n', project: 'p', status: 'finished', created: '2026-11-01T00:00:00Z', ...fields };
   const month = String(record.created).slice(0, 7);
   return { folder: `runs/${String(record.project)}/${month}/${String(record.id)}`, runYaml: stringify(record), ...extra };
 }

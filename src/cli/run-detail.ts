@@ -2,7 +2,7 @@
  * One run in detail for `runpages show`, and finding a run from what a user typed (an id, a prefix
  * of one, or a name). Pure: records, config and clock come in; text goes out.
  */
-import type { Colors } from 'picocolors/types';
+import type { Colors } from 'picocolors/types.js';
 import type { Config } from '../config.ts';
 import { RunpagesError } from '../errors.ts';
 import type { RunRecord } from '../run/schema.ts';

@@ -2,7 +2,7 @@
  * The run table of `runpages ls`: which columns to show, how runs sort, and the rendering that fits
  * the terminal width. Pure: runs, config, clock and width come in; text goes out.
  */
-import type { Colors } from 'picocolors/types';
+import type { Colors } from 'picocolors/types.js';
 import type { Config } from '../config.ts';
 import { parseField } from '../query/parser.ts';
 import { printField } from '../query/printer.ts';
