@@ -63,8 +63,11 @@ const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:)[^\s@/]+@/gi;
 const BEARER = /\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]{8,}/gi;
 /** Token formats that are secret wherever they appear (GitHub, Hugging Face, OpenAI-style, Slack, AWS key ids). */
 const KNOWN_TOKENS = /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|hf_[A-Za-z0-9]{20,}|sk-[A-Za-z0-9_-]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16})\b/g;
-/** `password=...`, `api_key: ...`, `"token": "..."` inside free text. */
-const KEY_VALUE = /(["']?)([A-Za-z0-9_.-]+)\1(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s,;&]+)/g;
+/**
+ * `password=...`, `api_key: ...`, `"token": "..."` inside free text. The separator stays on one line:
+ * across lines, YAML's `db:\n  password: x` would read as key `db` with value `password:`, hiding the secret.
+ */
+const KEY_VALUE = /(["']?)([A-Za-z0-9_.-]+)\1([ \t]*[=:][ \t]*)("[^"]*"|'[^']*'|[^\s,;&]+)/g;
 
 /** Masks credentials in free text (output tails, string params): URL passwords, bearer tokens, `secret=value` pairs, known token formats. */
 export function redactText(text: string): string {
