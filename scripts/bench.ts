@@ -136,7 +136,10 @@ try {
       const { seconds } = JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '{}') as { seconds: number };
       rows.push(measured('load', 'load + index', seconds, 's', { reference: floor, limit: 3, note: `median of ${repeats}` }));
       if (child.maxRssMb !== undefined) rows.push(measured('load', 'load + index peak memory', child.maxRssMb, 'MB'));
-    } else rows.push(notAvailable('load', 'load + index', 's', tail(child.stderr)));
+    } else {
+      rows.push(notAvailable('load', 'load + index', 's', tail(child.stderr)));
+      if (child.maxRssMb !== undefined) rows.push(measured('load', 'load + index peak memory (until it failed)', child.maxRssMb, 'MB'));
+    }
   }
 
   save(false);

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runFolder } from '../src/run/prepared.ts';
 import { writeBareAstroProject } from '../scripts/bench/astro-baseline.ts';
 import { gitFloorSeconds } from '../scripts/bench/git-floor.ts';
-import { parseGnuTime, runMeasured } from '../scripts/bench/process.ts';
+import { parseGnuTime, runMeasured, tail } from '../scripts/bench/process.ts';
 import { formatTable, measured, median, notAvailable } from '../scripts/bench/report.ts';
 import { importRuns, initBareRepo } from '../scripts/bench/runs-repo.ts';
 import { pageType } from '../scripts/bench/site-size.ts';
@@ -80,6 +80,12 @@ describe('figures and the table', () => {
     ].join('\n');
     expect(parseGnuTime(stderr)).toEqual({ seconds: 62.5, maxRssMb: 512 });
     expect(parseGnuTime('\tElapsed (wall clock) time (h:mm:ss or m:ss): 1:00:03')).toEqual({ seconds: 3603 });
+  });
+
+  it('says why a measured command died', () => {
+    expect(tail('<--- JS stacktrace --->\nFATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory\n\tCommand terminated by signal 6\n')).toBe('JavaScript heap out of memory (signal 6)');
+    expect(tail('\tCommand terminated by signal 9\n')).toBe('killed by signal 9');
+    expect(tail('error one\nerror two\n\tMaximum resident set size (kbytes): 10\n')).toBe('error one | error two');
   });
 
   it('classifies built files by page type', () => {

@@ -59,8 +59,11 @@ export function runMeasured(
   });
 }
 
-/** The last few lines of a failed command's stderr, for an n/a reason. */
+/** Why a command failed, for an n/a reason: out of memory and signals said plainly, else its last lines. */
 export function tail(text: string, lines = 3): string {
+  const signal = /Command terminated by signal (\d+)/.exec(text)?.[1];
+  if (/heap out of memory|Reached heap limit/i.test(text)) return `JavaScript heap out of memory${signal ? ` (signal ${signal})` : ''}`;
+  if (signal) return `killed by signal ${signal}`;
   return text
     .split('\n')
     .filter((line) => line.trim() !== '' && !/^\s+(Command being timed|User time|System time|Percent|Elapsed|Average|Maximum|Major|Minor|Voluntary|Involuntary|Swaps|File system|Socket|Signals|Page size|Exit status)/.test(line))
