@@ -6,7 +6,7 @@
  * refreshes). The same pages are opened in Chromium by hostile-browser.test.ts.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseHTML } from 'linkedom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,6 +76,11 @@ describe('building the hostile corpus', () => {
     expect(rows).toHaveLength(skipped.length);
     // The CLI says the same on stderr, naming the file.
     for (const c of skipped) expect(build.stderr).toContain(`runs/${c.folder}/`);
+  });
+
+  it('writes only into the output folder and its cache, whatever the ids and paths in the runs', () => {
+    expect(readdirSync(work).sort()).toEqual(['.runpages', 'corpus', 'out']);
+    expect(readdirSync(join(work, 'out/r')).sort()).toEqual(cases.filter((c) => c.outcome === 'shown').map((c) => c.id).sort());
   });
 
   it('gives every shown run its page, with its name as text', () => {
