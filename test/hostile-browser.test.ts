@@ -14,7 +14,7 @@ import { runCli } from './helpers/cli.ts';
 import { tempDir } from './helpers/git.ts';
 import { hostileCases, writeHostileCorpus } from './helpers/hostile.ts';
 
-const shown = hostileCases().filter((c) => c.outcome === 'shown');
+const shown = hostileCases().filter((c) => c.outcome === 'shown' && !c.generated);
 let work: string;
 let server: PreviewServer;
 let browser: Browser;
@@ -59,12 +59,17 @@ async function visit(path: string, act?: (page: import('playwright-core').Page) 
     document.addEventListener('securitypolicyviolation', (event) => seen.push(`${event.violatedDirective} blocked ${event.blockedURI || 'inline'} (${event.sample})`));
   });
   const target = new URL(path, server.url).href;
+  let status = 0;
+  page.on('response', (response) => {
+    if (response.url() === target) status = response.status();
+  });
   page.on('framenavigated', (frame) => {
     // The table keeps its state in the query string (replaceState): only another page counts.
     const url = new URL(frame.url());
     if (frame === page.mainFrame() && url.origin + url.pathname !== new URL(target).origin + new URL(target).pathname) navigations.push(frame.url());
   });
   await page.goto(target, { waitUntil: 'networkidle' });
+  expect(status, `${path} was not served`).toBe(200);
   if (act) await act(page);
   // Give timers and lazily loaded scripts a chance to fire a payload.
   await page.waitForTimeout(300);

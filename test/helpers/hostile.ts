@@ -2,7 +2,7 @@
  * The hostile corpus (test/fixtures/hostile/): its expectations, read from the README's tables, and a
  * temporary copy with the generated large cases added.
  */
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,6 +15,8 @@ export interface HostileCase {
   outcome: 'skipped' | 'shown';
   /** For skipped runs: text the report must show for the file. */
   reason: string;
+  /** Written by {@link writeHostileCorpus} with `large`, not committed. */
+  generated: boolean;
 }
 
 /** Every row of the README's tables. */
@@ -26,6 +28,7 @@ export function hostileCases(): HostileCase[] {
     id: (row[1] as string).split('/')[2] as string,
     outcome: row[2] as 'skipped' | 'shown',
     reason: row[3] as string,
+    generated: !existsSync(join(HOSTILE_DIR, row[1] as string)),
   }));
 }
 
