@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config.ts';
-import { RunpagesError } from '../errors.ts';
+import { RunpagesError, isRunpagesError } from '../errors.ts';
 import { GitCommandError } from '../git/exec.ts';
 import { ObjectReader } from '../git/objects.ts';
 import { isAncestor, repoRoot, resolveCommit, updateRef } from '../git/refs.ts';
@@ -29,8 +29,8 @@ import { dequeue, enqueue, listQueue, markUploaded, noteReason, type QueuedRun }
 export interface PublishOutcome {
   /** Ids of runs now on the remote branch (on the local branch when there is no remote). */
   published: string[];
-  /** Runs still in `.runpages/queue/`, with why; `runpages sync` retries them. */
-  queued: { id: string; reason: string }[];
+  /** Runs still in `.runpages/queue/`, with why (and what to do, when the cause says); `runpages sync` retries them. */
+  queued: { id: string; reason: string; hint?: string }[];
   /** Fetch-and-push rounds it took (0 without a remote or when nothing was ready). */
   pushAttempts: number;
 }
@@ -102,6 +102,8 @@ async function assertRepository(cwd: string): Promise<void> {
 async function publishPending(pending: readonly Pending[], options: PublishOptions): Promise<PublishOutcome> {
   const { cwd, config, signal } = options;
   const failed = new Map<string, string>();
+  // What to do about a failure, when its cause knows (a store's wrong credentials, throttling, ...).
+  const hints = new Map<string, string>();
 
   const store = options.store ?? openStore(config.store, cwd);
   let uploadedCount = 0;
@@ -112,6 +114,7 @@ async function publishPending(pending: readonly Pending[], options: PublishOptio
         await markUploaded(cwd, entry.id);
       } catch (error) {
         failed.set(entry.id, `uploading its objects to ${store.location} failed: ${messageOf(error)}`);
+        if (isRunpagesError(error) && error.hint) hints.set(entry.id, error.hint);
       }
     }
     options.onProgress?.(++uploadedCount, pending.length);
@@ -150,7 +153,9 @@ async function publishPending(pending: readonly Pending[], options: PublishOptio
     }
   }
 
-  const queued = pending.filter((entry) => failed.has(entry.id)).map((entry) => ({ id: entry.id, reason: failed.get(entry.id) as string }));
+  const queued = pending
+    .filter((entry) => failed.has(entry.id))
+    .map((entry) => ({ id: entry.id, reason: failed.get(entry.id) as string, ...(hints.has(entry.id) ? { hint: hints.get(entry.id) as string } : {}) }));
   for (const { id, reason } of queued) await noteReason(cwd, id, reason);
   return { published: published.sort(), queued, pushAttempts };
 }

@@ -55,7 +55,10 @@ Examples:
       const queued = outcome.queued.find((entry) => entry.id === id);
       if (queued) {
         throw new RunpagesError('run-queued', `Run ${name} (${id}) is not published: ${queued.reason}. It is queued in .runpages/queue/${id}/.`, {
-          hint: 'Fix the cause above (network, remote URL, access rights, store credentials), then run `runpages sync`.',
+          // The cause's own hint (e.g. which credentials to check) beats a generic list of suspects.
+          hint: queued.hint
+            ? `${queued.hint} The run waits in the queue: \`runpages sync\` publishes it once that is fixed.`
+            : 'Fix the cause above (network, remote URL, access rights, store credentials), then run `runpages sync`.',
           exitCode: QUEUED_EXIT_CODE,
         });
       }
