@@ -312,5 +312,11 @@ describe('fieldsOf and completions', () => {
     expect(completions('(', 1, known).options).toContain('metrics.acc');
     expect(completions("'sta", 4, known).options).toEqual([]);
     expect(completions("name = 'it\\'s' and sta", 22, known).options).toEqual(['status']);
+    // Right after a value nothing is suggested: Enter must apply the query, not append a field.
+    expect(completions("status = 'finished'", 19, known).options).toEqual([]);
+    expect(completions("params.lr = 0.1 ", 16, known).options).toEqual([]);
+    expect(completions("status = 'x' and ", 17, known).options).toContain('status');
+    expect(completions("not ", 4, known).options).toContain('status');
+    expect(completions('', 0, known).options).toContain('metrics.acc');
   });
 });

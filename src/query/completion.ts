@@ -25,6 +25,9 @@ export function completions(text: string, cursor: number, knownFields: readonly 
   while (to < text.length && isFieldChar(text, to)) to++;
   const partial = text.slice(from, cursor).toLowerCase();
   if (insideString(text.slice(0, cursor)) || expectsValue(text.slice(0, from))) return { from, to, options: [] };
+  // Nothing typed yet: offer fields only where a field can start. Right after a value
+  // (`status = 'finished'|`) a list would make Enter insert a field instead of applying the query.
+  if (partial === '' && !startsClause(text.slice(0, from))) return { from, to, options: [] };
   const candidates = [...new Set([...knownFields, ...ATTRIBUTES, ...Object.values(CANONICAL_PREFIX).map((prefix) => `${prefix}.`)])];
   const matches = candidates.filter((field) => field.toLowerCase().startsWith(partial) && field.toLowerCase() !== partial);
   // Also match the name after the prefix (`acc` finds `metrics.acc`), after the direct matches.
@@ -53,6 +56,14 @@ function insideString(before: string): boolean {
     }
   }
   return quote !== undefined;
+}
+
+/** True when a field can start after `before`: at the start, after `(` (not an IN list), `and`, `or` or `not`. */
+function startsClause(before: string): boolean {
+  const trimmed = before.trimEnd();
+  if (trimmed === '') return true;
+  if (trimmed.endsWith('(')) return !/\bin\s*\($/i.test(trimmed);
+  return /(^|[\s)])(and|or|not)$/i.test(trimmed);
 }
 
 /** True when the text before the word ends in an operator, IN list or LIKE: a value comes next. */
