@@ -11,6 +11,8 @@ import { parseConfig } from '../src/config.ts';
 import { flattenParams, projectColumns } from '../src/index/columns.ts';
 import { loadRuns, parseRuns, type RunFiles } from '../src/index/load.ts';
 import { buildIndex } from '../src/index/run-index.ts';
+import { chooseGoal } from '../src/report/goal.ts';
+import { summarize } from '../src/report/summary.ts';
 import { SEARCH_OPTIONS, type SearchDocument } from '../src/index/search.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/site-runs/', import.meta.url));
@@ -108,6 +110,36 @@ describe('buildIndex', () => {
     const guessed = buildIndex(load, parseConfig({})).projects[0];
     expect(guessed?.goal).toMatchObject({ metric: 'acc', direction: 'max', configured: false });
     expect(guessed?.best).toEqual({ id: 'r1', value: 0.8 });
+  });
+
+  it('picks the same goal and best run as the project summary when none is configured', () => {
+    // train/loss is reported by more runs, but accuracy reads as the goal; the failed run's partial
+    // value must not be the best.
+    const runs = parseRuns([
+      runFiles({ id: 'g1', created: '2026-11-01T00:00:00Z', metrics: { 'train/loss': 0.9, 'val/acc': 0.7 } }),
+      runFiles({ id: 'g2', created: '2026-11-02T00:00:00Z', metrics: { 'train/loss': 0.5, 'val/acc': 0.8 } }),
+      runFiles({ id: 'g3', created: '2026-11-03T00:00:00Z', status: 'failed', metrics: { 'train/loss': 0.4, 'val/acc': 0.9 } }),
+      runFiles({ id: 'g4', created: '2026-11-04T00:00:00Z', metrics: { 'train/loss': 0.3 } }),
+    ]);
+    const [project] = buildIndex(runs, parseConfig({})).projects;
+    const records = runs.runs.map((r) => r.record);
+    const summary = summarize(records, { project: 'p' }, Date.parse('2026-11-05T00:00:00Z'));
+    expect(project?.goal).toEqual({ metric: 'val/acc', direction: 'max', configured: false });
+    expect(chooseGoal(records)?.goal).toEqual({ metric: 'val/acc', direction: 'max' });
+    expect(summary?.goal).toEqual({ metric: 'val/acc', direction: 'max' });
+    expect(project?.best).toEqual({ id: 'g2', value: 0.8 });
+    expect(summary?.best).toMatchObject({ id: 'g2', value: 0.8 });
+  });
+
+  it('breaks ties for the best run towards the run that got there first', () => {
+    const runs = parseRuns([
+      runFiles({ id: 't1', created: '2026-11-01T00:00:00Z', metrics: { acc: 0.8 } }),
+      runFiles({ id: 't2', created: '2026-11-02T00:00:00Z', metrics: { acc: 0.8 } }),
+    ]);
+    const [project] = buildIndex(runs, parseConfig({})).projects;
+    const summary = summarize(runs.runs.map((r) => r.record), { project: 'p' }, Date.parse('2026-11-05T00:00:00Z'));
+    expect(project?.best?.id).toBe('t1');
+    expect(summary?.best?.id).toBe('t1');
   });
 
   it('lists attribute, param (dotted), metric and tag columns', () => {

@@ -9,7 +9,8 @@ import { bestSoFarChart } from '../src/report/charts.ts';
 import { comparisonHeadline, metricsTableHtml, paramsTableHtml, whyHtml } from '../src/report/compare-html.ts';
 import { formatDelta, formatValue, guessDirection, metricFormat } from '../src/report/metric.ts';
 import { parseSavedComparison } from '../src/report/saved.ts';
-import { chooseGoal, paramsThatMatter, summarize } from '../src/report/summary.ts';
+import { chooseGoal } from '../src/report/goal.ts';
+import { paramsThatMatter, summarize } from '../src/report/summary.ts';
 import { parseRunRecord, parseSeriesFile, parseYaml } from '../src/run/validate.ts';
 
 const FIXTURE = new URL('./fixtures/compare-site/', import.meta.url).pathname;

@@ -4,7 +4,7 @@
  * config give the same index.
  */
 import type { Config, ProjectConfig } from '../config.ts';
-import { guessDirection } from '../report/metric.ts';
+import { bestRun, chooseGoal } from '../report/goal.ts';
 import type { RunRecord } from '../run/schema.ts';
 import { projectColumns, type Column } from './columns.ts';
 import type { InvalidRun, LoadResult } from './load.ts';
@@ -27,7 +27,7 @@ export interface ProjectGoal {
   direction: 'max' | 'min';
   target?: number;
   baseline?: number | string;
-  /** True when the project config names the goal; false when it is the default (most reported metric). */
+  /** True when the project config names the goal; false when runpages chose it (see chooseGoal). */
   configured: boolean;
 }
 
@@ -43,7 +43,7 @@ export interface ProjectIndex {
   /** `created` of the newest run. */
   latest?: string;
   goal?: ProjectGoal;
-  /** The run with the best value of the goal metric. */
+  /** The finished or running run with the best value of the goal metric (see bestRun). */
   best?: { id: string; value: number };
   statusCounts: Record<string, number>;
   /** Serialised MiniSearch index (see search.ts), written as a lazily loaded JSON file. */
@@ -82,7 +82,7 @@ export function buildIndex(load: LoadResult, config: Config): RunIndex {
 
 function projectIndex(name: string, records: RunRecord[], config: ProjectConfig): ProjectIndex {
   const columns = projectColumns(records);
-  const goal = projectGoal(config, columns);
+  const goal = projectGoal(records, config);
   const statusCounts: Record<string, number> = {};
   for (const record of records) statusCounts[record.status] = (statusCounts[record.status] ?? 0) + 1;
   const best = goal ? bestRun(records, goal) : undefined;
@@ -102,31 +102,16 @@ function projectIndex(name: string, records: RunRecord[], config: ProjectConfig)
   };
 }
 
-/**
- * The configured goal, else the metric most runs report (ties by name), its direction guessed from
- * its name: a one-off metric of a single run should not headline the project.
- */
-function projectGoal(config: ProjectConfig, columns: Column[]): ProjectGoal | undefined {
-  if (config.goal) {
-    return {
-      metric: config.goal.metric,
-      direction: config.goal.direction,
-      ...(config.goal.target === undefined ? {} : { target: config.goal.target }),
-      ...(config.goal.baseline === undefined ? {} : { baseline: config.goal.baseline }),
-      configured: true,
-    };
-  }
-  const [first] = columns.filter((c) => c.group === 'metric').sort((a, b) => b.count - a.count || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return first ? { metric: first.name, direction: guessDirection(first.name), configured: false } : undefined;
-}
-
-/** The run with the best finite value of the goal metric; ties go to the newest. */
-export function bestRun(records: RunRecord[], goal: Pick<ProjectGoal, 'metric' | 'direction'>): { id: string; value: number } | undefined {
-  let best: { id: string; value: number } | undefined;
-  for (const record of records) {
-    const value = record.metrics[goal.metric];
-    if (value === undefined || !Number.isFinite(value)) continue;
-    if (!best || (goal.direction === 'max' ? value > best.value : value < best.value)) best = { id: record.id, value };
-  }
-  return best;
+/** The project's goal as {@link chooseGoal} picks it, so every page ranks runs by the same metric. */
+function projectGoal(records: RunRecord[], config: ProjectConfig): ProjectGoal | undefined {
+  const chosen = chooseGoal(records, config);
+  if (!chosen) return undefined;
+  const { metric, direction, target, baseline } = chosen.goal;
+  return {
+    metric,
+    direction,
+    ...(target === undefined ? {} : { target }),
+    ...(baseline === undefined ? {} : { baseline }),
+    configured: !chosen.defaulted,
+  };
 }

@@ -6,46 +6,10 @@
 import type { Goal, ProjectConfig } from '../config.ts';
 import type { RunRecord } from '../run/schema.ts';
 import { compareRuns, flattenParams, showParam, type WhyDiffers } from './compare.ts';
-import { formatDifference, formatValue, guessDirection, isBetter, metricFormat, sentenceLabel, type Direction, type MetricFormat } from './metric.ts';
+import { chooseGoal, countsTowardsBest, byCreated } from './goal.ts';
+import { formatDifference, formatValue, isBetter, metricFormat, sentenceLabel, type Direction, type MetricFormat } from './metric.ts';
 
 const WEEK_MS = 7 * 24 * 3600 * 1000;
-
-/** Metric names that read as a goal, in order of preference, with the direction that improves them. */
-const GOAL_LIKE: [RegExp, Direction][] = [
-  [/acc(uracy)?\b|acc$/i, 'max'],
-  [/f1|auc|map\b|bleu|rouge|r2\b|precision|recall/i, 'max'],
-  [/loss/i, 'min'],
-];
-
-export interface ChosenGoal {
-  goal: Goal;
-  /** True when the project has no goal config and the metric was chosen by runpages. */
-  defaulted: boolean;
-}
-
-/**
- * The project's goal, or a sensible default: the metric logged by the most runs whose name suggests a
- * goal (accuracy, F1, AUC: higher is better; loss: lower), else the most logged metric.
- */
-export function chooseGoal(records: RunRecord[], project?: ProjectConfig): ChosenGoal | undefined {
-  if (project?.goal) return { goal: project.goal, defaulted: false };
-  const counts = new Map<string, number>();
-  for (const record of records) {
-    for (const [name, value] of Object.entries(record.metrics)) {
-      if (Number.isFinite(value)) counts.set(name, (counts.get(name) ?? 0) + 1);
-    }
-  }
-  // Most runs first; then validation/test metrics over training ones; then by name, for determinism.
-  const ranked = [...counts.entries()].sort(
-    ([a, ca], [b, cb]) => cb - ca || Number(/val|test/i.test(b)) - Number(/val|test/i.test(a)) || a.localeCompare(b),
-  );
-  for (const [pattern, direction] of GOAL_LIKE) {
-    const found = ranked.find(([name]) => pattern.test(name));
-    if (found) return { goal: { metric: found[0], direction }, defaulted: true };
-  }
-  const first = ranked[0];
-  return first ? { goal: { metric: first[0], direction: guessDirection(first[0]) }, defaulted: true } : undefined;
-}
 
 export interface RunValue {
   id: string;
@@ -122,15 +86,6 @@ export interface SummaryOptions {
   recent?: number;
 }
 
-/** Runs that count towards "best": finished or still running; failed and killed runs report partial values. */
-function counts(record: RunRecord): boolean {
-  return record.status === 'finished' || record.status === 'running';
-}
-
-function byCreated(a: { created: string; id: string }, b: { created: string; id: string }): number {
-  return Date.parse(a.created) - Date.parse(b.created) || a.id.localeCompare(b.id);
-}
-
 function bestOf(values: RunValue[], direction: Direction): RunValue | undefined {
   let best: RunValue | undefined;
   for (const candidate of values) if (!best || isBetter(candidate.value, best.value, direction)) best = candidate;
@@ -163,7 +118,7 @@ export function summarize(records: RunRecord[], options: SummaryOptions, now: nu
   const title = options.config?.title ?? options.project;
 
   const points: RunValue[] = records
-    .filter((r) => counts(r) && Number.isFinite(r.metrics[goal.metric]))
+    .filter((r) => countsTowardsBest(r) && Number.isFinite(r.metrics[goal.metric]))
     .map((r) => ({ id: r.id, name: r.name, created: r.created, value: r.metrics[goal.metric] as number }))
     .sort(byCreated);
   const best = bestOf(points, goal.direction);

@@ -15,6 +15,7 @@ import { deserialize, serialize } from 'node:v8';
 import { parseConfig, type Config } from '../config.ts';
 import type { IndexedRun, ProjectIndex, RunIndex } from '../index/run-index.ts';
 import type { InvalidRun } from '../index/load.ts';
+import { summarize, type Summary } from '../report/summary.ts';
 import type { SeriesFile } from '../run/schema.ts';
 
 /** Environment variable naming the folder `runpages build` wrote the site data to. */
@@ -39,6 +40,8 @@ export interface SitePayload {
 /** A project with its runs resolved. */
 export interface SiteProject extends ProjectIndex {
   runs: IndexedRun[];
+  /** The stakeholder summary, made once per build: `/p/<project>/` shows it, `/` its headline. */
+  summary: Summary | undefined;
 }
 
 export interface SiteData {
@@ -120,13 +123,15 @@ async function samplePayload(): Promise<SitePayload> {
 /** Links a payload's ids into objects pages can walk. */
 export function resolveSiteData(payload: SitePayload): SiteData {
   const runById = new Map(payload.index.runs.map((run) => [run.record.id, run]));
-  const projects = payload.index.projects.map((project) => ({
-    ...project,
-    runs: project.runIds.flatMap((id) => {
+  const now = Date.parse(payload.generated);
+  const projects = payload.index.projects.map((project): SiteProject => {
+    const runs = project.runIds.flatMap((id) => {
       const run = runById.get(id);
       return run ? [run] : [];
-    }),
-  }));
+    });
+    const records = runs.map((run) => run.record);
+    return { ...project, runs, summary: summarize(records, { project: project.name, config: project.config }, now) };
+  });
   const shellKey = createHash('sha256')
     .update(JSON.stringify([payload.config, projects.map((p) => [p.name, p.title])]))
     .digest('hex')

@@ -1,8 +1,7 @@
 /**
- * The home page's project cards: run counts, activity, and the best value of the goal metric (or of
- * the metric most runs report when no goal is configured). Pure; the page lays it out.
+ * The home page's project cards: run counts, activity, the summary's headline and the best value of
+ * the goal metric (configured, or as chooseGoal picks it). Pure; the page lays it out.
  */
-import { summarize } from '../report/summary.ts';
 import type { SiteProject } from './data.ts';
 import { formatDate, formatMetric, formatRelative, plural } from './format.ts';
 
@@ -59,11 +58,7 @@ export function projectCard(project: SiteProject, now: Date): ProjectCard {
   const best = project.best;
   const bestRun = best ? project.runs.find((r) => r.record.id === best.id) : undefined;
   const display = goal ? project.config.metrics?.[goal.metric] : undefined;
-  const headline = summarize(
-    project.runs.map((r) => r.record),
-    { project: project.name, config: project.config },
-    now.getTime(),
-  )?.headline;
+  const headline = project.summary?.headline;
   return {
     name: project.name,
     title: project.title,
