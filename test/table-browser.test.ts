@@ -374,6 +374,17 @@ describe('the run table page', () => {
 
     await page.fill('#rt-filter', "metrics.acc >= 0.998 and params.arch = 'c'");
     await settle(page, '100 runs of 100,000 match.');
+    // Typed and applied with Enter as a user does: the completion list must not swallow the Enter
+    // after a closing quote (it appended a field name, and string filters matched 0 rows).
+    await page.fill('#rt-filter', '');
+    await page.focus('#rt-filter');
+    await page.keyboard.type("status = 'finished'");
+    await page.keyboard.press('Enter');
+    await settle(page, '60,000 runs of 100,000 match.');
+    expect(await page.inputValue('#rt-filter')).toBe("status = 'finished'");
+    await page.keyboard.type(" and params.arch = 'c'");
+    await page.keyboard.press('Enter');
+    await settle(page, '15,000 runs of 100,000 match.');
     await page.fill('#rt-filter', '');
     await settle(page, '100,000 runs.');
     await page.click('th button[data-key="metrics.acc"]');
