@@ -29,6 +29,21 @@ function responsive(node: Element): string {
   return node.outerHTML;
 }
 
+/** Plots `options` in the frame every chart here shares (context's document and size, margins, style) as markup. */
+function draw(context: ChartContext, size: { width: number; height: number }, options: Plot.PlotOptions): string {
+  return responsive(
+    Plot.plot({
+      document: context.document,
+      width: context.width ?? size.width,
+      height: context.height ?? size.height,
+      marginLeft: 56,
+      marginRight: 16,
+      style: STYLE,
+      ...options,
+    }),
+  );
+}
+
 function tick(format: MetricFormat): (value: number) => string {
   return (value) => formatValue(value, { ...format, digits: format.format === 'percent' ? 0 : format.digits });
 }
@@ -49,20 +64,13 @@ export function overlayChart(
       .map((point) => ({ run: names.get(line.run) ?? line.run, x: by === 'step' ? point.step : (point.elapsed as number), y: point.value })),
   );
   const domain = overlay.lines.map((line) => names.get(line.run) ?? line.run);
-  const chart = Plot.plot({
-    document: context.document,
-    width: context.width ?? 640,
-    height: context.height ?? 240,
-    marginLeft: 56,
-    marginRight: 16,
-    style: STYLE,
+  return draw(context, { width: 640, height: 240 }, {
     color: { domain, legend: true, scheme: 'tableau10' },
     x: { label: by === 'step' ? 'step' : 'seconds since start', labelAnchor: 'right', tickFormat: '~s', ticks: 6 },
     y: { label: overlay.format.label, grid: true, tickFormat: tick(overlay.format), ticks: 5 },
     marks: [Plot.lineY(rows, { x: 'x', y: 'y', stroke: 'run', strokeWidth: 1.6 }), Plot.ruleY(rows.length ? [] : [0], { strokeOpacity: 0 })],
     ariaLabel: `${overlay.format.label} by ${by === 'step' ? 'step' : 'time'} for ${domain.join(', ')}`,
   });
-  return responsive(chart);
 }
 
 /** Best-so-far over time as a step line, every run as a dot, and the target as a dashed rule. */
@@ -89,20 +97,13 @@ export function bestSoFarChart(summary: Summary, context: ChartContext): string 
       Plot.text([summary.baselineValue], { y: (d: number) => d, frameAnchor: 'right', dy: 9, dx: -4, textAnchor: 'end', text: () => 'baseline', fillOpacity: 0.7 }),
     );
   }
-  const chart = Plot.plot({
-    document: context.document,
-    width: context.width ?? 1000,
-    height: context.height ?? 280,
-    marginLeft: 56,
-    marginRight: 16,
-    style: STYLE,
+  return draw(context, { width: 1000, height: 280 }, {
     x: { label: null, type: 'utc' },
     y: { label: format.label, grid: true, tickFormat: tick(format), ticks: 5 },
     marks,
     ariaLabel: `Best ${format.label} over time`,
     ariaDescription: summary.headline,
   });
-  return responsive(chart);
 }
 
 /** Dots drawn at most: a project with 100k runs must not make a 10 MB summary page. */
@@ -124,13 +125,8 @@ export function scatterChart(
   context: ChartContext,
 ): string {
   const numeric = points.every((p) => typeof p.x === 'number');
-  const chart = Plot.plot({
-    document: context.document,
-    width: context.width ?? 640,
-    height: context.height ?? 280,
-    marginLeft: 56,
+  return draw(context, { width: 640, height: 280 }, {
     marginRight: 24,
-    style: STYLE,
     x: { label: labels.x, ...(numeric ? { type: 'linear' as const } : { type: 'point' as const }) },
     y: { label: labels.y.label, grid: true, tickFormat: tick(labels.y), ticks: 5 },
     marks: [
@@ -139,5 +135,4 @@ export function scatterChart(
     ],
     ariaLabel: `${labels.y.label} against ${labels.x}`,
   });
-  return responsive(chart);
 }
