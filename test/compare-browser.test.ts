@@ -5,9 +5,10 @@
  */
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serveSite, type PreviewServer } from '../src/site/preview.ts';
+import type { PreviewServer } from '../src/site/preview.ts';
+import { collectErrors, launchBrowser, serveSite } from './helpers/browser.ts';
 import { runCli } from './helpers/cli.ts';
 import { tempDir } from './helpers/git.ts';
 
@@ -27,11 +28,8 @@ beforeAll(async () => {
   const out = join(work, 'site');
   const build = await runCli(['build', '--from', 'runs', '--out', out, '--base', BASE], { cwd: work });
   expect(build.code).toBe(0);
-  server = await serveSite({ dir: out, base: BASE, port: 0 });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  server = await serveSite(out, BASE);
+  browser = await launchBrowser();
   mkdirSync(SCREENSHOTS, { recursive: true });
 });
 
@@ -44,10 +42,7 @@ afterAll(async () => {
 async function open(path: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
   errors = [];
   const page = await browser.newPage({ viewport });
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(`${path}: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => errors.push(`${path}: ${error.message}`));
+  collectErrors(page, { into: errors, label: path });
   await page.goto(new URL(path, server.url).href);
   return page;
 }

@@ -7,9 +7,10 @@
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serveSite, type PreviewServer } from '../src/site/preview.ts';
+import type { PreviewServer } from '../src/site/preview.ts';
+import { collectErrors, launchBrowser, serveSite } from './helpers/browser.ts';
 import { runCli } from './helpers/cli.ts';
 import { tempDir } from './helpers/git.ts';
 
@@ -27,11 +28,8 @@ beforeAll(async () => {
   cpSync(FIXTURE, join(work, 'runs'), { recursive: true });
   const build = await runCli(['build', '--from', 'runs', '--out', 'out', '--base', '/sub/'], { cwd: work, timeoutMs: 300_000 });
   expect(build.code, build.stderr).toBe(0);
-  server = await serveSite({ dir: join(work, 'out'), base: '/sub/' });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  server = await serveSite(join(work, 'out'), '/sub/');
+  browser = await launchBrowser();
   mkdirSync(SCREENSHOTS, { recursive: true });
 }, 400_000);
 
@@ -47,15 +45,7 @@ async function open(path: string, options: { width?: number; height?: number; da
     viewport: { width: options.width ?? 1280, height: options.height ?? 900 },
     colorScheme: options.dark ? 'dark' : 'light',
   });
-  const problems: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()}`));
-  page.on('response', (response) => {
-    if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
-  });
+  const problems = collectErrors(page, { requests: true });
   await page.goto(server.url + path, { waitUntil: 'networkidle' });
   return { page, problems };
 }

@@ -2,14 +2,14 @@
  * The run table in a real browser: a site built by `runpages build` from test/fixtures/table-runs/,
  * served on loopback, driven in Debian's Chromium. Screenshots go to test-output/screenshots/.
  */
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTable, idBlock, type TableRun } from '../src/index/table.ts';
+import type { PreviewServer } from '../src/site/preview.ts';
+import { collectErrors, launchBrowser, serveSite } from './helpers/browser.ts';
 import { runCli } from './helpers/cli.ts';
 
 const FIXTURE = new URL('./fixtures/table-runs/', import.meta.url).pathname;
@@ -17,34 +17,9 @@ const SCREENSHOTS = new URL('../test-output/screenshots/', import.meta.url).path
 const OUTPUT = new URL('../test-output/table-browser/', import.meta.url).pathname;
 const VISION = (n: number) => `01JAVISION00000000000000${String(n).padStart(2, '0')}`;
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript',
-  '.css': 'text/css',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-};
-
-/** A static file server for the built site: `/x/` serves `x/index.html`; `prefix` is the base path. */
-function serve(root: string, prefix = '/'): Promise<Server> {
-  const server = createServer((request, response) => {
-    const url = new URL(request.url ?? '/', 'http://x').pathname;
-    const path = normalize(decodeURIComponent(url.startsWith(prefix) ? `/${url.slice(prefix.length)}` : '/404'));
-    let file = join(root, path);
-    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
-    if (!file.startsWith(root) || !existsSync(file)) {
-      response.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
-      return;
-    }
-    response.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' });
-    createReadStream(file).pipe(response);
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
 let work: string;
 let out: string;
-let server: Server;
+let server: PreviewServer;
 let browser: Browser;
 let origin: string;
 const errors: string[] = [];
@@ -58,30 +33,22 @@ beforeAll(async () => {
   const build = await runCli(['build', '--from', FIXTURE, '--out', out], { cwd: work });
   expect(build.code, build.stderr).toBe(0);
   expect(build.stderr).toMatch(/Built \d+ pages for 10 runs in 2 projects/);
-  server = await serve(out);
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  server = await serveSite(out);
+  origin = new URL(server.url).origin;
+  browser = await launchBrowser();
   mkdirSync(SCREENSHOTS, { recursive: true });
 });
 
 afterAll(async () => {
   await browser?.close();
-  if (server) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
+  server?.server.closeAllConnections();
+  await server?.close();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
 async function open(path: string, viewport = { width: 1280, height: 800 }): Promise<Page> {
   const page = await browser.newPage({ viewport });
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(`${path}: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => errors.push(`${path}: ${error.message}`));
+  collectErrors(page, { into: errors, label: path });
   await page.goto(origin + path);
   await page.waitForSelector('#run-table[data-ready="true"]');
   return page;
@@ -409,11 +376,11 @@ describe('the run table page', () => {
     rmSync(sub, { recursive: true, force: true });
     const build = await runCli(['build', '--from', FIXTURE, '--out', sub, '--base', '/sub/'], { cwd: work });
     expect(build.code, build.stderr).toBe(0);
-    const subServer = await serve(sub, '/sub/');
+    const subServer = await serveSite(sub, '/sub/');
     try {
       const page = await browser.newPage();
       page.on('pageerror', (error) => errors.push(`/sub/: ${error.message}`));
-      await page.goto(`http://127.0.0.1:${(subServer.address() as AddressInfo).port}/sub/p/vision/runs/?sort=name`);
+      await page.goto(`${subServer.url}p/vision/runs/?sort=name`);
       await page.waitForSelector('#run-table[data-ready="true"]');
       expect(await page.$eval('tbody tr[data-row] td.name a', (a) => a.getAttribute('href'))).toBe(`/sub/r/${VISION(1)}/`);
       await page.fill('#rt-q', 'zebra');
@@ -424,8 +391,8 @@ describe('the run table page', () => {
       expect(new URL(page.url()).pathname).toBe('/sub/compare/');
       await page.close();
     } finally {
-      subServer.closeAllConnections();
-      await new Promise((resolve) => subServer.close(resolve));
+      subServer.server.closeAllConnections();
+      await subServer.close();
     }
   });
 
