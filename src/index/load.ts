@@ -9,8 +9,9 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import fg from 'fast-glob';
+import jsYaml from 'js-yaml';
 import { RunpagesError, isRunpagesError } from '../errors.ts';
-import type { RunRecord, SeriesFile } from '../run/schema.ts';
+import { SERIES_SCHEMA, type RunRecord, type SeriesFile } from '../run/schema.ts';
 import { InvalidRunError, formatIssue, parseRunRecord, parseSeriesFile, parseYaml } from '../run/validate.ts';
 
 export interface LoadedRun {
@@ -121,12 +122,13 @@ export function parseRuns(files: RunFiles[]): LoadResult {
       continue;
     }
     try {
-      const record = parseRunRecord(parseYaml(entry.runYaml, runFile), runFile);
+      const record = parseRunRecord(readYaml(entry.runYaml, runFile), runFile);
       checkPlacement(record, entry.folder, runFile);
       let series: SeriesFile | undefined;
       if (entry.seriesJson !== undefined) {
         const seriesFile = `${entry.folder}/series.json`;
-        series = parseSeriesFile(parseJson(entry.seriesJson, seriesFile), seriesFile);
+        const data = parseJson(entry.seriesJson, seriesFile);
+        series = isPlainSeriesFile(data) ? data : parseSeriesFile(data, seriesFile);
       }
       const hash = createHash('sha256')
         .update(entry.runYaml)
@@ -157,6 +159,57 @@ function checkPlacement(record: RunRecord, folder: string, file: string): void {
       'Move the run to runs/<project>/<yyyy-mm>/<id>/ or fix its project.',
     );
   }
+}
+
+/**
+ * Text that may use anchors, aliases, tags or merge keys goes through the strict parser (alias bombs,
+ * tags): an `&`, `*` or `!` where a node starts (column 0, after `: `, `- `, `[`, `{`, `,`), or a line
+ * that is only an alias. Markdown's `**bold**` in notes does not count.
+ */
+const YAML_FEATURES = /(?:^|[[{,][ \t]*|[:-][ \t]+)[&*!]|^[ \t]+\*[^\s*]+[ \t]*$|<<[ \t]*:/m;
+
+/**
+ * run.yaml as plain data. The common case (what the recorder writes: maps, lists, scalars) is parsed
+ * by js-yaml's core schema, about 6x faster than the `yaml` library at 10k runs; anything else, and any
+ * error, goes through {@link parseYaml}, which gives the same value or the friendly error.
+ */
+function readYaml(text: string, file: string): unknown {
+  if (!YAML_FEATURES.test(text)) {
+    try {
+      // json: true lets a repeated key take the last value, as parseYaml's uniqueKeys: false does.
+      // An empty document is null for both parsers (js-yaml says undefined).
+      return jsYaml.load(text, { schema: jsYaml.CORE_SCHEMA, json: true }) ?? null;
+    } catch {
+      // fall through: the strict parser names the line and the fix
+    }
+  }
+  return parseYaml(text, file);
+}
+
+/**
+ * True when parsed series.json data is exactly what {@link parseSeriesFile} would accept unchanged:
+ * checking 12k numbers a run in a loop is ~20x cheaper than the schema; anything else goes through
+ * the schema for its error message.
+ */
+function isPlainSeriesFile(data: unknown): data is SeriesFile {
+  if (!isObject(data) || data.schema !== SERIES_SCHEMA || !isObject(data.series)) return false;
+  for (const entry of Object.values(data.series)) {
+    if (!isObject(entry) || !Array.isArray(entry.step) || !Array.isArray(entry.value)) return false;
+    const { step, value, time } = entry;
+    if (value.length !== step.length || !allFinite(step)) return false;
+    for (const v of value) if (typeof v !== 'number') return false;
+    if (time !== undefined && (!Array.isArray(time) || time.length !== step.length || !allFinite(time))) return false;
+  }
+  return true;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function allFinite(values: unknown[]): boolean {
+  for (const v of values) if (typeof v !== 'number' || !Number.isFinite(v)) return false;
+  return true;
 }
 
 function parseJson(text: string, file: string): unknown {
