@@ -56,8 +56,14 @@ export const ConfigSchema = z.strictObject({
       base: z.string().default('/'),
       /** Absolute site URL, used for Open Graph links. */
       url: z.string().optional(),
+      /**
+       * Run page charts: `plot` (Observable Plot SVGs with axes and a log-scale variant, ~5 ms each),
+       * `compact` (a light SVG line with its range, ~0.1 ms and ~2 KB each, for big sites), or `auto`
+       * (plot up to 2,000 runs, compact above).
+       */
+      charts: z.enum(['auto', 'plot', 'compact']).default('auto'),
     })
-    .default({ base: '/' }),
+    .default({ base: '/', charts: 'auto' }),
   projects: z.record(z.string(), ProjectConfigSchema).default({}),
 });
 
@@ -71,11 +77,36 @@ export function parseConfig(data: unknown, file = CONFIG_FILE): Config {
   const result = ConfigSchema.safeParse(data ?? {});
   if (!result.success) {
     const issues = zodIssues(file, data, result.error);
+    const unknown = result.error.issues.find((issue) => issue.code === 'unrecognized_keys');
+    const known = unknown ? keysAt(ConfigSchema, unknown.path) : [];
+    const where = unknown && unknown.path.length > 0 ? `under ${unknown.path.map(String).join('.')}` : 'at the top level';
     throw new RunpagesError('invalid-config', issues.map(formatIssue).join('\n'), {
-      hint: `Fix the key named above in ${file}; every key is optional (see the README's configuration section).`,
+      hint:
+        known.length > 0
+          ? `Check the spelling: the keys ${where} are ${known.join(', ')}.`
+          : `Fix the key named above in ${file}; every key is optional (see the README's configuration section).`,
     });
   }
   return result.data;
+}
+
+/** The part of a zod schema's definition needed to walk it. */
+interface SchemaDef {
+  type: string;
+  shape?: Record<string, z.core.$ZodType>;
+  innerType?: z.core.$ZodType;
+  valueType?: z.core.$ZodType;
+}
+
+/** Keys the config schema accepts at `path` (record keys such as project names are any string). */
+function keysAt(schema: z.core.$ZodType, path: PropertyKey[]): string[] {
+  const def = schema._zod.def as SchemaDef;
+  if (def.innerType) return keysAt(def.innerType, path);
+  if (def.type === 'record' && def.valueType && path.length > 0) return keysAt(def.valueType, path.slice(1));
+  if (def.type !== 'object' || !def.shape) return [];
+  if (path.length === 0) return Object.keys(def.shape);
+  const next = def.shape[String(path[0])];
+  return next ? keysAt(next, path.slice(1)) : [];
 }
 
 /** Loads `runpages.config.yaml` from `cwd`, or the defaults when there is none. */

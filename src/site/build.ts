@@ -11,7 +11,7 @@ import type { Config } from '../config.ts';
 import { loadRuns, isDirectorySource, type InvalidRun } from '../index/load.ts';
 import { buildIndex } from '../index/run-index.ts';
 import type { SeriesFile } from '../run/schema.ts';
-import { renderRunCharts } from './charts.ts';
+import { chartStyle, renderRunCharts } from './charts.ts';
 import { DATA_DIR_ENV, writeSiteData } from './data.ts';
 import { normalizeBase } from './url.ts';
 
@@ -80,10 +80,11 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   const series = new Map<string, SeriesFile>();
   for (const run of load.runs) if (run.series) series.set(run.record.id, run.series);
   const chartDir = join(cacheDir, 'charts');
-  const charts = await renderRunCharts(load.runs, chartDir, (done, total) => say(`Charts ${done}/${total}`));
+  const style = chartStyle(options.config.site.charts, load.runs.length);
+  const charts = await renderRunCharts(load.runs, chartDir, (done, total) => say(`Charts ${done}/${total}`), style);
   writeSiteData(
     dataDir,
-    { config: { ...options.config, site: { ...options.config.site, base } }, generated: options.now.toISOString(), source, index, chartCacheDir: chartDir },
+    { config: { ...options.config, site: { ...options.config.site, base } }, generated: options.now.toISOString(), source, index, chartCacheDir: chartDir, chartStyle: style },
     series,
   );
   // Series are on disk now (charts and per-run files): free them before Astro needs the memory.

@@ -17,6 +17,10 @@ import type { SeriesData, SeriesFile } from '../run/schema.ts';
 const CHART_VERSION = 'chart@3';
 /** Points drawn per chart: a min/max pair per ~3 px of a 640 px chart; more is invisible weight. */
 const MAX_DRAWN_POINTS = 400;
+/** Bump when the compact chart's look changes. */
+const COMPACT_VERSION = 'compact@1';
+/** Points of a compact chart: min/max pairs every ~6 px still show every spike. */
+const COMPACT_POINTS = 200;
 
 export interface ChartOptions {
   /** Series name, used as the y label. */
@@ -27,9 +31,25 @@ export interface ChartOptions {
   log?: boolean;
 }
 
+/**
+ * How run pages draw series: `plot` is Observable Plot with axes (and a log-scale variant); `compact`
+ * is a light line with its range labelled, for sites too big for ~5 ms and ~10 KB per chart.
+ */
+export type ChartStyle = 'plot' | 'compact';
+
+/** Up to this many runs, `auto` draws Plot charts: 2,000 runs x 4 series is ~1 min of one core. */
+export const PLOT_MAX_RUNS = 2000;
+
+/** The style a build uses for `site.charts` and its run count. */
+export function chartStyle(setting: 'auto' | ChartStyle, runs: number): ChartStyle {
+  if (setting !== 'auto') return setting;
+  return runs > PLOT_MAX_RUNS ? 'compact' : 'plot';
+}
+
 /** The chart's cache key: changes whenever the run's files change. */
-export function chartKey(runHash: string, name: string, log = false): string {
-  return createHash('sha256').update(`${CHART_VERSION}\0${runHash}\0${name}\0${log ? 'log' : 'linear'}`).digest('hex');
+export function chartKey(runHash: string, name: string, log = false, style: ChartStyle = 'plot'): string {
+  const kind = style === 'compact' ? `${COMPACT_VERSION}\0${runHash}\0${name}` : `${CHART_VERSION}\0${runHash}\0${name}\0${log ? 'log' : 'linear'}`;
+  return createHash('sha256').update(kind).digest('hex');
 }
 
 /** Path of a cached chart. */
@@ -80,6 +100,64 @@ export function renderSeriesChart(full: SeriesData, options: ChartOptions): stri
   return normalize(svg.outerHTML);
 }
 
+/**
+ * Renders one series as a compact SVG string built directly (no Plot, no DOM): the line over at most
+ * 200 min/max-preserving points, the value range and the step range written at the edges. About 50x
+ * faster than {@link renderSeriesChart} and a fifth of its size; `currentColor` like the Plot charts.
+ *
+ * @example renderCompactChart(series.series['train/loss'], { name: 'train/loss' })
+ */
+export function renderCompactChart(full: SeriesData, options: ChartOptions): string {
+  const series = full.step.length > COMPACT_POINTS ? downsample(full, COMPACT_POINTS) : full;
+  const points: { step: number; value: number }[] = [];
+  for (let i = 0; i < series.step.length; i += 1) {
+    const step = series.step[i];
+    const value = series.value[i];
+    if (step !== undefined && value !== undefined && Number.isFinite(step) && Number.isFinite(value)) points.push({ step, value });
+  }
+  const width = options.width ?? 640;
+  const height = options.height ?? 160;
+  const left = 56;
+  const right = 16;
+  const top = 10;
+  const bottom = 24;
+  const label = escapeXml(describe(options.name, points));
+  const head = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeXml(`${options.name} by step`)}" preserveAspectRatio="xMidYMid meet" class="compact-chart"><title>${label}</title>`;
+  if (points.length === 0) return `${head}<text x="${width / 2}" y="${height / 2}" text-anchor="middle" fill="currentColor" font-size="12">no finite values</text></svg>`;
+  const steps = extent(points.map((p) => p.step));
+  const values = extent(points.map((p) => p.value));
+  const spanX = steps.max - steps.min || 1;
+  const spanY = values.max - values.min || 1;
+  const x = (step: number) => Math.round(left + ((step - steps.min) / spanX) * (width - left - right));
+  const y = (value: number) => Math.round(top + (1 - (value - values.min) / spanY) * (height - top - bottom));
+  const line =
+    points.length === 1
+      ? `<circle cx="${x(points[0]!.step)}" cy="${y(points[0]!.value)}" r="3" fill="var(--chart-line, currentColor)"/>`
+      : `<path fill="none" stroke="var(--chart-line, currentColor)" stroke-width="1.6" d="M${points.map((p) => `${x(p.step)},${y(p.value)}`).join('L')}"/>`;
+  const text = (tx: number, ty: number, anchor: string, value: string) => `<text x="${tx}" y="${ty}" text-anchor="${anchor}">${value}</text>`;
+  const bottomY = height - top - bottom + top;
+  return (
+    head +
+    `<g stroke="currentColor" stroke-opacity="0.12"><line x1="${left}" x2="${width - right}" y1="${top}" y2="${top}"/><line x1="${left}" x2="${width - right}" y1="${bottomY}" y2="${bottomY}"/></g>` +
+    line +
+    `<g fill="currentColor" font-size="11" font-variant-numeric="tabular-nums">` +
+    text(left - 6, top + 4, 'end', formatTick(values.max)) +
+    text(left - 6, bottomY + 4, 'end', formatTick(values.min)) +
+    text(left, height - 6, 'start', formatTick(steps.min)) +
+    text(width - right, height - 6, 'end', `step ${formatTick(steps.max)}`) +
+    `</g></svg>`
+  );
+}
+
+/** Four significant digits, no trailing zeros: axis labels, not data. */
+function formatTick(value: number): string {
+  return String(Number(value.toPrecision(4)));
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
 /** A one-sentence text alternative for screen readers and no-image contexts. */
 function describe(name: string, points: { step: number; value: number }[]): string {
   if (points.length === 0) return `${name}: no finite values`;
@@ -121,6 +199,7 @@ export interface ChartJob {
   name: string;
   data: SeriesData;
   log: boolean;
+  style: ChartStyle;
 }
 
 /** Below this many charts to render, worker start-up costs more than it saves. */
@@ -136,22 +215,25 @@ export async function renderRunCharts(
   runs: { hash: string; series?: SeriesFile }[],
   dir: string,
   onProgress?: (done: number, total: number) => void,
+  style: ChartStyle = 'plot',
 ): Promise<{ rendered: number; cached: number }> {
   const jobs: ChartJob[] = [];
   let cached = 0;
   for (const run of runs) {
     for (const [name, data] of Object.entries(run.series?.series ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      for (const log of canLogScale(data) ? [false, true] : [false]) {
-        const file = chartFile(dir, chartKey(run.hash, name, log));
+      // Compact charts have no log-scale variant: the range labels carry the scale.
+      for (const log of style === 'plot' && canLogScale(data) ? [false, true] : [false]) {
+        const file = chartFile(dir, chartKey(run.hash, name, log, style));
         if (existsSync(file)) cached += 1;
-        else jobs.push({ file, name, data, log });
+        else jobs.push({ file, name, data, log, style });
       }
     }
   }
   const total = jobs.length + cached;
   const report = (done: number) => onProgress?.(cached + done, total);
   const workers = Math.min(availableParallelism(), 8);
-  if (jobs.length >= PARALLEL_THRESHOLD && workers > 1) await renderInWorkers(jobs, workers, report);
+  // Compact charts cost less than posting their data to a worker.
+  if (style === 'plot' && jobs.length >= PARALLEL_THRESHOLD && workers > 1) await renderInWorkers(jobs, workers, report);
   else {
     for (const [index, job] of jobs.entries()) {
       renderChartJob(job);
@@ -166,7 +248,8 @@ export async function renderRunCharts(
 export function renderChartJob(job: ChartJob): void {
   mkdirSync(dirname(job.file), { recursive: true });
   const temp = `${job.file}.${process.pid}.${threadId}.tmp`;
-  writeFileSync(temp, renderSeriesChart(job.data, { name: job.name, log: job.log }));
+  const options = { name: job.name, log: job.log };
+  writeFileSync(temp, job.style === 'compact' ? renderCompactChart(job.data, options) : renderSeriesChart(job.data, options));
   renameSync(temp, job.file);
 }
 

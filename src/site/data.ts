@@ -17,6 +17,7 @@ import type { IndexedRun, ProjectIndex, RunIndex } from '../index/run-index.ts';
 import type { InvalidRun } from '../index/load.ts';
 import { summarize, type Summary } from '../report/summary.ts';
 import type { SeriesFile } from '../run/schema.ts';
+import type { ChartStyle } from './charts.ts';
 
 /** Environment variable naming the folder `runpages build` wrote the site data to. */
 export const DATA_DIR_ENV = 'RUNPAGES_DATA_DIR';
@@ -35,6 +36,8 @@ export interface SitePayload {
   index: RunIndex;
   /** Folder of charts cached by content hash (see charts.ts). */
   chartCacheDir?: string;
+  /** How run pages draw series (see charts.ts); `plot` when absent. */
+  chartStyle?: ChartStyle;
 }
 
 /** A project with its runs resolved. */
@@ -57,6 +60,8 @@ export interface SiteData {
   /** Runs skipped by validation, with file and reason. */
   invalid: InvalidRun[];
   chartCacheDir?: string;
+  /** How run pages draw series: Plot charts for small sites, compact ones for big sites. */
+  chartStyle: ChartStyle;
   /**
    * Hash of everything besides a run's own files that its page shows (config, project list):
    * part of every run page's incremental-build `cacheKey`.
@@ -133,7 +138,7 @@ export function resolveSiteData(payload: SitePayload): SiteData {
     return { ...project, runs, summary: summarize(records, { project: project.name, config: project.config }, now) };
   });
   const shellKey = createHash('sha256')
-    .update(JSON.stringify([payload.config, projects.map((p) => [p.name, p.title])]))
+    .update(JSON.stringify([payload.config, payload.chartStyle ?? 'plot', projects.map((p) => [p.name, p.title])]))
     .digest('hex')
     .slice(0, 16);
   return {
@@ -146,6 +151,7 @@ export function resolveSiteData(payload: SitePayload): SiteData {
     projects,
     projectByName: new Map(projects.map((p) => [p.name, p])),
     invalid: payload.index.invalid,
+    chartStyle: payload.chartStyle ?? 'plot',
     ...(payload.chartCacheDir ? { chartCacheDir: payload.chartCacheDir } : {}),
   };
 }
