@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { RunpagesError } from '../errors.ts';
-import { InvalidRunError, parseYaml, zodIssues } from '../run/validate.ts';
+import { InvalidRunError, UNKNOWN_KEY, parseYaml, zodIssues } from '../run/validate.ts';
 import { resolveRunIds } from './compare.ts';
 
 export const COMPARISON_SCHEMA = 'runpages/comparison@1';
@@ -55,11 +55,9 @@ export function parseSavedComparison(text: string, file: string, ids: readonly s
   if (!result.success) {
     // An unknown key is most often a typo: name it and list the keys that exist.
     const known = Object.keys(SavedComparisonSchema.shape).join(', ');
-    const issues = zodIssues(file, data, result.error).map((issue, i) => {
-      const source = result.error.issues[i];
-      if (source?.code !== 'unrecognized_keys') return issue;
-      return { file, field: source.keys.join(', '), message: `is not a field of a saved comparison (fields: ${known})` };
-    });
+    const issues = zodIssues(file, data, result.error).map((issue) =>
+      issue.message === UNKNOWN_KEY ? { ...issue, message: `is not a field of a saved comparison (fields: ${known})` } : issue,
+    );
     throw new InvalidRunError(
       issues,
       'Fix the field named above; a saved comparison needs `title` and `runs` (see the README on saved comparisons).',

@@ -54,17 +54,24 @@ function valueAt(data: unknown, path: PropertyKey[]): unknown {
   return current;
 }
 
+/** The message of an issue about a key the schema does not know (one issue per key). */
+export const UNKNOWN_KEY = 'is not a known key';
+
 /** Converts zod issues into field issues for `file`. */
 export function zodIssues(file: string, data: unknown, error: z.ZodError): FieldIssue[] {
-  return error.issues.map((issue) => {
+  return error.issues.flatMap((issue): FieldIssue[] => {
+    // zod reports unknown keys on their parent ("Unrecognized key ... (got an object)"): name each key.
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ file, field: [...issue.path, key].map(String).join('.'), message: UNKNOWN_KEY }));
+    }
     const value = valueAt(data, issue.path);
     const missing = value === undefined && issue.code === 'invalid_type';
-    return {
+    return [{
       file,
       field: issue.path.map(String).join('.'),
       message: missing ? 'is required but missing' : issue.message,
       ...(missing ? {} : { value: showValue(value) }),
-    };
+    }];
   });
 }
 
@@ -73,7 +80,8 @@ export function parseYaml(text: string, file: string): unknown {
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
   const first = doc.errors[0];
   if (first) {
-    const line = first.linePos?.[0]?.line;
+    // With prettyErrors off the library leaves linePos unset: count lines up to the error's offset.
+    const line = first.linePos?.[0]?.line ?? lineAt(text, first.pos[0]);
     throw new InvalidRunError(
       [{ file, field: '', message: `is not valid YAML: ${first.message.split('\n')[0]}`, ...(line === undefined ? {} : { line }) }],
       'Fix the YAML syntax at the line shown (indentation and quoting are the usual causes).',
@@ -90,6 +98,13 @@ export function parseYaml(text: string, file: string): unknown {
       'Write the values out instead of nesting aliases (&name / *name).',
     );
   }
+}
+
+/** 1-based line number of a character offset in `text`. */
+function lineAt(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
 }
 
 /** Validates a parsed `run.yaml`. */

@@ -51,6 +51,11 @@ Examples:
       const { runs } = await loadRunRecords(cwd, flags.from === undefined ? { branch: config.branch } : { from: flags.from });
       const byId = new Map(runs.map((run) => [run.record.id, run.record]));
       const ids = resolveRunIds(references, [...byId.keys()], [...byId.values()].map((record) => record.name));
+      if (new Set(ids).size < 2) {
+        throw new RunpagesError('too-few-runs', `compare needs two or more different runs; got ${references.map((r) => JSON.stringify(r)).join(', ')}.`, {
+          hint: 'Pass at least two run ids, id prefixes or names (see them with `runpages ls`); to look at one run, use `runpages show <run>`.',
+        });
+      }
       const chosen = ids.map((id) => ({ record: byId.get(id) as RunRecord }));
       const comparison = compareRuns(chosen, { baseline: flags.baseline, config });
       if (flags.json) return ui.printJson(comparison);

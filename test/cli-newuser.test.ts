@@ -1,0 +1,55 @@
+/**
+ * Mistakes a new user makes in their first hour, each answered with a message that names the problem
+ * and a hint that says what to do (found by walking through the packed CLI in a scratch project).
+ */
+import { cpSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.ts';
+import { makeTestRepo } from './helpers/git.ts';
+
+const COMPARE_FIXTURE = new URL('./fixtures/compare-site/', import.meta.url).pathname;
+const repo = makeTestRepo();
+cpSync(COMPARE_FIXTURE, repo.dir, { recursive: true });
+afterAll(() => repo.cleanup());
+
+/** Writes runpages.config.yaml into the fixture repo, then runs the CLI there. */
+async function withConfig(config: string, args: string[]) {
+  writeFileSync(join(repo.dir, 'runpages.config.yaml'), config);
+  return runCli(args, { cwd: repo.dir });
+}
+
+describe('a malformed runpages.config.yaml', () => {
+  it('names the line of a YAML syntax error', async () => {
+    const result = await withConfig('title: demo\nbranch: [runs\n', ['ls', '--from', 'runs']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error runpages\.config\.yaml:3: is not valid YAML: /m);
+    expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('names a misspelt key and lists the keys that exist there', async () => {
+    const top = await withConfig('title: demo\nbranh: runs\n', ['ls', '--from', 'runs']);
+    expect(top.code).toBe(1);
+    expect(top.stderr).toContain('error runpages.config.yaml: field "branh" is not a known key');
+    expect(top.stderr).toContain('hint  Check the spelling: the keys at the top level are title, branch, remote, store, publicUrl, site, projects.');
+    expect(top.stderr).not.toContain('Unrecognized key');
+
+    const nested = await withConfig('projects:\n  mnist:\n    goal:\n      metric: acc\n      dir: max\n', ['ls', '--from', 'runs']);
+    expect(nested.stderr).toContain('field "projects.mnist.goal.dir" is not a known key');
+    expect(nested.stderr).toContain('the keys under projects.mnist.goal are metric, direction, target, baseline.');
+  });
+});
+
+describe('runpages compare', () => {
+  it('refuses a single run and points at show', async () => {
+    writeFileSync(join(repo.dir, 'runpages.config.yaml'), 'title: demo\n');
+    const result = await runCli(['compare', '01JC1A', '--from', 'runs'], { cwd: repo.dir });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('error compare needs two or more different runs; got "01JC1A".');
+    expect(result.stderr).toContain('runpages show <run>');
+    const same = await runCli(['compare', '01JC1A', '01JC1AAAAA', '--from', 'runs'], { cwd: repo.dir });
+    expect(same.code).toBe(1);
+    expect(same.stderr).toContain('compare needs two or more different runs');
+  });
+});
