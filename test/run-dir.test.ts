@@ -199,10 +199,20 @@ describe('prepareRunDir on malformed directories', () => {
     expect(prepared.record.artifacts).toEqual([{ path: 'notes-link.md', sha256: sha256('hi'), size: 2, type: 'text/markdown' }]);
   });
 
-  it('rejects two params files', async () => {
+  it('merges params.yaml (the job config) with params.json (a client) when they agree', async () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'params.yaml'), 'a: 1\n');
-    writeFileSync(join(dir, 'params.json'), '{"a": 1}');
-    expect((await failure(dir)).hint).toContain('Keep one params file');
+    writeFileSync(join(dir, 'params.yaml'), 'lr: 0.1\nmodel:\n  arch: resnet18\n');
+    writeFileSync(join(dir, 'params.json'), '{"lr": 0.1, "model": {"width": 64}, "epochs": 20}');
+    const prepared = await prepareRunDir(dir, {}, context);
+    expect(prepared.record.params).toEqual({ lr: 0.1, model: { arch: 'resnet18', width: 64 }, epochs: 20 });
+  });
+
+  it('rejects params files that disagree, naming the key and both values', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'params.yaml'), 'model:\n  width: 32\n');
+    writeFileSync(join(dir, 'params.json'), '{"model": {"width": 64}}');
+    const error = await failure(dir);
+    expect(error.message).toBe('params.json: field "model.width" disagrees with params.yaml (32) (got 64)');
+    expect(error.hint).toBe('Set model.width in one params file only, or to the same value in params.yaml and params.json.');
   });
 });

@@ -191,22 +191,59 @@ async function readRunYaml(dir: string): Promise<Record<string, unknown>> {
   return data;
 }
 
+/**
+ * Params from params.yaml, params.yml and params.json. A job may write its own params.yaml (a config
+ * file) while a client writes params.json: both are read and merged, as long as they agree.
+ */
 async function readParams(dir: string): Promise<Record<string, unknown> | undefined> {
-  const found: string[] = [];
-  for (const file of ['params.yaml', 'params.yml', 'params.json']) if (await exists(join(dir, file))) found.push(file);
-  if (found.length > 1) {
-    throw new InvalidRunError(
-      found.map((file) => ({ file, field: '', message: 'is one of several params files' })),
-      `Keep one params file: merge ${found.join(' and ')} into one.`,
-    );
+  let merged: Record<string, unknown> | undefined;
+  const sources: Record<string, string> = {};
+  for (const file of ['params.yaml', 'params.yml', 'params.json']) {
+    const text = await readText(join(dir, file));
+    if (text === undefined) continue;
+    const data = file.endsWith('.json') ? parseJsonFile(text, file) : parseYaml(text, file);
+    if (data === null || data === undefined) {
+      merged ??= {};
+      continue;
+    }
+    if (!isMapping(data)) throw notMapping(file, text, data, `Write ${file} as a mapping of names to values, e.g. \`lr: 0.001\`.`);
+    merged = mergeParamFiles(merged ?? {}, data, file, sources, '');
   }
-  const file = found[0];
-  if (!file) return undefined;
-  const text = (await readText(join(dir, file))) ?? '';
-  const data = file.endsWith('.json') ? parseJsonFile(text, file) : parseYaml(text, file);
-  if (data === null || data === undefined) return {};
-  if (!isMapping(data)) throw notMapping(file, text, data, `Write ${file} as a mapping of names to values, e.g. \`lr: 0.001\`.`);
-  return data;
+  return merged;
+}
+
+/** Merges `next` (from `file`) into `into`; a key both files set to different values is an error. */
+function mergeParamFiles(
+  into: Record<string, unknown>,
+  next: Record<string, unknown>,
+  file: string,
+  sources: Record<string, string>,
+  prefix: string,
+): Record<string, unknown> {
+  const out = { ...into };
+  for (const [key, value] of Object.entries(next)) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    const current = out[key];
+    if (current === undefined) {
+      out[key] = value;
+      markSources(value, path, file, sources);
+    } else if (isMapping(current) && isMapping(value)) {
+      out[key] = mergeParamFiles(current, value, file, sources, path);
+    } else if (JSON.stringify(current) !== JSON.stringify(value)) {
+      const first = sources[path] ?? 'another params file';
+      throw new InvalidRunError(
+        [{ file, field: path, message: `disagrees with ${first} (${showValue(current)})`, value: showValue(value) }],
+        `Set ${path} in one params file only, or to the same value in ${first} and ${file}.`,
+      );
+    }
+  }
+  return out;
+}
+
+/** Remembers which file set each leaf param, to name it in a conflict. */
+function markSources(value: unknown, path: string, file: string, sources: Record<string, string>): void {
+  sources[path] = file;
+  if (isMapping(value)) for (const [key, inner] of Object.entries(value)) markSources(inner, `${path}.${key}`, file, sources);
 }
 
 function notMapping(file: string, text: string, value: unknown, hint: string): InvalidRunError {
