@@ -2,7 +2,7 @@
  * Mistakes a new user makes in their first hour, each answered with a message that names the problem
  * and a hint that says what to do (found by walking through the packed CLI in a scratch project).
  */
-import { cpSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.ts';
@@ -19,6 +19,22 @@ async function withConfig(config: string, args: string[]) {
   return runCli(args, { cwd: repo.dir });
 }
 
+describe('runpages --help and --version', () => {
+  it('shows examples and points at per-command help', async () => {
+    const result = await runCli(['--help'], { cwd: repo.dir });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Examples:\n  $ runpages init ');
+    expect(result.stdout).toContain('$ runpages record -- python train.py');
+    expect(result.stdout).toContain('Run "runpages <command> --help"');
+  });
+
+  it("prints runpages' own version, not the version of the project npx runs it in", async () => {
+    const own = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    const result = await runCli(['--version'], { cwd: repo.dir, env: { npm_package_version: '9.9.9-user-project' } });
+    expect(result.stdout.trim()).toBe(own);
+  });
+});
+
 describe('a malformed runpages.config.yaml', () => {
   it('names the line of a YAML syntax error', async () => {
     const result = await withConfig('title: demo\nbranch: [runs\n', ['ls', '--from', 'runs']);
@@ -33,6 +49,12 @@ describe('a malformed runpages.config.yaml', () => {
     expect(top.stderr).toContain('error runpages.config.yaml: field "branh" is not a known key');
     expect(top.stderr).toContain('hint  Check the spelling: the keys at the top level are title, branch, remote, store, publicUrl, site, projects.');
     expect(top.stderr).not.toContain('Unrecognized key');
+
+    // Several problems: one a line, lined up under the first.
+    const two = await withConfig('branh: runs\nremot: origin\n', ['ls', '--from', 'runs']);
+    expect(two.stderr).toContain(
+      'error runpages.config.yaml: field "branh" is not a known key\n      runpages.config.yaml: field "remot" is not a known key\n',
+    );
 
     const nested = await withConfig('projects:\n  mnist:\n    goal:\n      metric: acc\n      dir: max\n', ['ls', '--from', 'runs']);
     expect(nested.stderr).toContain('field "projects.mnist.goal.dir" is not a known key');

@@ -50,7 +50,9 @@ export function progress(label: string, total: number): { tick: (done: number) =
 /** Prints an error: user mistakes as message + hint, unexpected errors in full. Returns the exit code. */
 export function reportError(error: unknown): number {
   if (isRunpagesError(error)) {
-    process.stderr.write(`${color.red('error')} ${error.message}\n`);
+    // Further problems (one a line) line up under the first; lines already indented (a query with
+    // its caret, a list of runs) keep their own layout.
+    process.stderr.write(`${color.red('error')} ${error.message.replace(/\n(?=\S)/g, '\n      ')}\n`);
     if (error.hint) process.stderr.write(`${color.dim('hint')}  ${error.hint}\n`);
     return error.exitCode;
   }
