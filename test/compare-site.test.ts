@@ -80,7 +80,7 @@ describe('the stakeholder summary /p/<project>/', () => {
     expect([...doc.querySelectorAll('[data-param-changes] li')].map((li) => text(li))).toEqual(['batch: 64 → 128', 'lr: 0.01 → 0.003', 'model.depth: 4 → 6']);
     const why = text(doc.querySelector('.cmp-why'));
     expect(why).toContain('uncommitted changes');
-    expect(whyRow(doc, 'mnist')).toEqual(['calm-fox-1: v 2, sha256 222222222222', 'brave-otter-12: v 3, sha256 333333333333']);
+    expect(whyRow(doc, 'mnist')).toEqual(['calm-fox-1: version 2, sha256 222222222222', 'brave-otter-12: version 3, sha256 333333333333']);
     const compare = doc.querySelector(`a[href="${BASE}compare/?runs=01JC1AAAAA000000000000000A,01JC2CCCCC000000000000000C&baseline=01JC1AAAAA000000000000000A"]`);
     expect(text(compare)).toBe('Full comparison');
   });

@@ -106,7 +106,7 @@ describe('compareRuns', () => {
       { key: 'lock (uv.lock)', values: ['111111111111', '111111111111', '444444444444'] },
       { key: 'runtimes.python', values: ['3.11.7', '3.11.7', '3.12.1'] },
     ]);
-    expect(why.data).toEqual([{ key: 'mnist', values: ['v 2, sha256 222222222222', 'v 3, sha256 333333333333', 'v 3, sha256 333333333333'] }]);
+    expect(why.data).toEqual([{ key: 'mnist', values: ['version 2, sha256 222222222222', 'version 3, sha256 333333333333', 'version 3, sha256 333333333333'] }]);
   });
 
   it('overlays series by step and by elapsed time', () => {

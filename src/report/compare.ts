@@ -181,7 +181,7 @@ function flattenEnv(record: RunRecord): Record<string, string> {
 function flattenData(record: RunRecord): Record<string, string> {
   const flat: Record<string, string> = {};
   for (const dataset of record.data) {
-    const parts = [dataset.version ? `v ${dataset.version}` : undefined, dataset.sha256 ? `sha256 ${dataset.sha256.slice(0, 12)}` : undefined];
+    const parts = [dataset.version ? `version ${dataset.version}` : undefined, dataset.sha256 ? `sha256 ${dataset.sha256.slice(0, 12)}` : undefined];
     flat[dataset.name] = parts.filter(Boolean).join(', ') || 'used';
   }
   return flat;
