@@ -161,9 +161,14 @@ describe('the list of saved comparisons /c/', () => {
 
 describe('data for the ad hoc comparison', () => {
   it('lists every run id for prefix resolution and writes compact per-run data', () => {
-    const runs = JSON.parse(readFileSync(join(out, 'compare/runs.json'), 'utf8'));
+    // A manifest of shards (ids sorted, names sorted): the page loads only those a reference needs.
+    const manifest = JSON.parse(readFileSync(join(out, 'compare/runs.json'), 'utf8'));
+    expect(manifest).toMatchObject({ schema: 'runpages/run-lookup@1', count: 6, ids: [{ first: '01JC1AAAAA000000000000000A', file: 'ids/0.json' }] });
+    const runs = JSON.parse(readFileSync(join(out, 'compare', manifest.ids[0].file), 'utf8'));
     expect(runs.ids).toHaveLength(6);
     expect(runs.names[runs.ids.indexOf('01JC2CCCCC000000000000000C')]).toBe('brave-otter-12');
+    const byName = JSON.parse(readFileSync(join(out, 'compare', manifest.names[0].file), 'utf8'));
+    expect(byName.names).toEqual([...byName.names].sort());
     const data = JSON.parse(readFileSync(join(out, 'r/01JC2CCCCC000000000000000C/data.json'), 'utf8'));
     expect(data.record.metrics).toEqual({ 'val/acc': 0.941, 'val/loss': 0.21 });
     expect(data.series['val/loss'].step).toEqual([0, 100, 200, 300, 400]);

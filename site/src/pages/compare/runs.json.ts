@@ -1,17 +1,12 @@
 /**
- * `/compare/runs.json`: every run's id, name and project, so the comparison page can resolve id
- * prefixes and say clearly when an id matches nothing. Columnar to stay small.
+ * `/compare/runs.json`: the manifest of the run lookup (src/index/run-lookup.ts) the comparison page
+ * resolves ids, id prefixes and names with; it loads only the shards a reference needs
+ * (`/compare/ids/<k>.json`, `/compare/names/<k>.json`), so 100k runs cost a page a few KB, not 5 MB.
  */
 import type { APIRoute } from 'astro';
-import { getSiteData } from '../../../../src/site/data.ts';
+import { compareLookup } from '../../lib/compare-lookup.ts';
 
 export const GET: APIRoute = async () => {
-  const data = await getSiteData();
-  const runs = [...data.runs].sort((a, b) => (a.record.id < b.record.id ? -1 : 1));
-  const body = {
-    ids: runs.map((run) => run.record.id),
-    names: runs.map((run) => run.record.name),
-    projects: runs.map((run) => run.record.project),
-  };
-  return new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json' } });
+  const { manifest } = await compareLookup();
+  return new Response(JSON.stringify(manifest), { headers: { 'content-type': 'application/json' } });
 };

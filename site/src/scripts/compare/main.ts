@@ -9,11 +9,20 @@ import { comparisonHeadline, metricsTableHtml, paramsSummary, paramsTableHtml, w
 import { overlayChart, scatterChart } from '../../../../src/report/charts.ts';
 import type { RunRecord, SeriesData } from '../../../../src/run/schema.ts';
 import { objectUrl } from '../../../../src/site/url.ts';
+import { lookupFiles, mergeShards, type LookupManifest, type LookupShard } from '../../../../src/index/run-lookup.ts';
 
 interface RunsIndex {
   ids: string[];
   names: string[];
   projects: string[];
+}
+
+/** The runs that the references could name: only the lookup shards they need (src/index/run-lookup.ts). */
+async function lookupRuns(manifestUrl: string, references: string[]): Promise<RunsIndex> {
+  const manifest = await fetchJson<LookupManifest>(manifestUrl);
+  const files = [...new Set(references.flatMap((reference) => lookupFiles(manifest, reference)))];
+  const shards = await Promise.all(files.map((file) => fetchJson<LookupShard>(new URL(file, new URL(manifestUrl, window.location.href)).href)));
+  return mergeShards(shards);
 }
 
 /** Charts drawn at once; more series are listed but not drawn, to keep the page quick. */
@@ -63,7 +72,7 @@ export async function startComparePage(): Promise<void> {
       );
       return;
     }
-    const index = await fetchJson<RunsIndex>(root.dataset.runsIndex as string);
+    const index = await lookupRuns(root.dataset.runsIndex as string, wanted);
     const problems: string[] = [];
     const ids: string[] = [];
     for (const reference of wanted) {
