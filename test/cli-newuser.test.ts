@@ -9,6 +9,7 @@ import { runCli } from './helpers/cli.ts';
 import { makeTestRepo } from './helpers/git.ts';
 
 const COMPARE_FIXTURE = new URL('./fixtures/compare-site/', import.meta.url).pathname;
+const MLFLOW_FIXTURE = new URL('./fixtures/mlflow/', import.meta.url).pathname;
 const repo = makeTestRepo();
 cpSync(COMPARE_FIXTURE, repo.dir, { recursive: true });
 afterAll(() => repo.cleanup());
@@ -73,5 +74,29 @@ describe('runpages compare', () => {
     const same = await runCli(['compare', '01JC1A', '01JC1AAAAA', '--from', 'runs'], { cwd: repo.dir });
     expect(same.code).toBe(1);
     expect(same.stderr).toContain('compare needs two or more different runs');
+  });
+});
+
+describe('runpages import mlflow', () => {
+  it('given the folder that holds mlruns/, names the store inside instead of importing nothing', async () => {
+    const result = await runCli(['import', 'mlflow', MLFLOW_FIXTURE, '--dry-run'], { cwd: repo.dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('holds no MLflow experiments (folders with a meta.yaml)');
+    expect(result.stderr).toContain(`hint  Pass the store inside it: runpages import mlflow ${join(MLFLOW_FIXTURE, 'mlruns')}`);
+    expect(result.stderr).not.toContain('✔');
+  });
+
+  it('says plainly when the folder does not exist', async () => {
+    const result = await runCli(['import', 'mlflow', join(repo.dir, 'no-such-mlruns')], { cwd: repo.dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('no-such-mlruns: there is no such folder');
+    expect(result.stderr).not.toContain('ENOENT');
+  });
+
+  it('counts runs in words on a dry run', async () => {
+    const result = await runCli(['import', 'mlflow', join(MLFLOW_FIXTURE, 'mlruns'), '--dry-run'], { cwd: repo.dir });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('Dry run: would import 3 runs; skipped 3 (see the warnings above)');
+    expect(result.stderr).not.toContain('run(s)');
   });
 });

@@ -138,7 +138,7 @@ describe('import mlflow', () => {
     const before = git(repo.origin, 'rev-parse', 'runs');
     const again = await runCli(['import', 'mlflow', STORE], { cwd: repo.dir });
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stderr).toContain('imported to runs: 3 run(s); skipped 3');
+    expect(again.stderr).toContain('Imported 3 runs to runs; skipped 3 (see the warnings above)');
     expect(git(repo.origin, 'rev-parse', 'runs')).toBe(before);
     expect(git(repo.dir, 'rev-parse', 'runs')).toBe(before);
     // Staging folders are gone once the runs are prepared.

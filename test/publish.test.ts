@@ -162,7 +162,7 @@ describe('runpages commit and sync', () => {
 
     const stillOffline = await runCli(['sync'], { cwd: repo.dir });
     expect(stillOffline.code).toBe(3);
-    expect(stillOffline.stderr).toContain('1 run(s) are still queued');
+    expect(stillOffline.stderr).toContain('1 run is still queued');
 
     git(repo.dir, 'remote', 'set-url', 'origin', repo.origin);
     const sync = await runCli(['sync', '--json'], { cwd: repo.dir });

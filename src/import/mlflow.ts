@@ -79,7 +79,8 @@ export async function scanMlflow(storeDir: string, options: MlflowOptions = {}):
   const skipped: Skipped[] = [];
   const experiments: Experiment[] = [];
   const top = await folders(storeDir).catch((error: NodeJS.ErrnoException) => {
-    throw new RunpagesError('import-source-missing', `Cannot read the MLflow store ${storeDir}: ${error.code ?? error.message}`, {
+    const why = error.code === 'ENOENT' ? 'there is no such folder' : error.code === 'ENOTDIR' ? 'it is not a folder' : (error.code ?? error.message);
+    throw new RunpagesError('import-source-missing', `Cannot read the MLflow store ${storeDir}: ${why}`, {
       hint: 'Pass the folder MLflow writes to (the `mlruns` folder, or the path of a `file:` tracking URI).',
     });
   });
@@ -90,9 +91,11 @@ export async function scanMlflow(storeDir: string, options: MlflowOptions = {}):
   for (const name of await folders(join(storeDir, TRASH)).catch(() => [])) {
     experiments.push(...(await readExperiment(join(storeDir, TRASH, name), true, skipped)));
   }
-  if (experiments.length === 0 && skipped.length === 0) {
+  if (experiments.length === 0) {
+    // Usually the project folder that holds mlruns/ (every folder in it is "skipped" for lack of a meta.yaml).
+    const nested = top.includes('mlruns') ? join(storeDir, 'mlruns') : undefined;
     throw new RunpagesError('import-nothing-found', `${storeDir} holds no MLflow experiments (folders with a meta.yaml)`, {
-      hint: 'Pass the `mlruns` folder itself, the one holding `0/meta.yaml`.',
+      hint: nested ? `Pass the store inside it: runpages import mlflow ${nested}` : 'Pass the `mlruns` folder itself, the one holding `0/meta.yaml`.',
     });
   }
 

@@ -87,13 +87,14 @@ Examples:
 
 /** Publishes the scanned runs with progress, then prints the summary (or JSON). */
 async function runImport(source: string, scan: { tasks: ImportTask[]; skipped: Skipped[] }, flags: ImportFlags): Promise<void> {
-  const [{ loadConfig }, { repoRoot }, { publishImported }, { PROJECT_PATTERN }, ui, { RunpagesError }] = await Promise.all([
+  const [{ loadConfig }, { repoRoot }, { publishImported }, { PROJECT_PATTERN }, ui, { RunpagesError }, { plural }] = await Promise.all([
     import('../../config.ts'),
     import('../../git/refs.ts'),
     import('../../import/batch.ts'),
     import('../../run/schema.ts'),
     import('../ui.ts'),
     import('../../errors.ts'),
+    import('../../site/format.ts'),
   ]);
   if (flags.project !== undefined && !PROJECT_PATTERN.test(flags.project)) {
     throw new RunpagesError('invalid-project', `--project "${flags.project}" cannot be a project name`, {
@@ -102,26 +103,34 @@ async function runImport(source: string, scan: { tasks: ImportTask[]; skipped: S
   }
   const root = (await repoRoot(process.cwd())) ?? process.cwd();
   const config = loadConfig(root);
-  const bar = ui.progress(`importing ${source} runs`, scan.tasks.length);
+  const bar = ui.progress(`Importing ${source} runs`, scan.tasks.length);
   const outcome = await publishImported(scan.tasks, { cwd: root, config, dryRun: flags.dryRun === true, onProgress: (done) => bar.tick(done) });
   bar.done();
   outcome.skipped.unshift(...scan.skipped);
   if (flags.json) ui.printJson({ dryRun: flags.dryRun === true, ...outcome });
-  else printSummary(outcome, flags.dryRun === true, config.branch, ui);
+  else printSummary(outcome, flags.dryRun === true, config.branch, ui, plural);
   if (outcome.queued.length) {
-    throw new RunpagesError('runs-queued', `${outcome.queued.length} imported run(s) are not published: ${outcome.queued[0]!.reason}`, {
+    throw new RunpagesError('runs-queued', `${outcome.queued.length === 1 ? '1 imported run is' : `${outcome.queued.length} imported runs are`} not published: ${outcome.queued[0]!.reason}`, {
       hint: 'Fix the cause above (network, remote URL, access rights, store credentials), then run `runpages sync`.',
       exitCode: QUEUED_EXIT_CODE,
     });
   }
 }
 
-function printSummary(outcome: ImportOutcome, dryRun: boolean, branch: string, ui: typeof import('../ui.ts')): void {
+function printSummary(
+  outcome: ImportOutcome,
+  dryRun: boolean,
+  branch: string,
+  ui: typeof import('../ui.ts'),
+  plural: (count: number, noun: string) => string,
+): void {
   for (const run of outcome.imported) {
     process.stdout.write(`${run.id}  ${run.project}/${run.name}  ${run.status}  ${run.series} series, ${run.points} points, ${run.artifacts} artifacts\n`);
   }
   for (const warning of outcome.warnings) ui.warn(warning);
   for (const { source, reason } of outcome.skipped) ui.warn(`skipped ${source}: ${reason}`);
-  const verb = dryRun ? 'would import' : `imported to ${branch}:`;
-  ui.success(`${dryRun ? 'Dry run: ' : ''}${verb} ${outcome.imported.length} run(s); skipped ${outcome.skipped.length}`);
+  const skipped = outcome.skipped.length > 0 ? `; skipped ${outcome.skipped.length} (see the warnings above)` : '';
+  const runs = plural(outcome.imported.length, 'run');
+  const landed = dryRun ? `Dry run: would import ${runs}` : `Imported ${runs} to ${branch}`;
+  ui.success(`${landed}${skipped}`);
 }

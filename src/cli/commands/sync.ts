@@ -31,7 +31,7 @@ Examples:
   $ runpages sync --json | jq '.queued'`,
     )
     .action(async (flags: SyncFlags) => {
-      const [{ loadConfig }, { repoRoot }, { listQueue }, { publishQueue, pushLocalBranch }, { hasRemote }, ui, { RunpagesError }] = await Promise.all([
+      const [{ loadConfig }, { repoRoot }, { listQueue }, { publishQueue, pushLocalBranch }, { hasRemote }, ui, { RunpagesError }, { plural }] = await Promise.all([
         import('../../config.ts'),
         import('../../git/refs.ts'),
         import('../../branch/queue.ts'),
@@ -39,6 +39,7 @@ Examples:
         import('../../git/remote.ts'),
         import('../ui.ts'),
         import('../../errors.ts'),
+        import('../../site/format.ts'),
       ]);
       const root = (await repoRoot(process.cwd())) ?? process.cwd();
       const config = loadConfig(root);
@@ -54,7 +55,7 @@ Examples:
 
       let outcome = { published: [] as string[], queued: [] as { id: string; reason: string }[], pushAttempts: 0 };
       if (waiting.length > 0) {
-        const bar = ui.progress('uploading artifacts of queued runs', waiting.length);
+        const bar = ui.progress('Uploading artifacts of queued runs', waiting.length);
         outcome = await publishQueue({ cwd: root, config, onProgress: (done) => bar.tick(done) });
         bar.done();
       }
@@ -64,11 +65,12 @@ Examples:
         remote && outcome.queued.length === 0 ? await pushLocalBranch({ cwd: root, config }) : { pushed: false };
 
       if (flags.json) ui.printJson({ ...outcome, branchPushed: branch.pushed });
-      for (const id of outcome.published) ui.success(`published ${id}`);
+      const names = new Map(waiting.map((entry) => [entry.id, `${entry.run.record.project}/${entry.run.record.name}`]));
+      for (const id of outcome.published) ui.success(`published ${id} (${names.get(id) ?? 'run'})`);
       if (waiting.length === 0 && !flags.json) ui.info('The queue is empty: nothing to publish.');
       if (outcome.queued.length > 0) {
         const lines = outcome.queued.map((entry) => `  ${entry.id}: ${entry.reason}`).join('\n');
-        throw new RunpagesError('runs-queued', `${outcome.queued.length} run(s) are still queued:\n${lines}`, {
+        throw new RunpagesError('runs-queued', `${outcome.queued.length === 1 ? '1 run is' : `${outcome.queued.length} runs are`} still queued:\n${lines}`, {
           hint: 'Fix the cause above (network, remote URL, access rights, store credentials) and run `runpages sync` again.',
           exitCode: QUEUED_EXIT_CODE,
         });
@@ -79,6 +81,6 @@ Examples:
           exitCode: QUEUED_EXIT_CODE,
         });
       }
-      if (outcome.published.length > 0) ui.info(`${outcome.published.length} run(s) published to ${config.branch}.`);
+      if (outcome.published.length > 0) ui.info(`${plural(outcome.published.length, 'run')} published to ${config.branch}.`);
     });
 }
