@@ -2,11 +2,11 @@
  * Mistakes a new user makes in their first hour, each answered with a message that names the problem
  * and a hint that says what to do (found by walking through the packed CLI in a scratch project).
  */
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.ts';
-import { makeTestRepo } from './helpers/git.ts';
+import { git, makeTestRepo, tempDir } from './helpers/git.ts';
 
 const COMPARE_FIXTURE = new URL('./fixtures/compare-site/', import.meta.url).pathname;
 const MLFLOW_FIXTURE = new URL('./fixtures/mlflow/', import.meta.url).pathname;
@@ -98,5 +98,36 @@ describe('runpages import mlflow', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain('Dry run: would import 3 runs; skipped 3 (see the warnings above)');
     expect(result.stderr).not.toContain('run(s)');
+  });
+});
+
+describe('reading the runs branch where there is none', () => {
+  it('outside a git repository says so instead of naming a missing branch', async () => {
+    const outside = tempDir();
+    try {
+      const result = await runCli(['ls'], { cwd: outside });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`error ${outside} is not inside a git repository, so there is no "runs" branch to read runs from`);
+      expect(result.stderr).toContain('--from <dir>');
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('in a fresh clone (runs only on origin) says how to get the local branch', async () => {
+    const clone = makeTestRepo();
+    try {
+      const init = await runCli(['init'], { cwd: clone.dir });
+      expect(init.code, init.stderr).toBe(0);
+      git(clone.dir, 'branch', '-D', 'runs');
+      const result = await runCli(['ls'], { cwd: clone.dir });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('error There is no local branch "runs" yet; origin has one');
+      expect(result.stderr).toContain('git branch runs origin/runs');
+      const direct = await runCli(['ls', '--from', 'origin/runs'], { cwd: clone.dir });
+      expect(direct.code, direct.stderr).toBe(0);
+    } finally {
+      clone.cleanup();
+    }
   });
 });

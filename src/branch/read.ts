@@ -2,7 +2,7 @@
 import { RunpagesError } from '../errors.ts';
 import { gitBytes } from '../git/exec.ts';
 import { ObjectReader } from '../git/objects.ts';
-import { resolveCommit } from '../git/refs.ts';
+import { repoRoot, resolveCommit } from '../git/refs.ts';
 
 /**
  * Yields every file of `ref` (a branch name, `origin/runs`, or a commit) whose path passes `filter`,
@@ -19,11 +19,7 @@ export async function* readBranchFiles(
   filter: (path: string) => boolean = () => true,
 ): AsyncGenerator<{ path: string; content: Buffer }> {
   const commit = await resolveCommit(cwd, ref);
-  if (!commit) {
-    throw new RunpagesError('branch-not-found', `There is no branch or commit "${ref}" in ${cwd}`, {
-      hint: 'Create the runs branch with `runpages init`, fetch it with `git fetch origin runs:runs`, or build from a folder with `--from runs`.',
-    });
-  }
+  if (!commit) throw await missingRef(cwd, ref);
   const listing = (await gitBytes(cwd, ['ls-tree', '-r', '-z', '--full-tree', commit])).toString('utf8');
   const blobs: { path: string; sha: string }[] = [];
   for (const line of listing.split('\0')) {
@@ -55,4 +51,22 @@ export async function* readBranchFiles(
   } finally {
     reader.close();
   }
+}
+
+/** Why `ref` cannot be read, and the likeliest fix: not a repository, a fresh clone, or no init yet. */
+async function missingRef(cwd: string, ref: string): Promise<RunpagesError> {
+  if (!(await repoRoot(cwd))) {
+    return new RunpagesError('not-a-repository', `${cwd} is not inside a git repository, so there is no "${ref}" branch to read runs from`, {
+      hint: 'cd into your project repository, or read a folder of runs with `--from <dir>`.',
+    });
+  }
+  // A fresh clone has the branch only as origin/<ref> until it is fetched into a local branch.
+  if (!ref.includes('/') && (await resolveCommit(cwd, `origin/${ref}`))) {
+    return new RunpagesError('branch-not-found', `There is no local branch "${ref}" yet; origin has one`, {
+      hint: `Create it from origin with \`git branch ${ref} origin/${ref}\` (once), or read it directly with \`--from origin/${ref}\`.`,
+    });
+  }
+  return new RunpagesError('branch-not-found', `There is no branch or commit "${ref}" in ${cwd}`, {
+    hint: `Create the runs branch with \`runpages init\`, fetch it with \`git fetch origin ${ref}:${ref}\`, or build from a folder with \`--from runs\`.`,
+  });
 }
