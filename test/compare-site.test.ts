@@ -6,6 +6,7 @@ import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseHTML } from 'linkedom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unpackSeries } from '../src/report/compare-data.ts';
 import { runCli } from './helpers/cli.ts';
 import { tempDir } from './helpers/git.ts';
 import { checkLinks } from './helpers/links.ts';
@@ -170,8 +171,9 @@ describe('data for the ad hoc comparison', () => {
     const byName = JSON.parse(readFileSync(join(out, 'compare', manifest.names[0].file), 'utf8'));
     expect(byName.names).toEqual([...byName.names].sort());
     const data = JSON.parse(readFileSync(join(out, 'r/01JC2CCCCC000000000000000C/data.json'), 'utf8'));
+    expect(data.schema).toBe('runpages/compare-data@1');
     expect(data.record.metrics).toEqual({ 'val/acc': 0.941, 'val/loss': 0.21 });
-    expect(data.series['val/loss'].step).toEqual([0, 100, 200, 300, 400]);
+    expect(unpackSeries(data.series['val/loss']).step).toEqual([0, 100, 200, 300, 400]);
   });
 
   it('links every page under the base path, with nothing broken', () => {

@@ -7,8 +7,9 @@ import { isRunpagesError } from '../../../../src/errors.ts';
 import { compareRuns, resolveRunIds, type ComparedRun, type Comparison } from '../../../../src/report/compare.ts';
 import { comparisonHeadline, metricsTableHtml, paramsSummary, paramsTableHtml, whyHtml, escapeHtml } from '../../../../src/report/compare-html.ts';
 import { overlayChart, scatterChart } from '../../../../src/report/charts.ts';
-import type { RunRecord, SeriesData } from '../../../../src/run/schema.ts';
+import type { RunRecord } from '../../../../src/run/schema.ts';
 import { objectUrl } from '../../../../src/site/url.ts';
+import { COMPARE_DATA_SCHEMA, unpackSeries, type CompareData } from '../../../../src/report/compare-data.ts';
 import { lookupFiles, mergeShards, type LookupManifest, type LookupShard } from '../../../../src/index/run-lookup.ts';
 
 interface RunsIndex {
@@ -103,8 +104,10 @@ export async function startComparePage(): Promise<void> {
     }
     const runs = await Promise.all(
       ids.map(async (id): Promise<ComparedRun> => {
-        const data = await fetchJson<{ record: RunRecord; series: Record<string, SeriesData> }>(`${base}r/${encodeURIComponent(id)}/data.json`);
-        return { record: data.record, series: data.series };
+        const data = await fetchJson<CompareData>(`${base}r/${encodeURIComponent(id)}/data.json`);
+        if (data.schema !== COMPARE_DATA_SCHEMA) throw new Error(`r/${id}/data.json is not ${COMPARE_DATA_SCHEMA} (the site may be mid-deployment)`);
+        const series = Object.fromEntries(Object.entries(data.series).map(([name, packed]) => [name, unpackSeries(packed)]));
+        return { record: data.record as RunRecord, series };
       }),
     );
     const config = JSON.parse(element<HTMLElement>(document, '#compare-config').textContent ?? '{}') as {
