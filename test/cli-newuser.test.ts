@@ -131,3 +131,24 @@ describe('reading the runs branch where there is none', () => {
     }
   });
 });
+
+describe('runpages init', () => {
+  it('says which new files to commit on the default branch, once', async () => {
+    const fresh = makeTestRepo();
+    try {
+      const first = await runCli(['init', '--github-pages'], { cwd: fresh.dir });
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stderr).toContain(
+        'Commit runpages.config.yaml, .gitignore, .github/workflows/runpages.yml on your default branch: ' +
+          '`git add runpages.config.yaml .gitignore .github/workflows/runpages.yml && git commit -m "Set up runpages"`.',
+      );
+      // Running it again writes nothing new, so there is nothing to commit.
+      const again = await runCli(['init'], { cwd: fresh.dir });
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).not.toContain('Commit ');
+      expect(again.stderr).toContain('Next: record a run');
+    } finally {
+      fresh.cleanup();
+    }
+  });
+});

@@ -102,7 +102,7 @@ Examples:
         ui.success(writeConfig ? `wrote ${config.CONFIG_FILE}` : `kept the existing ${config.CONFIG_FILE}`);
         if (gitignoreUpdated) ui.success('added .runpages/ to .gitignore');
         ui.success(branchCreated ? `created the orphan branch ${settings.branch}` : `the branch ${settings.branch} already exists`);
-        if (workflow) ui.success(`wrote ${workflow}: commit it on your default branch (see the README for the one-time Pages settings)`);
+        if (workflow) ui.success(`wrote ${workflow} (see the README for the one-time Pages settings)`);
         if (push?.pushed) ui.success(`pushed ${settings.branch} to ${settings.remote}`);
         if (!remote) ui.info(`No remote "${settings.remote}": runs stay on the local branch until you add one and run \`runpages sync\`.`);
       }
@@ -112,7 +112,12 @@ Examples:
           exitCode: QUEUED_EXIT_CODE,
         });
       }
-      if (!flags.json) ui.info('Next: record a run with `runpages record -- <your training command>`.');
+      if (!flags.json) {
+        // The config and workflow live on the default branch (CI and teammates read them there), not on runs.
+        const toCommit = [writeConfig ? config.CONFIG_FILE : '', gitignoreUpdated ? '.gitignore' : '', workflow ?? ''].filter(Boolean);
+        if (toCommit.length > 0) ui.info(`Commit ${toCommit.join(', ')} on your default branch: \`git add ${toCommit.join(' ')} && git commit -m "Set up runpages"\`.`);
+        ui.info('Next: record a run with `runpages record -- <your training command>`.');
+      }
     });
 }
 
