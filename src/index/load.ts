@@ -21,6 +21,8 @@ export interface LoadedRun {
   folder: string;
   /** sha256 of the run's files (run.yaml and series.json): changes whenever the run does. */
   hash: string;
+  /** Names of the series in series.json, sorted (kept when the series themselves are streamed). */
+  seriesNames: string[];
 }
 
 export interface InvalidRun {
@@ -45,16 +47,38 @@ export interface RunFiles {
 }
 
 /**
+ * Called with each valid run's series as it is parsed, when the caller wants them streamed instead of
+ * kept on the run: at 100k runs the series would not fit in memory together.
+ */
+export type SeriesSink = (run: LoadedRun, series: SeriesFile) => void | Promise<void>;
+
+/**
  * Loads every run from `from`: a directory when one exists at that path (or the value contains a
- * path separator), else a git branch of the repository at `cwd`.
+ * path separator), else a git branch of the repository at `cwd`. Runs are parsed folder by folder as
+ * they are read, so only one run's raw text is held at a time; with `onSeries` the series go to it
+ * and are not kept.
  *
  * @example const { runs, invalid } = await loadRuns({ from: 'runs', cwd: process.cwd() });
  */
-export async function loadRuns(options: { from: string; cwd: string }): Promise<LoadResult> {
-  const files = isDirectorySource(options.from, options.cwd)
-    ? await readFolder(resolve(options.cwd, options.from))
-    : await readBranch(options.from, options.cwd);
-  return parseRuns(files);
+export async function loadRuns(options: { from: string; cwd: string; onSeries?: SeriesSink }): Promise<LoadResult> {
+  const source = isDirectorySource(options.from, options.cwd)
+    ? readFolder(resolve(options.cwd, options.from))
+    : readBranch(options.from, options.cwd);
+  const runs: LoadedRun[] = [];
+  const invalid: InvalidRun[] = [];
+  for await (const entry of source) {
+    const parsed = parseEntry(entry);
+    if ('reason' in parsed) {
+      invalid.push(parsed);
+      continue;
+    }
+    const { run, series } = parsed;
+    if (options.onSeries) {
+      if (series) await options.onSeries(run, series);
+      runs.push(run);
+    } else runs.push(series ? { ...run, series } : run);
+  }
+  return finish(runs, invalid);
 }
 
 /** True when `from` names a directory rather than a branch. */
@@ -69,7 +93,10 @@ function looksLikeRef(from: string): boolean {
   return /^(refs\/|origin\/|upstream\/)/.test(from);
 }
 
-async function readFolder(dir: string): Promise<RunFiles[]> {
+/** Folders read ahead at once: enough to keep the disk busy, few enough to bound memory. */
+const READ_AHEAD = 32;
+
+async function* readFolder(dir: string): AsyncGenerator<RunFiles> {
   if (!existsSync(dir)) {
     throw new RunpagesError('runs-not-found', `There is no folder of runs at ${dir}`, {
       hint: 'Pass --from with a folder laid out like runs/<project>/<yyyy-mm>/<id>/run.yaml, or a branch name such as runs.',
@@ -77,35 +104,52 @@ async function readFolder(dir: string): Promise<RunFiles[]> {
   }
   const entries = await fg(['*/*/*/run.yaml', '*/*/*/series.json'], { cwd: dir, onlyFiles: true, dot: false });
   entries.sort();
-  const byFolder = new Map<string, RunFiles>();
-  await Promise.all(
-    entries.map(async (entry) => {
-      const folder = `runs/${entry.slice(0, entry.lastIndexOf('/'))}`;
+  const byFolder = new Map<string, string[]>();
+  for (const entry of entries) {
+    const folder = entry.slice(0, entry.lastIndexOf('/'));
+    byFolder.set(folder, [...(byFolder.get(folder) ?? []), entry]);
+  }
+  const read = async (folder: string, names: string[]): Promise<RunFiles> => {
+    const run: RunFiles = { folder: `runs/${folder}` };
+    for (const entry of names) {
       const text = await readFile(join(dir, entry), 'utf8');
-      const run = byFolder.get(folder) ?? { folder };
       if (entry.endsWith('run.yaml')) run.runYaml = text;
       else run.seriesJson = text;
-      byFolder.set(folder, run);
-    }),
-  );
-  return [...byFolder.values()];
+    }
+    return run;
+  };
+  const folders = [...byFolder];
+  const pending: Promise<RunFiles>[] = [];
+  for (let i = 0; i < folders.length; i++) {
+    while (pending.length < READ_AHEAD && i + pending.length < folders.length) {
+      const [folder, names] = folders[i + pending.length] as [string, string[]];
+      const promise = read(folder, names);
+      promise.catch(() => {}); // awaited below in order; a failure surfaces there
+      pending.push(promise);
+    }
+    yield await (pending.shift() as Promise<RunFiles>);
+  }
 }
 
-async function readBranch(branch: string, cwd: string): Promise<RunFiles[]> {
+async function* readBranch(branch: string, cwd: string): AsyncGenerator<RunFiles> {
   const { readBranchFiles } = await import('../branch/read.ts');
-  const byFolder = new Map<string, RunFiles>();
   const runFile = /^(runs\/[^/]+\/[^/]+\/[^/]+)\/(run\.yaml|series\.json)$/;
+  // ls-tree lists a folder's files together, so a run is complete when the next folder starts.
+  let current: RunFiles | undefined;
   for await (const file of readBranchFiles(cwd, branch, (path) => runFile.test(path))) {
     const match = runFile.exec(file.path);
     if (!match) continue;
     const folder = match[1] as string;
-    const run = byFolder.get(folder) ?? { folder };
+    if (current && current.folder !== folder) {
+      yield current;
+      current = undefined;
+    }
+    current ??= { folder };
     const text = file.content.toString('utf8');
-    if (match[2] === 'run.yaml') run.runYaml = text;
-    else run.seriesJson = text;
-    byFolder.set(folder, run);
+    if (match[2] === 'run.yaml') current.runYaml = text;
+    else current.seriesJson = text;
   }
-  return [...byFolder.values()];
+  if (current) yield current;
 }
 
 /**
@@ -116,32 +160,44 @@ export function parseRuns(files: RunFiles[]): LoadResult {
   const runs: LoadedRun[] = [];
   const invalid: InvalidRun[] = [];
   for (const entry of [...files].sort((a, b) => compare(a.folder, b.folder))) {
-    const runFile = `${entry.folder}/run.yaml`;
-    if (entry.runYaml === undefined) {
-      invalid.push({ file: runFile, reason: `${runFile}: is missing (the folder has series.json but no run.yaml)` });
-      continue;
-    }
-    try {
-      const record = parseRunRecord(readYaml(entry.runYaml, runFile), runFile);
-      checkPlacement(record, entry.folder, runFile);
-      let series: SeriesFile | undefined;
-      if (entry.seriesJson !== undefined) {
-        const seriesFile = `${entry.folder}/series.json`;
-        const data = parseJson(entry.seriesJson, seriesFile);
-        series = isPlainSeriesFile(data) ? data : parseSeriesFile(data, seriesFile);
-      }
-      const hash = createHash('sha256')
-        .update(entry.runYaml)
-        .update('\0')
-        .update(entry.seriesJson ?? '')
-        .digest('hex');
-      runs.push({ record, folder: entry.folder, hash, ...(series ? { series } : {}) });
-    } catch (error) {
-      if (!isRunpagesError(error)) throw error;
-      const issue = error instanceof InvalidRunError ? error.issues[0] : undefined;
-      invalid.push({ file: issue?.file ?? runFile, ...(issue?.field ? { field: issue.field } : {}), reason: error.message });
-    }
+    const parsed = parseEntry(entry);
+    if ('reason' in parsed) invalid.push(parsed);
+    else runs.push(parsed.series ? { ...parsed.run, series: parsed.series } : parsed.run);
   }
+  return finish(runs, invalid);
+}
+
+/** One folder's files as a run (series apart) or the reason it is invalid. */
+function parseEntry(entry: RunFiles): { run: LoadedRun; series?: SeriesFile } | InvalidRun {
+  const runFile = `${entry.folder}/run.yaml`;
+  if (entry.runYaml === undefined) {
+    return { file: runFile, reason: `${runFile}: is missing (the folder has series.json but no run.yaml)` };
+  }
+  try {
+    const record = parseRunRecord(readYaml(entry.runYaml, runFile), runFile);
+    checkPlacement(record, entry.folder, runFile);
+    let series: SeriesFile | undefined;
+    if (entry.seriesJson !== undefined) {
+      const seriesFile = `${entry.folder}/series.json`;
+      const data = parseJson(entry.seriesJson, seriesFile);
+      series = isPlainSeriesFile(data) ? data : parseSeriesFile(data, seriesFile);
+    }
+    const hash = createHash('sha256')
+      .update(entry.runYaml)
+      .update('\0')
+      .update(entry.seriesJson ?? '')
+      .digest('hex');
+    const seriesNames = Object.keys(series?.series ?? {}).sort();
+    return { run: { record, folder: entry.folder, hash, seriesNames }, ...(series ? { series } : {}) };
+  } catch (error) {
+    if (!isRunpagesError(error)) throw error;
+    const issue = error instanceof InvalidRunError ? error.issues[0] : undefined;
+    return { file: issue?.file ?? runFile, ...(issue?.field ? { field: issue.field } : {}), reason: error.message };
+  }
+}
+
+/** Newest first, then by id; duplicates dropped. */
+function finish(runs: LoadedRun[], invalid: InvalidRun[]): LoadResult {
   runs.sort((a, b) => compare(b.record.created, a.record.created) || compare(a.record.id, b.record.id));
   return dropDuplicates(runs, invalid);
 }

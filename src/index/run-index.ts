@@ -70,7 +70,7 @@ export function buildIndex(load: LoadResult, config: Config): RunIndex {
     record: run.record,
     folder: run.folder,
     hash: run.hash,
-    seriesNames: Object.keys(run.series?.series ?? {}).sort(),
+    seriesNames: run.seriesNames,
     children: children.get(run.record.id) ?? [],
   }));
   const byProject = new Map<string, RunRecord[]>();

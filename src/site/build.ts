@@ -10,9 +10,8 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.ts';
 import { loadRuns, isDirectorySource, type InvalidRun } from '../index/load.ts';
 import { buildIndex } from '../index/run-index.ts';
-import type { SeriesFile } from '../run/schema.ts';
 import { chartStyle, renderRunCharts } from './charts.ts';
-import { DATA_DIR_ENV, writeSiteData } from './data.ts';
+import { DATA_DIR_ENV, writeSeriesFile, writeSiteData } from './data.ts';
 import { normalizeBase } from './url.ts';
 
 export interface BuildOptions {
@@ -69,7 +68,9 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   const source = isDirectorySource(options.from, options.cwd) ? `folder ${displayPath(options.cwd, options.from)}` : `branch ${options.from}`;
 
   say(`Loading runs from ${source}`);
-  const load = await loadRuns({ from: options.from, cwd: options.cwd });
+  // Series stream into a cache named by run hash as they load (kept between builds), never all in memory.
+  const seriesDir = join(cacheDir, 'series');
+  const load = await loadRuns({ from: options.from, cwd: options.cwd, onSeries: (run, series) => writeSeriesFile(seriesDir, run.hash, series) });
   for (const invalid of load.invalid) options.onInvalid?.(invalid);
   const index = buildIndex(load, options.config);
   say(`Indexed ${load.runs.length} runs in ${index.projects.length} projects`);
@@ -77,19 +78,18 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   // Per process: two builds in one folder (a test run beside `preview --watch`) must not share it.
   const dataDir = join(cacheDir, `data-${process.pid}`);
   rmSync(dataDir, { recursive: true, force: true });
-  const series = new Map<string, SeriesFile>();
-  for (const run of load.runs) if (run.series) series.set(run.record.id, run.series);
   const chartDir = join(cacheDir, 'charts');
   const style = chartStyle(options.config.site.charts, load.runs.length);
-  const charts = await renderRunCharts(load.runs, chartDir, (done, total) => say(`Charts ${done}/${total}`), style);
-  writeSiteData(
-    dataDir,
-    { config: { ...options.config, site: { ...options.config.site, base } }, generated: options.now.toISOString(), source, index, chartCacheDir: chartDir, chartStyle: style },
-    series,
-  );
-  // Series are on disk now (charts and per-run files): free them before Astro needs the memory.
-  series.clear();
-  for (const run of load.runs) delete run.series;
+  const charts = await renderRunCharts(load.runs, chartDir, seriesDir, (done, total) => say(`Charts of ${done}/${total} runs`), style);
+  writeSiteData(dataDir, {
+    config: { ...options.config, site: { ...options.config.site, base } },
+    generated: options.now.toISOString(),
+    source,
+    index,
+    chartCacheDir: chartDir,
+    chartStyle: style,
+    seriesDir,
+  });
 
   // Saved comparisons are read here, where the user's folder and the runs source are known.
   const { loadSavedComparisons, writeSavedComparisons } = await import('../report/saved.ts');

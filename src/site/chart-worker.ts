@@ -1,12 +1,13 @@
 /**
  * Worker thread for charts.ts: renders each batch of chart jobs it is sent into the cache and answers
- * with how many it rendered. Rendering is CPU-bound (Plot + linkedom), so the build spreads it over
+ * with how many charts it rendered. Rendering is CPU-bound (Plot + linkedom), so the build spreads it over
  * the cores.
  */
 import { parentPort } from 'node:worker_threads';
 import { renderChartJob, type ChartJob } from './charts.ts';
 
 parentPort?.on('message', (jobs: ChartJob[]) => {
-  for (const job of jobs) renderChartJob(job);
-  parentPort?.postMessage(jobs.length);
+  let rendered = 0;
+  for (const job of jobs) rendered += renderChartJob(job);
+  parentPort?.postMessage(rendered);
 });

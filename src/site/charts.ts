@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
+import { deserialize } from 'node:v8';
 import { Worker, threadId } from 'node:worker_threads';
 import * as Plot from '@observablehq/plot';
 import { parseHTML } from 'linkedom';
@@ -193,75 +194,91 @@ function normalize(svg: string): string {
     .replace(/ (d|transform|x1|x2|y1|y2)="([^"]*)"/g, (_m, name: string, value: string) => ` ${name}="${value.replace(/-?\d+\.\d+(e-?\d+)?/g, (n) => String(Math.round(Number(n)) || 0))}"`);
 }
 
-/** One chart to render into the cache. */
+/** The charts of one run to render into the cache, from its series file (see data.ts writeSeriesFile). */
 export interface ChartJob {
-  file: string;
-  name: string;
-  data: SeriesData;
-  log: boolean;
+  /** Chart cache folder. */
+  dir: string;
+  /** The run's content hash. */
+  hash: string;
+  /** v8-serialised SeriesFile of the run. */
+  seriesFile: string;
   style: ChartStyle;
 }
 
-/** Below this many charts to render, worker start-up costs more than it saves. */
-const PARALLEL_THRESHOLD = 64;
+/** Below this many runs to render, worker start-up costs more than it saves. */
+const PARALLEL_THRESHOLD = 16;
 
 /**
- * Renders (or reuses from `dir`) the charts of every series of every run, spread over the machine's
- * cores when there are many. Returns counts.
+ * Renders (or reuses from `dir`) the charts of every series of every run, reading each run's series
+ * from `seriesDir` one run at a time (so memory stays bounded), spread over the machine's cores when
+ * there are many Plot charts. Returns chart counts.
  *
- * @example await renderRunCharts(load.runs, '.runpages/cache/charts')
+ * @example await renderRunCharts(index.runs, '.runpages/cache/charts', '.runpages/cache/series')
  */
 export async function renderRunCharts(
-  runs: { hash: string; series?: SeriesFile }[],
+  runs: { hash: string; seriesNames: string[] }[],
   dir: string,
+  seriesDir: string,
   onProgress?: (done: number, total: number) => void,
   style: ChartStyle = 'plot',
 ): Promise<{ rendered: number; cached: number }> {
   const jobs: ChartJob[] = [];
   let cached = 0;
   for (const run of runs) {
-    for (const [name, data] of Object.entries(run.series?.series ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      // Compact charts have no log-scale variant: the range labels carry the scale.
-      for (const log of style === 'plot' && canLogScale(data) ? [false, true] : [false]) {
-        const file = chartFile(dir, chartKey(run.hash, name, log, style));
-        if (existsSync(file)) cached += 1;
-        else jobs.push({ file, name, data, log, style });
-      }
-    }
+    if (run.seriesNames.length === 0) continue;
+    // A run's charts are rendered together, log variants included: its linear charts say whether it was.
+    if (run.seriesNames.every((name) => existsSync(chartFile(dir, chartKey(run.hash, name, false, style))))) cached += run.seriesNames.length;
+    else jobs.push({ dir, hash: run.hash, seriesFile: join(seriesDir, `${run.hash}.v8`), style });
   }
-  const total = jobs.length + cached;
-  const report = (done: number) => onProgress?.(cached + done, total);
+  const report = (done: number) => onProgress?.(done, jobs.length);
   const workers = Math.min(availableParallelism(), 8);
-  // Compact charts cost less than posting their data to a worker.
-  if (style === 'plot' && jobs.length >= PARALLEL_THRESHOLD && workers > 1) await renderInWorkers(jobs, workers, report);
+  let rendered = 0;
+  // Compact charts cost less than starting a worker.
+  if (style === 'plot' && jobs.length >= PARALLEL_THRESHOLD && workers > 1) rendered = await renderInWorkers(jobs, workers, report);
   else {
     for (const [index, job] of jobs.entries()) {
-      renderChartJob(job);
+      rendered += renderChartJob(job);
       if ((index + 1) % 500 === 0) report(index + 1);
     }
   }
   report(jobs.length);
-  return { rendered: jobs.length, cached };
+  return { rendered, cached };
 }
 
-/** Renders one job into its cache file; write then rename, so an interrupted build never leaves half a chart. */
-export function renderChartJob(job: ChartJob): void {
-  mkdirSync(dirname(job.file), { recursive: true });
-  const temp = `${job.file}.${process.pid}.${threadId}.tmp`;
-  const options = { name: job.name, log: job.log };
-  writeFileSync(temp, job.style === 'compact' ? renderCompactChart(job.data, options) : renderSeriesChart(job.data, options));
-  renameSync(temp, job.file);
+/**
+ * Renders one run's missing charts into the cache and returns how many; write then rename, so an
+ * interrupted build never leaves half a chart.
+ */
+export function renderChartJob(job: ChartJob): number {
+  if (!existsSync(job.seriesFile)) return 0;
+  const file = deserialize(readFileSync(job.seriesFile)) as SeriesFile;
+  let rendered = 0;
+  for (const [name, data] of Object.entries(file.series)) {
+    // Compact charts have no log-scale variant: the range labels carry the scale.
+    for (const log of job.style === 'plot' && canLogScale(data) ? [false, true] : [false]) {
+      const path = chartFile(job.dir, chartKey(job.hash, name, log, job.style));
+      if (existsSync(path)) continue;
+      mkdirSync(dirname(path), { recursive: true });
+      const temp = `${path}.${process.pid}.${threadId}.tmp`;
+      const options = { name, log };
+      writeFileSync(temp, job.style === 'compact' ? renderCompactChart(data, options) : renderSeriesChart(data, options));
+      renameSync(temp, path);
+      rendered += 1;
+    }
+  }
+  return rendered;
 }
 
-/** Jobs handed to a worker at a time: small batches keep each worker's heap small. */
-const BATCH = 32;
+/** Runs handed to a worker at a time: small batches keep each worker's heap small. */
+const BATCH = 8;
 
-async function renderInWorkers(jobs: ChartJob[], count: number, report: (done: number) => void): Promise<void> {
+async function renderInWorkers(jobs: ChartJob[], count: number, report: (done: number) => void): Promise<number> {
   // The worker is this package's chart-worker module: .ts in a checkout, compiled .js when installed.
   const extension = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
   const workerUrl = new URL(`./chart-worker.${extension}`, import.meta.url);
   let next = 0;
   let done = 0;
+  let rendered = 0;
   await Promise.all(
     Array.from(
       { length: count },
@@ -269,6 +286,7 @@ async function renderInWorkers(jobs: ChartJob[], count: number, report: (done: n
         new Promise<void>((resolve, reject) => {
           const worker = new Worker(workerUrl);
           let finished = false;
+          let sent = 0;
           const feed = () => {
             if (next >= jobs.length) {
               finished = true;
@@ -277,10 +295,12 @@ async function renderInWorkers(jobs: ChartJob[], count: number, report: (done: n
             }
             const batch = jobs.slice(next, next + BATCH);
             next += batch.length;
+            sent = batch.length;
             worker.postMessage(batch);
           };
-          worker.on('message', (finished: number) => {
-            done += finished;
+          worker.on('message', (charts: number) => {
+            done += sent;
+            rendered += charts;
             report(done);
             feed();
           });
@@ -292,6 +312,7 @@ async function renderInWorkers(jobs: ChartJob[], count: number, report: (done: n
         }),
     ),
   );
+  return rendered;
 }
 
 /** Reads a cached chart, or undefined when it was not rendered. */

@@ -8,7 +8,7 @@
  * the package's sample `runs/` folder.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
@@ -38,6 +38,8 @@ export interface SitePayload {
   chartCacheDir?: string;
   /** How run pages draw series (see charts.ts); `plot` when absent. */
   chartStyle?: ChartStyle;
+  /** Folder of series files named by run hash, kept between builds; `<data dir>/series` when absent. */
+  seriesDir?: string;
 }
 
 /** A project with its runs resolved. */
@@ -62,6 +64,8 @@ export interface SiteData {
   chartCacheDir?: string;
   /** How run pages draw series: Plot charts for small sites, compact ones for big sites. */
   chartStyle: ChartStyle;
+  /** Folder of series files named by run hash (see {@link writeSiteData}). */
+  seriesDir?: string;
   /**
    * Hash of everything besides a run's own files that its page shows (config, project list):
    * part of every run page's incremental-build `cacheKey`.
@@ -89,19 +93,42 @@ export function getSiteData(): Promise<SiteData> {
  */
 export async function getSeries(id: string): Promise<SeriesFile | undefined> {
   const dir = process.env[DATA_DIR_ENV];
-  if (!dir) {
-    await getSiteData();
-    return fallbackSeries?.get(id);
-  }
-  const file = join(dir, 'series', `${id}.v8`);
+  const data = await getSiteData();
+  if (!dir) return fallbackSeries?.get(id);
+  const run = data.runById.get(id);
+  if (!run) return undefined;
+  const file = seriesPath(data.seriesDir ?? join(dir, 'series'), run.hash);
   return existsSync(file) ? (deserialize(readFileSync(file)) as SeriesFile) : undefined;
 }
 
-/** Writes what pages read: the index and one series file per run. Used by `runpages build`. */
-export function writeSiteData(dir: string, payload: Omit<SitePayload, 'format'>, series: Map<string, SeriesFile>): void {
-  mkdirSync(join(dir, 'series'), { recursive: true });
+/**
+ * Writes what pages read: the index, and the series of runs given here (keyed by run hash, see
+ * {@link writeSeriesFile}). Used by `runpages build`.
+ */
+export function writeSiteData(dir: string, payload: Omit<SitePayload, 'format'>, series: Map<string, SeriesFile> = new Map()): void {
+  const seriesDir = payload.seriesDir ?? join(dir, 'series');
+  mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, INDEX_FILE), serialize({ format: FORMAT, ...payload } satisfies SitePayload));
-  for (const [id, file] of series) writeFileSync(join(dir, 'series', `${id}.v8`), serialize(file));
+  for (const [hash, file] of series) writeSeriesFile(seriesDir, hash, file);
+}
+
+/**
+ * Writes one run's series as `<dir>/<run hash>.v8` unless it is there already: the folder is kept
+ * between builds, so a rebuild after one new run writes one file.
+ */
+export function writeSeriesFile(dir: string, hash: string, series: SeriesFile): void {
+  const path = seriesPath(dir, hash);
+  if (existsSync(path)) return;
+  mkdirSync(dir, { recursive: true });
+  // Write then rename: a concurrent build reading the same cache never sees half a file.
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, serialize(series));
+  renameSync(temp, path);
+}
+
+/** Where {@link writeSeriesFile} puts a run's series. */
+export function seriesPath(dir: string, hash: string): string {
+  return join(dir, `${hash}.v8`);
 }
 
 async function loadSiteData(): Promise<SiteData> {
@@ -152,6 +179,7 @@ export function resolveSiteData(payload: SitePayload): SiteData {
     projectByName: new Map(projects.map((p) => [p.name, p])),
     invalid: payload.index.invalid,
     chartStyle: payload.chartStyle ?? 'plot',
+    ...(payload.seriesDir ? { seriesDir: payload.seriesDir } : {}),
     ...(payload.chartCacheDir ? { chartCacheDir: payload.chartCacheDir } : {}),
   };
 }
