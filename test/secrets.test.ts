@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { redactText } from '../src/record/redact.ts';
+import { maskValues, redactText, secretValues } from '../src/record/redact.ts';
 import { runCli } from './helpers/cli.ts';
 import { git, makeTestRepo, type TestRepo } from './helpers/git.ts';
 import { listFiles } from './helpers/site.ts';
@@ -42,6 +42,7 @@ YAML
 echo '{"step": 1, "loss": 0.5}' >> "$RUNPAGES_DIR/metrics.jsonl"
 echo "export HF_TOKEN=${SECRETS.outputAssignment}"
 echo "using ${SECRETS.githubToken}"
+echo "connecting with $MY_API_KEY and $AWS_SECRET_ACCESS_KEY"
 echo "done"
 `;
 
@@ -49,7 +50,7 @@ beforeAll(async () => {
   repo = makeTestRepo();
   const env = { MY_API_KEY: SECRETS.envApiKey, AWS_SECRET_ACCESS_KEY: SECRETS.envAws };
   record = await runCli(
-    ['record', '--project', 'sec', '--param', `auth.token=${SECRETS.cliParam}`, '--', 'sh', '-c', JOB, 'job', `--token=${SECRETS.argToken}`, '--password', SECRETS.argPassword],
+    ['record', '--project', 'sec', '--param', `auth.token=${SECRETS.cliParam}`, '--', 'sh', '-c', JOB, 'job', `--token=${SECRETS.argToken}`, '--password', SECRETS.argPassword, SECRETS.envApiKey],
     { cwd: repo.dir, env },
   );
   // A second run that cannot be published stays in the queue: scan that too.
@@ -107,6 +108,12 @@ it('leaves no planted secret in the built site', () => {
   expect(files.some((file) => file.startsWith('r/'))).toBe(true);
   for (const file of files) expect(leaks(readFileSync(join(out, file), 'latin1')), file).toEqual([]);
   rmSync(out, { recursive: true, force: true });
+});
+
+it('masks the values of secret-named environment variables wherever they appear bare', () => {
+  const values = secretValues({ MY_API_KEY: 'k3y-value-123', HF_TOKEN: 'short', PATH: '/usr/bin:/bin', DB_PASSWORD: undefined });
+  expect(values).toEqual(['k3y-value-123']);
+  expect(maskValues('curl -H k3y-value-123 https://x; again k3y-value-123', values)).toBe('curl -H [redacted] https://x; again [redacted]');
 });
 
 it('masks a secret in YAML-like text after a parent key on the line before', () => {

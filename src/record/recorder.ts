@@ -8,7 +8,7 @@ import { constants } from 'node:os';
 import { relative } from 'node:path';
 import { RunpagesError } from '../errors.ts';
 import type { RunStatus } from '../run/schema.ts';
-import { redactCommand, redactText } from './redact.ts';
+import { maskValues, redactCommand, redactText, secretValues } from './redact.ts';
 import type { RunOverrides } from './run-dir.ts';
 import { closeRunDir, openRunDir, type PublishOutcome, type RunSession } from './session.ts';
 
@@ -138,11 +138,13 @@ export async function recordCommand(command: string[], options: RecordOptions): 
   if (command.length === 0) {
     throw new RunpagesError('no-command', 'No command to record.', { hint: 'Put the command after "--", e.g. runpages record -- python train.py' });
   }
+  // Secret env values the job may echo or pass on bare, without a key that marks them.
+  const secrets = secretValues(process.env);
   let session: RunSession | undefined;
   try {
     session = await openRunDir({
       cwd: options.cwd,
-      command: redactCommand(command),
+      command: maskValues(redactCommand(command), secrets),
       ...(options.dir === undefined ? {} : { dir: options.dir }),
       ...(options.overrides.project === undefined ? {} : { project: options.overrides.project }),
       ...(options.overrides.name === undefined ? {} : { name: options.overrides.name }),
@@ -177,7 +179,7 @@ export async function recordCommand(command: string[], options: RecordOptions): 
     const outcome: PublishOutcome = await closeRunDir(session, {
       status,
       exitCode: result.code,
-      outputTail: tail.text(),
+      outputTail: maskValues(tail.text(), secrets),
       overrides: options.overrides,
     });
     describeOutcome(outcome, session, status, report);

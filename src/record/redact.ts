@@ -125,3 +125,25 @@ function shellQuote(arg: string): string {
 export function redactCommand(args: readonly string[]): string {
   return redactArgs(args).map(shellQuote).join(' ');
 }
+
+/**
+ * The values of secret-named environment variables (`MY_API_KEY`, `HF_TOKEN`), long enough (8+
+ * characters) that masking them cannot garble ordinary text. A job that prints `$MY_API_KEY` or passes
+ * it as an argument leaks it with no key beside it; these values let {@link maskValues} catch that.
+ *
+ * @example secretValues({ HF_TOKEN: 'abcdefgh12', HOME: '/root' }) // ['abcdefgh12']
+ */
+export function secretValues(env: Record<string, string | undefined>): string[] {
+  const values = Object.entries(env)
+    .filter(([key, value]) => value !== undefined && value.length >= 8 && isSecretKey(key))
+    .map(([, value]) => value as string);
+  // Longest first, so a secret containing another is masked whole.
+  return [...new Set(values)].sort((a, b) => b.length - a.length);
+}
+
+/** `text` with every occurrence of each of `values` replaced by `[redacted]`. */
+export function maskValues(text: string, values: readonly string[]): string {
+  let out = text;
+  for (const value of values) out = out.split(value).join(REDACTED);
+  return out;
+}
