@@ -2,7 +2,8 @@
  * Mistakes a new user makes in their first hour, each answered with a message that names the problem
  * and a hint that says what to do (found by walking through the packed CLI in a scratch project).
  */
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.ts';
@@ -149,6 +150,26 @@ describe('runpages init', () => {
       expect(again.stderr).toContain('Next: record a run');
     } finally {
       fresh.cleanup();
+    }
+  });
+});
+
+describe('runpages preview', () => {
+  it('on a port in use says so and how to pick another, without a stack trace', async () => {
+    const site = join(repo.dir, 'site-out');
+    mkdirSync(site, { recursive: true });
+    writeFileSync(join(site, 'index.html'), '<!doctype html><title>x</title>');
+    const taken = createServer();
+    await new Promise<void>((done) => taken.listen(0, '127.0.0.1', done));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const result = await runCli(['preview', site, '--port', String(port)], { cwd: repo.dir });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`error Cannot serve on 127.0.0.1:${port}: the port is already in use (another preview?)`);
+      expect(result.stderr).toContain('hint  Pick another with --port <n>, or --port 0 for any free one.');
+      expect(result.stderr).not.toContain('unexpected error');
+    } finally {
+      taken.close();
     }
   });
 });

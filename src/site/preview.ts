@@ -6,6 +6,7 @@ import { createReadStream, existsSync, readFileSync, statSync, watch } from 'nod
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
+import { RunpagesError } from '../errors.ts';
 import { isDirectorySource } from '../index/load.ts';
 import { normalizeBase } from './url.ts';
 
@@ -88,7 +89,16 @@ export function serveSite(options: { dir: string; base?: string; port?: number; 
     else createReadStream(file).pipe(response);
   });
   return new Promise((resolvePromise, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE' || error.code === 'EACCES') {
+        const why = error.code === 'EADDRINUSE' ? 'is already in use (another preview?)' : 'is not allowed for this user';
+        reject(
+          new RunpagesError('port-unavailable', `Cannot serve on ${host}:${options.port}: the port ${why}`, {
+            hint: 'Pick another with --port <n>, or --port 0 for any free one.',
+          }),
+        );
+      } else reject(error);
+    });
     server.listen(options.port ?? 0, host, () => {
       const { port } = server.address() as AddressInfo;
       resolvePromise({
