@@ -72,13 +72,7 @@ export function canLogScale(series: SeriesData): boolean {
  * @example renderSeriesChart(series.series['train/loss'], { name: 'train/loss' })
  */
 export function renderSeriesChart(full: SeriesData, options: ChartOptions): string {
-  const series = full.step.length > MAX_DRAWN_POINTS ? downsample(full, MAX_DRAWN_POINTS) : full;
-  const points: { step: number; value: number }[] = [];
-  for (let i = 0; i < series.step.length; i += 1) {
-    const step = series.step[i];
-    const value = series.value[i];
-    if (step !== undefined && value !== undefined && Number.isFinite(step) && Number.isFinite(value)) points.push({ step, value });
-  }
+  const points = drawnPoints(full, MAX_DRAWN_POINTS);
   const { document } = parseHTML('<!doctype html><html><body></body></html>');
   const marks: Plot.Markish[] = [Plot.gridY({ strokeOpacity: 0.12 }), Plot.ruleY(points.length ? [] : [0], { strokeOpacity: 0 })];
   if (points.length === 1) marks.push(Plot.dot(points, { x: 'step', y: 'value', fill: 'var(--chart-line, currentColor)', r: 3 }));
@@ -109,13 +103,7 @@ export function renderSeriesChart(full: SeriesData, options: ChartOptions): stri
  * @example renderCompactChart(series.series['train/loss'], { name: 'train/loss' })
  */
 export function renderCompactChart(full: SeriesData, options: ChartOptions): string {
-  const series = full.step.length > COMPACT_POINTS ? downsample(full, COMPACT_POINTS) : full;
-  const points: { step: number; value: number }[] = [];
-  for (let i = 0; i < series.step.length; i += 1) {
-    const step = series.step[i];
-    const value = series.value[i];
-    if (step !== undefined && value !== undefined && Number.isFinite(step) && Number.isFinite(value)) points.push({ step, value });
-  }
+  const points = drawnPoints(full, COMPACT_POINTS);
   const width = options.width ?? 640;
   const height = options.height ?? 160;
   const left = 56;
@@ -157,6 +145,18 @@ function formatTick(value: number): string {
 
 function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The points a chart draws: at most `max` (min/max-preserving downsampling), non-finite ones dropped. */
+function drawnPoints(full: SeriesData, max: number): { step: number; value: number }[] {
+  const series = full.step.length > max ? downsample(full, max) : full;
+  const points: { step: number; value: number }[] = [];
+  for (let i = 0; i < series.step.length; i += 1) {
+    const step = series.step[i];
+    const value = series.value[i];
+    if (step !== undefined && value !== undefined && Number.isFinite(step) && Number.isFinite(value)) points.push({ step, value });
+  }
+  return points;
 }
 
 /** A one-sentence text alternative for screen readers and no-image contexts. */
