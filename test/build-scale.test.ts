@@ -7,7 +7,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadRuns, parseRuns } from '../src/index/load.ts';
+import { loadRuns, parseRuns, type LoadCache } from '../src/index/load.ts';
 import type { SeriesFile } from '../src/run/schema.ts';
 import { parseRunRecord, parseYaml } from '../src/run/validate.ts';
 import { PLOT_MAX_RUNS, chartStyle, renderCompactChart } from '../src/site/charts.ts';
@@ -92,5 +92,22 @@ describe('loader', () => {
     writeFileSync(join(dir, RUN.slice('runs/'.length), 'series.json'), '{"schema": "runpages/series@1", "series": {"x": {"step": [1], "value": []}}}');
     const bad = await loadRuns({ from: dir, cwd: '/', onSeries: () => {} });
     expect(bad.invalid.map((i) => i.file)).toContain(`${RUN}/series.json`);
+  });
+
+  it('reuses cached runs by content hash and parses changed or moved ones again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runpages-cache-'));
+    cpSync(FIXTURE, dir, { recursive: true });
+    const cache: LoadCache = new Map();
+    const first = await loadRuns({ from: dir, cwd: '/', cache });
+    expect(cache.size).toBe(first.runs.length);
+    const streamed: string[] = [];
+    const again = await loadRuns({ from: dir, cwd: '/', cache, onSeries: (run) => void streamed.push(run.record.id) });
+    expect(streamed).toEqual([]); // nothing parsed: every run came from the cache
+    expect(again.runs.map((r) => [r.record, r.hash, r.seriesNames])).toEqual(first.runs.map((r) => [r.record, r.hash, r.seriesNames]));
+    const yamlFile = join(dir, RUN.slice('runs/'.length), 'run.yaml');
+    writeFileSync(yamlFile, readFileSync(yamlFile, 'utf8').replace(/^name: .*$/m, 'name: renamed-run'));
+    const changed = await loadRuns({ from: dir, cwd: '/', cache, onSeries: (run) => void streamed.push(run.record.id) });
+    expect(streamed).toEqual(['01JDV0A000000000000000000A']);
+    expect(changed.runs.find((r) => r.record.id === '01JDV0A000000000000000000A')?.record.name).toBe('renamed-run');
   });
 });

@@ -53,6 +53,13 @@ export interface RunFiles {
 export type SeriesSink = (run: LoadedRun, series: SeriesFile) => void | Promise<void>;
 
 /**
+ * Runs already validated, by content hash: a rebuild reuses them instead of parsing YAML and JSON
+ * again. A run found here is returned without series and its series are not sent to `onSeries` (the
+ * caller keeps them from the build that filled the cache). The loader adds every run it parses.
+ */
+export type LoadCache = Map<string, { record: RunRecord; seriesNames: string[] }>;
+
+/**
  * Loads every run from `from`: a directory when one exists at that path (or the value contains a
  * path separator), else a git branch of the repository at `cwd`. Runs are parsed folder by folder as
  * they are read, so only one run's raw text is held at a time; with `onSeries` the series go to it
@@ -60,19 +67,26 @@ export type SeriesSink = (run: LoadedRun, series: SeriesFile) => void | Promise<
  *
  * @example const { runs, invalid } = await loadRuns({ from: 'runs', cwd: process.cwd() });
  */
-export async function loadRuns(options: { from: string; cwd: string; onSeries?: SeriesSink }): Promise<LoadResult> {
+export async function loadRuns(options: { from: string; cwd: string; onSeries?: SeriesSink; cache?: LoadCache }): Promise<LoadResult> {
   const source = isDirectorySource(options.from, options.cwd)
     ? readFolder(resolve(options.cwd, options.from))
     : readBranch(options.from, options.cwd);
   const runs: LoadedRun[] = [];
   const invalid: InvalidRun[] = [];
   for await (const entry of source) {
-    const parsed = parseEntry(entry);
+    const hash = runHash(entry);
+    const reused = options.cache ? fromCache(entry, hash, options.cache) : undefined;
+    if (reused) {
+      runs.push(reused);
+      continue;
+    }
+    const parsed = parseEntry(entry, hash);
     if ('reason' in parsed) {
       invalid.push(parsed);
       continue;
     }
     const { run, series } = parsed;
+    options.cache?.set(run.hash, { record: run.record, seriesNames: run.seriesNames });
     if (options.onSeries) {
       if (series) await options.onSeries(run, series);
       runs.push(run);
@@ -167,8 +181,30 @@ export function parseRuns(files: RunFiles[]): LoadResult {
   return finish(runs, invalid);
 }
 
+/** The run as cached under its files' hash, when its folder still matches its record. */
+function fromCache(entry: RunFiles, hash: string, cache: LoadCache): LoadedRun | undefined {
+  if (entry.runYaml === undefined) return undefined;
+  const hit = cache.get(hash);
+  if (!hit) return undefined;
+  try {
+    checkPlacement(hit.record, entry.folder, `${entry.folder}/run.yaml`);
+  } catch {
+    return undefined; // moved: parse again for the full reason
+  }
+  return { record: hit.record, folder: entry.folder, hash, seriesNames: hit.seriesNames };
+}
+
+/** sha256 of a run's files (run.yaml and series.json). */
+function runHash(entry: RunFiles): string {
+  return createHash('sha256')
+    .update(entry.runYaml ?? '')
+    .update('\0')
+    .update(entry.seriesJson ?? '')
+    .digest('hex');
+}
+
 /** One folder's files as a run (series apart) or the reason it is invalid. */
-function parseEntry(entry: RunFiles): { run: LoadedRun; series?: SeriesFile } | InvalidRun {
+function parseEntry(entry: RunFiles, hash = runHash(entry)): { run: LoadedRun; series?: SeriesFile } | InvalidRun {
   const runFile = `${entry.folder}/run.yaml`;
   if (entry.runYaml === undefined) {
     return { file: runFile, reason: `${runFile}: is missing (the folder has series.json but no run.yaml)` };
@@ -182,11 +218,6 @@ function parseEntry(entry: RunFiles): { run: LoadedRun; series?: SeriesFile } | 
       const data = parseJson(entry.seriesJson, seriesFile);
       series = isPlainSeriesFile(data) ? data : parseSeriesFile(data, seriesFile);
     }
-    const hash = createHash('sha256')
-      .update(entry.runYaml)
-      .update('\0')
-      .update(entry.seriesJson ?? '')
-      .digest('hex');
     const seriesNames = Object.keys(series?.series ?? {}).sort();
     return { run: { record, folder: entry.folder, hash, seriesNames }, ...(series ? { series } : {}) };
   } catch (error) {

@@ -7,11 +7,13 @@
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { deserialize, serialize } from 'node:v8';
+import { createHash } from 'node:crypto';
 import type { Config } from '../config.ts';
-import { loadRuns, isDirectorySource, type InvalidRun } from '../index/load.ts';
+import { loadRuns, isDirectorySource, type InvalidRun, type LoadCache } from '../index/load.ts';
 import { buildIndex } from '../index/run-index.ts';
 import { chartStyle, renderRunCharts } from './charts.ts';
-import { DATA_DIR_ENV, writeSeriesFile, writeSiteData } from './data.ts';
+import { DATA_DIR_ENV, seriesPath, writeSeriesFile, writeSiteData } from './data.ts';
 import { normalizeBase } from './url.ts';
 
 export interface BuildOptions {
@@ -70,7 +72,9 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   say(`Loading runs from ${source}`);
   // Series stream into a cache named by run hash as they load (kept between builds), never all in memory.
   const seriesDir = join(cacheDir, 'series');
-  const load = await loadRuns({ from: options.from, cwd: options.cwd, onSeries: (run, series) => writeSeriesFile(seriesDir, run.hash, series) });
+  const runCache = readRunCache(cacheDir, seriesDir);
+  const load = await loadRuns({ from: options.from, cwd: options.cwd, onSeries: (run, series) => writeSeriesFile(seriesDir, run.hash, series), cache: runCache });
+  writeRunCache(cacheDir, runCache, load.runs);
   for (const invalid of load.invalid) options.onInvalid?.(invalid);
   const index = buildIndex(load, options.config);
   say(`Indexed ${load.runs.length} runs in ${index.projects.length} projects`);
@@ -115,6 +119,46 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     charts,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** Version of the run cache file: what is cached, and the schema that validated it (records it made). */
+function runCacheFormat(): string {
+  const extension = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+  const schema = readFileSync(fileURLToPath(new URL(`../run/schema.${extension}`, import.meta.url)));
+  return `runpages/run-cache@1:${createHash('sha256').update(schema).digest('hex').slice(0, 16)}`;
+}
+
+/**
+ * Validated runs of the last build by content hash (see LoadCache), so a rebuild parses only new
+ * runs. A run whose series file went missing is left out, so it is parsed and its series written again.
+ */
+function readRunCache(cacheDir: string, seriesDir: string): LoadCache {
+  const file = join(cacheDir, 'runs.v8');
+  const cache: LoadCache = new Map();
+  try {
+    const data = deserialize(readFileSync(file)) as { format?: string; runs?: LoadCache };
+    if (data.format !== runCacheFormat() || !(data.runs instanceof Map)) return cache;
+    for (const [hash, run] of data.runs) {
+      if (run.seriesNames.length === 0 || existsSync(seriesPath(seriesDir, hash))) cache.set(hash, run);
+    }
+  } catch {
+    // no cache yet, or unreadable: parse everything
+  }
+  return cache;
+}
+
+/** Keeps the cache to the runs of this build (write then rename: concurrent builds share the folder). */
+function writeRunCache(cacheDir: string, cache: LoadCache, runs: { hash: string }[]): void {
+  const kept: LoadCache = new Map();
+  for (const run of runs) {
+    const entry = cache.get(run.hash);
+    if (entry) kept.set(run.hash, entry);
+  }
+  mkdirSync(cacheDir, { recursive: true });
+  const file = join(cacheDir, 'runs.v8');
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, serialize({ format: runCacheFormat(), runs: kept }));
+  renameSync(temp, file);
 }
 
 /**
