@@ -77,8 +77,10 @@ describe('runpages build from a folder', () => {
   it('shows the home page with one card per project and its best run', () => {
     const html = read('out', 'index.html');
     expect(html.match(/<article class="card project"/g)).toHaveLength(2);
-    // vision's first metric is train/loss (minimised): calm-heron-2 has the lowest, 0.18.
-    expect(html).toMatch(/Best train\/loss[\s\S]*?0\.18[\s\S]*?calm-heron-2/);
+    // No goal is configured: vision is judged by val/acc (it reads as a goal, see chooseGoal), as on its
+    // summary page; calm-heron-2 has the highest, 0.934, and the card leads with the summary's headline.
+    expect(html).toMatch(/Best val\/acc[\s\S]*?0\.934[\s\S]*?calm-heron-2/);
+    expect(html).toContain('The best model reaches a val/acc of 0.934 (run calm-heron-2)');
     expect(html).toMatch(/Best perplexity[\s\S]*?10\.9[\s\S]*?tiny-bert-2/);
   });
 
