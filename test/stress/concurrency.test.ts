@@ -48,6 +48,8 @@ it(`lands ${WRITERS} x ${RUNS_EACH} runs from concurrent writers, none lost or d
   const expected = Array.from({ length: WRITERS * RUNS_EACH }, (_, i) => `w${Math.floor(i / RUNS_EACH)}-r${i % RUNS_EACH}`);
   expect(names.sort()).toEqual(expected.sort());
   expect(new Set(files.map((file) => file.split('/')[3])).size).toBe(WRITERS * RUNS_EACH);
+  // Announcements of writers that lost a round are cleaned up once their runs landed.
+  expect(git(repo.origin, 'for-each-ref', 'refs/runpages/')).toBe('');
   // Dangling commits are the losers' attempts, unreferenced by design; anything else is damage.
   expect(execFileSync('git', ['fsck', '--strict', '--no-dangling'], { cwd: repo.origin, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })).toBe('');
 });
