@@ -7,9 +7,10 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serveSite, type PreviewServer } from '../src/site/preview.ts';
+import type { PreviewServer } from '../src/site/preview.ts';
+import { launchBrowser, serveSite } from './helpers/browser.ts';
 import { runCli } from './helpers/cli.ts';
 import { tempDir } from './helpers/git.ts';
 import { hostileCases, writeHostileCorpus } from './helpers/hostile.ts';
@@ -24,11 +25,8 @@ beforeAll(async () => {
   writeHostileCorpus(join(work, 'corpus'), { large: false });
   const build = await runCli(['build', '--from', 'corpus', '--out', 'out'], { cwd: work, timeoutMs: 300_000 });
   expect(build.code, build.stderr).toBe(0);
-  server = await serveSite({ dir: join(work, 'out'), base: '/' });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  server = await serveSite(join(work, 'out'));
+  browser = await launchBrowser();
 }, 400_000);
 
 afterAll(async () => {
