@@ -41,6 +41,9 @@ site:
   base: "/"
   # Absolute site URL, used for Open Graph links pasted into chat.
   # url: https://example.github.io/my-repo/
+  # Run page charts: plot (Observable Plot SVGs), compact (light SVG lines, for very large sites),
+  # or auto (plot up to 2,000 runs, compact above).
+  charts: auto
 
 # Per project (the folder name under runs/): how it is presented. Uncomment and adapt.
 projects: {}

@@ -63,15 +63,20 @@ describe('runpages compare', () => {
   it('reads the configured runs branch by default, even beside a runs/ folder', async () => {
     const { commitRuns } = await import('../src/branch/commit.ts');
     const { parseRunRecord, parseYaml } = await import('../src/run/validate.ts');
-    const file = 'runs/mnist/2026-11/01JC1AAAAA000000000000000A/run.yaml';
-    const text = readFileSync(join(FIXTURE, file), 'utf8');
-    const record = parseRunRecord(parseYaml(text, file), file);
-    // Only calm-fox-1 (renamed) is on the branch; the folder holds all of them.
-    await commitRuns(repo.dir, 'runs', [{ record: { ...record, name: 'on-the-branch' }, files: { 'run.yaml': text.replace('name: calm-fox-1', 'name: on-the-branch') }, objects: [] }]);
-    const result = await runCli(['compare', '01JC1A', '--json'], { cwd: repo.dir });
+    // Only calm-fox-1 and quiet-lynx-7 (renamed) are on the branch; the folder holds all of them.
+    const onBranch = [
+      { folder: '01JC1AAAAA000000000000000A', from: 'calm-fox-1', to: 'on-the-branch' },
+      { folder: '01JC1BBBBB000000000000000B', from: 'quiet-lynx-7', to: 'also-on-the-branch' },
+    ].map(({ folder, from, to }) => {
+      const file = `runs/mnist/2026-11/${folder}/run.yaml`;
+      const text = readFileSync(join(FIXTURE, file), 'utf8').replace(`name: ${from}`, `name: ${to}`);
+      return { record: parseRunRecord(parseYaml(text, file), file), files: { 'run.yaml': text }, objects: [] };
+    });
+    await commitRuns(repo.dir, 'runs', onBranch);
+    const result = await runCli(['compare', '01JC1A', '01JC1B', '--json'], { cwd: repo.dir });
     expect(result.stderr).toBe('');
-    expect(JSON.parse(result.stdout).runs.map((r: { name: string }) => r.name)).toEqual(['on-the-branch']);
-    const missing = await runCli(['compare', '01JC2C'], { cwd: repo.dir });
+    expect(JSON.parse(result.stdout).runs.map((r: { name: string }) => r.name)).toEqual(['on-the-branch', 'also-on-the-branch']);
+    const missing = await runCli(['compare', '01JC1A', '01JC2C'], { cwd: repo.dir });
     expect(missing.stderr).toContain('No run id starts with "01JC2C" and no run has that name.');
   });
 
