@@ -173,3 +173,18 @@ describe('runpages preview', () => {
     }
   });
 });
+
+describe('runpages build --out', () => {
+  it('fails fast, before any work, when the output folder cannot be written', async () => {
+    writeFileSync(join(repo.dir, 'a-file'), 'x');
+    const blocked = await runCli(['build', '--from', 'runs', '--out', 'a-file/site'], { cwd: repo.dir });
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toContain(`error Cannot write the site to ${join(repo.dir, 'a-file/site')}: a file is in the way`);
+    expect(blocked.stderr).not.toContain('Loading runs');
+    // Node's recursive mkdir spins forever under /proc; the build used to hang there.
+    const proc = await runCli(['build', '--from', 'runs', '--out', '/proc/runpages-no-such-dir/site'], { cwd: repo.dir, timeoutMs: 30_000 });
+    expect(proc.signal).toBeNull();
+    expect(proc.code).toBe(1);
+    expect(proc.stderr).toContain('error Cannot write the site to /proc/runpages-no-such-dir/site: the folder cannot be created or written there');
+  });
+});

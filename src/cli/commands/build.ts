@@ -2,6 +2,7 @@
  * `runpages build`: runs (branch or folder) → static site, with progress, warnings for skipped runs,
  * and a summary that says how to open the result.
  */
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 
 export const order = 50;
@@ -52,6 +53,7 @@ Examples:
       ]);
       const cwd = process.cwd();
       const config = readConfig(cwd, flags.config);
+      await checkWritable(resolve(cwd, flags.out));
       const result = await buildSite({
         from: flags.from ?? config.branch,
         cwd,
@@ -87,4 +89,37 @@ Examples:
           : `Open it: ${ui.color.bold(`runpages preview ${relativeOut}`)}${result.base === '/' ? '' : ` (served under ${result.base})`}`,
       );
     });
+}
+
+/**
+ * Fails fast when the output folder cannot be written: Astro, asked to write somewhere it cannot,
+ * renders every page and then hangs instead of failing. Creates the folder (the build would) and
+ * writes a probe file, which also catches read-only file systems that permission bits do not show.
+ */
+async function checkWritable(out: string): Promise<void> {
+  const { mkdir, rm, stat, writeFile } = await import('node:fs/promises');
+  const { RunpagesError } = await import('../../errors.ts');
+  const probe = join(out, `.runpages-write-test-${process.pid}`);
+  try {
+    // One level at a time: Node's recursive mkdir spins forever where a level cannot be created (/proc).
+    const missing: string[] = [];
+    for (let folder = out; !(await stat(folder).then(() => true, () => false)); folder = dirname(folder)) {
+      if (dirname(folder) === folder) break;
+      missing.unshift(folder);
+    }
+    for (const folder of missing) await mkdir(folder);
+    await writeFile(probe, '');
+    await rm(probe);
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    const why =
+      code === 'ENOTDIR' || code === 'EEXIST'
+        ? 'a file is in the way'
+        : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOENT'
+          ? 'the folder cannot be created or written there'
+          : (code ?? message);
+    throw new RunpagesError('out-not-writable', `Cannot write the site to ${out}: ${why}`, {
+      hint: 'Pass --out with a folder you can write, e.g. --out dist.',
+    });
+  }
 }
