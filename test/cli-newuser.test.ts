@@ -103,6 +103,14 @@ describe('runpages import mlflow', () => {
 });
 
 describe('reading the runs branch where there is none', () => {
+  it('--from a file is an error with a hint, not an unexpected error', async () => {
+    writeFileSync(join(repo.dir, 'not-a-folder'), 'x');
+    const result = await runCli(['ls', '--from', './not-a-folder'], { cwd: repo.dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`error There is no folder of runs at ${join(repo.dir, 'not-a-folder')} (it is a file)`);
+    expect(result.stderr).not.toContain('unexpected error');
+  });
+
   it('outside a git repository says so instead of naming a missing branch', async () => {
     const outside = tempDir();
     try {

@@ -111,8 +111,8 @@ function looksLikeRef(from: string): boolean {
 const READ_AHEAD = 32;
 
 async function* readFolder(dir: string): AsyncGenerator<RunFiles> {
-  if (!existsSync(dir)) {
-    throw new RunpagesError('runs-not-found', `There is no folder of runs at ${dir}`, {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new RunpagesError('runs-not-found', `There is no folder of runs at ${dir}${existsSync(dir) ? ' (it is a file)' : ''}`, {
       hint: 'Pass --from with a folder laid out like runs/<project>/<yyyy-mm>/<id>/run.yaml, or a branch name such as runs.',
     });
   }
