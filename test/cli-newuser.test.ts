@@ -196,3 +196,14 @@ describe('runpages build --out', () => {
     expect(proc.stderr).toContain('error Cannot write the site to /proc/runpages-no-such-dir/site: the folder cannot be created or written there');
   });
 });
+
+describe('runpages record', () => {
+  it('says a misspelt command was not found, exits 127 like a shell, and records the run as failed', async () => {
+    const result = await runCli(['record', '--project', 'typo', '--', 'pythn3', 'train.py'], { cwd: repo.dir });
+    expect(result.code).toBe(127);
+    expect(result.stderr).toContain('runpages: command not found: "pythn3" (check its spelling, or that it is on PATH)');
+    expect(result.stderr).not.toContain('ENOENT');
+    const runYaml = git(repo.origin, 'ls-tree', '-r', '--name-only', 'runs', 'runs/typo/').split('\n').find((file) => file.endsWith('/run.yaml'));
+    expect(git(repo.origin, 'show', `runs:${runYaml}`)).toMatch(/^status: failed$/m);
+  });
+});

@@ -165,7 +165,10 @@ export async function recordCommand(command: string[], options: RecordOptions): 
   const tail = new OutputTail();
   const result = await runChild(command, env, tail, options.cwd);
   if (result.spawnError) {
-    const message = `runpages: cannot run ${JSON.stringify(command[0])}: ${result.spawnError.message}`;
+    const missing = (result.spawnError as NodeJS.ErrnoException).code === 'ENOENT';
+    const message = missing
+      ? `runpages: command not found: ${JSON.stringify(command[0])} (check its spelling, or that it is on PATH)`
+      : `runpages: cannot run ${JSON.stringify(command[0])}: ${result.spawnError.message}`;
     tail.push(`${message}\n`);
     process.stderr.write(`${message}\n`);
   }
