@@ -15,6 +15,7 @@ import { LocalStore } from '../src/store/local.ts';
 import { openStore } from '../src/store/open.ts';
 import { S3Store } from '../src/store/s3.ts';
 import { tempDir } from './helpers/git.ts';
+import { rejection } from './helpers/errors.ts';
 
 let dir: string;
 let store: LocalStore;
@@ -38,15 +39,6 @@ function listFiles(root: string): string[] {
     .filter((entry) => entry.isFile())
     .map((entry) => join(entry.parentPath, entry.name).slice(root.length + 1))
     .sort();
-}
-
-async function rejection(promise: Promise<unknown>): Promise<RunpagesError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(RunpagesError);
-  return error as RunpagesError;
 }
 
 const HELLO_SHA = sha256Bytes(Buffer.from('hello\n'));

@@ -8,12 +8,12 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { NoSuchBucket, S3ServiceException } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { RunpagesError } from '../src/errors.ts';
 import { sha256Bytes, sha256File } from '../src/store/hash.ts';
 import { describeS3Error, S3Store, type S3StoreOptions } from '../src/store/s3.ts';
 import { objectKey } from '../src/store/store.ts';
 import { tempDir } from './helpers/git.ts';
 import { closedPort, S3_TEST_BUCKET, S3_TEST_CREDENTIALS, startFaultProxy, startS3Server, type FaultProxy, type TestS3Server } from './helpers/s3.ts';
+import { rejection } from './helpers/errors.ts';
 
 let dir: string;
 let s3: TestS3Server;
@@ -42,15 +42,6 @@ function file(name: string, content: string | Uint8Array): string {
   const path = join(dir, name);
   writeFileSync(path, content);
   return path;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<RunpagesError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(RunpagesError);
-  return error as RunpagesError;
 }
 
 const writes = (p: FaultProxy) => p.requests.filter((r) => r.method === 'PUT' || r.method === 'POST');

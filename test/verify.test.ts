@@ -21,6 +21,7 @@ import { objectReferences, verifyStore } from '../src/store/verify.ts';
 import { runCli } from './helpers/cli.ts';
 import { makeTestRepo, tempDir, type TestRepo } from './helpers/git.ts';
 import { closedPort, S3_TEST_BUCKET, S3_TEST_CREDENTIALS, s3Env, startS3Server, type TestS3Server } from './helpers/s3.ts';
+import { rejection } from './helpers/errors.ts';
 
 const bytes = (text: string) => Buffer.from(text);
 const MODEL = bytes('model weights v1');
@@ -62,15 +63,6 @@ async function commitRecords(repo: TestRepo, records: RunRecord[]): Promise<void
     'runs',
     records.map((record) => ({ record, files: { 'run.yaml': stringify(record) }, objects: [] })),
   );
-}
-
-async function rejection(promise: Promise<unknown>): Promise<RunpagesError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(RunpagesError);
-  return error as RunpagesError;
 }
 
 function corruptLocal(store: LocalStore, data: Buffer): void {
