@@ -84,7 +84,16 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   rmSync(dataDir, { recursive: true, force: true });
   const chartDir = join(cacheDir, 'charts');
   const style = chartStyle(options.config.site.charts, load.runs.length);
-  const charts = await renderRunCharts(load.runs, chartDir, seriesDir, (done, total) => say(`Charts of ${done}/${total} runs`), style);
+  // Workers report every few runs: show a line every two seconds at most, and the end once.
+  let shownAt = 0;
+  let shownDone = -1;
+  const chartProgress = (done: number, total: number): void => {
+    if (done === shownDone || (done < total && Date.now() - shownAt < 2000)) return;
+    shownAt = Date.now();
+    shownDone = done;
+    say(`Charts of ${done}/${total} runs`);
+  };
+  const charts = await renderRunCharts(load.runs, chartDir, seriesDir, chartProgress, style);
   writeSiteData(dataDir, {
     config: { ...options.config, site: { ...options.config.site, base } },
     generated: options.now.toISOString(),
