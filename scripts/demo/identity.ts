@@ -3,24 +3,15 @@
  * commit history per code repository, all derived from the seeded random source.
  */
 import { createHash } from 'node:crypto';
+import { encodeUlid } from '../../src/record/id.ts';
 import type { Random } from './random.ts';
 
-const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-
 /**
- * A 26-character ULID: 10 characters of milliseconds since the epoch, then 16 random characters.
+ * A 26-character ULID: 10 characters of milliseconds since the epoch, then 16 seeded random characters.
  * Ids of runs created later sort later, as strings.
  */
 export function ulid(timeMs: number, random: Random): string {
-  let time = '';
-  let t = Math.floor(timeMs);
-  for (let i = 0; i < 10; i++) {
-    time = CROCKFORD.charAt(t % 32) + time;
-    t = Math.floor(t / 32);
-  }
-  let rest = '';
-  for (let i = 0; i < 16; i++) rest += CROCKFORD.charAt(random.int(0, 31));
-  return time + rest;
+  return encodeUlid(timeMs, Array.from({ length: 16 }, () => random.int(0, 31)));
 }
 
 const ADJECTIVES = [

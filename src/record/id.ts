@@ -42,10 +42,18 @@ export function ulidFactory(): (now?: number) => string {
       lastTime = time;
       lastRandom = randomDigits();
     }
-    let timeText = '';
-    for (let i = 0, t = time; i < TIME_CHARS; i++, t = Math.floor(t / 32)) timeText = CROCKFORD[t % 32] + timeText;
-    return timeText + lastRandom.map((digit) => CROCKFORD[digit]).join('');
+    return encodeUlid(time, lastRandom);
   };
+}
+
+/**
+ * Spells a ULID: 10 Crockford base-32 characters of milliseconds, then one character per random digit
+ * (0-31; 16 of them). Pure, so seeded generators (the demo data) make ids the same way.
+ */
+export function encodeUlid(timeMs: number, randomDigits: readonly number[]): string {
+  let timeText = '';
+  for (let i = 0, t = Math.floor(timeMs); i < TIME_CHARS; i++, t = Math.floor(t / 32)) timeText = CROCKFORD[t % 32] + timeText;
+  return timeText + randomDigits.map((digit) => CROCKFORD[digit]).join('');
 }
 
 /**
