@@ -5,10 +5,10 @@
  * page carries live markup from run text (event handlers, scripts, `javascript:` links, frames,
  * refreshes). The same pages are opened in Chromium by hostile-browser.test.ts.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseHTML } from 'linkedom';
+import { runMeasured, type ProcessResult } from '../scripts/bench/process.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_COLUMNS, buildTable } from '../src/index/table.ts';
 import { parseYaml } from '../src/run/validate.ts';
@@ -17,34 +17,19 @@ import { TEST_GIT_ENV, tempDir } from './helpers/git.ts';
 import { hostileCases, writeHostileCorpus } from './helpers/hostile.ts';
 import { listFiles } from './helpers/site.ts';
 
-const MEMORY_BOUND_KB = 2 * 1024 * 1024;
+const MEMORY_BOUND_MB = 2 * 1024;
 const cases = hostileCases();
 let work: string;
-let build: { code: number | null; stdout: string; stderr: string; maxRssKb: number };
-
-/** Runs the CLI under GNU time to read the whole process's peak resident memory. */
-function timedBuild(cwd: string): Promise<typeof build> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/time', ['-v', process.execPath, BIN, 'build', '--from', 'corpus', '--out', 'out'], {
-      cwd,
-      env: { ...process.env, ...TEST_GIT_ENV, NO_COLOR: '1' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
-      resolve({ code, stdout, stderr, maxRssKb: rss ? Number(rss[1]) : Number.NaN });
-    });
-  });
-}
+let build: ProcessResult;
 
 beforeAll(async () => {
   work = tempDir('runpages-hostile-');
   writeHostileCorpus(join(work, 'corpus'), { large: true });
-  build = await timedBuild(work);
+  // Under GNU time, to read the whole process's peak resident memory.
+  build = await runMeasured(process.execPath, [BIN, 'build', '--from', 'corpus', '--out', 'out'], {
+    cwd: work,
+    env: { ...process.env, ...TEST_GIT_ENV, NO_COLOR: '1' },
+  });
 }, 600_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -57,8 +42,9 @@ describe('building the hostile corpus', () => {
 
   it('completes, with peak memory under 2 GB', () => {
     expect(build.code, build.stderr).toBe(0);
-    console.log(`hostile corpus build: peak RSS ${(build.maxRssKb / 1024).toFixed(0)} MB`);
-    expect(build.maxRssKb).toBeLessThan(MEMORY_BOUND_KB);
+    console.log(`hostile corpus build: peak RSS ${build.maxRssMb?.toFixed(0)} MB`);
+    expect(build.maxRssMb, 'GNU time did not report peak memory').toBeDefined();
+    expect(build.maxRssMb!).toBeLessThan(MEMORY_BOUND_MB);
   });
 
   it('lists every skipped run on /report/ with its reason, and nothing else', () => {
