@@ -34,7 +34,7 @@ Examples:
     .action(async (references: string[], flags: CompareFlags) => {
       const [{ loadConfig }, { loadRunRecords }, { compareRuns, resolveRunIds }, text, { createColors }, ui, { RunpagesError }] = await Promise.all([
         import('../../config.ts'),
-        import('../../store/records.ts'),
+        import('../../index/records.ts'),
         import('../../report/compare.ts'),
         import('../../report/compare-text.ts'),
         import('picocolors'),

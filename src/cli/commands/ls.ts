@@ -47,7 +47,7 @@ Examples:
     .action(async (queryWords: string[], flags: LsFlags) => {
       const [{ loadConfig }, { loadRunRecords }, query, table, ui, { RunpagesError }] = await Promise.all([
         import('../../config.ts'),
-        import('../../store/records.ts'),
+        import('../../index/records.ts'),
         import('../../query/index.ts'),
         import('../run-table.ts'),
         import('../ui.ts'),

@@ -47,7 +47,7 @@ Examples:
         await Promise.all([
           import('node:path'),
           import('../../config.ts'),
-          import('../../store/records.ts'),
+          import('../../index/records.ts'),
           import('../run-detail.ts'),
           import('../../store/open.ts'),
           import('../../store/pull.ts'),

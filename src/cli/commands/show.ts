@@ -29,7 +29,7 @@ Examples:
     .action(async (reference: string, flags: ShowFlags) => {
       const [{ loadConfig }, { loadRunRecords }, { findRun, renderRunDetail }, ui] = await Promise.all([
         import('../../config.ts'),
-        import('../../store/records.ts'),
+        import('../../index/records.ts'),
         import('../run-detail.ts'),
         import('../ui.ts'),
       ]);

@@ -34,7 +34,7 @@ Examples:
     .action(async (flags: VerifyFlags) => {
       const [{ loadConfig }, { loadRunRecords }, { openStore }, { verifyStore }, ui, { RunpagesError }] = await Promise.all([
         import('../../config.ts'),
-        import('../../store/records.ts'),
+        import('../../index/records.ts'),
         import('../../store/open.ts'),
         import('../../store/verify.ts'),
         import('../ui.ts'),

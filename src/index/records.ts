@@ -3,7 +3,7 @@
  * `run.yaml` files, read from the runs branch without a checkout (or from a folder laid out like
  * it), validated by the one loader (`parseRuns`).
  */
-import type { InvalidRun, LoadedRun, RunFiles } from '../index/load.ts';
+import type { InvalidRun, LoadedRun, RunFiles } from './load.ts';
 
 /**
  * Where runs come from: the configured branch (always a branch, even when a `runs/` folder sits in
@@ -19,7 +19,7 @@ export type RunSource = { branch: string } | { from: string };
  */
 export async function loadRunRecords(cwd: string, sourceOrFrom: RunSource | string, idPrefix = ''): Promise<{ runs: LoadedRun[]; invalid: InvalidRun[] }> {
   const source = typeof sourceOrFrom === 'string' ? { from: sourceOrFrom } : sourceOrFrom;
-  const { isDirectorySource, loadRuns, parseRuns } = await import('../index/load.ts');
+  const { isDirectorySource, loadRuns, parseRuns } = await import('./load.ts');
   if ('from' in source && isDirectorySource(source.from, cwd)) {
     const loaded = await loadRuns({ from: source.from, cwd });
     return { runs: loaded.runs.filter((run) => run.record.id.startsWith(idPrefix)), invalid: loaded.invalid };
