@@ -9,6 +9,7 @@ export default defineConfig({
     format: 'directory',
     // A strict Content-Security-Policy forbids inline styles and scripts: always emit files.
     inlineStylesheets: 'never',
+    concurrency: 8,
   },
   devToolbar: { enabled: false },
   experimental: { incrementalBuild: true },

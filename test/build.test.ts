@@ -3,7 +3,7 @@
  * valid runs in two projects and one invalid), from a folder and from a git branch, with and without
  * a base path.
  */
-import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -160,6 +160,24 @@ describe('reproducible builds', () => {
     expect(listFiles(join(work, 'repro-b'))).toEqual(files);
     for (const file of files) expect(read('repro-b', file), file).toBe(read('repro-a', file));
     expect(read('repro-a', 'report/index.html')).toContain('18 Nov 2026, 11:06 UTC');
+  }, 600_000);
+
+  it('rebuilds into the same folder keeping unchanged pages and removing what the runs no longer have', async () => {
+    const env = { SOURCE_DATE_EPOCH: '1795000000' };
+    const out = join(work, 'repro-a');
+    const keptPage = join(out, 'r', RUNS.baseline, 'index.html');
+    const keptAt = statSync(keptPage).mtimeMs;
+    writeFileSync(join(out, 'stray.txt'), 'left from something else');
+    // The same runs without one: its page must go, the others stay untouched.
+    cpSync(join(work, 'runs'), join(work, 'fewer-runs'), { recursive: true });
+    const gone = readdirSync(join(work, 'fewer-runs'), { recursive: true, encoding: 'utf8' }).find((path) => path.endsWith(RUNS.killed));
+    rmSync(join(work, 'fewer-runs', gone as string), { recursive: true });
+    const again = await runCli(['build', '--from', 'fewer-runs', '--out', 'repro-a'], { cwd: work, env, timeoutMs: 300_000 });
+    expect(again.code, again.stderr).toBe(0);
+    expect(existsSync(join(out, 'r', RUNS.killed))).toBe(false);
+    expect(existsSync(join(out, 'stray.txt'))).toBe(false);
+    expect(statSync(keptPage).mtimeMs).toBe(keptAt);
+    expect(brokenLinks(out, '/')).toEqual([]);
   }, 600_000);
 });
 

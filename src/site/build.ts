@@ -9,6 +9,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import { createHash } from 'node:crypto';
+import type { AstroIntegration } from 'astro';
 import type { Config } from '../config.ts';
 import { loadRuns, isDirectorySource, type InvalidRun, type LoadCache } from '../index/load.ts';
 import { buildIndex } from '../index/run-index.ts';
@@ -147,8 +148,9 @@ function readRunCache(cacheDir: string, seriesDir: string): LoadCache {
   try {
     const data = deserialize(readFileSync(file)) as { format?: string; runs?: LoadCache };
     if (data.format !== runCacheFormat() || !(data.runs instanceof Map)) return cache;
+    const seriesFiles = new Set(existsSync(seriesDir) ? readdirSync(seriesDir).map((file) => join(seriesDir, file)) : []);
     for (const [hash, run] of data.runs) {
-      if (run.seriesNames.length === 0 || existsSync(seriesPath(seriesDir, hash))) cache.set(hash, run);
+      if (run.seriesNames.length === 0 || seriesFiles.has(seriesPath(seriesDir, hash))) cache.set(hash, run);
     }
   } catch {
     // no cache yet, or unreadable: parse everything
@@ -196,6 +198,9 @@ async function astroBuild(options: { root: string; out: string; cacheDir: string
   const previousBaseUrl = process.env.BASE_URL;
   delete process.env.BASE_URL;
   process.chdir(workDir);
+  // Pages kept from the last build stay where they are (Astro's incremental build then neither copies
+  // them back from its cache nor rewrites them); bundled assets are emitted afresh every build.
+  rmSync(join(options.out, ASSETS_DIR), { recursive: true, force: true });
   try {
     await build({
       root,
@@ -203,10 +208,12 @@ async function astroBuild(options: { root: string; out: string; cacheDir: string
       cacheDir: ensureSlash(join(options.cacheDir, 'astro')),
       base: options.base,
       logLevel: (process.env.RUNPAGES_ASTRO_LOG as 'info' | undefined) ?? 'warn',
+      integrations: [removeStaleOutput(join(root, 'public'))],
       // The site's own astro.config.mjs holds the static settings; inline values override it.
       vite: {
         cacheDir: join(options.cacheDir, 'vite'),
         logLevel: 'warn',
+        build: { emptyOutDir: false },
       },
     });
   } finally {
@@ -216,6 +223,50 @@ async function astroBuild(options: { root: string; out: string; cacheDir: string
     else process.env[DATA_DIR_ENV] = previousData;
   }
   rmSync(workDir, { recursive: true, force: true });
+}
+
+/** Astro's folder of bundled scripts and styles inside the output. */
+const ASSETS_DIR = '_astro';
+
+/**
+ * The output folder is not emptied before a build, so this removes what the build did not produce:
+ * pages of runs or projects that are gone, and whatever else lay in the folder. Kept are the files of
+ * every route (rendered or restored), the fresh bundled assets and the app's public files.
+ */
+function removeStaleOutput(publicDir: string): AstroIntegration {
+  return {
+    name: 'runpages:remove-stale-output',
+    hooks: {
+      'astro:build:done': ({ dir, assets }) => {
+        const out = fileURLToPath(dir);
+        const keep = new Set<string>();
+        for (const urls of assets.values()) for (const url of urls) keep.add(relative(out, fileURLToPath(url)));
+        if (existsSync(publicDir)) for (const file of listFiles(publicDir)) keep.add(file);
+        for (const file of listFiles(out)) {
+          if (!keep.has(file) && file.split(sep)[0] !== ASSETS_DIR) rmSync(join(out, file));
+        }
+        removeEmptyFolders(out);
+      },
+    },
+  };
+}
+
+/** Paths of all files below `dir`, relative to it. */
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => !entry.isDirectory())
+    .map((entry) => relative(dir, join(entry.parentPath, entry.name)));
+}
+
+/** Removes folders left empty below `dir` (not `dir` itself). */
+function removeEmptyFolders(dir: string): boolean {
+  let empty = true;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory() && removeEmptyFolders(path)) rmSync(path, { recursive: true });
+    else empty = false;
+  }
+  return empty;
 }
 
 /** The node_modules folder astro was resolved from. */

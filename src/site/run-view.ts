@@ -63,8 +63,6 @@ export interface RunView {
   env: { label: string; value: string }[];
   parents: RunLink[];
   children: RunLink[];
-  /** Incremental-build key: changes when anything this page shows changes. */
-  cacheKey: string;
 }
 
 /**
@@ -91,10 +89,6 @@ export function runView(
   const headline = goal !== undefined && goalValue !== undefined ? ` · ${project.metrics?.[goal]?.label ?? goal} ${formatMetric(goalValue, project.metrics?.[goal])}` : '';
   const who = r.user ? ` by ${r.user}` : '';
   const description = `${capitalise(r.status)} run in ${r.project}${headline}${who}, ${formatDateTime(r.created)}.`;
-  const cacheKey = createHash('sha256')
-    .update(JSON.stringify([run.hash, site.shellKey, site.publicUrl ?? '', parents, children]))
-    .digest('hex')
-    .slice(0, 32);
   return {
     title: `${r.name} · ${r.project}`,
     description,
@@ -118,8 +112,23 @@ export function runView(
     env: envRows(r),
     parents,
     children,
-    cacheKey,
   };
+}
+
+/**
+ * The run page's incremental-build key: changes when anything the page shows changes (the run's
+ * content, the site shell, the names and statuses of linked runs). Cheap, unlike the view itself,
+ * because it is computed for every run on every build.
+ */
+export function runPageKey(run: IndexedRun, site: { publicUrl?: string | undefined; runById: Map<string, IndexedRun>; shellKey: string }): string {
+  const link = (id: string) => {
+    const other = site.runById.get(id);
+    return other ? [id, other.record.name, other.record.status] : [id];
+  };
+  return createHash('sha256')
+    .update(JSON.stringify([run.hash, site.shellKey, site.publicUrl ?? '', run.record.parents.map(link), run.children.map(link)]))
+    .digest('hex')
+    .slice(0, 32);
 }
 
 function facts(r: RunRecord): RunView['facts'] {
