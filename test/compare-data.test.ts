@@ -3,7 +3,8 @@
  * on Pages, and the same curves after unpacking.
  */
 import { describe, expect, it } from 'vitest';
-import { compareData, LEVELS, MAX_POINTS, packSeries, unpackSeries } from '../src/report/compare-data.ts';
+import { compareData, LEVELS, MAX_POINTS, packSeries, RUN_DATA_SHARD_RUNS, runDataShard, runDataShardCount, unpackSeries } from '../src/report/compare-data.ts';
+import { encodeUlid } from '../src/record/id.ts';
 import type { SeriesData } from '../src/run/schema.ts';
 import { parseRunRecord, parseYaml } from '../src/run/validate.ts';
 
@@ -16,7 +17,7 @@ function curve(n: number, seed: number): SeriesData {
   };
 }
 
-describe('the data.json of a run', () => {
+describe('the comparison data of a run', () => {
   it('keeps four series of 1,000 points under 4 KB (plain rounded arrays were 6.4 KB)', () => {
     const record = parseRunRecord(
       parseYaml('schema: runpages/run@1\nid: 01JC2CCCCC000000000000000C\nname: brave-otter-12\nproject: cifar\nstatus: finished\ncreated: 2026-11-01T10:00:00Z\nparams: { lr: 0.1, arch: resnet50 }\nmetrics: { val/acc: 0.941 }\nnotes: long text the comparison never shows\n', 'run.yaml'),
@@ -47,5 +48,22 @@ describe('the data.json of a run', () => {
     const packed = packSeries({ step: [1, 2, 3], value: [Number.NaN, Number.POSITIVE_INFINITY, 0.5] });
     expect(packed).toEqual({ step: [1, 3], value: { lo: 0.5, hi: 0.5, q: [null, null, 0] } });
     expect(unpackSeries(packed)).toEqual({ step: [1, 2, 3], value: [Number.NaN, Number.NaN, 0.5] });
+  });
+});
+
+describe('run data shards', () => {
+  it('grow in powers of two, about 32 runs each, so a new run rewrites one shard until the site doubles', () => {
+    expect([1, 32, 33, 64, 65, 10_000, 100_000].map(runDataShardCount)).toEqual([1, 1, 2, 2, 4, 512, 4096]);
+    expect(runDataShardCount(10_000) * RUN_DATA_SHARD_RUNS).toBeGreaterThanOrEqual(10_000);
+  });
+
+  it('spread a day of ULIDs evenly and put a run in the same shard on every build', () => {
+    const count = runDataShardCount(10_000);
+    const ids = Array.from({ length: 10_000 }, (_, i) => encodeUlid(1_795_000_000_000 + i * 8_640, Array.from({ length: 16 }, (_, k) => (i * 7 + k * 13) % 32)));
+    const sizes = new Array<number>(count).fill(0);
+    for (const id of ids) sizes[runDataShard(id, count)]! += 1;
+    expect(Math.max(...sizes)).toBeLessThan(RUN_DATA_SHARD_RUNS * 2.5);
+    expect(Math.min(...sizes)).toBeGreaterThan(0);
+    expect(runDataShard(ids[42]!, count)).toBe(runDataShard(ids[42]!, count));
   });
 });

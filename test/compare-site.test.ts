@@ -6,7 +6,7 @@ import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseHTML } from 'linkedom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { unpackSeries } from '../src/report/compare-data.ts';
+import { runDataShardCount, unpackSeries } from '../src/report/compare-data.ts';
 import { runCli } from './helpers/cli.ts';
 import { tempDir } from './helpers/git.ts';
 import { checkLinks } from './helpers/links.ts';
@@ -170,7 +170,12 @@ describe('data for the ad hoc comparison', () => {
     expect(runs.names[runs.ids.indexOf('01JC2CCCCC000000000000000C')]).toBe('brave-otter-12');
     const byName = JSON.parse(readFileSync(join(out, 'compare', manifest.names[0].file), 'utf8'));
     expect(byName.names).toEqual([...byName.names].sort());
-    const data = JSON.parse(readFileSync(join(out, 'r/01JC2CCCCC000000000000000C/data.json'), 'utf8'));
+    // Run data in shards found from the id and the run count alone: six runs fit one shard.
+    expect(runDataShardCount(manifest.count)).toBe(1);
+    const shard = JSON.parse(readFileSync(join(out, 'compare/data/0.json'), 'utf8'));
+    expect(shard.schema).toBe('runpages/run-data-shard@1');
+    expect(Object.keys(shard.runs)).toHaveLength(6);
+    const data = shard.runs['01JC2CCCCC000000000000000C'];
     expect(data.schema).toBe('runpages/compare-data@1');
     expect(data.record.metrics).toEqual({ 'val/acc': 0.941, 'val/loss': 0.21 });
     expect(unpackSeries(data.series['val/loss']).step).toEqual([0, 100, 200, 300, 400]);

@@ -4,7 +4,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canLogScale, chartKey, renderSeriesChart } from '../src/site/charts.ts';
+import { canLogScale, renderSeriesChart } from '../src/site/charts.ts';
+import { assetsKey, isKeyOfRuns, seriesKey } from '../src/site/run-assets.ts';
 import { formatBytes, formatDateTime, formatDelta, formatDuration, formatMetric, formatNumber, formatRelative, plural } from '../src/site/format.ts';
 import { renderMarkdown } from '../src/site/markdown.ts';
 import { activitySvg, weeklyActivity } from '../src/site/home-view.ts';
@@ -126,10 +127,11 @@ describe('charts', () => {
     expect(canLogScale({ step: [0, 1], value: [5, 0] })).toBe(false);
   });
 
-  it('keys cached charts by run content, series and scale', () => {
-    expect(chartKey('h1', 'a')).not.toBe(chartKey('h2', 'a'));
-    expect(chartKey('h1', 'a')).not.toBe(chartKey('h1', 'b'));
-    expect(chartKey('h1', 'a')).not.toBe(chartKey('h1', 'a', true));
+  it('keys cached run assets by run content and chart style, and keeps only the runs built', () => {
+    expect(assetsKey('h1', 'plot')).not.toBe(assetsKey('h2', 'plot'));
+    expect(assetsKey('h1', 'plot')).not.toBe(assetsKey('h1', 'compact'));
+    const built = new Set(['h1']);
+    expect([assetsKey('h1', 'plot'), seriesKey('h1'), assetsKey('h2', 'compact'), seriesKey('h2')].filter((key) => isKeyOfRuns(key, built))).toEqual([assetsKey('h1', 'plot'), seriesKey('h1')]);
   });
 });
 

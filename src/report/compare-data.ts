@@ -1,5 +1,5 @@
 /**
- * `/r/<id>/data.json`, what the ad hoc comparison page fetches for one run: the record without what a
+ * The data the ad hoc comparison page fetches for one run: the record without what a
  * comparison never shows, and each series thinned to {@link MAX_POINTS} points and packed (see
  * {@link PackedSeries}). GitHub Pages allows about 10 KB a run at 100k runs; four series of 1,000
  * points were about 6.4 KB as plain rounded arrays, packed under 4 KB.
@@ -14,6 +14,41 @@ export const MAX_POINTS = 100;
 
 /** Value levels between a series' minimum and maximum: finer than a chart's pixels. */
 export const LEVELS = 4096;
+
+/** Runs per data shard, on average: 32 runs of about 5 KB are a 160 KB file (about 60 KB gzip). */
+export const RUN_DATA_SHARD_RUNS = 32;
+
+export const RUN_DATA_SHARD_SCHEMA = 'runpages/run-data-shard@1';
+
+/**
+ * A file of run data, `compare/data/<k>.json`: many runs to a file, because at 10k to 100k runs a
+ * file per run costs more to write and deploy than its bytes. Which file holds a run follows from
+ * its id and the site's run count alone (see {@link runDataShard}), so no index is fetched first.
+ */
+export interface RunDataShard {
+  schema: typeof RUN_DATA_SHARD_SCHEMA;
+  runs: Record<string, CompareData>;
+}
+
+/**
+ * Number of data shards for a site of `runs` runs: a power of two, so it changes only when the site
+ * doubles, and a new run changes one shard (an incremental build rewrites one file).
+ */
+export function runDataShardCount(runs: number): number {
+  let count = 1;
+  while (count * RUN_DATA_SHARD_RUNS < runs) count *= 2;
+  return count;
+}
+
+/** The shard holding run `id` in a site of `shardCount` shards (FNV-1a of the id). */
+export function runDataShard(id: string, shardCount: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i += 1) {
+    hash ^= id.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % shardCount;
+}
 
 /** Record fields a comparison does not use. */
 const OMITTED = new Set(['artifacts', 'notes', 'output_tail', 'command', 'series']);
@@ -37,7 +72,7 @@ export interface CompareData {
 }
 
 /**
- * The data.json of one run.
+ * The comparison data of one run.
  *
  * @example JSON.stringify(compareData(run.record, series), finiteOrNull)
  */

@@ -13,8 +13,10 @@ import type { AstroIntegration } from 'astro';
 import type { Config } from '../config.ts';
 import { loadRuns, isDirectorySource, type InvalidRun, type LoadCache } from '../index/load.ts';
 import { buildIndex } from '../index/run-index.ts';
-import { chartStyle, renderRunCharts } from './charts.ts';
-import { DATA_DIR_ENV, seriesPath, writeSeriesFile, writeSiteData } from './data.ts';
+import { chartStyle } from './charts.ts';
+import { DATA_DIR_ENV, writeSiteData } from './data.ts';
+import { Pack } from './pack.ts';
+import { isKeyOfRuns, seriesKey, storeRunAssets } from './run-assets.ts';
 import { normalizeBase } from './url.ts';
 
 export interface BuildOptions {
@@ -71,64 +73,65 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   const source = isDirectorySource(options.from, options.cwd) ? `folder ${displayPath(options.cwd, options.from)}` : `branch ${options.from}`;
 
   say(`Loading runs from ${source}`);
-  // Series stream into a cache named by run hash as they load (kept between builds), never all in memory.
-  const seriesDir = join(cacheDir, 'series');
-  const runCache = readRunCache(cacheDir, seriesDir);
-  const load = await loadRuns({ from: options.from, cwd: options.cwd, onSeries: (run, series) => writeSeriesFile(seriesDir, run.hash, series), cache: runCache });
-  writeRunCache(cacheDir, runCache, load.runs);
-  for (const invalid of load.invalid) options.onInvalid?.(invalid);
-  const index = buildIndex(load, options.config);
-  say(`Indexed ${load.runs.length} runs in ${index.projects.length} projects`);
-
+  // Series stream into the pack as they load (kept between builds), never all in memory.
+  const pack = Pack.open(join(cacheDir, 'pack'));
   // Per process: two builds in one folder (a test run beside `preview --watch`) must not share it.
   const dataDir = join(cacheDir, `data-${process.pid}`);
-  rmSync(dataDir, { recursive: true, force: true });
-  const chartDir = join(cacheDir, 'charts');
-  const style = chartStyle(options.config.site.charts, load.runs.length);
-  // Workers report every few runs: show a line every two seconds at most, and the end once.
-  let shownAt = 0;
-  let shownDone = -1;
-  const chartProgress = (done: number, total: number): void => {
-    if (done === shownDone || (done < total && Date.now() - shownAt < 2000)) return;
-    shownAt = Date.now();
-    shownDone = done;
-    say(`Charts of ${done}/${total} runs`);
-  };
-  const charts = await renderRunCharts(load.runs, chartDir, seriesDir, chartProgress, style);
-  writeSiteData(dataDir, {
-    config: { ...options.config, site: { ...options.config.site, base } },
-    generated: options.now.toISOString(),
-    source,
-    index,
-    chartCacheDir: chartDir,
-    chartStyle: style,
-    seriesDir,
-  });
-
-  // Saved comparisons are read here, where the user's folder and the runs source are known.
-  const { loadSavedComparisons, writeSavedComparisons } = await import('../report/saved.ts');
-  const ids = load.runs.map((run) => run.record.id);
-  const fromIsFolder = isDirectorySource(options.from, options.cwd);
-  writeSavedComparisons(dataDir, await loadSavedComparisons({ cwd: options.cwd, from: options.from, fromIsFolder, ids }));
-
-  say(`Rendering pages with Astro (unchanged runs are restored from the last build)`);
   try {
+    const runCache = readRunCache(cacheDir, pack);
+    const load = await loadRuns({ from: options.from, cwd: options.cwd, onSeries: (run, series) => pack.putValue(seriesKey(run.hash), series), cache: runCache });
+    writeRunCache(cacheDir, runCache, load.runs);
+    for (const invalid of load.invalid) options.onInvalid?.(invalid);
+    const index = buildIndex(load, options.config);
+    say(`Indexed ${load.runs.length} runs in ${index.projects.length} projects`);
+
+    const style = chartStyle(options.config.site.charts, load.runs.length);
+    // Show a line every two seconds at most, and the end once.
+    let shownAt = 0;
+    let shownDone = -1;
+    const progress = (done: number, total: number): void => {
+      if (done === shownDone || (done < total && Date.now() - shownAt < 2000)) return;
+      shownAt = Date.now();
+      shownDone = done;
+      say(`Charts of ${done}/${total} runs`);
+    };
+    const assets = await storeRunAssets(load.runs, pack, style, progress);
+    const hashes = new Set(load.runs.map((run) => run.hash));
+    pack.save((key) => isKeyOfRuns(key, hashes));
+    rmSync(dataDir, { recursive: true, force: true });
+    writeSiteData(dataDir, {
+      config: { ...options.config, site: { ...options.config.site, base } },
+      generated: options.now.toISOString(),
+      source,
+      index,
+      chartStyle: style,
+      packDir: pack.dir,
+    });
+
+    // Saved comparisons are read here, where the user's folder and the runs source are known.
+    const { loadSavedComparisons, writeSavedComparisons } = await import('../report/saved.ts');
+    const ids = load.runs.map((run) => run.record.id);
+    const fromIsFolder = isDirectorySource(options.from, options.cwd);
+    writeSavedComparisons(dataDir, await loadSavedComparisons({ cwd: options.cwd, from: options.from, fromIsFolder, ids }));
+
+    say(`Rendering pages with Astro (unchanged runs are restored from the last build)`);
     await astroBuild({ root: options.siteRoot ?? siteRoot(), out, cacheDir, base, dataDir });
+    const { pages, bytes } = measure(out);
+    return {
+      out,
+      base,
+      runs: load.runs.length,
+      projects: index.projects.length,
+      invalid: load.invalid,
+      pages,
+      bytes,
+      charts: assets,
+      seconds: (performance.now() - started) / 1000,
+    };
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
+    pack.close();
   }
-  const { pages, bytes } = measure(out);
-  return {
-    out,
-    base,
-    runs: load.runs.length,
-    projects: index.projects.length,
-    invalid: load.invalid,
-    pages,
-    bytes,
-    charts,
-    seconds: (performance.now() - started) / 1000,
-  };
 }
 
 /** Version of the run cache file: what is cached, and the schema that validated it (records it made). */
@@ -140,17 +143,16 @@ function runCacheFormat(): string {
 
 /**
  * Validated runs of the last build by content hash (see LoadCache), so a rebuild parses only new
- * runs. A run whose series file went missing is left out, so it is parsed and its series written again.
+ * runs. A run whose series are not in the pack is left out, so it is parsed and its series stored again.
  */
-function readRunCache(cacheDir: string, seriesDir: string): LoadCache {
+function readRunCache(cacheDir: string, pack: Pack): LoadCache {
   const file = join(cacheDir, 'runs.v8');
   const cache: LoadCache = new Map();
   try {
     const data = deserialize(readFileSync(file)) as { format?: string; runs?: LoadCache };
     if (data.format !== runCacheFormat() || !(data.runs instanceof Map)) return cache;
-    const seriesFiles = new Set(existsSync(seriesDir) ? readdirSync(seriesDir).map((file) => join(seriesDir, file)) : []);
     for (const [hash, run] of data.runs) {
-      if (run.seriesNames.length === 0 || seriesFiles.has(seriesPath(seriesDir, hash))) cache.set(hash, run);
+      if (run.seriesNames.length === 0 || pack.has(seriesKey(hash))) cache.set(hash, run);
     }
   } catch {
     // no cache yet, or unreadable: parse everything

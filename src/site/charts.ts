@@ -1,25 +1,15 @@
 /**
  * Series charts rendered to SVG at build time with Observable Plot in Node (linkedom provides the
- * DOM), so run pages show every curve without JavaScript. Output is deterministic and cached on disk
- * by content hash (the run's hash + series name + chart version): rebuilds reuse every unchanged chart.
+ * DOM), so run pages show every curve without JavaScript. Output is deterministic; the build keeps it
+ * by run content hash (see run-assets.ts), so rebuilds reuse every unchanged chart.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { deserialize } from 'node:v8';
-import { Worker, threadId } from 'node:worker_threads';
 import * as Plot from '@observablehq/plot';
 import { parseHTML } from 'linkedom';
 import { downsample } from '../record/downsample.ts';
-import type { SeriesData, SeriesFile } from '../run/schema.ts';
+import type { SeriesData } from '../run/schema.ts';
 
-/** Bump when the chart's look changes, so cached SVGs are re-rendered. */
-const CHART_VERSION = 'chart@3';
 /** Points drawn per chart: a min/max pair per ~3 px of a 640 px chart; more is invisible weight. */
 const MAX_DRAWN_POINTS = 400;
-/** Bump when the compact chart's look changes. */
-const COMPACT_VERSION = 'compact@1';
 /** Points of a compact chart: min/max pairs every ~6 px still show every spike. */
 const COMPACT_POINTS = 200;
 
@@ -45,17 +35,6 @@ export const PLOT_MAX_RUNS = 2000;
 export function chartStyle(setting: 'auto' | ChartStyle, runs: number): ChartStyle {
   if (setting !== 'auto') return setting;
   return runs > PLOT_MAX_RUNS ? 'compact' : 'plot';
-}
-
-/** The chart's cache key: changes whenever the run's files change. */
-export function chartKey(runHash: string, name: string, log = false, style: ChartStyle = 'plot'): string {
-  const kind = style === 'compact' ? `${COMPACT_VERSION}\0${runHash}\0${name}` : `${CHART_VERSION}\0${runHash}\0${name}\0${log ? 'log' : 'linear'}`;
-  return createHash('sha256').update(kind).digest('hex');
-}
-
-/** Path of a cached chart. */
-export function chartFile(dir: string, key: string): string {
-  return join(dir, key.slice(0, 2), `${key}.svg`);
 }
 
 /** True when a log-scale view of the series is meaningful (all finite values positive, spanning at least 5x). */
@@ -192,131 +171,4 @@ function normalize(svg: string): string {
     .replace(/^<svg[^>]*>/, (tag) => tag.replace(/ (width|height|style)="[^"]*"/g, ''))
     .replace(/<style>[^<]*<\/style>/, '')
     .replace(/ (d|transform|x1|x2|y1|y2)="([^"]*)"/g, (_m, name: string, value: string) => ` ${name}="${value.replace(/-?\d+\.\d+(e-?\d+)?/g, (n) => String(Math.round(Number(n)) || 0))}"`);
-}
-
-/** The charts of one run to render into the cache, from its series file (see data.ts writeSeriesFile). */
-export interface ChartJob {
-  /** Chart cache folder. */
-  dir: string;
-  /** The run's content hash. */
-  hash: string;
-  /** v8-serialised SeriesFile of the run. */
-  seriesFile: string;
-  style: ChartStyle;
-}
-
-/** Below this many runs to render, worker start-up costs more than it saves. */
-const PARALLEL_THRESHOLD = 16;
-
-/**
- * Renders (or reuses from `dir`) the charts of every series of every run, reading each run's series
- * from `seriesDir` one run at a time (so memory stays bounded), spread over the machine's cores when
- * there are many Plot charts. Returns chart counts.
- *
- * @example await renderRunCharts(index.runs, '.runpages/cache/charts', '.runpages/cache/series')
- */
-export async function renderRunCharts(
-  runs: { hash: string; seriesNames: string[] }[],
-  dir: string,
-  seriesDir: string,
-  onProgress?: (done: number, total: number) => void,
-  style: ChartStyle = 'plot',
-): Promise<{ rendered: number; cached: number }> {
-  const jobs: ChartJob[] = [];
-  let cached = 0;
-  for (const run of runs) {
-    if (run.seriesNames.length === 0) continue;
-    // A run's charts are rendered together, log variants included: its linear charts say whether it was.
-    if (run.seriesNames.every((name) => existsSync(chartFile(dir, chartKey(run.hash, name, false, style))))) cached += run.seriesNames.length;
-    else jobs.push({ dir, hash: run.hash, seriesFile: join(seriesDir, `${run.hash}.v8`), style });
-  }
-  const report = (done: number) => onProgress?.(done, jobs.length);
-  const workers = Math.min(availableParallelism(), 8);
-  let rendered = 0;
-  // Compact charts cost less than starting a worker.
-  if (style === 'plot' && jobs.length >= PARALLEL_THRESHOLD && workers > 1) rendered = await renderInWorkers(jobs, workers, report);
-  else {
-    for (const [index, job] of jobs.entries()) {
-      rendered += renderChartJob(job);
-      if ((index + 1) % 500 === 0) report(index + 1);
-    }
-  }
-  report(jobs.length);
-  return { rendered, cached };
-}
-
-/**
- * Renders one run's missing charts into the cache and returns how many; write then rename, so an
- * interrupted build never leaves half a chart.
- */
-export function renderChartJob(job: ChartJob): number {
-  if (!existsSync(job.seriesFile)) return 0;
-  const file = deserialize(readFileSync(job.seriesFile)) as SeriesFile;
-  let rendered = 0;
-  for (const [name, data] of Object.entries(file.series)) {
-    // Compact charts have no log-scale variant: the range labels carry the scale.
-    for (const log of job.style === 'plot' && canLogScale(data) ? [false, true] : [false]) {
-      const path = chartFile(job.dir, chartKey(job.hash, name, log, job.style));
-      if (existsSync(path)) continue;
-      mkdirSync(dirname(path), { recursive: true });
-      const temp = `${path}.${process.pid}.${threadId}.tmp`;
-      const options = { name, log };
-      writeFileSync(temp, job.style === 'compact' ? renderCompactChart(data, options) : renderSeriesChart(data, options));
-      renameSync(temp, path);
-      rendered += 1;
-    }
-  }
-  return rendered;
-}
-
-/** Runs handed to a worker at a time: small batches keep each worker's heap small. */
-const BATCH = 8;
-
-async function renderInWorkers(jobs: ChartJob[], count: number, report: (done: number) => void): Promise<number> {
-  // The worker is this package's chart-worker module: .ts in a checkout, compiled .js when installed.
-  const extension = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
-  const workerUrl = new URL(`./chart-worker.${extension}`, import.meta.url);
-  let next = 0;
-  let done = 0;
-  let rendered = 0;
-  await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<void>((resolve, reject) => {
-          const worker = new Worker(workerUrl);
-          let finished = false;
-          let sent = 0;
-          const feed = () => {
-            if (next >= jobs.length) {
-              finished = true;
-              void worker.terminate().then(() => resolve());
-              return;
-            }
-            const batch = jobs.slice(next, next + BATCH);
-            next += batch.length;
-            sent = batch.length;
-            worker.postMessage(batch);
-          };
-          worker.on('message', (charts: number) => {
-            done += sent;
-            rendered += charts;
-            report(done);
-            feed();
-          });
-          worker.once('error', reject);
-          worker.once('exit', (code) => {
-            if (!finished) reject(new Error(`chart worker exited with code ${code}`));
-          });
-          feed();
-        }),
-    ),
-  );
-  return rendered;
-}
-
-/** Reads a cached chart, or undefined when it was not rendered. */
-export function readChart(dir: string, key: string): string | undefined {
-  const file = chartFile(dir, key);
-  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
 }

@@ -8,7 +8,7 @@
  * the package's sample `runs/` folder.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
@@ -18,6 +18,8 @@ import type { InvalidRun } from '../index/load.ts';
 import { summarize, type Summary } from '../report/summary.ts';
 import type { SeriesFile } from '../run/schema.ts';
 import type { ChartStyle } from './charts.ts';
+import { PackReader } from './pack.ts';
+import { assetsKey, deriveRunAssets, seriesKey, type RunAssets } from './run-assets.ts';
 
 /** Environment variable naming the folder `runpages build` wrote the site data to. */
 export const DATA_DIR_ENV = 'RUNPAGES_DATA_DIR';
@@ -34,12 +36,10 @@ export interface SitePayload {
   /** Where runs were read from, for the build report (`runs`, `branch runs`). */
   source: string;
   index: RunIndex;
-  /** Folder of charts cached by content hash (see charts.ts). */
-  chartCacheDir?: string;
   /** How run pages draw series (see charts.ts); `plot` when absent. */
   chartStyle?: ChartStyle;
-  /** Folder of series files named by run hash, kept between builds; `<data dir>/series` when absent. */
-  seriesDir?: string;
+  /** The build's pack of series and run assets by run hash (see pack.ts, run-assets.ts). */
+  packDir?: string;
 }
 
 /** A project with its runs resolved. */
@@ -61,11 +61,10 @@ export interface SiteData {
   projectByName: Map<string, SiteProject>;
   /** Runs skipped by validation, with file and reason. */
   invalid: InvalidRun[];
-  chartCacheDir?: string;
   /** How run pages draw series: Plot charts for small sites, compact ones for big sites. */
   chartStyle: ChartStyle;
-  /** Folder of series files named by run hash (see {@link writeSiteData}). */
-  seriesDir?: string;
+  /** The build's pack of series and run assets, absent on the dev server. */
+  pack?: PackReader;
   /**
    * Hash of everything besides a run's own files that its page shows (config, project list):
    * part of every run page's incremental-build `cacheKey`.
@@ -92,43 +91,28 @@ export function getSiteData(): Promise<SiteData> {
  * @example const series = await getSeries(run.record.id); series?.series['train/loss']
  */
 export async function getSeries(id: string): Promise<SeriesFile | undefined> {
-  const dir = process.env[DATA_DIR_ENV];
   const data = await getSiteData();
-  if (!dir) return fallbackSeries?.get(id);
   const run = data.runById.get(id);
   if (!run) return undefined;
-  const file = seriesPath(data.seriesDir ?? join(dir, 'series'), run.hash);
-  return existsSync(file) ? (deserialize(readFileSync(file)) as SeriesFile) : undefined;
+  return data.pack ? data.pack.getValue<SeriesFile>(seriesKey(run.hash)) : fallbackSeries?.get(id);
 }
 
 /**
- * Writes what pages read: the index, and the series of runs given here (keyed by run hash, see
- * {@link writeSeriesFile}). Used by `runpages build`.
+ * A run's charts and comparison data: from the build's pack, or derived now on the dev server.
+ *
+ * @example (await getRunAssets(run)).charts['train/loss']?.linear
  */
-export function writeSiteData(dir: string, payload: Omit<SitePayload, 'format'>, series: Map<string, SeriesFile> = new Map()): void {
-  const seriesDir = payload.seriesDir ?? join(dir, 'series');
+export async function getRunAssets(run: IndexedRun): Promise<RunAssets> {
+  const data = await getSiteData();
+  const stored = data.pack?.getValue<RunAssets>(assetsKey(run.hash, data.chartStyle));
+  if (stored) return stored;
+  return deriveRunAssets(run.record, (await getSeries(run.record.id))?.series ?? {}, data.chartStyle);
+}
+
+/** Writes what pages read (the index and where the pack is). Used by `runpages build`. */
+export function writeSiteData(dir: string, payload: Omit<SitePayload, 'format'>): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, INDEX_FILE), serialize({ format: FORMAT, ...payload } satisfies SitePayload));
-  for (const [hash, file] of series) writeSeriesFile(seriesDir, hash, file);
-}
-
-/**
- * Writes one run's series as `<dir>/<run hash>.v8` unless it is there already: the folder is kept
- * between builds, so a rebuild after one new run writes one file.
- */
-export function writeSeriesFile(dir: string, hash: string, series: SeriesFile): void {
-  const path = seriesPath(dir, hash);
-  if (existsSync(path)) return;
-  mkdirSync(dir, { recursive: true });
-  // Write then rename: a concurrent build reading the same cache never sees half a file.
-  const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, serialize(series));
-  renameSync(temp, path);
-}
-
-/** Where {@link writeSeriesFile} puts a run's series. */
-export function seriesPath(dir: string, hash: string): string {
-  return join(dir, `${hash}.v8`);
 }
 
 async function loadSiteData(): Promise<SiteData> {
@@ -179,7 +163,6 @@ export function resolveSiteData(payload: SitePayload): SiteData {
     projectByName: new Map(projects.map((p) => [p.name, p])),
     invalid: payload.index.invalid,
     chartStyle: payload.chartStyle ?? 'plot',
-    ...(payload.seriesDir ? { seriesDir: payload.seriesDir } : {}),
-    ...(payload.chartCacheDir ? { chartCacheDir: payload.chartCacheDir } : {}),
+    ...(payload.packDir ? { pack: new PackReader(payload.packDir) } : {}),
   };
 }

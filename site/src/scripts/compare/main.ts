@@ -9,7 +9,8 @@ import { comparisonHeadline, metricsTableHtml, paramsSummary, paramsTableHtml, w
 import { overlayChart, scatterChart } from '../../../../src/report/charts.ts';
 import type { RunRecord } from '../../../../src/run/schema.ts';
 import { objectUrl } from '../../../../src/site/url.ts';
-import { COMPARE_DATA_SCHEMA, unpackSeries, type CompareData } from '../../../../src/report/compare-data.ts';
+import { unpackSeries, type CompareData } from '../../../../src/report/compare-data.ts';
+import { fetchJson, fetchRunData } from '../../lib/run-data.ts';
 import { lookupFiles, mergeShards, type LookupManifest, type LookupShard } from '../../../../src/index/run-lookup.ts';
 
 interface RunsIndex {
@@ -18,12 +19,15 @@ interface RunsIndex {
   projects: string[];
 }
 
-/** The runs that the references could name: only the lookup shards they need (src/index/run-lookup.ts). */
-async function lookupRuns(manifestUrl: string, references: string[]): Promise<RunsIndex> {
+/**
+ * The runs that the references could name, from only the lookup shards they need
+ * (src/index/run-lookup.ts), and the site's run count.
+ */
+async function lookupRuns(manifestUrl: string, references: string[]): Promise<RunsIndex & { count: number }> {
   const manifest = await fetchJson<LookupManifest>(manifestUrl);
   const files = [...new Set(references.flatMap((reference) => lookupFiles(manifest, reference)))];
   const shards = await Promise.all(files.map((file) => fetchJson<LookupShard>(new URL(file, new URL(manifestUrl, window.location.href)).href)));
-  return mergeShards(shards);
+  return { ...mergeShards(shards), count: manifest.count };
 }
 
 /** Charts drawn at once; more series are listed but not drawn, to keep the page quick. */
@@ -44,13 +48,6 @@ function references(params: URLSearchParams): string[] {
     .flatMap((value) => value.split(','))
     .map((value) => value.trim())
     .filter(Boolean);
-}
-
-async function fetchJson<T>(url: string): Promise<T> {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
-  // The build writes non-finite numbers as null; they were NaN or infinite: read them as NaN.
-  return JSON.parse(await response.text(), (_key, value: unknown) => (value === null ? Number.NaN : value)) as T;
 }
 
 export async function startComparePage(): Promise<void> {
@@ -102,14 +99,12 @@ export async function startComparePage(): Promise<void> {
       status.hidden = true;
       return;
     }
-    const runs = await Promise.all(
-      ids.map(async (id): Promise<ComparedRun> => {
-        const data = await fetchJson<CompareData>(`${base}r/${encodeURIComponent(id)}/data.json`);
-        if (data.schema !== COMPARE_DATA_SCHEMA) throw new Error(`r/${id}/data.json is not ${COMPARE_DATA_SCHEMA} (the site may be mid-deployment)`);
-        const series = Object.fromEntries(Object.entries(data.series).map(([name, packed]) => [name, unpackSeries(packed)]));
-        return { record: data.record as RunRecord, series };
-      }),
-    );
+    const runData = await fetchRunData(base, ids, index.count);
+    const runs = ids.map((id): ComparedRun => {
+      const data = runData.get(id) as CompareData;
+      const series = Object.fromEntries(Object.entries(data.series).map(([name, packed]) => [name, unpackSeries(packed)]));
+      return { record: data.record as RunRecord, series };
+    });
     const config = JSON.parse(element<HTMLElement>(document, '#compare-config').textContent ?? '{}') as {
       projects: Record<string, ProjectConfig>;
       publicUrl?: string;
