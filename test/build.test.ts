@@ -164,7 +164,8 @@ describe('reproducible builds', () => {
 
   it('rebuilds into the same folder keeping unchanged pages and removing what the runs no longer have', async () => {
     const env = { SOURCE_DATE_EPOCH: '1795000000' };
-    const out = join(work, 'repro-a');
+    // repro-b was built last: its pages are the ones the cache knows.
+    const out = join(work, 'repro-b');
     const keptPage = join(out, 'r', RUNS.baseline, 'index.html');
     const keptAt = statSync(keptPage).mtimeMs;
     writeFileSync(join(out, 'stray.txt'), 'left from something else');
@@ -172,11 +173,15 @@ describe('reproducible builds', () => {
     cpSync(join(work, 'runs'), join(work, 'fewer-runs'), { recursive: true });
     const gone = readdirSync(join(work, 'fewer-runs'), { recursive: true, encoding: 'utf8' }).find((path) => path.endsWith(RUNS.killed));
     rmSync(join(work, 'fewer-runs', gone as string), { recursive: true });
-    const again = await runCli(['build', '--from', 'fewer-runs', '--out', 'repro-a'], { cwd: work, env, timeoutMs: 300_000 });
+    // And one run renamed: its page is rendered again.
+    const renamed = join(work, 'fewer-runs', 'vision', '2026-11', RUNS.running, 'run.yaml');
+    writeFileSync(renamed, readFileSync(renamed, 'utf8').replace(/^name: .*$/m, 'name: renamed-run-7'));
+    const again = await runCli(['build', '--from', 'fewer-runs', '--out', 'repro-b'], { cwd: work, env, timeoutMs: 300_000 });
     expect(again.code, again.stderr).toBe(0);
     expect(existsSync(join(out, 'r', RUNS.killed))).toBe(false);
     expect(existsSync(join(out, 'stray.txt'))).toBe(false);
     expect(statSync(keptPage).mtimeMs).toBe(keptAt);
+    expect(read('repro-b', `r/${RUNS.running}/index.html`)).toContain('renamed-run-7');
     expect(brokenLinks(out, '/')).toEqual([]);
   }, 600_000);
 });

@@ -16,6 +16,7 @@ import { buildIndex } from '../index/run-index.ts';
 import { chartStyle } from './charts.ts';
 import { DATA_DIR_ENV, writeSiteData } from './data.ts';
 import { Pack } from './pack.ts';
+import { recordedKeys, type PageKeys } from './page-keys.ts';
 import { isKeyOfRuns, seriesKey, storeRunAssets } from './run-assets.ts';
 import { normalizeBase } from './url.ts';
 
@@ -99,6 +100,8 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     const hashes = new Set(load.runs.map((run) => run.hash));
     pack.save((key) => isKeyOfRuns(key, hashes));
     rmSync(dataDir, { recursive: true, force: true });
+    const root = options.siteRoot ?? siteRoot();
+    const rendered = takeRenderedPages(cacheDir, out, root);
     writeSiteData(dataDir, {
       config: { ...options.config, site: { ...options.config.site, base } },
       generated: options.now.toISOString(),
@@ -106,6 +109,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
       index,
       chartStyle: style,
       packDir: pack.dir,
+      ...(rendered ? { renderedPages: rendered } : {}),
     });
 
     // Saved comparisons are read here, where the user's folder and the runs source are known.
@@ -115,7 +119,8 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     writeSavedComparisons(dataDir, await loadSavedComparisons({ cwd: options.cwd, from: options.from, fromIsFolder, ids }));
 
     say(`Rendering pages with Astro (unchanged runs are restored from the last build)`);
-    await astroBuild({ root: options.siteRoot ?? siteRoot(), out, cacheDir, base, dataDir });
+    await astroBuild({ root, out, cacheDir, base, dataDir });
+    saveRenderedPages(cacheDir, out, root, recordedKeys(dataDir));
     const { pages, bytes } = measure(out);
     return {
       out,
@@ -132,6 +137,53 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     rmSync(dataDir, { recursive: true, force: true });
     pack.close();
   }
+}
+
+const RENDERED_PAGES_FORMAT = 'runpages/rendered-pages@1';
+
+interface RenderedPages {
+  format: typeof RENDERED_PAGES_FORMAT;
+  /** The output folder they were rendered into. */
+  out: string;
+  /** The app that rendered them (its templates and the code they call). */
+  app: string;
+  keys: PageKeys;
+}
+
+/**
+ * The pages the last build rendered into `out` whose files are still there, by key (see
+ * page-keys.ts), or undefined when they cannot be trusted: another output folder, another version of
+ * the app. The record is removed here and written again only when this build succeeds, so a build
+ * that fails halfway leaves the next one to render everything.
+ */
+function takeRenderedPages(cacheDir: string, out: string, root: string): PageKeys | undefined {
+  const file = join(cacheDir, 'rendered-pages.v8');
+  let record: Partial<RenderedPages> | undefined;
+  try {
+    record = deserialize(readFileSync(file)) as Partial<RenderedPages>;
+  } catch {
+    return undefined;
+  }
+  rmSync(file, { force: true });
+  if (record.format !== RENDERED_PAGES_FORMAT || record.out !== out || record.app !== appKey(root) || !(record.keys instanceof Map)) return undefined;
+  const keys = record.keys;
+  for (const path of keys.keys()) if (!existsSync(join(out, path))) keys.delete(path);
+  return keys;
+}
+
+function saveRenderedPages(cacheDir: string, out: string, root: string, keys: PageKeys): void {
+  const file = join(cacheDir, 'rendered-pages.v8');
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, serialize({ format: RENDERED_PAGES_FORMAT, out, app: appKey(root), keys } satisfies RenderedPages));
+  renameSync(temp, file);
+}
+
+/** Changes whenever the Astro app or the package code its pages import changes. */
+function appKey(root: string): string {
+  return createHash('sha256')
+    .update(fingerprint(root))
+    .update(fingerprint(fileURLToPath(new URL('../', import.meta.url))))
+    .digest('hex');
 }
 
 /** Version of the run cache file: what is cached, and the schema that validated it (records it made). */
@@ -200,8 +252,8 @@ async function astroBuild(options: { root: string; out: string; cacheDir: string
   const previousBaseUrl = process.env.BASE_URL;
   delete process.env.BASE_URL;
   process.chdir(workDir);
-  // Pages kept from the last build stay where they are (Astro's incremental build then neither copies
-  // them back from its cache nor rewrites them); bundled assets are emitted afresh every build.
+  // Pages left from the last build stay where they are (see page-keys.ts); bundled assets are emitted
+  // afresh every build.
   rmSync(join(options.out, ASSETS_DIR), { recursive: true, force: true });
   try {
     await build({
@@ -210,7 +262,7 @@ async function astroBuild(options: { root: string; out: string; cacheDir: string
       cacheDir: ensureSlash(join(options.cacheDir, 'astro')),
       base: options.base,
       logLevel: (process.env.RUNPAGES_ASTRO_LOG as 'info' | undefined) ?? 'warn',
-      integrations: [removeStaleOutput(join(root, 'public'))],
+      integrations: [removeStaleOutput(join(root, 'public'), options.dataDir)],
       // The site's own astro.config.mjs holds the static settings; inline values override it.
       vite: {
         cacheDir: join(options.cacheDir, 'vite'),
@@ -233,15 +285,17 @@ const ASSETS_DIR = '_astro';
 /**
  * The output folder is not emptied before a build, so this removes what the build did not produce:
  * pages of runs or projects that are gone, and whatever else lay in the folder. Kept are the files of
- * every route (rendered or restored), the fresh bundled assets and the app's public files.
+ * every route (rendered now or left from the last build), the fresh bundled assets and the app's
+ * public files.
  */
-function removeStaleOutput(publicDir: string): AstroIntegration {
+function removeStaleOutput(publicDir: string, dataDir: string): AstroIntegration {
   return {
     name: 'runpages:remove-stale-output',
     hooks: {
       'astro:build:done': ({ dir, assets }) => {
         const out = fileURLToPath(dir);
-        const keep = new Set<string>();
+        // Pages left as they were (see page-keys.ts) are current too.
+        const keep = new Set<string>(recordedKeys(dataDir).keys());
         for (const urls of assets.values()) for (const url of urls) keep.add(relative(out, fileURLToPath(url)));
         if (existsSync(publicDir)) for (const file of listFiles(publicDir)) keep.add(file);
         for (const file of listFiles(out)) {

@@ -19,6 +19,7 @@ import { summarize, type Summary } from '../report/summary.ts';
 import type { SeriesFile } from '../run/schema.ts';
 import type { ChartStyle } from './charts.ts';
 import { PackReader } from './pack.ts';
+import { pathsToRender, type KeyedPath, type PageKeys } from './page-keys.ts';
 import { assetsKey, deriveRunAssets, seriesKey, type RunAssets } from './run-assets.ts';
 
 /** Environment variable naming the folder `runpages build` wrote the site data to. */
@@ -40,6 +41,8 @@ export interface SitePayload {
   chartStyle?: ChartStyle;
   /** The build's pack of series and run assets by run hash (see pack.ts, run-assets.ts). */
   packDir?: string;
+  /** Keys of the pages the last build left in the output folder (see page-keys.ts). */
+  renderedPages?: PageKeys;
 }
 
 /** A project with its runs resolved. */
@@ -65,9 +68,10 @@ export interface SiteData {
   chartStyle: ChartStyle;
   /** The build's pack of series and run assets, absent on the dev server. */
   pack?: PackReader;
+  renderedPages?: PageKeys;
   /**
    * Hash of everything besides a run's own files that its page shows (config, project list):
-   * part of every run page's incremental-build `cacheKey`.
+   * part of every run page's key (see page-keys.ts).
    */
   shellKey: string;
 }
@@ -107,6 +111,17 @@ export async function getRunAssets(run: IndexedRun): Promise<RunAssets> {
   const stored = data.pack?.getValue<RunAssets>(assetsKey(run.hash, data.chartStyle));
   if (stored) return stored;
   return deriveRunAssets(run.record, (await getSeries(run.record.id))?.series ?? {}, data.chartStyle);
+}
+
+/**
+ * The paths of a route that need rendering: those whose key changed since the last build into the
+ * same output folder (see page-keys.ts). Every route with many paths passes them through here.
+ *
+ * @example return changedPaths('runs', data.runs.map((run) => ({ params, props, file: `r/${id}/index.html`, key })))
+ */
+export async function changedPaths<T extends KeyedPath>(route: string, paths: T[]): Promise<T[]> {
+  const data = await getSiteData();
+  return pathsToRender(process.env[DATA_DIR_ENV], data.renderedPages, route, paths);
 }
 
 /** Writes what pages read (the index and where the pack is). Used by `runpages build`. */
@@ -164,5 +179,6 @@ export function resolveSiteData(payload: SitePayload): SiteData {
     invalid: payload.index.invalid,
     chartStyle: payload.chartStyle ?? 'plot',
     ...(payload.packDir ? { pack: new PackReader(payload.packDir) } : {}),
+    ...(payload.renderedPages ? { renderedPages: payload.renderedPages } : {}),
   };
 }

@@ -5,6 +5,9 @@
 import type { MetricDisplay } from '../config.ts';
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const oneDecimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
+/** Formatters by fraction digits: making one costs ~0.1 ms, and a 10k-run build formats ~1M numbers. */
+const fixedFormats = new Map<number, Intl.NumberFormat>();
 
 /**
  * A number for display: integers with thousands separators, other values with 4 significant
@@ -20,12 +23,17 @@ export function formatNumber(value: number, digits?: number): string {
   if (Number.isInteger(value) && Math.abs(value) < 1e15) return minus(integer.format(value));
   const magnitude = Math.abs(value);
   if (magnitude !== 0 && (magnitude < 1e-4 || magnitude >= 1e9)) return minus(value.toExponential(2).replace('e+', 'e'));
-  if (magnitude >= 1000) return minus(new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 }).format(value));
+  if (magnitude >= 1000) return minus(oneDecimal.format(value));
   return minus(String(Number(value.toPrecision(4))));
 }
 
 function fixed(value: number, digits: number): string {
-  return minus(new Intl.NumberFormat('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value));
+  let format = fixedFormats.get(digits);
+  if (!format) {
+    format = new Intl.NumberFormat('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+    fixedFormats.set(digits, format);
+  }
+  return minus(format.format(value));
 }
 
 /** Typographic minus sign, so negative numbers align with positive ones in tabular columns. */

@@ -16,11 +16,11 @@ export function compareLookup(): Promise<RunLookup> {
   return lookup;
 }
 
-/** Every shard file, serialised, with a content hash as the incremental build's cache key. */
-export async function compareLookupFiles(): Promise<{ file: string; body: string; cacheKey: string }[]> {
+/** Every shard file, serialised, with a content hash as its key (see src/site/page-keys.ts). */
+export async function compareLookupFiles(): Promise<{ file: string; body: string; key: string }[]> {
   const { shards } = await compareLookup();
   return [...shards].map(([file, shard]) => {
     const body = JSON.stringify(shard);
-    return { file, body, cacheKey: `run-lookup@1:${createHash('sha256').update(body).digest('hex')}` };
+    return { file, body, key: `run-lookup@1:${createHash('sha256').update(body).digest('hex')}` };
   });
 }

@@ -29,8 +29,8 @@ export interface TableFile {
   /** Path under the table folder: `index.json`, `ids/<k>.json`, `c/<i>.json`. */
   file: string;
   body: string;
-  /** Content hash: the incremental build's cache key, so unchanged files are not rewritten. */
-  cacheKey: string;
+  /** Content hash: unchanged files are not written again (see src/site/page-keys.ts). */
+  key: string;
 }
 
 /** Every data file of a project's table, serialised. */
@@ -38,7 +38,7 @@ export async function tableFiles(project: string): Promise<TableFile[]> {
   const table = await projectTable(project);
   const file = (path: string, data: unknown): TableFile => {
     const body = JSON.stringify(data);
-    return { file: path, body, cacheKey: `run-table@1:${createHash('sha256').update(body).digest('hex')}` };
+    return { file: path, body, key: `run-table@1:${createHash('sha256').update(body).digest('hex')}` };
   };
   return [
     file('index.json', table.index),

@@ -4,9 +4,11 @@
  */
 import type { APIRoute } from 'astro';
 import { compareLookupFiles } from '../../lib/compare-lookup.ts';
+import { changedPaths } from '../../../../src/site/data.ts';
 
 export async function getStaticPaths() {
-  return (await compareLookupFiles()).map(({ file, body, cacheKey }) => ({ params: { shard: file }, props: { body }, cacheKey }));
+  const files = (await compareLookupFiles()).map(({ file, body, key }) => ({ params: { shard: file }, props: { body }, file: `compare/${file}`, key }));
+  return changedPaths('run-lookup', files);
 }
 
 export const GET: APIRoute = ({ props }) =>

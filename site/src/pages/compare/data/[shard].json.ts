@@ -1,24 +1,28 @@
 /**
  * `/compare/data/<k>.json`: the comparison data of the runs in shard k (see RunDataShard in
  * src/report/compare-data.ts). Each run's JSON was made once, when its charts were, and kept in the
- * build's pack; a shard only joins them, and keeps its file when none of its runs changed.
+ * build's pack; a shard only joins them, and is left as it is when none of its runs changed.
  */
 import { createHash } from 'node:crypto';
 import type { APIRoute } from 'astro';
 import { RUN_DATA_SHARD_SCHEMA, runDataShard, runDataShardCount } from '../../../../../src/report/compare-data.ts';
 import type { IndexedRun } from '../../../../../src/index/run-index.ts';
-import { getRunAssets, getSiteData } from '../../../../../src/site/data.ts';
+import { changedPaths, getRunAssets, getSiteData } from '../../../../../src/site/data.ts';
 
 export async function getStaticPaths() {
   const data = await getSiteData();
   const count = runDataShardCount(data.runs.length);
   const shards = Array.from({ length: count }, (): IndexedRun[] => []);
   for (const run of data.runs) shards[runDataShard(run.record.id, count)]!.push(run);
-  return shards.map((runs, shard) => ({
-    params: { shard: String(shard) },
-    props: { runs },
-    cacheKey: `run-data@1:${createHash('sha256').update(runs.map((run) => run.hash).join()).digest('hex')}`,
-  }));
+  return changedPaths(
+    'run-data',
+    shards.map((runs, shard) => ({
+      params: { shard: String(shard) },
+      props: { runs },
+      file: `compare/data/${shard}.json`,
+      key: `run-data@1:${createHash('sha256').update(runs.map((run) => run.hash).join()).digest('hex')}`,
+    })),
+  );
 }
 
 export const GET: APIRoute = async ({ props }) => {

@@ -3,17 +3,22 @@
  * (run ids in blocks) and `c/<i>.json` (one column each), loaded by the table page as views need them.
  */
 import type { APIRoute } from 'astro';
-import { getSiteData } from '../../../../../../../src/site/data.ts';
+import { changedPaths, getSiteData } from '../../../../../../../src/site/data.ts';
 import { tableFiles } from '../../../../../lib/run-table.ts';
 
 export async function getStaticPaths() {
   const data = await getSiteData();
   const paths = await Promise.all(
     data.projects.map(async (project) =>
-      (await tableFiles(project.name)).map(({ file, body, cacheKey }) => ({ params: { project: project.name, file }, props: { body }, cacheKey })),
+      (await tableFiles(project.name)).map(({ file, body, key }) => ({
+        params: { project: project.name, file },
+        props: { body },
+        file: `p/${project.name}/runs/table/${file}`,
+        key,
+      })),
     ),
   );
-  return paths.flat();
+  return changedPaths('run-table', paths.flat());
 }
 
 export const GET: APIRoute = ({ props }) =>
