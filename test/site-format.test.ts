@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canLogScale, renderSeriesChart } from '../src/site/charts.ts';
-import { assetsKey, isKeyOfRuns, seriesKey } from '../src/site/run-assets.ts';
+import { chartsKey, compareKey, isKeyOfRuns, seriesKey } from '../src/site/run-assets.ts';
 import { formatBytes, formatDateTime, formatDelta, formatDuration, formatMetric, formatNumber, formatRelative, plural } from '../src/site/format.ts';
 import { renderMarkdown } from '../src/site/markdown.ts';
 import { activitySvg, weeklyActivity } from '../src/site/home-view.ts';
@@ -128,10 +128,11 @@ describe('charts', () => {
   });
 
   it('keys cached run assets by run content and chart style, and keeps only the runs built', () => {
-    expect(assetsKey('h1', 'plot')).not.toBe(assetsKey('h2', 'plot'));
-    expect(assetsKey('h1', 'plot')).not.toBe(assetsKey('h1', 'compact'));
+    expect(chartsKey('h1', 'plot')).not.toBe(chartsKey('h2', 'plot'));
+    expect(chartsKey('h1', 'plot')).not.toBe(chartsKey('h1', 'compact'));
     const built = new Set(['h1']);
-    expect([assetsKey('h1', 'plot'), seriesKey('h1'), assetsKey('h2', 'compact'), seriesKey('h2')].filter((key) => isKeyOfRuns(key, built))).toEqual([assetsKey('h1', 'plot'), seriesKey('h1')]);
+    const keys = [chartsKey('h1', 'plot'), compareKey('h1'), seriesKey('h1'), chartsKey('h2', 'compact'), compareKey('h2'), seriesKey('h2')];
+    expect(keys.filter((key) => isKeyOfRuns(key, built))).toEqual([chartsKey('h1', 'plot'), compareKey('h1'), seriesKey('h1')]);
   });
 });
 

@@ -11,13 +11,14 @@ import { deserialize, serialize } from 'node:v8';
 import { createHash } from 'node:crypto';
 import type { AstroIntegration } from 'astro';
 import type { Config } from '../config.ts';
-import { loadRuns, isDirectorySource, type InvalidRun, type LoadCache } from '../index/load.ts';
+import { loadRuns, isDirectorySource, type InvalidRun, type LoadCache, type LoadedRun } from '../index/load.ts';
 import { buildIndex } from '../index/run-index.ts';
-import { chartStyle } from './charts.ts';
+import type { SeriesFile } from '../run/schema.ts';
+import { chartStyle, type ChartStyle } from './charts.ts';
 import { DATA_DIR_ENV, writeSiteData } from './data.ts';
 import { Pack } from './pack.ts';
 import { recordedKeys, type PageKeys } from './page-keys.ts';
-import { isKeyOfRuns, seriesKey, storeRunAssets } from './run-assets.ts';
+import { AssetDeriver, completeRunAssets, isKeyOfRuns, seriesKey, storeAssetResult } from './run-assets.ts';
 import { normalizeBase } from './url.ts';
 
 export interface BuildOptions {
@@ -78,15 +79,30 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   const pack = Pack.open(join(cacheDir, 'pack'));
   // Per process: two builds in one folder (a test run beside `preview --watch`) must not share it.
   const dataDir = join(cacheDir, `data-${process.pid}`);
+  let deriver: AssetDeriver | undefined;
   try {
+    // While runs load, workers make each parsed run's comparison data and compact charts (a big site's
+    // style); what is still missing once the style is known is made after the load.
+    let chartsRendered = 0;
+    let style: ChartStyle = 'compact';
+    deriver = new AssetDeriver((job, result) => {
+      storeAssetResult(pack, job.hash, result);
+      chartsRendered += Object.keys(result.charts[style] ?? {}).length;
+    });
+    const onSeries = async (run: LoadedRun, series: SeriesFile) => {
+      const serialized = serialize(series);
+      pack.put(seriesKey(run.hash), serialized);
+      await deriver?.submit({ hash: run.hash, record: run.record, series: serialized, compare: true, styles: ['compact'] });
+    };
     const runCache = readRunCache(cacheDir, pack);
-    const load = await loadRuns({ from: options.from, cwd: options.cwd, onSeries: (run, series) => pack.putValue(seriesKey(run.hash), series), cache: runCache });
+    const load = await loadRuns({ from: options.from, cwd: options.cwd, onSeries, cache: runCache });
     writeRunCache(cacheDir, runCache, load.runs);
     for (const invalid of load.invalid) options.onInvalid?.(invalid);
     const index = buildIndex(load, options.config);
     say(`Indexed ${load.runs.length} runs in ${index.projects.length} projects`);
 
-    const style = chartStyle(options.config.site.charts, load.runs.length);
+    style = chartStyle(options.config.site.charts, load.runs.length);
+    if (style !== 'compact') chartsRendered = 0;
     // Show a line every two seconds at most, and the end once.
     let shownAt = 0;
     let shownDone = -1;
@@ -96,7 +112,9 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
       shownDone = done;
       say(`Charts of ${done}/${total} runs`);
     };
-    const assets = await storeRunAssets(load.runs, pack, style, progress);
+    await completeRunAssets(load.runs, pack, style, deriver, progress);
+    const totalCharts = load.runs.reduce((sum, run) => sum + run.seriesNames.length, 0);
+    const charts = { rendered: chartsRendered, cached: totalCharts - chartsRendered };
     const hashes = new Set(load.runs.map((run) => run.hash));
     pack.save((key) => isKeyOfRuns(key, hashes));
     rmSync(dataDir, { recursive: true, force: true });
@@ -130,10 +148,11 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
       invalid: load.invalid,
       pages,
       bytes,
-      charts: assets,
+      charts,
       seconds: (performance.now() - started) / 1000,
     };
   } finally {
+    await deriver?.finish().catch(() => {});
     rmSync(dataDir, { recursive: true, force: true });
     pack.close();
   }

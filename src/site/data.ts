@@ -20,7 +20,7 @@ import type { SeriesFile } from '../run/schema.ts';
 import type { ChartStyle } from './charts.ts';
 import { PackReader } from './pack.ts';
 import { pathsToRender, type KeyedPath, type PageKeys } from './page-keys.ts';
-import { assetsKey, deriveRunAssets, seriesKey, type RunAssets } from './run-assets.ts';
+import { chartsKey, compareKey, deriveCharts, deriveCompare, seriesKey, type RunCharts } from './run-assets.ts';
 
 /** Environment variable naming the folder `runpages build` wrote the site data to. */
 export const DATA_DIR_ENV = 'RUNPAGES_DATA_DIR';
@@ -102,15 +102,21 @@ export async function getSeries(id: string): Promise<SeriesFile | undefined> {
 }
 
 /**
- * A run's charts and comparison data: from the build's pack, or derived now on the dev server.
+ * A run's charts by series name: from the build's pack, or drawn now on the dev server.
  *
- * @example (await getRunAssets(run)).charts['train/loss']?.linear
+ * @example (await getRunCharts(run))['train/loss']?.linear
  */
-export async function getRunAssets(run: IndexedRun): Promise<RunAssets> {
+export async function getRunCharts(run: IndexedRun): Promise<RunCharts> {
   const data = await getSiteData();
-  const stored = data.pack?.getValue<RunAssets>(assetsKey(run.hash, data.chartStyle));
-  if (stored) return stored;
-  return deriveRunAssets(run.record, (await getSeries(run.record.id))?.series ?? {}, data.chartStyle);
+  const stored = data.pack?.getValue<RunCharts>(chartsKey(run.hash, data.chartStyle));
+  return stored ?? deriveCharts((await getSeries(run.record.id))?.series ?? {}, data.chartStyle);
+}
+
+/** A run's comparison data as JSON: from the build's pack, or made now on the dev server. */
+export async function getRunCompare(run: IndexedRun): Promise<string> {
+  const data = await getSiteData();
+  const stored = data.pack?.get(compareKey(run.hash));
+  return stored ? stored.toString('utf8') : deriveCompare(run.record, (await getSeries(run.record.id))?.series ?? {});
 }
 
 /**

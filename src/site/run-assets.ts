@@ -1,7 +1,8 @@
 /**
  * What a build derives from one run's series and keeps in the pack (see pack.ts) under its content
- * hash, so rebuilds derive only new or changed runs: the run page's charts and the comparison data
- * the browser fetches. Plot charts (about 5 ms each) are spread over the cores in worker threads.
+ * hash, so rebuilds derive only new or changed runs: the comparison data the browser fetches, and the
+ * run page's charts in a chart style. Derivation runs in worker threads while the main thread is still
+ * loading runs (two cores: one parses, one draws); a handful of runs is derived inline.
  */
 import { availableParallelism } from 'node:os';
 import { deserialize } from 'node:v8';
@@ -11,8 +12,8 @@ import type { RunRecord, SeriesData, SeriesFile } from '../run/schema.ts';
 import { canLogScale, renderCompactChart, renderSeriesChart, type ChartStyle } from './charts.ts';
 import type { Pack } from './pack.ts';
 
-/** Bump when charts or comparison data change shape, so cached assets are derived again. */
-const ASSETS_VERSION = 'assets@1';
+/** Bump when charts or comparison data change shape, so cached ones are derived again. */
+const ASSETS_VERSION = 'assets@2';
 
 /** One series' charts: the linear one, and a log-scale one when that helps (Plot style only). */
 export interface SeriesCharts {
@@ -20,20 +21,21 @@ export interface SeriesCharts {
   log?: string;
 }
 
-export interface RunAssets {
-  /** Charts by series name. */
-  charts: Record<string, SeriesCharts>;
-  /** The run's comparison data as JSON (see src/report/compare-data.ts). */
-  compare: string;
-}
+/** A run's charts by series name. */
+export type RunCharts = Record<string, SeriesCharts>;
 
-/** Pack key of a run's series file. */
+/** Pack key of a run's series file (v8-serialised). */
 export function seriesKey(runHash: string): string {
   return `series:${runHash}`;
 }
 
-/** Pack key of a run's assets in a chart style. */
-export function assetsKey(runHash: string, style: ChartStyle): string {
+/** Pack key of a run's comparison data (JSON text, see src/report/compare-data.ts). */
+export function compareKey(runHash: string): string {
+  return `${ASSETS_VERSION}:compare:${runHash}`;
+}
+
+/** Pack key of a run's charts in a chart style. */
+export function chartsKey(runHash: string, style: ChartStyle): string {
   return `${ASSETS_VERSION}:${style}:${runHash}`;
 }
 
@@ -47,114 +49,160 @@ function finiteOrNull(_key: string, value: unknown): unknown {
   return typeof value === 'number' && !Number.isFinite(value) ? null : value;
 }
 
+/** A run's comparison data as JSON. */
+export function deriveCompare(record: RunRecord, series: Record<string, SeriesData>): string {
+  return JSON.stringify(compareData(record, series), finiteOrNull);
+}
+
 /**
- * A run's charts and comparison data. Compact charts have no log-scale variant: their range labels
- * carry the scale.
+ * A run's charts in a style. Compact charts have no log-scale variant: their range labels carry the
+ * scale.
  *
- * @example deriveRunAssets(run.record, series.series, 'compact').charts['train/loss'].linear
+ * @example deriveCharts(series.series, 'compact')['train/loss'].linear
  */
-export function deriveRunAssets(record: RunRecord, series: Record<string, SeriesData>, style: ChartStyle): RunAssets {
-  const charts: Record<string, SeriesCharts> = {};
+export function deriveCharts(series: Record<string, SeriesData>, style: ChartStyle): RunCharts {
+  const charts: RunCharts = {};
   for (const [name, data] of Object.entries(series)) {
     if (style === 'compact') charts[name] = { linear: renderCompactChart(data, { name }) };
     else charts[name] = { linear: renderSeriesChart(data, { name }), ...(canLogScale(data) ? { log: renderSeriesChart(data, { name, log: true }) } : {}) };
   }
-  return { charts, compare: JSON.stringify(compareData(record, series), finiteOrNull) };
+  return charts;
 }
 
-/** One run to derive, as sent to a worker: the series stay v8-serialised until used. */
+/** One run to derive: what of it, and its series v8-serialised (as the pack keeps them). */
 export interface AssetJob {
   hash: string;
   record: RunRecord;
   series: Uint8Array | undefined;
-  style: ChartStyle;
+  compare: boolean;
+  styles: ChartStyle[];
 }
 
-/** Derives a job's assets (in a worker or inline). */
-export function runAssetJob(job: AssetJob): RunAssets {
+export interface AssetResult {
+  compare?: string;
+  charts: Partial<Record<ChartStyle, RunCharts>>;
+}
+
+/** Derives a job (in a worker or inline). */
+export function runAssetJob(job: AssetJob): AssetResult {
   const series = job.series ? (deserialize(job.series) as SeriesFile).series : {};
-  return deriveRunAssets(job.record, series, job.style);
+  const charts: AssetResult['charts'] = {};
+  for (const style of job.styles) charts[style] = deriveCharts(series, style);
+  return { ...(job.compare ? { compare: deriveCompare(job.record, series) } : {}), charts };
 }
 
-/** Below this many Plot-charted runs, worker start-up costs more than it saves. */
-const PARALLEL_THRESHOLD = 16;
-/** Runs handed to a worker at a time: small batches keep each worker's heap small. */
-const BATCH = 8;
+/** Writes a job's result into the pack. */
+export function storeAssetResult(pack: Pack, hash: string, result: AssetResult): void {
+  if (result.compare !== undefined) pack.put(compareKey(hash), Buffer.from(result.compare));
+  for (const [style, charts] of Object.entries(result.charts)) pack.putValue(chartsKey(hash, style as ChartStyle), charts);
+}
+
+/** Jobs derived inline before workers start: a small site never pays for starting them. */
+const INLINE_JOBS = 16;
+/** Jobs waiting or in progress per worker before `submit` makes the loader wait. */
+const QUEUE_PER_WORKER = 16;
 
 /**
- * Derives and stores the assets of every run the pack lacks, reading each run's series from the pack
- * one run at a time (memory stays bounded). Returns how many series charts were rendered and reused.
- *
- * @example await storeRunAssets(load.runs, pack, 'compact', (done, total) => say(`${done}/${total}`))
+ * Derives jobs as they are submitted: the first few inline, the rest in worker threads, storing
+ * each result with `onResult` on the main thread. `submit` resolves once there is room for another
+ * job, so a fast loader cannot pile up series in memory.
  */
-export async function storeRunAssets(
+export class AssetDeriver {
+  private readonly onResult: (job: AssetJob, result: AssetResult) => void;
+  private readonly workerCount: number;
+  private workers: { worker: Worker; jobs: AssetJob[] }[] = [];
+  private submitted = 0;
+  private failure: Error | undefined;
+  private waiting: (() => void)[] = [];
+
+  constructor(onResult: (job: AssetJob, result: AssetResult) => void, workerCount = Math.min(availableParallelism() - 1, 8)) {
+    this.onResult = onResult;
+    this.workerCount = workerCount;
+  }
+
+  /** Derives `job` now or hands it to the least busy worker. */
+  async submit(job: AssetJob): Promise<void> {
+    if (this.failure) throw this.failure;
+    this.submitted += 1;
+    if (this.submitted <= INLINE_JOBS || this.workerCount < 1) {
+      this.onResult(job, runAssetJob(job));
+      return;
+    }
+    if (this.workers.length === 0) this.start();
+    while (this.pending() >= this.workers.length * QUEUE_PER_WORKER) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      if (this.failure) throw this.failure;
+    }
+    const least = this.workers.reduce((a, b) => (b.jobs.length < a.jobs.length ? b : a));
+    least.jobs.push(job);
+    least.worker.postMessage(job);
+  }
+
+  /** Waits for every submitted job, then stops the workers. */
+  async finish(): Promise<void> {
+    while (this.pending() > 0 && !this.failure) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    await Promise.all(this.workers.map(({ worker }) => worker.terminate()));
+    this.workers = [];
+    if (this.failure) throw this.failure;
+  }
+
+  private pending(): number {
+    return this.workers.reduce((sum, { jobs }) => sum + jobs.length, 0);
+  }
+
+  private start(): void {
+    // The worker is this package's module: .ts in a checkout, compiled .js when installed.
+    const extension = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+    const url = new URL(`./run-assets-worker.${extension}`, import.meta.url);
+    for (let i = 0; i < this.workerCount; i += 1) {
+      const slot = { worker: new Worker(url), jobs: [] as AssetJob[] };
+      slot.worker.on('message', (result: AssetResult) => {
+        const job = slot.jobs.shift() as AssetJob;
+        this.onResult(job, result);
+        this.wake();
+      });
+      slot.worker.once('error', (error) => this.fail(error));
+      slot.worker.once('exit', (code) => {
+        if (slot.jobs.length > 0) this.fail(new Error(`chart worker exited with code ${code} before finishing its runs`));
+      });
+      this.workers.push(slot);
+    }
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    this.wake();
+  }
+
+  private wake(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const resolve of waiting) resolve();
+  }
+}
+
+/**
+ * Derives what the pack still lacks for `runs` in `style` (runs reused from the last build, runs
+ * without series, a change of chart style), reading series from the pack one run at a time.
+ *
+ * @example await completeRunAssets(load.runs, pack, 'compact', deriver)
+ */
+export async function completeRunAssets(
   runs: readonly { hash: string; record: RunRecord }[],
   pack: Pack,
   style: ChartStyle,
+  deriver: AssetDeriver,
   onProgress?: (done: number, total: number) => void,
-): Promise<{ rendered: number; cached: number }> {
-  const missing = runs.filter((run) => !pack.has(assetsKey(run.hash, style)));
-  const job = (run: { hash: string; record: RunRecord }): AssetJob => ({ hash: run.hash, record: run.record, series: pack.get(seriesKey(run.hash)), style });
-  const store = (hash: string, assets: RunAssets) => pack.putValue(assetsKey(hash, style), assets);
-  const report = (done: number) => onProgress?.(done, missing.length);
-  const workers = Math.min(availableParallelism(), 8);
-  // Compact charts cost less than handing a run to a worker.
-  if (style === 'plot' && missing.length >= PARALLEL_THRESHOLD && workers > 1) await deriveInWorkers(missing, job, workers, store, report);
-  else {
-    for (const [index, run] of missing.entries()) {
-      store(run.hash, runAssetJob(job(run)));
-      if ((index + 1) % 500 === 0) report(index + 1);
-    }
-  }
-  report(missing.length);
-  const charts = (list: readonly { record: RunRecord }[]) => list.reduce((sum, run) => sum + Object.keys(run.record.series).length, 0);
-  const rendered = charts(missing);
-  return { rendered, cached: charts(runs) - rendered };
-}
-
-/** Jobs are made (their series read from the pack) only as workers ask for them. */
-async function deriveInWorkers<Run>(
-  runs: Run[],
-  job: (run: Run) => AssetJob,
-  count: number,
-  store: (hash: string, assets: RunAssets) => void,
-  report: (done: number) => void,
 ): Promise<void> {
-  // The worker is this package's module: .ts in a checkout, compiled .js when installed.
-  const extension = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
-  const workerUrl = new URL(`./run-assets-worker.${extension}`, import.meta.url);
-  let next = 0;
-  let done = 0;
-  await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<void>((resolve, reject) => {
-          const worker = new Worker(workerUrl);
-          let finished = false;
-          let batch: AssetJob[] = [];
-          const feed = () => {
-            if (next >= runs.length) {
-              finished = true;
-              void worker.terminate().then(() => resolve());
-              return;
-            }
-            batch = runs.slice(next, next + BATCH).map(job);
-            next += batch.length;
-            worker.postMessage(batch);
-          };
-          worker.on('message', (results: RunAssets[]) => {
-            results.forEach((assets, i) => store((batch[i] as AssetJob).hash, assets));
-            done += batch.length;
-            report(done);
-            feed();
-          });
-          worker.once('error', reject);
-          worker.once('exit', (code) => {
-            if (!finished) reject(new Error(`chart worker exited with code ${code}`));
-          });
-          feed();
-        }),
-    ),
-  );
+  const jobs = runs.flatMap((run): AssetJob[] => {
+    const compare = !pack.has(compareKey(run.hash));
+    const styles = pack.has(chartsKey(run.hash, style)) ? [] : [style];
+    return compare || styles.length > 0 ? [{ hash: run.hash, record: run.record, series: undefined, compare, styles }] : [];
+  });
+  for (const [index, job] of jobs.entries()) {
+    await deriver.submit({ ...job, series: pack.get(seriesKey(job.hash)) });
+    if ((index + 1) % 500 === 0) onProgress?.(index + 1, jobs.length);
+  }
+  await deriver.finish();
+  onProgress?.(jobs.length, jobs.length);
 }

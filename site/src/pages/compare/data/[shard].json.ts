@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { APIRoute } from 'astro';
 import { RUN_DATA_SHARD_SCHEMA, runDataShard, runDataShardCount } from '../../../../../src/report/compare-data.ts';
 import type { IndexedRun } from '../../../../../src/index/run-index.ts';
-import { changedPaths, getRunAssets, getSiteData } from '../../../../../src/site/data.ts';
+import { changedPaths, getRunCompare, getSiteData } from '../../../../../src/site/data.ts';
 
 export async function getStaticPaths() {
   const data = await getSiteData();
@@ -27,7 +27,7 @@ export async function getStaticPaths() {
 
 export const GET: APIRoute = async ({ props }) => {
   const runs = (props as { runs: IndexedRun[] }).runs;
-  const entries = await Promise.all(runs.map(async (run) => `${JSON.stringify(run.record.id)}:${(await getRunAssets(run)).compare}`));
+  const entries = await Promise.all(runs.map(async (run) => `${JSON.stringify(run.record.id)}:${await getRunCompare(run)}`));
   return new Response(`{"schema":${JSON.stringify(RUN_DATA_SHARD_SCHEMA)},"runs":{${entries.join(',')}}}`, {
     headers: { 'content-type': 'application/json' },
   });
