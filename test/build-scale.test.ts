@@ -11,6 +11,7 @@ import { loadRuns, parseRuns, type LoadCache } from '../src/index/load.ts';
 import type { SeriesFile } from '../src/run/schema.ts';
 import { parseRunRecord, parseYaml } from '../src/run/validate.ts';
 import { PLOT_MAX_RUNS, chartStyle, renderCompactChart } from '../src/site/charts.ts';
+import { git, makeTestRepo } from './helpers/git.ts';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'site-runs');
 const RUN = 'runs/vision/2026-11/01JDV0A000000000000000000A';
@@ -109,5 +110,33 @@ describe('loader', () => {
     const changed = await loadRuns({ from: dir, cwd: '/', cache, onSeries: (run) => void streamed.push(run.record.id) });
     expect(streamed).toEqual(['01JDV0A000000000000000000A']);
     expect(changed.runs.find((r) => r.record.id === '01JDV0A000000000000000000A')?.record.name).toBe('renamed-run');
+  });
+
+  it('on a branch, reads only the runs whose blobs changed since the cache was filled', async () => {
+    const repo = makeTestRepo();
+    try {
+      const side = join(repo.dir, '..', 'side-cache');
+      git(repo.dir, 'worktree', 'add', '-q', '--detach', side);
+      git(side, 'checkout', '-q', '--orphan', 'runs');
+      git(side, 'rm', '-rq', '--cached', '.');
+      cpSync(FIXTURE, join(side, 'runs'), { recursive: true });
+      git(side, 'add', 'runs');
+      git(side, 'commit', '-qm', 'runs');
+      const cache: LoadCache = new Map();
+      const first = await loadRuns({ from: 'runs', cwd: repo.dir, cache });
+      const parsed: string[] = [];
+      const again = await loadRuns({ from: 'runs', cwd: repo.dir, cache, onSeries: (run) => void parsed.push(run.record.id) });
+      expect(parsed).toEqual([]);
+      expect(again.runs.map((r) => [r.record, r.hash])).toEqual(first.runs.map((r) => [r.record, r.hash]));
+      const yamlFile = join(side, RUN, 'run.yaml');
+      writeFileSync(yamlFile, readFileSync(yamlFile, 'utf8').replace(/^name: .*$/m, 'name: renamed-on-branch'));
+      git(side, 'commit', '-qam', 'rename');
+      const changed = await loadRuns({ from: 'runs', cwd: repo.dir, cache, onSeries: (run) => void parsed.push(run.record.id) });
+      expect(parsed).toEqual(['01JDV0A000000000000000000A']);
+      expect(changed.runs.find((r) => r.record.id === '01JDV0A000000000000000000A')?.record.name).toBe('renamed-on-branch');
+      expect(changed.invalid).toEqual(first.invalid);
+    } finally {
+      repo.cleanup();
+    }
   });
 });

@@ -4,6 +4,12 @@ import { gitBytes } from '../git/exec.ts';
 import { ObjectReader } from '../git/objects.ts';
 import { repoRoot, resolveCommit } from '../git/refs.ts';
 
+/** A file of a branch as `ls-tree` lists it: path and blob id. */
+export interface BranchFile {
+  path: string;
+  sha: string;
+}
+
 /**
  * Yields every file of `ref` (a branch name, `origin/runs`, or a commit) whose path passes `filter`,
  * in path order, using `ls-tree -r` and one `cat-file --batch`.
@@ -18,10 +24,15 @@ export async function* readBranchFiles(
   ref: string,
   filter: (path: string) => boolean = () => true,
 ): AsyncGenerator<{ path: string; content: Buffer }> {
+  yield* readBlobs(cwd, await listBranchFiles(cwd, ref, filter));
+}
+
+/** The files of `ref` whose path passes `filter`, in path order, without reading them. */
+export async function listBranchFiles(cwd: string, ref: string, filter: (path: string) => boolean = () => true): Promise<BranchFile[]> {
   const commit = await resolveCommit(cwd, ref);
   if (!commit) throw await missingRef(cwd, ref);
   const listing = (await gitBytes(cwd, ['ls-tree', '-r', '-z', '--full-tree', commit])).toString('utf8');
-  const blobs: { path: string; sha: string }[] = [];
+  const blobs: BranchFile[] = [];
   for (const line of listing.split('\0')) {
     // `<mode> <type> <sha>\t<path>`
     const tab = line.indexOf('\t');
@@ -30,6 +41,12 @@ export async function* readBranchFiles(
     const path = line.slice(tab + 1);
     if (type === 'blob' && sha && filter(path)) blobs.push({ path, sha });
   }
+  return blobs;
+}
+
+/** Reads `blobs` in order through one `cat-file --batch`. */
+export async function* readBlobs(cwd: string, blobs: readonly BranchFile[]): AsyncGenerator<BranchFile & { content: Buffer }> {
+  if (blobs.length === 0) return;
   const reader = new ObjectReader(cwd);
   try {
     // Ask for a window of objects ahead so git never waits on us, without holding the whole branch in memory.
@@ -44,9 +61,10 @@ export async function* readBranchFiles(
       const ahead = blobs[index + window];
       if (ahead) reads.push(request(ahead.sha));
       const object = await reads[index];
-      if (!object) throw new Error(`blob ${blobs[index]?.sha} listed by ls-tree is missing`);
+      const blob = blobs[index] as BranchFile;
+      if (!object) throw new Error(`blob ${blob.sha} listed by ls-tree is missing`);
       reads[index] = Promise.resolve(undefined);
-      yield { path: (blobs[index] as { path: string }).path, content: object.content };
+      yield { ...blob, content: object.content };
     }
   } finally {
     reader.close();

@@ -11,6 +11,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import fg from 'fast-glob';
 import jsYaml from 'js-yaml';
 import { RunpagesError, isRunpagesError } from '../errors.ts';
+import type { BranchFile } from '../branch/read.ts';
 import { SERIES_SCHEMA, type RunRecord, type SeriesFile } from '../run/schema.ts';
 import { InvalidRunError, formatIssue, parseRunRecord, parseSeriesFile, parseYaml } from '../run/validate.ts';
 
@@ -19,7 +20,7 @@ export interface LoadedRun {
   series?: SeriesFile;
   /** The run's folder as on the branch: `runs/<project>/<yyyy-mm>/<id>`. */
   folder: string;
-  /** sha256 of the run's files (run.yaml and series.json): changes whenever the run does. */
+  /** Changes whenever the run does: sha256 of its files, or on a branch of its folder and blob ids (no need to read them). */
   hash: string;
   /** Names of the series in series.json, sorted (kept when the series themselves are streamed). */
   seriesNames: string[];
@@ -44,6 +45,11 @@ export interface RunFiles {
   folder: string;
   runYaml?: string;
   seriesJson?: string;
+  /**
+   * The run's hash when the source knows it without reading the files (the branch: from blob ids).
+   * A run whose hash is in the load cache then comes without its text.
+   */
+  hash?: string;
 }
 
 /**
@@ -70,11 +76,11 @@ export type LoadCache = Map<string, { record: RunRecord; seriesNames: string[] }
 export async function loadRuns(options: { from: string; cwd: string; onSeries?: SeriesSink; cache?: LoadCache }): Promise<LoadResult> {
   const source = isDirectorySource(options.from, options.cwd)
     ? readFolder(resolve(options.cwd, options.from))
-    : readBranch(options.from, options.cwd);
+    : readBranch(options.from, options.cwd, (hash) => options.cache?.has(hash) ?? false);
   const runs: LoadedRun[] = [];
   const invalid: InvalidRun[] = [];
   for await (const entry of source) {
-    const hash = runHash(entry);
+    const hash = entry.hash ?? runHash(entry);
     const reused = options.cache ? fromCache(entry, hash, options.cache) : undefined;
     if (reused) {
       runs.push(reused);
@@ -145,25 +151,47 @@ async function* readFolder(dir: string): AsyncGenerator<RunFiles> {
   }
 }
 
-async function* readBranch(branch: string, cwd: string): AsyncGenerator<RunFiles> {
-  const { readBranchFiles } = await import('../branch/read.ts');
+/**
+ * The branch's runs, folder by folder. A run's hash comes from its folder and blob ids, so a run
+ * whose hash is `known` (cached from an earlier build) is yielded without reading its files: a
+ * rebuild reads only new and changed runs.
+ */
+async function* readBranch(branch: string, cwd: string, known: (hash: string) => boolean): AsyncGenerator<RunFiles> {
+  const { listBranchFiles, readBlobs } = await import('../branch/read.ts');
   const runFile = /^(runs\/[^/]+\/[^/]+\/[^/]+)\/(run\.yaml|series\.json)$/;
-  // ls-tree lists a folder's files together, so a run is complete when the next folder starts.
-  let current: RunFiles | undefined;
-  for await (const file of readBranchFiles(cwd, branch, (path) => runFile.test(path))) {
-    const match = runFile.exec(file.path);
-    if (!match) continue;
-    const folder = match[1] as string;
-    if (current && current.folder !== folder) {
-      yield current;
-      current = undefined;
-    }
-    current ??= { folder };
-    const text = file.content.toString('utf8');
-    if (match[2] === 'run.yaml') current.runYaml = text;
-    else current.seriesJson = text;
+  // ls-tree lists a folder's files together.
+  const folders: { folder: string; files: BranchFile[]; hash: string }[] = [];
+  for (const file of await listBranchFiles(cwd, branch, (path) => runFile.test(path))) {
+    const folder = (runFile.exec(file.path) as RegExpExecArray)[1] as string;
+    const last = folders.at(-1);
+    if (last?.folder === folder) last.files.push(file);
+    else folders.push({ folder, files: [file], hash: '' });
   }
-  if (current) yield current;
+  for (const entry of folders) {
+    entry.hash = createHash('sha256')
+      .update(`git\0${entry.folder}`)
+      .update(entry.files.map((file) => `\0${file.path}\0${file.sha}`).join(''))
+      .digest('hex');
+  }
+  const unread = folders.filter((entry) => !known(entry.hash));
+  const blobs = readBlobs(cwd, unread.flatMap((entry) => entry.files));
+  try {
+    for (const { folder, files, hash } of folders) {
+      const run: RunFiles = { folder, hash };
+      if (!known(hash)) {
+        for (let i = 0; i < files.length; i += 1) {
+          const { value: file } = await blobs.next();
+          if (!file) throw new Error(`the branch ended before ${folder} was read`);
+          const text = file.content.toString('utf8');
+          if (file.path.endsWith('/run.yaml')) run.runYaml = text;
+          else run.seriesJson = text;
+        }
+      }
+      yield run;
+    }
+  } finally {
+    await blobs.return(undefined);
+  }
 }
 
 /**
@@ -183,7 +211,6 @@ export function parseRuns(files: RunFiles[]): LoadResult {
 
 /** The run as cached under its files' hash, when its folder still matches its record. */
 function fromCache(entry: RunFiles, hash: string, cache: LoadCache): LoadedRun | undefined {
-  if (entry.runYaml === undefined) return undefined;
   const hit = cache.get(hash);
   if (!hit) return undefined;
   try {
