@@ -138,12 +138,11 @@ export class Pack extends PackReader {
     this.release();
   }
 
-  /** Copies every live value into one new segment, which leaves the old ones unnamed. */
+  /** Copies every live value, one at a time, into one new segment, which leaves the old ones unnamed. */
   private compact(): void {
-    const values = [...this.entries.keys()].map((key) => [key, this.get(key) as Buffer] as const);
-    super.close();
-    for (const [key, value] of values) this.put(key, value);
+    for (const key of [...this.entries.keys()]) this.put(key, this.get(key) as Buffer);
     this.finishSegment();
+    super.close();
   }
 
   private finishSegment(): void {
