@@ -19,6 +19,9 @@ const FORMAT = 'runpages/pack@1';
 /** Rewrite the pack when its dead bytes exceed its live ones and this much. */
 const COMPACT_MIN_DEAD = 64 * 1024 * 1024;
 
+/** Segments this process made: part of each name, so two in one millisecond never collide. */
+let segmentsMade = 0;
+
 /** Where a value lies: segment file name, byte offset, length. */
 type Location = [segment: string, offset: number, length: number];
 
@@ -101,7 +104,8 @@ export class Pack extends PackReader {
   /** Stores `value` under `key` (replacing any earlier value). */
   put(key: string, value: Uint8Array): void {
     if (!this.segment) {
-      const name = `${Date.now().toString(36)}-${process.pid}.seg`;
+      segmentsMade += 1;
+      const name = `${Date.now().toString(36)}-${process.pid}-${segmentsMade}.seg`;
       this.segment = { name, fd: openSync(join(this.dir, name), 'w'), size: 0 };
     }
     let written = 0;
