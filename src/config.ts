@@ -40,6 +40,8 @@ export const ProjectConfigSchema = z.strictObject({
   metrics: z.record(z.string(), MetricDisplaySchema).optional(),
 });
 
+const RUN_PAGES_ERROR = 'must be auto, all or a whole number of runs above 0';
+
 export const ConfigSchema = z.strictObject({
   title: z.string().default('runpages'),
   /** The branch runs are committed to. */
@@ -62,8 +64,16 @@ export const ConfigSchema = z.strictObject({
        * (plot up to 2,000 runs, compact above).
        */
       charts: z.enum(['auto', 'plot', 'compact']).default('auto'),
+      /**
+       * How many runs get a full pre-rendered page: `auto` (every run up to 20,000; above that 5,000),
+       * `all`, or a number. The others get a lean page at the same URL, drawn in the browser from the
+       * site's run data (GitHub Pages' 1 GB holds about 10 KB a run at 100k runs).
+       */
+      runPages: z
+        .union([z.enum(['auto', 'all']), z.number().int(RUN_PAGES_ERROR).positive(RUN_PAGES_ERROR)], { error: RUN_PAGES_ERROR })
+        .default('auto'),
     })
-    .default({ base: '/', charts: 'auto' }),
+    .default({ base: '/', charts: 'auto', runPages: 'auto' }),
   projects: z.record(z.string(), ProjectConfigSchema).default({}),
 });
 
