@@ -1,29 +1,17 @@
 /**
- * What the run page shows, computed from the index: formatted facts, metric rows, flattened params,
- * artifact links, lineage. Pure, so the page template only lays it out.
+ * What the full run page shows, computed from the index: formatted facts, metric rows, flattened
+ * params, artifact links, lineage. Pure, so the page template only lays it out. The parts a run page
+ * drawn in the browser shows too are in run-rows.ts.
  */
 import { createHash } from 'node:crypto';
 import type { ProjectConfig } from '../config.ts';
-import { flattenParams } from '../index/columns.ts';
 import type { IndexedRun } from '../index/run-index.ts';
 import type { RunRecord } from '../run/schema.ts';
-import { formatBytes, formatDateTime, formatDuration, formatMetric, formatNumber, shortId } from './format.ts';
+import { formatBytes, formatNumber, shortId } from './format.ts';
+import { MAX_ROWS, factRows, metricRows, paramRows, runHeadline, type Fact, type MetricRow, type ParamRow } from './run-rows.ts';
 import { commitUrl, githubRepo, objectUrl } from './url.ts';
 
-export interface MetricRow {
-  key: string;
-  label: string;
-  value: string;
-  /** Series summary when the metric was also logged as a series. */
-  series?: { points: number; min: string; max: string };
-}
-
-export interface ParamRow {
-  key: string;
-  value: string;
-  /** Lists and long text render in a monospace block. */
-  long: boolean;
-}
+export { MAX_ROWS, paramRows, type MetricRow, type ParamRow };
 
 export interface ArtifactRow {
   path: string;
@@ -43,15 +31,13 @@ export interface RunLink {
   status?: string;
 }
 
-/** Rows shown per table on a run page: a run with 100k params must not make a 50 MB page. */
-export const MAX_ROWS = 2000;
 /** Characters of notes rendered; longer notes are cut (the full text stays in run.yaml). */
 export const MAX_NOTES = 100_000;
 
 export interface RunView {
   title: string;
   description: string;
-  facts: { label: string; value: string; mono?: boolean }[];
+  facts: Fact[];
   metrics: MetricRow[];
   params: ParamRow[];
   /** Rows left out of the metrics and params tables beyond {@link MAX_ROWS}. */
@@ -84,15 +70,9 @@ export function runView(
   const children = run.children.map(link);
   const allMetrics = metricRows(r, project);
   const allParams = paramRows(r.params);
-  const goal = project.goal?.metric ?? Object.keys(r.metrics).sort()[0];
-  const goalValue = goal === undefined ? undefined : r.metrics[goal];
-  const headline = goal !== undefined && goalValue !== undefined ? ` · ${project.metrics?.[goal]?.label ?? goal} ${formatMetric(goalValue, project.metrics?.[goal])}` : '';
-  const who = r.user ? ` by ${r.user}` : '';
-  const description = `${capitalise(r.status)} run in ${r.project}${headline}${who}, ${formatDateTime(r.created)}.`;
   return {
-    title: `${r.name} · ${r.project}`,
-    description,
-    facts: facts(r),
+    ...runHeadline(r, project),
+    facts: factRows(r),
     metrics: allMetrics.slice(0, MAX_ROWS),
     params: allParams.slice(0, MAX_ROWS),
     hidden: { metrics: Math.max(0, allMetrics.length - MAX_ROWS), params: Math.max(0, allParams.length - MAX_ROWS) },
@@ -131,54 +111,17 @@ export function runPageKey(run: IndexedRun, site: { publicUrl?: string | undefin
     .slice(0, 32);
 }
 
-function facts(r: RunRecord): RunView['facts'] {
-  const rows: RunView['facts'] = [{ label: 'Run id', value: r.id, mono: true }];
-  if (r.experiment) rows.push({ label: 'Experiment', value: r.experiment });
-  if (r.user) rows.push({ label: 'User', value: r.user });
-  if (r.host) rows.push({ label: 'Host', value: r.host });
-  rows.push({ label: 'Created', value: formatDateTime(r.created) });
-  if (r.ended) rows.push({ label: 'Ended', value: formatDateTime(r.ended) });
-  if (r.duration_s !== undefined) rows.push({ label: 'Duration', value: formatDuration(r.duration_s) });
-  if (r.exit_code !== undefined) rows.push({ label: 'Exit code', value: String(r.exit_code), mono: true });
-  return rows;
-}
-
-function metricRows(r: RunRecord, project: ProjectConfig): MetricRow[] {
-  return Object.keys(r.metrics)
-    .sort()
-    .map((key) => {
-      const display = project.metrics?.[key];
-      const info = r.series[key];
-      const row: MetricRow = { key, label: display?.label ?? key, value: formatMetric(r.metrics[key], display) };
-      if (info && info.min !== undefined && info.max !== undefined) {
-        row.series = { points: info.points, min: formatMetric(info.min, display), max: formatMetric(info.max, display) };
-      }
-      return row;
-    });
-}
-
-/** Params flattened to dotted keys in key order, values shown as written. */
-export function paramRows(params: Record<string, unknown>): ParamRow[] {
-  return Object.entries(flattenParams(params))
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([key, value]) => {
-      const text = paramText(value);
-      return { key, value: text, long: Array.isArray(value) || text.length > 60 };
-    });
-}
-
-function paramText(value: unknown): string {
-  if (typeof value === 'number') return formatParamNumber(value);
-  if (typeof value === 'string') return value;
-  if (value === null || value === undefined) return 'null';
-  if (typeof value === 'boolean') return String(value);
-  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
-}
-
-/** Params are shown exactly (1e-5 stays 1e-5, not 0.00001 rounded): people search for what they typed. */
-function formatParamNumber(value: number): string {
-  if (!Number.isFinite(value)) return formatNumber(value);
-  return String(value);
+/**
+ * The lean run page's incremental-build key (a page drawn in the browser, see run-pages.ts): changes
+ * when what its HTML holds changes: the run's content (name, status, title and description), the site
+ * shell (config, projects), the run-count threshold it names and the data shard it fetches. Always
+ * differs from the full page's key, so a run moving between the two is rendered again.
+ */
+export function leanRunPageKey(run: IndexedRun, site: { shellKey: string; threshold: number; shard: number }): string {
+  return createHash('sha256')
+    .update(JSON.stringify(['lean', run.hash, site.shellKey, site.threshold, site.shard]))
+    .digest('hex')
+    .slice(0, 32);
 }
 
 function gitView(git: NonNullable<RunRecord['git']>): NonNullable<RunView['git']> {
@@ -206,10 +149,6 @@ function envRows(r: RunRecord): { label: string; value: string }[] {
   if (env.lock) rows.push({ label: 'Lock file', value: `${env.lock.file} · ${shortId(env.lock.sha256, 12)}` });
   for (const [name, value] of Object.entries(env.vars ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) rows.push({ label: name, value });
   return rows;
-}
-
-function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** Quotes a path for a POSIX shell when it needs it. */

@@ -20,14 +20,7 @@ export async function fetchJson<T>(url: string): Promise<T> {
 export async function fetchRunData(base: string, ids: readonly string[], runCount: number): Promise<Map<string, CompareData>> {
   const count = runDataShardCount(runCount);
   const shards = [...new Set(ids.map((id) => runDataShard(id, count)))];
-  const loaded = await Promise.all(
-    shards.map(async (shard) => {
-      const file = `compare/data/${shard}.json`;
-      const body = await fetchJson<RunDataShard>(`${base}${file}`);
-      if (body.schema !== RUN_DATA_SHARD_SCHEMA) throw new Error(`${file} is not ${RUN_DATA_SHARD_SCHEMA} (the site may be mid-deployment)`);
-      return body.runs;
-    }),
-  );
+  const loaded = await Promise.all(shards.map((shard) => fetchRunDataShard(base, shard)));
   const byId = new Map<string, CompareData>();
   for (const id of ids) {
     const data = loaded.map((runs) => runs[id]).find((found) => found !== undefined);
@@ -35,4 +28,16 @@ export async function fetchRunData(base: string, ids: readonly string[], runCoun
     byId.set(id, data);
   }
   return byId;
+}
+
+/**
+ * The runs of data shard `shard` by id, for a page that knows its shard (a lean run page).
+ *
+ * @example (await fetchRunDataShard('/', 17))['01JC…']
+ */
+export async function fetchRunDataShard(base: string, shard: number): Promise<RunDataShard['runs']> {
+  const file = `compare/data/${shard}.json`;
+  const body = await fetchJson<RunDataShard>(`${base}${file}`);
+  if (body.schema !== RUN_DATA_SHARD_SCHEMA) throw new Error(`${file} is not ${RUN_DATA_SHARD_SCHEMA} (the site may be mid-deployment)`);
+  return body.runs;
 }

@@ -2,6 +2,7 @@
  * Run page enhancements (the page is complete without them): log-scale and smoothing toggles on
  * charts, and the params filter box.
  */
+import { enableParamsFilter } from './params-filter.ts';
 import { smoothPath } from './smooth.ts';
 
 for (const figure of document.querySelectorAll<HTMLElement>('[data-chart]')) {
@@ -47,20 +48,4 @@ for (const figure of document.querySelectorAll<HTMLElement>('[data-chart]')) {
   });
 }
 
-const filter = document.querySelector<HTMLInputElement>('[data-params-filter]');
-const rows = [...document.querySelectorAll<HTMLTableRowElement>('[data-param-row]')];
-const count = document.querySelector<HTMLElement>('[data-params-count]');
-if (filter) {
-  filter.hidden = false;
-  filter.addEventListener('input', () => {
-    const words = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
-    let shown = 0;
-    for (const row of rows) {
-      const text = row.textContent?.toLowerCase() ?? '';
-      const match = words.every((word) => text.includes(word));
-      row.hidden = !match;
-      if (match) shown += 1;
-    }
-    if (count) count.textContent = words.length ? `${shown} of ${rows.length}` : String(rows.length);
-  });
-}
+enableParamsFilter(document);

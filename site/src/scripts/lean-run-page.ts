@@ -1,0 +1,154 @@
+/**
+ * Draws a lean run page (see components/LeanRunPage.astro) from the run's data shard: subtitle,
+ * tags and actions under the title, then overview facts, metrics, compact charts and params with
+ * the full page's markup and classes, built with the same row and chart modules the build uses.
+ * Run text is untrusted: every string goes in through text nodes and attributes, never as markup.
+ */
+import type { MetricDisplay } from '../../../src/config.ts';
+import { unpackSeries, type CompareData } from '../../../src/report/compare-data.ts';
+import type { RunRecord } from '../../../src/run/schema.ts';
+import { compactChartElement } from '../../../src/site/compact-chart.ts';
+import { shortId } from '../../../src/site/format.ts';
+import { MAX_ROWS, factRows, metricRows, paramRows, type Fact } from '../../../src/site/run-rows.ts';
+import { commitUrl, comparePath, joinBase, projectRunsPath } from '../../../src/site/url.ts';
+import { fetchRunDataShard } from '../lib/run-data.ts';
+import { enableParamsFilter } from './params-filter.ts';
+
+/** The fields of a run's data this page shows (src/report/compare-data.ts keeps all but notes, artifacts, command, output and series). */
+type LeanRecord = Pick<
+  RunRecord,
+  'id' | 'name' | 'project' | 'status' | 'created' | 'ended' | 'duration_s' | 'exit_code' | 'experiment' | 'user' | 'host' | 'tags' | 'metrics' | 'params' | 'git'
+>;
+
+type Child = Node | string | undefined | false;
+
+/** An element with attributes and children; strings become text nodes. */
+function el(tag: string, attributes: Record<string, string> = {}, ...children: Child[]): HTMLElement {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
+  for (const child of children) if (child !== undefined && child !== false) element.append(child);
+  return element;
+}
+
+function sectionTitle(id: string, text: string, count: number | string, countAttributes: Record<string, string> = {}): HTMLElement {
+  return el('h2', { id, class: 'section-title' }, text, ' ', el('span', { class: 'faint small', ...countAttributes }, String(count)));
+}
+
+/** "N more metrics not shown." under a table cut at MAX_ROWS. */
+function moreRows(hidden: number, what: string): Child {
+  return hidden > 0 && el('p', { class: 'muted small' }, `${hidden.toLocaleString('en-US')} more ${what} not shown.`);
+}
+
+function header(record: LeanRecord, base: string): Node[] {
+  const subtitle = el(
+    'p',
+    { class: 'subtitle muted' },
+    record.experiment && el('span', {}, 'Experiment ', el('strong', {}, record.experiment), ' · '),
+    record.user && el('span', {}, `${record.user} · `),
+    el('span', { class: 'mono small' }, record.id),
+  );
+  const tags = record.tags.length > 0 && el('div', { class: 'tags', 'aria-label': 'Tags' }, ...record.tags.map((tag) => el('span', { class: 'tag' }, tag)));
+  const actions = el(
+    'div',
+    { class: 'actions no-print' },
+    el('a', { class: 'button', href: joinBase(base, comparePath([record.id])) }, 'Compare…'),
+    el('a', { class: 'button', href: joinBase(base, projectRunsPath(record.project)) }, `All runs in ${record.project}`),
+  );
+  return [subtitle, tags, actions].filter((node): node is HTMLElement => node !== false);
+}
+
+/** The full page's facts, plus the commit and branch (the full page shows them in its Code card). */
+function facts(record: LeanRecord): HTMLElement {
+  const rows: (Fact & { href?: string | undefined })[] = factRows(record);
+  const git = record.git;
+  if (git?.commit) rows.push({ label: 'Commit', value: shortId(git.commit, 10), mono: true, href: commitUrl(git.remote, git.commit) });
+  if (git?.branch) rows.push({ label: 'Branch', value: git.branch, mono: true });
+  return el(
+    'dl',
+    { class: 'facts' },
+    ...rows.flatMap((fact) => [el('dt', {}, fact.label), el('dd', fact.mono ? { class: 'mono' } : {}, fact.href ? el('a', { href: fact.href, title: git?.commit ?? '' }, fact.value) : fact.value)]),
+  );
+}
+
+function metrics(record: LeanRecord, display: Record<string, MetricDisplay>): HTMLElement {
+  const rows = metricRows(record, { metrics: display });
+  const shown = rows.slice(0, MAX_ROWS);
+  const table =
+    rows.length === 0
+      ? el('p', { class: 'muted small' }, 'This run reported no summary metrics.')
+      : el(
+          'div',
+          { class: 'table-scroll' },
+          el(
+            'table',
+            { class: 'data metrics' },
+            el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Metric'), el('th', { scope: 'col', class: 'num' }, 'Value'))),
+            el('tbody', {}, ...shown.map((m) => el('tr', {}, el('td', { class: 'value', title: m.key }, m.label), el('td', { class: 'num strong' }, m.value)))),
+          ),
+        );
+  return el('section', { class: 'card', 'aria-labelledby': 'metrics' }, sectionTitle('metrics', 'Metrics', rows.length), table, moreRows(rows.length - shown.length, 'metrics'));
+}
+
+function charts(data: CompareData, display: Record<string, MetricDisplay>): Child {
+  const names = Object.keys(data.series).sort();
+  if (names.length === 0) return false;
+  const figures = names.map((name) => {
+    const series = unpackSeries(data.series[name]!);
+    return el(
+      'figure',
+      { class: 'chart card', 'data-chart': '' },
+      el('figcaption', {}, el('span', { class: 'chart-title', title: name }, display[name]?.label ?? name)),
+      el('div', { class: 'chart-svg', 'data-scale': 'linear' }, compactChartElement(document, series, { name })),
+    );
+  });
+  return el('section', { 'aria-labelledby': 'charts' }, sectionTitle('charts', 'Charts', `${names.length} series`), el('div', { class: 'charts' }, ...figures));
+}
+
+function params(record: LeanRecord): HTMLElement {
+  const rows = paramRows(record.params);
+  const shown = rows.slice(0, MAX_ROWS);
+  const title = el(
+    'h2',
+    { id: 'params', class: 'section-title' },
+    el('span', {}, 'Parameters ', el('span', { class: 'faint small', 'data-params-count': '' }, String(shown.length))),
+    el('input', { type: 'search', class: 'params-filter no-print', placeholder: 'Filter parameters', 'aria-label': 'Filter parameters', 'data-params-filter': '', hidden: '' }),
+  );
+  const table =
+    rows.length === 0
+      ? el('p', { class: 'empty' }, 'No parameters recorded.')
+      : el(
+          'div',
+          { class: 'table-wrap' },
+          el(
+            'table',
+            { class: 'data params' },
+            el('tbody', {}, ...shown.map((p) => el('tr', { 'data-param-row': '' }, el('td', { class: 'key' }, p.key), el('td', { class: p.long ? 'value mono small' : 'value' }, p.value)))),
+          ),
+        );
+  return el('section', { 'aria-labelledby': 'params' }, title, table, moreRows(rows.length - shown.length, 'parameters'));
+}
+
+async function draw(root: HTMLElement): Promise<void> {
+  const id = root.dataset.leanRun ?? '';
+  const base = document.querySelector<HTMLMetaElement>('meta[name="runpages-base"]')?.content ?? '/';
+  const display = JSON.parse(root.dataset.display ?? '{}') as Record<string, MetricDisplay>;
+  const data = (await fetchRunDataShard(base, Number(root.dataset.shard)))[id];
+  if (!data) throw new Error(`run ${id} is not in the site's data (the site may be mid-deployment)`);
+  const record = data.record as unknown as LeanRecord;
+  root.closest('.run-page')?.querySelector('.page-header')?.append(...header(record, base));
+  root.replaceChildren(
+    el('div', { class: 'overview' }, el('section', { class: 'card', 'aria-labelledby': 'overview' }, el('h2', { id: 'overview', class: 'section-title' }, 'Overview'), facts(record)), metrics(record, display)),
+    ...[charts(data, display), params(record)].filter((node): node is HTMLElement => node !== false),
+  );
+  enableParamsFilter(root);
+  document.querySelector<HTMLElement>('[data-lean-note]')?.removeAttribute('hidden');
+}
+
+const root = document.querySelector<HTMLElement>('[data-lean-run]');
+if (root) {
+  root.replaceChildren(el('p', { class: 'muted', role: 'status' }, 'Loading this run…'));
+  draw(root).catch((error: unknown) => {
+    const reason = error instanceof Error ? error.message : String(error);
+    root.replaceChildren(el('p', { class: 'empty', role: 'alert' }, `This run's details could not be loaded (${reason}). Reload the page, or see the run with `, el('code', {}, `runpages show ${root.dataset.leanRun ?? ''}`), '.'));
+  });
+}
