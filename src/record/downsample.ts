@@ -2,7 +2,8 @@
  * Series downsampling for the branch: at most `maxPoints` points per series, keeping the minimum and
  * the maximum of every bucket so spikes and dips survive (a loss spike must not vanish from a chart).
  */
-import { MAX_STORED_POINTS, type SeriesData } from '../run/schema.ts';
+import { MAX_STORED_POINTS } from '../run/limits.ts';
+import type { SeriesData } from '../run/schema.ts';
 
 /** Half-open index ranges `[start, end)` that the points between the first and the last are split into. */
 export function downsampleBuckets(length: number, maxPoints: number = MAX_STORED_POINTS): Array<[number, number]> {

@@ -149,5 +149,4 @@ export const SeriesFileSchema = z.looseObject({
 export type SeriesFile = z.infer<typeof SeriesFileSchema>;
 export type SeriesData = SeriesFile['series'][string];
 
-/** Maximum points per series kept on the branch. */
-export const MAX_STORED_POINTS = 1000;
+export { MAX_STORED_POINTS } from './limits.ts';
