@@ -44,6 +44,11 @@ site:
   # Run page charts: plot (Observable Plot SVGs), compact (light SVG lines, for very large sites),
   # or auto (plot up to 2,000 runs, compact above).
   charts: auto
+  # Runs with a full pre-rendered page: auto (all up to 20,000 runs, 5,000 above), all, or a number.
+  # The others get a lean page at the same URL, drawn in the browser from the site's run data, so a
+  # site of 100k runs fits GitHub Pages' 1 GB. Best and baseline runs, leaderboards and saved
+  # comparisons keep full pages first, then the newest runs.
+  runPages: auto
 
 # Per project (the folder name under runs/): how it is presented. Uncomment and adapt.
 projects: {}

@@ -1,10 +1,13 @@
 /**
  * Which runs get full pre-rendered pages (`site.runPages`): every run up to the cap, else the runs
- * other pages point at, then the newest.
+ * other pages point at, then the newest; the config key, and the lean page's incremental-build key.
  */
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config.ts';
+import type { IndexedRun } from '../src/index/run-index.ts';
 import type { Summary } from '../src/report/summary.ts';
 import { AUTO_ALL_UP_TO, AUTO_CAP, fullPageRuns, prominentRuns, runPagesLimit } from '../src/site/run-pages.ts';
+import { leanRunPageKey, runPageKey } from '../src/site/run-view.ts';
 
 /** Runs `r00`..`r<n-1>`, one a day from 2026-01-01: the last is the newest. */
 function runs(n: number): { id: string; created: string }[] {
@@ -72,5 +75,44 @@ describe('fullPageRuns', () => {
       { id: 'late', created: '2026-05-01T09:00:00Z' },
     ];
     expect([...fullPageRuns([...written, { id: 'old', created: '2025-01-01T00:00:00Z' }], [], 1)]).toEqual(['late']);
+  });
+});
+
+describe('site.runPages in the config', () => {
+  it('defaults to auto and takes all or a whole number', () => {
+    expect(parseConfig({}).site.runPages).toBe('auto');
+    expect(parseConfig({ site: { runPages: 'all' } }).site.runPages).toBe('all');
+    expect(parseConfig({ site: { runPages: 5000 } }).site.runPages).toBe(5000);
+  });
+
+  it('rejects anything else with an error naming the key, the rule and the value', () => {
+    for (const [value, shown] of [
+      [0, '0'],
+      [-3, '-3'],
+      [2.5, '2.5'],
+      ['many', '"many"'],
+    ] as const) {
+      expect(() => parseConfig({ site: { runPages: value } }), shown).toThrow(
+        `runpages.config.yaml: field "site.runPages" must be auto, all or a whole number of runs above 0 (got ${shown})`,
+      );
+    }
+  });
+});
+
+describe('leanRunPageKey', () => {
+  const run = { record: { id: 'r1', parents: [] }, hash: 'h1', children: [] } as unknown as IndexedRun;
+  const site = { shellKey: 's1', threshold: 20_000, shard: 3 };
+
+  it('changes with what the lean page holds: the run, the shell, the threshold it names, its shard', () => {
+    const key = leanRunPageKey(run, site);
+    expect(leanRunPageKey(run, { ...site })).toBe(key);
+    expect(leanRunPageKey({ ...run, hash: 'h2' }, site)).not.toBe(key);
+    expect(leanRunPageKey(run, { ...site, shellKey: 's2' })).not.toBe(key);
+    expect(leanRunPageKey(run, { ...site, threshold: 5 })).not.toBe(key);
+    expect(leanRunPageKey(run, { ...site, shard: 4 })).not.toBe(key);
+  });
+
+  it('differs from the full page key, so a run moving between the two is rendered again', () => {
+    expect(leanRunPageKey(run, site)).not.toBe(runPageKey(run, { runById: new Map(), shellKey: 's1' }));
   });
 });
