@@ -10,10 +10,11 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import fg from 'fast-glob';
 import jsYaml from 'js-yaml';
-import { RunpagesError, isRunpagesError } from '../errors.ts';
+import { RunpagesError } from '../errors.ts';
 import type { BranchFile } from '../branch/read.ts';
-import { SERIES_SCHEMA, type RunRecord, type SeriesFile } from '../run/schema.ts';
-import { InvalidRunError, formatIssue, parseRunRecord, parseSeriesFile, parseYaml } from '../run/validate.ts';
+import { invalidRun, parseSeriesText, type InvalidRun } from '../run/parse-text.ts';
+import type { RunRecord, SeriesFile } from '../run/schema.ts';
+import { InvalidRunError, formatIssue, parseRunRecord, parseYaml } from '../run/validate.ts';
 
 export interface LoadedRun {
   record: RunRecord;
@@ -26,14 +27,7 @@ export interface LoadedRun {
   seriesNames: string[];
 }
 
-export interface InvalidRun {
-  /** The file at fault, as on the branch (`runs/...`). */
-  file: string;
-  /** The first field at fault (dotted path), when the problem is in one field. */
-  field?: string;
-  /** Full message naming file, field, value and what is wrong. */
-  reason: string;
-}
+export type { InvalidRun };
 
 export interface LoadResult {
   runs: LoadedRun[];
@@ -59,6 +53,14 @@ export interface RunFiles {
 export type SeriesSink = (run: LoadedRun, series: SeriesFile) => void | Promise<void>;
 
 /**
+ * Takes a run's series.json text to parse and validate elsewhere (a worker thread), so the loading
+ * thread parses only run.yaml. Resolves once the text is taken (that may wait, to bound memory); then
+ * `parsed` gives the series' names, or the reason the file is invalid (the run is then reported
+ * invalid, as if the loader had found it).
+ */
+export type SeriesTextSink = (run: LoadedRun, text: string, file: string) => Promise<{ parsed: Promise<string[] | InvalidRun> }>;
+
+/**
  * Runs already validated, by content hash: a rebuild reuses them instead of parsing YAML and JSON
  * again. A run found here is returned without series and its series are not sent to `onSeries` (the
  * caller keeps them from the build that filled the cache). The loader adds every run it parses.
@@ -73,12 +75,13 @@ export type LoadCache = Map<string, { record: RunRecord; seriesNames: string[] }
  *
  * @example const { runs, invalid } = await loadRuns({ from: 'runs', cwd: process.cwd() });
  */
-export async function loadRuns(options: { from: string; cwd: string; onSeries?: SeriesSink; cache?: LoadCache }): Promise<LoadResult> {
+export async function loadRuns(options: { from: string; cwd: string; onSeries?: SeriesSink; onSeriesText?: SeriesTextSink; cache?: LoadCache }): Promise<LoadResult> {
   const source = isDirectorySource(options.from, options.cwd)
     ? readFolder(resolve(options.cwd, options.from))
     : readBranch(options.from, options.cwd, (hash) => options.cache?.has(hash) ?? false);
   const runs: LoadedRun[] = [];
   const invalid: InvalidRun[] = [];
+  const seriesParsed: { run: LoadedRun; outcome: Promise<string[] | InvalidRun> }[] = [];
   for await (const entry of source) {
     const hash = entry.hash ?? runHash(entry);
     const reused = options.cache ? fromCache(entry, hash, options.cache) : undefined;
@@ -86,19 +89,37 @@ export async function loadRuns(options: { from: string; cwd: string; onSeries?: 
       runs.push(reused);
       continue;
     }
-    const parsed = parseEntry(entry, hash);
+    const elsewhere = options.onSeriesText !== undefined && entry.seriesJson !== undefined;
+    const parsed = parseEntry(elsewhere ? { ...entry, seriesJson: undefined } : entry, hash);
     if ('reason' in parsed) {
       invalid.push(parsed);
       continue;
     }
     const { run, series } = parsed;
+    if (elsewhere) {
+      runs.push(run);
+      const { parsed: outcome } = await (options.onSeriesText as SeriesTextSink)(run, entry.seriesJson as string, `${entry.folder}/series.json`);
+      seriesParsed.push({ run, outcome });
+      continue;
+    }
     options.cache?.set(run.hash, { record: run.record, seriesNames: run.seriesNames });
     if (options.onSeries) {
       if (series) await options.onSeries(run, series);
       runs.push(run);
     } else runs.push(series ? { ...run, series } : run);
   }
-  return finish(runs, invalid);
+  const failed = new Set<LoadedRun>();
+  for (const { run, outcome } of seriesParsed) {
+    const result = await outcome;
+    if (Array.isArray(result)) {
+      run.seriesNames = result;
+      options.cache?.set(run.hash, { record: run.record, seriesNames: result });
+    } else {
+      failed.add(run);
+      invalid.push(result);
+    }
+  }
+  return finish(failed.size > 0 ? runs.filter((run) => !failed.has(run)) : runs, invalid);
 }
 
 /** True when `from` names a directory rather than a branch. */
@@ -239,20 +260,14 @@ function parseEntry(entry: RunFiles, hash = runHash(entry)): { run: LoadedRun; s
   try {
     const record = parseRunRecord(readYaml(entry.runYaml, runFile), runFile);
     checkPlacement(record, entry.folder, runFile);
-    let series: SeriesFile | undefined;
-    if (entry.seriesJson !== undefined) {
-      const seriesFile = `${entry.folder}/series.json`;
-      const data = parseJson(entry.seriesJson, seriesFile);
-      series = isPlainSeriesFile(data) ? data : parseSeriesFile(data, seriesFile);
-    }
+    const series = entry.seriesJson === undefined ? undefined : parseSeriesText(entry.seriesJson, `${entry.folder}/series.json`);
     const seriesNames = Object.keys(series?.series ?? {}).sort();
     return { run: { record, folder: entry.folder, hash, seriesNames }, ...(series ? { series } : {}) };
   } catch (error) {
-    if (!isRunpagesError(error)) throw error;
-    const issue = error instanceof InvalidRunError ? error.issues[0] : undefined;
-    return { file: issue?.file ?? runFile, ...(issue?.field ? { field: issue.field } : {}), reason: error.message };
+    return invalidRun(error, runFile);
   }
 }
+
 
 /** Newest first, then by id; duplicates dropped. */
 function finish(runs: LoadedRun[], invalid: InvalidRun[]): LoadResult {
@@ -300,39 +315,6 @@ function readYaml(text: string, file: string): unknown {
   return parseYaml(text, file);
 }
 
-/**
- * True when parsed series.json data is exactly what {@link parseSeriesFile} would accept unchanged:
- * checking 12k numbers a run in a loop is ~20x cheaper than the schema; anything else goes through
- * the schema for its error message.
- */
-function isPlainSeriesFile(data: unknown): data is SeriesFile {
-  if (!isObject(data) || data.schema !== SERIES_SCHEMA || !isObject(data.series)) return false;
-  for (const entry of Object.values(data.series)) {
-    if (!isObject(entry) || !Array.isArray(entry.step) || !Array.isArray(entry.value)) return false;
-    const { step, value, time } = entry;
-    if (value.length !== step.length || !allFinite(step)) return false;
-    for (const v of value) if (typeof v !== 'number') return false;
-    if (time !== undefined && (!Array.isArray(time) || time.length !== step.length || !allFinite(time))) return false;
-  }
-  return true;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function allFinite(values: unknown[]): boolean {
-  for (const v of values) if (typeof v !== 'number' || !Number.isFinite(v)) return false;
-  return true;
-}
-
-function parseJson(text: string, file: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new InvalidRunError([{ file, field: '', message: `is not valid JSON: ${(error as Error).message}` }]);
-  }
-}
 
 /** Keeps the first run of each id (in the sorted order) and reports the others. */
 function dropDuplicates(runs: LoadedRun[], invalid: InvalidRun[]): LoadResult {

@@ -13,7 +13,6 @@ import type { AstroIntegration } from 'astro';
 import type { Config } from '../config.ts';
 import { loadRuns, isDirectorySource, type InvalidRun, type LoadCache, type LoadedRun } from '../index/load.ts';
 import { buildIndex } from '../index/run-index.ts';
-import type { SeriesFile } from '../run/schema.ts';
 import { chartStyle, type ChartStyle } from './charts.ts';
 import { DATA_DIR_ENV, writeSiteData } from './data.ts';
 import { Pack } from './pack.ts';
@@ -81,21 +80,21 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   const dataDir = join(cacheDir, `data-${process.pid}`);
   let deriver: AssetDeriver | undefined;
   try {
-    // While runs load, workers make each parsed run's comparison data and compact charts (a big site's
-    // style); what is still missing once the style is known is made after the load.
+    // While runs load, workers make each run's comparison data and compact charts (a big site's style);
+    // what is still missing once the style is known is made after the load.
     let chartsRendered = 0;
     let style: ChartStyle = 'compact';
     deriver = new AssetDeriver((job, result) => {
       storeAssetResult(pack, job.hash, result);
       chartsRendered += Object.keys(result.charts[style] ?? {}).length;
     });
-    const onSeries = async (run: LoadedRun, series: SeriesFile) => {
-      const serialized = serialize(series);
-      pack.put(seriesKey(run.hash), serialized);
-      await deriver?.submit({ hash: run.hash, record: run.record, series: serialized, compare: true, styles: ['compact'] });
+    // The worker parses and validates series.json too: the main thread parses only run.yaml.
+    const onSeriesText = async (run: LoadedRun, text: string, file: string) => {
+      const { done } = await (deriver as AssetDeriver).submit({ hash: run.hash, record: run.record, seriesText: { text, file }, compare: true, styles: ['compact'] });
+      return { parsed: done.then((result) => result.invalid ?? result.series?.names ?? []) };
     };
     const runCache = readRunCache(cacheDir, pack);
-    const load = await loadRuns({ from: options.from, cwd: options.cwd, onSeries, cache: runCache });
+    const load = await loadRuns({ from: options.from, cwd: options.cwd, onSeriesText, cache: runCache });
     writeRunCache(cacheDir, runCache, load.runs);
     for (const invalid of load.invalid) options.onInvalid?.(invalid);
     const index = buildIndex(load, options.config);

@@ -5,8 +5,9 @@
  * loading runs (two cores: one parses, one draws); a handful of runs is derived inline.
  */
 import { availableParallelism } from 'node:os';
-import { deserialize } from 'node:v8';
+import { deserialize, serialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
+import { invalidRun, parseSeriesText, type InvalidRun } from '../run/parse-text.ts';
 import { compareData } from '../report/compare-data.ts';
 import type { RunRecord, SeriesData, SeriesFile } from '../run/schema.ts';
 import { canLogScale, renderCompactChart, renderSeriesChart, type ChartStyle } from './charts.ts';
@@ -69,11 +70,15 @@ export function deriveCharts(series: Record<string, SeriesData>, style: ChartSty
   return charts;
 }
 
-/** One run to derive: what of it, and its series v8-serialised (as the pack keeps them). */
+/**
+ * One run to derive: what of it, and its series either v8-serialised (as the pack keeps them) or as
+ * series.json text still to be parsed and validated (while the build loads runs).
+ */
 export interface AssetJob {
   hash: string;
   record: RunRecord;
-  series: Uint8Array | undefined;
+  series?: Uint8Array | undefined;
+  seriesText?: { text: string; file: string };
   compare: boolean;
   styles: ChartStyle[];
 }
@@ -81,18 +86,33 @@ export interface AssetJob {
 export interface AssetResult {
   compare?: string;
   charts: Partial<Record<ChartStyle, RunCharts>>;
+  /** For a job given series text: the parsed series, serialised for the pack, and their names. */
+  series?: { names: string[]; serialized: Uint8Array };
+  /** For a job given series text that is not a valid series file: why. */
+  invalid?: InvalidRun;
 }
 
 /** Derives a job (in a worker or inline). */
 export function runAssetJob(job: AssetJob): AssetResult {
-  const series = job.series ? (deserialize(job.series) as SeriesFile).series : {};
+  let series: Record<string, SeriesData> = {};
+  let parsed: AssetResult['series'];
+  if (job.seriesText) {
+    try {
+      const file = parseSeriesText(job.seriesText.text, job.seriesText.file);
+      series = file.series;
+      parsed = { names: Object.keys(series).sort(), serialized: serialize(file) };
+    } catch (error) {
+      return { charts: {}, invalid: invalidRun(error, job.seriesText.file) };
+    }
+  } else if (job.series) series = (deserialize(job.series) as SeriesFile).series;
   const charts: AssetResult['charts'] = {};
   for (const style of job.styles) charts[style] = deriveCharts(series, style);
-  return { ...(job.compare ? { compare: deriveCompare(job.record, series) } : {}), charts };
+  return { ...(job.compare ? { compare: deriveCompare(job.record, series) } : {}), charts, ...(parsed ? { series: parsed } : {}) };
 }
 
 /** Writes a job's result into the pack. */
 export function storeAssetResult(pack: Pack, hash: string, result: AssetResult): void {
+  if (result.series) pack.put(seriesKey(hash), result.series.serialized);
   if (result.compare !== undefined) pack.put(compareKey(hash), Buffer.from(result.compare));
   for (const [style, charts] of Object.entries(result.charts)) pack.putValue(chartsKey(hash, style as ChartStyle), charts);
 }
@@ -105,12 +125,12 @@ const QUEUE_PER_WORKER = 16;
 /**
  * Derives jobs as they are submitted: the first few inline, the rest in worker threads, storing
  * each result with `onResult` on the main thread. `submit` resolves once there is room for another
- * job, so a fast loader cannot pile up series in memory.
+ * job (so a fast loader cannot pile up series in memory); then `done` settles with the result.
  */
 export class AssetDeriver {
   private readonly onResult: (job: AssetJob, result: AssetResult) => void;
   private readonly workerCount: number;
-  private workers: { worker: Worker; jobs: AssetJob[] }[] = [];
+  private workers: { worker: Worker; jobs: { job: AssetJob; settle: (result: AssetResult) => void; reject: (error: Error) => void }[] }[] = [];
   private submitted = 0;
   private failure: Error | undefined;
   private waiting: (() => void)[] = [];
@@ -121,12 +141,13 @@ export class AssetDeriver {
   }
 
   /** Derives `job` now or hands it to the least busy worker. */
-  async submit(job: AssetJob): Promise<void> {
+  async submit(job: AssetJob): Promise<{ done: Promise<AssetResult> }> {
     if (this.failure) throw this.failure;
     this.submitted += 1;
     if (this.submitted <= INLINE_JOBS || this.workerCount < 1) {
-      this.onResult(job, runAssetJob(job));
-      return;
+      const result = runAssetJob(job);
+      this.onResult(job, result);
+      return { done: Promise.resolve(result) };
     }
     if (this.workers.length === 0) this.start();
     while (this.pending() >= this.workers.length * QUEUE_PER_WORKER) {
@@ -134,8 +155,10 @@ export class AssetDeriver {
       if (this.failure) throw this.failure;
     }
     const least = this.workers.reduce((a, b) => (b.jobs.length < a.jobs.length ? b : a));
-    least.jobs.push(job);
+    const done = new Promise<AssetResult>((settle, reject) => least.jobs.push({ job, settle, reject }));
+    done.catch(() => {}); // the failure is also thrown by submit() and finish()
     least.worker.postMessage(job);
+    return { done };
   }
 
   /** Waits for every submitted job, then stops the workers. */
@@ -155,10 +178,11 @@ export class AssetDeriver {
     const extension = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
     const url = new URL(`./run-assets-worker.${extension}`, import.meta.url);
     for (let i = 0; i < this.workerCount; i += 1) {
-      const slot = { worker: new Worker(url), jobs: [] as AssetJob[] };
+      const slot: (typeof this.workers)[number] = { worker: new Worker(url), jobs: [] };
       slot.worker.on('message', (result: AssetResult) => {
-        const job = slot.jobs.shift() as AssetJob;
+        const { job, settle } = slot.jobs.shift() as (typeof slot.jobs)[number];
         this.onResult(job, result);
+        settle(result);
         this.wake();
       });
       slot.worker.once('error', (error) => this.fail(error));
@@ -169,8 +193,10 @@ export class AssetDeriver {
     }
   }
 
+  /** Rejects every job still waiting, so nobody waits on a dead worker forever. */
   private fail(error: Error): void {
     this.failure ??= error;
+    for (const slot of this.workers) for (const { reject } of slot.jobs.splice(0)) reject(error);
     this.wake();
   }
 
