@@ -38,7 +38,11 @@ const meta = (html: string, property: string) => new RegExp(`<meta property="${p
 beforeAll(async () => {
   work = tempDir('runpages-lean-');
   cpSync(FIXTURE, join(work, 'runs'), { recursive: true });
-  writeFileSync(join(work, 'runpages.config.yaml'), 'site:\n  runPages: 2\n');
+  // A metric label and format, which lean pages fetch (data/<project>/metrics.json) and apply as full pages do.
+  writeFileSync(
+    join(work, 'runpages.config.yaml'),
+    'site:\n  runPages: 2\nprojects:\n  vision:\n    metrics:\n      val/acc: { label: Validation accuracy, format: percent, digits: 1 }\n',
+  );
   build = await runCli(['build', '--from', 'runs', '--out', 'out', '--base', '/sub/'], { cwd: work, timeoutMs: 300_000 });
   expect(build.code, build.stderr).toBe(0);
   server = await serveSite(join(work, 'out'), '/sub/');
@@ -88,7 +92,6 @@ describe('a build with site.runPages: 2', () => {
     expect(html).toContain('<h1>quick-lynx-4</h1>');
     expect(html).toContain('<span class="badge status-running">running</span>');
     expect(html).toMatch(/<noscript>.*On sites of more than 2 runs, a run's details are drawn in the browser.*<code>runpages show 01JDV0D000000000000000000D<\/code>.*<\/noscript>/s);
-    expect(html).toContain('Notes, artifacts, the command and its output are not on this page');
     // The hostile run's name is escaped text in the title and the heading.
     expect(page(LEAN.hostile)).toContain('<h1>&lt;b&gt;evil&lt;/b&gt; &quot;run&quot;</h1>');
     expect(brokenLinks(join(work, 'out'), '/sub/')).toEqual([]);
@@ -124,8 +127,9 @@ describe('a lean run page in Chromium', () => {
     expect(await overview.textContent()).toContain('Host');
     expect(await overview.textContent()).toContain('gpu-01');
     expect(await overview.textContent()).toContain('1h 02m');
-    const valAcc = tab.locator('table.metrics tr', { hasText: 'val/acc' });
-    expect(await valAcc.locator('td.num').textContent()).toBe('0.912');
+    const valAcc = tab.locator('table.metrics tr', { hasText: 'Validation accuracy' });
+    expect(await valAcc.locator('td.num').textContent()).toBe('91.2 %');
+    expect(await tab.locator('table.metrics tr', { hasText: 'train/loss' }).locator('td.num').textContent()).toBe('0.22');
     expect(await tab.locator('[data-param-row]', { hasText: 'optim.lr' }).locator('td.value').textContent()).toBe('0.01');
     const charts = tab.locator('figure[data-chart] svg.compact-chart');
     expect(await charts.evaluateAll((svgs) => svgs.map((svg) => svg.getAttribute('aria-label')))).toEqual([
@@ -137,7 +141,10 @@ describe('a lean run page in Chromium', () => {
     const line = charts.nth(1).locator('path');
     expect((await line.getAttribute('d'))?.split('L').length).toBeGreaterThan(10);
     expect((await charts.nth(1).boundingBox())?.height).toBeGreaterThan(50);
-    expect(await tab.locator('[data-lean-note]').isVisible()).toBe(true);
+    expect(await tab.locator('figure[data-chart] .chart-title').last().textContent()).toBe('Validation accuracy');
+    expect(await tab.locator('[data-lean-note]').textContent()).toBe(
+      'Notes, artifacts, the command and its output are not on this page; runpages show 01JDV0A000000000000000000A prints them.',
+    );
     expect(problems).toEqual([]);
     await tab.close();
   });

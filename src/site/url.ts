@@ -33,6 +33,11 @@ export function projectRunsPath(project: string): string {
   return `p/${encodeURIComponent(project)}/runs/`;
 }
 
+/** Path of a project's metric labels and formats (JSON), fetched by lean run pages; relative to the base. */
+export function metricsDisplayPath(project: string): string {
+  return `data/${encodeURIComponent(project)}/metrics.json`;
+}
+
 /** Path of a project's lazily loaded MiniSearch index (JSON), relative to the base. */
 export function searchIndexPath(project: string): string {
   return `data/${encodeURIComponent(project)}/search.json`;

@@ -1,7 +1,8 @@
 /**
- * Draws a lean run page (see components/LeanRunPage.astro) from the run's data shard: subtitle,
- * tags and actions under the title, then overview facts, metrics, compact charts and params with
- * the full page's markup and classes, built with the same row and chart modules the build uses.
+ * Draws a lean run page (see components/LeanRunPage.astro) from the run's data shard and the
+ * project's metric formats: subtitle, tags and actions under the title, a note of what the page
+ * leaves out, then overview facts, metrics, compact charts and params with the full page's markup
+ * and classes, built with the same row and chart modules the build uses.
  * Run text is untrusted: every string goes in through text nodes and attributes, never as markup.
  */
 import type { MetricDisplay } from '../../../src/config.ts';
@@ -10,8 +11,8 @@ import type { RunRecord } from '../../../src/run/schema.ts';
 import { compactChartElement } from '../../../src/site/compact-chart.ts';
 import { shortId } from '../../../src/site/format.ts';
 import { MAX_ROWS, factRows, metricRows, paramRows, type Fact } from '../../../src/site/run-rows.ts';
-import { commitUrl, comparePath, joinBase, projectRunsPath } from '../../../src/site/url.ts';
-import { fetchRunDataShard } from '../lib/run-data.ts';
+import { commitUrl, comparePath, joinBase, metricsDisplayPath, projectRunsPath } from '../../../src/site/url.ts';
+import { fetchJson, fetchRunDataShard } from '../lib/run-data.ts';
 import { enableParamsFilter } from './params-filter.ts';
 
 /** The fields of a run's data this page shows (src/report/compare-data.ts keeps all but notes, artifacts, command, output and series). */
@@ -128,20 +129,28 @@ function params(record: LeanRecord): HTMLElement {
   return el('section', { 'aria-labelledby': 'params' }, title, table, moreRows(rows.length - shown.length, 'parameters'));
 }
 
+/** Says what this page leaves out, and the command that prints it. */
+function leftOut(id: string): HTMLElement {
+  return el('p', { class: 'lean-note muted small', 'data-lean-note': '' }, 'Notes, artifacts, the command and its output are not on this page; ', el('code', {}, `runpages show ${id}`), ' prints them.');
+}
+
 async function draw(root: HTMLElement): Promise<void> {
   const id = root.dataset.leanRun ?? '';
   const base = document.querySelector<HTMLMetaElement>('meta[name="runpages-base"]')?.content ?? '/';
-  const display = JSON.parse(root.dataset.display ?? '{}') as Record<string, MetricDisplay>;
-  const data = (await fetchRunDataShard(base, Number(root.dataset.shard)))[id];
+  const [runs, display] = await Promise.all([
+    fetchRunDataShard(base, Number(root.dataset.shard)),
+    fetchJson<Record<string, MetricDisplay>>(joinBase(base, metricsDisplayPath(root.dataset.project ?? ''))),
+  ]);
+  const data = runs[id];
   if (!data) throw new Error(`run ${id} is not in the site's data (the site may be mid-deployment)`);
   const record = data.record as unknown as LeanRecord;
   root.closest('.run-page')?.querySelector('.page-header')?.append(...header(record, base));
+  root.before(leftOut(id));
   root.replaceChildren(
     el('div', { class: 'overview' }, el('section', { class: 'card', 'aria-labelledby': 'overview' }, el('h2', { id: 'overview', class: 'section-title' }, 'Overview'), facts(record)), metrics(record, display)),
     ...[charts(data, display), params(record)].filter((node): node is HTMLElement => node !== false),
   );
   enableParamsFilter(root);
-  document.querySelector<HTMLElement>('[data-lean-note]')?.removeAttribute('hidden');
 }
 
 const root = document.querySelector<HTMLElement>('[data-lean-run]');
