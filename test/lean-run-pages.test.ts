@@ -123,7 +123,7 @@ describe('a lean run page in Chromium', () => {
     const { page: tab, problems } = await open(LEAN.baseline);
     expect(await tab.locator('h1').textContent()).toBe('brave-otter-1');
     expect(await tab.locator('.page-header .tag').allTextContents()).toEqual(['baseline', 'resnet']);
-    const overview = tab.locator('dl.facts');
+    const overview = tab.locator('section[aria-labelledby="overview"] dl.facts');
     expect(await overview.textContent()).toContain('Host');
     expect(await overview.textContent()).toContain('gpu-01');
     expect(await overview.textContent()).toContain('1h 02m');
@@ -142,8 +142,10 @@ describe('a lean run page in Chromium', () => {
     expect((await line.getAttribute('d'))?.split('L').length).toBeGreaterThan(10);
     expect((await charts.nth(1).boundingBox())?.height).toBeGreaterThan(50);
     expect(await tab.locator('figure[data-chart] .chart-title').last().textContent()).toBe('Validation accuracy');
+    expect(await tab.locator('section[aria-labelledby="env"] dl.facts').textContent()).toContain('NVIDIA A100');
+    expect(await tab.locator('section[aria-labelledby="data"] li').textContent()).toContain('imagenet-mini');
     expect(await tab.locator('[data-lean-note]').textContent()).toBe(
-      'Notes, artifacts, the command and its output are not on this page; runpages show 01JDV0A000000000000000000A prints them.',
+      'Notes, artifacts, the command, its output and the runs derived from this one are not on this page; runpages show 01JDV0A000000000000000000A prints them.',
     );
     expect(problems).toEqual([]);
     await tab.close();

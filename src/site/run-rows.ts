@@ -1,12 +1,12 @@
 /**
  * The parts of a run page that both kinds of run page show: the title and description (for link
- * previews), the overview facts, and the metric and param rows. Pure and browser-safe, so a page
+ * previews), the overview facts, the metric, param and environment rows. Pure and browser-safe, so a page
  * pre-rendered at build time and one drawn in the browser from a data shard read the same.
  */
 import type { ProjectConfig } from '../config.ts';
 import { flattenParams } from '../index/columns.ts';
 import type { RunRecord } from '../run/schema.ts';
-import { formatDateTime, formatDuration, formatMetric, formatNumber } from './format.ts';
+import { formatDateTime, formatDuration, formatMetric, formatNumber, shortId } from './format.ts';
 
 /** Rows shown per table on a run page: a run with 100k params must not make a 50 MB page. */
 export const MAX_ROWS = 2000;
@@ -85,6 +85,21 @@ export function paramRows(params: Record<string, unknown>): ParamRow[] {
       const text = paramText(value);
       return { key, value: text, long: Array.isArray(value) || text.length > 60 };
     });
+}
+
+/** The environment the run ran in: OS, hardware, runtimes, lock file, recorded variables. */
+export function envRows(r: Pick<RunRecord, 'env'>): { label: string; value: string }[] {
+  const env = r.env;
+  if (!env) return [];
+  const rows: { label: string; value: string }[] = [];
+  if (env.os) rows.push({ label: 'OS', value: env.arch ? `${env.os} (${env.arch})` : env.os });
+  if (env.cpu) rows.push({ label: 'CPU', value: env.cpus ? `${env.cpu} × ${env.cpus}` : env.cpu });
+  if (env.memory_gb !== undefined) rows.push({ label: 'Memory', value: `${formatNumber(env.memory_gb)} GB` });
+  if (env.gpu && env.gpu.length > 0) rows.push({ label: 'GPU', value: env.gpu.join(', ') });
+  for (const [name, version] of Object.entries(env.runtimes ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) rows.push({ label: name, value: version });
+  if (env.lock) rows.push({ label: 'Lock file', value: `${env.lock.file} · ${shortId(env.lock.sha256, 12)}` });
+  for (const [name, value] of Object.entries(env.vars ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) rows.push({ label: name, value });
+  return rows;
 }
 
 function paramText(value: unknown): string {

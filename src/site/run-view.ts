@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
 import type { ProjectConfig } from '../config.ts';
 import type { IndexedRun } from '../index/run-index.ts';
 import type { RunRecord } from '../run/schema.ts';
-import { formatBytes, formatNumber, shortId } from './format.ts';
-import { MAX_ROWS, factRows, metricRows, paramRows, runHeadline, type Fact, type MetricRow, type ParamRow } from './run-rows.ts';
+import { formatBytes, shortId } from './format.ts';
+import { MAX_ROWS, envRows, factRows, metricRows, paramRows, runHeadline, type Fact, type MetricRow, type ParamRow } from './run-rows.ts';
 import { commitUrl, githubRepo, objectUrl } from './url.ts';
 
 export { MAX_ROWS, paramRows, type MetricRow, type ParamRow };
@@ -135,20 +135,6 @@ function gitView(git: NonNullable<RunRecord['git']>): NonNullable<RunView['git']
     ...(repo ? { repo } : {}),
     ...(git.dirty !== undefined ? { dirty: git.dirty } : {}),
   };
-}
-
-function envRows(r: RunRecord): { label: string; value: string }[] {
-  const env = r.env;
-  if (!env) return [];
-  const rows: { label: string; value: string }[] = [];
-  if (env.os) rows.push({ label: 'OS', value: env.arch ? `${env.os} (${env.arch})` : env.os });
-  if (env.cpu) rows.push({ label: 'CPU', value: env.cpus ? `${env.cpu} × ${env.cpus}` : env.cpu });
-  if (env.memory_gb !== undefined) rows.push({ label: 'Memory', value: `${formatNumber(env.memory_gb)} GB` });
-  if (env.gpu && env.gpu.length > 0) rows.push({ label: 'GPU', value: env.gpu.join(', ') });
-  for (const [name, version] of Object.entries(env.runtimes ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) rows.push({ label: name, value: version });
-  if (env.lock) rows.push({ label: 'Lock file', value: `${env.lock.file} · ${shortId(env.lock.sha256, 12)}` });
-  for (const [name, value] of Object.entries(env.vars ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) rows.push({ label: name, value });
-  return rows;
 }
 
 /** Quotes a path for a POSIX shell when it needs it. */

@@ -1,8 +1,8 @@
 /**
  * Draws a lean run page (see components/LeanRunPage.astro) from the run's data shard and the
  * project's metric formats: subtitle, tags and actions under the title, a note of what the page
- * leaves out, then overview facts, metrics, compact charts and params with the full page's markup
- * and classes, built with the same row and chart modules the build uses.
+ * leaves out, then overview facts, metrics, compact charts, params, environment, data and parents
+ * with the full page's markup and classes, built with the same row and chart modules the build uses.
  * Run text is untrusted: every string goes in through text nodes and attributes, never as markup.
  */
 import type { MetricDisplay } from '../../../src/config.ts';
@@ -10,15 +10,15 @@ import { unpackSeries, type CompareData } from '../../../src/report/compare-data
 import type { RunRecord } from '../../../src/run/schema.ts';
 import { compactChartElement } from '../../../src/site/compact-chart.ts';
 import { shortId } from '../../../src/site/format.ts';
-import { MAX_ROWS, factRows, metricRows, paramRows, type Fact } from '../../../src/site/run-rows.ts';
-import { commitUrl, comparePath, joinBase, metricsDisplayPath, projectRunsPath } from '../../../src/site/url.ts';
+import { MAX_ROWS, envRows, factRows, metricRows, paramRows, type Fact } from '../../../src/site/run-rows.ts';
+import { commitUrl, comparePath, joinBase, metricsDisplayPath, projectRunsPath, runPath } from '../../../src/site/url.ts';
 import { fetchJson, fetchRunDataShard } from '../lib/run-data.ts';
 import { enableParamsFilter } from './params-filter.ts';
 
 /** The fields of a run's data this page shows (src/report/compare-data.ts keeps all but notes, artifacts, command, output and series). */
 type LeanRecord = Pick<
   RunRecord,
-  'id' | 'name' | 'project' | 'status' | 'created' | 'ended' | 'duration_s' | 'exit_code' | 'experiment' | 'user' | 'host' | 'tags' | 'metrics' | 'params' | 'git'
+  'id' | 'name' | 'project' | 'status' | 'created' | 'ended' | 'duration_s' | 'exit_code' | 'experiment' | 'user' | 'host' | 'tags' | 'metrics' | 'params' | 'git' | 'env' | 'data' | 'parents'
 >;
 
 type Child = Node | string | undefined | false;
@@ -129,9 +129,53 @@ function params(record: LeanRecord): HTMLElement {
   return el('section', { 'aria-labelledby': 'params' }, title, table, moreRows(rows.length - shown.length, 'parameters'));
 }
 
+/** Environment, data and the runs this one derives from, as the full page's cards (by id: names are in other shards). */
+function lineage(record: LeanRecord, base: string): Child {
+  const env = envRows(record);
+  const cards = [
+    env.length > 0 &&
+      el('section', { class: 'card', 'aria-labelledby': 'env' }, el('h2', { id: 'env', class: 'section-title' }, 'Environment'), el('dl', { class: 'facts' }, ...env.flatMap((row) => [el('dt', {}, row.label), el('dd', {}, row.value)]))),
+    record.data.length > 0 &&
+      el(
+        'section',
+        { class: 'card', 'aria-labelledby': 'data' },
+        el('h2', { id: 'data', class: 'section-title' }, 'Data'),
+        el(
+          'ul',
+          { class: 'plain-list' },
+          ...record.data.map((d) =>
+            el(
+              'li',
+              {},
+              el('strong', {}, d.name),
+              d.version && el('span', { class: 'tag' }, d.version),
+              d.sha256 && el('span', { class: 'mono faint small', title: d.sha256 }, d.sha256.slice(0, 12)),
+              d.uri && el('div', { class: 'mono small muted uri' }, d.uri),
+            ),
+          ),
+        ),
+      ),
+    record.parents.length > 0 &&
+      el(
+        'section',
+        { class: 'card', 'aria-labelledby': 'lineage' },
+        el('h2', { id: 'lineage', class: 'section-title' }, 'Lineage'),
+        el('h3', { class: 'sub' }, 'Derived from'),
+        el('ul', { class: 'plain-list' }, ...record.parents.map((id) => el('li', {}, el('a', { class: 'mono', href: joinBase(base, runPath(id)) }, id)))),
+      ),
+  ].filter((card): card is HTMLElement => card !== false);
+  return cards.length > 0 && el('div', { class: 'lineage' }, ...cards);
+}
+
 /** Says what this page leaves out, and the command that prints it. */
 function leftOut(id: string): HTMLElement {
-  return el('p', { class: 'lean-note muted small', 'data-lean-note': '' }, 'Notes, artifacts, the command and its output are not on this page; ', el('code', {}, `runpages show ${id}`), ' prints them.');
+  return el(
+    'p',
+    { class: 'lean-note muted small', 'data-lean-note': '' },
+    'Notes, artifacts, the command, its output and the runs derived from this one are not on this page; ',
+    el('code', {}, `runpages show ${id}`),
+    ' prints them.',
+  );
 }
 
 async function draw(root: HTMLElement): Promise<void> {
@@ -148,7 +192,7 @@ async function draw(root: HTMLElement): Promise<void> {
   root.before(leftOut(id));
   root.replaceChildren(
     el('div', { class: 'overview' }, el('section', { class: 'card', 'aria-labelledby': 'overview' }, el('h2', { id: 'overview', class: 'section-title' }, 'Overview'), facts(record)), metrics(record, display)),
-    ...[charts(data, display), params(record)].filter((node): node is HTMLElement => node !== false),
+    ...[charts(data, display), params(record), lineage(record, base)].filter((node): node is HTMLElement => node !== false),
   );
   enableParamsFilter(root);
 }
