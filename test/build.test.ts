@@ -3,7 +3,7 @@
  * valid runs in two projects and one invalid), from a folder and from a git branch, with and without
  * a base path.
  */
-import { cpSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -169,6 +169,9 @@ describe('reproducible builds', () => {
     const keptPage = join(out, 'r', RUNS.baseline, 'index.html');
     const keptAt = statSync(keptPage).mtimeMs;
     writeFileSync(join(out, 'stray.txt'), 'left from something else');
+    // A gh-pages worktree built into keeps its repository, empty folders included.
+    mkdirSync(join(out, '.git', 'refs', 'tags'), { recursive: true });
+    writeFileSync(join(out, '.git', 'HEAD'), 'ref: refs/heads/gh-pages\n');
     // The same runs without one: its page must go, the others stay untouched.
     cpSync(join(work, 'runs'), join(work, 'fewer-runs'), { recursive: true });
     const gone = readdirSync(join(work, 'fewer-runs'), { recursive: true, encoding: 'utf8' }).find((path) => path.endsWith(RUNS.killed));
@@ -180,6 +183,8 @@ describe('reproducible builds', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(existsSync(join(out, 'r', RUNS.killed))).toBe(false);
     expect(existsSync(join(out, 'stray.txt'))).toBe(false);
+    expect(readFileSync(join(out, '.git', 'HEAD'), 'utf8')).toContain('gh-pages');
+    expect(existsSync(join(out, '.git', 'refs', 'tags'))).toBe(true);
     expect(statSync(keptPage).mtimeMs).toBe(keptAt);
     expect(read('repro-b', `r/${RUNS.running}/index.html`)).toContain('renamed-run-7');
     expect(brokenLinks(out, '/')).toEqual([]);

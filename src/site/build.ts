@@ -317,7 +317,9 @@ function removeStaleOutput(publicDir: string, dataDir: string): AstroIntegration
         for (const urls of assets.values()) for (const url of urls) keep.add(relative(out, fileURLToPath(url)));
         if (existsSync(publicDir)) for (const file of listFiles(publicDir)) keep.add(file);
         for (const file of listFiles(out)) {
-          if (!keep.has(file) && file.split(sep)[0] !== ASSETS_DIR) rmSync(join(out, file));
+          // A git checkout of the output folder (a gh-pages worktree) keeps its repository.
+          const top = file.split(sep)[0];
+          if (!keep.has(file) && top !== ASSETS_DIR && top !== '.git') rmSync(join(out, file));
         }
         removeEmptyFolders(out);
       },
@@ -332,12 +334,12 @@ function listFiles(dir: string): string[] {
     .map((entry) => relative(dir, join(entry.parentPath, entry.name)));
 }
 
-/** Removes folders left empty below `dir` (not `dir` itself). */
+/** Removes folders left empty below `dir` (not `dir` itself, nor a git repository's). */
 function removeEmptyFolders(dir: string): boolean {
   let empty = true;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory() && removeEmptyFolders(path)) rmSync(path, { recursive: true });
+    if (entry.isDirectory() && entry.name !== '.git' && removeEmptyFolders(path)) rmSync(path, { recursive: true });
     else empty = false;
   }
   return empty;
