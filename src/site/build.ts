@@ -196,11 +196,13 @@ function saveRenderedPages(cacheDir: string, out: string, root: string, keys: Pa
   renameSync(temp, file);
 }
 
-/** Changes whenever the Astro app or the package code its pages import changes. */
+/** Changes whenever the Astro app, the package code its pages import, or Astro itself changes. */
 function appKey(root: string): string {
+  const astro = readFileSync(join(astroNodeModules(), 'astro', 'package.json'), 'utf8');
   return createHash('sha256')
     .update(fingerprint(root))
     .update(fingerprint(fileURLToPath(new URL('../', import.meta.url))))
+    .update(astro)
     .digest('hex');
 }
 
