@@ -149,16 +149,15 @@ try {
   let built = false;
   if (only.has('build') || only.has('browser')) {
     // Each full build starts cold: no output folder, no cache.
-    const builds: ProcessResult[] = [];
-    for (let i = 0; i < repeats; i++) {
-      log(`runpages build (${i + 1}/${repeats}) ...`);
-      rmSync(site, { recursive: true, force: true });
-      rmSync(join(repo, '.runpages'), { recursive: true, force: true });
-      settleDisk();
-      const result = await runMeasured(process.execPath, [BIN, 'build', '--from', 'runs', '--out', site, '--json'], { cwd: repo, env: childEnv });
-      builds.push(result);
-      if (result.code !== 0) break;
-    }
+    log(`runpages build (${repeats}x) ...`);
+    const builds = await measureRepeatedly(
+      () => {
+        rmSync(site, { recursive: true, force: true });
+        rmSync(join(repo, '.runpages'), { recursive: true, force: true });
+      },
+      [BIN, 'build', '--from', 'runs', '--out', site, '--json'],
+      repo,
+    );
     const build = medianRun(builds);
     const summary = build.code === 0 ? parseSummary(build) : undefined;
     if (!summary) {
@@ -169,14 +168,7 @@ try {
       log(`bare Astro build of ${summary.pages} pages ...`);
       const bare = join(work, 'bare-astro');
       writeBareAstroProject(bare, summary.pages);
-      const bareBuilds: ProcessResult[] = [];
-      for (let i = 0; i < repeats; i++) {
-        rmSync(join(bare, 'dist'), { recursive: true, force: true });
-        settleDisk();
-        const result = await runMeasured(process.execPath, [ASTRO, 'build', '--root', bare, '--silent'], { cwd: bare, env: childEnv });
-        bareBuilds.push(result);
-        if (result.code !== 0) break;
-      }
+      const bareBuilds = await measureRepeatedly(() => rmSync(join(bare, 'dist'), { recursive: true, force: true }), [ASTRO, 'build', '--root', bare, '--silent'], bare);
       const astro = medianRun(bareBuilds);
       const reference = astro.code === 0 ? astro.seconds : null;
       if (astro.code !== 0) rows.push(notAvailable('build', 'bare Astro build', 's', tail(astro.stderr)));
@@ -294,6 +286,22 @@ if (flags.json) log(`wrote ${flags.json}`);
  */
 function settleDisk(): void {
   execFileSync('sync');
+}
+
+/**
+ * Runs `node <args>` in `cwd` `repeats` times, each after `prepare` and a settled disk, stopping at
+ * the first failure.
+ */
+async function measureRepeatedly(prepare: () => void, args: string[], cwd: string): Promise<ProcessResult[]> {
+  const results: ProcessResult[] = [];
+  for (let i = 0; i < repeats; i++) {
+    prepare();
+    settleDisk();
+    const result = await runMeasured(process.execPath, args, { cwd, env: childEnv });
+    results.push(result);
+    if (result.code !== 0) break;
+  }
+  return results;
 }
 
 /** The run with the median wall time (a failed run, if any: it is the one to report). */
