@@ -68,6 +68,7 @@ export interface SiteData {
   chartStyle: ChartStyle;
   /** The build's pack of series and run assets, absent on the dev server. */
   pack?: PackReader;
+  /** Keys of the pages the last build left in the output folder; absent when all are rendered. */
   renderedPages?: PageKeys;
   /**
    * Hash of everything besides a run's own files that its page shows (config, project list):
