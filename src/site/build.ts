@@ -71,26 +71,25 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   const out = isAbsolute(options.out) ? options.out : resolve(options.cwd, options.out);
   const cacheDir = options.cacheDir ?? join(options.cwd, '.runpages', 'cache');
   const base = normalizeBase(options.base ?? options.config.site.base);
-  const source = isDirectorySource(options.from, options.cwd) ? `folder ${displayPath(options.cwd, options.from)}` : `branch ${options.from}`;
+  const fromIsFolder = isDirectorySource(options.from, options.cwd);
+  const source = fromIsFolder ? `folder ${displayPath(options.cwd, options.from)}` : `branch ${options.from}`;
 
   say(`Loading runs from ${source}`);
   // Series stream into the pack as they load (kept between builds), never all in memory.
   const pack = Pack.open(join(cacheDir, 'pack'));
   // Per process: two builds in one folder (a test run beside `preview --watch`) must not share it.
   const dataDir = join(cacheDir, `data-${process.pid}`);
-  let deriver: AssetDeriver | undefined;
+  // While runs load, workers make each run's comparison data and compact charts (a big site's style);
+  // what is still missing once the style is known is made after the load.
+  const chartsRendered: Record<ChartStyle, number> = { plot: 0, compact: 0 };
+  const deriver = new AssetDeriver((job, result) => {
+    storeAssetResult(pack, job.hash, result);
+    for (const [style, charts] of Object.entries(result.charts)) chartsRendered[style as ChartStyle] += Object.keys(charts).length;
+  });
   try {
-    // While runs load, workers make each run's comparison data and compact charts (a big site's style);
-    // what is still missing once the style is known is made after the load.
-    let chartsRendered = 0;
-    let style: ChartStyle = 'compact';
-    deriver = new AssetDeriver((job, result) => {
-      storeAssetResult(pack, job.hash, result);
-      chartsRendered += Object.keys(result.charts[style] ?? {}).length;
-    });
     // The worker parses and validates series.json too: the main thread parses only run.yaml.
     const onSeriesText = async (run: LoadedRun, text: string, file: string) => {
-      const { done } = await (deriver as AssetDeriver).submit({ hash: run.hash, record: run.record, seriesText: { text, file }, compare: true, styles: ['compact'] });
+      const { done } = await deriver.submit({ hash: run.hash, record: run.record, seriesText: { text, file }, compare: true, styles: ['compact'] });
       return { parsed: done.then((result) => result.invalid ?? result.series?.names ?? []) };
     };
     const runCache = readRunCache(cacheDir, pack);
@@ -100,8 +99,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     const index = buildIndex(load, options.config);
     say(`Indexed ${load.runs.length} runs in ${index.projects.length} projects`);
 
-    style = chartStyle(options.config.site.charts, load.runs.length);
-    if (style !== 'compact') chartsRendered = 0;
+    const style = chartStyle(options.config.site.charts, load.runs.length);
     // Show a line every two seconds at most, and the end once.
     let shownAt = 0;
     let shownDone = -1;
@@ -113,7 +111,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     };
     await completeRunAssets(load.runs, pack, style, deriver, progress);
     const totalCharts = load.runs.reduce((sum, run) => sum + run.seriesNames.length, 0);
-    const charts = { rendered: chartsRendered, cached: totalCharts - chartsRendered };
+    const charts = { rendered: chartsRendered[style], cached: totalCharts - chartsRendered[style] };
     const hashes = new Set(load.runs.map((run) => run.hash));
     pack.save((key) => isKeyOfRuns(key, hashes));
     rmSync(dataDir, { recursive: true, force: true });
@@ -132,10 +130,9 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     // Saved comparisons are read here, where the user's folder and the runs source are known.
     const { loadSavedComparisons, writeSavedComparisons } = await import('../report/saved.ts');
     const ids = load.runs.map((run) => run.record.id);
-    const fromIsFolder = isDirectorySource(options.from, options.cwd);
     writeSavedComparisons(dataDir, await loadSavedComparisons({ cwd: options.cwd, from: options.from, fromIsFolder, ids }));
 
-    say(`Rendering pages with Astro (unchanged runs are restored from the last build)`);
+    say(`Rendering pages with Astro (pages of unchanged runs are kept from the last build)`);
     await astroBuild({ root, out, cacheDir, base, dataDir });
     saveRenderedPages(cacheDir, out, root, recordedKeys(dataDir));
     const { pages, bytes } = measure(out);
@@ -151,7 +148,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
       seconds: (performance.now() - started) / 1000,
     };
   } finally {
-    await deriver?.finish().catch(() => {});
+    await deriver.finish().catch(() => {});
     rmSync(dataDir, { recursive: true, force: true });
     pack.close();
   }

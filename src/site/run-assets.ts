@@ -230,5 +230,5 @@ export async function completeRunAssets(
     if ((index + 1) % 500 === 0) onProgress?.(index + 1, jobs.length);
   }
   await deriver.finish();
-  onProgress?.(jobs.length, jobs.length);
+  if (jobs.length > 0) onProgress?.(jobs.length, jobs.length);
 }
