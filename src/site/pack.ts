@@ -90,10 +90,9 @@ export class Pack extends PackReader {
   static open(dir: string): Pack {
     mkdirSync(dir, { recursive: true });
     if (takeLock(dir)) {
-      const entries = readIndex(dir);
-      const named = new Set([...entries.values()].map(([segment]) => segment));
-      for (const file of readdirSync(dir)) if (file.endsWith('.seg') && !named.has(file)) rmSync(join(dir, file), { force: true });
-      return new Pack(dir, entries, () => rmSync(join(dir, LOCK_FILE), { force: true }));
+      const pack = new Pack(dir, readIndex(dir), () => rmSync(join(dir, LOCK_FILE), { force: true }));
+      pack.removeUnnamedSegments();
+      return pack;
     }
     const own = `${dir}-${process.pid}`;
     rmSync(own, { recursive: true, force: true });
@@ -131,8 +130,7 @@ export class Pack extends PackReader {
     const totalBytes = this.segmentFiles().reduce((sum, file) => sum + statSync(join(this.dir, file)).size, 0);
     if (totalBytes - liveBytes > Math.max(liveBytes, COMPACT_MIN_DEAD)) this.compact();
     writeIndex(this.dir, this.entries);
-    const named = new Set([...this.entries.values()].map(([segment]) => segment));
-    for (const file of this.segmentFiles()) if (!named.has(file)) rmSync(join(this.dir, file), { force: true });
+    this.removeUnnamedSegments();
   }
 
   /** Ends this build's use of the pack (its lock, or the private pack). */
@@ -152,6 +150,12 @@ export class Pack extends PackReader {
   private finishSegment(): void {
     if (this.segment) closeSync(this.segment.fd);
     this.segment = undefined;
+  }
+
+  /** Deletes segments the index does not name: a dead build's, or those a compaction copied. */
+  private removeUnnamedSegments(): void {
+    const named = new Set([...this.entries.values()].map(([segment]) => segment));
+    for (const file of this.segmentFiles()) if (!named.has(file)) rmSync(join(this.dir, file), { force: true });
   }
 
   private segmentFiles(): string[] {
