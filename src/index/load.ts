@@ -71,7 +71,8 @@ export type LoadCache = Map<string, { record: RunRecord; seriesNames: string[] }
  * Loads every run from `from`: a directory when one exists at that path (or the value contains a
  * path separator), else a git branch of the repository at `cwd`. Runs are parsed folder by folder as
  * they are read, so only one run's raw text is held at a time; with `onSeries` the series go to it
- * and are not kept.
+ * and are not kept, and with `onSeriesText` series.json is handed over unparsed (the build parses it
+ * in a worker thread).
  *
  * @example const { runs, invalid } = await loadRuns({ from: 'runs', cwd: process.cwd() });
  */
@@ -181,25 +182,29 @@ async function* readBranch(branch: string, cwd: string, known: (hash: string) =>
   const { listBranchFiles, readBlobs } = await import('../branch/read.ts');
   const runFile = /^(runs\/[^/]+\/[^/]+\/[^/]+)\/(run\.yaml|series\.json)$/;
   // ls-tree lists a folder's files together.
-  const folders: { folder: string; files: BranchFile[]; hash: string }[] = [];
+  const grouped: { folder: string; files: BranchFile[] }[] = [];
   for (const file of await listBranchFiles(cwd, branch, (path) => runFile.test(path))) {
     const folder = (runFile.exec(file.path) as RegExpExecArray)[1] as string;
-    const last = folders.at(-1);
+    const last = grouped.at(-1);
     if (last?.folder === folder) last.files.push(file);
-    else folders.push({ folder, files: [file], hash: '' });
+    else grouped.push({ folder, files: [file] });
   }
-  for (const entry of folders) {
-    entry.hash = createHash('sha256')
-      .update(`git\0${entry.folder}`)
-      .update(entry.files.map((file) => `\0${file.path}\0${file.sha}`).join(''))
-      .digest('hex');
-  }
-  const unread = folders.filter((entry) => !known(entry.hash));
-  const blobs = readBlobs(cwd, unread.flatMap((entry) => entry.files));
+  const folders = grouped.map(({ folder, files }) => ({
+    folder,
+    files,
+    hash: createHash('sha256')
+      .update(`git\0${folder}`)
+      .update(files.map((file) => `\0${file.path}\0${file.sha}`).join(''))
+      .digest('hex'),
+  }));
+  // Decided once: the blob reader must yield exactly these folders' files, in order.
+  const unread = new Set(folders.filter((entry) => !known(entry.hash)));
+  const blobs = readBlobs(cwd, [...unread].flatMap((entry) => entry.files));
   try {
-    for (const { folder, files, hash } of folders) {
+    for (const entry of folders) {
+      const { folder, files, hash } = entry;
       const run: RunFiles = { folder, hash };
-      if (!known(hash)) {
+      if (unread.has(entry)) {
         for (let i = 0; i < files.length; i += 1) {
           const { value: file } = await blobs.next();
           if (!file) throw new Error(`the branch ended before ${folder} was read`);
