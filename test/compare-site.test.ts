@@ -13,6 +13,7 @@ import { checkLinks } from './helpers/links.ts';
 
 const FIXTURE = new URL('./fixtures/compare-site/', import.meta.url).pathname;
 const BASE = '/models/';
+const NOW = '2026-11-22T00:00:00Z';
 let work: string;
 let out: string;
 
@@ -20,7 +21,8 @@ beforeAll(async () => {
   work = tempDir('runpages-compare-site-');
   cpSync(FIXTURE, work, { recursive: true });
   out = join(work, 'site');
-  const build = await runCli(['build', '--from', 'runs', '--out', out, '--base', BASE], { cwd: work });
+  // The summary counts "the last 7 days" from the build's clock: pinned, so the test never depends on today.
+  const build = await runCli(['build', '--from', 'runs', '--out', out, '--base', BASE, '--now', NOW], { cwd: work });
   expect(build.stderr).not.toMatch(/warning|error/i);
   expect(build.code).toBe(0);
 });
@@ -58,7 +60,7 @@ describe('the stakeholder summary /p/<project>/', () => {
     expect(meta(doc, 'description')).toBe(HEADLINE);
     expect(text(doc.querySelector('title'))).toBe('MNIST digits · Acme models');
     expect(text(doc.querySelector('.cmp-sentences'))).toBe(
-      'Up 1.1 points from the best a week earlier (93.0 %, run quiet-lynx-7). 2 runs in the last 7 days by bob and carol (4 runs in all).',
+      'As of 22 Nov 2026, 00:00 UTC: Up 1.1 points from the best a week earlier (93.0 %, run quiet-lynx-7). 2 runs in the last 7 days by bob and carol (4 runs in all).',
     );
   });
 

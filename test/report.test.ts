@@ -157,11 +157,12 @@ describe('summarize', () => {
     expect(summary.defaultNote).toBeUndefined();
   });
 
-  it('compares with the best a week before the newest run, and reports activity', () => {
+  it('compares with the best a week before the reference time, and reports activity, both counted from it', () => {
     expect(summary.sentences).toEqual([
       'Up 1.1 points from the best a week earlier (93.0 %, run quiet-lynx-7).',
       '2 runs in the last 7 days by bob and carol (4 runs in all).',
     ]);
+    expect(summary.asOf).toBe('2026-11-23T12:00:00.000Z');
   });
 
   it('ignores failed runs when ranking, and tracks the best so far', () => {

@@ -56,7 +56,7 @@ export interface Summary {
   defaultNote: string | undefined;
   /** The headline sentence, for the page, the Open Graph description and the home page card. */
   headline: string;
-  /** Further sentences: last week's change, activity. */
+  /** Further sentences, counted back from `asOf`: the change over the last week, activity. */
   sentences: string[];
   best: RunValue | undefined;
   /** Gap to the target (positive: still short of it), in metric units. */
@@ -75,6 +75,8 @@ export interface Summary {
   whatChanged: WhatChanged | undefined;
   recent: Activity[];
   runCount: number;
+  /** The reference time every sentence counts from (ISO): the build's `now`. */
+  asOf: string;
 }
 
 export interface SummaryOptions {
@@ -144,9 +146,8 @@ export function summarize(records: RunRecord[], options: SummaryOptions, now: nu
   const baselineChange = best && baselineValue !== undefined ? best.value - baselineValue : undefined;
   const targetGap = best && goal.target !== undefined ? (goal.direction === 'max' ? goal.target - best.value : best.value - goal.target) : undefined;
 
-  // "Last week" is relative to the newest run, so a quiet project still compares like with like.
-  const newest = [...records].sort(byCreated).at(-1);
-  const weekAgo = newest ? Date.parse(newest.created) - WEEK_MS : 0;
+  // Every sentence counts from the same reference time, `now` (the build's clock, stated on the page).
+  const weekAgo = now - WEEK_MS;
   const lastWeek = bestOf(points.filter((p) => Date.parse(p.created) <= weekAgo), goal.direction);
 
   const top = [...points].sort((a, b) => (goal.direction === 'max' ? b.value - a.value : a.value - b.value) || byCreated(a, b)).slice(0, options.top ?? 10);
@@ -201,6 +202,7 @@ export function summarize(records: RunRecord[], options: SummaryOptions, now: nu
     whatChanged,
     recent,
     runCount: records.length,
+    asOf: new Date(now).toISOString(),
   };
 }
 

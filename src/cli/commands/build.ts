@@ -4,6 +4,7 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { NOW_OPTION_HELP, resolveNow } from '../clock.ts';
 
 export const order = 50;
 
@@ -14,15 +15,7 @@ interface BuildFlags {
   config?: string;
   json?: boolean;
   demo?: boolean;
-}
-
-/**
- * The build's clock: `SOURCE_DATE_EPOCH` (seconds, the reproducible-builds convention) when set, so
- * the same runs build the same site byte for byte; else now.
- */
-function buildTime(epoch: string | undefined): Date {
-  const seconds = epoch === undefined ? Number.NaN : Number(epoch);
-  return Number.isFinite(seconds) ? new Date(seconds * 1000) : new Date();
+  now?: string;
 }
 
 export function register(program: Command): void {
@@ -34,6 +27,7 @@ export function register(program: Command): void {
     .option('--base <path>', 'base path the site is served under, e.g. /my-repo/ on GitHub Pages (default: site.base from the config, /)')
     .option('--config <file>', 'config file (default: runpages.config.yaml in the current folder)')
     .option('--json', 'print the build summary as JSON on stdout')
+    .option('--now <time>', NOW_OPTION_HELP)
     .option('--demo', 'building the bundled demo: end with how to preview it through npm')
     .addHelpText(
       'after',
@@ -60,7 +54,7 @@ Examples:
         out: flags.out,
         config,
         base: flags.base,
-        now: buildTime(process.env.SOURCE_DATE_EPOCH),
+        now: resolveNow({ flag: flags.now }),
         onProgress: (message) => ui.info(ui.color.dim(message)),
         onInvalid: (invalid) => ui.warn(`skipped ${invalid.reason}`),
       });

@@ -3,6 +3,7 @@
  * with the query language and sorted on any field; `--json` prints the full records.
  */
 import type { Command } from 'commander';
+import { resolveNow } from '../clock.ts';
 
 export const order = 40;
 
@@ -55,7 +56,7 @@ Examples:
       ]);
       const cwd = process.cwd();
       const config = loadConfig(cwd);
-      const now = new Date();
+      const now = resolveNow();
       // Parse everything the user typed before reading any runs, so mistakes fail fast.
       const filter = query.parseQuery(queryWords.join(' '));
       const sort = flags.sort === undefined ? undefined : table.parseSortKey(flags.sort);

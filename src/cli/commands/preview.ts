@@ -3,6 +3,7 @@
  * runs branch (or folder) changes, so someone training locally sees results arrive.
  */
 import type { Command } from 'commander';
+import { resolveNow } from '../clock.ts';
 
 export const order = 51;
 
@@ -54,7 +55,7 @@ Examples:
         from = flags.from ?? config.branch;
         const source = from;
         rebuild = async () => {
-          const result = await buildSite({ from: source, cwd, out, config, base: flags.base, now: new Date(), onInvalid: (i) => ui.warn(`skipped ${i.reason}`) });
+          const result = await buildSite({ from: source, cwd, out, config, base: flags.base, now: resolveNow(), onInvalid: (i) => ui.warn(`skipped ${i.reason}`) });
           ui.success(`Rebuilt ${result.pages} pages for ${result.runs} runs in ${result.seconds.toFixed(1)}s`);
         };
         ui.info(`Building ${dir} from ${from}…`);

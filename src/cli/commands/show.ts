@@ -3,6 +3,7 @@
  * notes), or its full record with `--json`.
  */
 import type { Command } from 'commander';
+import { resolveNow } from '../clock.ts';
 
 export const order = 41;
 
@@ -45,6 +46,6 @@ Examples:
         return;
       }
       const children = records.filter((other) => other.parents.includes(record.id));
-      process.stdout.write(`${renderRunDetail(record, { now: new Date(), color: ui.color, config, children })}\n`);
+      process.stdout.write(`${renderRunDetail(record, { now: resolveNow(), color: ui.color, config, children })}\n`);
     });
 }
