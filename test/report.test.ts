@@ -216,7 +216,7 @@ describe('summarize', () => {
     const other = summarize(cifar, { project: 'cifar' }, NOW)!;
     expect(other.headline).toBe('The best model reaches a test/acc of 0.85 (run shy-crane-5), 0.05 above the baseline (run bold-hawk-2).');
     expect(other.defaultNote).toContain('No goal is configured for this project, so runs are ranked by test/acc (higher is better).');
-    expect(other.sentences).toEqual(['No runs in the last 7 days (2 runs in all).']);
+    expect(other.sentences).toEqual(['No improvement over the last week: the best a week earlier was already 0.85.', 'No runs in the last 7 days (2 runs in all).']);
   });
 
   it('says when no run reports the metric', () => {
