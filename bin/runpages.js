@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Entry point. In a checkout it runs the TypeScript source (Node >= 22.12 strips types); an installed
+// Entry point. In a checkout it runs the TypeScript source (Node strips types); an installed
 // package runs the compiled dist/ because Node refuses to strip types under node_modules.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -45,7 +45,7 @@ const options = program.opts<{
   clean?: boolean;
 }>();
 
-if (options.points > 1000) program.error('--points must be at most 1000 (DESIGN §4)');
+if (options.points > 1000) program.error('--points must be at most 1000 (docs/design.md#run-record)');
 if (options.clean) for (const project of DEMO_PROJECTS) rmSync(join(options.out, project), { recursive: true, force: true });
 
 const baselines: Record<string, string> = {};

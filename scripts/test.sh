@@ -13,7 +13,9 @@ case "$tier" in
     echo "runpages: type check (tsc) ..." >&2
     tsc --noEmit -p .
     echo "runpages: type check of the site (astro check) ..." >&2
-    astro check --root site --tsconfig site/tsconfig.json --minimumSeverity warning
+    astro check --root site --tsconfig tsconfig.json --minimumSeverity warning
+    echo "runpages: module boundaries ..." >&2
+    node scripts/check-boundaries.ts
     vitest run
     ;;
   *)

@@ -1,5 +1,5 @@
 /**
- * `runpages.config.yaml` (DESIGN §10): every key optional. Read once at the edge; an invalid config
+ * `runpages.config.yaml` (docs/design.md#config): every key optional. Read once at the edge; an invalid config
  * is an error naming the key.
  */
 import { existsSync, readFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fg from 'fast-glob';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,11 +9,13 @@ import { FILE_MODE, ObjectReader, writeBlobs, writeTrees } from '../src/git/obje
 import { ACTIONS, publishWorkflow, setUpGithubPages, triggerWorkflow, TRIGGER_WORKFLOW } from '../src/publish/github.ts';
 import type { PreparedRun } from '../src/run/prepared.ts';
 import { parseRunRecord, parseYaml } from '../src/run/validate.ts';
-import { BIN, runCli } from './helpers/cli.ts';
+import { runCli } from './helpers/cli.ts';
 import { git, makeTestRepo, TEST_GIT_ENV, tempDir } from './helpers/git.ts';
+import { npmEnv, packageClone, packageTarball, run } from './helpers/package.ts';
 import { checkLinks } from './helpers/links.ts';
 
 const FIXTURE = new URL('./fixtures/compare-site/', import.meta.url).pathname;
+const FALLBACK = 'git+https://github.com/runpages/runpages.git#v0.1.0';
 
 interface Step {
   name?: string;
@@ -23,7 +25,7 @@ interface Step {
   with?: Record<string, unknown>;
 }
 
-const workflow = parse(publishWorkflow({ branch: 'runs', defaultBranch: 'main', version: '^0.1.0' }));
+const workflow = parse(publishWorkflow({ branch: 'runs', defaultBranch: 'main', installFallback: FALLBACK }));
 const buildSteps: Step[] = workflow.jobs.build.steps;
 
 describe('the publish workflow', () => {
@@ -53,14 +55,21 @@ describe('the publish workflow', () => {
     expect(workflow.jobs.deploy.needs).toBe('build');
     expect(workflow.jobs.deploy.environment.name).toBe('github-pages');
     expect(workflow.jobs.deploy.steps[0].uses).toBe(ACTIONS.deployPages);
-    const build = buildSteps.find((step) => step.run?.startsWith('runpages build'));
-    expect(build?.run).toBe('runpages build --from "origin/runs" --out _site --base "${{ steps.pages.outputs.base_path }}/"');
+    const build = buildSteps.find((step) => step.run?.includes('runpages build'));
+    expect(build?.run).toBe('npx --no-install runpages build --from "origin/runs" --out _site --base "${{ steps.pages.outputs.base_path }}/"');
+  });
+
+  it('installs the runpages the repository pins, else the release it was written for', () => {
+    const install = buildSteps.find((step) => step.name === 'Install runpages')?.run ?? '';
+    expect(install).toContain('npm ci --no-audit --no-fund');
+    expect(install).toContain(`npm install --no-save --no-audit --no-fund '${FALLBACK}'`);
+    expect(publishWorkflow({ branch: 'runs', defaultBranch: 'main', installFallback: "it's" })).toContain(`'it'\\''s'`);
   });
 
   it('uses a fixed base when one is given', () => {
-    const fixed = parse(publishWorkflow({ branch: 'experiments', defaultBranch: 'trunk', version: '^0.1.0', base: '/models/' }));
+    const fixed = parse(publishWorkflow({ branch: 'experiments', defaultBranch: 'trunk', installFallback: FALLBACK, base: '/models/' }));
     const steps: Step[] = fixed.jobs.build.steps;
-    expect(steps.find((step) => step.run?.startsWith('runpages build'))?.run).toBe('runpages build --from "origin/experiments" --out _site --base "/models/"');
+    expect(steps.find((step) => step.run?.includes('runpages build'))?.run).toBe('npx --no-install runpages build --from "origin/experiments" --out _site --base "/models/"');
     expect(steps.find((step) => step.run?.startsWith('git fetch'))?.run).toContain('+refs/heads/experiments:refs/remotes/origin/experiments');
     expect(fixed.on.push.branches).toEqual(['trunk']);
   });
@@ -95,7 +104,7 @@ describe('setting up GitHub Pages in a repository', () => {
     writeFileSync(join(repo.dir, 'scratch.txt'), 'uncommitted work\n');
     const head = git(repo.dir, 'rev-parse', 'HEAD');
     await commitRuns(repo.dir, 'runs', fixtureRuns());
-    const { runsCommit } = await setUpGithubPages({ cwd: repo.dir, branch: 'runs', defaultBranch: 'main', version: '^0.1.0' });
+    const { runsCommit } = await setUpGithubPages({ cwd: repo.dir, branch: 'runs', defaultBranch: 'main', installFallback: FALLBACK });
     expect(git(repo.dir, 'rev-parse', 'runs')).toBe(runsCommit);
     expect(git(repo.dir, 'show', `runs:${TRIGGER_WORKFLOW}`)).toBe(triggerWorkflow({ branch: 'runs' }).trim());
     expect(git(repo.dir, 'ls-tree', '-r', '--name-only', 'runs')).toContain('runs/mnist/2026-11/01JC2CCCCC000000000000000C/run.yaml');
@@ -105,43 +114,23 @@ describe('setting up GitHub Pages in a repository', () => {
     expect(parse(readFileSync(join(repo.dir, '.github/workflows/runpages.yml'), 'utf8')).name).toBe('runpages');
   });
 
-  it('builds the site exactly as CI does, from a fresh clone with the runs branch fetched, and every link resolves', async () => {
+  it('builds the site exactly as CI does: a fresh clone runs every shell step, installing the runpages its package.json pins', async () => {
     // A saved comparison carried on the runs branch (the default branch has none).
     const [blob] = await writeBlobs(repo.dir, ['title: From the runs branch\nruns: [01JC1A, 01JC2C]\n']);
     const [tree] = await writeTrees(repo.dir, [[{ mode: FILE_MODE, type: 'blob', sha: blob as string, name: 'from-branch.yaml' }]]);
     const reader = new ObjectReader(repo.dir);
     await commitFolders(repo.dir, reader, 'refs/heads/runs', [{ path: 'comparisons', tree: tree as string }]).finally(() => reader.close());
-    git(repo.dir, 'add', 'runpages.config.yaml', '.github/workflows/runpages.yml');
+    // The team pins runpages as a dev dependency from a git URL (no registry release needed).
+    const url = packageClone(tempDir('runpages-clone-'));
+    writeFileSync(join(repo.dir, 'package.json'), `${JSON.stringify({ name: 'models', private: true, devDependencies: { runpages: url } }, null, 2)}\n`);
+    // The lockfile a user's `npm install` would write (resolving only: the runner does the install).
+    run('npm', ['install', '--package-lock-only', '--loglevel=error'], repo.dir);
+    expect(JSON.parse(readFileSync(join(repo.dir, 'package-lock.json'), 'utf8')).packages['node_modules/runpages'].resolved).toMatch(/^git\+file:\/\/.+#[0-9a-f]{40}$/);
+    git(repo.dir, 'add', 'runpages.config.yaml', '.github/workflows/runpages.yml', 'package.json', 'package-lock.json');
     git(repo.dir, 'commit', '-q', '-m', 'Publish with runpages');
     git(repo.dir, 'push', '-q', 'origin', 'main', 'runs');
 
-    // The runner: a fresh single-branch clone of the default branch, `runpages` on PATH.
-    const runner = tempDir('runpages-ci-');
-    const checkout = join(runner, 'repo');
-    execFileSync('git', ['clone', '-q', '--depth=1', '--branch', 'main', `file://${repo.origin}`, checkout]);
-    const bin = join(runner, 'bin');
-    mkdirSync(bin);
-    writeFileSync(join(bin, 'runpages'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`);
-    chmodSync(join(bin, 'runpages'), 0o755);
-
-    const published = parse(readFileSync(join(checkout, '.github/workflows/runpages.yml'), 'utf8'));
-    // What configure-pages reports for a project site, substituted as the runner would.
-    const expressions: Record<string, string> = { 'steps.pages.outputs.base_path': '/models' };
-    for (const step of published.jobs.build.steps as Step[]) {
-      if (!step.run || step.run.startsWith('npm install')) continue;
-      const command = step.run.replace(/\$\{\{\s*([^}]+?)\s*\}\}/g, (_, expression: string) => {
-        const value = expressions[expression];
-        if (value === undefined) throw new Error(`unexpected expression ${expression}`);
-        return value;
-      });
-      execFileSync('sh', ['-c', command], {
-        cwd: checkout,
-        env: { ...process.env, ...TEST_GIT_ENV, NO_COLOR: '1', PATH: `${bin}:${process.env.PATH}` },
-        stdio: 'pipe',
-      });
-    }
-
-    const out = join(checkout, '_site');
+    const out = runWorkflowOnFreshClone(repo.origin, '/models');
     expect(existsSync(join(out, 'index.html'))).toBe(true);
     expect(existsSync(join(out, 'p/mnist/index.html'))).toBe(true);
     expect(existsSync(join(out, 'r/01JC2CCCCC000000000000000C/index.html'))).toBe(true);
@@ -149,23 +138,68 @@ describe('setting up GitHub Pages in a repository', () => {
     const { broken, checked } = checkLinks(out, '/models/');
     expect(broken).toEqual([]);
     expect(checked).toBeGreaterThan(20);
-  });
+  }, 900_000);
 });
+
+/**
+ * What a GitHub runner does with the publish workflow, minus the `uses:` actions: a fresh clone of the
+ * default branch, then every `run:` step in order, with the expressions configure-pages would fill in.
+ * Returns the built site's folder.
+ */
+function runWorkflowOnFreshClone(origin: string, basePath: string): string {
+  const checkout = join(tempDir('runpages-ci-'), 'repo');
+  execFileSync('git', ['clone', '-q', '--depth=1', '--branch', 'main', `file://${origin}`, checkout]);
+  const published = parse(readFileSync(join(checkout, '.github/workflows/runpages.yml'), 'utf8'));
+  const expressions: Record<string, string> = { 'steps.pages.outputs.base_path': basePath };
+  for (const step of published.jobs.build.steps as Step[]) {
+    if (!step.run) continue;
+    const command = step.run.replace(/\$\{\{\s*([^}]+?)\s*\}\}/g, (_, expression: string) => {
+      const value = expressions[expression];
+      if (value === undefined) throw new Error(`unexpected expression ${expression}`);
+      return value;
+    });
+    // GitHub runs `run:` steps with `bash -e`.
+    run('bash', ['-e', '-c', command], checkout, { ...npmEnv(), ...TEST_GIT_ENV });
+  }
+  return join(checkout, '_site');
+}
 
 describe('runpages init --github-pages', () => {
   const repo = makeTestRepo();
   afterAll(() => repo.cleanup());
 
   it('writes the publish workflow with the base, and pushes the runs branch carrying the trigger', async () => {
-    const result = await runCli(['init', '--github-pages', '--base', '/models/'], { cwd: repo.dir });
+    // The fallback install, from a tarball here (the git URL form is tested above).
+    const tarball = packageTarball(tempDir('runpages-tarball-'));
+    const result = await runCli(['init', '--github-pages', '--base', '/models/', '--install-from', tarball], { cwd: repo.dir });
     expect(result.stderr).toContain('wrote .github/workflows/runpages.yml');
     expect(result.code).toBe(0);
     const published = parse(readFileSync(join(repo.dir, '.github/workflows/runpages.yml'), 'utf8'));
-    const build = (published.jobs.build.steps as Step[]).find((step) => step.run?.startsWith('runpages build'));
-    expect(build?.run).toBe('runpages build --from "origin/runs" --out _site --base "/models/"');
+    const build = (published.jobs.build.steps as Step[]).find((step) => step.run?.includes('runpages build'));
+    expect(build?.run).toBe('npx --no-install runpages build --from "origin/runs" --out _site --base "/models/"');
     expect(published.on.push.branches).toEqual(['main']);
     // The trigger reached the remote's runs branch, so the first push of runs already dispatches.
     const trigger = parse(git(repo.origin, 'show', `runs:${TRIGGER_WORKFLOW}`));
     expect(trigger.on.push.branches).toEqual(['runs']);
+
+    // A repository with no package.json: the workflow installs the release it was written for.
+    await commitRuns(repo.dir, 'runs', fixtureRuns());
+    git(repo.dir, 'add', 'runpages.config.yaml', '.github/workflows/runpages.yml');
+    git(repo.dir, 'commit', '-q', '-m', 'Publish with runpages');
+    git(repo.dir, 'push', '-q', 'origin', 'main', 'runs');
+    const out = runWorkflowOnFreshClone(repo.origin, '/models');
+    expect(existsSync(join(out, 'r/01JC2CCCCC000000000000000C/index.html'))).toBe(true);
+    expect(checkLinks(out, '/models/').broken).toEqual([]);
+  }, 900_000);
+
+  it('defaults the fallback install to this release from its git repository, tagged with the version', async () => {
+    const other = makeTestRepo();
+    try {
+      expect((await runCli(['init', '--github-pages'], { cwd: other.dir })).code).toBe(0);
+      const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string; repository: { url: string } };
+      expect(readFileSync(join(other.dir, '.github/workflows/runpages.yml'), 'utf8')).toContain(`'${manifest.repository.url}#v${manifest.version}'`);
+    } finally {
+      other.cleanup();
+    }
   });
 });

@@ -1,56 +1,39 @@
 /**
- * runpages as an installed dependency: `npm pack` (prepack compiles src/ to dist/), install the
+ * runpages as an installed dependency: `npm pack` (prepare compiles src/ to dist/), install the
  * tarball into a scratch git repo, and `npx runpages build` there. This is what users run, and what
  * Node's refusal to strip types under node_modules and Astro's root-inside-a-package behaviour can break.
  * Slow (an npm install); kept to this one test.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from './helpers/git.ts';
+import { npmEnv, packageTarball, run } from './helpers/package.ts';
 import { brokenLinks } from './helpers/site.ts';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixtures/site-runs/', import.meta.url));
-const PACKAGE_FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'bin', 'src', 'site', 'clients', 'README.md', 'LICENSE'];
 
 let work: string;
 let scratch: string;
 let output = '';
 
-function run(command: string, args: string[], cwd: string): string {
-  return execFileSync(command, args, {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 400_000,
-  });
-}
-
 beforeAll(() => {
   work = tempDir('runpages-package-');
-  // Pack a copy, so the compile step never races other work in the checkout's dist/.
-  const copy = join(work, 'package');
-  for (const file of PACKAGE_FILES) if (existsSync(join(ROOT, file))) cpSync(join(ROOT, file), join(copy, file), { recursive: true, filter: (src) => !src.includes('/.astro') });
-  symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'), 'junction');
-  run('npm', ['pack', '--pack-destination', work, '--loglevel=error'], copy);
-  const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
-  if (!tarball) throw new Error('npm pack wrote no tarball');
+  const tarball = packageTarball(work);
 
   scratch = join(work, 'user-repo');
   cpSync(FIXTURE, join(scratch, 'runs'), { recursive: true });
   writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'user-repo', private: true, type: 'module' }));
   run('git', ['init', '-q'], scratch);
-  run('npm', ['install', '--prefer-offline', '--loglevel=error', join(work, tarball)], scratch);
+  run('npm', ['install', '--loglevel=error', tarball], scratch);
   // Installed packages may be read-only (shared caches, Nix, Docker layers): nothing may be written there.
   run('chmod', ['-R', 'a-w', join(scratch, 'node_modules', 'runpages')], scratch);
   output = execFileSync('npx', ['runpages', 'build', '--from', 'runs', '--out', 'public-site'], {
     cwd: scratch,
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
+    env: npmEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: 300_000,
   });

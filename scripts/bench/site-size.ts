@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
-/** The page type of a file in the built site, from its URL path (DESIGN §7). */
+/** The page type of a file in the built site, from its URL path (docs/design.md#urls). */
 export function pageType(path: string): string {
   const p = path.split(sep).join('/');
   if (p.startsWith('r/')) return p.endsWith('.html') ? 'run pages' : 'run page assets';

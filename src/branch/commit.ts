@@ -1,5 +1,5 @@
 /**
- * Committing runs to the `runs` branch with plumbing only (DESIGN §5): blobs and trees are written
+ * Committing runs to the `runs` branch with plumbing only (docs/design.md#branch): blobs and trees are written
  * straight to the object database, only the trees along each run's path are rebuilt, and the branch
  * moves by compare-and-swap. The user's working tree, index and HEAD are never read or written.
  */

@@ -1,5 +1,5 @@
 /**
- * Publishing runs (DESIGN §3, §5): queue durably, upload objects, push with retry, bring the local
+ * Publishing runs (docs/design.md#run-directory): queue durably, upload objects, push with retry, bring the local
  * branch up to date, and only then forget. A failure at any step leaves the run queued with the
  * reason (and committed to the local branch once its objects are stored); only a broken local setup
  * (not a repository, a full disk) throws. With a remote, the local commit is made only when the

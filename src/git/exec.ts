@@ -2,7 +2,7 @@
  * The one place runpages starts git. Plain `node:child_process` rather than simple-git because
  * plumbing needs stdin (`mktree`, `hash-object --stdin-paths`), raw bytes out (`diff`, `cat-file`),
  * and the caller's whole environment passed through unchanged (`GIT_SSH_COMMAND`, credential
- * helpers, `GIT_INDEX_FILE`), which simple-git strips unless each name is allowed (DESIGN §11).
+ * helpers, `GIT_INDEX_FILE`), which simple-git strips unless each name is allowed (docs/design.md#measured-facts).
  */
 import { spawn } from 'node:child_process';
 

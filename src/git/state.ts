@@ -1,5 +1,5 @@
 /**
- * The code state a run was recorded from (DESIGN §4 `git`): commit, branch, remote, dirty flag, and
+ * The code state a run was recorded from (docs/design.md#run-record `git`): commit, branch, remote, dirty flag, and
  * the uncommitted changes as a patch the recorder stores as an artifact.
  */
 import type { GitInfo } from '../run/schema.ts';

@@ -1,6 +1,6 @@
 /**
  * An imported run (from MLflow, TensorBoard, ...) before it becomes a PreparedRun. Importers only
- * translate; this module turns their output into a run directory (DESIGN §3) in a staging folder and
+ * translate; this module turns their output into a run directory (docs/design.md#run-directory) in a staging folder and
  * hands it to `prepareRunDir`, so imported runs are validated, redacted, downsampled and stored
  * exactly like recorded ones.
  */

@@ -1,6 +1,6 @@
 /**
  * The columns a project's runs have: attributes, params (flattened with dotted keys), metrics, tags.
- * Names follow the query language (DESIGN §9): `status`, `params.optim.lr`, `metrics.val/acc`.
+ * Names follow the query language (docs/design.md#query-language): `status`, `params.optim.lr`, `metrics.val/acc`.
  */
 import type { RunRecord } from '../run/schema.ts';
 

@@ -2,7 +2,7 @@
  * The full-text search index of a project's runs (MiniSearch), serialised to JSON and loaded lazily by
  * the browser on the first keystroke. It holds what people type (names, notes, tags, user,
  * experiment, short categorical param values), not every param: indexing all params as text makes the
- * index about ten times larger at scale (DESIGN §11).
+ * index about ten times larger at scale (docs/design.md#measured-facts).
  */
 import MiniSearch, { type Options } from 'minisearch';
 import type { RunRecord } from '../run/schema.ts';

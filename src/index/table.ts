@@ -1,6 +1,6 @@
 /**
  * The run table's data: a project's runs turned into compact columns for the browser (issue 3 §3,
- * DESIGN §11). Pure and browser-safe: the site writes the result as static JSON, the browser decodes
+ * docs/design.md#measured-facts). Pure and browser-safe: the site writes the result as static JSON, the browser decodes
  * it into typed arrays (see site/src/scripts/table/columns.ts).
  *
  * Layout: one small `index.json` (the catalogue of columns, the default view), run ids in blocks of

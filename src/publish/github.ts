@@ -1,5 +1,5 @@
 /**
- * Publishing to GitHub Pages through GitHub Actions (DESIGN §8). Two workflows, shaped by three
+ * Publishing to GitHub Pages through GitHub Actions (docs/design.md#publishing). Two workflows, shaped by three
  * GitHub facts: a push runs only workflows present in the pushed commit (the orphan `runs` branch has
  * none of the code's), the `github-pages` environment deploys from the default branch, and events
  * caused by GITHUB_TOKEN start no workflows except `workflow_dispatch` and `repository_dispatch`.
@@ -35,10 +35,18 @@ export interface PublishWorkflowOptions {
   defaultBranch: string;
   /** Base path, e.g. `/my-repo/`; default: the Pages base path that `configure-pages` reports. */
   base?: string | undefined;
-  /** npm version range of runpages to install, e.g. `^0.1.0`. */
-  version: string;
+  /**
+   * What to install when the user's repository does not pin runpages in its own package.json: an npm
+   * spec, e.g. a git URL pinned to a release tag (`git+https://github.com/runpages/runpages.git#v0.1.0`).
+   */
+  installFallback: string;
   /** Cron of the scheduled rebuild, the fallback if a dispatch is ever lost; default hourly. */
   scheduleCron?: string;
+}
+
+/** Quotes a value for a POSIX shell: single quotes, with any single quote closed and escaped. */
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Quotes a value for YAML as a JSON string (always valid YAML). */
@@ -48,7 +56,7 @@ function q(value: string): string {
 
 /**
  * The publish workflow for the default branch: build the site from the runs branch and deploy it.
- * @example writeFileSync('.github/workflows/runpages.yml', publishWorkflow({ branch: 'runs', defaultBranch: 'main', version: '^0.1.0' }))
+ * @example writeFileSync('.github/workflows/runpages.yml', publishWorkflow({ branch: 'runs', defaultBranch: 'main', installFallback: 'git+https://github.com/runpages/runpages.git#v0.1.0' }))
  */
 export function publishWorkflow(options: PublishWorkflowOptions): string {
   const base = options.base ?? '${{ steps.pages.outputs.base_path }}/';
@@ -103,8 +111,15 @@ jobs:
         uses: ${ACTIONS.setupNode}
         with:
           node-version: 24
+      # The runpages that the repository's own package.json and lockfile pin (what its jobs record
+      # with), else the release this workflow was written for.
       - name: Install runpages
-        run: npm install --global --no-audit --no-fund ${q(`runpages@${options.version}`)}
+        run: |
+          if [ -f package.json ] && node -e 'const p = require("./package.json"); process.exit({ ...p.dependencies, ...p.devDependencies }.runpages ? 0 : 1)'; then
+            if [ -f package-lock.json ] || [ -f npm-shrinkwrap.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+          else
+            npm install --no-save --no-audit --no-fund ${shellQuote(options.installFallback)}
+          fi
       - name: Configure Pages
         id: pages
         uses: ${ACTIONS.configurePages}
@@ -117,7 +132,7 @@ jobs:
           key: runpages-\${{ github.run_id }}
           restore-keys: runpages-
       - name: Build the site
-        run: runpages build --from ${q(`origin/${options.branch}`)} --out _site --base ${q(base)}
+        run: npx --no-install runpages build --from ${q(`origin/${options.branch}`)} --out _site --base ${q(base)}
       - name: Upload the site
         uses: ${ACTIONS.uploadPagesArtifact}
         with:

@@ -1,5 +1,5 @@
 /**
- * The query language's syntax tree (DESIGN §9): what `parseQuery` produces, `printQuery` prints and
+ * The query language's syntax tree (docs/design.md#query-language): what `parseQuery` produces, `printQuery` prints and
  * `compileQuery` evaluates. Plain data with no positions, so two queries that mean the same text
  * compare equal.
  */

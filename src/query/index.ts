@@ -1,5 +1,5 @@
 /**
- * The query language (DESIGN §9), shared by `runpages ls` and the site. No Node imports: it runs in
+ * The query language (docs/design.md#query-language), shared by `runpages ls` and the site. No Node imports: it runs in
  * the browser. Parse with `parseQuery`, evaluate with `compileQuery` over any RowAccess.
  */
 export { ATTRIBUTES, fieldsOf } from './ast.ts';

@@ -1,5 +1,5 @@
 /**
- * Recursive-descent parser for the query language (DESIGN §9): MLflow's `search_runs` filter syntax
+ * Recursive-descent parser for the query language (docs/design.md#query-language): MLflow's `search_runs` filter syntax
  * plus `or`, `not`, parentheses and full-text terms.
  *
  *   query      := orExpr? EOF

@@ -1,6 +1,6 @@
 /**
  * The TypeScript API for recording from inside a Node job: `startRun`, then `log` in the hot loop,
- * then `finish`. It writes the same run directory as `runpages record` (DESIGN §3) and publishes
+ * then `finish`. It writes the same run directory as `runpages record` (docs/design.md#run-directory) and publishes
  * it the same way. Under `runpages record` it joins the run being recorded instead of starting another.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * The machine a run ran on (DESIGN §4 `env`), captured by ALLOWLIST: only the facts named here ever
+ * The machine a run ran on (docs/design.md#run-record `env`), captured by ALLOWLIST: only the facts named here ever
  * enter a record, never the whole environment.
  */
 import { execFile } from 'node:child_process';

@@ -14,7 +14,7 @@ import { closeRunDir, openRunDir, type PublishOutcome, type RunSession } from '.
 
 const TAIL_LINES = 100;
 const MAX_LINE_CHARS = 2000;
-/** Keeps run.yaml small (DESIGN §4 targets < 8 KB) even when the last lines are long. */
+/** Keeps run.yaml small (docs/design.md#run-record targets < 8 KB) even when the last lines are long. */
 const MAX_TAIL_CHARS = 6000;
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 

@@ -1,5 +1,5 @@
 /**
- * Reads a run directory (DESIGN §3) into a PreparedRun: the record and series for the branch, the
+ * Reads a run directory (docs/design.md#run-directory) into a PreparedRun: the record and series for the branch, the
  * objects for the store. Anything can write such a directory (the recorder, the Python client, a
  * shell script), so every file is checked here, where it enters, with errors naming file and line.
  *

@@ -20,7 +20,7 @@ export interface PreparedRun {
   objects: PendingObject[];
 }
 
-/** Folder of a run on the branch: `runs/<project>/<yyyy-mm>/<run-id>` (DESIGN §5). */
+/** Folder of a run on the branch: `runs/<project>/<yyyy-mm>/<run-id>` (docs/design.md#branch). */
 export function runFolder(record: Pick<RunRecord, 'project' | 'created' | 'id'>): string {
   const month = new Date(record.created).toISOString().slice(0, 7);
   return `runs/${record.project}/${month}/${record.id}`;

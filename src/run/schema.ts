@@ -1,5 +1,5 @@
 /**
- * The run record, schema `runpages/run@1` (DESIGN §4): the one definition used by the writer
+ * The run record, schema `runpages/run@1` (docs/design.md#run-record): the one definition used by the writer
  * (record/commit), the loader (branch or folder) and the site. Unknown fields are kept (loose objects)
  * so a newer writer's records survive an older reader.
  */

@@ -4,15 +4,15 @@
  * pages call {@link getSiteData} (cached per process, so `getStaticPaths` over 10k runs reads it once)
  * and {@link getSeries} for one run's series. v8 serialisation keeps NaN and ±Infinity, which JSON loses.
  *
- * Without `RUNPAGES_DATA_DIR` (e.g. `astro dev` inside this repo) the data is built in-process from
- * the package's sample `runs/` folder.
+ * Pages never load runs themselves (that would reach git and the branch from the site): without
+ * `RUNPAGES_DATA_DIR` they stop with a message that says to go through the CLI.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
-import { parseConfig, type Config } from '../config.ts';
+import type { Config } from '../config.ts';
+import { RunpagesError } from '../errors.ts';
 import type { IndexedRun, ProjectIndex, RunIndex } from '../index/run-index.ts';
 import type { InvalidRun } from '../index/load.ts';
 import { summarize, type Summary } from '../report/summary.ts';
@@ -78,7 +78,6 @@ export interface SiteData {
 }
 
 let cached: Promise<SiteData> | undefined;
-let fallbackSeries: Map<string, SeriesFile> | undefined;
 
 /**
  * The site's data, loaded once per process.
@@ -99,7 +98,7 @@ export async function getSeries(id: string): Promise<SeriesFile | undefined> {
   const data = await getSiteData();
   const run = data.runById.get(id);
   if (!run) return undefined;
-  return data.pack ? data.pack.getValue<SeriesFile>(seriesKey(run.hash)) : fallbackSeries?.get(id);
+  return data.pack?.getValue<SeriesFile>(seriesKey(run.hash));
 }
 
 /**
@@ -139,23 +138,14 @@ export function writeSiteData(dir: string, payload: Omit<SitePayload, 'format'>)
 
 async function loadSiteData(): Promise<SiteData> {
   const dir = process.env[DATA_DIR_ENV];
-  if (dir) {
-    const payload = deserialize(readFileSync(join(dir, INDEX_FILE))) as SitePayload;
-    if (payload.format !== FORMAT) throw new Error(`${join(dir, INDEX_FILE)} has format ${String(payload.format)}, expected ${FORMAT}`);
-    return resolveSiteData(payload);
+  if (!dir) {
+    throw new RunpagesError('no-site-data', `The site's pages read the data \`runpages build\` prepares, and ${DATA_DIR_ENV} is not set.`, {
+      hint: 'Build or preview through the CLI: `runpages build`, or `runpages preview --watch` (in this repository: `npm run demo`), not `astro dev`.',
+    });
   }
-  return resolveSiteData(await samplePayload());
-}
-
-/** Builds the payload in-process from the package's sample runs (dev server, no CLI). */
-async function samplePayload(): Promise<SitePayload> {
-  const { loadRuns } = await import('../index/load.ts');
-  const { buildIndex } = await import('../index/run-index.ts');
-  const root = fileURLToPath(new URL('../../', import.meta.url));
-  const load = await loadRuns({ from: join(root, 'runs'), cwd: root });
-  fallbackSeries = new Map(load.runs.flatMap((run) => (run.series ? [[run.record.id, run.series] as const] : [])));
-  const config = parseConfig({});
-  return { format: FORMAT, config, generated: new Date().toISOString(), source: 'runs', index: buildIndex(load, config) };
+  const payload = deserialize(readFileSync(join(dir, INDEX_FILE))) as SitePayload;
+  if (payload.format !== FORMAT) throw new Error(`${join(dir, INDEX_FILE)} has format ${String(payload.format)}, expected ${FORMAT}`);
+  return resolveSiteData(payload);
 }
 
 /** Links a payload's ids into objects pages can walk. */

@@ -1,5 +1,5 @@
 /**
- * Site URLs under a base path (DESIGN §7-8: the site may live at `/<repo>/` on GitHub Pages, and every
+ * Site URLs under a base path (docs/design.md#urls: the site may live at `/<repo>/` on GitHub Pages, and every
  * link must honour it). Pages use `url()` from `site/src/lib/url.ts`, which passes Astro's base.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Picks the object store backend from the configured `store` URI (DESIGN §6).
+ * Picks the object store backend from the configured `store` URI (docs/design.md#object-store).
  */
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,5 +1,5 @@
 /**
- * The object store interface (DESIGN §6): content-addressed by sha256, layout
+ * The object store interface (docs/design.md#object-store): content-addressed by sha256, layout
  * `sha256/<2 hex>/<62 hex>`. Backends: a local folder (`local.ts`) and S3 (`s3.ts`); `openStore`
  * picks one from the configured URI.
  */

@@ -15,6 +15,7 @@ interface InitFlags {
   force?: boolean;
   githubPages?: boolean;
   base?: string;
+  installFrom?: string;
   json?: boolean;
 }
 
@@ -28,6 +29,10 @@ export function register(program: Command): void {
     .option('--force', 'overwrite an existing runpages.config.yaml')
     .option('--github-pages', 'also write the GitHub Actions workflows that publish the site to GitHub Pages')
     .option('--base <path>', 'with --github-pages: base path of the site, e.g. /my-repo/ (default: site.base, else the Pages path)')
+    .option(
+      '--install-from <spec>',
+      'with --github-pages: what the workflow installs when the repository does not pin runpages in its package.json (an npm spec; default: this release from its git repository)',
+    )
     .option('--json', 'print what was done as JSON on stdout')
     .addHelpText(
       'after',
@@ -88,7 +93,7 @@ Examples:
           branch: settings.branch,
           defaultBranch: (await refs.defaultBranch(root, settings.remote)) ?? 'main',
           base: flags.base ?? (settings.site.base === '/' ? undefined : settings.site.base),
-          version: `^${packageVersion(fs)}`,
+          installFallback: flags.installFrom ?? releaseSpec(fs),
         });
         workflow = setup.workflow;
       }
@@ -131,8 +136,11 @@ function ensureIgnored(fs: typeof import('node:fs'), file: string, line: string)
   return true;
 }
 
-/** This package's version, for the workflow to install the same major. */
-function packageVersion(fs: typeof import('node:fs')): string {
-  const pkg = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+/**
+ * This release as an npm spec that needs no registry: the package's git repository pinned to its
+ * version tag (`git+https://github.com/runpages/runpages.git#v0.1.0`); npm runs `prepare` to build it.
+ */
+function releaseSpec(fs: typeof import('node:fs')): string {
+  const pkg = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string; repository: { url: string } };
+  return `${pkg.repository.url}#v${pkg.version}`;
 }

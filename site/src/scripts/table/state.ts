@@ -12,7 +12,7 @@ export interface SortSpec {
 export interface TableState {
   /** Full-text search over names, notes, tags, users and param values. */
   q: string;
-  /** Structured filter in the query language (DESIGN §9). */
+  /** Structured filter in the query language (docs/design.md#query-language). */
   filter: string;
   sort: SortSpec[];
   group: string | null;
