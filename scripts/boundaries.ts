@@ -23,7 +23,7 @@ export interface BoundaryRule {
 }
 
 const PURE_CORE = ['src/run/', 'src/query/', 'src/report/'];
-const EDGE = ['src/git/', 'src/branch/', 'src/store/', 'src/record/', 'src/import/', 'src/cli/', 'src/publish/', 'src/site/', 'src/index/load.ts'];
+const EDGE = ['src/git/', 'src/branch/', 'src/store/', 'src/record/', 'src/import/', 'src/cli/', 'src/hosting/', 'src/site/', 'src/index/load.ts'];
 
 export const RULES: BoundaryRule[] = [
   {
@@ -36,7 +36,7 @@ export const RULES: BoundaryRule[] = [
   {
     name: 'site-reads-built-data',
     covers: ['site/'],
-    forbidPaths: ['src/git/', 'src/branch/', 'src/store/', 'src/cli/', 'src/publish/'],
+    forbidPaths: ['src/git/', 'src/branch/', 'src/store/', 'src/cli/', 'src/hosting/'],
     transitive: true,
     why: 'the Astro app renders data the build prepared; it never reaches git, the branch or the store',
   },
@@ -44,7 +44,7 @@ export const RULES: BoundaryRule[] = [
     name: 'browser-safe',
     covers: ['site/src/scripts/'],
     forbidNodeBuiltins: true,
-    forbidPaths: ['src/git/', 'src/branch/', 'src/store/', 'src/cli/', 'src/publish/', 'src/import/', 'src/index/load.ts'],
+    forbidPaths: ['src/git/', 'src/branch/', 'src/store/', 'src/cli/', 'src/hosting/', 'src/import/', 'src/index/load.ts'],
     allowPackages: ['minisearch', '@observablehq/plot'],
     transitive: true,
     why: 'browser scripts are bundled for the browser: no Node built-ins and no heavy packages',

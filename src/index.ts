@@ -37,4 +37,4 @@ export { compareRuns, resolveRunIds, flattenParams, type Comparison, type Compar
 export { comparisonMarkdown, comparisonText } from './report/compare-text.ts';
 export { summarize, type Summary, type SummaryOptions } from './report/summary.ts';
 export { chooseGoal, type ChosenGoal } from './report/goal.ts';
-export { publishWorkflow, triggerWorkflow, setUpGithubPages } from './publish/github.ts';
+export { publishWorkflow, triggerWorkflow, setUpGithubPages } from './hosting/github-pages.ts';

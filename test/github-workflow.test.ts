@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { commitFolders, commitRuns } from '../src/branch/commit.ts';
 import { FILE_MODE, ObjectReader, writeBlobs, writeTrees } from '../src/git/objects.ts';
-import { ACTIONS, publishWorkflow, setUpGithubPages, triggerWorkflow, TRIGGER_WORKFLOW } from '../src/publish/github.ts';
+import { ACTIONS, publishWorkflow, setUpGithubPages, triggerWorkflow, TRIGGER_WORKFLOW } from '../src/hosting/github-pages.ts';
 import type { PreparedRun } from '../src/run/prepared.ts';
 import { parseRunRecord, parseYaml } from '../src/run/validate.ts';
 import { runCli } from './helpers/cli.ts';

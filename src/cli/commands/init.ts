@@ -83,11 +83,11 @@ Examples:
       const branchCreated = (await refs.resolveCommit(root, ref)) === undefined;
       if (branchCreated) await commitRuns(root, settings.branch, []);
 
-      // --github-pages: the workflow writer (src/publish/github.ts) commits its trigger workflow onto
+      // --github-pages: the workflow writer (src/hosting/github-pages.ts) commits its trigger workflow onto
       // the local runs branch, which the push below then carries to the remote.
       let workflow: string | undefined;
       if (flags.githubPages) {
-        const { setUpGithubPages } = await import('../../publish/github.ts');
+        const { setUpGithubPages } = await import('../../hosting/github-pages.ts');
         const setup = await setUpGithubPages({
           cwd: root,
           branch: settings.branch,
