@@ -1,8 +1,8 @@
 /**
  * What a build derives from one run's series and keeps in the pack (see pack.ts) under its content
  * hash, so rebuilds derive only new or changed runs: the comparison data the browser fetches, and the
- * run page's charts in a chart style. Derivation runs in worker threads while the main thread is still
- * loading runs (two cores: one parses, one draws); a handful of runs is derived inline.
+ * run page's charts in a chart style. Derivation runs in a pool of worker threads, one per core, while
+ * the main thread is still loading runs; a handful of runs is derived inline.
  */
 import { availableParallelism } from 'node:os';
 import { deserialize, serialize } from 'node:v8';
@@ -117,6 +117,17 @@ export function storeAssetResult(pack: Pack, hash: string, result: AssetResult):
   for (const [style, charts] of Object.entries(result.charts)) pack.putValue(chartsKey(hash, style as ChartStyle), charts);
 }
 
+/**
+ * Worker threads for deriving assets: one per core (at most 8). The main thread parses run.yaml while
+ * they draw, and has nothing else to do once loading ends, so a worker per core keeps every core
+ * busy; `RUNPAGES_WORKERS` pins the count (the bench measures scaling with it and `taskset`).
+ */
+export function assetWorkerCount(env: NodeJS.ProcessEnv = process.env, cores = availableParallelism()): number {
+  const pinned = Number.parseInt(env.RUNPAGES_WORKERS ?? '', 10);
+  if (Number.isInteger(pinned) && pinned >= 0) return Math.min(pinned, 64);
+  return Math.max(1, Math.min(cores, 8));
+}
+
 /** Jobs derived inline before workers start: a small site never pays for starting them. */
 const INLINE_JOBS = 16;
 /** Jobs waiting or in progress per worker before `submit` makes the loader wait. */
@@ -135,7 +146,7 @@ export class AssetDeriver {
   private failure: Error | undefined;
   private waiting: (() => void)[] = [];
 
-  constructor(onResult: (job: AssetJob, result: AssetResult) => void, workerCount = Math.min(availableParallelism() - 1, 8)) {
+  constructor(onResult: (job: AssetJob, result: AssetResult) => void, workerCount = assetWorkerCount()) {
     this.onResult = onResult;
     this.workerCount = workerCount;
   }
