@@ -66,6 +66,18 @@ describe('the publish workflow', () => {
     expect(publishWorkflow({ branch: 'runs', defaultBranch: 'main', installFallback: "it's" })).toContain(`'it'\\''s'`);
   });
 
+  it('deploys to an S3-compatible host instead of Pages when asked, with credentials from secrets', () => {
+    const s3 = parse(publishWorkflow({ branch: 'runs', defaultBranch: 'main', installFallback: FALLBACK, s3Target: 's3://ml-site/experiments' }));
+    const steps: Step[] = s3.jobs.build.steps;
+    expect(s3.permissions).toEqual({ contents: 'read' });
+    expect(Object.keys(s3.jobs)).toEqual(['build']);
+    expect(steps.map((step) => step.uses).filter(Boolean)).toEqual([ACTIONS.checkout, ACTIONS.setupNode, ACTIONS.cache]);
+    expect(steps.find((step) => step.run?.includes('runpages build'))?.run).toContain('--base "/"');
+    const deploy = steps.at(-1) as Step & { env: Record<string, string> };
+    expect(deploy.run).toBe('npx --no-install runpages deploy "s3://ml-site/experiments" --dir _site');
+    expect(deploy.env.AWS_SECRET_ACCESS_KEY).toBe('${{ secrets.AWS_SECRET_ACCESS_KEY }}');
+  });
+
   it('uses a fixed base when one is given', () => {
     const fixed = parse(publishWorkflow({ branch: 'experiments', defaultBranch: 'trunk', installFallback: FALLBACK, base: '/models/' }));
     const steps: Step[] = fixed.jobs.build.steps;

@@ -40,6 +40,11 @@ export interface PublishWorkflowOptions {
    * spec, e.g. a git URL pinned to a release tag (`git+https://github.com/runpages/runpages.git#v0.1.0`).
    */
   installFallback: string;
+  /**
+   * Deploy to an S3-compatible static host (`s3://bucket/prefix`, see s3-deploy.ts) instead of GitHub
+   * Pages: for sites past Pages' 1 GB. Credentials come from repository secrets and variables.
+   */
+  s3Target?: string | undefined;
   /** Cron of the scheduled rebuild, the fallback if a dispatch is ever lost; default hourly. */
   scheduleCron?: string;
 }
@@ -59,9 +64,44 @@ function q(value: string): string {
  * @example writeFileSync('.github/workflows/runpages.yml', publishWorkflow({ branch: 'runs', defaultBranch: 'main', installFallback: 'git+https://github.com/runpages/runpages.git#v0.1.0' }))
  */
 export function publishWorkflow(options: PublishWorkflowOptions): string {
-  const base = options.base ?? '${{ steps.pages.outputs.base_path }}/';
+  const s3 = options.s3Target;
+  const base = options.base ?? (s3 ? '/' : '${{ steps.pages.outputs.base_path }}/');
+  const permissions = s3 ? 'permissions:\n  contents: read' : 'permissions:\n  contents: read\n  pages: write\n  id-token: write';
+  const configurePages = s3
+    ? ''
+    : `      - name: Configure Pages
+        id: pages
+        uses: ${ACTIONS.configurePages}
+`;
+  const deploy = s3
+    ? `      # Repository secrets AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; variables AWS_REGION and, for
+      # R2, MinIO and other S3-compatible hosts, AWS_ENDPOINT_URL_S3.
+      - name: Deploy to ${s3}
+        env:
+          AWS_ACCESS_KEY_ID: \${{ secrets.AWS_ACCESS_KEY_ID }}
+          AWS_SECRET_ACCESS_KEY: \${{ secrets.AWS_SECRET_ACCESS_KEY }}
+          AWS_REGION: \${{ vars.AWS_REGION }}
+          AWS_ENDPOINT_URL_S3: \${{ vars.AWS_ENDPOINT_URL_S3 }}
+        run: npx --no-install runpages deploy ${q(s3)} --dir _site
+`
+    : `      - name: Upload the site
+        uses: ${ACTIONS.uploadPagesArtifact}
+        with:
+          path: _site
+
+  deploy:
+    needs: build
+    runs-on: ubuntu-latest
+    environment:
+      name: github-pages
+      url: \${{ steps.deployment.outputs.page_url }}
+    steps:
+      - name: Deploy to GitHub Pages
+        id: deployment
+        uses: ${ACTIONS.deployPages}
+`;
   return `# Written by \`runpages init --github-pages\`. Builds the runpages site from the \`${options.branch}\` branch
-# and deploys it to GitHub Pages.
+# and deploys it to ${s3 ? s3 : 'GitHub Pages'}.
 #
 # It lives on the default branch because a push runs only the workflows inside the pushed commit
 # (the \`${options.branch}\` branch is an orphan with none of the code) and because the github-pages
@@ -86,10 +126,7 @@ on:
   schedule:
     - cron: ${q(options.scheduleCron ?? '17 * * * *')}
 
-permissions:
-  contents: read
-  pages: write
-  id-token: write
+${permissions}
 
 # Bursts of runs collapse into one build: a newer run of this workflow cancels the older one (the
 # site then deploys once, from the newest runs; a cancelled deployment leaves the previous site up).
@@ -120,10 +157,7 @@ jobs:
           else
             npm install --no-save --no-audit --no-fund ${shellQuote(options.installFallback)}
           fi
-      - name: Configure Pages
-        id: pages
-        uses: ${ACTIONS.configurePages}
-      # Charts and unchanged pages are reused from the last build (incremental build), so a new run
+${configurePages}      # Charts and unchanged pages are reused from the last build (incremental build), so a new run
       # costs seconds, not a full rebuild.
       - name: Restore the build cache
         uses: ${ACTIONS.cache}
@@ -133,23 +167,9 @@ jobs:
           restore-keys: runpages-
       - name: Build the site
         run: npx --no-install runpages build --from ${q(`origin/${options.branch}`)} --out _site --base ${q(base)}
-      - name: Upload the site
-        uses: ${ACTIONS.uploadPagesArtifact}
-        with:
-          path: _site
-
-  deploy:
-    needs: build
-    runs-on: ubuntu-latest
-    environment:
-      name: github-pages
-      url: \${{ steps.deployment.outputs.page_url }}
-    steps:
-      - name: Deploy to GitHub Pages
-        id: deployment
-        uses: ${ACTIONS.deployPages}
-`;
+${deploy}`;
 }
+
 
 /**
  * The trigger workflow carried on the runs branch: on every push of runs, dispatch the publish

@@ -16,6 +16,7 @@ interface InitFlags {
   githubPages?: boolean;
   base?: string;
   installFrom?: string;
+  deployTo?: string;
   json?: boolean;
 }
 
@@ -33,6 +34,7 @@ export function register(program: Command): void {
       '--install-from <spec>',
       'with --github-pages: what the workflow installs when the repository does not pin runpages in its package.json (an npm spec; default: this release from its git repository)',
     )
+    .option('--deploy-to <s3-uri>', 'with --github-pages: deploy the site to an S3-compatible static host (s3://bucket/prefix) instead of GitHub Pages')
     .option('--json', 'print what was done as JSON on stdout')
     .addHelpText(
       'after',
@@ -86,6 +88,9 @@ Examples:
       // --github-pages: the workflow writer (src/hosting/github-pages.ts) commits its trigger workflow onto
       // the local runs branch, which the push below then carries to the remote.
       let workflow: string | undefined;
+      if (flags.deployTo !== undefined && !/^s3:\/\/[^/]+/.test(flags.deployTo)) {
+        throw new RunpagesError('invalid-deploy-target', `--deploy-to "${flags.deployTo}" is not an S3 URI.`, { hint: 'Write it as s3://<bucket>/<prefix>.' });
+      }
       if (flags.githubPages) {
         const { setUpGithubPages } = await import('../../hosting/github-pages.ts');
         const setup = await setUpGithubPages({
@@ -94,6 +99,7 @@ Examples:
           defaultBranch: (await refs.defaultBranch(root, settings.remote)) ?? 'main',
           base: flags.base ?? (settings.site.base === '/' ? undefined : settings.site.base),
           installFallback: flags.installFrom ?? releaseSpec(fs),
+          s3Target: flags.deployTo,
         });
         workflow = setup.workflow;
       }
