@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from './helpers/cli.ts';
 import { git, makeTestRepo, tempDir, type TestRepo } from './helpers/git.ts';
-import { brokenLinks, listFiles } from './helpers/site.ts';
+import { checkLinks } from './helpers/links.ts';
+import { listFiles } from './helpers/site.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/site-runs/', import.meta.url));
 const RUNS = {
@@ -131,7 +132,7 @@ describe('runpages build from a folder', () => {
   });
 
   it('has no broken internal links', () => {
-    expect(brokenLinks(join(work, 'out'), '/')).toEqual([]);
+    expect(checkLinks(join(work, 'out'), '/').broken).toEqual([]);
   });
 });
 
@@ -144,7 +145,7 @@ describe('runpages build --base /sub/', () => {
     const home = read('out-sub', 'index.html');
     expect(home, home).toContain(`href="/sub/r/${RUNS.running}/"`);
     expect(home).not.toMatch(/href="\/r\//);
-    expect(brokenLinks(join(work, 'out-sub'), '/sub/')).toEqual([]);
+    expect(checkLinks(join(work, 'out-sub'), '/sub/').broken).toEqual([]);
   });
 });
 
@@ -187,7 +188,7 @@ describe('reproducible builds', () => {
     expect(existsSync(join(out, '.git', 'refs', 'tags'))).toBe(true);
     expect(statSync(keptPage).mtimeMs).toBe(keptAt);
     expect(read('repro-b', `r/${RUNS.running}/index.html`)).toContain('renamed-run-7');
-    expect(brokenLinks(out, '/')).toEqual([]);
+    expect(checkLinks(out, '/').broken).toEqual([]);
   }, 600_000);
 });
 
@@ -218,7 +219,7 @@ describe('runpages build from a branch', () => {
     for (const id of Object.values(RUNS)) expect(existsSync(join(repo.dir, 'site', 'r', id, 'index.html')), id).toBe(true);
     expect(git(repo.dir, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('main');
     expect(existsSync(join(repo.dir, 'runs'))).toBe(false);
-    expect(brokenLinks(join(repo.dir, 'site'), '/')).toEqual([]);
+    expect(checkLinks(join(repo.dir, 'site'), '/').broken).toEqual([]);
   });
 
   it('fails with a hint when the branch does not exist', async () => {

@@ -13,7 +13,7 @@ import type { PreviewServer } from '../src/site/preview.ts';
 import { collectErrors, launchBrowser, serveSite } from './helpers/browser.ts';
 import { runCli, type CliResult } from './helpers/cli.ts';
 import { tempDir } from './helpers/git.ts';
-import { brokenLinks } from './helpers/site.ts';
+import { checkLinks } from './helpers/links.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/site-runs/', import.meta.url));
 const SCREENSHOTS = fileURLToPath(new URL('../test-output/screenshots/', import.meta.url));
@@ -94,7 +94,7 @@ describe('a build with site.runPages: 2', () => {
     expect(html).toMatch(/<noscript>.*On sites of more than 2 runs, a run's details are drawn in the browser.*<code>runpages show 01JDV0D000000000000000000D<\/code>.*<\/noscript>/s);
     // The hostile run's name is escaped text in the title and the heading.
     expect(page(LEAN.hostile)).toContain('<h1>&lt;b&gt;evil&lt;/b&gt; &quot;run&quot;</h1>');
-    expect(brokenLinks(join(work, 'out'), '/sub/')).toEqual([]);
+    expect(checkLinks(join(work, 'out'), '/sub/').broken).toEqual([]);
   });
 
   it(`keeps each lean page within ${LEAN_PAGE_BYTES} bytes of HTML`, () => {

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from './helpers/git.ts';
+import { checkLinks } from './helpers/links.ts';
 import { npmEnv, packageTarball, run } from './helpers/package.ts';
-import { brokenLinks } from './helpers/site.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/site-runs/', import.meta.url));
 
@@ -51,7 +51,7 @@ describe('runpages from an npm pack tarball', () => {
       expect(existsSync(join(scratch, 'public-site', 'r', id, 'index.html')), id).toBe(true);
     }
     expect(existsSync(join(scratch, 'public-site', 'report', 'index.html'))).toBe(true);
-    expect(brokenLinks(join(scratch, 'public-site'), '/')).toEqual([]);
+    expect(checkLinks(join(scratch, 'public-site'), '/').broken).toEqual([]);
     expect(output).toBe('');
   });
 
