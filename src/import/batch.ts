@@ -69,6 +69,9 @@ export async function publishImported(tasks: readonly ImportTask[], options: Imp
   const stagingRoot = join(options.cwd, STAGING_DIR);
   let batch: PreparedRun[] = [];
   let done = 0;
+  // Two sources giving one id would overwrite each other on the branch (and race in the queue):
+  // the second is refused, naming both, before anything is written.
+  const sourceOf = new Map<string, string>();
   const flush = async (): Promise<void> => {
     if (batch.length && !options.dryRun) {
       const result = await publishRuns(batch, { cwd: options.cwd, config: options.config });
@@ -79,6 +82,14 @@ export async function publishImported(tasks: readonly ImportTask[], options: Imp
   for (const task of tasks) {
     try {
       const run = await task.load();
+      const id = String(run.record.id);
+      const earlier = sourceOf.get(id);
+      if (earlier !== undefined) {
+        outcome.skipped.push({ source: task.source, reason: duplicateIdReason(id, earlier, task.source) });
+        options.onProgress?.(++done, tasks.length);
+        continue;
+      }
+      sourceOf.set(id, task.source);
       outcome.warnings.push(...run.warnings);
       const prepared = await prepareImportedRun(run, { cwd: options.cwd, stagingRoot });
       batch.push(prepared);
@@ -94,6 +105,10 @@ export async function publishImported(tasks: readonly ImportTask[], options: Imp
   }
   await flush();
   return outcome;
+}
+
+function duplicateIdReason(id: string, first: string, second: string): string {
+  return `run id ${id} is also the id of ${first}, imported just before; two sources of one id would overwrite each other, so ${second} is not imported: if it is a copy of the same run, remove one of them`;
 }
 
 function isFileSystemError(error: unknown): error is NodeJS.ErrnoException {

@@ -26,7 +26,7 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
-Imported runs keep stable ids (MLflow's run id; a hash of the event file name for TensorBoard), so
+Imported runs keep stable ids (MLflow's run id; for TensorBoard a hash of the run folder and its first event), so
 importing again publishes only what changed.
 
 Examples:
