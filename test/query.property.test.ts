@@ -188,6 +188,7 @@ describe('query properties', () => {
         if (query.type === 'in') return order.includes(0) !== query.negated;
         const c = order[0];
         if (c === undefined) return false;
+        if (c === 'different') return query.op === '!=';
         return { '=': c === 0, '!=': c !== 0, '<': c < 0, '<=': c <= 0, '>': c > 0, '>=': c >= 0 }[query.op];
       }
     }
@@ -208,14 +209,18 @@ describe('query properties', () => {
     if (isDateField(field)) return Date.parse(literal.value);
     return field.name === 'status' ? literal.value.toLowerCase() : literal.value;
   }
-  /** -1, 0, 1, or undefined when the two cannot be compared (a number against a non-numeric string). */
-  function ordering(a: number | string, b: number | string): number | undefined {
-    if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
-    const x = typeof a === 'number' ? a : a.trim() === '' ? Number.NaN : Number(a);
-    const y = typeof b === 'number' ? b : b.trim() === '' ? Number.NaN : Number(b);
-    if (!Number.isFinite(x) && typeof a === 'string') return undefined;
-    if (!Number.isFinite(y) && typeof b === 'string') return undefined;
-    return x < y ? -1 : x > y ? 1 : 0;
+  /**
+   * -1, 0, 1 when both read as decimal numbers or both are text; 'different' for a number against a
+   * non-numeric text (only != holds).
+   */
+  function ordering(a: number | string, b: number | string): number | 'different' {
+    const decimal = (v: number | string): number | undefined =>
+      typeof v === 'number' ? v : /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v) && Number.isFinite(Number(v)) ? Number(v) : undefined;
+    const x = decimal(a);
+    const y = decimal(b);
+    if (x !== undefined && y !== undefined) return x < y ? -1 : x > y ? 1 : 0;
+    if (typeof a === 'number' || typeof b === 'number') return 'different';
+    return a < b ? -1 : a > b ? 1 : 0;
   }
 
   it('the compiled predicate agrees with a direct evaluation of the tree', () => {

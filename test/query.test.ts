@@ -70,7 +70,7 @@ describe('parseQuery', () => {
   });
 
   it('reads bare words and quoted phrases as full-text terms joined with and', () => {
-    expect(parseQuery('resnet "brave otter" metrics.acc > 1')).toEqual({
+    expect(parseQuery(`'resnet' "brave otter" metrics.acc > 1`)).toEqual({
       type: 'and',
       items: [
         { type: 'text', term: 'resnet' },
@@ -177,7 +177,7 @@ describe('printQuery', () => {
     const texts = [
       "metrics.accuracy > 0.93 and params.dataset = 'Y' and tags.owner = 'alice'",
       "metrics.`val acc` >= 0.001 or not status IN ('failed', 'killed')",
-      "resnet and 'brave otter' and created > -7d",
+      "'resnet' and 'brave otter' and created > -7d",
       "(a or b) or c",
       "not (a and b) and (c and d)",
       "name NOT ILIKE '%o\\\\_t%'",
@@ -277,7 +277,7 @@ describe('compileQuery over run records', () => {
     expect(ids('"brave-otter"')).toEqual(['c']);
     expect(ids('brave or bob')).toEqual(['a', 'b', 'c']);
     expect(ids('adam')).toEqual(['a']);
-    expect(ids('brave and status = killed')).toEqual(['c']);
+    expect(ids("'brave' and status = killed")).toEqual(['c']);
   });
 
   it('combines with and/or/not and parentheses', () => {
@@ -289,14 +289,14 @@ describe('compileQuery over run records', () => {
   it('hands the terms of one and to the text search together', () => {
     const calls: string[][] = [];
     const access = { value: () => undefined, text: (_row: unknown, terms: string[]) => (calls.push(terms), true) };
-    compileQuery(parseQuery('alpha beta metrics.x or gamma'), access, { now: NOW })({});
+    compileQuery(parseQuery("'alpha' 'beta' metrics.x or 'gamma'"), access, { now: NOW })({});
     expect(calls).toEqual([['alpha', 'beta'], ['gamma']]);
   });
 });
 
 describe('fieldsOf and completions', () => {
   it('lists referenced fields once, in order', () => {
-    const query: Query = parseQuery("metrics.acc > 1 and (status = 'x' or metrics.acc < 3) and tags.t and word");
+    const query: Query = parseQuery("metrics.acc > 1 and (status = 'x' or metrics.acc < 3) and tags.t and 'word'");
     expect(fieldsOf(query)).toEqual([metric('acc'), { kind: 'attribute', name: 'status' }, { kind: 'tag', name: 't' }]);
   });
 
