@@ -73,7 +73,7 @@ describe('import mlflow', () => {
       duration_s: 100,
       command: 'train.py',
       git: { commit: '0123456789abcdef0123456789abcdef01234567', remote: 'https://example.com/team/repo.git' },
-      params: { lr: 0.01, 'optimizer/name': 'sgd', layers: '[64, 32]' },
+      params: { lr: '0.01', 'optimizer/name': 'sgd', layers: '[64, 32]' },
       metrics: { loss: 1.25, accuracy: 0.75 },
       tags: ['baseline', 'team:vision'],
     });
@@ -100,7 +100,7 @@ describe('import mlflow', () => {
       status: 'finished',
       user: 'alice',
       git: { commit: 'fedcba9876543210fedcba9876543210fedcba98', branch: 'main', remote: 'git@example.com:team/vision.git' },
-      params: { batch_size: 128, 'model/depth': 50, api_token: '[redacted]' },
+      params: { batch_size: '128', 'model/depth': '50', api_token: '[redacted]' },
       tags: ['data/version:v3'],
       notes: '# Best so far\nUses **mixup**.\n',
       parents: [RUNNING],
