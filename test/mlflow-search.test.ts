@@ -31,6 +31,7 @@ const CASES = JSON.parse(readFileSync(fileURLToPath(new URL('./fixtures/mlflow-s
   parses: Case[];
   refused: Case[];
   order_by: Case[];
+  refused_order_by: Case[];
 };
 
 const NOW = Date.parse('2026-12-01T00:00:00Z');
@@ -93,8 +94,14 @@ describe('MLflow order_by on imported runs (runpages ls --sort)', () => {
   });
 });
 
+describe('order_by clauses MLflow refuses are refused by --sort', () => {
+  test.each(CASES.refused_order_by.map((c) => [c.order_by![0]!, c] as const))('%s', (orderBy, c) => {
+    expect(() => parseSortKeys(orderBy), c.source).toThrow(/--sort/);
+  });
+});
+
 test('every case cites its source', () => {
-  const all = [...CASES.filters, ...CASES.parses, ...CASES.refused, ...CASES.order_by];
+  const all = [...CASES.filters, ...CASES.parses, ...CASES.refused, ...CASES.order_by, ...CASES.refused_order_by];
   expect(all.every((c) => c.source.startsWith('mlflow/mlflow ') || c.source.startsWith('runpages '))).toBe(true);
   expect(all.length).toBeGreaterThan(120);
 });
