@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ATTRIBUTES, QueryError, compileQuery, parseQuery, printQuery, type FieldRef, type Literal, type Query, type RowAccess } from '../src/query/index.ts';
+import { ATTRIBUTES, QueryError, compileQuery, formatTag, parseQuery, parseTag, printQuery, tagValue, type FieldRef, type Literal, type Query, type RowAccess } from '../src/query/index.ts';
 
 const UNITS = ['s', 'm', 'h', 'd', 'w'] as const;
 const OPS = ['=', '!=', '<', '<=', '>', '>='] as const;
@@ -240,6 +240,48 @@ describe('query properties', () => {
         for (const row of rows) expect(reparsed(row)).toBe(reference(query, row));
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe('stored tags and comparisons across types', () => {
+  const text = fc.string({ minLength: 1, maxLength: 12, unit: fc.constantFrom('a', 'b', ':', '=', '\\', ' ', '.', '1') });
+
+  it('a key/value tag round-trips whatever its key holds, and reads back only under its own key', () => {
+    fc.assert(
+      fc.property(text, text, text, (key, value, other) => {
+        const stored = formatTag(key, value);
+        expect(parseTag(stored)).toEqual({ key, value });
+        expect(tagValue(stored, key)).toBe(value);
+        if (other !== key) expect(tagValue(stored, other)).toBeUndefined();
+        expect(tagValue(formatTag(key), key)).toBe('true');
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('tags written before keys were escaped read as they always did', () => {
+    const plainKey = fc.string({ minLength: 1, maxLength: 8, unit: fc.constantFrom('a', 'b', '/', '-', '.', '1') });
+    fc.assert(
+      fc.property(plainKey, fc.string({ maxLength: 12 }), fc.constantFrom(':', '='), (key, value, separator) => {
+        expect(tagValue(`${key}${separator}${value}`, key)).toBe(value);
+        expect(tagValue(key, key)).toBe('true');
+      }),
+    );
+  });
+
+  it('!= agrees with NOT IN, and = with IN, for values and literals of every type', () => {
+    const value = fc.oneof(fc.double({ noNaN: true }), fc.integer().map(String), fc.constantFrom('0.001', '1e-08', 'True', 'nope', '', '0x10', ' 7 '), fc.boolean());
+    const literal = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }).map((v) => printQuery({ type: 'compare', field: { kind: 'param', name: 'x' }, op: '=', value: { type: 'number', value: v } }).slice('params.x = '.length)), fc.constantFrom("'nope'", "'0.001'", "'1'", "'True'", "''", '1', '0.001'));
+    fc.assert(
+      fc.property(value, literal, (stored, written) => {
+        const access: RowAccess<unknown> = { value: () => stored, text: () => false };
+        const run = (query: string): boolean => compileQuery(parseQuery(query), access, { now: 0 })(null);
+        expect(run(`params.x != ${written}`)).toBe(run(`params.x NOT IN (${written})`));
+        expect(run(`params.x = ${written}`)).toBe(run(`params.x IN (${written})`));
+        expect(run(`params.x != ${written}`)).toBe(!run(`params.x = ${written}`));
+      }),
+      { numRuns: 2000 },
     );
   });
 });
