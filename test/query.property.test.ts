@@ -44,13 +44,14 @@ const tricky = fc.string({
   ),
   maxLength: 8,
 });
-const word = fc.oneof(tricky, fc.constantFrom('and', 'OR', 'not', 'in', 'like', 'status', 'metrics.acc', 'true', '42', 'x.y', 'a-b/c', '-7d'));
+const word = fc.oneof(tricky, fc.constantFrom('and', 'OR', 'not', 'in', 'like', 'is', 'NULL', 'NAND', 'status', 'metrics.acc', '`metric`.a', 'true', '42', 'x.y', 'a-b/c', '-7d'));
 const number = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer().map((n) => n));
 
 const syntaxPools: Pools = {
   field: fc.oneof(
     fc.record({ kind: fc.constantFrom('metric' as const, 'param' as const, 'tag' as const), name: word.filter((name) => name.length > 0) }),
     fc.record({ kind: fc.constant('attribute' as const), name: fc.constantFrom(...ATTRIBUTES) }),
+    fc.record({ kind: fc.constant('dataset' as const), name: fc.constantFrom('name', 'digest', 'context') }),
   ),
   literal: (field) =>
     fc.oneof(

@@ -86,7 +86,6 @@ export const ATTRIBUTE_ALIASES: Readonly<Record<string, Attribute>> = {
   experiment_id: 'experiment',
   // MLflow's alternate names (search_utils.py: _ALTERNATE_NUMERIC_ATTRIBUTES, _ALTERNATE_STRING_ATTRIBUTES).
   'run name': 'name',
-  runname: 'name',
 };
 
 /** MLflow attributes runpages has no data for: naming one is an error that says so. */
