@@ -157,11 +157,14 @@ describe('import mlflow', () => {
     const outcome = JSON.parse(result.stdout);
     expect(outcome.dryRun).toBe(true);
     const byId = Object.fromEntries(outcome.imported.map((run: { id: string }) => [run.id, run]));
-    expect(Object.keys(byId).sort()).toEqual([LEGACY, FINISHED, RUNNING, DELETED, TRASHED].sort());
-    expect(byId[DELETED]).toMatchObject({ project: 'legacy', status: 'failed' });
+    // The active runs are on the branch already, in their experiments' projects: putting them in
+    // `legacy` too would make second runs with their ids, so they are refused with the reason.
+    expect(Object.keys(byId).sort()).toEqual([DELETED, TRASHED].sort());
+    expect(byId[DELETED]).toMatchObject({ project: 'legacy', status: 'failed', artifacts: 0 });
     expect(byId[TRASHED]).toMatchObject({ project: 'legacy', status: 'killed', name: 'scratch-run' });
-    expect(byId[LEGACY].artifacts).toBe(0);
-    expect(outcome.skipped.map((s: { source: string }) => s.source.split('/').at(-1))).toEqual([NO_META]);
+    const skipped = Object.fromEntries(outcome.skipped.map((s: { source: string; reason: string }) => [s.source.split('/').at(-1), s.reason]));
+    expect(Object.keys(skipped).sort()).toEqual([LEGACY, FINISHED, RUNNING, NO_META].sort());
+    expect(skipped[LEGACY]).toContain(`is already on runs at runs/Default/2020-09/${LEGACY}; importing it as runs/legacy/2020-09/${LEGACY} would make a second run`);
     expect(git(repo.origin, 'rev-parse', 'runs')).toBe(before);
   });
 
@@ -276,5 +279,26 @@ describe('values survive the import', () => {
     expect(outcome.skipped).toEqual([
       { source: join(copies, '2', 'c'.repeat(32)), reason: expect.stringContaining(`run id ${'c'.repeat(32)} is also the id of ${join(copies, '1', 'c'.repeat(32))}`) },
     ]);
+  });
+
+  test('a run id already on the branch in another folder is refused, naming both, so no second run of it appears', async () => {
+    const id = 'd'.repeat(32);
+    const original = writeMlruns(join(work, 'original'), [{ run_id: id, experiment_id: '1', run_name: 'original' }]);
+    const copy = writeMlruns(join(work, 'copy'), [{ run_id: id, experiment_id: '2', run_name: 'copy' }]);
+    const first = await runCli(['import', 'mlflow', original], { cwd: repo.dir });
+    expect(first.code, first.stderr).toBe(0);
+    const before = git(repo.origin, 'rev-parse', 'runs');
+    const second = await runCli(['import', 'mlflow', copy, '--json'], { cwd: repo.dir });
+    expect(second.code, second.stderr).toBe(0);
+    const outcome = JSON.parse(second.stdout);
+    expect(outcome.imported).toEqual([]);
+    expect(outcome.skipped).toEqual([
+      { source: join(copy, '2', id), reason: expect.stringMatching(new RegExp(`run id ${id} is already on runs at runs/exp-1/1970-01/${id}; importing it as runs/exp-2/1970-01/${id} would make a second run`)) },
+    ]);
+    expect(git(repo.origin, 'rev-parse', 'runs')).toBe(before);
+    // Importing the original again is a re-import, not a collision.
+    const again = await runCli(['import', 'mlflow', original, '--json'], { cwd: repo.dir });
+    expect(JSON.parse(again.stdout).skipped).toEqual([]);
+    expect(git(repo.origin, 'rev-parse', 'runs')).toBe(before);
   });
 });

@@ -5,6 +5,8 @@
  */
 import { join } from 'node:path';
 import { publishRuns } from '../branch/publish.ts';
+import { listBranchFiles } from '../branch/read.ts';
+import { runFolder } from '../run/prepared.ts';
 import type { Config } from '../config.ts';
 import { isRunpagesError } from '../errors.ts';
 import type { PreparedRun } from '../run/prepared.ts';
@@ -70,8 +72,10 @@ export async function publishImported(tasks: readonly ImportTask[], options: Imp
   let batch: PreparedRun[] = [];
   let done = 0;
   // Two sources giving one id would overwrite each other on the branch (and race in the queue):
-  // the second is refused, naming both, before anything is written.
+  // the second is refused, naming both, before anything is written. So is a run whose id the branch
+  // already holds in another folder (another project or month): it would be a second run of that id.
   const sourceOf = new Map<string, string>();
+  const onBranch = await branchFolders(options.cwd, options.config);
   const flush = async (): Promise<void> => {
     if (batch.length && !options.dryRun) {
       const result = await publishRuns(batch, { cwd: options.cwd, config: options.config });
@@ -92,6 +96,16 @@ export async function publishImported(tasks: readonly ImportTask[], options: Imp
       sourceOf.set(id, task.source);
       outcome.warnings.push(...run.warnings);
       const prepared = await prepareImportedRun(run, { cwd: options.cwd, stagingRoot });
+      const existing = onBranch.get(id);
+      const folder = runFolder(prepared.record);
+      if (existing !== undefined && existing.folder !== folder) {
+        outcome.skipped.push({
+          source: task.source,
+          reason: `run id ${id} is already on ${existing.ref} at ${existing.folder}; importing it as ${folder} would make a second run with that id, so it is not imported (import it into the same project as before, or remove one of them)`,
+        });
+        options.onProgress?.(++done, tasks.length);
+        continue;
+      }
       batch.push(prepared);
       outcome.imported.push(summarize(prepared, task.source));
     } catch (error) {
@@ -105,6 +119,28 @@ export async function publishImported(tasks: readonly ImportTask[], options: Imp
   }
   await flush();
   return outcome;
+}
+
+/** Where each run id lives on the runs branch (the local branch, else the remote's), before this import. */
+async function branchFolders(cwd: string, config: Config): Promise<Map<string, { folder: string; ref: string }>> {
+  const folders = new Map<string, { folder: string; ref: string }>();
+  for (const ref of [config.branch, `${config.remote}/${config.branch}`]) {
+    let files;
+    try {
+      files = await listBranchFiles(cwd, ref, (path) => path.startsWith('runs/') && path.endsWith('/run.yaml'));
+    } catch (error) {
+      // No such branch yet (or no repository, which publishing reports itself): nothing to collide with.
+      if (isRunpagesError(error) && (error.code === 'branch-not-found' || error.code === 'not-a-repository')) continue;
+      throw error;
+    }
+    for (const { path } of files) {
+      const folder = path.slice(0, -'/run.yaml'.length);
+      const id = folder.slice(folder.lastIndexOf('/') + 1);
+      if (!folders.has(id)) folders.set(id, { folder, ref });
+    }
+    return folders;
+  }
+  return folders;
 }
 
 function duplicateIdReason(id: string, first: string, second: string): string {
