@@ -258,6 +258,10 @@ describe('values survive the import', () => {
     expect(matches("datasets.name = 'cifar10' and datasets.context = 'eval'")).toBe(true);
     expect(matches("datasets.digest IN ('def456')")).toBe(true);
     expect(matches("datasets.context = 'test'")).toBe(false);
+    expect(matches('datasets.name IS NOT NULL')).toBe(true);
+    const bare = { ...record, data: [] };
+    expect(compileQuery(parseQuery('datasets.name IS NULL'), recordAccess, { now: 0 })(bare)).toBe(true);
+    expect(compileQuery(parseQuery("datasets.name != 'x'"), recordAccess, { now: 0 })(bare)).toBe(false);
   });
 
   test('the summary counts what was not imported as it was', async () => {

@@ -66,7 +66,8 @@ function compile<Row>(query: Query, access: RowAccess<Row>, options: CompileOpti
       const field = query.field;
       return (row) => {
         const value = access.value(row, field);
-        return value !== undefined && value !== null;
+        // A run with no dataset has no `datasets.name`, whatever an access gives for it.
+        return value !== undefined && value !== null && !(field.kind === 'dataset' && Array.isArray(value) && value.length === 0);
       };
     }
     case 'compare': {

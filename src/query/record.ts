@@ -32,8 +32,10 @@ export function recordValue(record: RunRecord, field: FieldRef): unknown {
       return paramValue(record.params, field.name);
     case 'tag':
       return tagValue(record.tags, field.name) ?? importedTag(record, field.name);
-    case 'dataset':
-      return record.data.map((dataset) => datasetValue(dataset, field.name)).filter((value) => value !== undefined);
+    case 'dataset': {
+      const values = record.data.map((dataset) => datasetValue(dataset, field.name)).filter((value) => value !== undefined);
+      return values.length === 0 ? undefined : values;
+    }
     case 'attribute':
       return field.name === 'duration' ? record.duration_s : (record as Record<string, unknown>)[field.name];
   }
