@@ -11,7 +11,9 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { crc32c, maskedCrc32c } from '../src/import/crc32c.ts';
 import { decodeEvent } from '../src/import/event.ts';
-import { tensorBoardRunId } from '../src/import/tensorboard.ts';
+import { publishImported } from '../src/import/batch.ts';
+import { legacyTensorBoardRunId, scanTensorBoard, tensorBoardRunId } from '../src/import/tensorboard.ts';
+import { loadConfig } from '../src/config.ts';
 import { readTfRecords } from '../src/import/tfrecord.ts';
 import { runCli, type CliResult } from './helpers/cli.ts';
 import { git, makeTestRepo, tempDir, type TestRepo } from './helpers/git.ts';
@@ -288,6 +290,37 @@ describe('runs whose event files share a name (tensorboardX: events.out.tfevents
     const again = await runCli(['import', 'tensorboard', logdir, '--project', 'course'], { cwd: course.dir });
     expect(again.code, again.stderr).toBe(0);
     expect(git(course.origin, 'rev-parse', 'runs')).toBe(before);
+  });
+
+  test('a run imported under the old file-name id keeps that id: upgrading does not import it twice', async () => {
+    const upgraded = makeTestRepo();
+    try {
+      // What an older runpages left on the branch: run-00 (of the 34 that shared its id) under the file-name hash.
+      const { tasks } = await scanTensorBoard(logdir, { project: 'course' });
+      const first = tasks.find((task) => task.source.endsWith('run-00'))!;
+      const legacy = legacyTensorBoardRunId(SHARED_NAME);
+      const old = {
+        source: first.source,
+        load: async () => {
+          const run = await first.load();
+          delete run.formerIds;
+          run.record.id = legacy;
+          run.record.imported = { from: 'tensorboard', files: [SHARED_NAME] };
+          return run;
+        },
+      };
+      await publishImported([old], { cwd: upgraded.dir, config: loadConfig(upgraded.dir) });
+      const result = await runCli(['import', 'tensorboard', logdir, '--project', 'course', '--json'], { cwd: upgraded.dir });
+      expect(result.code, result.stderr).toBe(0);
+      const imported = JSON.parse(result.stdout).imported as Imported[];
+      expect(imported.find((run) => run.name === 'lr-0/run-00')!.id).toBe(legacy);
+      expect(imported.filter((run) => run.id === legacy)).toHaveLength(1);
+      const ids = git(upgraded.origin, 'ls-tree', '-d', '--name-only', 'runs', 'runs/course/2023-11/').split('\n').filter(Boolean);
+      expect(ids).toHaveLength(34);
+      expect(ids).toContain(`runs/course/2023-11/${legacy}`);
+    } finally {
+      upgraded.cleanup();
+    }
   });
 
   test('a second logdir of the same layout adds its runs instead of replacing the first ones', async () => {

@@ -5,7 +5,8 @@
  */
 import { join } from 'node:path';
 import { publishRuns } from '../branch/publish.ts';
-import { listBranchFiles } from '../branch/read.ts';
+import { listBranchFiles, readBlobs } from '../branch/read.ts';
+import { parseYaml } from '../run/validate.ts';
 import { runFolder } from '../run/prepared.ts';
 import type { Config } from '../config.ts';
 import { isRunpagesError } from '../errors.ts';
@@ -86,6 +87,7 @@ export async function publishImported(tasks: readonly ImportTask[], options: Imp
   for (const task of tasks) {
     try {
       const run = await task.load();
+      await keepFormerId(run, onBranch, options.cwd);
       const id = String(run.record.id);
       const earlier = sourceOf.get(id);
       if (earlier !== undefined) {
@@ -121,9 +123,36 @@ export async function publishImported(tasks: readonly ImportTask[], options: Imp
   return outcome;
 }
 
+interface BranchRun {
+  folder: string;
+  ref: string;
+  /** Blob of its run.yaml. */
+  sha: string;
+}
+
+/**
+ * Gives the run the id an older runpages gave it, when the branch holds it under that id: same
+ * project and name, same source files. Ids of two runs that collided under the old scheme are
+ * claimed by the one the branch kept; the other keeps its new id.
+ */
+async function keepFormerId(run: ImportedRun, onBranch: Map<string, BranchRun>, cwd: string): Promise<void> {
+  for (const former of run.formerIds ?? []) {
+    const stored = onBranch.get(former);
+    if (stored === undefined || stored.folder.split('/')[1] !== run.record.project) continue;
+    let record: unknown;
+    for await (const file of readBlobs(cwd, [{ path: `${stored.folder}/run.yaml`, sha: stored.sha }])) record = parseYaml(file.content.toString('utf8'), file.path);
+    const old = record as { name?: unknown; imported?: { files?: unknown } } | null;
+    const files = (run.record.imported as { files?: unknown } | undefined)?.files;
+    if (old?.name === run.record.name && JSON.stringify(old?.imported?.files) === JSON.stringify(files)) {
+      run.record.id = former;
+      return;
+    }
+  }
+}
+
 /** Where each run id lives on the runs branch (the local branch, else the remote's), before this import. */
-async function branchFolders(cwd: string, config: Config): Promise<Map<string, { folder: string; ref: string }>> {
-  const folders = new Map<string, { folder: string; ref: string }>();
+async function branchFolders(cwd: string, config: Config): Promise<Map<string, BranchRun>> {
+  const folders = new Map<string, BranchRun>();
   for (const ref of [config.branch, `${config.remote}/${config.branch}`]) {
     let files;
     try {
@@ -133,10 +162,10 @@ async function branchFolders(cwd: string, config: Config): Promise<Map<string, {
       if (isRunpagesError(error) && (error.code === 'branch-not-found' || error.code === 'not-a-repository')) continue;
       throw error;
     }
-    for (const { path } of files) {
+    for (const { path, sha } of files) {
       const folder = path.slice(0, -'/run.yaml'.length);
       const id = folder.slice(folder.lastIndexOf('/') + 1);
-      if (!folders.has(id)) folders.set(id, { folder, ref });
+      if (!folders.has(id)) folders.set(id, { folder, ref, sha });
     }
     return folders;
   }

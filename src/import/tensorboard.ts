@@ -9,7 +9,8 @@
  * (the `file_version` event, whose wall time has microseconds). The file name alone is not enough:
  * tensorboardX names files `events.out.tfevents.<seconds>.<host>`, so runs started on one host in the
  * same second share it. The first record, unlike the whole file, does not change while a run is still
- * writing, so importing a live run twice keeps its id.
+ * writing, so importing a live run twice keeps its id. A run the branch already holds under the old
+ * file-name id keeps that one (`formerIds`, resolved in batch.ts).
  */
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
@@ -126,6 +127,7 @@ export async function readTensorBoardRun(folder: string, files: readonly string[
     summary: {},
     source: folder,
     warnings,
+    formerIds: [legacyTensorBoardRunId(files[0] ?? folder)],
   };
 }
 
@@ -134,4 +136,9 @@ export function tensorBoardRunId(folder: string, firstFile: string, firstRecord:
   const hash = createHash('sha256').update(`${folder}\0${firstFile}\0`);
   if (firstRecord) hash.update(firstRecord);
   return `tb-${hash.digest('hex').slice(0, 24)}`;
+}
+
+/** The id runpages gave before 2026-12: a hash of the first event file's name alone (it collides). */
+export function legacyTensorBoardRunId(firstFile: string): string {
+  return `tb-${createHash('sha256').update(firstFile).digest('hex').slice(0, 24)}`;
 }
