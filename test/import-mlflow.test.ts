@@ -3,13 +3,18 @@
  * the runs land on the origin's runs branch with MLflow's ids and values; deleted and malformed
  * folders are skipped with reasons; importing again changes nothing.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { prepareImportedRun } from '../src/import/imported-run.ts';
+import { scanMlflow } from '../src/import/mlflow.ts';
+import { compileQuery, parseQuery, recordAccess } from '../src/query/index.ts';
+import type { RunRecord } from '../src/run/schema.ts';
 import { runCli, type CliResult } from './helpers/cli.ts';
-import { git, makeTestRepo, type TestRepo } from './helpers/git.ts';
+import { git, makeTestRepo, tempDir, type TestRepo } from './helpers/git.ts';
+import { writeMlruns } from './helpers/mlruns.ts';
 
 const STORE = fileURLToPath(new URL('./fixtures/mlflow/mlruns', import.meta.url));
 const LEGACY = 'a1'.repeat(16);
@@ -73,7 +78,7 @@ describe('import mlflow', () => {
       duration_s: 100,
       command: 'train.py',
       git: { commit: '0123456789abcdef0123456789abcdef01234567', remote: 'https://example.com/team/repo.git' },
-      params: { lr: 0.01, 'optimizer/name': 'sgd', layers: '[64, 32]' },
+      params: { lr: '0.01', 'optimizer/name': 'sgd', layers: '[64, 32]' },
       metrics: { loss: 1.25, accuracy: 0.75 },
       tags: ['baseline', 'team:vision'],
     });
@@ -100,7 +105,7 @@ describe('import mlflow', () => {
       status: 'finished',
       user: 'alice',
       git: { commit: 'fedcba9876543210fedcba9876543210fedcba98', branch: 'main', remote: 'git@example.com:team/vision.git' },
-      params: { batch_size: 128, 'model/depth': 50, api_token: '[redacted]' },
+      params: { batch_size: '128', 'model/depth': '50', api_token: '[redacted]' },
       tags: ['data/version:v3'],
       notes: '# Best so far\nUses **mixup**.\n',
       parents: [RUNNING],
@@ -152,11 +157,14 @@ describe('import mlflow', () => {
     const outcome = JSON.parse(result.stdout);
     expect(outcome.dryRun).toBe(true);
     const byId = Object.fromEntries(outcome.imported.map((run: { id: string }) => [run.id, run]));
-    expect(Object.keys(byId).sort()).toEqual([LEGACY, FINISHED, RUNNING, DELETED, TRASHED].sort());
-    expect(byId[DELETED]).toMatchObject({ project: 'legacy', status: 'failed' });
+    // The active runs are on the branch already, in their experiments' projects: putting them in
+    // `legacy` too would make second runs with their ids, so they are refused with the reason.
+    expect(Object.keys(byId).sort()).toEqual([DELETED, TRASHED].sort());
+    expect(byId[DELETED]).toMatchObject({ project: 'legacy', status: 'failed', artifacts: 0 });
     expect(byId[TRASHED]).toMatchObject({ project: 'legacy', status: 'killed', name: 'scratch-run' });
-    expect(byId[LEGACY].artifacts).toBe(0);
-    expect(outcome.skipped.map((s: { source: string }) => s.source.split('/').at(-1))).toEqual([NO_META]);
+    const skipped = Object.fromEntries(outcome.skipped.map((s: { source: string; reason: string }) => [s.source.split('/').at(-1), s.reason]));
+    expect(Object.keys(skipped).sort()).toEqual([LEGACY, FINISHED, RUNNING, NO_META].sort());
+    expect(skipped[LEGACY]).toContain(`is already on runs at runs/Default/2020-09/${LEGACY}; importing it as runs/legacy/2020-09/${LEGACY} would make a second run`);
     expect(git(repo.origin, 'rev-parse', 'runs')).toBe(before);
   });
 
@@ -176,5 +184,125 @@ describe('import mlflow', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('--include-deleted');
     expect(help.stdout).toContain('$ runpages import mlflow ./mlruns --dry-run');
+  });
+});
+
+describe('values survive the import', () => {
+  const LONG_HISTORY = JSON.stringify([{ artifact_path: 'model', flavors: { python_function: { loader_module: 'mlflow.sklearn', env: 'conda.yaml' } } }]).padEnd(1174, ' ');
+  let work: string;
+  let store: string;
+
+  beforeAll(() => {
+    work = tempDir('runpages-mlflow-values-');
+    store = writeMlruns(join(work, 'mlruns'), [
+      {
+        run_id: 'v'.repeat(32),
+        run_name: 'values',
+        params: { one: '1.0', flag: 'True', eps: '1e-08', lr: '0.001', hex: '0x10', padded: ' 7 ', empty: '' },
+        tags: { 'team:ml': 'x', 'a=b': 'c', plain: '', 'mlflow.log-model.history': LONG_HISTORY, 'mlflow.source.type': 'LOCAL', huge: 'h'.repeat(8001) },
+        datasets: [{ name: 'cifar10', digest: 'abc123', context: 'train' }, { name: 'cifar10-test', digest: 'def456', context: 'eval' }],
+      },
+    ]);
+  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  async function importedRecord(): Promise<{ record: RunRecord; warnings: string[] }> {
+    const { tasks } = await scanMlflow(store, { artifacts: false });
+    const run = await tasks[0]!.load();
+    const prepared = await prepareImportedRun(run, { cwd: work, stagingRoot: join(work, 'staging') });
+    return { record: prepared.record, warnings: run.warnings };
+  }
+
+  test('params keep their spelling: a string stays a string', async () => {
+    const { record } = await importedRecord();
+    expect(record.params).toEqual({ one: '1.0', flag: 'True', eps: '1e-08', lr: '0.001', hex: '0x10', padded: ' 7 ', empty: '' });
+  });
+
+  test('params still compare as numbers where both sides read as numbers, and as text otherwise', async () => {
+    const { record } = await importedRecord();
+    const matches = (text: string): boolean => compileQuery(parseQuery(text), recordAccess, { now: 0 })(record);
+    expect(matches('params.lr < 0.01')).toBe(true);
+    expect(matches('params.one = 1')).toBe(true);
+    expect(matches("params.eps = '1e-08'")).toBe(true);
+    expect(matches('params.eps < 1e-7')).toBe(true);
+    expect(matches("params.flag = 'True'")).toBe(true);
+    expect(matches('params.hex = 16')).toBe(false);
+    expect(matches("params.hex = '0x10'")).toBe(true);
+    expect(matches("params.lr != 'nope'")).toBe(true);
+  });
+
+  test('tags keep key and value apart, mlflow.* tags answer tags.<key>, long tags are kept or counted', async () => {
+    const { record, warnings } = await importedRecord();
+    const ids = (text: string): boolean => compileQuery(parseQuery(text), recordAccess, { now: 0 })(record);
+    expect(ids("tags.`team:ml` = 'x'")).toBe(true);
+    expect(ids("tags.team = 'ml:x'")).toBe(false);
+    expect(ids("tags.`a=b` = 'c'")).toBe(true);
+    expect(ids("tags.a = 'b:c'")).toBe(false);
+    expect(ids('tags.plain')).toBe(true);
+    expect(ids("tags.`mlflow.source.type` = 'LOCAL'")).toBe(true);
+    expect(ids("tags.`mlflow.runName` = 'values'")).toBe(false); // the file store holds it in meta.yaml here, not as a tag
+    expect((record as Record<string, any>).mlflow.tags['mlflow.log-model.history']).toBe(LONG_HISTORY);
+    expect(ids('tags.`mlflow.log-model.history` LIKE \'%python_function%\'')).toBe(true);
+    expect((record as Record<string, any>).mlflow.tags.huge).toBeUndefined();
+    expect(warnings).toContainEqual(expect.stringMatching(/tag "huge" is 8001 characters, over MLflow's 8000; not imported/));
+    expect(warnings.filter((warning) => warning.includes('mlflow.log-model.history'))).toEqual([]);
+  });
+
+  test('dataset inputs become the run data, so datasets.* conditions match', async () => {
+    const { record } = await importedRecord();
+    expect(record.data).toEqual([
+      { name: 'cifar10', digest: 'abc123', source: '{"uri": "/data"}', source_type: 'local', context: 'train' },
+      { name: 'cifar10-test', digest: 'def456', source: '{"uri": "/data"}', source_type: 'local', context: 'eval' },
+    ]);
+    const matches = (text: string): boolean => compileQuery(parseQuery(text), recordAccess, { now: 0 })(record);
+    expect(matches("datasets.name = 'cifar10' and datasets.context = 'eval'")).toBe(true);
+    expect(matches("datasets.digest IN ('def456')")).toBe(true);
+    expect(matches("datasets.context = 'test'")).toBe(false);
+    expect(matches('datasets.name IS NOT NULL')).toBe(true);
+    const bare = { ...record, data: [] };
+    expect(compileQuery(parseQuery('datasets.name IS NULL'), recordAccess, { now: 0 })(bare)).toBe(true);
+    expect(compileQuery(parseQuery("datasets.name != 'x'"), recordAccess, { now: 0 })(bare)).toBe(false);
+  });
+
+  test('the summary counts what was not imported as it was', async () => {
+    const result = await runCli(['import', 'mlflow', store, '--dry-run'], { cwd: repo.dir });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/tag "huge" is 8001 characters/);
+    expect(result.stderr).toMatch(/Dry run: would import 1 run; 1 warning about values not imported as they were/);
+  });
+
+  test('two sources of one run id: the second is refused, naming both, and the dry run says so', async () => {
+    const copies = writeMlruns(join(work, 'copies'), [
+      { run_id: 'c'.repeat(32), experiment_id: '1', run_name: 'original' },
+      { run_id: 'c'.repeat(32), experiment_id: '2', run_name: 'copy' },
+    ]);
+    const result = await runCli(['import', 'mlflow', copies, '--dry-run', '--json'], { cwd: repo.dir });
+    expect(result.code, result.stderr).toBe(0);
+    const outcome = JSON.parse(result.stdout);
+    expect(outcome.imported.map((run: { name: string }) => run.name)).toEqual(['original']);
+    expect(outcome.skipped).toEqual([
+      { source: join(copies, '2', 'c'.repeat(32)), reason: expect.stringContaining(`run id ${'c'.repeat(32)} is also the id of ${join(copies, '1', 'c'.repeat(32))}`) },
+    ]);
+  });
+
+  test('a run id already on the branch in another folder is refused, naming both, so no second run of it appears', async () => {
+    const id = 'd'.repeat(32);
+    const original = writeMlruns(join(work, 'original'), [{ run_id: id, experiment_id: '1', run_name: 'original' }]);
+    const copy = writeMlruns(join(work, 'copy'), [{ run_id: id, experiment_id: '2', run_name: 'copy' }]);
+    const first = await runCli(['import', 'mlflow', original], { cwd: repo.dir });
+    expect(first.code, first.stderr).toBe(0);
+    const before = git(repo.origin, 'rev-parse', 'runs');
+    const second = await runCli(['import', 'mlflow', copy, '--json'], { cwd: repo.dir });
+    expect(second.code, second.stderr).toBe(0);
+    const outcome = JSON.parse(second.stdout);
+    expect(outcome.imported).toEqual([]);
+    expect(outcome.skipped).toEqual([
+      { source: join(copy, '2', id), reason: expect.stringMatching(new RegExp(`run id ${id} is already on runs at runs/exp-1/1970-01/${id}; importing it as runs/exp-2/1970-01/${id} would make a second run`)) },
+    ]);
+    expect(git(repo.origin, 'rev-parse', 'runs')).toBe(before);
+    // Importing the original again is a re-import, not a collision.
+    const again = await runCli(['import', 'mlflow', original, '--json'], { cwd: repo.dir });
+    expect(JSON.parse(again.stdout).skipped).toEqual([]);
+    expect(git(repo.origin, 'rev-parse', 'runs')).toBe(before);
   });
 });

@@ -3,7 +3,7 @@
  * writers (test/fixtures/tensorboard, see its README for provenance and the expected values), a
  * corrupted copy made here, and the site built from imported runs (TensorBoard and MLflow).
  */
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
@@ -11,9 +11,13 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { crc32c, maskedCrc32c } from '../src/import/crc32c.ts';
 import { decodeEvent } from '../src/import/event.ts';
+import { publishImported } from '../src/import/batch.ts';
+import { legacyTensorBoardRunId, scanTensorBoard, tensorBoardRunId } from '../src/import/tensorboard.ts';
+import { loadConfig } from '../src/config.ts';
 import { readTfRecords } from '../src/import/tfrecord.ts';
 import { runCli, type CliResult } from './helpers/cli.ts';
 import { git, makeTestRepo, tempDir, type TestRepo } from './helpers/git.ts';
+import { eventFile } from './helpers/tfevents.ts';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/tensorboard', import.meta.url));
 const MLFLOW = fileURLToPath(new URL('./fixtures/mlflow/mlruns', import.meta.url));
@@ -225,5 +229,105 @@ describe('the site built from imported runs', () => {
     expect(existsSync(join(site, 'p', 'tb', 'runs', 'index.html'))).toBe(true);
     expect(existsSync(join(site, 'p', 'Image-Classifier-v2', 'runs', 'index.html'))).toBe(true);
     expect(readFileSync(join(site, 'p', 'Default', 'runs', 'index.html'), 'utf8')).toContain('legacy-run');
+  });
+});
+
+describe('runs whose event files share a name (tensorboardX: events.out.tfevents.<seconds>.<host>)', () => {
+  const SHARED_NAME = 'events.out.tfevents.1700000000.lab-host';
+  let course: TestRepo;
+  let logdir: string;
+
+  /** A logdir laid out like a course repo's: 34 runs started on one host in the same second. */
+  function sharedNameLogdir(seed: number): string {
+    const dir = tempDir('runpages-tb-course-');
+    for (let i = 0; i < 34; i++) {
+      const run = join(dir, `lr-${i % 6}`, `run-${String(i).padStart(2, '0')}`);
+      mkdirSync(run, { recursive: true });
+      const start = 1_700_000_000 + (seed * 34 + i) / 1000;
+      const events = Array.from({ length: 5 }, (_, step) => ({ wallTime: start + step + 1, step, scalars: { loss: 1 / (step + 1 + i + seed) } }));
+      writeFileSync(join(run, SHARED_NAME), eventFile(start, events));
+    }
+    return dir;
+  }
+
+  function branchRunIds(project: string): string[] {
+    return git(course.origin, 'ls-tree', '-d', '--name-only', 'runs', `runs/${project}/2023-11/`).split('\n').filter(Boolean).map((path) => path.split('/').at(-1)!);
+  }
+
+  beforeAll(() => {
+    course = makeTestRepo();
+    logdir = sharedNameLogdir(0);
+  });
+  afterAll(() => {
+    course?.cleanup();
+    rmSync(logdir, { recursive: true, force: true });
+  });
+
+  test('ids come from the folder and the content, not the file name', () => {
+    const record = new Uint8Array([1, 2, 3]);
+    const id = tensorBoardRunId('a/run-1', SHARED_NAME, record);
+    expect(tensorBoardRunId('a/run-1', SHARED_NAME, new Uint8Array([1, 2, 3]))).toBe(id);
+    expect(tensorBoardRunId('a/run-2', SHARED_NAME, record)).not.toBe(id);
+    expect(tensorBoardRunId('a/run-1', SHARED_NAME, new Uint8Array([1, 2, 4]))).not.toBe(id);
+    expect(id).toMatch(/^tb-[0-9a-f]{24}$/);
+  });
+
+  test('the dry run lists 34 distinct ids', async () => {
+    const result = await runCli(['import', 'tensorboard', logdir, '--project', 'course', '--dry-run', '--json'], { cwd: course.dir });
+    expect(result.code, result.stderr).toBe(0);
+    const outcome = JSON.parse(result.stdout);
+    expect(new Set(outcome.imported.map((run: Imported) => run.id)).size).toBe(34);
+    expect(outcome.skipped).toEqual([]);
+  });
+
+  test('imports 34 runs with nothing left queued; importing again changes nothing', async () => {
+    const first = await runCli(['import', 'tensorboard', logdir, '--project', 'course', '--json'], { cwd: course.dir });
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout).imported).toHaveLength(34);
+    expect(branchRunIds('course')).toHaveLength(34);
+    expect(existsSync(join(course.dir, '.runpages', 'queue')) ? readdirSync(join(course.dir, '.runpages', 'queue')) : []).toEqual([]);
+    const before = git(course.origin, 'rev-parse', 'runs');
+    const again = await runCli(['import', 'tensorboard', logdir, '--project', 'course'], { cwd: course.dir });
+    expect(again.code, again.stderr).toBe(0);
+    expect(git(course.origin, 'rev-parse', 'runs')).toBe(before);
+  });
+
+  test('a run imported under the old file-name id keeps that id: upgrading does not import it twice', async () => {
+    const upgraded = makeTestRepo();
+    try {
+      // What an older runpages left on the branch: run-00 (of the 34 that shared its id) under the file-name hash.
+      const { tasks } = await scanTensorBoard(logdir, { project: 'course' });
+      const first = tasks.find((task) => task.source.endsWith('run-00'))!;
+      const legacy = legacyTensorBoardRunId(SHARED_NAME);
+      const old = {
+        source: first.source,
+        load: async () => {
+          const run = await first.load();
+          delete run.formerIds;
+          run.record.id = legacy;
+          run.record.imported = { from: 'tensorboard', files: [SHARED_NAME] };
+          return run;
+        },
+      };
+      await publishImported([old], { cwd: upgraded.dir, config: loadConfig(upgraded.dir) });
+      const result = await runCli(['import', 'tensorboard', logdir, '--project', 'course', '--json'], { cwd: upgraded.dir });
+      expect(result.code, result.stderr).toBe(0);
+      const imported = JSON.parse(result.stdout).imported as Imported[];
+      expect(imported.find((run) => run.name === 'lr-0/run-00')!.id).toBe(legacy);
+      expect(imported.filter((run) => run.id === legacy)).toHaveLength(1);
+      const ids = git(upgraded.origin, 'ls-tree', '-d', '--name-only', 'runs', 'runs/course/2023-11/').split('\n').filter(Boolean);
+      expect(ids).toHaveLength(34);
+      expect(ids).toContain(`runs/course/2023-11/${legacy}`);
+    } finally {
+      upgraded.cleanup();
+    }
+  });
+
+  test('a second logdir of the same layout adds its runs instead of replacing the first ones', async () => {
+    const other = sharedNameLogdir(1);
+    const result = await runCli(['import', 'tensorboard', other, '--project', 'course', '--json'], { cwd: course.dir });
+    expect(result.code, result.stderr).toBe(0);
+    expect(branchRunIds('course')).toHaveLength(68);
+    rmSync(other, { recursive: true, force: true });
   });
 });

@@ -61,6 +61,16 @@ describe('runpages ls on a folder of runs', () => {
     expect(await lsIds('--sort', 'params.optimizer.lr:desc', "params.dataset = 'v3'")).toEqual([B1, A1, B3, B2]); // ties stay newest first
   });
 
+  it('sorts on several keys, in its own form or MLflow order_by form', async () => {
+    // The first key decides; the next breaks its ties; runs without a value go last.
+    expect(await lsIds('--project', 'vision', '--sort', 'params.dataset:desc,metrics.accuracy:asc')).toEqual([B1, A1, B2, B3, A2]);
+    expect(await lsIds('--project', 'vision', '--sort', 'params.dataset DESC, metrics.accuracy ASC')).toEqual([B1, A1, B2, B3, A2]);
+    expect(await lsIds('--project', 'vision', '--sort', 'params.dataset, metrics.accuracy desc')).toEqual([A2, B2, A1, B1, B3]);
+    const bad = await ls('--sort', 'metrics.accuracy,,name');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('has an empty key');
+  });
+
   it('prints a table that fits the terminal, with short ids, statuses and formatted metrics', async () => {
     const result = await runCli(['ls', '--from', RUNS, "project = 'vision'"], { cwd: FIXTURE, env: { COLUMNS: '80' } });
     expect(result.code).toBe(0);

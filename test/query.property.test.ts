@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ATTRIBUTES, QueryError, compileQuery, parseQuery, printQuery, type FieldRef, type Literal, type Query, type RowAccess } from '../src/query/index.ts';
+import { ATTRIBUTES, QueryError, compileQuery, formatTag, parseQuery, parseTag, printQuery, tagValue, type FieldRef, type Literal, type Query, type RowAccess } from '../src/query/index.ts';
 
 const UNITS = ['s', 'm', 'h', 'd', 'w'] as const;
 const OPS = ['=', '!=', '<', '<=', '>', '>='] as const;
@@ -44,13 +44,14 @@ const tricky = fc.string({
   ),
   maxLength: 8,
 });
-const word = fc.oneof(tricky, fc.constantFrom('and', 'OR', 'not', 'in', 'like', 'status', 'metrics.acc', 'true', '42', 'x.y', 'a-b/c', '-7d'));
+const word = fc.oneof(tricky, fc.constantFrom('and', 'OR', 'not', 'in', 'like', 'is', 'NULL', 'NAND', 'status', 'metrics.acc', '`metric`.a', 'true', '42', 'x.y', 'a-b/c', '-7d'));
 const number = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer().map((n) => n));
 
 const syntaxPools: Pools = {
   field: fc.oneof(
     fc.record({ kind: fc.constantFrom('metric' as const, 'param' as const, 'tag' as const), name: word.filter((name) => name.length > 0) }),
     fc.record({ kind: fc.constant('attribute' as const), name: fc.constantFrom(...ATTRIBUTES) }),
+    fc.record({ kind: fc.constant('dataset' as const), name: fc.constantFrom('name', 'digest', 'context') }),
   ),
   literal: (field) =>
     fc.oneof(
@@ -188,6 +189,7 @@ describe('query properties', () => {
         if (query.type === 'in') return order.includes(0) !== query.negated;
         const c = order[0];
         if (c === undefined) return false;
+        if (c === 'different') return query.op === '!=';
         return { '=': c === 0, '!=': c !== 0, '<': c < 0, '<=': c <= 0, '>': c > 0, '>=': c >= 0 }[query.op];
       }
     }
@@ -208,14 +210,18 @@ describe('query properties', () => {
     if (isDateField(field)) return Date.parse(literal.value);
     return field.name === 'status' ? literal.value.toLowerCase() : literal.value;
   }
-  /** -1, 0, 1, or undefined when the two cannot be compared (a number against a non-numeric string). */
-  function ordering(a: number | string, b: number | string): number | undefined {
-    if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
-    const x = typeof a === 'number' ? a : a.trim() === '' ? Number.NaN : Number(a);
-    const y = typeof b === 'number' ? b : b.trim() === '' ? Number.NaN : Number(b);
-    if (!Number.isFinite(x) && typeof a === 'string') return undefined;
-    if (!Number.isFinite(y) && typeof b === 'string') return undefined;
-    return x < y ? -1 : x > y ? 1 : 0;
+  /**
+   * -1, 0, 1 when both read as decimal numbers or both are text; 'different' for a number against a
+   * non-numeric text (only != holds).
+   */
+  function ordering(a: number | string, b: number | string): number | 'different' {
+    const decimal = (v: number | string): number | undefined =>
+      typeof v === 'number' ? v : /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v) && Number.isFinite(Number(v)) ? Number(v) : undefined;
+    const x = decimal(a);
+    const y = decimal(b);
+    if (x !== undefined && y !== undefined) return x < y ? -1 : x > y ? 1 : 0;
+    if (typeof a === 'number' || typeof b === 'number') return 'different';
+    return a < b ? -1 : a > b ? 1 : 0;
   }
 
   it('the compiled predicate agrees with a direct evaluation of the tree', () => {
@@ -235,6 +241,48 @@ describe('query properties', () => {
         for (const row of rows) expect(reparsed(row)).toBe(reference(query, row));
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe('stored tags and comparisons across types', () => {
+  const text = fc.string({ minLength: 1, maxLength: 12, unit: fc.constantFrom('a', 'b', ':', '=', '\\', ' ', '.', '1') });
+
+  it('a key/value tag round-trips whatever its key holds, and reads back only under its own key', () => {
+    fc.assert(
+      fc.property(text, text, text, (key, value, other) => {
+        const stored = formatTag(key, value);
+        expect(parseTag(stored)).toEqual({ key, value });
+        expect(tagValue(stored, key)).toBe(value);
+        if (other !== key) expect(tagValue(stored, other)).toBeUndefined();
+        expect(tagValue(formatTag(key), key)).toBe('true');
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('tags written before keys were escaped read as they always did', () => {
+    const plainKey = fc.string({ minLength: 1, maxLength: 8, unit: fc.constantFrom('a', 'b', '/', '-', '.', '1') });
+    fc.assert(
+      fc.property(plainKey, fc.string({ maxLength: 12 }), fc.constantFrom(':', '='), (key, value, separator) => {
+        expect(tagValue(`${key}${separator}${value}`, key)).toBe(value);
+        expect(tagValue(key, key)).toBe('true');
+      }),
+    );
+  });
+
+  it('!= agrees with NOT IN, and = with IN, for values and literals of every type', () => {
+    const value = fc.oneof(fc.double({ noNaN: true }), fc.integer().map(String), fc.constantFrom('0.001', '1e-08', 'True', 'nope', '', '0x10', ' 7 '), fc.boolean());
+    const literal = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }).map((v) => printQuery({ type: 'compare', field: { kind: 'param', name: 'x' }, op: '=', value: { type: 'number', value: v } }).slice('params.x = '.length)), fc.constantFrom("'nope'", "'0.001'", "'1'", "'True'", "''", '1', '0.001'));
+    fc.assert(
+      fc.property(value, literal, (stored, written) => {
+        const access: RowAccess<unknown> = { value: () => stored, text: () => false };
+        const run = (query: string): boolean => compileQuery(parseQuery(query), access, { now: 0 })(null);
+        expect(run(`params.x != ${written}`)).toBe(run(`params.x NOT IN (${written})`));
+        expect(run(`params.x = ${written}`)).toBe(run(`params.x IN (${written})`));
+        expect(run(`params.x != ${written}`)).toBe(!run(`params.x = ${written}`));
+      }),
+      { numRuns: 2000 },
     );
   });
 });

@@ -8,6 +8,7 @@ import {
   parseQuery,
   printQuery,
   recordAccess,
+  type FieldRef,
   type Query,
 } from '../src/query/index.ts';
 import { parseRunRecord } from '../src/run/validate.ts';
@@ -70,7 +71,7 @@ describe('parseQuery', () => {
   });
 
   it('reads bare words and quoted phrases as full-text terms joined with and', () => {
-    expect(parseQuery('resnet "brave otter" metrics.acc > 1')).toEqual({
+    expect(parseQuery(`'resnet' "brave otter" metrics.acc > 1`)).toEqual({
       type: 'and',
       items: [
         { type: 'text', term: 'resnet' },
@@ -152,6 +153,18 @@ describe('parse errors point at the column', () => {
     ['()', 1, /empty parentheses/],
     ['= 3', 0, /expected a field before "="/],
     ['`val` > 1', 0, /backticked name needs a prefix/],
+    // Among conditions a bare word is a mistake, not a search (MLflow refuses these too).
+    ["metrics.A > 0.1 NAND params.B = 'LR'", 16, /unknown keyword "NAND": did you mean AND\?/],
+    ["metrics.A > 0.1 ANDD params.B = 'LR'", 16, /did you mean AND\?/],
+    ['params.acc LR', 11, /expected an operator before "LR"/],
+    ['metrics.a > 1 resnet', 14, /unexpected word "resnet" among conditions/],
+    ['resnet metrics.a > 1', 0, /unexpected word "resnet" among conditions/],
+    ['metrics.a > 1 42', 14, /unexpected word "42" among conditions/],
+    ["attribute.artifact_uri = '1/23/4'", 0, /runpages has no attribute "artifact_uri"/],
+    ["artifact_uri = 'x'", 0, /runpages has no "artifact_uri"/],
+    ["datasets.size = 'x'", 0, /unknown dataset key "size"/],
+    ["tags.v IS 'x'", 10, /expected NULL after "IS"/],
+    ['tags.v IS NOT 3', 14, /expected NULL after "IS NOT"/],
   ];
   for (const [query, column, reason] of cases) {
     it(`${query} -> column ${column}`, () => {
@@ -167,8 +180,47 @@ describe('parse errors point at the column', () => {
     });
   }
 
+  it('a stray word gets a hint that says how to search for it', () => {
+    expect(parseError("metrics.A > 0.1 NAND params.B = 'LR'").hint).toContain("quote 'NAND'");
+    expect(parseError('params.acc LR').hint).toContain("params.acc = 'LR'");
+    expect(parseError("attr.artifact_uri = 'x'").hint).toContain('object store');
+  });
+
   it('shows the caret display from the brief', () => {
     expect(parseError('metrics.acc >> 0.9').message).toContain('  metrics.acc >> 0.9\n               ^ expected a value');
+  });
+});
+
+describe('MLflow syntax', () => {
+  const tag = (name: string): FieldRef => ({ kind: 'tag', name });
+  it('IS NULL and IS NOT NULL test that a field is missing or present', () => {
+    expect(parseQuery('tags.version IS NULL')).toEqual({ type: 'not', item: { type: 'exists', field: tag('version') } });
+    expect(parseQuery('tags.version is not null')).toEqual({ type: 'exists', field: tag('version') });
+    expect(parseQuery("tags.a IS NULL AND params.b = 'val'")).toEqual({
+      type: 'and',
+      items: [
+        { type: 'not', item: { type: 'exists', field: tag('a') } },
+        { type: 'compare', field: { kind: 'param', name: 'b' }, op: '=', value: { type: 'string', value: 'val' } },
+      ],
+    });
+  });
+
+  it('accepts every MLflow prefix, backticked or not, and its attribute aliases', () => {
+    const status = { type: 'compare', field: { kind: 'attribute', name: 'status' }, op: '=', value: { type: 'string', value: 'RUNNING' } };
+    for (const prefix of ['attr', 'attribute', 'attributes', 'run', '`run`', '`attributes`']) expect(parseQuery(`${prefix}.status = 'RUNNING'`)).toEqual(status);
+    expect(parseQuery('`metric`.a >= 0.1')).toEqual(parseQuery('metrics.a >= 0.1'));
+    expect(parseQuery("`params`.`my param` = 'x'")).toEqual(parseQuery("params.`my param` = 'x'"));
+    expect(parseQuery("parameters.lr = '1'")).toEqual(parseQuery("params.lr = '1'"));
+    for (const alias of ['`Run name`', '`run name`', '`Run Name`', 'run_name']) expect(parseQuery(`attributes.${alias} = 'a'`)).toEqual(parseQuery("name = 'a'"));
+    expect(parseQuery('attributes.Created > 1')).toEqual(parseQuery('created > 1'));
+    expect(parseQuery("dataset.name = 'd'")).toEqual({ type: 'compare', field: { kind: 'dataset', name: 'name' }, op: '=', value: { type: 'string', value: 'd' } });
+    expect(printQuery(parseQuery("dataset.context IN ('train')"))).toBe("datasets.context IN ('train')");
+  });
+
+  it('words alone are still a full-text search, and quoted words mix with conditions', () => {
+    expect(parseQuery('resnet mixup')).toEqual({ type: 'and', items: [{ type: 'text', term: 'resnet' }, { type: 'text', term: 'mixup' }] });
+    expect(parseQuery("'resnet' and metrics.a > 1")).toEqual({ type: 'and', items: [{ type: 'text', term: 'resnet' }, { type: 'compare', field: metric('a'), op: '>', value: { type: 'number', value: 1 } }] });
+    expect(printQuery(parseQuery("'resnet' and metrics.a > 1"))).toBe("'resnet' and metrics.a > 1");
   });
 });
 
@@ -177,7 +229,7 @@ describe('printQuery', () => {
     const texts = [
       "metrics.accuracy > 0.93 and params.dataset = 'Y' and tags.owner = 'alice'",
       "metrics.`val acc` >= 0.001 or not status IN ('failed', 'killed')",
-      "resnet and 'brave otter' and created > -7d",
+      "'resnet' and 'brave otter' and created > -7d",
       "(a or b) or c",
       "not (a and b) and (c and d)",
       "name NOT ILIKE '%o\\\\_t%'",
@@ -277,7 +329,7 @@ describe('compileQuery over run records', () => {
     expect(ids('"brave-otter"')).toEqual(['c']);
     expect(ids('brave or bob')).toEqual(['a', 'b', 'c']);
     expect(ids('adam')).toEqual(['a']);
-    expect(ids('brave and status = killed')).toEqual(['c']);
+    expect(ids("'brave' and status = killed")).toEqual(['c']);
   });
 
   it('combines with and/or/not and parentheses', () => {
@@ -289,14 +341,14 @@ describe('compileQuery over run records', () => {
   it('hands the terms of one and to the text search together', () => {
     const calls: string[][] = [];
     const access = { value: () => undefined, text: (_row: unknown, terms: string[]) => (calls.push(terms), true) };
-    compileQuery(parseQuery('alpha beta metrics.x or gamma'), access, { now: NOW })({});
+    compileQuery(parseQuery("'alpha' 'beta' metrics.x or 'gamma'"), access, { now: NOW })({});
     expect(calls).toEqual([['alpha', 'beta'], ['gamma']]);
   });
 });
 
 describe('fieldsOf and completions', () => {
   it('lists referenced fields once, in order', () => {
-    const query: Query = parseQuery("metrics.acc > 1 and (status = 'x' or metrics.acc < 3) and tags.t and word");
+    const query: Query = parseQuery("metrics.acc > 1 and (status = 'x' or metrics.acc < 3) and tags.t and 'word'");
     expect(fieldsOf(query)).toEqual([metric('acc'), { kind: 'attribute', name: 'status' }, { kind: 'tag', name: 't' }]);
   });
 

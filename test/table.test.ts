@@ -233,7 +233,7 @@ describe('structured filter over columns', () => {
   it('answers bare words through the full-text search', () => {
     // Rows 3 and 5 (happy-koala-5, eager-heron-3) are the runs whose notes mention zebras.
     const seen: string[][] = [];
-    const hits = run("zebra and params.lr < 0.005", (terms) => (seen.push(terms), new Set([3, 5])));
+    const hits = run("'zebra' and params.lr < 0.005", (terms) => (seen.push(terms), new Set([3, 5])));
     expect(seen).toEqual([['zebra']]);
     expect(hits).toEqual(['eager-heron-3']);
   });
@@ -251,7 +251,7 @@ describe('query fields of columns', () => {
   });
 
   it('tells queries with full-text terms from those without', () => {
-    expect(hasTextTerms(parseQuery("zebra and status = 'finished'"))).toBe(true);
+    expect(hasTextTerms(parseQuery("'zebra' and status = 'finished'"))).toBe(true);
     expect(hasTextTerms(parseQuery("not (metrics.acc > 1 or 'wide net')"))).toBe(true);
     expect(hasTextTerms(parseQuery('metrics.acc > 0.9'))).toBe(false);
   });

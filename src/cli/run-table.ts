@@ -31,6 +31,42 @@ export function parseSortKey(text: string): SortKey {
   return { field, direction: explicit ?? (descending ? 'desc' : 'asc') };
 }
 
+/**
+ * Reads `--sort` with one or more keys separated by commas, each `field[:asc|desc]` or MLflow's
+ * order_by form `field [ASC|DESC]`: `metrics.a:desc,params.b` or `"metrics.a DESC, params.b"`.
+ * Earlier keys decide; later ones break ties.
+ */
+export function parseSortKeys(text: string): SortKey[] {
+  const keys = splitOutsideQuotes(text).map((part) => part.trim());
+  if (keys.some((key) => key === '')) {
+    throw new RunpagesError('invalid-option', `--sort "${text}" has an empty key`, { hint: 'Separate keys with single commas: --sort metrics.acc:desc,params.lr' });
+  }
+  return keys.map((key) => {
+    const spaced = /^(.*\S)\s+(asc|desc)$/i.exec(key);
+    if (!spaced) return parseSortKey(key);
+    return { field: parseFieldOption(spaced[1]!, '--sort'), direction: spaced[2]!.toLowerCase() as 'asc' | 'desc' };
+  });
+}
+
+/** Splits at commas outside backticks and quotes, so a name like metrics.`a,b` stays whole. */
+function splitOutsideQuotes(text: string): string[] {
+  const parts: string[] = [];
+  let current = '';
+  let quote: string | undefined;
+  for (const char of text) {
+    if (quote === undefined && (char === '`' || char === '"' || char === "'")) quote = char;
+    else if (char === quote) quote = undefined;
+    if (char === ',' && quote === undefined) {
+      parts.push(current);
+      current = '';
+    } else {
+      current += char;
+    }
+  }
+  parts.push(current);
+  return parts;
+}
+
 /** Reads `--columns a,b,c` (fields as a query names them; backticks protect commas inside names). */
 export function parseColumnsOption(text: string): FieldRef[] {
   const names: string[] = [];
@@ -60,20 +96,32 @@ function parseFieldOption(text: string, option: string): FieldRef {
   }
 }
 
-/** Sorts runs by a field; runs without a value go last in either direction; ties keep their order. */
-export function sortRuns(records: readonly RunRecord[], key: SortKey): RunRecord[] {
-  const sign = key.direction === 'asc' ? 1 : -1;
-  const keyed = records.map((record) => ({ record, value: sortValue(recordValue(record, key.field), key.field) }));
+/**
+ * Sorts runs by one or more keys; for each key, runs without a value go last in either direction, and
+ * NaN just before them (as MLflow orders); ties go to the next key, then keep their order.
+ */
+export function sortRuns(records: readonly RunRecord[], key: SortKey | readonly SortKey[]): RunRecord[] {
+  const keys = Array.isArray(key) ? key : [key as SortKey];
+  const keyed = records.map((record) => ({ record, values: keys.map((k) => sortValue(recordValue(record, k.field), k.field)) }));
   keyed.sort((a, b) => {
-    if (a.value === undefined || b.value === undefined) return (a.value === undefined ? 1 : 0) - (b.value === undefined ? 1 : 0);
-    return sign * compareValues(a.value, b.value);
+    for (let i = 0; i < keys.length; i++) {
+      const order = compareSortValues(a.values[i], b.values[i], keys[i]!.direction === 'asc' ? 1 : -1);
+      if (order !== 0) return order;
+    }
+    return 0;
   });
   return keyed.map((entry) => entry.record);
 }
 
+function compareSortValues(a: number | string | undefined, b: number | string | undefined, sign: number): number {
+  const rank = (value: number | string | undefined): number => (value === undefined ? 2 : Number.isNaN(value) ? 1 : 0);
+  if (rank(a) !== 0 || rank(b) !== 0) return rank(a) - rank(b);
+  return sign * compareValues(a!, b!);
+}
+
 function sortValue(value: unknown, field: FieldRef): number | string | undefined {
   if (field.kind === 'attribute' && (field.name === 'created' || field.name === 'ended') && typeof value === 'string') return Date.parse(value);
-  if (typeof value === 'number') return Number.isNaN(value) ? undefined : value;
+  if (typeof value === 'number') return value;
   if (typeof value === 'string' || typeof value === 'boolean') return String(value);
   return value === undefined || value === null ? undefined : JSON.stringify(value);
 }

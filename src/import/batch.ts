@@ -5,6 +5,9 @@
  */
 import { join } from 'node:path';
 import { publishRuns } from '../branch/publish.ts';
+import { listBranchFiles, readBlobs } from '../branch/read.ts';
+import { parseYaml } from '../run/validate.ts';
+import { runFolder } from '../run/prepared.ts';
 import type { Config } from '../config.ts';
 import { isRunpagesError } from '../errors.ts';
 import type { PreparedRun } from '../run/prepared.ts';
@@ -69,6 +72,11 @@ export async function publishImported(tasks: readonly ImportTask[], options: Imp
   const stagingRoot = join(options.cwd, STAGING_DIR);
   let batch: PreparedRun[] = [];
   let done = 0;
+  // Two sources giving one id would overwrite each other on the branch (and race in the queue):
+  // the second is refused, naming both, before anything is written. So is a run whose id the branch
+  // already holds in another folder (another project or month): it would be a second run of that id.
+  const sourceOf = new Map<string, string>();
+  const onBranch = await branchFolders(options.cwd, options.config);
   const flush = async (): Promise<void> => {
     if (batch.length && !options.dryRun) {
       const result = await publishRuns(batch, { cwd: options.cwd, config: options.config });
@@ -79,8 +87,27 @@ export async function publishImported(tasks: readonly ImportTask[], options: Imp
   for (const task of tasks) {
     try {
       const run = await task.load();
+      await keepFormerId(run, onBranch, options.cwd);
+      const id = String(run.record.id);
+      const earlier = sourceOf.get(id);
+      if (earlier !== undefined) {
+        outcome.skipped.push({ source: task.source, reason: duplicateIdReason(id, earlier, task.source) });
+        options.onProgress?.(++done, tasks.length);
+        continue;
+      }
+      sourceOf.set(id, task.source);
       outcome.warnings.push(...run.warnings);
       const prepared = await prepareImportedRun(run, { cwd: options.cwd, stagingRoot });
+      const existing = onBranch.get(id);
+      const folder = runFolder(prepared.record);
+      if (existing !== undefined && existing.folder !== folder) {
+        outcome.skipped.push({
+          source: task.source,
+          reason: `run id ${id} is already on ${existing.ref} at ${existing.folder}; importing it as ${folder} would make a second run with that id, so it is not imported (import it into the same project as before, or remove one of them)`,
+        });
+        options.onProgress?.(++done, tasks.length);
+        continue;
+      }
       batch.push(prepared);
       outcome.imported.push(summarize(prepared, task.source));
     } catch (error) {
@@ -94,6 +121,59 @@ export async function publishImported(tasks: readonly ImportTask[], options: Imp
   }
   await flush();
   return outcome;
+}
+
+interface BranchRun {
+  folder: string;
+  ref: string;
+  /** Blob of its run.yaml. */
+  sha: string;
+}
+
+/**
+ * Gives the run the id an older runpages gave it, when the branch holds it under that id: same
+ * project and name, same source files. Ids of two runs that collided under the old scheme are
+ * claimed by the one the branch kept; the other keeps its new id.
+ */
+async function keepFormerId(run: ImportedRun, onBranch: Map<string, BranchRun>, cwd: string): Promise<void> {
+  for (const former of run.formerIds ?? []) {
+    const stored = onBranch.get(former);
+    if (stored === undefined || stored.folder.split('/')[1] !== run.record.project) continue;
+    let record: unknown;
+    for await (const file of readBlobs(cwd, [{ path: `${stored.folder}/run.yaml`, sha: stored.sha }])) record = parseYaml(file.content.toString('utf8'), file.path);
+    const old = record as { name?: unknown; imported?: { files?: unknown } } | null;
+    const files = (run.record.imported as { files?: unknown } | undefined)?.files;
+    if (old?.name === run.record.name && JSON.stringify(old?.imported?.files) === JSON.stringify(files)) {
+      run.record.id = former;
+      return;
+    }
+  }
+}
+
+/** Where each run id lives on the runs branch (the local branch, else the remote's), before this import. */
+async function branchFolders(cwd: string, config: Config): Promise<Map<string, BranchRun>> {
+  const folders = new Map<string, BranchRun>();
+  for (const ref of [config.branch, `${config.remote}/${config.branch}`]) {
+    let files;
+    try {
+      files = await listBranchFiles(cwd, ref, (path) => path.startsWith('runs/') && path.endsWith('/run.yaml'));
+    } catch (error) {
+      // No such branch yet (or no repository, which publishing reports itself): nothing to collide with.
+      if (isRunpagesError(error) && (error.code === 'branch-not-found' || error.code === 'not-a-repository')) continue;
+      throw error;
+    }
+    for (const { path, sha } of files) {
+      const folder = path.slice(0, -'/run.yaml'.length);
+      const id = folder.slice(folder.lastIndexOf('/') + 1);
+      if (!folders.has(id)) folders.set(id, { folder, ref, sha });
+    }
+    return folders;
+  }
+  return folders;
+}
+
+function duplicateIdReason(id: string, first: string, second: string): string {
+  return `run id ${id} is also the id of ${first}, imported just before; two sources of one id would overwrite each other, so ${second} is not imported: if it is a copy of the same run, remove one of them`;
 }
 
 function isFileSystemError(error: unknown): error is NodeJS.ErrnoException {

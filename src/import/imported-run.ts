@@ -28,6 +28,11 @@ export interface ImportedRun {
   source: string;
   /** Problems read past (a corrupt record, a renamed metric), reported in the import summary. */
   warnings: string[];
+  /**
+   * Ids an older runpages gave this run. When the branch holds the run under one of them (same
+   * project, name and source files), that id is kept, so upgrading does not import the run twice.
+   */
+  formerIds?: string[];
 }
 
 /** Column names metrics.jsonl reserves; metrics with these names are renamed with a leading `_`. */

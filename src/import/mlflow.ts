@@ -18,11 +18,15 @@
  * - Runs keep MLflow's 32-hex run id, so re-importing changes nothing.
  * - Status: RUNNING/SCHEDULED (1, 2) -> running, FINISHED (3) -> finished, FAILED (4) -> failed, KILLED (5) -> killed.
  * - Tags: `mlflow.*` system tags map to fields (name, user, notes, command, git, parents); other tags
- *   become runpages tags `key:value` (just `key` when the value is empty), which the query language
- *   reads as `tags.key = 'value'`. Tags not mapped to a field are also kept under `mlflow.tags`
- *   (secret-looking ones redacted), unless longer than 1,000 characters (e.g. `mlflow.log-model.history`).
+ *   become runpages tags `key:value` (just `key` when the value is empty; a `:` in the key escaped,
+ *   see query/tags.ts), which the query language reads as `tags.key = 'value'`. Every tag is also
+ *   kept whole under `mlflow.tags` (secret-looking ones redacted), so `tags.<any key>` answers as in
+ *   MLflow; one longer than MLflow's own limit (8,000 characters) is left out and counted.
+ * - Dataset inputs (`<run>/inputs/*` pointing at `<experiment>/datasets/*`) become `data` entries
+ *   with the dataset's name, digest, source and context.
  * - Series are ordered by step (MLflow files keep logging order); the summary is computed before.
- * - Params keep their raw text unless it reads as a number or boolean (MLflow stores every param as text).
+ * - Params keep their text exactly (MLflow stores every param as text; "1.0" stays "1.0", "True"
+ *   stays "True"); queries still compare them as numbers when both sides read as numbers.
  * - Summary metrics follow MLflow's latest-value rule: the point with the largest step, then the
  *   latest timestamp, then the largest value.
  */
@@ -36,6 +40,7 @@ import { isSecretKey, REDACTED, redactText } from '../record/redact.ts';
 import type { ImportTask, Skipped } from './batch.ts';
 import type { ImportedRun, ImportedSeries } from './imported-run.ts';
 import { projectName } from './project-name.ts';
+import { formatTag } from '../query/tags.ts';
 
 export interface MlflowOptions {
   /** Project for every run (default: one project per experiment). */
@@ -52,12 +57,9 @@ const STORE_FOLDERS = new Set([TRASH, 'models', '.mlflow']);
 const EXPERIMENT_FOLDERS = new Set(['tags', 'datasets', 'traces', 'models', 'logged_models']);
 const STATUS_BY_NUMBER: Record<number, RunStatus> = { 1: 'running', 2: 'running', 3: 'finished', 4: 'failed', 5: 'killed' };
 const STATUS_BY_NAME: Record<string, RunStatus> = { RUNNING: 'running', SCHEDULED: 'running', FINISHED: 'finished', FAILED: 'failed', KILLED: 'killed' };
-const MAX_KEPT_TAG = 1000;
-/** System tags that become fields of the record, so they are not repeated under `mlflow.tags`. */
-const MAPPED_TAGS = new Set([
-  'mlflow.runName', 'mlflow.user', 'mlflow.note.content', 'mlflow.parentRunId', 'mlflow.source.name',
-  'mlflow.source.git.commit', 'mlflow.source.git.branch', 'mlflow.source.git.repoURL', 'mlflow.gitRepoURL',
-]);
+/** MLflow's own limit on a tag value (MAX_TAG_VAL_LENGTH): a longer one cannot have come from MLflow. */
+const MAX_KEPT_TAG = 8000;
+/** The run record's limit on one tag string (schema.ts). */
 const MAX_TAG = 200;
 
 interface Experiment {
@@ -176,15 +178,16 @@ async function readMlflowRun(folder: string, meta: Record<string, unknown>, expe
   const runTags: string[] = [];
   const keptTags: Record<string, string> = {};
   for (const [key, value] of Object.entries(tags)) {
-    if (!MAPPED_TAGS.has(key) && value.length <= MAX_KEPT_TAG) keptTags[key] = isSecretKey(key) ? REDACTED : redactText(value);
+    if (value.length <= MAX_KEPT_TAG) keptTags[key] = isSecretKey(key) ? REDACTED : redactText(value);
+    else warnings.push(`${folder}: tag "${key}" is ${value.length} characters, over MLflow's ${MAX_KEPT_TAG}; not imported`);
     if (key.startsWith('mlflow.')) continue;
     if (isSecretKey(key)) {
       warnings.push(`${folder}: tag "${key}" looks like a secret; its value is not imported`);
       continue;
     }
-    const tag = value === '' ? key : `${key}:${redactText(value)}`;
+    const tag = formatTag(key, redactText(value));
     if (tag.length <= MAX_TAG) runTags.push(tag);
-    else warnings.push(`${folder}: tag "${key}" is longer than ${MAX_TAG} characters; kept under mlflow.tags only`);
+    else if (value.length <= MAX_KEPT_TAG) warnings.push(`${folder}: tag "${key}" is longer than ${MAX_TAG} characters; kept under mlflow.tags only (tags.${key} still finds it)`);
   }
   const git: Record<string, string> = {};
   if (tags['mlflow.source.git.commit']) git.commit = tags['mlflow.source.git.commit'];
@@ -207,7 +210,8 @@ async function readMlflowRun(folder: string, meta: Record<string, unknown>, expe
     duration_s: endMs === undefined || !Number.isFinite(endMs) ? undefined : Math.max(0, endMs - startMs) / 1000,
     command: tags['mlflow.source.name'] === undefined ? undefined : redactText(tags['mlflow.source.name']),
     git: Object.keys(git).length ? git : undefined,
-    params: Object.fromEntries(Object.entries(params).map(([key, value]) => [key, paramValue(value)])),
+    params,
+    data: await readDatasetInputs(folder, experiment.folder, warnings),
     tags: runTags,
     notes: tags['mlflow.note.content'],
     parents: parent && RUN_ID_PATTERN.test(parent) ? [parent] : undefined,
@@ -302,12 +306,42 @@ function metricValue(text: string | undefined): number | undefined {
   return Number.isNaN(value) ? undefined : value;
 }
 
-/** Param text as a number or boolean when it reads as one exactly ("0.1", "true"); otherwise the text. */
-function paramValue(value: string): unknown {
-  if (/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(value) && Number.isFinite(Number(value))) return Number(value);
-  if (value === 'True' || value === 'true') return true;
-  if (value === 'False' || value === 'false') return false;
-  return value;
+/**
+ * The run's dataset inputs (file store: `<run>/inputs/<id>/meta.yaml` names a dataset in
+ * `<experiment>/datasets/<id>/meta.yaml`) as `data` entries; an input whose dataset is missing is a warning.
+ */
+async function readDatasetInputs(folder: string, experimentFolder: string, warnings: string[]): Promise<Record<string, string>[]> {
+  const inputs = await folders(join(folder, 'inputs')).catch(() => []);
+  const data: Record<string, string>[] = [];
+  for (const input of inputs) {
+    let meta: Record<string, unknown>;
+    let dataset: Record<string, unknown>;
+    try {
+      meta = await readMeta(join(folder, 'inputs', input));
+      if (meta.source_type !== 'DATASET') continue;
+      dataset = await readMeta(join(experimentFolder, 'datasets', String(meta.source_id)));
+    } catch (error) {
+      warnings.push(`${folder}: dataset input ${input} not imported: ${error instanceof Error ? error.message : String(error)}`);
+      continue;
+    }
+    const name = text(dataset.name);
+    if (!nonEmpty(name)) {
+      warnings.push(`${folder}: dataset input ${input} has no name; not imported`);
+      continue;
+    }
+    const entry: Record<string, string> = { name: name! };
+    const digest = text(dataset.digest);
+    if (digest) entry.digest = digest;
+    const source = text(dataset.source);
+    if (source) entry.source = redactText(source);
+    const sourceType = text(dataset.source_type);
+    if (sourceType) entry.source_type = sourceType;
+    const tags = meta.tags;
+    const context = tags !== null && typeof tags === 'object' ? text((tags as Record<string, unknown>)['mlflow.data.context']) : undefined;
+    if (context) entry.context = context;
+    data.push(entry);
+  }
+  return data.sort((a, b) => (a.name! < b.name! ? -1 : a.name! > b.name! ? 1 : 0) || ((a.context ?? '') < (b.context ?? '') ? -1 : 1));
 }
 
 /** The run's artifacts: `<run>/artifacts` when present (the store was moved), else a local `artifact_uri`. */

@@ -4,8 +4,13 @@
  * series with their steps and wall times; the first and last wall times are the run's start and end;
  * hyperparameters logged through the hparams plugin (Lightning, `add_hparams`) become params.
  *
- * Ids are stable, so re-importing the same logdir publishes nothing new: `tb-` and a hash of the run's
- * first event file name (which TensorBoard writers make unique: time, host, pid, counter).
+ * Ids are stable, so re-importing the same logdir publishes nothing new, and distinct: `tb-` and a hash
+ * of the run folder's path under the logdir, its first event file's name and that file's first record
+ * (the `file_version` event, whose wall time has microseconds). The file name alone is not enough:
+ * tensorboardX names files `events.out.tfevents.<seconds>.<host>`, so runs started on one host in the
+ * same second share it. The first record, unlike the whole file, does not change while a run is still
+ * writing, so importing a live run twice keeps its id. A run the branch already holds under the old
+ * file-name id keeps that one (`formerIds`, resolved in batch.ts).
  */
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
@@ -73,9 +78,11 @@ export async function readTensorBoardRun(folder: string, files: readonly string[
   const params: Record<string, unknown> = {};
   let first = Infinity;
   let last = -Infinity;
+  let firstRecord: Uint8Array | undefined;
   for (const file of files) {
     const path = join(folder, file);
     const { records, problems } = readTfRecords(await readFile(path));
+    firstRecord ??= records[0]?.data;
     for (const problem of problems) warnings.push(`${path} at byte ${problem.offset}: ${problem.message}`);
     for (const record of records) {
       let event;
@@ -100,8 +107,7 @@ export async function readTensorBoardRun(folder: string, files: readonly string[
       }
     }
   }
-  const firstFile = files[0] ?? folder;
-  const id = `tb-${createHash('sha256').update(firstFile).digest('hex').slice(0, 24)}`;
+  const id = tensorBoardRunId(options.name, files[0] ?? '', firstRecord);
   const created = Number.isFinite(first) ? new Date(first * 1000) : new Date(0);
   const ended = Number.isFinite(last) ? new Date(last * 1000) : created;
   return {
@@ -115,11 +121,24 @@ export async function readTensorBoardRun(folder: string, files: readonly string[
       duration_s: Math.round((ended.getTime() - created.getTime()) / 10) / 100,
       params: Object.fromEntries(Object.entries(params).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
       tags: ['tensorboard'],
-      imported: { from: 'tensorboard', files: [...files] },
+      imported: { from: 'tensorboard', folder: options.name, files: [...files] },
     },
     series,
     summary: {},
     source: folder,
     warnings,
+    formerIds: [legacyTensorBoardRunId(files[0] ?? folder)],
   };
+}
+
+/** `tb-` and 24 hex of a hash of what identifies a run: where it is in the logdir and how it began. */
+export function tensorBoardRunId(folder: string, firstFile: string, firstRecord: Uint8Array | undefined): string {
+  const hash = createHash('sha256').update(`${folder}\0${firstFile}\0`);
+  if (firstRecord) hash.update(firstRecord);
+  return `tb-${hash.digest('hex').slice(0, 24)}`;
+}
+
+/** The id runpages gave before 2026-12: a hash of the first event file's name alone (it collides). */
+export function legacyTensorBoardRunId(firstFile: string): string {
+  return `tb-${createHash('sha256').update(firstFile).digest('hex').slice(0, 24)}`;
 }

@@ -4,8 +4,11 @@
  * compare equal.
  */
 
-/** Where a field lives in a run: `metrics.x`, `params.x`, `tags.x`, or a bare attribute (`status`). */
-export type FieldKind = 'metric' | 'param' | 'tag' | 'attribute';
+/**
+ * Where a field lives in a run: `metrics.x`, `params.x`, `tags.x`, a bare attribute (`status`), or
+ * `datasets.name|digest|context` (a run has several datasets: a condition holds when one of them matches).
+ */
+export type FieldKind = 'metric' | 'param' | 'tag' | 'attribute' | 'dataset';
 
 /** A field a query refers to. Param names may be dotted paths into nested params (`optimizer.lr`). */
 export interface FieldRef {
@@ -48,15 +51,25 @@ export const FIELD_PREFIXES: Readonly<Record<string, FieldKind>> = {
   param: 'param',
   tags: 'tag',
   tag: 'tag',
+  parameters: 'param',
+  parameter: 'param',
   attributes: 'attribute',
   attribute: 'attribute',
+  attr: 'attribute',
+  run: 'attribute',
+  datasets: 'dataset',
+  dataset: 'dataset',
 };
+
+/** What `datasets.<key>` can name, as in MLflow. */
+export const DATASET_KEYS: ReadonlySet<string> = new Set(['name', 'digest', 'context']);
 
 /** The prefix `printQuery` writes for each kind (attributes are written bare). */
 export const CANONICAL_PREFIX: Readonly<Record<Exclude<FieldKind, 'attribute'>, string>> = {
   metric: 'metrics',
   param: 'params',
   tag: 'tags',
+  dataset: 'datasets',
 };
 
 /** Run attributes a query can name bare; `created`/`ended` are dates, `duration` is seconds. */
@@ -71,12 +84,20 @@ export const ATTRIBUTE_ALIASES: Readonly<Record<string, Attribute>> = {
   end_time: 'ended',
   user_id: 'user',
   experiment_id: 'experiment',
+  // MLflow's alternate names (search_utils.py: _ALTERNATE_NUMERIC_ATTRIBUTES, _ALTERNATE_STRING_ATTRIBUTES).
+  'run name': 'name',
+};
+
+/** MLflow attributes runpages has no data for: naming one is an error that says so. */
+export const MISSING_ATTRIBUTES: Readonly<Record<string, string>> = {
+  artifact_uri: 'runpages keeps artifacts in its object store, not at an artifact URI; list them with `runpages show <run-id>`',
+  lifecycle_stage: 'deleted MLflow runs are not imported unless --include-deleted; their stage is kept as mlflow.lifecycle_stage in run.yaml',
 };
 
 export const DATE_ATTRIBUTES: ReadonlySet<string> = new Set(['created', 'ended']);
 
 /** Keywords of the language, matched case-insensitively; as search terms they must be quoted. */
-export const KEYWORDS: ReadonlySet<string> = new Set(['and', 'or', 'not', 'in', 'like', 'ilike']);
+export const KEYWORDS: ReadonlySet<string> = new Set(['and', 'or', 'not', 'in', 'like', 'ilike', 'is', 'null']);
 
 /** Resolves an attribute name or MLflow alias (case-insensitive) to the canonical attribute. */
 export function attributeNamed(name: string): Attribute | undefined {

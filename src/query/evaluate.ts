@@ -3,16 +3,19 @@
  * in the CLI and at build time, indexes into column arrays in the browser): a RowAccess reads a
  * field's value and answers full-text terms for a row.
  *
- * Semantics (MLflow's): a missing value (or NaN) never matches, not even `!=` or NOT IN; numbers compare
- * numerically (a numeric string such as a param '0.001' counts as a number), strings lexically, a
- * number never equals a non-numeric string; `created`/`ended` compare as times; `status` ignores case.
+ * Semantics (MLflow's): a missing value (or NaN) never matches, not even `!=` or NOT IN; when both
+ * sides read as decimal numbers they compare numerically (a param stored as the string '0.001'
+ * counts as a number), otherwise as text, so `!=` and NOT IN agree on every type; `created`/`ended`
+ * compare as times; `status` ignores case. A run has several datasets: a `datasets.*` condition holds
+ * when one of them matches.
  */
 import { DATE_ATTRIBUTES, type ComparisonOp, type DurationUnit, type FieldRef, type Literal, type Query } from './ast.ts';
 
 export interface RowAccess<Row> {
   /**
    * The field's value for the row, or undefined/null when it has none. Numbers, strings and booleans
-   * compare; dates may be ISO strings or epoch milliseconds; lists compare as their JSON text.
+   * compare; dates may be ISO strings or epoch milliseconds; lists compare as their JSON text, except
+   * for `dataset` fields, whose value is the list of the run's datasets' values.
    */
   value(row: Row, field: FieldRef): unknown;
   /** True when the row matches every full-text term (terms of one `and` arrive together). */
@@ -63,38 +66,28 @@ function compile<Row>(query: Query, access: RowAccess<Row>, options: CompileOpti
       const field = query.field;
       return (row) => {
         const value = access.value(row, field);
-        return value !== undefined && value !== null;
+        // A run with no dataset has no `datasets.name`, whatever an access gives for it.
+        return value !== undefined && value !== null && !(field.kind === 'dataset' && Array.isArray(value) && value.length === 0);
       };
     }
     case 'compare': {
       const read = reader(query.field, access);
       const literal = literalValue(query.value, query.field, options);
       const op = query.op;
-      return (row) => {
-        const value = read(row);
-        return value !== undefined && compareScalars(value, literal, op);
-      };
+      return (row) => anyValue(read(row), (value) => compareScalars(value, literal, op));
     }
     case 'in': {
       const read = reader(query.field, access);
       const literals = query.values.map((value) => literalValue(value, query.field, options));
       const negated = query.negated;
-      return (row) => {
-        const value = read(row);
-        if (value === undefined) return false;
-        return literals.some((literal) => compareScalars(value, literal, '=')) !== negated;
-      };
+      return (row) => anyValue(read(row), (value) => literals.some((literal) => compareScalars(value, literal, '=')) !== negated);
     }
     case 'like': {
       const field = query.field;
       const matcher = likeMatcher(query.pattern, query.caseInsensitive);
       const negated = query.negated;
       const read = reader(field, access, false);
-      return (row) => {
-        const value = read(row);
-        if (value === undefined) return false;
-        return matcher(String(value)) !== negated;
-      };
+      return (row) => anyValue(read(row), (value) => matcher(String(value)) !== negated);
     }
   }
 }
@@ -103,7 +96,19 @@ function compile<Row>(query: Query, access: RowAccess<Row>, options: CompileOpti
  * Reads a field as a comparable scalar: times for date attributes (unless `asTime` is false, as for
  * LIKE on the ISO text), lower case for status. NaN is no value: it matches nothing.
  */
-function reader<Row>(field: FieldRef, access: RowAccess<Row>, asTime = true): (row: Row) => Scalar | undefined {
+function anyValue(value: Scalar | Scalar[] | undefined, test: (value: Scalar) => boolean): boolean {
+  if (value === undefined) return false;
+  return Array.isArray(value) ? value.some(test) : test(value);
+}
+
+function reader<Row>(field: FieldRef, access: RowAccess<Row>, asTime = true): (row: Row) => Scalar | Scalar[] | undefined {
+  if (field.kind === 'dataset') {
+    return (row) => {
+      const value = access.value(row, field);
+      const values = (Array.isArray(value) ? value : [value]).map(toScalar).filter((item): item is Scalar => item !== undefined);
+      return values.length === 0 ? undefined : values;
+    };
+  }
   if (asTime && field.kind === 'attribute' && DATE_ATTRIBUTES.has(field.name)) {
     return (row) => {
       const value = access.value(row, field);
@@ -161,20 +166,25 @@ function parseTime(text: string): number {
   return Date.parse(local ? `${text.trim()}Z` : text);
 }
 
+/** Decimal numbers only: `Number()` would also read '0x10', '' and ' 1 ' as numbers. */
+const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
 function asNumber(value: Scalar): number | undefined {
   if (typeof value === 'number') return value;
-  if (value.trim() === '') return undefined;
+  if (!DECIMAL.test(value)) return undefined;
   const number = Number(value);
   return Number.isFinite(number) ? number : undefined;
 }
 
 function compareScalars(value: Scalar, literal: Scalar, op: ComparisonOp): boolean {
-  let a: Scalar | undefined = value;
-  let b: Scalar | undefined = literal;
-  if (typeof a === 'number' || typeof b === 'number') {
-    a = asNumber(a);
-    b = asNumber(b);
-    if (a === undefined || b === undefined) return false;
+  let a: Scalar | undefined = asNumber(value);
+  let b: Scalar | undefined = asNumber(literal);
+  if (a === undefined || b === undefined) {
+    // Not two numbers: a number and a word are simply different (so != holds, as NOT IN does);
+    // only two texts have an order.
+    if (typeof value === 'number' || typeof literal === 'number') return op === '!=';
+    a = value;
+    b = literal;
   }
   switch (op) {
     case '=':

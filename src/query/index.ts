@@ -12,3 +12,4 @@ export type { CompileOptions, RowAccess } from './evaluate.ts';
 export { parseField, parseQuery } from './parser.ts';
 export { printField, printQuery } from './printer.ts';
 export { recordAccess, recordValue } from './record.ts';
+export { formatTag, parseTag, tagValue } from './tags.ts';

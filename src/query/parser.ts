@@ -8,20 +8,26 @@
  *   unary      := "not" unary | primary
  *   primary    := "(" orExpr ")" | condition | term
  *   condition  := field op value | field ["not"] "in" "(" value ("," value)* ")"
- *               | field ["not"] ("like" | "ilike") string | prefixedField
+ *               | field ["not"] ("like" | "ilike") string | field "is" ["not"] "null" | prefixedField
  *   term       := word | quoted string              -- full-text search
+ *
+ * A query with conditions takes no bare words: in `metrics.a > 1 NAND params.b = 'x'` the word is a
+ * mistyped keyword, not something to search for, so it is an error (quote it to search for it).
  */
 import {
   ATTRIBUTES,
+  DATASET_KEYS,
   DATE_ATTRIBUTES,
   FIELD_PREFIXES,
   KEYWORDS,
+  MISSING_ATTRIBUTES,
   attributeNamed,
   type FieldRef,
   type Literal,
   type Query,
 } from './ast.ts';
 import { QueryError } from './error.ts';
+import { printField } from './printer.ts';
 import { tokenize, type Token } from './tokenizer.ts';
 
 const SYNTAX_HINT = `Queries look like: metrics.accuracy > 0.93 and params.dataset = 'v3' and status = 'finished'.`;
@@ -54,6 +60,9 @@ class Parser {
   private readonly text: string;
   private readonly tokens: Token[];
   private position = 0;
+  /** Unquoted words and numbers read as search terms, and whether any condition was read. */
+  private readonly bareTerms: Token[] = [];
+  private structured = false;
 
   constructor(text: string) {
     this.text = text;
@@ -68,7 +77,24 @@ class Parser {
       if (next.kind === 'punct' && next.text === ')') throw this.error(next, 'unmatched ")"', 'Remove it, or add the "(" it closes.');
       throw this.error(next, `unexpected ${describe(next)}`, SYNTAX_HINT);
     }
+    const stray = this.bareTerms[0];
+    if (this.structured && stray !== undefined) throw this.strayWord(stray);
     return query;
+  }
+
+  /** A bare word among conditions: most often a mistyped keyword or a missing operator. */
+  private strayWord(token: Token): QueryError {
+    const index = this.tokens.indexOf(token);
+    const before = index > 0 ? this.tokens[index - 1] : undefined;
+    const afterField = before?.kind === 'word' && this.prefixedFieldName(before) !== undefined;
+    if (afterField) {
+      return this.error(token, `expected an operator before "${token.text}"`, `Did you mean ${before.text} = '${token.text}'? Quote '${token.text}' to search for it as a word.`);
+    }
+    const suggestion = token.kind === 'word' ? closestKeyword(token.text) : undefined;
+    if (suggestion !== undefined) {
+      return this.error(token, `unknown keyword "${token.text}": did you mean ${suggestion.toUpperCase()}?`, `Write ${suggestion.toUpperCase()}, or quote '${token.text}' to search for the word.`);
+    }
+    return this.error(token, `unexpected word "${token.text}" among conditions`, `Quote it to search for it ('${token.text}'), or join conditions with and / or.`);
   }
 
   fieldOnly(): FieldRef {
@@ -156,6 +182,7 @@ class Parser {
         return { type: 'text', term: token.value };
       case 'number':
       case 'duration':
+        this.bareTerms.push(token);
         return { type: 'text', term: token.text };
       case 'word':
         return this.parseWord(token);
@@ -174,7 +201,12 @@ class Parser {
     }
     const prefixed = this.prefixedField(token);
     if (prefixed !== undefined) return this.parseCondition(prefixed, true);
-    if (!this.atOperator()) return { type: 'text', term: token.text };
+    if (!this.atOperator()) {
+      this.bareTerms.push(token);
+      return { type: 'text', term: token.text };
+    }
+    const missing = MISSING_ATTRIBUTES[token.text.toLowerCase()];
+    if (missing !== undefined) throw this.error(token, `runpages has no "${token.text}"`, `${missing}.`);
     const attribute = this.bareAttribute(token);
     if (attribute !== undefined) return this.parseCondition(attribute, false);
     const dot = token.text.indexOf('.');
@@ -187,12 +219,19 @@ class Parser {
     return attribute === undefined ? undefined : { kind: 'attribute', name: attribute };
   }
 
+  /** The prefix of a word that starts with a known one (`metrics` of `metrics.acc`). */
+  private prefixedFieldName(token: Extract<Token, { kind: 'word' }>): string | undefined {
+    const dot = token.text.indexOf('.');
+    return dot > 0 && FIELD_PREFIXES[token.text.slice(0, dot).toLowerCase()] !== undefined ? token.text.slice(0, dot) : undefined;
+  }
+
   /** `metrics.acc`, ``metrics.`val acc` ``, `metrics."val acc"`; undefined when the word has no known prefix. */
   private prefixedField(token: Extract<Token, { kind: 'word' }>): FieldRef | undefined {
     const dot = token.text.indexOf('.');
     if (dot <= 0) return undefined;
     const kind = FIELD_PREFIXES[token.text.slice(0, dot).toLowerCase()];
     if (kind === undefined) return undefined;
+    this.structured = true;
     let name = token.text.slice(dot + 1);
     if (name === '') {
       const quoted = this.peek();
@@ -203,7 +242,13 @@ class Parser {
       name = quoted.value;
       if (name === '') throw this.error(quoted, 'empty field name', 'Write the field name between the quotes.');
     }
+    if (kind === 'dataset') {
+      if (!DATASET_KEYS.has(name)) throw this.error(token, `unknown dataset key "${name}"`, `Datasets are matched by ${[...DATASET_KEYS].join(', ')}: datasets.name = 'cifar10'.`);
+      return { kind, name };
+    }
     if (kind !== 'attribute') return { kind, name };
+    const missing = MISSING_ATTRIBUTES[name.toLowerCase()];
+    if (missing !== undefined) throw this.error(token, `runpages has no attribute "${name}"`, `${missing}.`);
     const attribute = attributeNamed(name);
     if (attribute === undefined) throw this.error(token, `unknown attribute "${name}"`, `Attributes are ${ATTRIBUTES.join(', ')}.`);
     return { kind, name: attribute };
@@ -214,13 +259,14 @@ class Parser {
     const token = this.peek();
     if (token.kind === 'op') return true;
     const word = keyword(token);
-    if (word === 'in' || word === 'like' || word === 'ilike') return true;
+    if (word === 'in' || word === 'like' || word === 'ilike' || word === 'is') return true;
     if (word !== 'not') return false;
     const after = keyword(this.peek(1));
     return after === 'in' || after === 'like' || after === 'ilike';
   }
 
   private parseCondition(field: FieldRef, prefixed: boolean): Query {
+    this.structured = true;
     if (!this.atOperator()) {
       if (prefixed) return { type: 'exists', field };
       throw this.error(this.peek(), 'expected an operator', SYNTAX_HINT);
@@ -228,6 +274,15 @@ class Parser {
     const token = this.next();
     if (token.kind === 'op') return { type: 'compare', field, op: token.text, value: this.parseValue(field) };
     let word = keyword(token);
+    if (word === 'is') {
+      // MLflow's `IS NULL` / `IS NOT NULL`: the run lacks, or has, the field.
+      const negated = keyword(this.peek()) === 'not';
+      if (negated) this.next();
+      const nullToken = this.next();
+      if (keyword(nullToken) !== 'null') throw this.error(nullToken, `expected NULL after "IS${negated ? ' NOT' : ''}"`, `Write ${printField(field)} IS NULL or IS NOT NULL; compare values with = or !=.`);
+      const exists: Query = { type: 'exists', field };
+      return negated ? exists : { type: 'not', item: exists };
+    }
     const negated = word === 'not';
     if (negated) word = keyword(this.next());
     if (word === 'in') return { type: 'in', field, negated, values: this.parseList(field) };
@@ -283,4 +338,28 @@ class Parser {
     const example = isDate ? "a date such as '2026-01-31' or -7d" : "a number or a quoted string such as 'v3'";
     throw this.error(token, 'expected a value', `Write ${example} after the operator.`);
   }
+}
+
+/** The keyword a mistyped word most likely meant (`NAND` -> and, `LIEK` -> like), if one is close. */
+function closestKeyword(word: string): string | undefined {
+  const lower = word.toLowerCase();
+  let best: { keyword: string; distance: number } | undefined;
+  for (const candidate of KEYWORDS) {
+    const distance = editDistance(lower, candidate);
+    const allowed = candidate.length <= 3 ? 1 : 2;
+    if (lower.length >= 3 && distance <= allowed && (best === undefined || distance < best.distance)) best = { keyword: candidate, distance };
+  }
+  return best?.keyword;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
 }

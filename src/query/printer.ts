@@ -11,6 +11,27 @@ import { isWordChar, isWordStart } from './tokenizer.ts';
  * gives `metrics.val/acc > 0.9`.
  */
 export function printQuery(query: Query): string {
+  // Among conditions a bare word is an error (a mistyped keyword), so search terms there are quoted.
+  return print(query, hasCondition(query));
+}
+
+function hasCondition(query: Query): boolean {
+  switch (query.type) {
+    case 'all':
+    case 'text':
+      return false;
+    case 'and':
+    case 'or':
+      return query.items.some(hasCondition);
+    case 'not':
+      return hasCondition(query.item);
+    default:
+      return true;
+  }
+}
+
+function print(query: Query, quoteTerms: boolean): string {
+  const group = (item: Query, parenthesise: boolean): string => (parenthesise ? `(${print(item, quoteTerms)})` : print(item, quoteTerms));
   switch (query.type) {
     case 'all':
       return '';
@@ -30,12 +51,8 @@ export function printQuery(query: Query): string {
       // A bare attribute alone would read as a search word.
       return query.field.kind === 'attribute' ? `attributes.${query.field.name}` : printField(query.field);
     case 'text':
-      return isPlainWord(query.term) ? query.term : quoteString(query.term);
+      return isPlainWord(query.term) && !quoteTerms ? query.term : quoteString(query.term);
   }
-}
-
-function group(query: Query, parenthesise: boolean): string {
-  return parenthesise ? `(${printQuery(query)})` : printQuery(query);
 }
 
 /** A field as a query writes it: `status`, `metrics.val/acc`, ``params.`learning rate` ``. */

@@ -5,12 +5,15 @@
 import type { RunRecord } from '../run/schema.ts';
 import type { FieldRef } from './ast.ts';
 import type { RowAccess } from './evaluate.ts';
+import { tagValue as storedTagValue } from './tags.ts';
 
 /**
  * Reads fields of run records. Params are looked up by their full name first, then as a dotted path
- * into nested params (`params.optimizer.lr`). Tags are strings: `owner:alice` (or `owner=alice`) gives
+ * into nested params (`params.optimizer.lr`). Tags are strings (tags.ts): `owner:alice` (or `owner=alice`) gives
  * `tags.owner = 'alice'`; a plain tag `baseline` gives `tags.baseline = 'true'` (as in the site's table), and
- * `tags.baseline` alone tests it.
+ * `tags.baseline` alone tests it. Tags an importer kept aside (MLflow's `mlflow.*` system tags, under
+ * `mlflow.tags`) answer `tags.<name>` too, so ``tags.`mlflow.runName` = 'x'`` works as in MLflow.
+ * `datasets.name|digest|context` gives the list of the run's datasets' values.
  */
 export const recordAccess: RowAccess<RunRecord> = {
   value: recordValue,
@@ -28,7 +31,11 @@ export function recordValue(record: RunRecord, field: FieldRef): unknown {
     case 'param':
       return paramValue(record.params, field.name);
     case 'tag':
-      return tagValue(record.tags, field.name);
+      return tagValue(record.tags, field.name) ?? importedTag(record, field.name);
+    case 'dataset': {
+      const values = record.data.map((dataset) => datasetValue(dataset, field.name)).filter((value) => value !== undefined);
+      return values.length === 0 ? undefined : values;
+    }
     case 'attribute':
       return field.name === 'duration' ? record.duration_s : (record as Record<string, unknown>)[field.name];
   }
@@ -46,11 +53,27 @@ function paramValue(params: Record<string, unknown>, name: string): unknown {
 
 function tagValue(tags: readonly string[], name: string): string | undefined {
   for (const tag of tags) {
-    if (tag === name) return 'true';
-    const separator = tag.length > name.length ? tag[name.length] : undefined;
-    if ((separator === ':' || separator === '=') && tag.startsWith(name)) return tag.slice(name.length + 1);
+    const value = storedTagValue(tag, name);
+    if (value !== undefined) return value;
   }
   return undefined;
+}
+
+/** A source tag kept whole by an importer (`mlflow.tags` of an MLflow import). */
+function importedTag(record: RunRecord, name: string): string | undefined {
+  const mlflow = (record as Record<string, unknown>).mlflow;
+  if (mlflow === null || typeof mlflow !== 'object') return undefined;
+  const tags = (mlflow as Record<string, unknown>).tags;
+  if (tags === null || typeof tags !== 'object' || !Object.hasOwn(tags, name)) return undefined;
+  const value = (tags as Record<string, unknown>)[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** `datasets.name` and `.digest` read the dataset's fields (digest falls back to version); `.context` its MLflow context. */
+function datasetValue(dataset: RunRecord['data'][number], key: string): string | undefined {
+  const fields = dataset as Record<string, unknown>;
+  const value = key === 'digest' ? (fields.digest ?? dataset.version) : fields[key];
+  return typeof value === 'string' ? value : undefined;
 }
 
 const searchCache = new WeakMap<RunRecord, string>();

@@ -2,7 +2,7 @@
  * Splits query text into tokens with their columns. Words are greedy over name characters so
  * `metrics.val/acc` and `resnet-50` are one token each; the parser decides what a word means.
  */
-import type { DurationUnit } from './ast.ts';
+import { FIELD_PREFIXES, type DurationUnit } from './ast.ts';
 import { QueryError } from './error.ts';
 
 export type Token =
@@ -64,6 +64,13 @@ export function tokenize(text: string): Token[] {
     } else if (char === "'" || char === '"' || char === '`') {
       const { value, end } = readQuoted(text, i);
       i = end;
+      if (char === '`' && text[i] === '.' && FIELD_PREFIXES[value.toLowerCase()] !== undefined) {
+        // MLflow accepts a backticked prefix: `metric`.a, `params`.`x` read as metric.a, params.`x`.
+        i++;
+        while (i < text.length && isWordChar(codePointAt(text, i))) i += codePointAt(text, i).length;
+        tokens.push({ kind: 'word', text: `${value}.${text.slice(end + 1, i)}`, start, end: i });
+        continue;
+      }
       tokens.push({ kind: 'string', value, quote: char, text: text.slice(start, end), start, end });
     } else if (isDigit(char) || ((char === '-' || char === '+' || char === '.') && startsNumber(text, i))) {
       const token = readNumber(text, i);

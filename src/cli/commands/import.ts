@@ -26,7 +26,7 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
-Imported runs keep stable ids (MLflow's run id; a hash of the event file name for TensorBoard), so
+Imported runs keep stable ids (MLflow's run id; for TensorBoard a hash of the run folder and its first event), so
 importing again publishes only what changed.
 
 Examples:
@@ -47,6 +47,8 @@ Examples:
       'after',
       `
 MLflow tags that are not mlflow.* become runpages tags "key:value" (query them as tags.key = 'value');
+every tag, mlflow.* included, is also kept under mlflow.tags and answers tags.<key>. Params keep their
+text as MLflow stored it; dataset inputs become the run's data (datasets.name, .digest, .context).
 mlflow.runName, mlflow.user, mlflow.note.content, mlflow.source.git.* and mlflow.parentRunId fill the
 run's name, user, notes, git and parents. The summary value of each metric follows MLflow's rule
 (largest step, then latest timestamp). Deleted runs and malformed folders are skipped and listed.
@@ -130,7 +132,9 @@ function printSummary(
   for (const warning of outcome.warnings) ui.warn(warning);
   for (const { source, reason } of outcome.skipped) ui.warn(`skipped ${source}: ${reason}`);
   const skipped = outcome.skipped.length > 0 ? `; skipped ${outcome.skipped.length} (see the warnings above)` : '';
+  // Values read past or left out (a corrupt record, an over-long tag) are counted, never dropped silently.
+  const warned = outcome.warnings.length > 0 ? `; ${plural(outcome.warnings.length, 'warning')} about values not imported as they were` : '';
   const runs = plural(outcome.imported.length, 'run');
   const landed = dryRun ? `Dry run: would import ${runs}` : `Imported ${runs} to ${branch}`;
-  ui.success(`${landed}${skipped}`);
+  ui.success(`${landed}${skipped}${warned}`);
 }

@@ -22,7 +22,7 @@ export function register(program: Command): void {
     .description('List runs as a table, filtered by a query (MLflow filter syntax plus full-text words) and sorted on any field.')
     .argument('[query...]', "a filter such as \"metrics.acc > 0.9 and params.dataset = 'v3'\"; bare words search names, notes and tags")
     .option('--project <name>', 'only runs of this project')
-    .option('--sort <field[:asc|desc]>', 'sort by a field, e.g. metrics.acc:desc or created:asc (default: created, newest first)')
+    .option('--sort <field[:asc|desc],...>', 'sort by fields, e.g. metrics.acc:desc,params.lr or "metrics.acc DESC, params.lr" (default: created, newest first)')
     .option('--limit <n>', 'show at most n runs (after sorting)')
     .option('--columns <fields>', 'comma-separated fields to show, e.g. id,name,params.lr,metrics.`val/acc`')
     .option('--from <branch|dir>', 'branch to read runs from (default: the configured runs branch), or a folder laid out like it, e.g. runs')
@@ -59,7 +59,7 @@ Examples:
       const now = resolveNow();
       // Parse everything the user typed before reading any runs, so mistakes fail fast.
       const filter = query.parseQuery(queryWords.join(' '));
-      const sort = flags.sort === undefined ? undefined : table.parseSortKey(flags.sort);
+      const sort = flags.sort === undefined ? undefined : table.parseSortKeys(flags.sort);
       const columns = flags.columns === undefined ? undefined : table.parseColumnsOption(flags.columns);
       const limit = flags.limit === undefined ? undefined : Number(flags.limit);
       if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
@@ -96,7 +96,7 @@ Examples:
       }
       const width = process.stdout.isTTY ? process.stdout.columns : Number(process.env.COLUMNS) || Number.POSITIVE_INFINITY;
       const text = table.renderRunTable(records, {
-        columns: columns ?? table.defaultColumns(records, config, [...query.fieldsOf(filter), ...(sort ? [sort.field] : [])]),
+        columns: columns ?? table.defaultColumns(records, config, [...query.fieldsOf(filter), ...(sort ? sort.map((key) => key.field) : [])]),
         now,
         width,
         color: ui.color,

@@ -4,6 +4,7 @@
  */
 import type { FieldRef, Query } from '../../../../src/query/ast.ts';
 import { compileQuery, type RowAccess } from '../../../../src/query/evaluate.ts';
+import { tagValue as storedTagValue } from '../../../../src/query/tags.ts';
 import { hasValue, type Column } from './columns.ts';
 
 /** The table column a query field reads: `metrics.x`, `params.x`, `tags` (for every `tags.x`) or the attribute. */
@@ -17,6 +18,9 @@ export function columnKeyOf(field: FieldRef): string {
       return 'tags';
     case 'attribute':
       return field.name;
+    case 'dataset':
+      // The table has no per-dataset columns: such a condition matches no row here.
+      return `datasets.${field.name}`;
   }
 }
 
@@ -103,9 +107,8 @@ export function compileFilter(query: Query, context: FilterContext): (row: numbe
  */
 function tagValue(column: Column, row: number, name: string): string | undefined {
   for (const code of column.tags![row]!) {
-    const tag = column.dict![code]!;
-    if (tag === name) return 'true';
-    if (tag.length > name.length && tag.startsWith(name) && (tag[name.length] === ':' || tag[name.length] === '=')) return tag.slice(name.length + 1);
+    const value = storedTagValue(column.dict![code]!, name);
+    if (value !== undefined) return value;
   }
   return undefined;
 }
