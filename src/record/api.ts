@@ -3,6 +3,7 @@
  * then `finish`. It writes the same run directory as `runpages record` (DESIGN §3) and publishes
  * it the same way. Under `runpages record` it joins the run being recorded instead of starting another.
  */
+import { artifactPathProblem } from '../run/artifact-path.ts';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { appendFile, cp, mkdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -149,8 +150,14 @@ export class Run {
     if (!(await stat(path).catch(() => undefined))) {
       throw new RunpagesError('artifact-missing', `artifact ${path} does not exist`, { hint: 'Pass the path of a file or folder the job wrote.' });
     }
+    const problem = artifactPathProblem(name);
+    if (problem) {
+      throw new RunpagesError('unsafe-artifact-path', `artifact name ${JSON.stringify(name)} ${problem}`, {
+        hint: 'Pass a relative name such as "plots/loss.png" (no "..", no .git folder, no control characters).',
+      });
+    }
     await mkdir(join(this.dir, 'artifacts'), { recursive: true });
-    await cp(path, join(this.dir, 'artifacts', name), { recursive: true, dereference: true });
+    await cp(path, join(this.dir, 'artifacts', ...name.split('/')), { recursive: true, dereference: true });
   }
 
   /**

@@ -15,6 +15,7 @@
  * - A directory without an id gets its id, creation time and project written into run.yaml (comments
  *   kept) once it validates, so committing it again updates the same run instead of adding another.
  */
+import { artifactPathProblem } from '../run/artifact-path.ts';
 import { createReadStream } from 'node:fs';
 import { lstat, readdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
@@ -475,6 +476,14 @@ async function readArtifacts(dir: string): Promise<Array<Artifact & { source: st
     for (const entry of await readdir(folder, { withFileTypes: true })) {
       const full = join(folder, entry.name);
       const path = relative(root, full).split(sep).join('/');
+      // Checked here so an unsafe name (a .git folder, a control character) never reaches the branch.
+      const problem = artifactPathProblem(path);
+      if (problem) {
+        throw new InvalidRunError(
+          [{ file: `artifacts/${JSON.stringify(path).slice(1, -1)}`, field: '', message: `cannot be an artifact: its path ${problem}` }],
+          'Rename or remove that file under artifacts/; `runpages pull` would refuse to write it.',
+        );
+      }
       let target = full;
       if (entry.isSymbolicLink()) {
         target = await realpath(full).catch(() => '');
