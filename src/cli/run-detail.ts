@@ -2,6 +2,7 @@
  * One run in detail for `runpages show`, and finding a run from what a user typed (an id, a prefix
  * of one, or a name). Pure: records, config and clock come in; text goes out.
  */
+import { ownValue } from '../run/keys.ts';
 import type { Colors } from 'picocolors/types.js';
 import type { Config } from '../config.ts';
 import { RunpagesError } from '../errors.ts';
@@ -90,7 +91,7 @@ export function renderRunDetail(untrusted: RunRecord, options: DetailOptions): s
     'Metrics',
     Object.keys(record.metrics)
       .sort()
-      .map((key) => [key, `${formatMetric(record.metrics[key], display?.metrics?.[key])}${key === goal ? color.dim('  (goal)') : ''}`]),
+      .map((key) => [key, `${formatMetric(record.metrics[key], ownValue(display?.metrics, key))}${key === goal ? color.dim('  (goal)') : ''}`]),
   );
   section(
     'Series',

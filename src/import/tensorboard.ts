@@ -7,6 +7,7 @@
  * Ids are stable, so re-importing the same logdir publishes nothing new: `tb-` and a hash of the run's
  * first event file name (which TensorBoard writers make unique: time, host, pid, counter).
  */
+import { setOwn } from '../run/keys.ts';
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
@@ -90,7 +91,7 @@ export async function readTensorBoardRun(folder: string, files: readonly string[
         first = Math.min(first, event.wallTime);
         last = Math.max(last, event.wallTime);
       }
-      if (event.hparams) Object.assign(params, event.hparams);
+      if (event.hparams) for (const [key, value] of Object.entries(event.hparams)) setOwn(params, key, value);
       for (const { tag, value } of event.scalars) {
         let data = series.get(tag);
         if (!data) series.set(tag, (data = { step: [], value: [], time: [] }));

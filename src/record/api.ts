@@ -3,6 +3,7 @@
  * then `finish`. It writes the same run directory as `runpages record` (DESIGN §3) and publishes
  * it the same way. Under `runpages record` it joins the run being recorded instead of starting another.
  */
+import { keyPath, setOwn, setPath } from '../run/keys.ts';
 import { artifactPathProblem } from '../run/artifact-path.ts';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { appendFile, cp, mkdir, stat } from 'node:fs/promises';
@@ -68,7 +69,7 @@ export class Run {
     this.id = session.id;
     this.dir = session.dir;
     this.#metricsFile = join(session.dir, 'metrics.jsonl');
-    Object.assign(this.#params, options.params);
+    for (const [key, value] of Object.entries(options.params ?? {})) setOwn(this.#params, key, value);
     this.#tags.push(...(options.tags ?? []));
     process.once('exit', this.#flushOnExit);
   }
@@ -119,14 +120,7 @@ export class Run {
    * run.param('optimizer.lr', 0.001);
    */
   param(key: string, value: unknown): void {
-    const path = key.split('.');
-    let target = this.#params;
-    for (const segment of path.slice(0, -1)) {
-      const next = target[segment];
-      if (next === null || typeof next !== 'object' || Array.isArray(next)) target[segment] = {};
-      target = target[segment] as Record<string, unknown>;
-    }
-    target[path.at(-1)!] = value;
+    setPath(this.#params, keyPath(key, 'run.param'), value);
   }
 
   /** Adds a tag, e.g. `run.tag('baseline')`. */
