@@ -112,6 +112,12 @@ describe('recording keys named like Object.prototype members', () => {
         env: { runtimes: Object.fromEntries(DATA_KEYS.map((k) => [k, String(offset)])) },
       });
     const series = Object.fromEntries(DATA_KEYS.map((k) => [k, { step: [0, 1], value: [1, 2] }]));
+    // A run without these names must read as "no value", not as the inherited function.
+    const bare = RunRecordSchema.parse({ schema: 'runpages/run@1', id: 'C', project: 'p', name: 'C', status: 'finished', created: '2026-11-01T00:00:00Z' });
+    const sparse = compareRuns([{ record: record('A', 0), series }, { record: bare, series: {} }]);
+    expect(sparse.metrics.map((m) => m.cells[1]?.value)).toEqual(DATA_KEYS.map(() => undefined));
+    expect(sparse.series.map((s) => s.lines.length)).toEqual(DATA_KEYS.map(() => 1));
+    expect(sparse.params.map((row) => row.values[1])).toEqual(DATA_KEYS.map(() => undefined));
     const comparison = compareRuns([{ record: record('A', 0), series }, { record: record('B', 1), series }]);
     expect(comparison.metrics.map((m) => m.key).sort()).toEqual([...DATA_KEYS].sort());
     for (const row of comparison.metrics) expect(row.cells.map((c) => c.value)).toEqual([DATA_KEYS.indexOf(row.key), DATA_KEYS.indexOf(row.key) + 1]);
@@ -172,14 +178,15 @@ describe('a site with series named like Object.prototype members', () => {
         stringify({
           schema: 'runpages/run@1', id, name: `proto-${r}`, project: 'mnist', status: 'finished', created: `2026-11-0${r + 2}T10:00:00Z`,
           params: Object.fromEntries(DANGEROUS.map((k, i) => [k, i + r])),
-          metrics: Object.fromEntries(DANGEROUS.map((k, i) => [k, i + r])),
-          series: Object.fromEntries(DANGEROUS.map((k) => [k, { points: 3, stored: 3, last: 3 }])),
+          // The second run logs none of them: reading its series by these names must find nothing.
+          metrics: r === 0 ? Object.fromEntries(DANGEROUS.map((k, i) => [k, i])) : { other: 1 },
+          series: r === 0 ? Object.fromEntries(DANGEROUS.map((k) => [k, { points: 3, stored: 3, last: 3 }])) : { other: { points: 3, stored: 3, last: 3 } },
           tags: DANGEROUS,
         }),
       );
       writeFileSync(
         join(folder, 'series.json'),
-        JSON.stringify({ schema: 'runpages/series@1', series: Object.fromEntries(DANGEROUS.map((k, i) => [k, { step: [0, 1, 2], value: [1 + r, 2 + i, 3] }])) }),
+        JSON.stringify({ schema: 'runpages/series@1', series: Object.fromEntries((r === 0 ? DANGEROUS : ['other']).map((k, i) => [k, { step: [0, 1, 2], value: [1 + r, 2 + i, 3] }])) }),
       );
     });
     // The runs on the branch hold every name, __proto__ included (the loader drops that one).
@@ -211,7 +218,7 @@ describe('a site with series named like Object.prototype members', () => {
     await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-status]')?.hidden === true);
     expect(await page.isVisible('[data-content]')).toBe(true);
     const metricRows = await page.$$eval('tr[data-metric]', (rows) => rows.map((row) => (row as HTMLElement).dataset.metric));
-    expect([...metricRows].sort()).toEqual([...DATA_KEYS].sort());
+    expect([...metricRows].sort()).toEqual([...DATA_KEYS, 'other'].sort());
     const charted = await page.$$eval('[data-charts] figure[data-series]', (figures) => figures.map((f) => (f as HTMLElement).dataset.series));
     const listed = (await page.textContent('[data-charts]')) ?? '';
     for (const key of DATA_KEYS) expect(charted.includes(key) || listed.includes(key), key).toBe(true);
