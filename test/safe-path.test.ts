@@ -208,3 +208,37 @@ describe('hostile artifact names never reach the branch', () => {
     }
   });
 });
+
+describe('importers', () => {
+  it('leave out artifact files whose names could not be pulled safely, with a warning, and keep the rest', async () => {
+    const { prepareImportedRun } = await import('../src/import/imported-run.ts');
+    const dir = tempDir('runpages-safe-import-');
+    try {
+      const source = join(dir, 'mlruns-artifacts');
+      mkdirSync(join(source, '.git'), { recursive: true });
+      mkdirSync(join(source, 'sub', 'GIT~1'), { recursive: true });
+      writeFileSync(join(source, '.git', 'config'), '[core]\n\tfsmonitor = "touch pwned"\n');
+      writeFileSync(join(source, 'sub', 'GIT~1', 'x'), 'x');
+      writeFileSync(join(source, 'a\u001bb.txt'), 'x');
+      writeFileSync(join(source, 'ok.txt'), 'fine');
+      const warnings: string[] = [];
+      const prepared = await prepareImportedRun(
+        {
+          record: { id: '0123456789abcdef0123456789abcdef', name: 'imported', project: 'p', status: 'finished', created: '2026-11-01T00:00:00Z' },
+          series: new Map(),
+          summary: {},
+          artifactsDir: source,
+          source: 'mlruns/0/run',
+          warnings,
+        },
+        { cwd: dir, stagingRoot: join(dir, 'staging') },
+      );
+      expect(prepared.record.artifacts.map((a) => a.path)).toEqual(['ok.txt']);
+      expect(warnings.join('\n')).toContain('".git" not imported');
+      expect(warnings.join('\n')).toContain('"sub/GIT~1" not imported');
+      expect(warnings).toHaveLength(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
