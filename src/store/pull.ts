@@ -66,7 +66,8 @@ export type PullResult = PullItem & { status: 'pulled' | 'already-there' | 'miss
  */
 export async function pullArtifacts(
   store: ObjectStore,
-  runId: string,
+  // Kept for callers; refusals carry their reason, and the caller names the run when reporting them.
+  _runId: string,
   items: readonly PullItem[],
   outDir: string,
   onProgress?: (done: number, total: number) => void,
@@ -82,7 +83,6 @@ export async function pullArtifacts(
       cause: error,
     });
   }
-  void runId;
   const results: PullResult[] = [];
   for (const item of items) {
     let result: PullResult;
