@@ -4,7 +4,7 @@
  * store, the `pull --out` folder or the site's output folder (see also the hostile corpus, whose
  * `..` ids, projects and artifact paths are skipped by the build).
  */
-import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planPull } from '../src/store/pull.ts';
@@ -92,7 +92,7 @@ describe('the object store reads and writes only its own keys', () => {
 describe('pull writes only inside its --out folder', () => {
   it.each(['../escape.txt', 'a/../../escape.txt', '/tmp/escape.txt', 'a\\..\\..\\escape.txt'])('plans no write for the artifact path %j', (path) => {
     const record = { id: 'r1', artifacts: [{ path, sha256: 'a'.repeat(64), size: 1 }] };
-    expect(() => planPull(record, undefined, join(repo.dir, 'pulled'))).toThrow(/outside the output folder/);
+    expect(planPull(record, undefined, join(repo.dir, 'pulled'))).toMatchObject([{ path, refused: expect.stringContaining('the path') }]);
   });
 
   it('refuses to follow a symlink in the output folder that leads outside', async () => {
@@ -110,6 +110,33 @@ describe('pull writes only inside its --out folder', () => {
     const clean = await runCli(['pull', 'pullable', '--out', join(repo.dir, 'pulled-clean')], { cwd: repo.dir });
     expect(clean.code, clean.stderr).toBe(0);
     expect(readdirSync(join(repo.dir, 'pulled-clean', 'plots'))).toEqual(['loss.txt']);
+  });
+
+  it('reports a refused artifact naming the run, the path and why, pulls the rest, and fails at the end; --force replaces', async () => {
+    const dir = runDir('keepmine', { 'model.bin': 'weights\n', 'notes.txt': 'notes\n' });
+    const commit = await runCli(['commit', dir, '--project', 'paths', '--name', 'keepmine', '--json'], { cwd: repo.dir });
+    expect(commit.code, commit.stderr).toBe(0);
+    const out = join(repo.dir, 'pulled-keep');
+    mkdirSync(out);
+    writeFileSync(join(out, 'model.bin'), 'my own work\n');
+    const pull = await runCli(['pull', 'keepmine', '--out', out], { cwd: repo.dir });
+    expect(pull.code).not.toBe(0);
+    expect(pull.stderr).toMatch(/warning run \w+: artifact "model.bin" not written: a different file is already there \(pass --force to replace it\)/);
+    expect(readFileSync(join(out, 'model.bin'), 'utf8')).toBe('my own work\n');
+    expect(readFileSync(join(out, 'notes.txt'), 'utf8')).toBe('notes\n');
+    const forced = await runCli(['pull', 'keepmine', '--out', out, '--force'], { cwd: repo.dir });
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(readFileSync(join(out, 'model.bin'), 'utf8')).toBe('weights\n');
+  });
+
+  it('refuses to record a run whose artifacts hold a .git folder, so it never reaches the branch', async () => {
+    const dir = runDir('gitplant', { '.git/config': '[core]\n\tfsmonitor = "touch pwned"\n', 'ok.txt': 'ok\n' });
+    const before = publishedFiles();
+    const result = await runCli(['commit', dir, '--project', 'paths', '--name', 'gitplant'], { cwd: repo.dir });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('artifacts/.git');
+    expect(result.stderr).toContain('.git folder');
+    expect(publishedFiles()).toEqual(before);
   });
 
   it('finds no run named like a path', async () => {

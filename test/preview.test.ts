@@ -3,12 +3,14 @@
  * which rebuilds when a run is added to the folder being watched.
  */
 import { spawn } from 'node:child_process';
+import { request } from 'node:http';
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serveSite, type PreviewServer } from '../src/site/preview.ts';
+import fc from 'fast-check';
+import { isAllowedHost, serveSite, type PreviewServer } from '../src/site/preview.ts';
 import { BIN } from './helpers/cli.ts';
 import { tempDir } from './helpers/git.ts';
 
@@ -63,6 +65,68 @@ describe('preview server', () => {
       expect(response.status, path).toBe(404);
       expect(await response.text()).not.toContain('outside the site');
     }
+  });
+});
+
+/** A real HTTP GET with a forged Host header (fetch would not let us set it). */
+function getWithHost(url: string, host: string | undefined): Promise<{ status: number; body: string }> {
+  const { hostname, port, pathname } = new URL(url);
+  return new Promise((done, fail) => {
+    const req = request({ hostname, port, path: pathname, headers: host === undefined ? {} : { host } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => done({ status: res.statusCode ?? 0, body }));
+    });
+    if (host !== undefined) req.setHeader('host', host);
+    req.on('error', fail);
+    req.end();
+  });
+}
+
+describe('preview server against DNS rebinding', () => {
+  let dir: string;
+  let server: PreviewServer;
+  let port: number;
+
+  beforeAll(async () => {
+    dir = tempDir('runpages-rebind-');
+    writeFileSync(join(dir, 'index.html'), '<h1>private</h1>');
+    server = await serveSite({ dir, base: '/', allowedHosts: ['box.lan'] });
+    port = Number(new URL(server.url).port);
+  });
+
+  afterAll(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers requests addressed to a loopback name or an allowed host, with its port', async () => {
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, `LOCALHOST:${port}`, 'localhost', `box.lan:${port}`]) {
+      const response = await getWithHost(server.url, host);
+      expect(response.status, host).toBe(200);
+      expect(response.body).toBe('<h1>private</h1>');
+    }
+  });
+
+  it('refuses any other Host with 403 and says how to allow it, never serving the page', async () => {
+    for (const host of [`evil.example:${port}`, 'evil.example', `localhost.evil.example:${port}`, `127.0.0.1.nip.io:${port}`, `localhost:${port + 1}`, `[::2]:${port}`, '', `localhost:${port}@evil`]) {
+      const response = await getWithHost(server.url, host);
+      expect(response.status, host).toBe(403);
+      expect(response.body).toContain('--allowed-host');
+      expect(response.body).not.toContain('private');
+    }
+  });
+
+  it('admits exactly the loopback names and chosen hosts (property)', () => {
+    const loopback = new Set(['localhost', '127.0.0.1', '[::1]', 'box.lan']);
+    fc.assert(
+      fc.property(fc.domain(), fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }), (name, p) => {
+        const header = p === undefined ? name : `${name}:${p}`;
+        const expected = loopback.has(name.toLowerCase()) && (p === undefined || p === 4321);
+        expect(isAllowedHost(header, { port: 4321, allowedHosts: ['box.lan'] })).toBe(expected);
+      }),
+    );
   });
 });
 

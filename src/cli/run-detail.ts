@@ -2,6 +2,7 @@
  * One run in detail for `runpages show`, and finding a run from what a user typed (an id, a prefix
  * of one, or a name). Pure: records, config and clock come in; text goes out.
  */
+import { ownValue } from '../run/keys.ts';
 import type { Colors } from 'picocolors/types.js';
 import type { Config } from '../config.ts';
 import { RunpagesError } from '../errors.ts';
@@ -9,6 +10,7 @@ import type { RunRecord } from '../run/schema.ts';
 import { formatBytes, formatDateTime, formatDuration, formatMetric, formatNumber, formatRelative } from '../site/format.ts';
 import { flattenParamKeys, formatValue, paintStatus } from './run-table.ts';
 import { recordValue } from '../query/record.ts';
+import { terminalLines, terminalSafeDeep, terminalText } from './terminal-text.ts';
 
 /**
  * The run `reference` names: an exact id, else the one id starting with it, else the one run with
@@ -17,6 +19,7 @@ import { recordValue } from '../query/record.ts';
  * @example findRun(records, '01M3DA') // the run whose id starts with 01M3DA
  */
 export function findRun(records: readonly RunRecord[], reference: string): RunRecord {
+  const shown = terminalText(reference);
   const exact = records.find((record) => record.id === reference);
   if (exact) return exact;
   const byPrefix = records.filter((record) => record.id.startsWith(reference));
@@ -24,11 +27,11 @@ export function findRun(records: readonly RunRecord[], reference: string): RunRe
   if (candidates.length === 1) return candidates[0] as RunRecord;
   if (candidates.length === 0) {
     const similar = records.filter((record) => record.id.toLowerCase().startsWith(reference.toLowerCase()) || record.name.includes(reference));
-    throw new RunpagesError('unknown-run', `No run has an id starting with "${reference}" or the name "${reference}".${listCandidates(similar)}`, {
+    throw new RunpagesError('unknown-run', `No run has an id starting with "${shown}" or the name "${shown}".${listCandidates(similar)}`, {
       hint: similar.length > 0 ? 'Use one of the ids above.' : 'List runs with `runpages ls` (add --from <dir> for a folder of runs), then pass an id or a prefix of one.',
     });
   }
-  throw new RunpagesError('ambiguous-run', `"${reference}" matches ${candidates.length} runs:${listCandidates(candidates)}`, {
+  throw new RunpagesError('ambiguous-run', `"${shown}" matches ${candidates.length} runs:${listCandidates(candidates)}`, {
     hint: 'Use a longer prefix of the id so that only one run matches.',
   });
 }
@@ -36,7 +39,7 @@ export function findRun(records: readonly RunRecord[], reference: string): RunRe
 function listCandidates(records: readonly RunRecord[]): string {
   if (records.length === 0) return '';
   const sorted = [...records].sort((a, b) => (a.id < b.id ? -1 : 1));
-  const shown = sorted.slice(0, 10);
+  const shown = terminalSafeDeep(sorted.slice(0, 10));
   const pad = (values: string[]): string[] => values.map((value) => value.padEnd(Math.max(...values.map((v) => v.length))));
   const [ids, names, projects, statuses] = [pad(shown.map((r) => r.id)), pad(shown.map((r) => r.name)), pad(shown.map((r) => r.project)), pad(shown.map((r) => r.status))];
   const lines = shown.map((record, i) => `\n  ${ids[i]}  ${names[i]}  ${projects[i]}  ${statuses[i]}  ${record.created}`);
@@ -52,8 +55,11 @@ export interface DetailOptions {
 }
 
 /** The run as sections of aligned key-value lines: overview, params, metrics, series, artifacts, lineage, notes. */
-export function renderRunDetail(record: RunRecord, options: DetailOptions): string {
+export function renderRunDetail(untrusted: RunRecord, options: DetailOptions): string {
   const { color } = options;
+  // Every field is run data: escaped once here; notes and output keep their lines and are escaped below.
+  const record = terminalSafeDeep(untrusted);
+  const children = terminalSafeDeep(options.children ?? []);
   const out: string[] = [];
   const section = (title: string, rows: [string, string][]): void => {
     if (rows.length === 0) return;
@@ -85,7 +91,7 @@ export function renderRunDetail(record: RunRecord, options: DetailOptions): stri
     'Metrics',
     Object.keys(record.metrics)
       .sort()
-      .map((key) => [key, `${formatMetric(record.metrics[key], display?.metrics?.[key])}${key === goal ? color.dim('  (goal)') : ''}`]),
+      .map((key) => [key, `${formatMetric(record.metrics[key], ownValue(display?.metrics, key))}${key === goal ? color.dim('  (goal)') : ''}`]),
   );
   section(
     'Series',
@@ -128,15 +134,15 @@ export function renderRunDetail(record: RunRecord, options: DetailOptions): stri
     record.data.map((dataset) => [dataset.name, [dataset.version, dataset.uri, dataset.sha256?.slice(0, 12)].filter(Boolean).join('  ')]),
   );
   const lineage: [string, string][] = record.parents.map((id) => ['parent', id]);
-  for (const child of options.children ?? []) lineage.push(['child', `${child.id}  ${child.name}`]);
+  for (const child of children) lineage.push(['child', `${child.id}  ${child.name}`]);
   section('Lineage', lineage);
-  if (record.notes?.trim()) {
+  if (untrusted.notes?.trim()) {
     out.push('', color.bold('Notes'));
-    for (const line of record.notes.trimEnd().split('\n')) out.push(`  ${line}`);
+    for (const line of untrusted.notes.trimEnd().split('\n')) out.push(`  ${terminalLines(line)}`);
   }
-  if (record.output_tail?.trim()) {
+  if (untrusted.output_tail?.trim()) {
     out.push('', color.bold('Output (last lines)'));
-    for (const line of record.output_tail.trimEnd().split('\n').slice(-20)) out.push(color.dim(`  ${line}`));
+    for (const line of untrusted.output_tail.trimEnd().split('\n').slice(-20)) out.push(color.dim(`  ${terminalLines(line)}`));
   }
   return out.join('\n');
 }

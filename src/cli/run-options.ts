@@ -1,4 +1,5 @@
 /** The options that describe a run on the command line (`--project`, `--name`, `--tag`, `--param`), shared by commands that publish runs. */
+import { keyPath, setOwn } from '../run/keys.ts';
 import type { Command } from 'commander';
 import { RunpagesError } from '../errors.ts';
 import type { RunOverrides } from '../record/run-dir.ts';
@@ -30,7 +31,9 @@ export function runOverrides(flags: RunFlags): RunOverrides {
     if (at <= 0) {
       throw new RunpagesError('invalid-param', `--param ${JSON.stringify(pair)} is not key=value`, { hint: 'Write params as --param lr=0.001 (dotted keys nest: --param optim.lr=0.001).' });
     }
-    params[pair.slice(0, at)] = pair.slice(at + 1);
+    const key = pair.slice(0, at);
+    keyPath(key, '--param');
+    setOwn(params, key, pair.slice(at + 1));
   }
   return {
     ...(flags.project === undefined ? {} : { project: flags.project }),

@@ -11,6 +11,7 @@ import type { FieldRef } from '../query/ast.ts';
 import { RunpagesError } from '../errors.ts';
 import type { RunRecord } from '../run/schema.ts';
 import { formatDuration, formatMetric, formatNumber, formatRelative } from '../site/format.ts';
+import { terminalText } from './terminal-text.ts';
 
 export interface SortKey {
   field: FieldRef;
@@ -223,9 +224,10 @@ const MAX_CELL = 32;
 export function renderRunTable(records: readonly RunRecord[], options: TableOptions): string {
   const idLength = shortIdLength(records.map((record) => record.id));
   const columns: Column[] = options.columns.map((field) => {
-    const cells = records.map((record) => formatCell(record, field, idLength, options));
+    // Run data is escaped before widths are measured, so an escaped control keeps the columns straight.
+    const cells = records.map((record) => terminalText(formatCell(record, field, idLength, options)));
     const numeric = field.kind === 'metric' || (field.kind === 'attribute' && field.name === 'duration');
-    const header = field.kind === 'attribute' ? field.name : printField(field);
+    const header = terminalText(field.kind === 'attribute' ? field.name : printField(field));
     const width = Math.min(MAX_CELL, Math.max(header.length, ...cells.map((cell) => cell.length)));
     const shrinkable = field.kind === 'param' || field.kind === 'tag' || (field.kind === 'attribute' && ['name', 'experiment', 'user', 'host'].includes(field.name));
     const comfortable = shrinkable ? Math.min(width, Math.max(header.length, 16)) : width;

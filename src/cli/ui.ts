@@ -4,26 +4,38 @@
  */
 import { createColors } from 'picocolors';
 import { isRunpagesError } from '../errors.ts';
+import { terminalJson, terminalOutput } from './terminal-text.ts';
 
 const useColor = !('NO_COLOR' in process.env) && (process.env.FORCE_COLOR !== undefined || process.stderr.isTTY === true);
 export const color = createColors(useColor);
 
+// Everything printed for people goes through these two, so no escape sequence from run data
+// reaches the terminal (see terminal-text.ts); only our own colour codes pass.
+function toStderr(text: string): void {
+  process.stderr.write(terminalOutput(text));
+}
+
+/** Human output (a table, a run's detail) on stdout. */
+export function out(text: string): void {
+  process.stdout.write(terminalOutput(text));
+}
+
 /** A progress or status line for the user, on stderr. */
 export function info(message: string): void {
-  process.stderr.write(`${message}\n`);
+  toStderr(`${message}\n`);
 }
 
 export function warn(message: string): void {
-  process.stderr.write(`${color.yellow('warning')} ${message}\n`);
+  toStderr(`${color.yellow('warning')} ${message}\n`);
 }
 
 export function success(message: string): void {
-  process.stderr.write(`${color.green('✔')} ${message}\n`);
+  toStderr(`${color.green('✔')} ${message}\n`);
 }
 
-/** Data on stdout, as JSON when asked. */
+/** Data on stdout, as JSON when asked (C1 and bidi characters written as \u escapes). */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${terminalJson(value)}\n`);
 }
 
 /**
@@ -39,7 +51,7 @@ export function progress(label: string, total: number): { tick: (done: number) =
       if (now - lastPrinted < (tty ? 100 : 5000) && done < total) return;
       lastPrinted = now;
       const text = `${label} ${done}/${total}`;
-      process.stderr.write(tty ? `\r${text}` : `${text}\n`);
+      process.stderr.write(tty ? `\r${terminalOutput(text)}` : terminalOutput(`${text}\n`));
     },
     done() {
       if (tty) process.stderr.write('\n');
@@ -52,11 +64,11 @@ export function reportError(error: unknown): number {
   if (isRunpagesError(error)) {
     // Further problems (one a line) line up under the first; lines already indented (a query with
     // its caret, a list of runs) keep their own layout.
-    process.stderr.write(`${color.red('error')} ${error.message.replace(/\n(?=\S)/g, '\n      ')}\n`);
-    if (error.hint) process.stderr.write(`${color.dim('hint')}  ${error.hint}\n`);
+    toStderr(`${color.red('error')} ${error.message.replace(/\n(?=\S)/g, '\n      ')}\n`);
+    if (error.hint) toStderr(`${color.dim('hint')}  ${error.hint}\n`);
     return error.exitCode;
   }
-  process.stderr.write(`${color.red('unexpected error')} (please report it)\n`);
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  toStderr(`${color.red('unexpected error')} (please report it)\n`);
+  toStderr(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   return 70;
 }

@@ -7,6 +7,7 @@
  * `float_val`/`double_val`. Values whose plugin is not `scalars` (histograms, images, hparams, graphs)
  * are not scalars and are left out; the hparams plugin's session start gives the run's hyperparameters.
  */
+import { setOwn } from '../run/keys.ts';
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 
 export interface ScalarValue {
@@ -156,7 +157,7 @@ function sessionStartHparams(bytes: Uint8Array): Record<string, unknown> | undef
             else if (part === MAP_VALUE && partType === WireType.LengthDelimited) value = protobufValue(entry.bytes());
             else entry.skip(partType, part);
           }
-          if (key && value !== undefined) hparams[key] = value;
+          if (key && value !== undefined) setOwn(hparams, key, value);
         } else start.skip(innerType, inner);
       }
     } else reader.skip(wireType, field);

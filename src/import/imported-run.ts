@@ -4,6 +4,7 @@
  * hands it to `prepareRunDir`, so imported runs are validated, redacted, downsampled and stored
  * exactly like recorded ones.
  */
+import { componentProblem } from '../run/artifact-path.ts';
 import { copyFile, link, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { prepareRunDir, stringifyRecord } from '../record/run-dir.ts';
@@ -59,7 +60,7 @@ export async function prepareImportedRun(run: ImportedRun, options: { cwd: strin
     await writeFile(join(dir, 'metrics.jsonl'), metricsLines(run.series));
     if (Object.keys(run.summary).length) await writeFile(join(dir, 'summary.json'), jsonWithNonFinite(renameKeys(run.summary)));
     const staged = join(dir, 'artifacts');
-    if (run.artifactsDir) await mirror(run.artifactsDir, staged);
+    if (run.artifactsDir) await mirror(run.artifactsDir, staged, '', run.warnings, run.source);
     const prepared = await prepareRunDir(dir, {}, { cwd: options.cwd });
     if (run.artifactsDir) {
       const from = run.artifactsDir;
@@ -103,13 +104,23 @@ function renameKeys(values: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(values).map(([key, value]) => [seriesKey(key), value]));
 }
 
-/** Hard links (copies across file systems) of every file under `from`, so staging costs no space. */
-async function mirror(from: string, to: string): Promise<void> {
+/**
+ * Hard links (copies across file systems) of every file under `from`, so staging costs no space.
+ * Names that could not be pulled safely (a .git folder, control characters) are left out with a
+ * warning; symbolic links are not followed.
+ */
+async function mirror(from: string, to: string, prefix: string, warnings: string[], source: string): Promise<void> {
   await mkdir(to, { recursive: true });
   for (const entry of await readdir(from, { withFileTypes: true })) {
-    const source = join(from, entry.name);
+    const path = `${prefix}${entry.name}`;
+    const problem = componentProblem(entry.name);
+    if (problem) {
+      warnings.push(`${source}: artifact ${JSON.stringify(path)} not imported: its name ${problem}`);
+      continue;
+    }
+    const sourcePath = join(from, entry.name);
     const target = join(to, entry.name);
-    if (entry.isDirectory()) await mirror(source, target);
-    else if (entry.isFile()) await link(source, target).catch(() => copyFile(source, target));
+    if (entry.isDirectory()) await mirror(sourcePath, target, `${path}/`, warnings, source);
+    else if (entry.isFile()) await link(sourcePath, target).catch(() => copyFile(sourcePath, target));
   }
 }

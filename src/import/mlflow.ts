@@ -30,6 +30,7 @@
  * - Summary metrics follow MLflow's latest-value rule: the point with the largest step, then the
  *   latest timestamp, then the largest value.
  */
+import { setOwn } from '../run/keys.ts';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -178,7 +179,7 @@ async function readMlflowRun(folder: string, meta: Record<string, unknown>, expe
   const runTags: string[] = [];
   const keptTags: Record<string, string> = {};
   for (const [key, value] of Object.entries(tags)) {
-    if (value.length <= MAX_KEPT_TAG) keptTags[key] = isSecretKey(key) ? REDACTED : redactText(value);
+    if (value.length <= MAX_KEPT_TAG) setOwn(keptTags, key, isSecretKey(key) ? REDACTED : redactText(value));
     else warnings.push(`${folder}: tag "${key}" is ${value.length} characters, over MLflow's ${MAX_KEPT_TAG}; not imported`);
     if (key.startsWith('mlflow.')) continue;
     if (isSecretKey(key)) {
@@ -229,7 +230,7 @@ function mlflowStatus(value: unknown): RunStatus | undefined {
 /** Every file under `root` by its path relative to it (`/` separated): MLflow stores `a/b` keys as subfolders. */
 async function readKeyFiles(root: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const path of await filesUnder(root)) out[path] = await readFile(join(root, ...path.split('/')), 'utf8');
+  for (const path of await filesUnder(root)) setOwn(out, path, await readFile(join(root, ...path.split('/')), 'utf8'));
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
@@ -274,7 +275,7 @@ async function readMetrics(
       data.time.push(timestamp / 1000);
       if (latest < 0 || isLater(data, data.step.length - 1, latest)) latest = data.step.length - 1;
     }
-    if (latest >= 0) summary[key] = data.value[latest]!;
+    if (latest >= 0) setOwn(summary, key, data.value[latest]!);
     series.set(key, byStep(data));
   }
   return { series, summary };

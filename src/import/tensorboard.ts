@@ -12,6 +12,7 @@
  * writing, so importing a live run twice keeps its id. A run the branch already holds under the old
  * file-name id keeps that one (`formerIds`, resolved in batch.ts).
  */
+import { setOwn } from '../run/keys.ts';
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
@@ -97,7 +98,7 @@ export async function readTensorBoardRun(folder: string, files: readonly string[
         first = Math.min(first, event.wallTime);
         last = Math.max(last, event.wallTime);
       }
-      if (event.hparams) Object.assign(params, event.hparams);
+      if (event.hparams) for (const [key, value] of Object.entries(event.hparams)) setOwn(params, key, value);
       for (const { tag, value } of event.scalars) {
         let data = series.get(tag);
         if (!data) series.set(tag, (data = { step: [], value: [], time: [] }));

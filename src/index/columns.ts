@@ -2,6 +2,7 @@
  * The columns a project's runs have: attributes, params (flattened with dotted keys), metrics, tags.
  * Names follow the query language (docs/design.md#query-language): `status`, `params.optim.lr`, `metrics.val/acc`.
  */
+import { setOwn } from '../run/keys.ts';
 import type { RunRecord } from '../run/schema.ts';
 
 export type ColumnGroup = 'attribute' | 'param' | 'metric' | 'tags';
@@ -38,9 +39,10 @@ export function flattenParams(params: Record<string, unknown>, prefix = ''): Rec
   for (const [key, value] of Object.entries(params)) {
     const path = prefix ? `${prefix}.${key}` : key;
     if (value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date)) {
-      Object.assign(out, flattenParams(value as Record<string, unknown>, path));
+      // Object.assign would run the __proto__ setter for a param named so; setOwn keeps it data.
+      for (const [inner, leaf] of Object.entries(flattenParams(value as Record<string, unknown>, path))) setOwn(out, inner, leaf);
     } else {
-      out[path] = value;
+      setOwn(out, path, value);
     }
   }
   return out;

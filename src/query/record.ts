@@ -2,6 +2,7 @@
  * Queries over full run records (the CLI and the build): how each field is read from a
  * `runpages/run@1` record and what full-text search looks at.
  */
+import { ownValue } from '../run/keys.ts';
 import type { RunRecord } from '../run/schema.ts';
 import type { FieldRef } from './ast.ts';
 import type { RowAccess } from './evaluate.ts';
@@ -27,7 +28,7 @@ export const recordAccess: RowAccess<RunRecord> = {
 export function recordValue(record: RunRecord, field: FieldRef): unknown {
   switch (field.kind) {
     case 'metric':
-      return record.metrics[field.name];
+      return ownValue(record.metrics, field.name);
     case 'param':
       return paramValue(record.params, field.name);
     case 'tag':

@@ -3,6 +3,8 @@
  * then `finish`. It writes the same run directory as `runpages record` (docs/design.md#run-directory) and publishes
  * it the same way. Under `runpages record` it joins the run being recorded instead of starting another.
  */
+import { keyPath, setOwn, setPath } from '../run/keys.ts';
+import { artifactPathProblem } from '../run/artifact-path.ts';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { appendFile, cp, mkdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -67,7 +69,7 @@ export class Run {
     this.id = session.id;
     this.dir = session.dir;
     this.#metricsFile = join(session.dir, 'metrics.jsonl');
-    Object.assign(this.#params, options.params);
+    for (const [key, value] of Object.entries(options.params ?? {})) setOwn(this.#params, key, value);
     this.#tags.push(...(options.tags ?? []));
     process.once('exit', this.#flushOnExit);
   }
@@ -118,14 +120,7 @@ export class Run {
    * run.param('optimizer.lr', 0.001);
    */
   param(key: string, value: unknown): void {
-    const path = key.split('.');
-    let target = this.#params;
-    for (const segment of path.slice(0, -1)) {
-      const next = target[segment];
-      if (next === null || typeof next !== 'object' || Array.isArray(next)) target[segment] = {};
-      target = target[segment] as Record<string, unknown>;
-    }
-    target[path.at(-1)!] = value;
+    setPath(this.#params, keyPath(key, 'run.param'), value);
   }
 
   /** Adds a tag, e.g. `run.tag('baseline')`. */
@@ -149,8 +144,14 @@ export class Run {
     if (!(await stat(path).catch(() => undefined))) {
       throw new RunpagesError('artifact-missing', `artifact ${path} does not exist`, { hint: 'Pass the path of a file or folder the job wrote.' });
     }
+    const problem = artifactPathProblem(name);
+    if (problem) {
+      throw new RunpagesError('unsafe-artifact-path', `artifact name ${JSON.stringify(name)} ${problem}`, {
+        hint: 'Pass a relative name such as "plots/loss.png" (no "..", no .git folder, no control characters).',
+      });
+    }
     await mkdir(join(this.dir, 'artifacts'), { recursive: true });
-    await cp(path, join(this.dir, 'artifacts', name), { recursive: true, dereference: true });
+    await cp(path, join(this.dir, 'artifacts', ...name.split('/')), { recursive: true, dereference: true });
   }
 
   /**

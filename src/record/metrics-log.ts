@@ -2,6 +2,7 @@
  * One line of metrics.jsonl from `key=value` text (the `runpages log` command). Values must be
  * numbers; NaN and ±Infinity are written as the strings the run-directory reader accepts.
  */
+import { setOwn } from '../run/keys.ts';
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RunpagesError } from '../errors.ts';
@@ -57,7 +58,7 @@ export function metricsLine(pairs: readonly string[], step: string | undefined, 
         hint: 'Metrics are numbers (nan and inf are allowed); record text as a param or in notes.md.',
       });
     }
-    row[key] = jsonMetric(value);
+    setOwn(row, key, jsonMetric(value));
   }
   row.time = now.getTime() / 1000;
   return JSON.stringify(row);

@@ -11,6 +11,7 @@ import type { RunStatus } from '../run/schema.ts';
 import { maskValues, redactCommand, redactText, secretValues } from './redact.ts';
 import type { RunOverrides } from './run-dir.ts';
 import { closeRunDir, openRunDir, type PublishOutcome, type RunSession } from './session.ts';
+import { terminalOutput } from '../cli/terminal-text.ts';
 
 const TAIL_LINES = 100;
 const MAX_LINE_CHARS = 2000;
@@ -170,7 +171,7 @@ export async function recordCommand(command: string[], options: RecordOptions): 
       ? `runpages: command not found: ${JSON.stringify(command[0])} (check its spelling, or that it is on PATH)`
       : `runpages: cannot run ${JSON.stringify(command[0])}: ${result.spawnError.message}`;
     tail.push(`${message}\n`);
-    process.stderr.write(`${message}\n`);
+    process.stderr.write(terminalOutput(`${message}\n`));
   }
   if (!session) return result.code;
 

@@ -3,6 +3,7 @@
  * secrets, secret-looking command-line options, `KEY=value` prefixes, credentials in URLs and
  * well-known token formats in output text. Pure functions; the replacement is always `[redacted]`.
  */
+import { setOwn } from '../run/keys.ts';
 
 export const REDACTED = '[redacted]';
 
@@ -48,14 +49,14 @@ export function redactParams(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactParams);
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
-  for (const [key, inner] of Object.entries(value)) out[key] = isSecretKey(key) ? REDACTED : redactParams(inner);
+  for (const [key, inner] of Object.entries(value)) setOwn(out, key, isSecretKey(key) ? REDACTED : redactParams(inner));
   return out;
 }
 
 /** Environment variables with secret-looking names masked. */
 export function redactEnv(vars: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(vars)) out[key] = isSecretKey(key) ? REDACTED : redactText(value);
+  for (const [key, value] of Object.entries(vars)) setOwn(out, key, isSecretKey(key) ? REDACTED : redactText(value));
   return out;
 }
 

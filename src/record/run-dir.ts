@@ -15,6 +15,8 @@
  * - A directory without an id gets its id, creation time and project written into run.yaml (comments
  *   kept) once it validates, so committing it again updates the same run instead of adding another.
  */
+import { keyPath, ownValue, protoKeyPaths, setOwn, setPath } from '../run/keys.ts';
+import { artifactPathProblem } from '../run/artifact-path.ts';
 import { createReadStream } from 'node:fs';
 import { lstat, readdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
@@ -106,8 +108,8 @@ export async function prepareRunDir(dir: string, overrides: RunOverrides, contex
     if (full.min !== undefined) entry.min = full.min;
     if (full.max !== undefined) entry.max = full.max;
     if (full.last !== undefined) entry.last = full.last;
-    seriesInfo[key] = entry;
-    if (stored.value.length > 0) seriesFile[key] = stored;
+    setOwn(seriesInfo, key, entry);
+    if (stored.value.length > 0) setOwn(seriesFile, key, stored);
   }
 
   const created = typeof base.created === 'string' ? base.created : now().toISOString();
@@ -143,6 +145,13 @@ export async function prepareRunDir(dir: string, overrides: RunOverrides, contex
     parents: base.parents,
     output_tail: typeof base.output_tail === 'string' ? redactText(base.output_tail) : base.output_tail,
   };
+  const reserved = [...protoKeyPaths(known.params, 'params'), ...protoKeyPaths(known.metrics, 'metrics'), ...protoKeyPaths(known.series, 'series')];
+  if (reserved.length > 0) {
+    throw new InvalidRunError(
+      reserved.map((field) => ({ file: 'run', field, message: 'uses "__proto__" as a name, which JavaScript objects reserve' })),
+      'Rename that param, metric or series (e.g. "proto"); names like "constructor" or "toString" are fine.',
+    );
+  }
   const data = withUnknown(known, base);
   const record = parseRunRecord(data, 'run.yaml');
   if (typeof base.id !== 'string') await persistIdentity(dir, { id, created, project });
@@ -158,7 +167,7 @@ export function stringifyRecord(record: Record<string, unknown> | RunRecord): st
     if (value === undefined) continue;
     if (Array.isArray(value) && value.length === 0 && key !== 'tags') continue;
     if (isMapping(value) && Object.keys(value).length === 0) continue;
-    ordered[key] = value;
+    setOwn(ordered, key, value);
   }
   return stringify(ordered, { lineWidth: 0, aliasDuplicateObjects: false });
 }
@@ -177,8 +186,8 @@ async function persistIdentity(dir: string, identity: { id: string; created: str
  */
 function withUnknown(known: Record<string, unknown>, base: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(known)) if (value !== undefined) out[key] = value;
-  for (const key of Object.keys(base).sort()) if (!(key in known)) out[key] = isSecretKey(key) ? REDACTED : redactParams(base[key]);
+  for (const [key, value] of Object.entries(known)) if (value !== undefined) setOwn(out, key, value);
+  for (const key of Object.keys(base).sort()) if (!Object.hasOwn(known, key)) setOwn(out, key, isSecretKey(key) ? REDACTED : redactParams(base[key]));
   return out;
 }
 
@@ -223,14 +232,14 @@ function mergeParamFiles(
   const out = { ...into };
   for (const [key, value] of Object.entries(next)) {
     const path = prefix ? `${prefix}.${key}` : key;
-    const current = out[key];
+    const current = ownValue(out, key);
     if (current === undefined) {
-      out[key] = value;
+      setOwn(out, key, value);
       markSources(value, path, file, sources);
     } else if (isMapping(current) && isMapping(value)) {
-      out[key] = mergeParamFiles(current, value, file, sources, path);
+      setOwn(out, key, mergeParamFiles(current, value, file, sources, path));
     } else if (JSON.stringify(current) !== JSON.stringify(value)) {
-      const first = sources[path] ?? 'another params file';
+      const first = ownValue(sources, path) ?? 'another params file';
       throw new InvalidRunError(
         [{ file, field: path, message: `disagrees with ${first} (${showValue(current)})`, value: showValue(value) }],
         `Set ${path} in one params file only, or to the same value in ${first} and ${file}.`,
@@ -242,7 +251,7 @@ function mergeParamFiles(
 
 /** Remembers which file set each leaf param, to name it in a conflict. */
 function markSources(value: unknown, path: string, file: string, sources: Record<string, string>): void {
-  sources[path] = file;
+  setOwn(sources, path, file);
   if (isMapping(value)) for (const [key, inner] of Object.entries(value)) markSources(inner, `${path}.${key}`, file, sources);
 }
 
@@ -305,7 +314,7 @@ function flatten(value: Record<string, unknown>, prefix = '', out: Record<string
   for (const [key, inner] of Object.entries(value)) {
     const name = prefix ? `${prefix}/${key}` : key;
     if (isMapping(inner)) flatten(inner, name, out);
-    else out[name] = inner;
+    else setOwn(out, name, inner);
   }
   return out;
 }
@@ -445,7 +454,7 @@ async function readSummary(dir: string): Promise<Record<string, number>> {
     if (raw === null) continue;
     const value = metricNumber(raw);
     if (value === undefined) issues.push({ file, field: key, message: 'must be a number (or "NaN", "Infinity")', value: showValue(raw) });
-    else out[key] = value;
+    else setOwn(out, key, value);
   }
   if (issues.length) throw new InvalidRunError(issues, 'summary.json holds final scalar metrics only; move other values to params or notes.');
   return out;
@@ -475,6 +484,14 @@ async function readArtifacts(dir: string): Promise<Array<Artifact & { source: st
     for (const entry of await readdir(folder, { withFileTypes: true })) {
       const full = join(folder, entry.name);
       const path = relative(root, full).split(sep).join('/');
+      // Checked here so an unsafe name (a .git folder, a control character) never reaches the branch.
+      const problem = artifactPathProblem(path);
+      if (problem) {
+        throw new InvalidRunError(
+          [{ file: `artifacts/${JSON.stringify(path).slice(1, -1)}`, field: '', message: `cannot be an artifact: its path ${problem}` }],
+          'Rename or remove that file under artifacts/; `runpages pull` would refuse to write it.',
+        );
+      }
       let target = full;
       if (entry.isSymbolicLink()) {
         target = await realpath(full).catch(() => '');
@@ -517,13 +534,7 @@ function overrideParams(params: Record<string, string> | undefined): Record<stri
     } catch {
       // Not valid YAML: keep the text as given.
     }
-    const path = key.split('.');
-    let target = out;
-    for (const segment of path.slice(0, -1)) {
-      if (!isMapping(target[segment])) target[segment] = {};
-      target = target[segment] as Record<string, unknown>;
-    }
-    target[path.at(-1)!] = value;
+    setPath(out, keyPath(key, '--param'), value);
   }
   return out;
 }
@@ -532,8 +543,8 @@ function overrideParams(params: Record<string, string> | undefined): Record<stri
 function mergeParams(under: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...under };
   for (const [key, value] of Object.entries(over)) {
-    const current = out[key];
-    out[key] = isMapping(current) && isMapping(value) ? mergeParams(current, value) : value;
+    const current = ownValue(out, key);
+    setOwn(out, key, isMapping(current) && isMapping(value) ? mergeParams(current, value) : value);
   }
   return out;
 }

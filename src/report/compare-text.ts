@@ -4,6 +4,7 @@
  */
 import type { Comparison, MetricCell, MetricRow } from './compare.ts';
 import { formatDelta, formatRelative, formatValue } from './metric.ts';
+import { terminalSafeDeep } from '../cli/terminal-text.ts';
 
 /** The colour functions used; picocolors' `createColors(false)` gives plain text. */
 export interface Paint {
@@ -46,7 +47,9 @@ function table(rows: string[][], plainRows: string[][]): string[] {
  * and why the runs differ.
  * @example process.stdout.write(comparisonText(compareRuns(runs), createColors(true)))
  */
-export function comparisonText(comparison: Comparison, paint: Paint = PLAIN): string {
+export function comparisonText(untrusted: Comparison, paint: Paint = PLAIN): string {
+  // Names, keys and values are run data: controls and bidi characters shown escaped, once, here.
+  const comparison = terminalSafeDeep(untrusted);
   const lines: string[] = [];
   const base = comparison.runs[comparison.baseline];
   lines.push(paint.bold(`Comparing ${comparison.runs.length} runs against ${base?.name} (${base?.id})`), '');
@@ -100,16 +103,26 @@ function whyLines(comparison: Comparison, paint: Paint): string[] {
   return lines;
 }
 
-/** Escapes text from runs for a Markdown table cell (untrusted: no HTML, no links, no pipes). */
+/**
+ * Escapes text from runs for a Markdown table cell (untrusted: no HTML, no links, no pipes, no
+ * @-mentions, no entities).
+ */
 function md(text: string): string {
-  return text.replace(/[\\`*_[\]<>|#!]/g, (c) => `\\${c}`).replace(/\n/g, ' ');
+  return text.replace(/[\\`*_[\]<>|#!@&~]/g, (c) => `\\${c}`).replace(/\n/g, ' ');
+}
+
+/** A URL from run data as a Markdown link target: characters that would end it or open HTML encoded. */
+function mdUrl(url: string): string {
+  return /^https?:\/\//i.test(url) ? url.replace(/[\s()<>[\]`"'|\\]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`) : '#';
 }
 
 /**
  * The comparison as GitHub-flavoured Markdown for a pull-request comment.
  * `link` (the compare page's URL) is added when the site's address is known.
  */
-export function comparisonMarkdown(comparison: Comparison, link?: string): string {
+export function comparisonMarkdown(untrusted: Comparison, link?: string): string {
+  // The comment is read in a terminal too (piped through `gh`): controls escaped before Markdown escaping.
+  const comparison = terminalSafeDeep(untrusted);
   const base = comparison.runs[comparison.baseline];
   const out: string[] = [`### Comparison of ${comparison.runs.length} runs`, ''];
   out.push(`Baseline: **${md(base?.name ?? '')}** (\`${base?.id}\`)${link ? ` · [open the comparison](${link})` : ''}`, '');
@@ -135,15 +148,15 @@ export function comparisonMarkdown(comparison: Comparison, link?: string): strin
   if (differing.length === 0) out.push('None.');
   else {
     out.push(header.replace('| |', '| Param |'), rule);
-    for (const row of differing) out.push(`| \`${row.key.replace(/`/g, "'")}\` | ${row.values.map((v) => (v === undefined ? '–' : md(v))).join(' | ')} |`);
+    for (const row of differing) out.push(`| \`${row.key.replace(/`/g, "'").replace(/\|/g, '\\|')}\` | ${row.values.map((v) => (v === undefined ? '–' : md(v))).join(' | ')} |`);
   }
   out.push('', '**Why these runs may differ**', '');
   const { why } = comparison;
   const name = (i: number) => md(comparison.runs[i]?.name ?? '');
   if (why.codeDiffers) {
     why.code.forEach((code, i) => {
-      const commit = code.commit ? `\`${code.commit.slice(0, 10)}\`` : 'no commit recorded';
-      const compare = code.compareUrl ? ` ([diff](${code.compareUrl}))` : '';
+      const commit = code.commit ? `\`${code.commit.slice(0, 10).replace(/[`|]/g, '')}\`` : 'no commit recorded';
+      const compare = code.compareUrl ? ` ([diff](${mdUrl(code.compareUrl)}))` : '';
       out.push(`- Code, ${name(i)}: ${commit}${compare}${code.dirty ? ', with uncommitted changes' : ''}`);
     });
   } else out.push('- Code: same commit, no uncommitted changes');

@@ -3,6 +3,7 @@
  * whether that is an improvement, series aligned for overlay, and why the runs might differ (code,
  * environment, data). Pure: the CLI, the ad hoc compare page and saved comparisons all render this.
  */
+import { ownValue, setOwn } from '../run/keys.ts';
 import type { Config } from '../config.ts';
 import { RunpagesError } from '../errors.ts';
 import type { RunRecord, SeriesData } from '../run/schema.ts';
@@ -109,9 +110,10 @@ export function flattenParams(params: Record<string, unknown>, prefix = ''): Rec
   for (const [key, value] of Object.entries(params)) {
     const path = prefix ? `${prefix}.${key}` : key;
     if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length > 0) {
-      Object.assign(flat, flattenParams(value as Record<string, unknown>, path));
+      // Object.assign would run the __proto__ setter for a param named so; setOwn keeps it data.
+      for (const [inner, leaf] of Object.entries(flattenParams(value as Record<string, unknown>, path))) setOwn(flat, inner, leaf);
     } else {
-      flat[path] = value;
+      setOwn(flat, path, value);
     }
   }
   return flat;
@@ -169,12 +171,12 @@ function flattenEnv(record: RunRecord): Record<string, string> {
   const flat: Record<string, string> = {};
   if (!env) return flat;
   for (const key of ['os', 'arch', 'cpu', 'cpus', 'memory_gb'] as const) {
-    if (env[key] !== undefined) flat[key] = String(env[key]);
+    if (env[key] !== undefined) setOwn(flat, key, String(env[key]));
   }
   if (env.gpu) flat.gpu = env.gpu.join(', ');
-  for (const [name, version] of Object.entries(env.runtimes ?? {})) flat[`runtimes.${name}`] = version;
-  if (env.lock) flat[`lock (${env.lock.file})`] = env.lock.sha256.slice(0, 12);
-  for (const [name, value] of Object.entries(env.vars ?? {})) flat[`vars.${name}`] = value;
+  for (const [name, version] of Object.entries(env.runtimes ?? {})) setOwn(flat, `runtimes.${name}`, version);
+  if (env.lock) setOwn(flat, `lock (${env.lock.file})`, env.lock.sha256.slice(0, 12));
+  for (const [name, value] of Object.entries(env.vars ?? {})) setOwn(flat, `vars.${name}`, value);
   return flat;
 }
 
@@ -182,7 +184,7 @@ function flattenData(record: RunRecord): Record<string, string> {
   const flat: Record<string, string> = {};
   for (const dataset of record.data) {
     const parts = [dataset.version ? `version ${dataset.version}` : undefined, dataset.sha256 ? `sha256 ${dataset.sha256.slice(0, 12)}` : undefined];
-    flat[dataset.name] = parts.filter(Boolean).join(', ') || 'used';
+    setOwn(flat, dataset.name, parts.filter(Boolean).join(', ') || 'used');
   }
   return flat;
 }
@@ -191,7 +193,7 @@ function flattenData(record: RunRecord): Record<string, string> {
 function differingRows(maps: Record<string, string>[]): ValueRow[] {
   const keys = [...new Set(maps.flatMap((map) => Object.keys(map)))].sort();
   return keys
-    .map((key) => ({ key, values: maps.map((map) => map[key]) }))
+    .map((key) => ({ key, values: maps.map((map) => ownValue(map, key)) }))
     .filter((row) => new Set(row.values).size > 1);
 }
 
@@ -220,7 +222,7 @@ function overlay(runs: ComparedRun[], formatOf: (metric: string) => MetricFormat
     key,
     format: formatOf(key),
     lines: runs.flatMap((run) => {
-      const series = run.series?.[key];
+      const series = ownValue(run.series, key);
       if (!series) return [];
       const elapsed = relativeTimes(series);
       const points = series.step
@@ -275,7 +277,7 @@ export function compareRuns(runs: ComparedRun[], options: CompareOptions = {}): 
   const flatParams = records.map((record) => flattenParams(record.params));
   const paramKeys = [...new Set(flatParams.flatMap((params) => Object.keys(params)))].sort();
   const params = paramKeys.map((key) => {
-    const values = flatParams.map((params) => showParam(params[key]));
+    const values = flatParams.map((params) => showParam(ownValue(params, key)));
     return { key, values, differs: new Set(values).size > 1 };
   });
 
@@ -298,7 +300,7 @@ export function compareRuns(runs: ComparedRun[], options: CompareOptions = {}): 
 }
 
 function metricRow(key: string, records: RunRecord[], baseline: number, format: MetricFormat): MetricRow {
-  const values = records.map((record) => record.metrics[key]);
+  const values = records.map((record) => ownValue(record.metrics, key));
   const base = values[baseline];
   const cells = values.map((value, i): MetricCell => {
     if (i === baseline || value === undefined || base === undefined || !Number.isFinite(value) || !Number.isFinite(base)) {

@@ -3,6 +3,7 @@
  * picks it, so the home page, the project summary and the run table agree when no goal is configured.
  * Pure.
  */
+import { ownValue } from '../run/keys.ts';
 import type { Goal, ProjectConfig } from '../config.ts';
 import type { RunRecord } from '../run/schema.ts';
 import { guessDirection, isBetter, type Direction } from './metric.ts';
@@ -59,7 +60,7 @@ export function bestRun(records: RunRecord[], goal: Pick<Goal, 'metric' | 'direc
   let best: RunRecord | undefined;
   let bestValue = 0;
   for (const record of records) {
-    const value = record.metrics[goal.metric];
+    const value = ownValue(record.metrics, goal.metric);
     if (!countsTowardsBest(record) || value === undefined || !Number.isFinite(value)) continue;
     if (!best || isBetter(value, bestValue, goal.direction) || (value === bestValue && byCreated(record, best) < 0)) {
       best = record;

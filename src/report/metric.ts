@@ -2,6 +2,7 @@
  * How a metric reads to people: its label, which way is better, and how its values and differences
  * are written. Config (`projects.<p>.metrics`, `projects.<p>.goal`) wins; otherwise the name decides.
  */
+import { ownValue } from '../run/keys.ts';
 import type { MetricDisplay, ProjectConfig } from '../config.ts';
 
 export type Direction = 'max' | 'min';
@@ -30,7 +31,7 @@ export interface MetricFormat {
 
 /** Resolves how `metric` is shown for a project: config first, then guesses from its name. */
 export function metricFormat(metric: string, project?: ProjectConfig): MetricFormat {
-  const display: MetricDisplay = project?.metrics?.[metric] ?? {};
+  const display: MetricDisplay = ownValue(project?.metrics, metric) ?? {};
   const goal = project?.goal;
   return {
     name: metric,

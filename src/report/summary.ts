@@ -3,6 +3,7 @@
  * last week, in plain sentences; best-so-far over time; a leaderboard with the params that matter;
  * what changed from the baseline to the best run; recent activity. Pure: the clock is passed in.
  */
+import { ownValue } from '../run/keys.ts';
 import type { Goal, ProjectConfig } from '../config.ts';
 import type { RunRecord } from '../run/schema.ts';
 import { compareRuns, flattenParams, showParam, type WhyDiffers } from './compare.ts';
@@ -120,8 +121,8 @@ export function summarize(records: RunRecord[], options: SummaryOptions, now: nu
   const title = options.config?.title ?? options.project;
 
   const points: RunValue[] = records
-    .filter((r) => countsTowardsBest(r) && Number.isFinite(r.metrics[goal.metric]))
-    .map((r) => ({ id: r.id, name: r.name, created: r.created, value: r.metrics[goal.metric] as number }))
+    .filter((r) => countsTowardsBest(r) && Number.isFinite(ownValue(r.metrics, goal.metric)))
+    .map((r) => ({ id: r.id, name: r.name, created: r.created, value: ownValue(r.metrics, goal.metric) as number }))
     .sort(byCreated);
   const best = bestOf(points, goal.direction);
 
@@ -165,7 +166,7 @@ export function summarize(records: RunRecord[], options: SummaryOptions, now: nu
   const recent = [...records]
     .sort((a, b) => byCreated(b, a))
     .slice(0, options.recent ?? 8)
-    .map((r) => ({ id: r.id, name: r.name, status: r.status, created: r.created, user: r.user, value: r.metrics[goal.metric] }));
+    .map((r) => ({ id: r.id, name: r.name, status: r.status, created: r.created, user: r.user, value: ownValue(r.metrics, goal.metric) }));
 
   const headline = headlineSentence({ best, format, goal, targetGap, baselineChange, baselineRun, title });
   const missingBaseline =

@@ -4,6 +4,7 @@
  * so a newer writer's records survive an older reader.
  */
 import { z } from 'zod';
+import { artifactPathProblem } from './artifact-path.ts';
 
 export const RUN_SCHEMA = 'runpages/run@1';
 export const SERIES_SCHEMA = 'runpages/series@1';
@@ -62,12 +63,16 @@ export const DatasetSchema = z.looseObject({
 });
 
 export const ArtifactSchema = z.looseObject({
-  /** Path relative to the run's artifacts/ folder, with `/` separators; never absolute, never `..`. */
+  /**
+   * Path relative to the run's artifacts/ folder, with `/` separators; never absolute, never `..`,
+   * never through a `.git` folder (see artifact-path.ts: `pull` writes it under the user's folder).
+   */
   path: z
     .string()
     .min(1)
-    .refine((p) => !p.startsWith('/') && !p.split('/').includes('..') && !p.includes('\\') && !p.includes('\0'), {
-      message: 'must be a relative path inside the run (no leading /, no .., no backslashes)',
+    .superRefine((p, context) => {
+      const problem = artifactPathProblem(p);
+      if (problem) context.addIssue({ code: 'custom', message: `must be a relative path inside the run; ${JSON.stringify(p)} ${problem}` });
     }),
   sha256,
   size: z.number().int().nonnegative(),

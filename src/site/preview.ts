@@ -1,6 +1,7 @@
 /**
  * A small static file server for a built site (`runpages preview`): loopback only, correct MIME
- * types, the base path honoured (requests outside it redirect to it), no path escapes.
+ * types, the base path honoured (requests outside it redirect to it), no path escapes, and only
+ * requests addressed to the server's own name (a page the user visits cannot DNS-rebind to it).
  */
 import { createReadStream, existsSync, readFileSync, statSync, watch } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -45,16 +46,48 @@ export interface PreviewServer {
   close: () => Promise<void>;
 }
 
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
+
 /**
- * Serves `dir` on 127.0.0.1 (port 0 picks a free one).
+ * Whether a request's Host header names this server: a loopback name or the host it was explicitly
+ * bound to, with the port it listens on (or no port). Anything else is a page elsewhere that rebound
+ * its own DNS name to 127.0.0.1 to read the private site; browsers send that name as Host.
+ *
+ * @example isAllowedHost('localhost:4321', { port: 4321 }) // true
+ * @example isAllowedHost('evil.example:4321', { port: 4321 }) // false
+ */
+export function isAllowedHost(header: string | undefined, options: { port: number; host?: string; allowedHosts?: readonly string[] }): boolean {
+  if (header === undefined) return false;
+  const match = /^(\[[0-9a-f:.]+\]|[^:[\]]+)(?::(\d+))?$/i.exec(header.trim());
+  if (!match) return false;
+  const [, name = '', port] = match;
+  if (port !== undefined && Number(port) !== options.port) return false;
+  const hostName = (h: string) => (h.includes(':') && !h.startsWith('[') ? `[${h}]` : h).toLowerCase();
+  const allowed = new Set([...LOOPBACK_NAMES, ...(options.host ? [options.host] : []), ...(options.allowedHosts ?? [])].map(hostName));
+  return allowed.has(name.toLowerCase().replace(/\.$/, ''));
+}
+
+/**
+ * Serves `dir` on 127.0.0.1 (port 0 picks a free one). Requests whose Host header is not a loopback
+ * name, `host` or one of `allowedHosts` get 403.
  *
  * @example const { url, close } = await serveSite({ dir: 'dist', base: '/', port: 4321 });
  */
-export function serveSite(options: { dir: string; base?: string; port?: number; host?: string }): Promise<PreviewServer> {
+export function serveSite(options: { dir: string; base?: string; port?: number; host?: string; allowedHosts?: readonly string[] }): Promise<PreviewServer> {
   const root = resolve(options.dir);
   const base = normalizeBase(options.base);
   const host = options.host ?? '127.0.0.1';
   const server = createServer((request, response) => {
+    const { port } = server.address() as AddressInfo;
+    if (!isAllowedHost(request.headers.host, { port, host, ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}) })) {
+      response
+        .writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' })
+        .end(
+          `Blocked request: the Host header ${JSON.stringify(request.headers.host ?? '')} is not this preview server.\n` +
+            'To allow a name, start the server with `runpages preview --allowed-host <name>` (or --host <name>).\n',
+        );
+      return;
+    }
     let pathname: string;
     try {
       pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);

@@ -4,6 +4,7 @@
  * run page's charts in a chart style. Derivation runs in a pool of worker threads, one per core, while
  * the main thread is still loading runs; a handful of runs is derived inline.
  */
+import { setOwn } from '../run/keys.ts';
 import { availableParallelism } from 'node:os';
 import { deserialize, serialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
@@ -64,8 +65,8 @@ export function deriveCompare(record: RunRecord, series: Record<string, SeriesDa
 export function deriveCharts(series: Record<string, SeriesData>, style: ChartStyle): RunCharts {
   const charts: RunCharts = {};
   for (const [name, data] of Object.entries(series)) {
-    if (style === 'compact') charts[name] = { linear: renderCompactChart(data, { name }) };
-    else charts[name] = { linear: renderSeriesChart(data, { name }), ...(canLogScale(data) ? { log: renderSeriesChart(data, { name, log: true }) } : {}) };
+    if (style === 'compact') setOwn(charts, name, { linear: renderCompactChart(data, { name }) });
+    else setOwn(charts, name, { linear: renderSeriesChart(data, { name }), ...(canLogScale(data) ? { log: renderSeriesChart(data, { name, log: true }) } : {}) });
   }
   return charts;
 }

@@ -3,6 +3,7 @@
  * previews), the overview facts, the metric, param and environment rows. Pure and browser-safe, so a page
  * pre-rendered at build time and one drawn in the browser from a data shard read the same.
  */
+import { ownValue } from '../run/keys.ts';
 import type { ProjectConfig } from '../config.ts';
 import { flattenParams } from '../index/columns.ts';
 import type { RunRecord } from '../run/schema.ts';
@@ -43,8 +44,8 @@ export function runHeadline(
   project: ProjectConfig,
 ): { title: string; description: string } {
   const goal = project.goal?.metric ?? Object.keys(r.metrics).sort()[0];
-  const goalValue = goal === undefined ? undefined : r.metrics[goal];
-  const headline = goal !== undefined && goalValue !== undefined ? ` · ${project.metrics?.[goal]?.label ?? goal} ${formatMetric(goalValue, project.metrics?.[goal])}` : '';
+  const goalValue = goal === undefined ? undefined : ownValue(r.metrics, goal);
+  const headline = goal !== undefined && goalValue !== undefined ? ` · ${ownValue(project.metrics, goal)?.label ?? goal} ${formatMetric(goalValue, ownValue(project.metrics, goal))}` : '';
   const who = r.user ? ` by ${r.user}` : '';
   return { title: `${r.name} · ${r.project}`, description: `${capitalise(r.status)} run in ${r.project}${headline}${who}, ${formatDateTime(r.created)}.` };
 }
@@ -67,9 +68,9 @@ export function metricRows(r: Pick<RunRecord, 'metrics'> & { series?: RunRecord[
   return Object.keys(r.metrics)
     .sort()
     .map((key) => {
-      const display = project.metrics?.[key];
-      const info = r.series?.[key];
-      const row: MetricRow = { key, label: display?.label ?? key, value: formatMetric(r.metrics[key], display) };
+      const display = ownValue(project.metrics, key);
+      const info = ownValue(r.series, key);
+      const row: MetricRow = { key, label: display?.label ?? key, value: formatMetric(ownValue(r.metrics, key), display) };
       if (info && info.min !== undefined && info.max !== undefined) {
         row.series = { points: info.points, min: formatMetric(info.min, display), max: formatMetric(info.max, display) };
       }

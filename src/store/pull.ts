@@ -1,37 +1,33 @@
 /**
  * `runpages pull`: a run's artifacts from the store into a folder, verified. Which artifacts and
- * where each lands is decided by a pure plan that refuses any path leaving the output folder; the
- * download re-checks the real folder (symlinks) right before writing.
+ * where each lands is decided by a pure plan that marks any unsafe path (see artifact-path.ts:
+ * `..`, absolute, `.git`, control characters) as refused; every write goes through `writeInside`,
+ * which never follows a symlink in the destination and never replaces a different file unasked.
+ * A refused artifact is reported and the others still come down.
  */
-import { mkdir, realpath, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, resolve, sep } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { RunpagesError } from '../errors.ts';
+import { artifactPathProblem } from '../run/artifact-path.ts';
 import type { Artifact, RunRecord } from '../run/schema.ts';
 import { sha256File } from './hash.ts';
+import { writeInside } from './safe-write.ts';
 import type { ObjectStore } from './store.ts';
 
 export interface PullItem {
   path: string;
   sha256: string;
   size: number;
-  /** Absolute destination, inside the output folder. */
+  /** Absolute destination, inside the output folder (the folder itself for a refused path). */
   file: string;
-}
-
-/** True when `child` is `parent` itself or lies inside it (both absolute and normalised). */
-function isInside(parent: string, child: string): boolean {
-  return child === parent || child.startsWith(parent.endsWith(sep) ? parent : parent + sep);
-}
-
-function unsafePath(runId: string, path: string): RunpagesError {
-  return new RunpagesError('unsafe-artifact-path', `Run ${runId} lists the artifact path ${JSON.stringify(path)}, which would be written outside the output folder`, {
-    hint: 'Nothing was written. Artifact paths must be relative without ".." segments; fix the run record that lists it.',
-  });
+  /** Why this artifact will not be written, when its path is unsafe. */
+  refused?: string;
 }
 
 /**
  * The artifacts of `record` to pull, and where each goes under `outDir` (absolute). `selector` is
  * an artifact path, or a folder prefix of several (`plots` or `plots/`); omitted: all artifacts.
+ * An artifact whose path is unsafe is planned as refused, with the reason.
  *
  * @example planPull(record, 'plots', '/tmp/run') // [{ path: 'plots/loss.png', file: '/tmp/run/plots/loss.png', ... }]
  */
@@ -50,45 +46,32 @@ export function planPull(record: Pick<RunRecord, 'id' | 'artifacts'>, selector: 
     }
   }
   return chosen
-    .map((artifact) => {
-      const path = artifact.path;
-      if (path === '' || isAbsolute(path) || path.includes('\\') || path.includes('\0') || path.split('/').some((part) => part === '..')) {
-        throw unsafePath(record.id, path);
-      }
-      const file = resolve(root, path);
-      if (file === root || !isInside(root, file)) throw unsafePath(record.id, path);
-      return { path, sha256: artifact.sha256, size: artifact.size, file };
+    .map((artifact): PullItem => {
+      const { path, sha256, size } = artifact;
+      const problem = artifactPathProblem(path);
+      if (problem) return { path, sha256, size, file: root, refused: `the path ${problem}` };
+      return { path, sha256, size, file: resolve(root, ...path.split('/')) };
     })
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-/** The nearest folder at or above `path` that exists. */
-async function existingAncestor(path: string): Promise<string> {
-  let current = path;
-  while (!(await stat(current).then(() => true, () => false))) {
-    const parent = dirname(current);
-    if (parent === current) break;
-    current = parent;
-  }
-  return current;
-}
-
-/** What happened to one planned artifact. */
-export type PullResult = PullItem & { status: 'pulled' | 'already-there' | 'missing' | 'corrupt' };
+/** What happened to one planned artifact; `reason` says why a refused one was not written. */
+export type PullResult = PullItem & { status: 'pulled' | 'already-there' | 'missing' | 'corrupt' | 'refused'; reason?: string };
 
 /**
- * Downloads the planned artifacts, verified; a file already at its destination with the right
- * hash is left alone. A missing or corrupt object is recorded and the others still come down;
- * anything else (an unreachable store, a path escaping through a symlink) stops the pull. The
- * output folder's real location is checked before each write, so a symlinked subfolder cannot
- * redirect a download elsewhere.
+ * Downloads the planned artifacts, verified, each through `writeInside`: a file already at its
+ * destination with the right hash is left alone, a different one is replaced only with `overwrite`.
+ * A refused path, a missing or corrupt object is recorded and the others still come down; anything
+ * else (an unreachable store) stops the pull.
  */
 export async function pullArtifacts(
   store: ObjectStore,
-  runId: string,
+  // Kept for callers; refusals carry their reason, and the caller names the run when reporting them.
+  _runId: string,
   items: readonly PullItem[],
   outDir: string,
   onProgress?: (done: number, total: number) => void,
+  options: { overwrite?: boolean } = {},
 ): Promise<PullResult[]> {
   try {
     await mkdir(outDir, { recursive: true });
@@ -100,26 +83,26 @@ export async function pullArtifacts(
       cause: error,
     });
   }
-  const realRoot = await realpath(outDir);
   const results: PullResult[] = [];
   for (const item of items) {
-    const folder = dirname(item.file);
-    // Check before creating folders (a symlink could point them elsewhere) and after.
-    if (!isInside(realRoot, await realpath(await existingAncestor(folder)))) throw unsafePath(runId, item.path);
-    await mkdir(folder, { recursive: true });
-    if (!isInside(realRoot, await realpath(folder))) throw unsafePath(runId, item.path);
-    const existing = await sha256File(item.file).catch(() => undefined);
-    let status: PullResult['status'] = 'already-there';
-    if (existing?.sha256 !== item.sha256) {
+    let result: PullResult;
+    if (item.refused) result = { ...item, status: 'refused', reason: item.refused };
+    else {
       try {
-        await store.getFile(item.sha256, item.file);
-        status = 'pulled';
+        const outcome = await writeInside(outDir, item.path, (temp) => store.getFile(item.sha256, temp), {
+          ...(options.overwrite ? { overwrite: true } : {}),
+          unchanged: async (file) => (await sha256File(file).catch(() => undefined))?.sha256 === item.sha256,
+        });
+        result =
+          outcome.status === 'refused'
+            ? { ...item, status: 'refused', reason: outcome.reason }
+            : { ...item, status: outcome.status === 'written' ? 'pulled' : 'already-there' };
       } catch (error) {
         if (!(error instanceof RunpagesError) || (error.code !== 'object-missing' && error.code !== 'object-corrupt')) throw error;
-        status = error.code === 'object-missing' ? 'missing' : 'corrupt';
+        result = { ...item, status: error.code === 'object-missing' ? 'missing' : 'corrupt' };
       }
     }
-    results.push({ ...item, status });
+    results.push(result);
     onProgress?.(results.length, items.length);
   }
   return results;
@@ -127,10 +110,15 @@ export async function pullArtifacts(
 
 /** The error for a pull that left some artifacts behind, naming each; undefined when all came down. */
 export function pullFailure(runId: string, store: string, results: readonly PullResult[]): RunpagesError | undefined {
-  const failed = results.filter((r) => r.status === 'missing' || r.status === 'corrupt');
+  const failed = results.filter((r) => r.status === 'missing' || r.status === 'corrupt' || r.status === 'refused');
   if (failed.length === 0) return undefined;
-  const list = failed.map((r) => `${r.path} (${r.status === 'missing' ? 'missing from the store' : 'the store copy is corrupt'}: ${r.sha256})`);
+  const why = (r: PullResult): string =>
+    r.status === 'refused' ? `not written: ${r.reason}` : `${r.status === 'missing' ? 'missing from the store' : 'the store copy is corrupt'}: ${r.sha256}`;
+  const list = failed.map((r) => `${JSON.stringify(r.path).slice(1, -1)} (${why(r)})`);
+  const damaged = failed.some((r) => r.status !== 'refused');
   return new RunpagesError('pull-incomplete', `${failed.length} of ${results.length} artifacts of run ${runId} could not be pulled from ${store}:\n  ${list.join('\n  ')}`, {
-    hint: 'The other artifacts were written. `runpages verify --deep` lists every damaged object and the runs using it; publish the run again from the machine that has its files to restore them.',
+    hint: damaged
+      ? 'The other artifacts were written. `runpages verify --deep` lists every damaged object and the runs using it; publish the run again from the machine that has its files to restore them.'
+      : 'The other artifacts were written. A refused path is never written (it could escape the folder or plant a .git folder); pull into an empty folder with --out, or --force to replace different files.',
   });
 }

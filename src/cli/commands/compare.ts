@@ -62,10 +62,10 @@ Examples:
       if (flags.markdown) {
         const site = config.site.url?.replace(/\/+$/, '');
         const link = site ? `${site}/compare/?runs=${ids.join(',')}&baseline=${comparison.runs[comparison.baseline]?.id}` : undefined;
-        process.stdout.write(text.comparisonMarkdown(comparison, link));
+        ui.out(text.comparisonMarkdown(comparison, link));
         return;
       }
       const colour = !('NO_COLOR' in process.env) && (process.env.FORCE_COLOR !== undefined || process.stdout.isTTY === true);
-      process.stdout.write(text.comparisonText(comparison, createColors(colour)));
+      ui.out(text.comparisonText(comparison, createColors(colour)));
     });
 }

@@ -127,7 +127,7 @@ function printSummary(
   plural: (count: number, noun: string) => string,
 ): void {
   for (const run of outcome.imported) {
-    process.stdout.write(`${run.id}  ${run.project}/${run.name}  ${run.status}  ${run.series} series, ${run.points} points, ${run.artifacts} artifacts\n`);
+    ui.out(`${run.id}  ${run.project}/${run.name}  ${run.status}  ${run.series} series, ${run.points} points, ${run.artifacts} artifacts\n`);
   }
   for (const warning of outcome.warnings) ui.warn(warning);
   for (const { source, reason } of outcome.skipped) ui.warn(`skipped ${source}: ${reason}`);

@@ -102,7 +102,7 @@ Examples:
         color: ui.color,
         config,
       });
-      process.stdout.write(`${text}\n`);
+      ui.out(`${text}\n`);
       ui.info(ui.color.dim(countLine(records.length, matched, total)));
     });
 }

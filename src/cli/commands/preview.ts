@@ -13,6 +13,8 @@ interface PreviewFlags {
   watch?: boolean;
   from?: string;
   config?: string;
+  host?: string;
+  allowedHost: string[];
 }
 
 export function register(program: Command): void {
@@ -21,6 +23,8 @@ export function register(program: Command): void {
     .description('Serve a built site on 127.0.0.1; with --watch, rebuild it when runs change.')
     .argument('[dir]', 'the built site', 'dist')
     .option('--port <n>', 'port to listen on (0 picks a free one)', '4321')
+    .option('--host <address>', 'address to listen on (default: 127.0.0.1); requests must name it or localhost')
+    .option('--allowed-host <name>', 'also answer requests addressed to this host name (repeatable)', (value: string, previous: string[]) => [...previous, value], [] as string[])
     .option('--base <path>', 'base path to serve under (default: the one the site was built with)')
     .option('--watch', 'rebuild when the runs branch or folder changes')
     .option('--from <branch|dir>', 'with --watch: where runs are read from (default: the configured branch)')
@@ -67,7 +71,7 @@ Examples:
         });
       }
       const base = flags.base ?? builtBase(out) ?? '/';
-      const server = await serveSite({ dir: out, base, port });
+      const server = await serveSite({ dir: out, base, port, allowedHosts: flags.allowedHost, ...(flags.host ? { host: flags.host } : {}) });
       ui.success(`Serving ${dir} at ${ui.color.bold(server.url)} (Ctrl+C to stop)`);
       // stdout gets the URL alone, for scripts.
       process.stdout.write(`${server.url}\n`);

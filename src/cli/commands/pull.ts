@@ -10,6 +10,7 @@ interface PullFlags {
   from?: string;
   store?: string;
   json?: boolean;
+  force?: boolean;
 }
 
 function formatBytes(bytes: number): string {
@@ -33,6 +34,7 @@ export function register(program: Command): void {
     .option('--from <source>', 'where runs are read from: a branch (default: the configured runs branch) or a folder laid out like it')
     .option('--store <uri>', 'object store to read from (default: `store` in runpages.config.yaml)')
     .option('--json', 'print what was pulled as JSON')
+    .option('--force', 'replace files already in the output folder that differ from the artifact')
     .addHelpText(
       'after',
       `
@@ -76,16 +78,19 @@ Examples:
       const items = planPull(record, path, out);
       const store = openStore(flags.store ?? config.store, cwd);
       const bar = ui.progress('Pulling artifacts', items.length);
-      const pulled = await pullArtifacts(store, record.id, items, out, bar.tick);
+      const pulled = await pullArtifacts(store, record.id, items, out, bar.tick, { overwrite: flags.force === true });
       bar.done();
 
+      for (const item of pulled) {
+        if (item.status === 'refused') ui.warn(`run ${record.id}: artifact ${JSON.stringify(item.path)} not written: ${item.reason}`);
+      }
       const failure = pullFailure(record.id, store.location, pulled);
       if (flags.json) ui.printJson({ run: record.id, store: store.location, out, artifacts: pulled });
       else if (pulled.length === 0) ui.info(`Run ${record.id} (${record.name}) has no artifacts.`);
       else {
         for (const item of pulled) {
           const note = item.status === 'pulled' ? '' : item.status === 'already-there' ? ui.color.dim('  (already there)') : ui.color.red(`  (${item.status})`);
-          ui.info(`  ${item.path}  ${ui.color.dim(formatBytes(item.size))}${note}`);
+          ui.info(`  ${JSON.stringify(item.path).slice(1, -1)}  ${ui.color.dim(formatBytes(item.size))}${note}`);
         }
         const ok = pulled.filter((item) => item.status === 'pulled' || item.status === 'already-there');
         const bytes = ok.reduce((sum, item) => sum + item.size, 0);

@@ -46,6 +46,6 @@ Examples:
         return;
       }
       const children = records.filter((other) => other.parents.includes(record.id));
-      process.stdout.write(`${renderRunDetail(record, { now: resolveNow(), color: ui.color, config, children })}\n`);
+      ui.out(`${renderRunDetail(record, { now: resolveNow(), color: ui.color, config, children })}\n`);
     });
 }

@@ -49,7 +49,7 @@ Examples:
         const rows = waiting.map((entry) => ({ id: entry.id, name: entry.run.record.name, project: entry.run.record.project, queuedAt: entry.queuedAt, reason: entry.reason ?? 'not attempted yet' }));
         if (flags.json) return ui.printJson(rows);
         if (rows.length === 0) return ui.info('The queue is empty: every run is published.');
-        for (const row of rows) process.stdout.write(`${row.id}  ${row.project}/${row.name}  queued ${row.queuedAt}\n  ${ui.color.dim(row.reason)}\n`);
+        for (const row of rows) ui.out(`${row.id}  ${row.project}/${row.name}  queued ${row.queuedAt}\n  ${ui.color.dim(row.reason)}\n`);
         return;
       }
 

@@ -1,4 +1,4 @@
-/** CSV export of the table's current view (RFC 4180 quoting). Pure. */
+/** CSV export of the table's current view (RFC 4180 quoting, formula-safe cells). Pure. */
 import { exportValue } from './cells.ts';
 import type { Column } from './columns.ts';
 
@@ -8,13 +8,29 @@ import type { Column } from './columns.ts';
  * @example toCsv(ids, rows, columns) // "id,name,metrics.acc\r\n01J...,brave-otter,0.93\r\n"
  */
 export function toCsv(ids: readonly string[], rows: Iterable<number>, columns: readonly Column[]): string {
-  const lines = [['id', ...columns.map((c) => c.info.key)].map(quote).join(',')];
-  for (const row of rows) lines.push([ids[row] ?? '', ...columns.map((c) => exportValue(c, row))].map(quote).join(','));
+  const lines = [['id', ...columns.map((c) => c.info.key)].map(csvCell).join(',')];
+  for (const row of rows) lines.push([ids[row] ?? '', ...columns.map((c) => exportValue(c, row))].map(csvCell).join(','));
   return `${lines.join('\r\n')}\r\n`;
 }
 
-function quote(value: string): string {
-  // A leading =, +, - or @ would run as a formula in spreadsheets; a quote mark keeps it text.
-  const safe = /^[=+@\t\r]/.test(value) || (/^-/.test(value) && !/^-[\d.]/.test(value)) ? `'${value}` : value;
+/** A plain number (`-0.5`, `1e-3`, `-12`): safe to leave as is, and it should stay a number. */
+const PLAIN_NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+/**
+ * Characters a spreadsheet may read as the start of a formula (OWASP CSV injection), ASCII and
+ * full-width, possibly after leading whitespace or control characters (which some spreadsheets
+ * trim before looking).
+ */
+const FORMULA_START = /^[\s\u0000-\u001f\u3000]*[=+\-@\uff1d\uff0b\uff0d\uff20]|^[\t\r\n]/;
+
+/**
+ * One CSV cell: text a spreadsheet could run as a formula gets a leading `'` (so it is shown as text),
+ * a plain number stays a number, and the result is quoted per RFC 4180 when needed.
+ *
+ * @example csvCell('=1+1') // "'=1+1"
+ * @example csvCell('-0.5') // "-0.5"
+ * @example csvCell('a,b') // '"a,b"'
+ */
+export function csvCell(value: string): string {
+  const safe = !PLAIN_NUMBER.test(value) && FORMULA_START.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
