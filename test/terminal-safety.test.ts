@@ -15,7 +15,7 @@ import { renderRunDetail, findRun } from '../src/cli/run-detail.ts';
 import { defaultColumns, renderRunTable } from '../src/cli/run-table.ts';
 import { terminalJson, terminalOutput, terminalText } from '../src/cli/terminal-text.ts';
 import { compareRuns } from '../src/report/compare.ts';
-import { comparisonMarkdown, comparisonText } from '../src/report/compare-text.ts';
+import { comparisonMarkdown, comparisonText } from '../src/cli/compare-text.ts';
 import { RunRecordSchema, type RunRecord } from '../src/run/schema.ts';
 import { runCli } from './helpers/cli.ts';
 import { tempDir } from './helpers/git.ts';

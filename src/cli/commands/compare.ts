@@ -36,7 +36,7 @@ Examples:
         import('../../config.ts'),
         import('../../index/records.ts'),
         import('../../report/compare.ts'),
-        import('../../report/compare-text.ts'),
+        import('../compare-text.ts'),
         import('picocolors'),
         import('../ui.ts'),
         import('../../errors.ts'),

@@ -2,9 +2,9 @@
  * A comparison as text: an aligned table for the terminal (colour optional) and Markdown for a
  * pull-request comment. Pure: colours are passed in, so NO_COLOR is decided at the edge.
  */
-import type { Comparison, MetricCell, MetricRow } from './compare.ts';
-import { formatDelta, formatRelative, formatValue } from './metric.ts';
-import { terminalSafeDeep } from '../cli/terminal-text.ts';
+import type { Comparison, MetricCell, MetricRow } from '../report/compare.ts';
+import { formatDelta, formatRelative, formatValue } from '../report/metric.ts';
+import { terminalSafeDeep } from './terminal-text.ts';
 
 /** The colour functions used; picocolors' `createColors(false)` gives plain text. */
 export interface Paint {
