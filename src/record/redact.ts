@@ -123,9 +123,8 @@ export function redactParams(value: unknown): unknown {
   if (typeof value === 'string') return redactText(value);
   if (Array.isArray(value)) return redactList(value);
   if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, inner] of Object.entries(value)) out[key] = isSecretKey(key) ? REDACTED : redactParams(inner);
-  return out;
+  // fromEntries defines own properties: a `__proto__` key stays a key instead of becoming the prototype.
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, isSecretKey(key) ? REDACTED : redactParams(inner)]));
 }
 
 /** Environment variables with secret-looking names masked. */
@@ -160,11 +159,9 @@ const STRUCTURAL_FIELDS = new Set(['schema', 'id', 'project', 'status', 'created
  * @example redactRecord({ id: '01J…', notes: 'pushed with ghp_…' }) // { id: '01J…', notes: 'pushed with [redacted]' }
  */
 export function redactRecord(record: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(record)) {
-    out[key] = STRUCTURAL_FIELDS.has(key) ? value : isSecretKey(key) ? REDACTED : redactParams(value);
-  }
-  return out;
+  return Object.fromEntries(
+    Object.entries(record).map(([key, value]) => [key, STRUCTURAL_FIELDS.has(key) ? value : isSecretKey(key) ? REDACTED : redactParams(value)]),
+  );
 }
 
 /** Files whose changes are never stored, even redacted: they exist to hold secrets. */
