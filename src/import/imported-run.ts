@@ -8,6 +8,7 @@ import { copyFile, link, mkdir, readdir, rm, writeFile } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path';
 import { prepareRunDir, stringifyRecord } from '../record/run-dir.ts';
 import type { PreparedRun } from '../run/prepared.ts';
+import type { Refused } from './contained.ts';
 
 /** One series at full resolution, in the order it was logged. `time` is unix seconds. */
 export interface ImportedSeries {
@@ -28,6 +29,8 @@ export interface ImportedRun {
   source: string;
   /** Problems read past (a corrupt record, a renamed metric), reported in the import summary. */
   warnings: string[];
+  /** Paths not read: symbolic links, or outside the folder imported. Named and counted in the import summary. */
+  refused?: Refused[];
 }
 
 /** Column names metrics.jsonl reserves; metrics with these names are renamed with a leading `_`. */
@@ -98,7 +101,7 @@ function renameKeys(values: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(values).map(([key, value]) => [seriesKey(key), value]));
 }
 
-/** Hard links (copies across file systems) of every file under `from`, so staging costs no space. */
+/** Hard links (copies across file systems) of every file under `from`, so staging costs no space. Links are never followed (importers refuse them by name). */
 async function mirror(from: string, to: string): Promise<void> {
   await mkdir(to, { recursive: true });
   for (const entry of await readdir(from, { withFileTypes: true })) {
