@@ -37,7 +37,10 @@ function responsive(node: Element): string {
     svg.removeAttribute('width');
     svg.removeAttribute('height');
   }
-  return node.outerHTML;
+  // In a browser the drawing document shares the page's CSP, and an element Plot styled through
+  // CSSOM keeps an empty `style=""` that removeAttribute does not clear: strip any left inside tags
+  // (text cannot hold a raw `<`, so the match never leaves a tag).
+  return node.outerHTML.replace(/(<[^<>]*?)\s+style="[^"]*"/g, '$1');
 }
 
 /** Plots `options` in the frame every chart here shares (context's document and size, margins, style) as markup. */
