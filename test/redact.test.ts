@@ -220,3 +220,23 @@ describe('redaction never leaks (properties)', () => {
     );
   });
 });
+
+describe('the dirty diff never leaks (property)', () => {
+  const folder = fc.constantFrom('', 'config/', 'deploy/keys/', '.aws/', 'src/app/');
+  const secretFile = fc.constantFrom('.env', '.env.local', 'prod.pem', 'server.key', 'id_rsa', 'id_ed25519.pub', 'credentials', '.netrc', '.npmrc', 'secrets.yaml');
+  const codeFile = fc.constantFrom('train.py', 'config.yaml', 'README.md', 'settings.json');
+  const value = fc.stringMatching(/^[A-Za-z0-9]{6,20}$/).map((s) => `Zq9${s}`);
+  const section = (path: string, lines: string[]): string => `diff --git a/${path} b/${path}\n--- a/${path}\n+++ b/${path}\n@@ -1 +1,${lines.length} @@\n${lines.map((l) => `+${l}`).join('\n')}\n`;
+
+  it('stores nothing of a secret file and no secret-named value of any other file', () => {
+    fc.assert(
+      fc.property(folder, secretFile, codeFile, value, fc.constantFrom('HF_TOKEN', 'db_password', 'apiKey', 'AWS_SECRET_ACCESS_KEY'), (dir, secret, code, planted, key) => {
+        const diff = section(`${dir}${secret}`, [`ANY=${planted}`, planted]) + section(`${dir}${code}`, ['lr = 0.1', `${key} = "${planted}"`, `${key}: ${planted}`]);
+        const masked = redactDiff(diff);
+        expect(masked).not.toContain(planted);
+        expect(masked).toContain(`# ${dir}${secret}: changes not stored`);
+        expect(masked).toContain('+lr = 0.1');
+      }),
+    );
+  });
+});
