@@ -34,7 +34,7 @@ export { publishImported, type ImportTask, type ImportOutcome, type ImportPublis
 export type { ImportedRun, ImportedSeries } from './import/imported-run.ts';
 export { parseQuery, compileQuery, printQuery, recordAccess, QueryError, type Query } from './query/index.ts';
 export { compareRuns, resolveRunIds, flattenParams, type Comparison, type ComparedRun, type CompareOptions } from './report/compare.ts';
-export { comparisonMarkdown, comparisonText } from './report/compare-text.ts';
+export { comparisonMarkdown, comparisonText } from './cli/compare-text.ts';
 export { summarize, type Summary, type SummaryOptions } from './report/summary.ts';
 export { chooseGoal, type ChosenGoal } from './report/goal.ts';
 export { publishWorkflow, triggerWorkflow, setUpGithubPages } from './hosting/github-pages.ts';

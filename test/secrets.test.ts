@@ -6,7 +6,7 @@
  * planted values: none may appear.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { maskValues, redactText, secretValues } from '../src/record/redact.ts';
@@ -25,6 +25,10 @@ const SECRETS = {
   argPassword: 'planted-arg-password-19bd7a',
   outputAssignment: 'planted-output-hf-token-a83e',
   githubToken: `ghp_${'Zq9'.repeat(12)}`,
+  noteToken: 'planted-note-password-4c1d9e',
+  noteGitlab: `glpat-${'Zq8'.repeat(7)}`,
+  dotenv: 'planted-dotenv-value-77aa10',
+  diffLine: 'planted-diff-api-key-e0c3b2',
 };
 const planted = Object.values(SECRETS);
 
@@ -40,6 +44,7 @@ db:
   password: ${SECRETS.paramNestedPassword}
 YAML
 echo '{"step": 1, "loss": 0.5}' >> "$RUNPAGES_DIR/metrics.jsonl"
+printf 'Tried db password: ${SECRETS.noteToken}\n\nPushed with ${SECRETS.noteGitlab}\n' >> "$RUNPAGES_DIR/notes.md"
 echo "export HF_TOKEN=${SECRETS.outputAssignment}"
 echo "using ${SECRETS.githubToken}"
 echo "connecting with $MY_API_KEY and $AWS_SECRET_ACCESS_KEY"
@@ -47,7 +52,10 @@ echo "done"
 `;
 
 beforeAll(async () => {
-  repo = makeTestRepo();
+  repo = makeTestRepo({ 'README.md': '# test\n', '.env': 'LR=0.1\n', 'train.py': 'lr = 0.1\n' });
+  // A dirty tree: a secret file and a secret line in code, both in the diff record stores.
+  writeFileSync(join(repo.dir, '.env'), `LR=0.1\nSOMETHING=${SECRETS.dotenv}\n`);
+  writeFileSync(join(repo.dir, 'train.py'), `lr = 0.1\nAPI_KEY = "${SECRETS.diffLine}"\n`);
   const env = { MY_API_KEY: SECRETS.envApiKey, AWS_SECRET_ACCESS_KEY: SECRETS.envAws };
   record = await runCli(
     ['record', '--project', 'sec', '--param', `auth.token=${SECRETS.cliParam}`, '--', 'sh', '-c', JOB, 'job', `--token=${SECRETS.argToken}`, '--password', SECRETS.argPassword, SECRETS.envApiKey],
@@ -100,6 +108,17 @@ it('leaves no planted secret in the queue', () => {
   const files = listFiles(queue);
   expect(files.some((file) => file.endsWith('run.yaml'))).toBe(true);
   for (const file of files) expect(leaks(readFileSync(join(queue, file), 'latin1')), file).toEqual([]);
+});
+
+it('stores the dirty diff redacted, without the secret file\'s changes, and leaves no planted secret in the store', () => {
+  const store = join(repo.dir, '.runpages/objects');
+  const files = listFiles(store);
+  const texts = files.map((file) => readFileSync(join(store, file), 'latin1'));
+  const diff = texts.find((text) => text.includes('diff --git a/train.py'));
+  expect(diff, 'the dirty diff is stored').toBeDefined();
+  expect(diff).toContain('# .env: changes not stored');
+  expect(diff).toContain('API_KEY = [redacted]');
+  for (const [i, text] of texts.entries()) expect(leaks(text), files[i]).toEqual([]);
 });
 
 it('leaves no planted secret in the built site', () => {

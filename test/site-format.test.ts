@@ -91,10 +91,22 @@ describe('renderMarkdown', () => {
     expect(html).not.toMatch(/script|onerror|javascript:|iframe|<img/);
   });
 
-  it('keeps https images and shifts headings below the page sections', () => {
-    const html = renderMarkdown('# Title\n\n![plot](https://example.com/p.png)');
+  it('keeps images from the store\'s public origin and shifts headings below the page sections', () => {
+    const html = renderMarkdown('# Title\n\n![plot](https://objects.example.com/sha256/ab/cd.png)', 'https://objects.example.com');
     expect(html).toContain('<h3>Title</h3>');
-    expect(html).toContain('<img src="https://example.com/p.png" alt="plot" />');
+    expect(html).toContain('<img src="https://objects.example.com/sha256/ab/cd.png" alt="plot" />');
+  });
+
+  it.each([
+    ['any other https host', '![plot](https://tracker.example.net/p.png)', 'https://objects.example.com'],
+    ['a look-alike host', '![plot](https://objects.example.com.evil.net/p.png)', 'https://objects.example.com'],
+    ['another scheme of the same host', '![plot](http://objects.example.com/p.png)', 'https://objects.example.com'],
+    ['a raw HTML image', '<img src="https://tracker.example.net/p.png" alt="plot">', 'https://objects.example.com'],
+    ['any host when no publicUrl is set', '![plot](https://objects.example.com/p.png)', undefined],
+  ])('turns an image from %s into a link, so nothing loads', (_name, text, origin) => {
+    const html = renderMarkdown(text, origin);
+    expect(html).not.toContain('<img');
+    expect(html).toMatch(/<a href="https?:\/\/[^"]+" rel="nofollow noopener noreferrer" class="note-image-link">image: plot<\/a>/);
   });
 });
 

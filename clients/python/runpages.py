@@ -46,8 +46,106 @@ FLUSH_SECONDS = 5.0
 QUEUED_EXIT_CODE = 3
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_SECRET_OPTION = re.compile(r"^--?[\w-]*(token|secret|passw|api[_-]?key|credential)[\w-]*", re.I)
-_URL_CREDENTIALS = re.compile(r"(://[^/@\s:]*:)[^/@\s]+@")
+
+
+# -- redaction: the rules of runpages' src/record/secret-rules.json, applied as src/record/redact.ts does ----------
+
+
+def _find_secret_rules() -> Optional[str]:
+    """secret-rules.json: shipped beside this module, else in the runpages package or checkout this module lives in."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    candidates = [os.path.join(here, "secret-rules.json")]
+    folder = here
+    for _ in range(6):
+        candidates.append(os.path.join(folder, "src", "record", "secret-rules.json"))
+        folder = os.path.dirname(folder)
+    return next((path for path in candidates if os.path.isfile(path)), None)
+
+
+def _load_secret_rules() -> Optional[Dict[str, Any]]:
+    path = _find_secret_rules()
+    if path is None:
+        return None
+    with open(path, encoding="utf-8") as file:
+        rules = json.load(file)
+    flags = lambda rule: re.I if "i" in rule.get("flags", "") else 0  # noqa: E731
+    return {
+        "replacement": rules["replacement"],
+        "secret_key": re.compile(rules["secretKey"]),
+        "not_secret_key": re.compile(rules["notSecretKey"]),
+        "tokens": [re.compile(rule["pattern"], flags(rule)) for rule in rules["knownTokens"]],
+        "prefix": [(re.compile(rule["pattern"], flags(rule)), rule.get("suffix", "")) for rule in rules["prefixRules"]],
+        "option": re.compile(rules["option"]),
+        "key_value": re.compile(rules["keyValue"]),
+    }
+
+
+try:
+    _RULES = _load_secret_rules()
+except (OSError, ValueError, KeyError, re.error):  # a broken rules file must not break training
+    _RULES = None
+REDACTED = _RULES["replacement"] if _RULES else "[redacted]"
+
+
+def _is_secret_key(key: str) -> bool:
+    """A key that names a secret (`hf_token`, `PGPASSWORD`, `wandb.api_key`; not `max_tokens`, `tokenizer`, `PWD`)."""
+    if _RULES is None:
+        return False
+    name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", re.sub(r"^[^A-Za-z0-9]+", "", key)).lower()
+    return _RULES["secret_key"].search(_RULES["not_secret_key"].sub(" ", name)) is not None
+
+
+def _mask_pairs(text: str, pattern: "re.Pattern[str]", key_group: int, value_group: int) -> str:
+    """`key=value` matches with a secret key masked; after an ordinary key the scan resumes at its value."""
+    out, last, position = [], 0, 0
+    while True:
+        match = pattern.search(text, position)
+        if match is None:
+            break
+        value_start = match.start(value_group)
+        if _is_secret_key(match.group(key_group)):
+            out.append(text[last:value_start] + REDACTED)
+            last = position = match.end()
+        else:
+            position = value_start
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _redact_text(text: str) -> str:
+    """Known token shapes, Authorization headers, URL credentials and secret `key=value` pairs masked."""
+    if _RULES is None:
+        return text
+    for pattern in _RULES["tokens"]:
+        text = pattern.sub(REDACTED, text)
+    for pattern, suffix in _RULES["prefix"]:
+        text = pattern.sub(lambda match: match.group(1) + REDACTED + suffix, text)
+    text = _mask_pairs(text, _RULES["option"], 1, 3)
+    return _mask_pairs(text, _RULES["key_value"], 2, 4)
+
+
+def _redact(value: Any) -> Any:
+    """Params, lists and text with secrets masked: secret keys' values, `["--password", "x"]`, text rules."""
+    if isinstance(value, str):
+        return _redact_text(value)
+    if isinstance(value, Mapping):
+        return {key: REDACTED if _is_secret_key(str(key)) else _redact(inner) for key, inner in value.items()}
+    if isinstance(value, (list, tuple)):
+        out: List[Any] = []
+        mask_next = False
+        for item in value:
+            if mask_next:
+                mask_next = False
+                if not (isinstance(item, str) and item.startswith("-")):
+                    out.append(REDACTED)
+                    continue
+            if isinstance(item, str) and re.match(r"^--?[A-Za-z][A-Za-z0-9_.-]+$", item) and _is_secret_key(item):
+                out.append(item)
+                mask_next = True
+                continue
+            out.append(_redact(item))
+        return out
+    return value
 
 
 class RunpagesWarning(UserWarning):
@@ -107,27 +205,13 @@ def _git_info(cwd: str) -> Dict[str, Any]:
         info["branch"] = branch
     remote = _git(cwd, "remote", "get-url", "origin")
     if remote:
-        info["remote"] = _URL_CREDENTIALS.sub(r"\1[redacted]@", remote)
+        info["remote"] = _redact_text(remote)
     return info
 
 
 def _command_line(argv: List[str]) -> str:
-    """The command, with values of secret-looking options masked (`--token x`, `--api-key=x`)."""
-    out: List[str] = []
-    mask_next = False
-    for arg in argv:
-        if mask_next:
-            out.append("[redacted]")
-            mask_next = False
-        elif _SECRET_OPTION.match(arg):
-            if "=" in arg:
-                out.append(arg.split("=", 1)[0] + "=[redacted]")
-            else:
-                out.append(arg)
-                mask_next = True
-        else:
-            out.append(_URL_CREDENTIALS.sub(r"\1[redacted]@", arg))
-    return " ".join(shlex.quote(a) for a in [os.path.basename(sys.executable or "python")] + out)
+    """The command, with secrets masked (`--token x`, `--api-key=x`, `db.password=x`, `hf_...`)."""
+    return " ".join(shlex.quote(a) for a in [os.path.basename(sys.executable or "python")] + _redact(list(argv)))
 
 
 def _cli() -> List[str]:
@@ -285,6 +369,7 @@ class Run:
     def note(self, text: str) -> None:
         """Appends Markdown to the run's notes."""
         try:
+            text = _redact_text(text)
             with open(os.path.join(self.dir, "notes.md"), "a", encoding="utf-8") as file:
                 file.write(text if text.endswith("\n") else text + "\n")
         except Exception as error:
@@ -322,7 +407,7 @@ class Run:
     def _write_params(self) -> None:
         path = os.path.join(self.dir, "params.json")
         with open(path + ".tmp", "w", encoding="utf-8") as file:
-            json.dump(self._params, file, indent=2, sort_keys=True, default=str)
+            json.dump(_redact(self._params), file, indent=2, sort_keys=True, default=str)
         os.replace(path + ".tmp", path)
 
     def _write_record(self, status: str) -> None:
@@ -423,6 +508,8 @@ def start(
     made from the id); dir: where to write the run directory (default: .runpages/runs/<id>/ in the
     repository, or $RUNPAGES_DIR under `runpages record`).
     """
+    if _RULES is None:
+        _warn("runpages: secret-rules.json was not found beside runpages.py; secrets are masked only when `runpages commit` publishes the run")
     run = Run(project=project, name=name, params=params, tags=tags, dir=dir)
     if not run.under_record:
         _catch_sigterm()

@@ -12,6 +12,7 @@ import type { Config } from '../config.ts';
 import { isRunpagesError } from '../errors.ts';
 import type { PreparedRun } from '../run/prepared.ts';
 import { prepareImportedRun, type ImportedRun } from './imported-run.ts';
+import type { Refused } from './contained.ts';
 
 /** Something the importer did not import, and why. */
 export interface Skipped {
@@ -44,6 +45,8 @@ export interface ImportOutcome {
   queued: { id: string; reason: string }[];
   /** Problems read past in imported runs. */
   warnings: string[];
+  /** Paths not read because they are symbolic links or lie outside the folder imported. */
+  refused: Refused[];
 }
 
 export interface ImportPublishOptions {
@@ -67,7 +70,7 @@ export const STAGING_DIR = '.runpages/import';
  * console.log(`${outcome.imported.length} imported, ${outcome.skipped.length} skipped`);
  */
 export async function publishImported(tasks: readonly ImportTask[], options: ImportPublishOptions): Promise<ImportOutcome> {
-  const outcome: ImportOutcome = { imported: [], skipped: [], queued: [], warnings: [] };
+  const outcome: ImportOutcome = { imported: [], skipped: [], queued: [], warnings: [], refused: [] };
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   const stagingRoot = join(options.cwd, STAGING_DIR);
   let batch: PreparedRun[] = [];
@@ -97,6 +100,7 @@ export async function publishImported(tasks: readonly ImportTask[], options: Imp
       }
       sourceOf.set(id, task.source);
       outcome.warnings.push(...run.warnings);
+      outcome.refused.push(...(run.refused ?? []));
       const prepared = await prepareImportedRun(run, { cwd: options.cwd, stagingRoot });
       const existing = onBranch.get(id);
       const folder = runFolder(prepared.record);

@@ -9,6 +9,7 @@ import { copyFile, link, mkdir, readdir, rm, writeFile } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path';
 import { prepareRunDir, stringifyRecord } from '../record/run-dir.ts';
 import type { PreparedRun } from '../run/prepared.ts';
+import type { Refused } from './contained.ts';
 
 /** One series at full resolution, in the order it was logged. `time` is unix seconds. */
 export interface ImportedSeries {
@@ -34,6 +35,8 @@ export interface ImportedRun {
    * project, name and source files), that id is kept, so upgrading does not import the run twice.
    */
   formerIds?: string[];
+  /** Paths not read: symbolic links, or outside the folder imported. Named and counted in the import summary. */
+  refused?: Refused[];
 }
 
 /** Column names metrics.jsonl reserves; metrics with these names are renamed with a leading `_`. */
@@ -107,7 +110,7 @@ function renameKeys(values: Record<string, number>): Record<string, number> {
 /**
  * Hard links (copies across file systems) of every file under `from`, so staging costs no space.
  * Names that could not be pulled safely (a .git folder, control characters) are left out with a
- * warning; symbolic links are not followed.
+ * warning; links are never followed (importers refuse them by name).
  */
 async function mirror(from: string, to: string, prefix: string, warnings: string[], source: string): Promise<void> {
   await mkdir(to, { recursive: true });

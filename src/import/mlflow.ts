@@ -31,13 +31,14 @@
  *   latest timestamp, then the largest value.
  */
 import { setOwn } from '../run/keys.ts';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { lstat, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RunpagesError } from '../errors.ts';
 import { RUN_ID_PATTERN, type RunStatus } from '../run/schema.ts';
 import { parseYaml } from '../run/validate.ts';
 import { isSecretKey, REDACTED, redactText } from '../record/redact.ts';
+import { SourceRoot, type Refused } from './contained.ts';
 import type { ImportTask, Skipped } from './batch.ts';
 import type { ImportedRun, ImportedSeries } from './imported-run.ts';
 import { projectName } from './project-name.ts';
@@ -78,10 +79,15 @@ interface Experiment {
  * const { tasks, skipped } = await scanMlflow('mlruns', { artifacts: true });
  * const outcome = await publishImported(tasks, { cwd, config });
  */
-export async function scanMlflow(storeDir: string, options: MlflowOptions = {}): Promise<{ tasks: ImportTask[]; skipped: Skipped[] }> {
+export async function scanMlflow(storeDir: string, options: MlflowOptions = {}): Promise<{ tasks: ImportTask[]; skipped: Skipped[]; refused: Refused[] }> {
   const skipped: Skipped[] = [];
   const experiments: Experiment[] = [];
-  const top = await folders(storeDir).catch((error: NodeJS.ErrnoException) => {
+  const root = await SourceRoot.open(storeDir).catch((error: NodeJS.ErrnoException) => {
+    throw new RunpagesError('import-source-missing', `Cannot read the MLflow store ${storeDir}: ${error.code === 'ENOENT' ? 'there is no such folder' : (error.code ?? error.message)}`, {
+      hint: 'Pass the folder MLflow writes to (the `mlruns` folder, or the path of a `file:` tracking URI).',
+    });
+  });
+  const top = await folders(root, storeDir).catch((error: NodeJS.ErrnoException) => {
     const why = error.code === 'ENOENT' ? 'there is no such folder' : error.code === 'ENOTDIR' ? 'it is not a folder' : (error.code ?? error.message);
     throw new RunpagesError('import-source-missing', `Cannot read the MLflow store ${storeDir}: ${why}`, {
       hint: 'Pass the folder MLflow writes to (the `mlruns` folder, or the path of a `file:` tracking URI).',
@@ -89,10 +95,10 @@ export async function scanMlflow(storeDir: string, options: MlflowOptions = {}):
   });
   for (const name of top) {
     if (STORE_FOLDERS.has(name) || name.startsWith('.')) continue;
-    experiments.push(...(await readExperiment(join(storeDir, name), false, skipped)));
+    experiments.push(...(await readExperiment(root, join(storeDir, name), false, skipped)));
   }
-  for (const name of await folders(join(storeDir, TRASH)).catch(() => [])) {
-    experiments.push(...(await readExperiment(join(storeDir, TRASH, name), true, skipped)));
+  for (const name of await folders(root, join(storeDir, TRASH)).catch(() => [])) {
+    experiments.push(...(await readExperiment(root, join(storeDir, TRASH, name), true, skipped)));
   }
   if (experiments.length === 0) {
     // Usually the project folder that holds mlruns/ (every folder in it is "skipped" for lack of a meta.yaml).
@@ -108,12 +114,12 @@ export async function scanMlflow(storeDir: string, options: MlflowOptions = {}):
       skipped.push({ source: experiment.folder, reason: `experiment "${experiment.name}" is deleted (use --include-deleted to import it)` });
       continue;
     }
-    for (const name of await folders(experiment.folder)) {
+    for (const name of await folders(root, experiment.folder)) {
       if (EXPERIMENT_FOLDERS.has(name) || name.startsWith('.')) continue;
       const folder = join(experiment.folder, name);
       let meta: Record<string, unknown>;
       try {
-        meta = await readMeta(folder);
+        meta = await readMeta(root, folder);
       } catch (error) {
         skipped.push({ source: folder, reason: error instanceof Error ? error.message : String(error) });
         continue;
@@ -122,16 +128,16 @@ export async function scanMlflow(storeDir: string, options: MlflowOptions = {}):
         skipped.push({ source: folder, reason: 'run is deleted (use --include-deleted to import it)' });
         continue;
       }
-      tasks.push({ source: folder, load: () => readMlflowRun(folder, meta, experiment, options) });
+      tasks.push({ source: folder, load: () => readMlflowRun(root.fork(), folder, meta, experiment, options) });
     }
   }
-  return { tasks, skipped };
+  return { tasks, skipped, refused: root.refused };
 }
 
-async function readExperiment(folder: string, deleted: boolean, skipped: Skipped[]): Promise<Experiment[]> {
+async function readExperiment(root: SourceRoot, folder: string, deleted: boolean, skipped: Skipped[]): Promise<Experiment[]> {
   let meta: Record<string, unknown>;
   try {
-    meta = await readMeta(folder);
+    meta = await readMeta(root, folder);
   } catch (error) {
     skipped.push({ source: folder, reason: error instanceof Error ? error.message : String(error) });
     return [];
@@ -142,10 +148,11 @@ async function readExperiment(folder: string, deleted: boolean, skipped: Skipped
 }
 
 /** A folder's meta.yaml as a mapping; throws a RunpagesError naming the folder when it is missing or broken. */
-async function readMeta(folder: string): Promise<Record<string, unknown>> {
+async function readMeta(root: SourceRoot, folder: string): Promise<Record<string, unknown>> {
   const file = join(folder, 'meta.yaml');
   let content: string;
   try {
+    if (!(await root.allows(file))) throw new Error('not readable');
     content = await readFile(file, 'utf8');
   } catch {
     throw new RunpagesError('mlflow-malformed', `${folder} has no meta.yaml, so it is not an MLflow experiment or run`, {
@@ -160,7 +167,7 @@ async function readMeta(folder: string): Promise<Record<string, unknown>> {
 }
 
 /** Reads one run folder into an ImportedRun; throws RunpagesError for a malformed run. */
-async function readMlflowRun(folder: string, meta: Record<string, unknown>, experiment: Experiment, options: MlflowOptions): Promise<ImportedRun> {
+async function readMlflowRun(root: SourceRoot, folder: string, meta: Record<string, unknown>, experiment: Experiment, options: MlflowOptions): Promise<ImportedRun> {
   const malformed = (what: string): RunpagesError =>
     new RunpagesError('mlflow-malformed', `${folder}: ${what}`, { hint: 'Fix or remove this run folder, then import again.' });
   const id = text(meta.run_id) ?? text(meta.run_uuid) ?? folder.split(sep).at(-1)!;
@@ -172,9 +179,9 @@ async function readMlflowRun(folder: string, meta: Record<string, unknown>, expe
   const endMs = meta.end_time === null || meta.end_time === undefined ? undefined : Number(meta.end_time);
 
   const warnings: string[] = [];
-  const tags = await readKeyFiles(join(folder, 'tags'));
-  const params = await readKeyFiles(join(folder, 'params'));
-  const { series, summary } = await readMetrics(join(folder, 'metrics'), malformed);
+  const tags = await readKeyFiles(root, join(folder, 'tags'));
+  const params = await readKeyFiles(root, join(folder, 'params'));
+  const { series, summary } = await readMetrics(root, join(folder, 'metrics'), malformed);
 
   const runTags: string[] = [];
   const keptTags: Record<string, string> = {};
@@ -197,7 +204,7 @@ async function readMlflowRun(folder: string, meta: Record<string, unknown>, expe
   if (remote) git.remote = withoutCredentials(remote);
   const parent = tags['mlflow.parentRunId'];
 
-  const artifactsDir = options.artifacts === false ? undefined : await artifactFolder(folder, meta, warnings);
+  const artifactsDir = options.artifacts === false ? undefined : await artifactFolder(root, folder, meta, warnings);
   const name = nonEmpty(text(meta.run_name)) ?? nonEmpty(tags['mlflow.runName']) ?? nonEmpty(text(meta.name)) ?? id.slice(0, 8);
   const record: Record<string, unknown> = {
     id,
@@ -212,13 +219,13 @@ async function readMlflowRun(folder: string, meta: Record<string, unknown>, expe
     command: tags['mlflow.source.name'] === undefined ? undefined : redactText(tags['mlflow.source.name']),
     git: Object.keys(git).length ? git : undefined,
     params,
-    data: await readDatasetInputs(folder, experiment.folder, warnings),
+    data: await readDatasetInputs(root, folder, experiment.folder, warnings),
     tags: runTags,
     notes: tags['mlflow.note.content'],
     parents: parent && RUN_ID_PATTERN.test(parent) ? [parent] : undefined,
     mlflow: { experiment_id: experiment.id, lifecycle_stage: text(meta.lifecycle_stage) ?? 'active', tags: keptTags },
   };
-  return { record, series, summary, ...(artifactsDir ? { artifactsDir } : {}), source: folder, warnings };
+  return { record, series, summary, ...(artifactsDir ? { artifactsDir } : {}), source: folder, warnings, refused: root.refused };
 }
 
 function mlflowStatus(value: unknown): RunStatus | undefined {
@@ -228,16 +235,18 @@ function mlflowStatus(value: unknown): RunStatus | undefined {
 }
 
 /** Every file under `root` by its path relative to it (`/` separated): MLflow stores `a/b` keys as subfolders. */
-async function readKeyFiles(root: string): Promise<Record<string, string>> {
+async function readKeyFiles(source: SourceRoot, root: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const path of await filesUnder(root)) setOwn(out, path, await readFile(join(root, ...path.split('/')), 'utf8'));
+  for (const path of await filesUnder(source, root)) setOwn(out, path, await readFile(join(root, ...path.split('/')), 'utf8'));
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-async function filesUnder(root: string): Promise<string[]> {
+/** Files under `root` (none when it is missing, a link or outside the store); links inside are refused, not followed. */
+async function filesUnder(source: SourceRoot, root: string): Promise<string[]> {
   const out: string[] = [];
+  if (!(await source.allows(root))) return out;
   const walk = async (folder: string): Promise<void> => {
-    const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
+    const entries = await source.entries(folder).catch(() => []);
     for (const entry of entries) {
       if (entry.name.startsWith('.')) continue; // .DS_Store and other tool droppings are not keys
       const full = join(folder, entry.name);
@@ -251,12 +260,13 @@ async function filesUnder(root: string): Promise<string[]> {
 
 /** Metric histories in file order, and each one's latest value by MLflow's rule. */
 async function readMetrics(
+  source: SourceRoot,
   root: string,
   malformed: (what: string) => RunpagesError,
 ): Promise<{ series: Map<string, ImportedSeries>; summary: Record<string, number> }> {
   const series = new Map<string, ImportedSeries>();
   const summary: Record<string, number> = {};
-  for (const key of await filesUnder(root)) {
+  for (const key of await filesUnder(source, root)) {
     const data: ImportedSeries = { step: [], value: [], time: [] };
     const lines = (await readFile(join(root, ...key.split('/')), 'utf8')).split('\n');
     let latest = -1;
@@ -311,16 +321,16 @@ function metricValue(text: string | undefined): number | undefined {
  * The run's dataset inputs (file store: `<run>/inputs/<id>/meta.yaml` names a dataset in
  * `<experiment>/datasets/<id>/meta.yaml`) as `data` entries; an input whose dataset is missing is a warning.
  */
-async function readDatasetInputs(folder: string, experimentFolder: string, warnings: string[]): Promise<Record<string, string>[]> {
-  const inputs = await folders(join(folder, 'inputs')).catch(() => []);
+async function readDatasetInputs(root: SourceRoot, folder: string, experimentFolder: string, warnings: string[]): Promise<Record<string, string>[]> {
+  const inputs = await folders(root, join(folder, 'inputs')).catch(() => []);
   const data: Record<string, string>[] = [];
   for (const input of inputs) {
     let meta: Record<string, unknown>;
     let dataset: Record<string, unknown>;
     try {
-      meta = await readMeta(join(folder, 'inputs', input));
+      meta = await readMeta(root, join(folder, 'inputs', input));
       if (meta.source_type !== 'DATASET') continue;
-      dataset = await readMeta(join(experimentFolder, 'datasets', String(meta.source_id)));
+      dataset = await readMeta(root, join(experimentFolder, 'datasets', String(meta.source_id)));
     } catch (error) {
       warnings.push(`${folder}: dataset input ${input} not imported: ${error instanceof Error ? error.message : String(error)}`);
       continue;
@@ -345,16 +355,30 @@ async function readDatasetInputs(folder: string, experimentFolder: string, warni
   return data.sort((a, b) => (a.name! < b.name! ? -1 : a.name! > b.name! ? 1 : 0) || ((a.context ?? '') < (b.context ?? '') ? -1 : 1));
 }
 
-/** The run's artifacts: `<run>/artifacts` when present (the store was moved), else a local `artifact_uri`. */
-async function artifactFolder(folder: string, meta: Record<string, unknown>, warnings: string[]): Promise<string | undefined> {
+/**
+ * The run's artifacts: `<run>/artifacts` when present (the store was moved), else a local
+ * `artifact_uri`, and only inside the store (a link or a path elsewhere is refused). Links inside
+ * the folder are refused here, by name, and never followed when the files are staged.
+ */
+async function artifactFolder(root: SourceRoot, folder: string, meta: Record<string, unknown>, warnings: string[]): Promise<string | undefined> {
   const local = join(folder, 'artifacts');
-  if (await isFolder(local)) return local;
+  if ((await root.allows(local)) && (await isFolder(local))) return withLinksRefused(root, local);
+  if (await lstat(local).catch(() => undefined)) return undefined; // refused above
   const uri = text(meta.artifact_uri);
   if (!uri) return undefined;
   const path = uri.startsWith('file:') ? safeFileUrl(uri) : uri.includes('://') ? undefined : uri;
-  if (path && (await isFolder(path))) return path;
+  if (path && (await root.allows(path)) && (await isFolder(path))) return withLinksRefused(root, path);
   if (uri.includes('://') && !uri.startsWith('file:')) warnings.push(`${folder}: artifacts at ${uri} are not local; not imported`);
   return undefined;
+}
+
+/** Walks the artifacts folder once so every link in it is refused by name (staging skips them). */
+async function withLinksRefused(root: SourceRoot, folder: string): Promise<string> {
+  const walk = async (path: string): Promise<void> => {
+    for (const entry of await root.entries(path)) if (entry.isDirectory()) await walk(join(path, entry.name));
+  };
+  await walk(folder);
+  return folder;
 }
 
 function safeFileUrl(uri: string): string | undefined {
@@ -369,8 +393,8 @@ async function isFolder(path: string): Promise<boolean> {
   return (await stat(path).catch(() => undefined))?.isDirectory() === true;
 }
 
-async function folders(path: string): Promise<string[]> {
-  const entries = await readdir(path, { withFileTypes: true });
+async function folders(root: SourceRoot, path: string): Promise<string[]> {
+  const entries = await root.entries(path);
   return entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
 }
 

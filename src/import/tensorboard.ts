@@ -14,10 +14,11 @@
  */
 import { setOwn } from '../run/keys.ts';
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { RunpagesError } from '../errors.ts';
 import type { ImportTask, Skipped } from './batch.ts';
+import { SourceRoot, type Refused } from './contained.ts';
 import { decodeEvent } from './event.ts';
 import type { ImportedRun, ImportedSeries } from './imported-run.ts';
 import { projectName } from './project-name.ts';
@@ -37,13 +38,15 @@ const EVENT_FILE = /tfevents/;
  * const { tasks } = await scanTensorBoard('lightning_logs', { project: 'autoencoder' });
  * await publishImported(tasks, { cwd, config });
  */
-export async function scanTensorBoard(logdir: string, options: TensorBoardOptions = {}): Promise<{ tasks: ImportTask[]; skipped: Skipped[] }> {
+export async function scanTensorBoard(logdir: string, options: TensorBoardOptions = {}): Promise<{ tasks: ImportTask[]; skipped: Skipped[]; refused: Refused[] }> {
   const root = resolve(logdir);
-  const folders = await eventFolders(root).catch((error: NodeJS.ErrnoException) => {
+  const unreadable = (error: NodeJS.ErrnoException): never => {
     throw new RunpagesError('import-source-missing', `Cannot read the TensorBoard logdir ${logdir}: ${error.code ?? error.message}`, {
       hint: 'Pass the folder TensorBoard was started with (`tensorboard --logdir <this>`).',
     });
-  });
+  };
+  const source = await SourceRoot.open(root).catch(unreadable);
+  const folders = await eventFolders(source, root).catch(unreadable);
   if (folders.length === 0) {
     throw new RunpagesError('import-nothing-found', `No TensorBoard event files (*tfevents*) under ${logdir}`, {
       hint: 'Point at the folder holding the runs, e.g. `runpages import tensorboard lightning_logs`.',
@@ -54,13 +57,14 @@ export async function scanTensorBoard(logdir: string, options: TensorBoardOption
     const name = relative(root, folder).split(sep).join('/') || basename(root);
     return { source: folder, load: () => readTensorBoardRun(folder, files, { name, project }) };
   });
-  return { tasks, skipped: [] };
+  return { tasks, skipped: [], refused: source.refused };
 }
 
-async function eventFolders(root: string): Promise<Array<{ folder: string; files: string[] }>> {
+/** Folders holding event files; symbolic links (files or folders) are refused by name, never followed out of the logdir. */
+async function eventFolders(source: SourceRoot, root: string): Promise<Array<{ folder: string; files: string[] }>> {
   const out: Array<{ folder: string; files: string[] }> = [];
   const walk = async (folder: string): Promise<void> => {
-    const entries = (await readdir(folder, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const entries = (await source.entries(folder)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const files = entries.filter((entry) => entry.isFile() && EVENT_FILE.test(entry.name)).map((entry) => entry.name);
     if (files.length) out.push({ folder, files });
     for (const entry of entries) if (entry.isDirectory()) await walk(join(folder, entry.name));

@@ -10,7 +10,7 @@ import { appendFile, cp, mkdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { RunpagesError } from '../errors.ts';
 import type { RunStatus } from '../run/schema.ts';
-import { redactParams } from './redact.ts';
+import { redactParams, redactText } from './redact.ts';
 import { attachRunDir, closeRunDir, openRunDir, updateRunYaml, type PublishOutcome, type RunSession } from './session.ts';
 
 export type { PublishOutcome } from './session.ts';
@@ -128,9 +128,10 @@ export class Run {
     if (!this.#tags.includes(tag)) this.#tags.push(tag);
   }
 
-  /** Appends Markdown to the run's notes (notes.md). */
+  /** Appends Markdown to the run's notes (notes.md), secrets masked (publishing masks them again, whoever wrote the file). */
   async note(text: string): Promise<void> {
-    await appendFile(join(this.dir, 'notes.md'), text.endsWith('\n') ? text : `${text}\n`);
+    const masked = redactText(text);
+    await appendFile(join(this.dir, 'notes.md'), masked.endsWith('\n') ? masked : `${masked}\n`);
   }
 
   /**

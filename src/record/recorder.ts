@@ -8,7 +8,7 @@ import { constants } from 'node:os';
 import { relative } from 'node:path';
 import { RunpagesError } from '../errors.ts';
 import type { RunStatus } from '../run/schema.ts';
-import { maskValues, redactCommand, redactText, secretValues } from './redact.ts';
+import { cutLine, maskValues, redactCommand, redactText, secretValues } from './redact.ts';
 import type { RunOverrides } from './run-dir.ts';
 import { closeRunDir, openRunDir, type PublishOutcome, type RunSession } from './session.ts';
 import { terminalOutput } from '../cli/terminal-text.ts';
@@ -19,34 +19,60 @@ const MAX_LINE_CHARS = 2000;
 const MAX_TAIL_CHARS = 6000;
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
-/** Keeps the last `lines` lines of a byte stream (long lines cut), cheaply, whatever the volume. */
+/** A line still being written is redacted and cut once it grows past this (a job printing without newlines). */
+const MAX_RAW_LINE_CHARS = 64 * 1024;
+
+/** The last state of a line redrawn with `\r` (progress bars). */
+function lastRedraw(line: string): string {
+  return line.slice(line.lastIndexOf('\r') + 1);
+}
+
+/**
+ * Keeps the last `lines` lines of a byte stream, cheaply, whatever the volume. Secrets are masked
+ * BEFORE any cut (a token cut in half is no longer recognisable): lines are kept whole up to 64 KB
+ * and redacted together when the tail is read, so a PEM block spanning lines is caught too.
+ */
 export class OutputTail {
   readonly #limit: number;
+  readonly #secrets: readonly string[];
   readonly #lines: string[] = [];
   #partial = '';
 
-  constructor(lines = TAIL_LINES) {
+  /** `secrets`: values (secret environment variables) masked wherever they appear. */
+  constructor(lines = TAIL_LINES, secrets: readonly string[] = []) {
     this.#limit = lines;
+    this.#secrets = secrets;
+  }
+
+  #redact(text: string): string {
+    return redactText(maskValues(text, this.#secrets));
+  }
+
+  /** A line past the raw limit reduced to its last redraw, and if still too long made safe on its own (redacted, then cut to its head). */
+  #bound(line: string): string {
+    if (line.length <= MAX_RAW_LINE_CHARS) return line;
+    // A trailing `\r` may be half of a `\r\n` still to come: it does not start a redraw.
+    const last = line.slice(line.lastIndexOf('\r', line.length - 2) + 1);
+    return last.length > MAX_RAW_LINE_CHARS ? cutLine(this.#redact(last), MAX_LINE_CHARS) : last;
   }
 
   push(chunk: Buffer | string): void {
     const parts = (this.#partial + chunk.toString()).split(/\r?\n/);
-    this.#partial = (parts.pop() ?? '').slice(-MAX_LINE_CHARS);
+    this.#partial = this.#bound(parts.pop() ?? '');
     // Only the end of a large chunk can survive: skip the rest without storing it.
-    for (const line of parts.slice(-this.#limit)) this.#lines.push(line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}…` : line);
+    for (const line of parts.slice(-this.#limit)) this.#lines.push(this.#bound(lastRedraw(line)));
     if (this.#lines.length > this.#limit) this.#lines.splice(0, this.#lines.length - this.#limit);
   }
 
-  /** The tail as text: progress bars (`\r` redraws) reduced to their last state, secrets masked, at most 6,000 characters. */
+  /** The tail as text: progress bars reduced to their last state, secrets masked, long lines cut, at most 6,000 characters. */
   text(): string {
-    const lines = this.#partial ? [...this.#lines, this.#partial] : this.#lines;
-    const text = redactText(
-      lines
-        .slice(-this.#limit)
-        .map((line) => line.slice(line.lastIndexOf('\r') + 1))
-        .join('\n'),
-    );
+    const lines = (this.#partial ? [...this.#lines, lastRedraw(this.#partial)] : this.#lines).slice(-this.#limit);
+    const text = this.#redact(lines.join('\n'))
+      .split('\n')
+      .map((line) => cutLine(line, MAX_LINE_CHARS))
+      .join('\n');
     if (text.length <= MAX_TAIL_CHARS) return text;
+    // Whole lines only: the first, cut, line is dropped.
     const cut = text.slice(-MAX_TAIL_CHARS);
     return cut.slice(cut.indexOf('\n') + 1);
   }
@@ -163,7 +189,7 @@ export async function recordCommand(command: string[], options: RecordOptions): 
     env.RUNPAGES_PROJECT = session.project;
   }
 
-  const tail = new OutputTail();
+  const tail = new OutputTail(TAIL_LINES, secrets);
   const result = await runChild(command, env, tail, options.cwd);
   if (result.spawnError) {
     const missing = (result.spawnError as NodeJS.ErrnoException).code === 'ENOENT';
@@ -183,7 +209,7 @@ export async function recordCommand(command: string[], options: RecordOptions): 
     const outcome: PublishOutcome = await closeRunDir(session, {
       status,
       exitCode: result.code,
-      outputTail: maskValues(tail.text(), secrets),
+      outputTail: tail.text(),
       overrides: options.overrides,
     });
     describeOutcome(outcome, session, status, report);

@@ -39,7 +39,7 @@ import { InvalidRunError, parseRunRecord, parseYaml, showValue, type FieldIssue 
 import { sha256Bytes, sha256File } from '../store/hash.ts';
 import { downsample } from './downsample.ts';
 import { friendlyName, ulid } from './id.ts';
-import { isSecretKey, REDACTED, redactEnv, redactParams, redactText } from './redact.ts';
+import { redactDiff, redactRecord } from './redact.ts';
 
 /** Values given on the command line (or the API) that win over the directory's own. */
 export interface RunOverrides {
@@ -88,9 +88,11 @@ export async function prepareRunDir(dir: string, overrides: RunOverrides, contex
   const git = asMapping(base.git);
   const diffPath = join(dir, GIT_DIFF_FILE);
   if (await exists(diffPath)) {
-    const digest = await sha256File(diffPath);
-    objects.push({ ...digest, source: { path: diffPath } });
-    git.diff = digest.sha256;
+    // Redacted before hashing: the store (and every run page that links it) never sees the raw patch.
+    const bytes = Buffer.from(redactDiff(await readFile(diffPath, 'utf8')));
+    const sha256 = sha256Bytes(bytes);
+    objects.push({ sha256, size: bytes.length, source: { data: bytes } });
+    git.diff = sha256;
     git.dirty = true;
   }
 
@@ -116,8 +118,6 @@ export async function prepareRunDir(dir: string, overrides: RunOverrides, contex
   const id = typeof base.id === 'string' ? base.id : ulid(Date.parse(created) || now().getTime());
   const project = overrides.project ?? (typeof base.project === 'string' ? base.project : await defaultProject(context.cwd));
   checkOverrides(overrides);
-  const env = asMapping(base.env);
-  if (env.vars && typeof env.vars === 'object') env.vars = redactEnv(env.vars as Record<string, string>);
 
   const known: Record<string, unknown> = {
     schema: base.schema ?? RUN_SCHEMA,
@@ -134,16 +134,16 @@ export async function prepareRunDir(dir: string, overrides: RunOverrides, contex
     command: base.command,
     exit_code: base.exit_code,
     git: Object.keys(git).length ? git : base.git,
-    env: isMapping(base.env) ? env : base.env,
+    env: base.env,
     data: base.data,
-    params: redactParams(params),
+    params,
     metrics: sortKeys({ ...asMapping(base.metrics), ...lastValues, ...summary }),
     series: Object.keys(seriesInfo).length ? seriesInfo : base.series,
     tags: [...new Set([...(Array.isArray(base.tags) ? base.tags : []), ...(overrides.tags ?? [])])],
     notes: notes ?? base.notes,
     artifacts: artifacts.length ? artifacts.map(({ source: _source, ...artifact }) => artifact) : base.artifacts,
     parents: base.parents,
-    output_tail: typeof base.output_tail === 'string' ? redactText(base.output_tail) : base.output_tail,
+    output_tail: base.output_tail,
   };
   const reserved = [...protoKeyPaths(known.params, 'params'), ...protoKeyPaths(known.metrics, 'metrics'), ...protoKeyPaths(known.series, 'series')];
   if (reserved.length > 0) {
@@ -152,7 +152,8 @@ export async function prepareRunDir(dir: string, overrides: RunOverrides, contex
       'Rename that param, metric or series (e.g. "proto"); names like "constructor" or "toString" are fine.',
     );
   }
-  const data = withUnknown(known, base);
+  // The one redaction every field leaving the machine goes through, whoever wrote the directory.
+  const data = redactRecord(withUnknown(known, base));
   const record = parseRunRecord(data, 'run.yaml');
   if (typeof base.id !== 'string') await persistIdentity(dir, { id, created, project });
   const files: Record<string, string> = { 'run.yaml': stringifyRecord(data) };
@@ -180,14 +181,11 @@ async function persistIdentity(dir: string, identity: { id: string; created: str
   await writeFile(file, doc.toString());
 }
 
-/**
- * Fields of run.yaml this version does not know, appended in sorted order (forward compatibility),
- * with secret-looking keys inside them redacted like params.
- */
+/** Fields of run.yaml this version does not know, appended in sorted order (forward compatibility). */
 function withUnknown(known: Record<string, unknown>, base: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(known)) if (value !== undefined) setOwn(out, key, value);
-  for (const key of Object.keys(base).sort()) if (!Object.hasOwn(known, key)) setOwn(out, key, isSecretKey(key) ? REDACTED : redactParams(base[key]));
+  for (const key of Object.keys(base).sort()) if (!Object.hasOwn(known, key)) setOwn(out, key, base[key]);
   return out;
 }
 

@@ -15,10 +15,21 @@ export interface ChartContext {
   height?: number;
 }
 
-const STYLE = { background: 'transparent', fontSize: '11px', overflow: 'visible' };
+/**
+ * Plot's class prefix, fixed here so the site stylesheet (global.css, "Charts") can style what
+ * Plot's own <style> and `style` attributes would: the site's CSP allows neither (style-src 'self').
+ */
+const CLASS_NAME = 'plot-rp';
 
-/** Plot writes fixed width/height; drop them so CSS sizes the chart, keeping the aspect ratio. */
+/**
+ * Plot writes fixed width/height; drop them so CSS sizes the chart, keeping the aspect ratio. Its
+ * <style> elements and `style` attributes are removed before the markup is made (global.css has
+ * their rules): under the CSP they would be blocked, and reported, wherever the markup lands.
+ */
 function responsive(node: Element): string {
+  for (const style of [...node.querySelectorAll('style')]) style.remove();
+  node.removeAttribute('style');
+  for (const styled of [...node.querySelectorAll('[style]')]) styled.removeAttribute('style');
   // With a legend Plot returns a <figure>: the chart is its direct <svg> child; swatches keep their size.
   const svgs = node.tagName.toLowerCase() === 'svg' ? [node] : [...node.children].filter((child) => child.tagName.toLowerCase() === 'svg');
   for (const svg of svgs) {
@@ -26,7 +37,10 @@ function responsive(node: Element): string {
     svg.removeAttribute('width');
     svg.removeAttribute('height');
   }
-  return node.outerHTML;
+  // In a browser the drawing document shares the page's CSP, and an element Plot styled through
+  // CSSOM keeps an empty `style=""` that removeAttribute does not clear: strip any left inside tags
+  // (text cannot hold a raw `<`, so the match never leaves a tag).
+  return node.outerHTML.replace(/(<[^<>]*?)\s+style="[^"]*"/g, '$1');
 }
 
 /** Plots `options` in the frame every chart here shares (context's document and size, margins, style) as markup. */
@@ -38,7 +52,7 @@ function draw(context: ChartContext, size: { width: number; height: number }, op
       height: context.height ?? size.height,
       marginLeft: 56,
       marginRight: 16,
-      style: STYLE,
+      className: CLASS_NAME,
       ...options,
     }),
   );

@@ -2,6 +2,9 @@
  * Run notes are Markdown written by anyone who can push a run: rendered with marked, then sanitised
  * (allowlist of tags and attributes, http(s)/mailto links only, no inline styles or event handlers),
  * so the result is safe for `set:html` under the site's Content-Security-Policy.
+ *
+ * Images load only from the store's public URL: an image from any other host would tell its owner
+ * the IP address of every reader of the run. Those become links (the reader chooses to follow one).
  */
 import { Marked } from 'marked';
 import sanitizeHtml from 'sanitize-html';
@@ -34,17 +37,44 @@ const SANITIZE: sanitizeHtml.IOptions = {
     h2: 'h4',
     h3: 'h5',
   },
-  // Only task-list checkboxes, and only images from absolute http(s) URLs (a relative src would 404 on the site).
+  // Only task-list checkboxes, and only images from absolute http(s) URLs (a relative src would 404 on
+  // the site). The frame keeps the tag `img` after `options` turned one into a link (with no src).
   exclusiveFilter: (frame) =>
-    (frame.tag === 'input' && frame.attribs.type !== 'checkbox') || (frame.tag === 'img' && !/^https?:\/\//i.test(frame.attribs.src ?? '')),
+    (frame.tag === 'input' && frame.attribs.type !== 'checkbox') || (frame.tag === 'img' && 'src' in frame.attribs && !/^https?:\/\//i.test(frame.attribs.src ?? '')),
 };
 
+function originOf(src: string): string | undefined {
+  try {
+    return new URL(src).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The sanitiser's options for a site whose images may come from `imageOrigin` only. */
+function options(imageOrigin: string | undefined): sanitizeHtml.IOptions {
+  return {
+    ...SANITIZE,
+    transformTags: {
+      ...SANITIZE.transformTags,
+      img: (tagName, attribs) => {
+        const src = attribs.src ?? '';
+        if (imageOrigin !== undefined && originOf(src) === imageOrigin) return { tagName, attribs };
+        // Not loaded: a link to it instead, labelled with its alt text (or its address).
+        return { tagName: 'a', attribs: { href: src, rel: 'nofollow noopener noreferrer', class: 'note-image-link' }, text: `image: ${attribs.alt || src}` };
+      },
+    },
+    allowedClasses: { ...SANITIZE.allowedClasses, a: ['note-image-link'] },
+  };
+}
+
 /**
- * Markdown to sanitised HTML.
+ * Markdown to sanitised HTML. Images load only from `imageOrigin` (the store's public origin, see
+ * `publicOrigin`); any other image becomes a link to it.
  *
  * @example renderMarkdown('**bold** <script>x</script>') // "<p><strong>bold</strong> </p>\n"
  */
-export function renderMarkdown(text: string): string {
+export function renderMarkdown(text: string, imageOrigin?: string): string {
   const html = marked.parse(text) as string;
-  return sanitizeHtml(html, SANITIZE);
+  return sanitizeHtml(html, options(imageOrigin));
 }

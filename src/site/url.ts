@@ -69,6 +69,22 @@ export function githubRepo(remote: string | undefined): string | undefined {
   return match ? `${match[1]}/${match[2]}` : undefined;
 }
 
+/**
+ * The origin of the store's public URL (`https://bucket.example.com`), the one host besides the site
+ * itself that pages may load images from (CSP `img-src`, images in notes); undefined without one.
+ *
+ * @example publicOrigin('https://cdn.example.com/runs/') // 'https://cdn.example.com'
+ */
+export function publicOrigin(publicUrl: string | undefined): string | undefined {
+  if (!publicUrl) return undefined;
+  try {
+    const url = new URL(publicUrl);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Public URL of an object in the store: `<publicUrl>/sha256/<2>/<62>`, or undefined without a publicUrl. */
 export function objectUrl(publicUrl: string | undefined, sha256: string): string | undefined {
   if (!publicUrl) return undefined;

@@ -88,7 +88,7 @@ Examples:
 }
 
 /** Publishes the scanned runs with progress, then prints the summary (or JSON). */
-async function runImport(source: string, scan: { tasks: ImportTask[]; skipped: Skipped[] }, flags: ImportFlags): Promise<void> {
+async function runImport(source: string, scan: { tasks: ImportTask[]; skipped: Skipped[]; refused?: Skipped[] }, flags: ImportFlags): Promise<void> {
   const [{ loadConfig }, { repoRoot }, { publishImported }, { PROJECT_PATTERN }, ui, { RunpagesError }, { plural }] = await Promise.all([
     import('../../config.ts'),
     import('../../git/refs.ts'),
@@ -109,6 +109,7 @@ async function runImport(source: string, scan: { tasks: ImportTask[]; skipped: S
   const outcome = await publishImported(scan.tasks, { cwd: root, config, dryRun: flags.dryRun === true, onProgress: (done) => bar.tick(done) });
   bar.done();
   outcome.skipped.unshift(...scan.skipped);
+  outcome.refused.unshift(...(scan.refused ?? []));
   if (flags.json) ui.printJson({ dryRun: flags.dryRun === true, ...outcome });
   else printSummary(outcome, flags.dryRun === true, config.branch, ui, plural);
   if (outcome.queued.length) {
@@ -131,10 +132,12 @@ function printSummary(
   }
   for (const warning of outcome.warnings) ui.warn(warning);
   for (const { source, reason } of outcome.skipped) ui.warn(`skipped ${source}: ${reason}`);
+  for (const { source, reason } of outcome.refused) ui.warn(`refused ${source}: ${reason}`);
   const skipped = outcome.skipped.length > 0 ? `; skipped ${outcome.skipped.length} (see the warnings above)` : '';
   // Values read past or left out (a corrupt record, an over-long tag) are counted, never dropped silently.
   const warned = outcome.warnings.length > 0 ? `; ${plural(outcome.warnings.length, 'warning')} about values not imported as they were` : '';
+  const refused = outcome.refused.length > 0 ? `; refused ${plural(outcome.refused.length, 'path')} outside the source or behind links (see the warnings above)` : '';
   const runs = plural(outcome.imported.length, 'run');
   const landed = dryRun ? `Dry run: would import ${runs}` : `Imported ${runs} to ${branch}`;
-  ui.success(`${landed}${skipped}${warned}`);
+  ui.success(`${landed}${skipped}${refused}${warned}`);
 }

@@ -166,7 +166,7 @@ function render(root: HTMLElement, comparison: Comparison, base: string, publicU
         note.className = 'small muted';
         note.textContent = 'These runs logged no times for this series.';
         figure.append(note);
-      } else figure.insertAdjacentHTML('beforeend', overlayChart(overlay, names, { document, by }));
+      } else figure.insertAdjacentHTML('beforeend', overlayChart(overlay, names, { document: chartDocument(), by }));
       charts.append(figure);
     }
     if (overlays.length > MAX_CHARTS) {
@@ -232,10 +232,21 @@ function renderScatter(root: HTMLElement, comparison: Comparison): void {
     figure.innerHTML =
       points.length === 0
         ? `<p class="small muted">No run reports both ${escapeHtml(param.key)} and ${escapeHtml(metric.format.label)}.</p>`
-        : scatterChart(points, { x: param.key, y: metric.format }, { document });
+        : scatterChart(points, { x: param.key, y: metric.format }, { document: chartDocument() });
   };
   xSelect.addEventListener('change', draw);
   ySelect.addEventListener('change', draw);
   draw();
   element<HTMLElement>(root, '[data-scatter-section]').hidden = false;
+}
+
+let inertDocument: Document | undefined;
+/**
+ * The document charts are drawn in: an inert one, not the page, so nothing Plot creates is ever
+ * connected to the page. Only the cleaned markup (no style, see src/report/charts.ts) reaches it,
+ * which the CSP (style-src 'self') then has no reason to block.
+ */
+function chartDocument(): Document {
+  inertDocument ??= document.implementation.createHTMLDocument('chart');
+  return inertDocument;
 }
