@@ -5,6 +5,7 @@
  */
 import * as Plot from '@observablehq/plot';
 import type { SeriesOverlay } from './compare.ts';
+import { RUN_COLORS } from './colors.ts';
 import { formatValue, type MetricFormat } from './metric.ts';
 import type { Summary } from './summary.ts';
 
@@ -48,8 +49,15 @@ function tick(format: MetricFormat): (value: number) => string {
   return (value) => formatValue(value, { ...format, digits: format.format === 'percent' ? 0 : format.digits });
 }
 
+/** What an interactive chart needs of a metric's format (its `data-format` attribute). */
+export function liveFormat(format: MetricFormat): string {
+  const { label, format: kind, unit, digits } = format;
+  return JSON.stringify({ label, format: kind, unit, digits });
+}
+
 /**
- * Overlaid lines of one series across runs, coloured by run name, with a legend.
+ * Overlaid lines of one series across runs, coloured by place in the comparison (src/report/colors.ts,
+ * as the interactive charts do), with a legend.
  * `by: 'elapsed'` aligns runs by seconds since their first point instead of by step.
  */
 export function overlayChart(
@@ -65,7 +73,7 @@ export function overlayChart(
   );
   const domain = overlay.lines.map((line) => names.get(line.run) ?? line.run);
   return draw(context, { width: 640, height: 240 }, {
-    color: { domain, legend: true, scheme: 'tableau10' },
+    color: { domain, range: [...RUN_COLORS], legend: true },
     x: { label: by === 'step' ? 'step' : 'seconds since start', labelAnchor: 'right', tickFormat: '~s', ticks: 6 },
     y: { label: overlay.format.label, grid: true, tickFormat: tick(overlay.format), ticks: 5 },
     marks: [Plot.lineY(rows, { x: 'x', y: 'y', stroke: 'run', strokeWidth: 1.6 }), Plot.ruleY(rows.length ? [] : [0], { strokeOpacity: 0 })],
