@@ -35,6 +35,9 @@ beforeAll(async () => {
     series.series.epoch = { step: steps, value: steps.map((step) => step / 100) };
     writeFileSync(file, JSON.stringify(series));
   }
+  // Validation loss is configured as neither better high nor low: comparisons give it no verdict.
+  const config = join(work, 'runpages.config.yaml');
+  writeFileSync(config, readFileSync(config, 'utf8').replace('        label: Validation loss\n', '        label: Validation loss\n        direction: none\n'));
   const build = await runCli(['build', '--from', 'runs', '--out', 'site', '--base', BASE, '--now', NOW], { cwd: work, timeoutMs: 300_000 });
   expect(build.code, build.stderr).toBe(0);
   server = await serveSite(join(work, 'site'), BASE);
@@ -159,6 +162,22 @@ describe('interactive charts', () => {
     const figure = await liveChart(page, 'val/loss');
     await figure.locator('svg.live-svg').focus();
     expect(await readout(figure)).toBe('step 0: calm-fox-1 1.00 quiet-lynx-7 1.00 brave-otter-12 1.00');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('metric directions in the browser', () => {
+  it('gives a metric configured `direction: none` no better/worse verdict on /compare/', async () => {
+    const { page, problems } = await open(`compare/?runs=${A},${B},${C}`);
+    const loss = page.locator('tr[data-metric="val/loss"]');
+    await expect.poll(() => loss.count(), { timeout: 10_000 }).toBe(1);
+    expect(await loss.locator('.cmp-better, .cmp-worse, .cmp-best').count()).toBe(0);
+    expect(await loss.textContent()).not.toMatch(/better|worse/);
+    expect(await loss.locator('.cmp-delta').count()).toBeGreaterThan(0);
+    // Accuracy keeps its verdicts: the test would pass vacuously if no row had any.
+    const acc = page.locator('tr[data-metric="val/acc"]');
+    expect(await acc.locator('.cmp-better, .cmp-worse').count()).toBeGreaterThan(0);
     expect(problems).toEqual([]);
     await page.close();
   });

@@ -54,9 +54,9 @@ export function metricsTableHtml(comparison: Comparison, options: HtmlOptions): 
           return `<td class="${classes.join(' ')}"><span class="cmp-value">${escapeHtml(formatValue(cell.value, row.format))}</span>${delta}${verdict}</td>`;
         })
         .join('');
-      const direction = row.format.direction === 'max' ? 'higher is better' : 'lower is better';
+      const direction = row.format.direction === 'max' ? 'higher is better' : row.format.direction === 'min' ? 'lower is better' : '';
       const name = row.format.label === row.key ? escapeHtml(row.key) : `${escapeHtml(row.format.label)} <span class="cmp-key">${escapeHtml(row.key)}</span>`;
-      return `<tr data-metric="${escapeHtml(row.key)}"><th scope="row">${name}<span class="cmp-direction">${direction}</span></th>${cells}</tr>`;
+      return `<tr data-metric="${escapeHtml(row.key)}"><th scope="row">${name}${direction ? `<span class="cmp-direction">${direction}</span>` : ''}</th>${cells}</tr>`;
     })
     .join('');
   return `<div class="cmp-scroll"><table class="cmp-table cmp-metrics"><thead><tr><th scope="col">Metric</th>${runHeaders(comparison, options)}</tr></thead><tbody>${body}</tbody></table></div>`;
