@@ -197,4 +197,36 @@ describe('charts on a phone', () => {
       await page.close();
     });
   }
+
+  for (const path of [`compare/?runs=${A},${B},${C}`, 'p/mnist/', 'c/lr-sweep/']) {
+    it(`reflows the delta, leaderboard and activity tables of ${path} instead of scrolling them sideways`, async () => {
+      const { page } = await open(path, 390);
+      await expect.poll(() => page.locator('.cmp-reflow').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+      const scrolled = await page.evaluate(() =>
+        [...document.querySelectorAll('.cmp-reflow')].map((table) => {
+          const box = table.parentElement!;
+          return box.scrollWidth - box.clientWidth;
+        }),
+      );
+      for (const extra of scrolled) expect(extra).toBeLessThanOrEqual(0);
+      // Values keep their unit on the same line: "94.1 %" is joined by a non-breaking space.
+      const percents = await page.locator('.cmp-reflow td').allTextContents();
+      const withPercent = percents.filter((text) => text.includes('%'));
+      expect(withPercent.length).toBeGreaterThan(0);
+      for (const text of withPercent) expect(text).not.toMatch(/\d %/);
+      await page.close();
+    });
+  }
+
+  it('shows every project in the navigation of a phone', async () => {
+    const { page } = await open('', 390);
+    const links = page.locator('header nav a');
+    expect(await links.count()).toBe(2);
+    for (const link of await links.all()) {
+      const box = (await link.boundingBox())!;
+      expect(box.x).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width).toBeLessThanOrEqual(390);
+    }
+    await page.close();
+  });
 });

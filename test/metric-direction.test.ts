@@ -11,7 +11,7 @@ import { parseConfig } from '../src/config.ts';
 import { compareRuns, type ComparedRun } from '../src/report/compare.ts';
 import { metricsTableHtml } from '../src/report/compare-html.ts';
 import { chooseGoal } from '../src/report/goal.ts';
-import { guessDirection, isBetter, metricFormat } from '../src/report/metric.ts';
+import { guessDirection, isBetter, keepUnits, metricFormat } from '../src/report/metric.ts';
 import { parseRunRecord, parseYaml } from '../src/run/validate.ts';
 
 const FIXTURE = new URL('./fixtures/compare-site/runs/mnist/2026-11/', import.meta.url).pathname;
@@ -124,5 +124,14 @@ describe('comparisons of metrics with no better direction', () => {
     const [run] = mnistRuns([{ 'train/lr': 0.1 }]);
     const record = { ...run!.record, metrics: { 'train/lr': 0.1, params_m: 3, throughput: 100 } };
     expect(chooseGoal([record])?.goal).toEqual({ metric: 'throughput', direction: 'max' });
+  });
+});
+
+describe('keepUnits', () => {
+  it('ties each number to its unit, and leaves signs and parentheses free to wrap', () => {
+    expect(keepUnits('96.7 %')).toBe('96.7\u00a0%');
+    expect(keepUnits('+5.4 pt (+6.0 %)')).toBe('+5.4\u00a0pt (+6.0\u00a0%)');
+    expect(keepUnits('2 min 5 s')).toBe('2\u00a0min 5\u00a0s');
+    expect(keepUnits('12 3')).toBe('12 3');
   });
 });

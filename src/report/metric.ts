@@ -104,6 +104,15 @@ export function formatValue(value: number | undefined, format: MetricFormat): st
 }
 
 /**
+ * The same text with each number tied to the unit after it by a non-breaking space, so a narrow
+ * column never wraps "96.7 %" before the "%". For HTML; terminals keep plain spaces.
+ * @example keepUnits('96.7 %') // '96.7\u00a0%'
+ */
+export function keepUnits(text: string): string {
+  return text.replace(/(\d) (?=[^\s\d(±+-])/g, '$1\u00a0');
+}
+
+/**
  * Writes the size of a difference, without sign: percent metrics differ by "points".
  * @example formatDifference(0.009, percentFormat) // '0.9 points'
  */
