@@ -90,7 +90,7 @@ async function start(root: HTMLElement): Promise<void> {
     needIds: (rows) => void ids.ensure(rows).then(() => view.render()),
     rowLabel: (row) => columns.get('name')?.dict?.[columns.get('name')!.codes![row]!] ?? ids.get(row) ?? String(row),
     cell: (column, row) => cellOf(column, row, new Date(), index.display?.[column.info.key]),
-    label: (column) => index.display?.[column.info.key]?.label ?? column.info.key,
+    label: (column) => index.display?.[column.info.key]?.label ?? column.info.label,
     groupSummary: (group) => {
       const count = plural(group.rows.length, 'run');
       if (!index.goal || group.mean === undefined) return count;
@@ -469,7 +469,25 @@ async function start(root: HTMLElement): Promise<void> {
     event.preventDefault();
   });
   scroll.addEventListener('focus', (event) => {
-    if (event.target === scroll) view.setActive(Math.max(0, view.active));
+    if (event.target !== scroll) return;
+    // Tabbing in from the controls lands on the header (select all, then the sort buttons) before
+    // the rows; Shift+Tab from below lands on the active row.
+    const from = event.relatedTarget as Node | null;
+    const first = scroll.querySelector<HTMLElement>('thead input, thead button');
+    if (from && first && !scroll.contains(from) && from.compareDocumentPosition(scroll) & Node.DOCUMENT_POSITION_FOLLOWING) {
+      scroll.tabIndex = -1;
+      first.focus();
+      return;
+    }
+    view.setActive(Math.max(0, view.active));
+  });
+  scroll.addEventListener('focusin', (event) => {
+    // Only a row reached by Tab (a click on a button in a row must not re-render it under the pointer).
+    const row = event.target as HTMLElement;
+    if (!row.matches('tr[id^="rt-item-"]')) return;
+    scroll.tabIndex = -1;
+    const index = Number(row.id.slice('rt-item-'.length));
+    if (index !== view.active) view.setActive(index);
   });
   scroll.addEventListener('focusout', (event) => {
     if (!scroll.contains(event.relatedTarget as Node | null)) scroll.tabIndex = 0;
