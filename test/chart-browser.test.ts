@@ -157,6 +157,17 @@ describe('interactive charts', () => {
     await page.close();
   });
 
+  it('reads the best-so-far chart of a project summary by date, as a percent', async () => {
+    const { page, problems } = await open('p/mnist/');
+    const figure = await liveChart(page, 'best');
+    expect(await figure.locator('select[data-live-x] option').allTextContents()).toEqual(['wall time']);
+    await figure.locator('svg.live-svg').focus();
+    await page.keyboard.press('End');
+    expect(await readout(figure)).toBe('wall time 2026-11-20 10:00:00 UTC: best Validation accuracy 94.1 %');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('makes the ad hoc comparison charts interactive too', async () => {
     const { page, problems } = await open(`compare/?runs=${A},${B},${C}`);
     const figure = await liveChart(page, 'val/loss');

@@ -39,11 +39,13 @@ function compact(value: number): string {
 }
 
 /** How an x value is written on the axis and in the readout. Wall times in UTC, like the rest of the site. */
-function formatX(axis: XAxis, value: number, full = false): string {
+function formatX(axis: XAxis, value: number, full = false, span = 0): string {
   if (axis.kind === 'time') return formatValue(value, { ...metricFormat('time'), format: 'duration' });
   if (axis.kind === 'wall') {
     const iso = new Date(value).toISOString();
-    return full ? `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC` : iso.slice(11, 16);
+    if (full) return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
+    // Over more than two days the date says more than the hour.
+    return span > 2 * 86_400_000 ? iso.slice(5, 10) : iso.slice(11, 16);
   }
   if (axis.kind === 'step' && full) return String(Math.round(value));
   return compact(value);
@@ -71,15 +73,39 @@ export async function enhance(figure: HTMLElement): Promise<void> {
   const name = figure.dataset.liveChart ?? '';
   const ids = (figure.dataset.runs ?? '').split(/\s+/).filter(Boolean);
   const format: MetricFormat = figure.dataset.format ? { ...metricFormat(name), ...(JSON.parse(figure.dataset.format) as Partial<MetricFormat>) } : metricFormat(name);
-  const lines = await loadLines(siteBase(), ids, name, ids.length === 1);
+  const lines = figure.dataset.livePoints ? inlineLines(figure.dataset.livePoints, name) : await loadLines(siteBase(), ids, name, ids.length === 1);
   if (lines.length === 0) return;
   for (const node of figure.querySelectorAll<HTMLElement>('[data-static-chart], [data-smooth-toggle], [data-log-toggle]')) node.hidden = true;
   figure.dataset.live = '';
-  figure.append(liveChart(lines, format));
+  figure.append(liveChart(lines, format, figure.dataset.liveAxis));
 }
 
-function liveChart(lines: RunLine[], format: MetricFormat): HTMLElement {
-  const axes = xAxes(lines);
+/**
+ * Lines carried by the page itself (a summary's best-so-far values by date), from the JSON block
+ * with id `id`: `{ name, points: [[ms, value], …] }[]`, drawn over wall time only.
+ */
+function inlineLines(id: string, name: string): RunLine[] {
+  const block = document.getElementById(id);
+  if (!block) return [];
+  const data = JSON.parse(block.textContent ?? '[]') as { name: string; points: [number, number][] }[];
+  return data.map((line, i) => {
+    const start = line.points[0]?.[0] ?? 0;
+    // A best-so-far value holds until the next one: drawn as steps, not slopes.
+    const points = line.points.flatMap((p, k) => (k === 0 ? [p] : [[p[0], line.points[k - 1]![1]] as [number, number], p]));
+    return {
+      id: `${name}-${i}`,
+      name: line.name,
+      color: 'var(--chart-line, currentColor)',
+      series: { step: points.map((_, k) => k), value: points.map((p) => p[1]), time: points.map((p) => (p[0] - start) / 1000) },
+      startMs: start,
+      others: {},
+    };
+  });
+}
+
+function liveChart(lines: RunLine[], format: MetricFormat, only?: string): HTMLElement {
+  const all = xAxes(lines);
+  const axes = only && all.some((axis) => axis.key === only) ? all.filter((axis) => axis.key === only) : all;
   const state: State = { axis: axes[0]!, weight: 0, log: false, zoom: undefined, cursor: undefined };
   const positive = lines.every((line) => line.series.value.every((v) => !Number.isFinite(v) || v > 0));
 
@@ -152,7 +178,7 @@ function liveChart(lines: RunLine[], format: MetricFormat): HTMLElement {
     for (const t of xTicks) {
       const at = x(t);
       if (at < MARGIN.left - 1 || at > WIDTH - MARGIN.right + 1) continue;
-      labels.append(svg('text', { x: at.toFixed(1), y: HEIGHT - MARGIN.bottom + 16, 'text-anchor': 'middle' }, formatX(state.axis, t)));
+      labels.append(svg('text', { x: at.toFixed(1), y: HEIGHT - MARGIN.bottom + 16, 'text-anchor': 'middle' }, formatX(state.axis, t, false, domainX[1] - domainX[0])));
     }
     labels.append(svg('text', { x: WIDTH - MARGIN.right, y: HEIGHT - 2, 'text-anchor': 'end', class: 'live-axis-label' }, `${state.axis.label}${state.axis.kind === 'wall' ? ' (UTC)' : ''} →`));
 
