@@ -63,9 +63,12 @@ projects: {}
 #      baseline: 0.90        # a number, or a run id whose metric is the baseline
 #    # Default columns of the run table.
 #    columns: [name, status, params.lr, metrics.val/acc, duration]
-#    # Display of metrics: label, unit, format (number, percent, integer, duration), digits.
+#    # Display of metrics: label, unit, format (number, percent, integer, duration), digits, and
+#    # direction (max, min, or none for no better/worse verdict; guessed from the name when left out:
+#    # losses and errors min, accuracy-like max, learning rates, sizes, epochs and times none).
 #    metrics:
 #      val/acc: { label: Validation accuracy, format: percent, digits: 1 }
+#      train/lr: { label: Learning rate, direction: none }
 #      train/loss: { label: Training loss, digits: 3 }
 #      epoch_time: { unit: s, digits: 0 }
 `;

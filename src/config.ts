@@ -19,6 +19,8 @@ export const MetricDisplaySchema = z.strictObject({
   format: z.enum(['number', 'percent', 'integer', 'duration']).optional(),
   /** Digits after the decimal point. */
   digits: z.number().int().min(0).max(10).optional(),
+  /** Which way is better: `max`, `min`, or `none` (no better/worse verdict); guessed from the name when absent. */
+  direction: z.enum(['max', 'min', 'none']).optional(),
 });
 
 export const GoalSchema = z.strictObject({

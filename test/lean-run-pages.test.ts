@@ -140,7 +140,11 @@ describe('a lean run page in Chromium', () => {
     // A drawn line, in the SVG namespace, sized by the page (not 0 x 0).
     const line = charts.nth(1).locator('path');
     expect((await line.getAttribute('d'))?.split('L').length).toBeGreaterThan(10);
-    expect((await charts.nth(1).boundingBox())?.height).toBeGreaterThan(50);
+    // On screen, the interactive chart takes the static one's place, drawn from the same shard.
+    const figure = tab.locator('figure[data-chart]').nth(1);
+    await figure.scrollIntoViewIfNeeded();
+    await expect.poll(() => figure.locator('svg.live-svg').count(), { timeout: 10_000 }).toBe(1);
+    expect((await figure.locator('svg.live-svg').boundingBox())?.height).toBeGreaterThan(50);
     expect(await tab.locator('figure[data-chart] .chart-title').last().textContent()).toBe('Validation accuracy');
     expect(await tab.locator('section[aria-labelledby="env"] dl.facts').textContent()).toContain('NVIDIA A100');
     expect(await tab.locator('section[aria-labelledby="data"] li').textContent()).toContain('imagenet-mini');

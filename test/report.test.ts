@@ -40,7 +40,7 @@ describe('metric display', () => {
   it('guesses directions from names', () => {
     expect(guessDirection('val/loss')).toBe('min');
     expect(guessDirection('test_error')).toBe('min');
-    expect(guessDirection('epoch_time')).toBe('min');
+    expect(guessDirection('epoch_time')).toBe('none');
     expect(guessDirection('val/acc')).toBe('max');
     expect(guessDirection('f1')).toBe('max');
   });

@@ -88,24 +88,23 @@ describe('site pages in Chromium', () => {
     await page.close();
   });
 
-  it('toggles a chart to log scale and smoothing, and filters params', async () => {
+  it('draws run charts interactively once on screen (log scale, smoothing), and filters params', async () => {
     const { page, problems } = await open(`r/${BASELINE}/`);
     const figure = page.locator('[data-chart]', { hasText: 'train/loss' });
-    const toggle = figure.locator('[data-log-toggle]');
-    await expect.poll(() => toggle.isVisible()).toBe(true);
-    expect(await figure.locator('[data-scale="log"]').isVisible()).toBe(false);
-    await toggle.click();
-    expect(await toggle.getAttribute('aria-pressed')).toBe('true');
-    expect(await figure.locator('[data-scale="log"]').isVisible()).toBe(true);
-    expect(await figure.locator('[data-scale="linear"]').isVisible()).toBe(false);
-
-    const smooth = figure.locator('[data-smooth-toggle]');
-    await smooth.click();
-    const smoothed = figure.locator('[data-scale="log"] path[data-smoothed]');
+    await figure.scrollIntoViewIfNeeded();
+    await expect.poll(() => figure.locator('svg.live-svg').count(), { timeout: 10_000 }).toBe(1);
+    // The static chart and its toggles give way to the interactive one.
+    expect(await figure.locator('[data-static-chart]').isVisible()).toBe(false);
+    expect(await figure.locator('[data-log-toggle]').isVisible()).toBe(false);
+    const log = figure.locator('[data-live-log]');
+    await log.click();
+    expect(await log.getAttribute('aria-pressed')).toBe('true');
+    await figure.locator('[data-live-smooth]').fill('0.9');
+    const smoothed = figure.locator('path[data-smoothed]');
     expect(await smoothed.count()).toBe(1);
-    expect(await smoothed.getAttribute('d')).not.toBe(await figure.locator('[data-scale="log"] g[aria-label="line"] path:not([data-smoothed])').getAttribute('d'));
+    expect(await smoothed.getAttribute('d')).not.toBe(await figure.locator('path[data-raw]').getAttribute('d'));
     await page.screenshot({ path: join(SCREENSHOTS, 'site-run-chart-toggles.png') });
-    await smooth.click();
+    await figure.locator('[data-live-smooth]').fill('0');
     expect(await figure.locator('path[data-smoothed]').count()).toBe(0);
 
     const rows = page.locator('[data-param-row]');

@@ -26,7 +26,7 @@ const errors: string[] = [];
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'runpages-table-'));
-  writeFileSync(join(work, 'runpages.config.yaml'), 'projects:\n  vision:\n    goal: { metric: val/acc, direction: max }\n');
+  writeFileSync(join(work, 'runpages.config.yaml'), 'projects:\n  vision:\n    goal: { metric: val/acc, direction: max }\n    metrics:\n      val/acc: { label: Validation accuracy }\n');
   // Inside the checkout: Astro's prerender chunks resolve packages from the output folder upwards.
   out = join(OUTPUT, 'site');
   rmSync(out, { recursive: true, force: true });
@@ -255,6 +255,35 @@ describe('the run table page', () => {
     await page.close();
   });
 
+  it('labels headers as configured, with the raw key on hover', async () => {
+    const page = await open('/p/vision/runs/');
+    const header = page.locator('#run-table thead button[data-key="metrics.val/acc"]');
+    expect(await header.textContent()).toMatch(/^Validation accuracy/);
+    expect(await header.getAttribute('title')).toMatch(/^Validation accuracy \(metrics\.val\/acc\)/);
+    await page.close();
+  });
+
+  it('tabs from the filter to the sort buttons, then to the rows', async () => {
+    const page = await open('/p/vision/runs/');
+    await page.focus('#rt-q');
+    const order: string[] = [];
+    for (let i = 0; i < 30 && order.at(-1) !== 'row'; i += 1) {
+      await page.keyboard.press('Tab');
+      order.push(await page.evaluate(() => {
+        const active = document.activeElement;
+        return active?.matches('thead button[data-key]') ? 'sort' : active?.matches('tbody tr') ? 'row' : 'other';
+      }));
+    }
+    const firstSort = order.indexOf('sort');
+    const firstRow = order.indexOf('row');
+    expect(firstSort).toBeGreaterThan(-1);
+    expect(firstRow).toBeGreaterThan(firstSort);
+    // Every sort button is a stop on the way, and nothing else is between them.
+    expect(order.slice(firstSort, firstRow).every((stop) => stop === 'sort')).toBe(true);
+    expect(firstRow - firstSort).toBe(await page.locator('#run-table thead button[data-key]').count());
+    await page.close();
+  });
+
   it('fits a phone: fewer columns and horizontal scroll', async () => {
     const page = await open('/p/vision/runs/', { width: 390, height: 844 });
     const head = await page.$$eval('thead th', (th) => th.map((t) => (t as HTMLElement).innerText.trim()));
@@ -301,7 +330,7 @@ describe('the run table page', () => {
     expect(await page.isHidden('.rt-toolbar')).toBe(true);
     expect(await page.textContent('.rt-print-state')).toBe('Filter: params.batch_size >= 64 · Sorted by metrics.val/acc (descending)');
     expect(await page.$$eval('thead th', (ths) => ths.filter((th) => th.getBoundingClientRect().width > 0).map((th) => (th as HTMLElement).innerText.trim()))).toEqual([
-      'name', 'status', 'user', 'created', 'duration', 'arch', 'batch_size', 'lr', 'optim.momentum', 'val/acc', 'loss',
+      'name', 'status', 'user', 'created', 'duration', 'arch', 'batch_size', 'lr', 'optim.momentum', 'Validation accuracy', 'loss',
     ]);
     expect(await page.$$eval('#run-table tbody tr[data-row]', (rows) => rows.length)).toBe(8);
     await page.screenshot({ path: join(SCREENSHOTS, 'table-print.png'), fullPage: true });

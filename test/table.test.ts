@@ -107,6 +107,12 @@ describe('buildTable', () => {
     expect(defaultColumns(many, {}).filter((key) => key.startsWith('metrics.'))).toEqual(['metrics.loss', 'metrics.m1', 'metrics.m2']);
     expect(defaultColumns(table.index.columns, { columns: ['params.lr', 'nope', 'metrics.loss'] })).toEqual(['name', 'params.lr', 'metrics.loss']);
   });
+
+  it('keeps a swept param that differs in every run, and drops seeds, ids and paths instead', () => {
+    const param = (key: string, distinct: number) => ({ ...table.index.columns.at(-1)!, key: `params.${key}`, label: key, group: 'param' as const, present: 4, distinct });
+    const columns = [param('lr', 4), param('seed', 4), param('run_id', 4), param('data.path', 4), param('train.random_state', 4), param('optim', 2), param('fixed', 1)];
+    expect(defaultColumns(columns, {})).toEqual(['params.lr', 'params.optim']);
+  });
 });
 
 describe('transfer budget', () => {

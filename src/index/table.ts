@@ -185,6 +185,9 @@ function keptKeys(cells: Map<string, { group: ColumnGroup; values: unknown[] }>)
   return [...fixed, ...others];
 }
 
+/** Param names that vary without meaning: seeds, ids, hashes, paths and folders. */
+const NOISE_PARAM = /(^|[._/-])(seed|seeds|random_state|rng|id|ids|uuid|run_id|hash|sha|path|paths|dir|folder|file|output_dir|checkpoint|ckpt)s?($|[._/-])/i;
+
 /**
  * The default view: the config's `columns` (those that exist), else name, status, user, created,
  * duration, the params that vary most usefully, the goal metric and the two most common other metrics
@@ -197,9 +200,10 @@ export function defaultColumns(columns: readonly ColumnInfo[], options: Pick<Tab
     if (chosen.length > 0) return chosen.includes('name') ? chosen : ['name', ...chosen];
   }
   const attributes = ['name', 'status', 'user', 'created', 'duration'].filter((key) => known.has(key));
-  // A param that varies is what a sweep is about; one with a value per run is unhelpful noise (seeds, paths).
+  // A param that varies is what a sweep is about, even when every run has its own value (a learning
+  // rate per run); seeds, ids and paths vary too but say nothing, so they are left out by name.
   const params = columns
-    .filter((c) => c.group === 'param' && c.distinct > 1 && c.distinct < Math.max(2, c.present))
+    .filter((c) => c.group === 'param' && c.distinct > 1 && !NOISE_PARAM.test(c.key.slice('params.'.length)))
     .sort((a, b) => b.present - a.present || a.distinct - b.distinct || compareKeys(a.key, b.key))
     .slice(0, 4)
     .map((c) => c.key)

@@ -5,6 +5,7 @@
  */
 import * as Plot from '@observablehq/plot';
 import type { SeriesOverlay } from './compare.ts';
+import { RUN_COLORS } from './colors.ts';
 import { formatValue, type MetricFormat } from './metric.ts';
 import type { Summary } from './summary.ts';
 
@@ -62,8 +63,15 @@ function tick(format: MetricFormat): (value: number) => string {
   return (value) => formatValue(value, { ...format, digits: format.format === 'percent' ? 0 : format.digits });
 }
 
+/** What an interactive chart needs of a metric's format (its `data-format` attribute). */
+export function liveFormat(format: MetricFormat): string {
+  const { label, format: kind, unit, digits } = format;
+  return JSON.stringify({ label, format: kind, unit, digits });
+}
+
 /**
- * Overlaid lines of one series across runs, coloured by run name, with a legend.
+ * Overlaid lines of one series across runs, coloured by place in the comparison (src/report/colors.ts,
+ * as the interactive charts do), with a legend.
  * `by: 'elapsed'` aligns runs by seconds since their first point instead of by step.
  */
 export function overlayChart(
@@ -78,11 +86,18 @@ export function overlayChart(
       .map((point) => ({ run: names.get(line.run) ?? line.run, x: by === 'step' ? point.step : (point.elapsed as number), y: point.value })),
   );
   const domain = overlay.lines.map((line) => names.get(line.run) ?? line.run);
+  const counts = new Map<string, number>();
+  for (const row of rows) counts.set(row.run, (counts.get(row.run) ?? 0) + 1);
   return draw(context, { width: 640, height: 240 }, {
-    color: { domain, legend: true, scheme: 'tableau10' },
+    color: { domain, range: [...RUN_COLORS], legend: true },
     x: { label: by === 'step' ? 'step' : 'seconds since start', labelAnchor: 'right', tickFormat: '~s', ticks: 6 },
     y: { label: overlay.format.label, grid: true, tickFormat: tick(overlay.format), ticks: 5 },
-    marks: [Plot.lineY(rows, { x: 'x', y: 'y', stroke: 'run', strokeWidth: 1.6 }), Plot.ruleY(rows.length ? [] : [0], { strokeOpacity: 0 })],
+    marks: [
+      Plot.lineY(rows, { x: 'x', y: 'y', stroke: 'run', strokeWidth: 1.6 }),
+      // A run that logged the series once has no line to draw: it shows as a dot, not as empty axes.
+      Plot.dot(rows.filter((row) => (counts.get(row.run) ?? 0) === 1), { x: 'x', y: 'y', fill: 'run', r: 3 }),
+      Plot.ruleY(rows.length ? [] : [0], { strokeOpacity: 0 }),
+    ],
     ariaLabel: `${overlay.format.label} by ${by === 'step' ? 'step' : 'time'} for ${domain.join(', ')}`,
   });
 }

@@ -5,7 +5,7 @@
  * comparison. Everything from runs is escaped.
  */
 import type { Comparison, MetricRow } from './compare.ts';
-import { formatDelta, formatRelative, formatValue, sentenceLabel } from './metric.ts';
+import { formatDelta, formatRelative, formatValue, keepUnits, sentenceLabel } from './metric.ts';
 
 /** Escapes text for HTML content and attribute values. */
 export function escapeHtml(text: string): string {
@@ -49,17 +49,19 @@ export function metricsTableHtml(comparison: Comparison, options: HtmlOptions): 
           const delta =
             cell.delta === undefined
               ? ''
-              : `<span class="cmp-delta">${escapeHtml(formatDelta(cell.delta, row.format))}${cell.relative === undefined ? '' : ` (${escapeHtml(formatRelative(cell.relative))})`}</span>`;
+              : `<span class="cmp-delta">${escapeHtml(keepUnits(formatDelta(cell.delta, row.format)))}${cell.relative === undefined ? '' : ` (${escapeHtml(keepUnits(formatRelative(cell.relative)))})`}</span>`;
           const verdict = cell.improved === true ? '<span class="visually-hidden"> better</span>' : cell.improved === false ? '<span class="visually-hidden"> worse</span>' : '';
-          return `<td class="${classes.join(' ')}"><span class="cmp-value">${escapeHtml(formatValue(cell.value, row.format))}</span>${delta}${verdict}</td>`;
+          const run = comparison.runs[i];
+          const label = run ? `${run.name}${i === comparison.baseline ? ' (baseline)' : ''}` : '';
+          return `<td class="${classes.join(' ')}" data-label="${escapeHtml(label)}"><span class="cmp-value">${escapeHtml(keepUnits(formatValue(cell.value, row.format)))}</span>${delta}${verdict}</td>`;
         })
         .join('');
-      const direction = row.format.direction === 'max' ? 'higher is better' : 'lower is better';
+      const direction = row.format.direction === 'max' ? 'higher is better' : row.format.direction === 'min' ? 'lower is better' : '';
       const name = row.format.label === row.key ? escapeHtml(row.key) : `${escapeHtml(row.format.label)} <span class="cmp-key">${escapeHtml(row.key)}</span>`;
-      return `<tr data-metric="${escapeHtml(row.key)}"><th scope="row">${name}<span class="cmp-direction">${direction}</span></th>${cells}</tr>`;
+      return `<tr data-metric="${escapeHtml(row.key)}"><th scope="row">${name}${direction ? `<span class="cmp-direction">${direction}</span>` : ''}</th>${cells}</tr>`;
     })
     .join('');
-  return `<div class="cmp-scroll"><table class="cmp-table cmp-metrics"><thead><tr><th scope="col">Metric</th>${runHeaders(comparison, options)}</tr></thead><tbody>${body}</tbody></table></div>`;
+  return `<div class="cmp-scroll"><table class="cmp-table cmp-metrics cmp-reflow"><thead><tr><th scope="col">Metric</th>${runHeaders(comparison, options)}</tr></thead><tbody>${body}</tbody></table></div>`;
 }
 
 /** The params table: rows that differ are highlighted, cells that differ from the baseline marked. */

@@ -7,7 +7,7 @@ import { ownValue, setOwn } from '../run/keys.ts';
 import type { Config } from '../config.ts';
 import { RunpagesError } from '../errors.ts';
 import type { RunRecord, SeriesData } from '../run/schema.ts';
-import { metricFormat, type Direction, type MetricFormat } from './metric.ts';
+import { metricFormat, type MetricDirection, type MetricFormat } from './metric.ts';
 
 /** A run as comparisons need it: the record and, when loaded, its stored (downsampled) series. */
 export interface ComparedRun {
@@ -318,12 +318,15 @@ function metricRow(key: string, records: RunRecord[], baseline: number, format: 
   values.forEach((value, i) => {
     if (value === undefined || !Number.isFinite(value)) return;
     const current = best === undefined ? undefined : values[best];
+    if (format.direction === 'none') return;
     if (current === undefined || (format.direction === 'max' ? value > current : value < current)) best = i;
   });
   const finite = values.map((v) => (v === undefined ? 'missing' : String(v)));
   return { key, format, cells, differs: new Set(finite).size > 1, best };
 }
 
-function betterSign(delta: number, direction: Direction): boolean {
+/** Whether a change is an improvement; undefined (no verdict) for metrics with no better direction. */
+function betterSign(delta: number, direction: MetricDirection): boolean | undefined {
+  if (direction === 'none') return undefined;
   return direction === 'max' ? delta > 0 : delta < 0;
 }

@@ -23,7 +23,8 @@ export interface ChosenGoal {
 
 /**
  * The project's goal, or a sensible default: the metric logged by the most runs whose name suggests a
- * goal (accuracy, F1, AUC: higher is better; loss: lower), else the most logged metric.
+ * goal (accuracy, F1, AUC: higher is better; loss: lower), else the most logged metric that has a
+ * better direction (see guessDirection: a learning rate or a parameter count is never a goal).
  * @example chooseGoal(records, config.projects.mnist)?.goal // { metric: 'val/acc', direction: 'max' }
  */
 export function chooseGoal(records: RunRecord[], project?: ProjectConfig): ChosenGoal | undefined {
@@ -42,8 +43,12 @@ export function chooseGoal(records: RunRecord[], project?: ProjectConfig): Chose
     const found = ranked.find(([name]) => pattern.test(name));
     if (found) return { goal: { metric: found[0], direction }, defaulted: true };
   }
-  const first = ranked[0];
-  return first ? { goal: { metric: first[0], direction: guessDirection(first[0]) }, defaulted: true } : undefined;
+  // Else the most logged metric that has a better direction (a learning rate or a size is no goal).
+  for (const [metric] of ranked) {
+    const direction = guessDirection(metric);
+    if (direction !== 'none') return { goal: { metric, direction }, defaulted: true };
+  }
+  return undefined;
 }
 
 /** Runs that count towards "best": finished or still running; failed and killed runs report partial values. */

@@ -1,21 +1,42 @@
 /**
- * How a metric reads to people: its label, which way is better, and how its values and differences
- * are written. Config (`projects.<p>.metrics`, `projects.<p>.goal`) wins; otherwise the name decides.
+ * How a metric reads to people: its label, which way is better (or neither), and how its values and
+ * differences are written. Config (`projects.<p>.goal`, then `projects.<p>.metrics`) wins; otherwise
+ * the name decides.
  */
 import { ownValue } from '../run/keys.ts';
 import type { MetricDisplay, ProjectConfig } from '../config.ts';
 
+/** Which way a goal improves. */
 export type Direction = 'max' | 'min';
 
-/** Names of metrics that are better when smaller. */
-const MINIMISED = /loss|error|err$|mse|mae|rmse|perplexity|ppl|time|latency|duration|wer$|cer$/i;
+/** Which way a metric improves; `none` for what only describes a run (learning rate, size, epoch). */
+export type MetricDirection = Direction | 'none';
+
+/** Words (whole, between `/`, `_`, `-` or `.`) of metrics that are neither better high nor low. */
+const DESCRIPTIVE = /^(lr|learning_rate|params?|param_count|params_m|n_params|num_params|epochs?|steps?|global_step|time|duration|elapsed|wall_time|timestamp|seed)$/;
+/** Parts of names of metrics that are better when smaller. */
+const MINIMISED_PART = /loss|error|perplexity|latency/;
+const MINIMISED_WORD = /^(err|ppl|mse|mae|rmse|nll|wer|cer)$/;
+/** Words of metrics that are better when larger; throughput (`tokens_per_s`) counts: faster is better. */
+const MAXIMISED_WORD = /^(acc|accuracy|auc|f1|precision|recall|map|bleu\d*|rouge\w*|r2|iou|miou|dice|top\d+|throughput)$/;
 
 /**
- * Guesses the better direction from a metric name: losses, errors and times are minimised.
+ * Guesses which way a metric improves from its name. The last path segment decides: learning rates,
+ * parameter counts, epochs, steps and times describe a run (`none`); losses, errors, perplexity and
+ * latency are minimised; accuracy, AUC, F1, precision, recall, mAP, BLEU, ROUGE, R² and throughput
+ * maximised; any other name is taken as higher-is-better, as runpages always has.
+ *
  * @example guessDirection('val/loss') // 'min'
+ * @example guessDirection('train/lr') // 'none'
  */
-export function guessDirection(metric: string): Direction {
-  return MINIMISED.test(metric) ? 'min' : 'max';
+export function guessDirection(metric: string): MetricDirection {
+  const last = (metric.toLowerCase().split('/').pop() ?? '').trim();
+  if (DESCRIPTIVE.test(last)) return 'none';
+  const words = last.split(/[_\-.\s]+/).filter(Boolean);
+  if (MINIMISED_PART.test(last) || words.some((word) => MINIMISED_WORD.test(word))) return 'min';
+  if (words.some((word) => MAXIMISED_WORD.test(word)) || /per_s(ec(ond)?)?$/.test(last)) return 'max';
+  if (words.some((word) => DESCRIPTIVE.test(word))) return 'none';
+  return 'max';
 }
 
 /** A metric's presentation, resolved once from config and name. */
@@ -23,7 +44,8 @@ export interface MetricFormat {
   name: string;
   /** Label for tables, e.g. "Validation accuracy". */
   label: string;
-  direction: Direction;
+  /** Which way is better; `none` gets no better/worse verdict anywhere. */
+  direction: MetricDirection;
   format: 'number' | 'percent' | 'integer' | 'duration';
   unit: string | undefined;
   digits: number | undefined;
@@ -36,7 +58,7 @@ export function metricFormat(metric: string, project?: ProjectConfig): MetricFor
   return {
     name: metric,
     label: display.label ?? metric,
-    direction: goal?.metric === metric ? goal.direction : guessDirection(metric),
+    direction: goal?.metric === metric ? goal.direction : (display.direction ?? guessDirection(metric)),
     format: display.format ?? 'number',
     unit: display.unit,
     digits: display.digits,
@@ -83,6 +105,15 @@ export function formatValue(value: number | undefined, format: MetricFormat): st
 }
 
 /**
+ * The same text with each number tied to the unit after it by a non-breaking space, so a narrow
+ * column never wraps "96.7 %" before the "%". For HTML; terminals keep plain spaces.
+ * @example keepUnits('96.7 %') // '96.7\u00a0%'
+ */
+export function keepUnits(text: string): string {
+  return text.replace(/(\d) (?=[^\s\d(±+-])/g, '$1\u00a0');
+}
+
+/**
  * Writes the size of a difference, without sign: percent metrics differ by "points".
  * @example formatDifference(0.009, percentFormat) // '0.9 points'
  */
@@ -118,7 +149,8 @@ export function sentenceLabel(label: string): string {
   return /^[A-Z][a-z]/.test(label) ? `${label[0]?.toLowerCase()}${label.slice(1)}` : label;
 }
 
-/** True when `a` is better than `b` in `direction`. */
-export function isBetter(a: number, b: number, direction: Direction): boolean {
+/** True when `a` is better than `b` in `direction` (never for `none`). */
+export function isBetter(a: number, b: number, direction: MetricDirection): boolean {
+  if (direction === 'none') return false;
   return direction === 'max' ? a > b : a < b;
 }

@@ -14,6 +14,7 @@ import { MAX_ROWS, envRows, factRows, metricRows, paramRows, type Fact } from '.
 import { commitUrl, comparePath, joinBase, metricsDisplayPath, projectRunsPath, runPath } from '../../../src/site/url.ts';
 import { fetchJson, fetchRunDataShard } from '../lib/run-data.ts';
 import { enableParamsFilter } from './params-filter.ts';
+import { watchCharts } from './chart/loader.ts';
 
 /** The fields of a run's data this page shows (src/report/compare-data.ts keeps all but notes, artifacts, command, output and series). */
 type LeanRecord = Pick<
@@ -90,16 +91,17 @@ function metrics(record: LeanRecord, display: Record<string, MetricDisplay>): HT
   return el('section', { class: 'card', 'aria-labelledby': 'metrics' }, sectionTitle('metrics', 'Metrics', rows.length), table, moreRows(rows.length - shown.length, 'metrics'));
 }
 
-function charts(data: CompareData, display: Record<string, MetricDisplay>): Child {
+function charts(id: string, data: CompareData, display: Record<string, MetricDisplay>): Child {
   const names = Object.keys(data.series).sort();
   if (names.length === 0) return false;
   const figures = names.map((name) => {
     const series = unpackSeries(data.series[name]!);
     return el(
       'figure',
-      { class: 'chart card', 'data-chart': '' },
+      // On screen, chart/live.ts draws it interactive from the same shard (see SeriesChart.astro).
+      { class: 'chart card', 'data-chart': '', 'data-live-chart': name, 'data-runs': id, 'data-format': JSON.stringify(display[name] ?? {}) },
       el('figcaption', {}, el('span', { class: 'chart-title', title: name }, display[name]?.label ?? name)),
-      el('div', { class: 'chart-svg', 'data-scale': 'linear' }, compactChartElement(document, series, { name })),
+      el('div', { class: 'chart-svg', 'data-scale': 'linear', 'data-static-chart': '' }, compactChartElement(document, series, { name })),
     );
   });
   return el('section', { 'aria-labelledby': 'charts' }, sectionTitle('charts', 'Charts', `${names.length} series`), el('div', { class: 'charts' }, ...figures));
@@ -192,9 +194,10 @@ async function draw(root: HTMLElement): Promise<void> {
   root.before(leftOut(id));
   root.replaceChildren(
     el('div', { class: 'overview' }, el('section', { class: 'card', 'aria-labelledby': 'overview' }, el('h2', { id: 'overview', class: 'section-title' }, 'Overview'), facts(record)), metrics(record, display)),
-    ...[charts(data, display), params(record), lineage(record, base)].filter((node): node is HTMLElement => node !== false),
+    ...[charts(id, data, display), params(record), lineage(record, base)].filter((node): node is HTMLElement => node !== false),
   );
   enableParamsFilter(root);
+  watchCharts(root);
 }
 
 const root = document.querySelector<HTMLElement>('[data-lean-run]');

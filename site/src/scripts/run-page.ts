@@ -1,9 +1,11 @@
 /**
- * Run page enhancements (the page is complete without them): log-scale and smoothing toggles on
- * charts, and the params filter box.
+ * Run page enhancements (the page is complete without them): interactive charts once on screen
+ * (chart/loader.ts; until then, or without the run data, log-scale and smoothing toggles on the static
+ * charts), and the params filter box.
  */
 import { enableParamsFilter } from './params-filter.ts';
 import { smoothPath } from './smooth.ts';
+import { watchCharts } from './chart/loader.ts';
 
 for (const figure of document.querySelectorAll<HTMLElement>('[data-chart]')) {
   const toggle = figure.querySelector<HTMLButtonElement>('[data-log-toggle]');
@@ -49,3 +51,4 @@ for (const figure of document.querySelectorAll<HTMLElement>('[data-chart]')) {
 }
 
 enableParamsFilter(document);
+watchCharts(document);

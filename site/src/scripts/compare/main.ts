@@ -6,7 +6,8 @@ import type { ProjectConfig } from '../../../../src/config.ts';
 import { isRunpagesError } from '../../../../src/errors.ts';
 import { compareRuns, resolveRunIds, type ComparedRun, type Comparison } from '../../../../src/report/compare.ts';
 import { comparisonHeadline, metricsTableHtml, paramsSummary, paramsTableHtml, whyHtml, escapeHtml } from '../../../../src/report/compare-html.ts';
-import { overlayChart, scatterChart } from '../../../../src/report/charts.ts';
+import { liveFormat, overlayChart, scatterChart } from '../../../../src/report/charts.ts';
+import { watchCharts } from '../chart/loader.ts';
 import type { RunRecord } from '../../../../src/run/schema.ts';
 import { objectUrl } from '../../../../src/site/url.ts';
 import { unpackSeries, type CompareData } from '../../../../src/report/compare-data.ts';
@@ -157,6 +158,9 @@ function render(root: HTMLElement, comparison: Comparison, base: string, publicU
       const figure = document.createElement('figure');
       figure.className = 'cmp-chart';
       figure.dataset.series = overlay.key;
+      figure.dataset.liveChart = overlay.key;
+      figure.dataset.runs = comparison.runs.map((run) => run.id).join(' ');
+      figure.dataset.format = liveFormat(overlay.format);
       const caption = document.createElement('figcaption');
       caption.textContent = overlay.format.label;
       figure.append(caption);
@@ -166,7 +170,12 @@ function render(root: HTMLElement, comparison: Comparison, base: string, publicU
         note.className = 'small muted';
         note.textContent = 'These runs logged no times for this series.';
         figure.append(note);
-      } else figure.insertAdjacentHTML('beforeend', overlayChart(overlay, names, { document: chartDocument(), by }));
+      } else {
+        const chart = document.createElement('div');
+        chart.dataset.staticChart = '';
+        chart.innerHTML = overlayChart(overlay, names, { document: chartDocument(), by });
+        figure.append(chart);
+      }
       charts.append(figure);
     }
     if (overlays.length > MAX_CHARTS) {
@@ -175,6 +184,7 @@ function render(root: HTMLElement, comparison: Comparison, base: string, publicU
       more.textContent = `${overlays.length - MAX_CHARTS} more series not drawn: ${overlays.slice(MAX_CHARTS).map((s) => s.key).join(', ')}.`;
       charts.append(more);
     }
+    watchCharts(charts);
   };
   element<HTMLElement>(root, '[data-charts-section]').hidden = overlays.length === 0;
   for (const radio of root.querySelectorAll<HTMLInputElement>('input[name="align"]')) {

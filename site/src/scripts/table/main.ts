@@ -1,21 +1,22 @@
 /**
- * Turns the server-rendered run table into the interactive one: loads the project's column data
- * (index first, then only the columns a view needs), and wires search, the query box with completion,
- * sort, group, column chooser, selection, Compare and CSV export. The whole view lives in the URL.
+ * Turns the server-rendered run table into the interactive one: wires the data (data.ts), the query
+ * box (query-box.ts), the column chooser (column-chooser.ts), the rows' keyboard (keyboard.ts),
+ * search, sort, group, selection, Compare and CSV export to the view (view.ts). The whole view lives
+ * in the URL; `apply` turns a state into rows.
  */
-import type MiniSearch from 'minisearch';
-import { ID_BLOCK, type ColumnData, type ColumnInfo, type TableIndex } from '../../../../src/index/table.ts';
-import type { SearchDocument } from '../../../../src/index/search.ts';
 import { fieldsOf, type Query } from '../../../../src/query/ast.ts';
-import { completions, type Completion } from '../../../../src/query/completion.ts';
 import { QueryError } from '../../../../src/query/error.ts';
 import { parseQuery } from '../../../../src/query/parser.ts';
 import { printField } from '../../../../src/query/printer.ts';
 import { formatMetric, plural } from '../../../../src/site/format.ts';
 import { comparePath, runPath } from '../../../../src/site/url.ts';
 import { cellOf } from './cells.ts';
-import { decodeColumn, filterRows, groupRows, sortRows, type Column, type Group } from './columns.ts';
+import { ColumnChooser } from './column-chooser.ts';
+import { filterRows, groupRows, sortRows, type Group } from './columns.ts';
 import { toCsv } from './csv.ts';
+import { TableData } from './data.ts';
+import { wireRowKeyboard } from './keyboard.ts';
+import { QueryBox } from './query-box.ts';
 import { columnKeyOf, compileFilter, fieldOfColumn, hasTextTerms } from './filter.ts';
 import { formatState, parseState, toggleSort, type TableState } from './state.ts';
 import { TableView, type ViewItem } from './view.ts';
@@ -32,34 +33,10 @@ async function start(root: HTMLElement): Promise<void> {
   const indexUrl = new URL(root.dataset.index!, location.href);
   const searchUrl = new URL(root.dataset.search!, location.href);
   const base = root.dataset.base!;
-  const index = (await fetchJson(indexUrl)) as TableIndex;
-  const infoByKey = new Map(index.columns.map((info) => [info.key, info]));
-  const ids = new Ids(index, indexUrl);
-  const loaded = new Map<string, Promise<Column>>();
-  const columns = new Map<string, Column>();
-
-  const load = (key: string): Promise<Column> | undefined => {
-    const info = infoByKey.get(key);
-    if (!info) return undefined;
-    let column = loaded.get(key);
-    if (!column) {
-      column = fetchJson(new URL(info.file, indexUrl)).then((data) => {
-        const decoded = decodeColumn(info, data as ColumnData);
-        columns.set(key, decoded);
-        return decoded;
-      });
-      loaded.set(key, column);
-    }
-    return column;
-  };
-
-  let search: Promise<MiniSearch<SearchDocument>> | undefined;
-  const loadSearch = () => {
-    search ??= Promise.all([fetchJson(searchUrl), import('minisearch'), import('../../../../src/index/search.ts')]).then(
-      ([json, { default: MiniSearchClass }, { SEARCH_OPTIONS }]) => MiniSearchClass.loadJS(json as never, SEARCH_OPTIONS) as MiniSearch<SearchDocument>,
-    );
-    return search;
-  };
+  const data = await TableData.open(indexUrl, searchUrl);
+  const { index, infoByKey, ids, columns } = data;
+  const load = (key: string) => data.load(key);
+  const loadSearch = () => data.loadSearch();
 
   let state: TableState = parseState(location.search);
   const selected = new Set<number>();
@@ -68,12 +45,7 @@ async function start(root: HTMLElement): Promise<void> {
   const toolbar = root.querySelector<HTMLElement>('.rt-toolbar')!;
   const qInput = root.querySelector<HTMLInputElement>('#rt-q')!;
   const filterInput = root.querySelector<HTMLInputElement>('#rt-filter')!;
-  const completeList = root.querySelector<HTMLUListElement>('#rt-complete')!;
-  const errorBox = root.querySelector<HTMLElement>('#rt-filter-error')!;
   const groupSelect = root.querySelector<HTMLSelectElement>('#rt-group')!;
-  const columnMenu = root.querySelector<HTMLDetailsElement>('#rt-columns')!;
-  const columnSearch = columnMenu.querySelector<HTMLInputElement>('input')!;
-  const columnList = columnMenu.querySelector<HTMLUListElement>('.rt-column-list')!;
   const compareButton = root.querySelector<HTMLButtonElement>('#rt-compare')!;
   const csvButton = root.querySelector<HTMLButtonElement>('#rt-csv')!;
   const summary = root.querySelector<HTMLElement>('.rt-summary')!;
@@ -90,7 +62,7 @@ async function start(root: HTMLElement): Promise<void> {
     needIds: (rows) => void ids.ensure(rows).then(() => view.render()),
     rowLabel: (row) => columns.get('name')?.dict?.[columns.get('name')!.codes![row]!] ?? ids.get(row) ?? String(row),
     cell: (column, row) => cellOf(column, row, new Date(), index.display?.[column.info.key]),
-    label: (column) => index.display?.[column.info.key]?.label ?? column.info.key,
+    label: (column) => index.display?.[column.info.key]?.label ?? column.info.label,
     groupSummary: (group) => {
       const count = plural(group.rows.length, 'run');
       if (!index.goal || group.mean === undefined) return count;
@@ -172,7 +144,7 @@ async function start(root: HTMLElement): Promise<void> {
       if (!(error instanceof QueryError)) throw error;
       queryError = error;
     }
-    showQueryError(queryError);
+    queryBox.showError(queryError);
     const shownKeys = visibleKeys();
     const needed = new Set<string>(['name', ...shownKeys, ...state.sort.map((s) => s.key)]);
     if (state.group) needed.add(state.group);
@@ -235,7 +207,7 @@ async function start(root: HTMLElement): Promise<void> {
       rows.length === index.count
         ? `${plural(rows.length, 'run')}${groupsText}.`
         : `${plural(rows.length, 'run')} of ${index.count.toLocaleString('en-US')} match${rows.length === 1 ? 'es' : ''}${groupsText}.`;
-    renderColumnList();
+    chooser.render();
     // For benchmarks: how long each view change took, data loading included, and its parts.
     performance.measure('runpages:table-filter', { start: computing, end: filtered });
     performance.measure('runpages:table-sort', { start: filtered, end: sorted });
@@ -248,16 +220,6 @@ async function start(root: HTMLElement): Promise<void> {
     return phone.matches ? keys.filter((key) => !OPTIONAL_ON_PHONE.has(key)) : keys;
   }
 
-  function showQueryError(error: QueryError | undefined): void {
-    errorBox.replaceChildren();
-    filterInput.setAttribute('aria-invalid', String(error !== undefined));
-    if (!error) return;
-    const message = document.createElement('span');
-    message.textContent = `Column ${error.column + 1}: ${error.reason}`;
-    const pre = document.createElement('pre');
-    pre.textContent = `${error.query.replace(/\s/g, ' ')}\n${' '.repeat(error.column)}^`;
-    errorBox.append(message, pre);
-  }
 
   function refreshSelection(): void {
     compareButton.textContent = `Compare (${selected.size})`;
@@ -275,138 +237,21 @@ async function start(root: HTMLElement): Promise<void> {
     void loadSearch();
     later(() => ({ q: qInput.value }));
   });
-  filterInput.addEventListener('input', () => {
-    showCompletions();
-    later(() => ({ filter: filterInput.value }));
-  });
-
-  // Field-name completion: a listbox under the query box, driven by the keyboard.
-  let completion: Completion | undefined;
-  let chosen = 0;
-  function showCompletions(): void {
-    const found = completions(filterInput.value, filterInput.selectionStart ?? filterInput.value.length, fieldNames);
-    completion = found.options.length > 0 ? { ...found, options: found.options.slice(0, 12) } : undefined;
-    completeList.replaceChildren();
-    if (!completion) {
-      closeCompletions();
-      return;
-    }
-    chosen = 0;
-    completion.options.forEach((option, i) => {
-      const li = document.createElement('li');
-      li.id = `rt-complete-${i}`;
-      li.setAttribute('role', 'option');
-      li.textContent = option;
-      li.addEventListener('mousedown', (event) => {
-        event.preventDefault();
-        accept(i);
-      });
-      completeList.append(li);
-    });
-    completeList.hidden = false;
-    filterInput.setAttribute('aria-expanded', 'true');
-    markChosen();
-  }
-  function markChosen(): void {
-    [...completeList.children].forEach((li, i) => li.setAttribute('aria-selected', String(i === chosen)));
-    filterInput.setAttribute('aria-activedescendant', `rt-complete-${chosen}`);
-  }
-  function closeCompletions(): void {
-    completion = undefined;
-    completeList.hidden = true;
-    filterInput.setAttribute('aria-expanded', 'false');
-    filterInput.removeAttribute('aria-activedescendant');
-  }
-  function accept(i: number): void {
-    if (!completion) return;
-    const option = completion.options[i]!;
-    const text = filterInput.value;
-    filterInput.value = text.slice(0, completion.from) + option + text.slice(completion.to);
-    const caret = completion.from + option.length;
-    filterInput.setSelectionRange(caret, caret);
-    closeCompletions();
-    later(() => ({ filter: filterInput.value }));
-  }
-  filterInput.addEventListener('keydown', (event) => {
-    if (completion && !completeList.hidden) {
-      const n = completion.options.length;
-      if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
-        chosen = (chosen + (event.key === 'ArrowDown' ? 1 : n - 1)) % n;
-        markChosen();
-        event.preventDefault();
-        return;
-      }
-      if (event.key === 'Enter' || event.key === 'Tab') {
-        accept(chosen);
-        event.preventDefault();
-        return;
-      }
-      if (event.key === 'Escape') {
-        closeCompletions();
-        event.preventDefault();
-        return;
-      }
-    }
-    if (event.key === 'Enter') {
+  const queryBox = new QueryBox(filterInput, root.querySelector<HTMLUListElement>('#rt-complete')!, root.querySelector<HTMLElement>('#rt-filter-error')!, {
+    fieldNames: () => fieldNames,
+    onEdit: (text, now) => {
+      if (!now) return later(() => ({ filter: text }));
       clearTimeout(typing);
-      void update({ filter: filterInput.value });
-    }
+      void update({ filter: text });
+    },
   });
-  filterInput.addEventListener('blur', () => closeCompletions());
 
   groupSelect.addEventListener('change', () => void update({ group: groupSelect.value || null, collapsed: [] }));
 
-  // Column chooser: searchable over hundreds of columns; at most 300 listed at once.
-  function renderColumnList(): void {
-    if (!columnMenu.open) return;
-    const shown = new Set(state.columns ?? index.defaults);
-    const needle = columnSearch.value.trim().toLowerCase();
-    const matches = index.columns.filter((c) => needle === '' || c.key.toLowerCase().includes(needle));
-    columnList.replaceChildren();
-    let heading = '';
-    for (const info of matches.slice(0, 300)) {
-      const group = groupHeading(info);
-      if (group !== heading) {
-        heading = group;
-        const li = document.createElement('li');
-        li.className = 'rt-heading';
-        li.textContent = group;
-        columnList.append(li);
-      }
-      const li = document.createElement('li');
-      const label = document.createElement('label');
-      const box = document.createElement('input');
-      box.type = 'checkbox';
-      box.value = info.key;
-      box.checked = shown.has(info.key);
-      label.append(box, info.key);
-      li.append(label);
-      columnList.append(li);
-    }
-    if (matches.length > 300) {
-      const li = document.createElement('li');
-      li.className = 'rt-heading';
-      li.textContent = `${matches.length - 300} more: type to narrow`;
-      columnList.append(li);
-    }
-  }
-  columnMenu.addEventListener('toggle', () => {
-    renderColumnList();
-    if (columnMenu.open) columnSearch.focus();
-  });
-  columnSearch.addEventListener('input', renderColumnList);
-  columnList.addEventListener('change', (event) => {
-    const box = event.target as HTMLInputElement;
-    const current = state.columns ?? index.defaults;
-    const next = box.checked ? [...current.filter((k) => k !== box.value), box.value] : current.filter((k) => k !== box.value);
-    void update({ columns: next });
-  });
-  columnMenu.querySelector('.rt-reset')!.addEventListener('click', () => void update({ columns: null }));
-  columnMenu.addEventListener('keydown', (event) => {
-    if (event.key === 'Escape') {
-      columnMenu.open = false;
-      columnMenu.querySelector('summary')!.focus();
-    }
+  const chooser = new ColumnChooser(root.querySelector<HTMLDetailsElement>('#rt-columns')!, {
+    columns: index.columns,
+    shown: () => state.columns ?? index.defaults,
+    onChange: (next) => void update({ columns: next }),
   });
 
   compareButton.addEventListener('click', async () => {
@@ -428,51 +273,14 @@ async function start(root: HTMLElement): Promise<void> {
     setTimeout(() => URL.revokeObjectURL(a.href), 1000);
   });
 
-  // Keyboard: arrows move the cursor, Enter opens the run (or folds a group), Space selects.
-  scroll.addEventListener('keydown', (event) => {
-    const target = event.target as HTMLElement;
-    if (target !== scroll && !(target instanceof HTMLTableRowElement)) return;
-    const item = view.items[view.active];
-    switch (event.key) {
-      case 'ArrowDown':
-        view.setActive(view.active + 1);
-        break;
-      case 'ArrowUp':
-        view.setActive(view.active - 1);
-        break;
-      case 'PageDown':
-        view.setActive(view.active + view.pageSize());
-        break;
-      case 'PageUp':
-        view.setActive(view.active - view.pageSize());
-        break;
-      case 'Home':
-        view.setActive(0);
-        break;
-      case 'End':
-        view.setActive(view.items.length - 1);
-        break;
-      case 'Enter':
-        if (item?.type === 'row') void ids.ensure([item.row]).then(() => (location.href = base + runPath(ids.get(item.row)!)));
-        else if (item?.type === 'group') void update({ collapsed: toggle(state.collapsed, item.group.label) });
-        break;
-      case ' ':
-        if (item?.type === 'row') {
-          if (selected.has(item.row)) selected.delete(item.row);
-          else selected.add(item.row);
-          refreshSelection();
-        }
-        break;
-      default:
-        return;
-    }
-    event.preventDefault();
-  });
-  scroll.addEventListener('focus', (event) => {
-    if (event.target === scroll) view.setActive(Math.max(0, view.active));
-  });
-  scroll.addEventListener('focusout', (event) => {
-    if (!scroll.contains(event.relatedTarget as Node | null)) scroll.tabIndex = 0;
+  wireRowKeyboard(scroll, view, {
+    open: (row) => void ids.ensure([row]).then(() => (location.href = base + runPath(ids.get(row)!))),
+    toggleGroup: (label) => void update({ collapsed: toggle(state.collapsed, label) }),
+    toggleSelected: (row) => {
+      if (selected.has(row)) selected.delete(row);
+      else selected.add(row);
+      refreshSelection();
+    },
   });
 
   // "/" jumps to the search box, as in most tools with a table and a search.
@@ -498,55 +306,6 @@ async function start(root: HTMLElement): Promise<void> {
   root.dataset.ready = 'true';
 }
 
-/**
- * Run ids, loaded in blocks as rows need them (see src/index/table.ts): random ids barely compress,
- * so the first view fetches only the block of the rows it shows.
- */
-class Ids {
-  readonly list: string[];
-  readonly #index: TableIndex;
-  readonly #base: URL;
-  readonly #blocks = new Map<number, Promise<void>>();
-  readonly #rows = new Map<string, number>();
-
-  constructor(index: TableIndex, base: URL) {
-    this.list = new Array<string>(index.count);
-    this.#index = index;
-    this.#base = base;
-  }
-
-  get(row: number): string | undefined {
-    return this.list[row];
-  }
-
-  rowOf(id: string): number | undefined {
-    return this.#rows.get(id);
-  }
-
-  ensure(rows: Iterable<number>): Promise<unknown> {
-    const blocks = new Set<number>();
-    for (const row of rows) blocks.add(Math.floor(row / ID_BLOCK));
-    return Promise.all([...blocks].map((k) => this.#load(k)));
-  }
-
-  ensureAll(): Promise<unknown> {
-    return Promise.all(this.#index.idFiles.map((_, k) => this.#load(k)));
-  }
-
-  #load(k: number): Promise<void> {
-    let block = this.#blocks.get(k);
-    if (!block) {
-      block = fetchJson(new URL(this.#index.idFiles[k]!, this.#base)).then((data) => {
-        (data as string[]).forEach((id, i) => {
-          this.list[k * ID_BLOCK + i] = id;
-          this.#rows.set(id, k * ID_BLOCK + i);
-        });
-      });
-      this.#blocks.set(k, block);
-    }
-    return block;
-  }
-}
 
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
@@ -564,14 +323,4 @@ function describeView(state: TableState): string {
 
 function toggle(list: readonly string[], value: string): string[] {
   return list.includes(value) ? list.filter((v) => v !== value) : [...list, value];
-}
-
-function groupHeading(info: ColumnInfo): string {
-  return { attribute: 'Attributes', param: 'Params', metric: 'Metrics', data: 'Data', tags: 'Attributes' }[info.group];
-}
-
-async function fetchJson(url: URL): Promise<unknown> {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`${url.pathname}: HTTP ${response.status}`);
-  return response.json();
 }

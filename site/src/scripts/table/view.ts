@@ -101,8 +101,9 @@ export class TableView {
       button.type = 'button';
       button.dataset.key = column.info.key;
       const label = this.handlers.label(column);
+      // The configured label ("Validation accuracy") is the header; the raw key is on hover.
       button.title = `${label === column.info.key ? label : `${label} (${column.info.key})`}: click to sort, shift-click to add a secondary sort`;
-      button.append(column.info.label);
+      button.append(label);
       if (spec) {
         const mark = document.createElement('span');
         mark.className = 'rt-sort';
@@ -111,7 +112,7 @@ export class TableView {
         button.append(mark);
       }
       // Print styles hide every button: the header text is repeated for paper.
-      th.append(button, printOnly(column.info.label));
+      th.append(button, printOnly(label));
       tr.append(th);
     });
     this.table.querySelector('colgroup')?.remove();
@@ -200,7 +201,9 @@ export class TableView {
   #renderItem(item: ViewItem, index: number, span: number): HTMLTableRowElement {
     const tr = document.createElement('tr');
     tr.id = `rt-item-${index}`;
-    tr.tabIndex = -1;
+    // Roving focus: the active row (the first before any) is the table's one Tab stop after the
+    // header's sort buttons, so Tab goes filter, sort buttons, rows.
+    tr.tabIndex = index === Math.max(0, this.active) ? 0 : -1;
     tr.setAttribute('aria-rowindex', String(index + 2));
     if (index === this.active) tr.classList.add('active');
     if (item.type === 'group') {
