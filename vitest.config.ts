@@ -20,6 +20,10 @@ const UNIT = [
   'test/clock.test.ts',
   'test/lockfile.test.ts',
   'test/boundaries.test.ts',
+  'test/chart-model.test.ts',
+  'test/metric-direction.test.ts',
+  'test/overlay-chart.test.ts',
+  'test/csv.test.ts',
   'test/unit/**/*.test.ts',
 ];
 

@@ -66,7 +66,8 @@ function run(id: string, text: string, key: string): RunRecord {
     params: { [key]: text, nested: { [key]: id.endsWith('A') ? 1 : text } },
     metrics: { [key]: id.endsWith('A') ? 0.5 : 0.7, acc: 0.9 },
     series: { [key]: { points: 3, stored: 3, last: 1 } },
-    artifacts: [{ path: `out/${text.replace(/[\\/]/g, '')}x.bin`, size: 10, sha256: 'a'.repeat(64) }],
+    // Control characters cannot reach an artifact path (the schema refuses them); bidi controls can.
+    artifacts: [{ path: `out/${text.replace(/[\\/\u0000-\u001f\u007f-\u009f]/g, '')}x.bin`, size: 10, sha256: 'a'.repeat(64) }],
     git: { commit: text, branch: text, remote: text, dirty: true },
     env: { os: text, cpu: text, gpu: [text], runtimes: { [key]: text }, vars: { [key]: text } },
     data: [{ name: `d${text}`, version: text, uri: text }],
