@@ -24,6 +24,21 @@ pip="$venv/bin/python -m pip --retries 0 --quiet"
 $pip install -r clients/python/tests/requirements.txt
 if [ "${RUNPAGES_PY_INTEGRATIONS:-1}" != 0 ]; then
   $pip install -r clients/python/tests/requirements-integrations.txt
+  # XGBoost: from the package index when it serves it; else Debian's python3-xgboost (pure Python
+  # over its libxgboost.so), linked into the venv alone so Debian's numpy and scipy stay out.
+  if ! $venv/bin/python -c "import xgboost" 2>/dev/null && ! $pip install xgboost 2>/dev/null; then
+    debian=/usr/lib/python3/dist-packages/xgboost
+    if [ ! -d "$debian" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      echo "python-tests: xgboost is not on the package index; installing Debian's python3-xgboost" >&2
+      apt-get install -y -q python3-xgboost >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q python3-xgboost >/dev/null; }
+    fi
+    if [ -d "$debian" ]; then
+      mkdir -p "$venv/debian-xgboost"
+      ln -sfn "$debian" "$venv/debian-xgboost/xgboost"
+      site=$("$venv/bin/python" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
+      echo "$venv/debian-xgboost" > "$site/runpages-debian-xgboost.pth"
+    fi
+  fi
 else
   echo "python-tests: RUNPAGES_PY_INTEGRATIONS=0: the integrations' tests are skipped" >&2
 fi

@@ -7,6 +7,7 @@ from conftest import framework  # noqa: E402
 
 keras = framework("keras")
 import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 from runpages.keras import RunpagesCallback  # noqa: E402
 
@@ -22,7 +23,7 @@ def test_fit_params_optimizer_epoch_and_batch_logs_land_on_origin(repo, origin):
     record = origin.run("keras")
     assert record["id"] == callback.run.id and record["status"] == "finished"
     assert record["params"]["epochs"] == 3 and record["params"]["steps"] == 3
-    assert record["params"]["optimizer"]["learning_rate"] == 0.01
+    assert record["params"]["optimizer"]["learning_rate"] == pytest.approx(0.01)  # a float32 variable
     assert record["env"]["runtimes"]["keras"] == keras.__version__
     assert record["env"]["runtimes"]["torch"]
     series = origin.series(record)

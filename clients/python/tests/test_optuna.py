@@ -45,4 +45,5 @@ def test_a_study_is_a_parent_run_and_each_trial_a_child_with_its_state(repo, ori
     assert complete["metrics"]["value"] == study.trials[0].value
     assert origin.series(complete)["value"]["step"] == [0, 1, 2, 3]  # 3 reports, then the final value
     pruned = records[callback.trial_runs[2]]
-    assert origin.series(pruned)["value"]["step"] == [0, 1]
+    assert origin.series(pruned)["value"]["step"] == [0, 1]  # its value is its last report, not a new point
+    assert pruned["metrics"]["value"] == study.trials[2].intermediate_values[1]

@@ -33,3 +33,28 @@ def test_the_public_api_is_what_the_readme_documents():
         assert name in runpages.__all__ and hasattr(runpages, name)
     run = runpages.Run.__init__.__code__.co_varnames
     assert {"project", "name", "params", "tags", "dir", "parents"} <= set(run)
+
+
+def test_pip_installs_it_from_a_git_url_with_a_subdirectory(tmp_path):
+    """`pip install git+file:///clone#subdirectory=clients/python`, against a clone of this checkout's HEAD."""
+    import subprocess
+    import sys
+
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+    target = tmp_path / "site"
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--retries", "0", "--no-deps", "--target", str(target),
+         f"git+file://{clone}#subdirectory=clients/python"],
+        capture_output=True, text=True,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (target / "runpages" / "py.typed").is_file()
+    assert {"lightning.py", "transformers.py", "keras.py", "xgboost.py", "sklearn.py", "optuna.py"} <= {p.name for p in (target / "runpages").iterdir()}
+    metadata = next(target.glob("runpages-*.dist-info"))
+    assert metadata.name == f"runpages-{runpages.__version__}.dist-info"
+    imported = subprocess.run(
+        [sys.executable, "-c", "import runpages, sys; print(runpages.__file__, runpages.__version__)"],
+        capture_output=True, text=True, env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"}, cwd=str(tmp_path),
+    )
+    assert imported.stdout.split() == [str(target / "runpages" / "__init__.py"), runpages.__version__], imported.stderr

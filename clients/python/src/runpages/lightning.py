@@ -116,11 +116,13 @@ class RunpagesLogger(Logger, Guarded):
             outcome = "failed"
         run.finish(outcome)
 
+    @guarded  # a checkpoint that cannot be copied must not keep the run from being finished
     def _copy_checkpoints(self, run: runpages.Run) -> None:
         kept = []
         for callback in self._checkpoint_callbacks:
             kept += list(getattr(callback, "best_k_models", {}) or {})
-            kept.append(getattr(callback, "last_model_path", "") or "")
+            # Without a monitored metric only best_model_path names the kept checkpoint.
+            kept += [getattr(callback, "best_model_path", "") or "", getattr(callback, "last_model_path", "") or ""]
         for path in dict.fromkeys(kept):
             if path and os.path.isfile(path):
                 run.artifact(path, name=f"checkpoints/{os.path.basename(path)}")

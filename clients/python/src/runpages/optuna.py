@@ -78,7 +78,8 @@ class RunpagesCallback(Guarded):
             final["value"] = values[0]
         else:
             final.update({f"value_{index}": value for index, value in enumerate(values)})
-        if final:
+        # A pruned trial's value is its last intermediate value, already logged at its step.
+        if final and trial.state != TrialState.PRUNED:
             last = max(trial.intermediate_values, default=-1)
             run.log(final, step=last + 1)
         for key, value in trial.user_attrs.items():
