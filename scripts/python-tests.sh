@@ -7,15 +7,20 @@
 #   sh scripts/python-tests.sh                # everything
 #   sh scripts/python-tests.sh -k sklearn     # extra arguments go to pytest
 #
-# The venv lives in test-output/python-venv (gitignored) and is reused between runs; the package
+# The venv lives in test-output/python-venv (gitignored; RUNPAGES_PY_VENV to choose another, PYTHON
+# for another interpreter) and is reused between runs (RUNPAGES_PY_FRESH=1: made anew); the package
 # itself is reinstalled every time so the tests never see a stale copy. pytest's "no tests ran"
 # (exit 5) counts as a failure.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-venv="$root/test-output/python-venv"
+venv=${RUNPAGES_PY_VENV:-"$root/test-output/python-venv"}
 python=${PYTHON:-python3}
 
+# RUNPAGES_PY_FRESH=1: start from an empty venv (as a fresh clone, and so CI, does).
+if [ "${RUNPAGES_PY_FRESH:-0}" = 1 ]; then
+  rm -rf "$venv"
+fi
 if [ ! -x "$venv/bin/python" ]; then
   "$python" -m venv "$venv"
 fi

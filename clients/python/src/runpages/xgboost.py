@@ -57,16 +57,30 @@ class RunpagesCallback(TrainingCallback, Guarded):
 
     @guarded
     def _log_round(self, epoch: int, evals_log: Any) -> None:
+        # XGBoost passes the same growing history every round; kept so after_training can log a
+        # round whose after_iteration never reached us (an earlier callback, like early stopping,
+        # ended training on it).
+        self._history = evals_log
+        rounds = _rounds(evals_log)
+        # Training on from an existing booster (xgb_model=) numbers rounds after its own.
+        self._offset = epoch - (rounds - 1)
+        self._log_rounds(rounds - 1, rounds)
+
+    def _log_rounds(self, start: int, end: int) -> None:
+        """Logs entries start..end-1 of the history (entry i is round i + offset)."""
         if self.run is None:
             return
-        values = {}
-        for data, metrics in (evals_log or {}).items():
-            for metric, history in metrics.items():
-                if len(history):
-                    last = history[-1]
-                    # With cross-validation (xgb.cv) each entry is (mean, std).
-                    values[f"{data}/{metric}"] = float(last[0] if isinstance(last, tuple) else last)
-        self.run.log(values, step=epoch)
+        for index in range(start, end):
+            values = {}
+            for data, metrics in (getattr(self, "_history", None) or {}).items():
+                for metric, history in metrics.items():
+                    if index < len(history):
+                        entry = history[index]
+                        # With cross-validation (xgb.cv) each entry is (mean, std).
+                        values[f"{data}/{metric}"] = float(entry[0] if isinstance(entry, tuple) else entry)
+            if values:
+                self.run.log(values, step=index + getattr(self, "_offset", 0))
+            self._logged = index + 1
 
     def after_training(self, model: Any) -> Any:
         self._finish(model)
@@ -76,7 +90,13 @@ class RunpagesCallback(TrainingCallback, Guarded):
     def _finish(self, model: Any) -> None:
         if self.run is None:
             return
+        self._log_rounds(getattr(self, "_logged", 0), _rounds(getattr(self, "_history", None)))
         best = model.attr("best_iteration")  # set by early stopping
         if best is not None:
             self.run.param("best_iteration", int(best))
         self.run.finish("finished")
+
+
+def _rounds(evals_log: Any) -> int:
+    """How many rounds the history holds (its longest list)."""
+    return max((len(history) for metrics in (evals_log or {}).values() for history in metrics.values()), default=0)
