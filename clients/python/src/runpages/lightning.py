@@ -61,7 +61,7 @@ class RunpagesLogger(Logger, Guarded):
     @property
     def version(self) -> str:
         run = self._run
-        return run.id if run is not None else ("pending" if rank_zero_only.rank else self.experiment.id)
+        return run.id if run is not None else ("pending" if getattr(rank_zero_only, "rank", 0) else self.experiment.id)
 
     @property
     def save_dir(self) -> Optional[str]:

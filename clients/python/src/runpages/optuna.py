@@ -12,7 +12,7 @@ and the best value so far; it is published when the `with` block ends (or `callb
 when Python exits).
 """
 
-from typing import Any, Dict, Iterable, Optional
+from typing import Any, Dict, Iterable, Literal, Optional
 
 import optuna
 from optuna.trial import FrozenTrial, TrialState
@@ -43,7 +43,7 @@ class RunpagesCallback(Guarded):
     def __enter__(self) -> "RunpagesCallback":
         return self
 
-    def __exit__(self, kind: Any, error: Any, traceback: Any) -> bool:
+    def __exit__(self, kind: Any, error: Any, traceback: Any) -> Literal[False]:
         if kind is None:
             self.finish("finished")
         elif issubclass(kind, KeyboardInterrupt) or runpages._terminated:
