@@ -244,7 +244,7 @@ try {
     } catch (error) {
       rows.push(notAvailable('recording', 'run.log() per call', 'us', (error as Error).message.split('\n')[0] ?? 'failed'));
     }
-    // Python client (clients/python): the same 1M-point loop through runpages.py, then leaving its `with` block.
+    // Python client (clients/python): the same 1M-point loop through the runpages package, then leaving its `with` block.
     try {
       const checkout = cloneOrigin(origin, join(recording, 'python'));
       const { perCallUs, finishS } = await measurePythonLog(checkout, calls);

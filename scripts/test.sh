@@ -17,6 +17,8 @@ case "$tier" in
     echo "runpages: module boundaries ..." >&2
     node scripts/check-boundaries.ts
     vitest run
+    echo "runpages: the Python package's suite in its own virtual environment ..." >&2
+    sh scripts/python-tests.sh
     ;;
   *)
     echo "usage: scripts/test.sh unit|all" >&2

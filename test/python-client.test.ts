@@ -1,5 +1,5 @@
 /**
- * The Python client (clients/python/runpages.py) end to end with the machine's python3: scripts log
+ * The Python client (clients/python, the `runpages` package) end to end with the machine's python3: scripts log
  * runs that land on the origin's runs branch through the real CLI, standalone and under
  * `runpages record`; failures and interrupts are recorded as such; problems never crash the script.
  */
@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BIN, runCli, type CliResult } from './helpers/cli.ts';
 import { git, makeTestRepo, TEST_GIT_ENV, type TestRepo } from './helpers/git.ts';
 
-const CLIENT = fileURLToPath(new URL('../clients/python', import.meta.url));
+// The package's source: the module runs as installed, without installing it for this test.
+const CLIENT = fileURLToPath(new URL('../clients/python/src', import.meta.url));
 
 let repo: TestRepo;
 

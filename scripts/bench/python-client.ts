@@ -1,5 +1,5 @@
 /**
- * Recording figure for the Python client (clients/python/runpages.py): the cost of `run.log()` over
+ * Recording figure for the Python client (clients/python, package `runpages`): the cost of `run.log()` over
  * many calls with the machine's python3, and the time leaving the `with` block then takes (flush,
  * `runpages commit`: downsample, commit, push).
  */
@@ -33,7 +33,7 @@ export function measurePythonLog(checkout: string, calls: number): Promise<{ per
       env: {
         ...process.env,
         ...BENCH_GIT_ENV,
-        PYTHONPATH: join(ROOT, 'clients', 'python'),
+        PYTHONPATH: join(ROOT, 'clients', 'python', 'src'),
         RUNPAGES_BIN: `${process.execPath} ${join(ROOT, 'bin', 'runpages.js')}`,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

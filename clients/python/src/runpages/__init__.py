@@ -36,7 +36,7 @@ import warnings
 from datetime import datetime, timezone
 from typing import Any, Dict, Iterable, List, Mapping, Optional
 
-__all__ = ["start", "Run", "RunpagesWarning"]
+__all__ = ["start", "Run", "RunpagesWarning", "runs", "RunRecord", "RunpagesError"]
 __version__ = "0.1.0"
 
 # Metrics are written to metrics.jsonl once this many lines are buffered, or this many seconds passed.
@@ -236,6 +236,7 @@ class Run:
         params: Optional[Mapping[str, Any]] = None,
         tags: Optional[Iterable[str]] = None,
         dir: Optional[str] = None,
+        parents: Optional[Iterable[str]] = None,
     ) -> None:
         self._started = time.time()
         self._lines: List[str] = []
@@ -250,6 +251,10 @@ class Run:
         self.project = project
         self.name = name
         self.tags = list(tags or [])
+        # Ids of the runs this one belongs to (an Optuna trial lists its study's run).
+        self.parents = [str(parent) for parent in parents or []]
+        # Library versions for env.runtimes beside python's (an integration adds its framework's).
+        self._runtimes: Dict[str, str] = {}
         recording_dir = os.environ.get("RUNPAGES_DIR")
         # Under `runpages record` the recorder owns run.yaml and publishing; we only add files.
         self.under_record = bool(recording_dir) and dir is None
@@ -366,6 +371,15 @@ class Run:
         except Exception as error:
             _warn(f"runpages: artifact({path!r}) failed: {error}")
 
+    def runtime(self, name: str, version: str) -> None:
+        """Records a library's version in the run's env (`env.runtimes`), e.g. `run.runtime("torch", torch.__version__)`."""
+        try:
+            self._runtimes[str(name)] = str(version)
+            if not self.under_record and not self._finished:
+                self._write_record("running")
+        except Exception as error:
+            _warn(f"runpages: runtime({name!r}) failed: {error}")
+
     def note(self, text: str) -> None:
         """Appends Markdown to the run's notes."""
         try:
@@ -421,13 +435,15 @@ class Run:
             "user": _user(),
             "host": socket.gethostname(),
             "command": _command_line(sys.argv),
-            "env": {"os": platform.system().lower(), "arch": platform.machine(), "runtimes": {"python": platform.python_version()}},
+            "env": {"os": platform.system().lower(), "arch": platform.machine(), "runtimes": {"python": platform.python_version(), **self._runtimes}},
             "tags": self.tags,
         }
         if self.project:
             record["project"] = self.project
         if self.name:
             record["name"] = self.name
+        if self.parents:
+            record["parents"] = self.parents
         git = _git_info(os.getcwd())
         if git:
             record["git"] = git
@@ -501,17 +517,23 @@ def start(
     tags: Optional[Iterable[str]] = None,
     name: Optional[str] = None,
     dir: Optional[str] = None,
+    parents: Optional[Iterable[str]] = None,
 ) -> Run:
     """Starts a run. Use it as `with runpages.start(...) as run:` or call `run.finish()` yourself.
 
     project: the project (default: the repository's folder name); name: a friendly name (default:
     made from the id); dir: where to write the run directory (default: .runpages/runs/<id>/ in the
-    repository, or $RUNPAGES_DIR under `runpages record`).
+    repository, or $RUNPAGES_DIR under `runpages record`); parents: ids of runs this one belongs to
+    (e.g. a sweep's run).
     """
     if _RULES is None:
-        _warn("runpages: secret-rules.json was not found beside runpages.py; secrets are masked only when `runpages commit` publishes the run")
-    run = Run(project=project, name=name, params=params, tags=tags, dir=dir)
+        _warn("runpages: secret-rules.json was not found beside the runpages package; secrets are masked only when `runpages commit` publishes the run")
+    run = Run(project=project, name=name, params=params, tags=tags, dir=dir, parents=parents)
     if not run.under_record:
         _catch_sigterm()
     _open_runs.append(run)
     return run
+
+
+# Reading runs back (through `runpages ls --json`); imported last because it uses _cli() above.
+from ._read import RunpagesError, RunRecord, runs  # noqa: E402
