@@ -348,7 +348,8 @@ function toImportedRun(state: RunState, folderId: string, folder: string, option
     os: envRecord.os,
     cpus: envRecord.cpuCount,
     gpu: envRecord.gpu && envRecord.gpuCount ? Array.from({ length: envRecord.gpuCount }, () => envRecord.gpu!) : undefined,
-    runtimes: envRecord.python ? { python: envRecord.python } : undefined,
+    // wandb-core writes "CPython 3.11.7", the Python writer "3.11.7".
+    runtimes: envRecord.python ? { python: envRecord.python.replace(/^[A-Za-z]+Python /, '') } : undefined,
   });
   const tags = [...info.tags];
   if (info.jobType) tags.push(`job_type:${info.jobType}`);
