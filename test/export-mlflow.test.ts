@@ -29,7 +29,9 @@ let exported: CliResult;
 
 /** Every run of a repository's origin runs branch: run.yaml and series.json by id. */
 function branchRuns(repo: TestRepo): Map<string, { record: Record<string, any>; series: Record<string, any> }> {
-  const files = git(repo.origin, 'ls-tree', '-r', '--name-only', 'runs').split('\n').filter((file) => file.endsWith('/run.yaml'));
+  const files = git(repo.origin, 'ls-tree', '-r', '--name-only', 'runs')
+    .split('\n')
+    .filter((file) => file.endsWith('/run.yaml'));
   return new Map(
     files.map((file) => {
       const record = parse(git(repo.origin, 'show', `runs:${file}`));
@@ -82,13 +84,25 @@ describe('export mlflow', () => {
     expect(files).toContain(`1/${FINISHED}/params/model/depth`);
     expect(files).toContain(`1/${FINISHED}/tags/mlflow.note.content`);
     const meta = parse(readFileSync(join(out, '1', FINISHED, 'meta.yaml'), 'utf8'));
-    expect(meta).toMatchObject({ run_id: FINISHED, experiment_id: '1', status: 3, start_time: 1700000000000, end_time: 1700000100000, user_id: 'alice', run_name: 'bright-fox-1' });
+    expect(meta).toMatchObject({
+      run_id: FINISHED,
+      experiment_id: '1',
+      status: 3,
+      start_time: 1700000000000,
+      end_time: 1700000100000,
+      user_id: 'alice',
+      run_name: 'bright-fox-1',
+    });
     expect(parse(readFileSync(join(out, '1', RUNNING, 'meta.yaml'), 'utf8'))).toMatchObject({ status: 1, end_time: null });
     // "timestamp_ms value step"; the NaN point of train/loss is not kept by runpages (counted only).
     expect(readFileSync(join(out, '1', FINISHED, 'metrics/train/loss'), 'utf8')).toBe('1700000001000 0.9 0\n1700000002000 0.5 1\n1700000004000 0.25 3\n');
     expect(readFileSync(join(out, '1', FINISHED, 'tags/data/version'), 'utf8')).toBe('v3');
     // The running run's 1,500 points come in full from the object store, not the branch's 1,000.
-    expect(readFileSync(join(out, '1', RUNNING, 'metrics/loss'), 'utf8').trim().split('\n')).toHaveLength(1500);
+    expect(
+      readFileSync(join(out, '1', RUNNING, 'metrics/loss'), 'utf8')
+        .trim()
+        .split('\n'),
+    ).toHaveLength(1500);
   });
 
   test('MLflow -> runpages -> MLflow -> runpages: the same runs', () => {
@@ -97,13 +111,30 @@ describe('export mlflow', () => {
     expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
     for (const [id, { record, series }] of before) {
       const back = after.get(id)!;
-      for (const field of ['name', 'project', 'experiment', 'status', 'user', 'created', 'ended', 'duration_s', 'command', 'git', 'params', 'metrics', 'tags', 'notes', 'parents', 'mlflow']) {
+      for (const field of [
+        'name',
+        'project',
+        'experiment',
+        'status',
+        'user',
+        'created',
+        'ended',
+        'duration_s',
+        'command',
+        'git',
+        'params',
+        'metrics',
+        'tags',
+        'notes',
+        'parents',
+        'mlflow',
+      ]) {
         expect(back.record[field], `${id} ${field}`).toEqual(record[field]);
       }
       expect(back.series, `${id} series.json`).toEqual(series);
       for (const [name, info] of Object.entries(record.series as Record<string, { points: number; stored: number; sha256?: string }>)) {
         // Points runpages counted but could not store (NaN, ±Infinity) are the only ones that go.
-        const finite = info.sha256 ? info.points : series[name]?.value.length ?? 0;
+        const finite = info.sha256 ? info.points : (series[name]?.value.length ?? 0);
         expect(back.record.series[name].points, `${id} ${name} points`).toBe(Math.max(finite, info.points === 0 ? 0 : 1));
       }
     }
@@ -139,7 +170,11 @@ describe('export mlflow', () => {
     const { warnings } = JSON.parse(result.stdout);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(new RegExp(`run ${RUNNING}: series "loss" exported with the branch's \\d+ of 1500 points`));
-    expect(readFileSync(join(target, '1', RUNNING, 'metrics/loss'), 'utf8').trim().split('\n').length).toBeLessThanOrEqual(1000);
+    expect(
+      readFileSync(join(target, '1', RUNNING, 'metrics/loss'), 'utf8')
+        .trim()
+        .split('\n').length,
+    ).toBeLessThanOrEqual(1000);
   });
 
   test('never writes into a folder that is not empty; errors say what to do', async () => {
@@ -161,12 +196,25 @@ describe('export mlflow', () => {
 
 describe('untrusted keys', () => {
   const run = (params: Record<string, unknown>, tags: string[], metrics: Record<string, number> = {}) => ({
-    record: RunRecordSchema.parse({ schema: 'runpages/run@1', id: 'r1', name: 'r', project: 'p', status: 'finished', created: '2026-01-01T00:00:00Z', params, tags, metrics }),
+    record: RunRecordSchema.parse({
+      schema: 'runpages/run@1',
+      id: 'r1',
+      name: 'r',
+      project: 'p',
+      status: 'finished',
+      created: '2026-01-01T00:00:00Z',
+      params,
+      tags,
+      metrics,
+    }),
     series: {},
   });
 
   test('.., .git, empty and backslash components are left out with a warning', () => {
-    const { files, warnings } = mlflowStoreFiles([run({ '../evil': 1, '.git/config': 2, 'a//b': 3, 'ok/fine': 4, 'x\\y': 5 }, ['..:x', 'good:1'], { '/abs': 1 })], 'file:///m');
+    const { files, warnings } = mlflowStoreFiles(
+      [run({ '../evil': 1, '.git/config': 2, 'a//b': 3, 'ok/fine': 4, 'x\\y': 5 }, ['..:x', 'good:1'], { '/abs': 1 })],
+      'file:///m',
+    );
     const paths = files.map((file) => file.path.join('/'));
     expect(paths).toContain('1/r1/params/ok/fine');
     expect(paths).toContain('1/r1/tags/good');

@@ -18,7 +18,9 @@ import { runCli, type CliResult } from './helpers/cli.ts';
 import { git, makeTestRepo, type TestRepo } from './helpers/git.ts';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/wandb', import.meta.url));
-const VERSIONS = readdirSync(FIXTURES).filter((name) => name.startsWith('wandb-')).sort();
+const VERSIONS = readdirSync(FIXTURES)
+  .filter((name) => name.startsWith('wandb-'))
+  .sort();
 
 type Point = [number, number | 'NaN'];
 interface ExpectedRun {
@@ -32,7 +34,17 @@ interface ExpectedRun {
     exit_code: number | null;
     runtime?: number;
     stopped?: string;
-    run?: { run_id: string; project: string; display_name: string; notes: string; tags: string[]; group: string; job_type: string; start_time: string; git: { remote: string; commit: string } };
+    run?: {
+      run_id: string;
+      project: string;
+      display_name: string;
+      notes: string;
+      tags: string[];
+      group: string;
+      job_type: string;
+      start_time: string;
+      git: { remote: string; commit: string };
+    };
   };
 }
 
@@ -60,7 +72,10 @@ describe.each(VERSIONS)('%s run folders, read as wandb itself reads them', (vers
       const series = imported.series.get(ourKey(key))!;
       expect(series.step, key).toEqual(points.map(([step]) => step));
       expect(series.value, key).toEqual(points.map(([, value]) => asNumber(value)));
-      expect(series.time.every((time) => time > 1.7e9), key).toBe(true);
+      expect(
+        series.time.every((time) => time > 1.7e9),
+        key,
+      ).toBe(true);
     }
     // What wandb read is what the script logged (all of it, or a prefix of it for the crashed run).
     for (const [key, points] of Object.entries(run.logged.history)) {
@@ -70,7 +85,11 @@ describe.each(VERSIONS)('%s run folders, read as wandb itself reads them', (vers
     }
     expect(imported.record.params).toEqual(reader.config);
     expect(imported.record.params).toEqual(run.logged.config);
-    const numericSummary = Object.fromEntries(Object.entries(reader.summary).filter(([, v]) => typeof v === 'number').map(([k, v]) => [ourKey(k), v]));
+    const numericSummary = Object.fromEntries(
+      Object.entries(reader.summary)
+        .filter(([, v]) => typeof v === 'number')
+        .map(([k, v]) => [ourKey(k), v]),
+    );
     expect(imported.summary).toEqual(numericSummary);
     const info = reader.run!;
     expect(imported.record).toMatchObject({
@@ -104,7 +123,12 @@ describe.each(VERSIONS)('%s run folders, read as wandb itself reads them', (vers
 });
 
 describe('the .wandb framing under damage', () => {
-  const crashed = join(FIXTURES, 'wandb-0.30.0/wandb', readdirSync(join(FIXTURES, 'wandb-0.30.0/wandb')).find((name) => name.endsWith('crash030'))!, 'run-crash030.wandb');
+  const crashed = join(
+    FIXTURES,
+    'wandb-0.30.0/wandb',
+    readdirSync(join(FIXTURES, 'wandb-0.30.0/wandb')).find((name) => name.endsWith('crash030'))!,
+    'run-crash030.wandb',
+  );
   const bytes = new Uint8Array(readFileSync(crashed));
   const whole = readWandbLog(bytes).records;
 
@@ -113,7 +137,7 @@ describe('the .wandb framing under damage', () => {
       fc.property(fc.integer({ min: 0, max: bytes.length }), (cut) => {
         const { records } = readWandbLog(bytes.subarray(0, cut));
         expect(records.length).toBeLessThanOrEqual(whole.length);
-        records.forEach((record, i) => expect(Buffer.from(record.data).equals(Buffer.from(whole[i]!.data))).toBe(true));
+        for (const [i, record] of records.entries()) expect(Buffer.from(record.data).equals(Buffer.from(whole[i]!.data))).toBe(true);
       }),
       { numRuns: 200 },
     );
@@ -136,12 +160,15 @@ describe('the .wandb framing under damage', () => {
   });
 
   test('not a .wandb file: one problem, no records', () => {
-    expect(readWandbLog(new TextEncoder().encode('hello, world'))).toEqual({ records: [], problems: [{ offset: 0, message: 'not a .wandb file (no ":W&B" header)' }] });
+    expect(readWandbLog(new TextEncoder().encode('hello, world'))).toEqual({
+      records: [],
+      problems: [{ offset: 0, message: 'not a .wandb file (no ":W&B" header)' }],
+    });
   });
 });
 
 describe('helpers', () => {
-  test('CRC-32 is zlib\'s, chained like zlib.crc32(data, crc)', () => {
+  test("CRC-32 is zlib's, chained like zlib.crc32(data, crc)", () => {
     expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
     fc.assert(
       fc.property(fc.uint8Array(), fc.uint8Array(), (a, b) => {
@@ -152,7 +179,12 @@ describe('helpers', () => {
   });
 
   test('Python JSON: bare NaN and Infinity are numbers, the same words inside strings stay text', () => {
-    expect(parsePythonJson('{"a": NaN, "b": -Infinity, "c": [Infinity, 1], "d": "NaN Infinity \\" NaN"}')).toEqual({ a: Number.NaN, b: -Infinity, c: [Infinity, 1], d: 'NaN Infinity " NaN' });
+    expect(parsePythonJson('{"a": NaN, "b": -Infinity, "c": [Infinity, 1], "d": "NaN Infinity \\" NaN"}')).toEqual({
+      a: Number.NaN,
+      b: -Infinity,
+      c: [Infinity, 1],
+      d: 'NaN Infinity " NaN',
+    });
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {
         expect(parsePythonJson(JSON.stringify(value))).toEqual(JSON.parse(JSON.stringify(value)));

@@ -51,10 +51,14 @@ export async function withFullSeries(
       const branch = stored[name] ?? { step: [], value: [] };
       series[name] = branch;
       if (!info.sha256) continue;
-      const full = store ? await fullSeries(store, info.sha256, name).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))) : new Error('no object store');
+      const full = store
+        ? await fullSeries(store, info.sha256, name).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))
+        : new Error('no object store');
       if (full instanceof Error || full === undefined) {
         const why = full instanceof Error ? full.message.split('\n')[0] : 'the stored object has no such series';
-        warnings.push(`run ${run.record.id}: series "${name}" exported with the branch's ${branch.value.length} of ${info.points} points (full series ${info.sha256.slice(0, 12)}… not read: ${why})`);
+        warnings.push(
+          `run ${run.record.id}: series "${name}" exported with the branch's ${branch.value.length} of ${info.points} points (full series ${info.sha256.slice(0, 12)}… not read: ${why})`,
+        );
       } else series[name] = full;
     }
     exported.push({ record: run.record, series });

@@ -171,7 +171,7 @@ function runFiles(run: ExportRun, experimentId: string, rootUri: string, warning
     const key = fromMlflow && (name === '_step' || name === '_time') ? name.slice(1) : name;
     const data = run.series[name];
     const lines: string[] = [];
-    if (data && data.value.length) {
+    if (data?.value.length) {
       for (let i = 0; i < data.value.length; i++) {
         const time = data.time?.[i];
         const ms = time === undefined || time === 0 ? startMs : Math.round(time * 1000);
@@ -189,7 +189,8 @@ function runFiles(run: ExportRun, experimentId: string, rootUri: string, warning
 function flattenParams(params: Record<string, unknown>, prefix = ''): Array<[string, unknown]> {
   const out: Array<[string, unknown]> = [];
   for (const [key, value] of Object.entries(params).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length > 0) out.push(...flattenParams(value as Record<string, unknown>, `${prefix}${key}.`));
+    if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length > 0)
+      out.push(...flattenParams(value as Record<string, unknown>, `${prefix}${key}.`));
     else out.push([`${prefix}${key}`, value]);
   }
   return out;
@@ -222,7 +223,10 @@ function metricText(value: number): string {
  */
 export function keyPath(key: string): string[] | undefined {
   const parts = key.split('/');
-  const safe = parts.every((part) => part !== '' && part !== '.' && part !== '..' && part.toLowerCase() !== '.git' && !part.includes('\\') && !part.includes('\0') && part.length <= 255);
+  const safe = parts.every(
+    (part) =>
+      part !== '' && part !== '.' && part !== '..' && part.toLowerCase() !== '.git' && !part.includes('\\') && !part.includes('\0') && part.length <= 255,
+  );
   return safe ? parts : undefined;
 }
 

@@ -36,7 +36,10 @@ const MAGIC = 0xbee1;
 export function isWandbLog(bytes: Uint8Array): boolean {
   return (
     bytes.length >= FILE_HEADER &&
-    bytes[0] === 0x3a && bytes[1] === 0x57 && bytes[2] === 0x26 && bytes[3] === 0x42 && // ":W&B"
+    bytes[0] === 0x3a &&
+    bytes[1] === 0x57 &&
+    bytes[2] === 0x26 &&
+    bytes[3] === 0x42 && // ":W&B"
     (bytes[4]! | (bytes[5]! << 8)) === MAGIC
   );
 }
@@ -72,7 +75,8 @@ export function readWandbLog(bytes: Uint8Array): { records: WandbLogRecord[]; pr
     }
     if (bytes.length - offset < CHUNK_HEADER) {
       // A header cut short is a crashed writer; zero bytes to the end are a preallocated tail.
-      if (bytes.subarray(offset).some((byte) => byte !== 0)) problems.push({ offset, message: `the file ends inside a chunk header (${bytes.length - offset} bytes): read up to the last whole record` });
+      if (bytes.subarray(offset).some((byte) => byte !== 0))
+        problems.push({ offset, message: `the file ends inside a chunk header (${bytes.length - offset} bytes): read up to the last whole record` });
       break;
     }
     const crc = view.getUint32(offset, true);
@@ -86,7 +90,10 @@ export function readWandbLog(bytes: Uint8Array): { records: WandbLogRecord[]; pr
     const start = offset + CHUNK_HEADER;
     const end = start + length;
     if (end > bytes.length) {
-      problems.push({ offset, message: `the file ends inside a record (${length} bytes announced, ${bytes.length - start} present): read up to the last whole record` });
+      problems.push({
+        offset,
+        message: `the file ends inside a record (${length} bytes announced, ${bytes.length - start} present): read up to the last whole record`,
+      });
       partsStart = -1;
       parts = [];
       break;

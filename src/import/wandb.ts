@@ -72,7 +72,14 @@ export async function scanWandb(dir: string, options: WandbOptions = {}): Promis
   for (const folder of found) byId.set(folder.id, [...(byId.get(folder.id) ?? []), folder]);
   const tasks = [...byId.values()].map((folders) => {
     const ordered = folders.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.path < b.path ? -1 : 1));
-    return { source: ordered.map((folder) => folder.path).join(', '), load: () => readWandbRun(ordered.map((folder) => folder.path), options) };
+    return {
+      source: ordered.map((folder) => folder.path).join(', '),
+      load: () =>
+        readWandbRun(
+          ordered.map((folder) => folder.path),
+          options,
+        ),
+    };
   });
   return { tasks, skipped };
 }
@@ -87,7 +94,10 @@ async function runFolders(root: string, skipped: Skipped[]): Promise<RunFolder[]
       else skipped.push({ source: folder, reason: `has no run-${id}.wandb (the transaction log every wandb run writes)` });
       return;
     }
-    const entries = (await readdir(folder, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+    const entries = (await readdir(folder, { withFileTypes: true }))
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+      .sort();
     for (const name of entries) if (!name.startsWith('.')) await visit(join(folder, name));
   };
   const info = await stat(root);
@@ -153,7 +163,8 @@ export async function readWandbRun(folders: readonly string[], options: WandbOpt
 function apply(state: RunState, record: ReturnType<typeof decodeWandbRecord>, warn: (message: string) => void): void {
   switch (record.kind) {
     case 'history':
-      return applyHistory(state, record.items, record.step, warn);
+      applyHistory(state, record.items, record.step, warn);
+      return;
     case 'summary':
       state.summarySeen = true;
       for (const item of record.update) for (const [key, value] of numericLeaves(item, warn)) state.summary[key] = value;
@@ -213,8 +224,8 @@ function applyHistory(state: RunState, items: readonly WandbItem[], recordStep: 
     state.lastTime = Math.max(state.lastTime, time);
   }
   for (const [key, value] of values) {
-    let data = state.series.get(key);
-    if (!data) state.series.set(key, (data = { step: [], value: [], time: [] }));
+    const data = state.series.get(key) ?? { step: [], value: [], time: [] };
+    state.series.set(key, data);
     data.step.push(step);
     data.value.push(value);
     data.time.push(time ?? 0);
@@ -262,7 +273,8 @@ function setConfig(config: Record<string, unknown>, item: WandbItem, warn: (mess
 
 function deletePath(config: Record<string, unknown>, path: readonly string[]): void {
   let target: unknown = config;
-  for (const part of path.slice(0, -1)) target = target !== null && typeof target === 'object' && Object.hasOwn(target, part) ? (target as Record<string, unknown>)[part] : undefined;
+  for (const part of path.slice(0, -1))
+    target = target !== null && typeof target === 'object' && Object.hasOwn(target, part) ? (target as Record<string, unknown>)[part] : undefined;
   if (target !== null && typeof target === 'object') delete (target as Record<string, unknown>)[path.at(-1)!];
 }
 
@@ -319,9 +331,18 @@ async function fillFromSideFiles(state: RunState, files: string, warnings: strin
             cpuCount: typeof meta.cpu_count === 'number' ? meta.cpu_count : undefined,
             gpuCount: typeof meta.gpu_count === 'number' ? meta.gpu_count : undefined,
             startedAt: string('startedAt') ? Date.parse(`${string('startedAt')}Z`) / 1000 : undefined,
-            git: gitMeta ? definedOnly({ remote: typeof gitMeta.remote === 'string' ? gitMeta.remote : undefined, commit: typeof gitMeta.commit === 'string' ? gitMeta.commit : undefined }) : undefined,
+            git: gitMeta
+              ? definedOnly({
+                  remote: typeof gitMeta.remote === 'string' ? gitMeta.remote : undefined,
+                  commit: typeof gitMeta.commit === 'string' ? gitMeta.commit : undefined,
+                })
+              : undefined,
           }),
-          args: state.environment.args.length ? state.environment.args : Array.isArray(meta.args) ? meta.args.filter((arg): arg is string => typeof arg === 'string') : [],
+          args: state.environment.args.length
+            ? state.environment.args
+            : Array.isArray(meta.args)
+              ? meta.args.filter((arg): arg is string => typeof arg === 'string')
+              : [],
         };
       } catch {
         warnings.push(`${join(files, 'wandb-metadata.json')}: not JSON, environment left out`);
@@ -373,7 +394,13 @@ function toImportedRun(state: RunState, folderId: string, folder: string, option
     params: state.config,
     tags: [...new Set(tags)],
     notes: nonEmpty(info.notes),
-    wandb: definedOnly({ run_id: wandbId, entity: nonEmpty(info.entity), project: nonEmpty(info.project), group: nonEmpty(info.group), job_type: nonEmpty(info.jobType) }),
+    wandb: definedOnly({
+      run_id: wandbId,
+      entity: nonEmpty(info.entity),
+      project: nonEmpty(info.project),
+      group: nonEmpty(info.group),
+      job_type: nonEmpty(info.jobType),
+    }),
   };
   return { record, series: state.series, summary: state.summary, source: folder, warnings };
 }
@@ -404,7 +431,9 @@ export function parsePythonJson(text: string): unknown {
       i += token.length - 1;
     } else out += char;
   }
-  return JSON.parse(out, (_key, value: unknown) => (typeof value === 'string' && value.startsWith(NON_FINITE) ? Number(value.slice(NON_FINITE.length)) : value));
+  return JSON.parse(out, (_key, value: unknown) =>
+    typeof value === 'string' && value.startsWith(NON_FINITE) ? Number(value.slice(NON_FINITE.length)) : value,
+  );
 }
 
 function definedOnly<T extends Record<string, unknown>>(value: T): Partial<T> {

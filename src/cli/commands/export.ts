@@ -18,7 +18,7 @@ interface ExportFlags {
 export function register(program: Command): void {
   const command = program
     .command('export')
-    .description('Export runs to another tracker\'s format (an MLflow file store).')
+    .description("Export runs to another tracker's format (an MLflow file store).")
     .addHelpText(
       'after',
       `
@@ -31,7 +31,7 @@ Examples:
     .command('mlflow')
     .description('Write the runs as an MLflow file store (mlruns/): params, every metric point, tags, status and times.')
     .argument('<dir>', 'the folder to create (new or empty); point MLflow at it with --backend-store-uri file:<dir>')
-    .argument('[query...]', "only runs matching this filter, as `runpages ls` takes it, e.g. \"metrics.acc > 0.9\"")
+    .argument('[query...]', 'only runs matching this filter, as `runpages ls` takes it, e.g. "metrics.acc > 0.9"')
     .option('--project <name>', 'only runs of this project')
     .option('--from <branch|dir>', 'branch to read runs from (default: the configured runs branch), or a folder laid out like it')
     .option('--store <uri>', 'object store holding the full series (default: store in runpages.config.yaml)')
@@ -52,7 +52,17 @@ Examples:
   $ mlflow ui --backend-store-uri ./mlruns`,
     )
     .action(async (dir: string, queryWords: string[], flags: ExportFlags) => {
-      const [{ loadConfig }, { loadRunRecords }, query, ui, { RunpagesError }, { openStore }, { withFullSeries }, { mlflowStoreFiles }, { checkEmptyTarget, writeStoreFiles }] = await Promise.all([
+      const [
+        { loadConfig },
+        { loadRunRecords },
+        query,
+        ui,
+        { RunpagesError },
+        { openStore },
+        { withFullSeries },
+        { mlflowStoreFiles },
+        { checkEmptyTarget, writeStoreFiles },
+      ] = await Promise.all([
         import('../../config.ts'),
         import('../../index/records.ts'),
         import('../../query/index.ts'),
