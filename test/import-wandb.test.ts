@@ -4,7 +4,7 @@
  * own reader reported for the same files (expected.json); a crashed run imports up to its last
  * whole record as killed; importing again changes nothing; a cut or corrupted log never throws.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32 as zlibCrc32 } from 'node:zlib';
@@ -12,10 +12,10 @@ import fc from 'fast-check';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { crc32 } from '../src/import/crc32.ts';
-import { parsePythonJson, readWandbRun } from '../src/import/wandb.ts';
+import { parsePythonJson, readWandbRun, scanWandb } from '../src/import/wandb.ts';
 import { readWandbLog } from '../src/import/wandb-log.ts';
 import { runCli, type CliResult } from './helpers/cli.ts';
-import { git, makeTestRepo, type TestRepo } from './helpers/git.ts';
+import { git, makeTestRepo, tempDir, type TestRepo } from './helpers/git.ts';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/wandb', import.meta.url));
 const VERSIONS = readdirSync(FIXTURES)
@@ -119,6 +119,70 @@ describe.each(VERSIONS)('%s run folders, read as wandb itself reads them', (vers
       const total = Object.values(run.wandb_reader.records).reduce((sum, count) => sum + count, 0);
       expect(readWandbLog(bytes).records.length, run.logged.id).toBe(total);
     }
+  });
+});
+
+describe('folders beyond the fixtures', () => {
+  const fixture = (version: string, id: string): string => {
+    const root = join(FIXTURES, version, 'wandb');
+    return join(root, readdirSync(root).find((name) => name.endsWith(`-${id}`))!);
+  };
+
+  test('the folders of one run id (a resumed run) are one run, read in time order', async () => {
+    const dir = join(tempDir('runpages-wandb-'), 'wandb');
+    // Session 1 crashed after 267 steps; session 2 (here: another file of the same id) finished it.
+    mkdirSync(join(dir, 'offline-run-20260101_000000-crash030'), { recursive: true });
+    cpSync(join(fixture('wandb-0.30.0', 'crash030'), 'run-crash030.wandb'), join(dir, 'offline-run-20260101_000000-crash030/run-crash030.wandb'));
+    mkdirSync(join(dir, 'run-20260102_000000-crash030'));
+    cpSync(join(fixture('wandb-0.30.0', 'done030'), 'run-done030.wandb'), join(dir, 'run-20260102_000000-crash030/run-crash030.wandb'));
+    mkdirSync(join(dir, 'run-20260103_000000-empty1'));
+    const { tasks, skipped } = await scanWandb(dir);
+    expect(tasks).toHaveLength(1);
+    expect(skipped.map((s) => s.reason)).toEqual(['has no run-empty1.wandb (the transaction log every wandb run writes)']);
+    const run = await tasks[0]!.load();
+    expect(run.record.status).toBe('finished');
+    expect(run.series.get('loss')!.value).toHaveLength(267 + 20);
+    expect(run.series.get('loss')!.step.slice(265, 269)).toEqual([265, 266, 0, 1]);
+  });
+
+  test('a log with nothing but its header: params, summary and environment from the side files', async () => {
+    const folder = join(tempDir('runpages-wandb-'), 'wandb', 'run-20260101_000000-abc123');
+    mkdirSync(join(folder, 'files'), { recursive: true });
+    writeFileSync(join(folder, 'run-abc123.wandb'), Buffer.from([0x3a, 0x57, 0x26, 0x42, 0xe1, 0xbe, 0x00]));
+    writeFileSync(
+      join(folder, 'files/config.yaml'),
+      'wandb_version: 1\n_wandb:\n  desc: null\n  value: {cli_version: 0.16.6}\nlr:\n  desc: learning rate\n  value: 0.1\nlayers:\n  value: [64, 32]\n',
+    );
+    writeFileSync(join(folder, 'files/wandb-summary.json'), '{"acc": 0.9, "loss": NaN, "_runtime": 3, "img": {"_type": "image-file"}, "val": {"f1": 0.5}}');
+    writeFileSync(
+      join(folder, 'files/wandb-metadata.json'),
+      JSON.stringify({
+        os: 'Linux-6',
+        python: '3.10.1',
+        host: 'gpu-7',
+        username: 'ada',
+        startedAt: '2026-01-01T00:00:00.5',
+        program: 'train.py',
+        args: ['--api-key', 'sk-123456789'],
+        cpu_count: 8,
+        gpu: 'A100',
+        gpu_count: 2,
+      }),
+    );
+    const run = await readWandbRun([folder]);
+    expect(run.record.params).toEqual({ lr: 0.1, layers: [64, 32] });
+    expect(run.summary).toEqual({ acc: 0.9, loss: Number.NaN, 'val/f1': 0.5 });
+    expect(run.record).toMatchObject({
+      id: 'wandb-abc123',
+      name: 'abc123',
+      status: 'killed',
+      host: 'gpu-7',
+      user: 'ada',
+      created: '2026-01-01T00:00:00.500Z',
+      env: { os: 'Linux-6', cpus: 8, gpu: ['A100', 'A100'], runtimes: { python: '3.10.1' } },
+    });
+    expect(run.record.command).toContain('train.py');
+    expect(run.record.command).not.toContain('sk-123456789');
   });
 });
 

@@ -242,14 +242,19 @@ function numericLeaves(item: WandbItem, warn: (message: string) => void): Array<
     warn(`value of "${item.path.join('/')}" is not JSON: ${JSON.stringify(item.json.slice(0, 60))}, skipped`);
     return [];
   }
+  return numberLeaves(item.path.join('/'), value);
+}
+
+/** The numbers in a parsed value under `prefix`, nested dicts joined with `/`, media dicts (`_type`) and `_` keys left out. */
+function numberLeaves(prefix: string, value: unknown): Array<[string, number]> {
   const out: Array<[string, number]> = [];
-  const walk = (prefix: string, inner: unknown): void => {
-    if (typeof inner === 'number') out.push([prefix, inner]);
+  const walk = (path: string, inner: unknown): void => {
+    if (typeof inner === 'number') out.push([path, inner]);
     else if (inner !== null && typeof inner === 'object' && !Array.isArray(inner) && !('_type' in inner)) {
-      for (const [key, nested] of Object.entries(inner)) if (!key.startsWith('_')) walk(`${prefix}/${key}`, nested);
+      for (const [key, nested] of Object.entries(inner)) if (!key.startsWith('_')) walk(`${path}/${key}`, nested);
     }
   };
-  walk(item.path.join('/'), value);
+  if (!prefix.split('/').some((part) => part.startsWith('_'))) walk(prefix, value);
   return out;
 }
 
@@ -304,7 +309,7 @@ async function fillFromSideFiles(state: RunState, files: string, warnings: strin
         const data = parsePythonJson(text);
         if (data !== null && typeof data === 'object') {
           for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
-            for (const [leaf, number] of numericLeaves({ path: [key], json: JSON.stringify(value) ?? 'null' }, () => {})) state.summary[leaf] = number;
+            for (const [leaf, number] of numberLeaves(key, value)) state.summary[leaf] = number;
           }
         }
       } catch {
