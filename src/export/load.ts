@@ -57,7 +57,7 @@ export async function withFullSeries(
       if (full instanceof Error || full === undefined) {
         const why = full instanceof Error ? full.message.split('\n')[0] : 'the stored object has no such series';
         warnings.push(
-          `run ${run.record.id}: series "${name}" exported with the branch's ${branch.value.length} of ${info.points} points (full series ${info.sha256.slice(0, 12)}… not read: ${why})`,
+          `run ${run.record.id}: series ${JSON.stringify(name)} exported with the branch's ${branch.value.length} of ${info.points} points (full series ${info.sha256.slice(0, 12)}… not read: ${why})`,
         );
       } else series[name] = full;
     }

@@ -7,6 +7,8 @@ import { resolveNow } from '../clock.ts';
 
 export const order = 18;
 
+const MAX_WARNINGS = 10;
+
 interface ExportFlags {
   project?: string;
   from?: string;
@@ -109,7 +111,9 @@ Examples:
         ui.printJson(outcome);
         return;
       }
-      for (const warning of warnings) ui.warn(warning);
+      // A store that is elsewhere makes one warning per downsampled series: show the first few.
+      for (const warning of warnings.slice(0, MAX_WARNINGS)) ui.warn(warning);
+      if (warnings.length > MAX_WARNINGS) ui.warn(`… and ${warnings.length - MAX_WARNINGS} more warnings (--json lists them all)`);
       const runsText = `${exported.length} run${exported.length === 1 ? '' : 's'}`;
       const what = `${runsText} in ${experiments.size} experiment${experiments.size === 1 ? '' : 's'}, ${points} metric points`;
       ui.success(flags.dryRun ? `Dry run: would export ${what} to ${target}` : `Exported ${what} to ${target}`);
