@@ -224,6 +224,12 @@ describe('untrusted keys', () => {
     expect(warnings).toHaveLength(6); // four params, one tag, one metric
   });
 
+  test('fractional steps are rounded (MLflow reads steps with int()), with a warning', () => {
+    const { files, warnings } = mlflowStoreFiles([{ ...run({}, []), series: { loss: { step: [0, 0.5, 2], value: [3, 2, 1], time: [1, 2, 3] } } }], 'file:///m');
+    expect(files.find((file) => file.path.join('/') === '1/r1/metrics/loss')!.content).toBe('1000 3 0\n2000 2 1\n3000 1 2\n');
+    expect(warnings).toEqual(['run r1: metric "loss" has 1 fractional steps; MLflow steps are whole numbers, so they are rounded']);
+  });
+
   test('whatever the keys, every file lands inside the export folder and none overwrites another', async () => {
     const root = join(tempDir('runpages-export-'), 'store');
     const key = fc.oneof(fc.string(), fc.constantFrom('..', '.', '.git', '.GIT', 'a/..', '../../x', '/etc/passwd', 'a', 'a/b', 'C:\\x'));

@@ -172,11 +172,17 @@ function runFiles(run: ExportRun, experimentId: string, rootUri: string, warning
     const data = run.series[name];
     const lines: string[] = [];
     if (data?.value.length) {
+      let rounded = 0;
       for (let i = 0; i < data.value.length; i++) {
         const time = data.time?.[i];
         const ms = time === undefined || time === 0 ? startMs : Math.round(time * 1000);
-        lines.push(`${ms} ${metricText(data.value[i]!)} ${data.step[i]}`);
+        // MLflow reads steps with Python's int(): a fractional step would make the whole file unreadable.
+        const step = Math.round(data.step[i]!);
+        if (step !== data.step[i]) rounded++;
+        lines.push(`${ms} ${metricText(data.value[i]!)} ${step}`);
       }
+      if (rounded)
+        warnings.push(`${where}: metric ${JSON.stringify(name)} has ${rounded} fractional steps; MLflow steps are whole numbers, so they are rounded`);
     } else if (record.metrics[name] !== undefined) {
       lines.push(`${endMs ?? startMs} ${metricText(record.metrics[name]!)} 0`);
     }
