@@ -1,5 +1,6 @@
 /**
- * `runpages import mlflow <mlruns-dir>` and `runpages import tensorboard <logdir>`: bring history
+ * `runpages import mlflow <mlruns-dir>`, `runpages import tensorboard <logdir>` and
+ * `runpages import wandb <dir>`: bring history
  * from other trackers onto the runs branch, through the same publish path as recorded runs.
  */
 import type { Command } from 'commander';
@@ -22,16 +23,17 @@ interface MlflowFlags extends ImportFlags {
 export function register(program: Command): void {
   const command = program
     .command('import')
-    .description('Import runs from MLflow file stores or TensorBoard logdirs onto the runs branch.')
+    .description('Import runs from MLflow file stores, TensorBoard logdirs or wandb run folders onto the runs branch.')
     .addHelpText(
       'after',
       `
-Imported runs keep stable ids (MLflow's run id; for TensorBoard a hash of the run folder and its first event), so
-importing again publishes only what changed.
+Imported runs keep stable ids (MLflow's run id; for TensorBoard a hash of the run folder and its first
+event; wandb-<run id> for wandb), so importing again publishes only what changed.
 
 Examples:
   $ runpages import mlflow ./mlruns
-  $ runpages import tensorboard ./lightning_logs --project autoencoder`,
+  $ runpages import tensorboard ./lightning_logs --project autoencoder
+  $ runpages import wandb ./wandb`,
     );
 
   command
@@ -84,6 +86,32 @@ Examples:
     .action(async (logdir: string, flags: ImportFlags) => {
       const { scanTensorBoard } = await import('../../import/tensorboard.ts');
       await runImport('TensorBoard', await scanTensorBoard(logdir, flags.project ? { project: flags.project } : {}), flags);
+    });
+
+  command
+    .command('wandb')
+    .description('Import the run folders the wandb client wrote (wandb/run-*, wandb/offline-run-*), read from their .wandb logs.')
+    .argument('<dir>', 'the wandb/ folder beside the training script (or a project holding one, or one run folder)')
+    .option('--project <name>', 'put every run in this project instead of the wandb project')
+    .option('--dry-run', 'read and validate everything, publish nothing')
+    .option('--json', 'print the outcome as JSON on stdout')
+    .addHelpText(
+      'after',
+      `
+Each run's .wandb transaction log is read (every chunk's CRC-32 checked); files/ side files fill in
+only what it lacks. Config becomes params, history rows series (step from _step), the summary
+metrics; the group becomes the experiment, the job type a tag job_type:<type>. A run without an exit
+record (crashed, killed) is imported as killed, up to its last whole record. Runs are wandb-<run id>,
+and the folders of a resumed run are one run.
+
+Examples:
+  $ runpages import wandb ./wandb --dry-run
+  $ runpages import wandb ./wandb --project vision --json
+  $ runpages import wandb ./wandb/offline-run-20240101_120000-abc123`,
+    )
+    .action(async (dir: string, flags: ImportFlags) => {
+      const { scanWandb } = await import('../../import/wandb.ts');
+      await runImport('wandb', await scanWandb(dir, flags.project ? { project: flags.project } : {}), flags);
     });
 }
 
