@@ -7,7 +7,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { RunpagesError } from '../errors.ts';
-import { InvalidRunError, UNKNOWN_KEY, parseYaml, zodIssues } from '../run/validate.ts';
+import { InvalidRunError, UNKNOWN_KEY, zodIssues } from '../run/validate.ts';
+import { parseYaml } from '../run/yaml.ts';
 import { resolveRunIds } from './compare.ts';
 
 export const COMPARISON_SCHEMA = 'runpages/comparison@1';
