@@ -20,8 +20,11 @@ export const MAX_SERIES_PER_RUN = 2000;
 export const MAX_POINTS_PER_SERIES = 100_000;
 /** Aliases a YAML file may expand (`*name`): a "billion laughs" file expands 9^9 of them. */
 export const MAX_YAML_ALIASES = 100;
-/** Nesting of mappings and lists in run.yaml (params nest; 1,000 levels is far beyond any config). */
-export const MAX_NESTING_DEPTH = 1000;
+/**
+ * Nesting of mappings and lists in run.yaml (params nest; 600 levels is far beyond any config). The
+ * YAML library itself gives up somewhat below 1,000 levels; this limit is what a reader is told.
+ */
+export const MAX_NESTING_DEPTH = 600;
 /** Keys, list items and values in one run.yaml, all levels counted. */
 export const MAX_VALUES = 200_000;
 /** Characters of one key (param names, metric and series names). */

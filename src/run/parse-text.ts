@@ -70,8 +70,22 @@ function parseJson(text: string, file: string): unknown {
     return JSON.parse(text);
   } catch (error) {
     // V8's message quotes the text around the error: give only where it is, never the content.
-    const at = /\(line (\d+) column (\d+)\)/.exec((error as Error).message);
-    const where = at ? ` (line ${at[1]}, column ${at[2]})` : '';
-    throw new InvalidRunError([{ file, field: '', message: `is not valid JSON${where}`, ...(at ? { line: Number(at[1]) } : {}) }]);
+    const offset = /at position (\d+)/.exec((error as Error).message)?.[1];
+    const at = offset === undefined ? undefined : lineColumn(text, Number(offset));
+    const where = at ? ` (line ${at.line}, column ${at.column})` : '';
+    throw new InvalidRunError([{ file, field: '', message: `is not valid JSON${where}`, ...(at ? { line: at.line } : {}) }]);
   }
+}
+
+/** 1-based line and column of a character offset in `text`. */
+function lineColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let start = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      start = i + 1;
+    }
+  }
+  return { line, column: offset - start + 1 };
 }

@@ -49,6 +49,8 @@ const SYNTAX: Partial<Record<string, string>> = {
   UNEXPECTED_TOKEN: 'there is an unexpected character',
   KEY_OVER_1024_CHARS: 'a key is longer than 1024 characters',
   DUPLICATE_KEY: 'a key is repeated',
+  // The library stops at a nesting depth it cannot handle: too deep for any real file.
+  RESOURCE_EXHAUSTION: 'it nests too deeply to read',
 };
 
 /**
