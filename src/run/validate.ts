@@ -101,7 +101,7 @@ export function parseSeriesFile(data: unknown, file: string): SeriesFile {
 export function limitError(file: string, breach: LimitBreach): InvalidRunError {
   return new InvalidRunError(
     [{ file, field: breach.field, message: breach.message }],
-    'The run is left out; keep large data in artifacts (see the limits in the README) and commit the run again.',
+    'The run is left out; keep large data in artifacts (see "Limits" in docs/recording.md) and commit the run again.',
   );
 }
 
