@@ -1,7 +1,7 @@
 /**
  * The one YAML implementation of runpages: every run.yaml, params.yaml, config file and saved
  * comparison is read by {@link parseYaml} and every YAML file runpages writes comes from
- * {@link stringifyYaml} or {@link editYaml}. Two parsers once disagreed (js-yaml read the string
+ * {@link stringifyYaml} or {@link addYamlFields}. Two parsers once disagreed (js-yaml read the string
  * `'0b101'` the recorder wrote unquoted as the number 5); one library with one set of options cannot.
  *
  * Reading is YAML 1.2 (core schema). Writing also stays safe for YAML 1.1 readers such as PyYAML:
