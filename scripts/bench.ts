@@ -14,7 +14,7 @@ import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-import { stringify } from 'yaml';
+import { stringifyYaml } from '../src/run/yaml.ts';
 import type { PreparedRun } from '../src/run/prepared.ts';
 import { writeBareAstroProject } from './bench/astro-baseline.ts';
 import { CHROMIUM, measureTable, serveStatic } from './bench/browser.ts';
@@ -121,7 +121,7 @@ try {
     onRun: (n) => n % 10_000 === 0 && log(`  ${n}/${runs}`),
   });
   rows.push(measured('setup', 'generate + fast-import', (performance.now() - generating) / 1000, 's', { note: `${runs} runs, 30 params, 20 metrics, 4x${flags.points} points` }));
-  writeFileSync(join(repo, 'runpages.config.yaml'), stringify(demoConfig(baselines)));
+  writeFileSync(join(repo, 'runpages.config.yaml'), stringifyYaml(demoConfig(baselines)));
 
   save(false);
 

@@ -8,7 +8,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { stringify } from 'yaml';
+import { stringifyYaml } from '../src/run/yaml.ts';
 import { parseConfig } from '../src/config.ts';
 import { runFolder } from '../src/run/prepared.ts';
 import { demoConfig } from './demo/config.ts';
@@ -68,6 +68,6 @@ for (const run of generateDemoRuns({
 if (options.config) {
   const data = demoConfig(baselines);
   parseConfig(data, options.config);
-  writeFileSync(options.config, stringify(data, { lineWidth: 0 }));
+  writeFileSync(options.config, stringifyYaml(data));
 }
 process.stderr.write(`wrote ${written} runs to ${options.out}${options.config ? ` and ${options.config}` : ''}\n`);

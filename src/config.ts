@@ -6,7 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { RunpagesError } from './errors.ts';
-import { formatIssue, parseYaml, zodIssues } from './run/validate.ts';
+import { formatIssue, zodIssues } from './run/validate.ts';
+import { parseYaml } from './run/yaml.ts';
 
 export const CONFIG_FILE = 'runpages.config.yaml';
 

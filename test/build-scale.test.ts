@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRuns, parseRuns, type LoadCache } from '../src/index/load.ts';
 import type { SeriesFile } from '../src/run/schema.ts';
-import { parseRunRecord, parseYaml } from '../src/run/validate.ts';
+import { parseRunRecord } from '../src/run/validate.ts';
+import { parseYaml } from '../src/run/yaml.ts';
 import { PLOT_MAX_RUNS, chartStyle, renderCompactChart } from '../src/site/charts.ts';
 import { git, makeTestRepo } from './helpers/git.ts';
 

@@ -62,7 +62,8 @@ describe('runpages compare', () => {
 
   it('reads the configured runs branch by default, even beside a runs/ folder', async () => {
     const { commitRuns } = await import('../src/branch/commit.ts');
-    const { parseRunRecord, parseYaml } = await import('../src/run/validate.ts');
+    const { parseRunRecord } = await import('../src/run/validate.ts');
+    const { parseYaml } = await import('../src/run/yaml.ts');
     // Only calm-fox-1 and quiet-lynx-7 (renamed) are on the branch; the folder holds all of them.
     const onBranch = [
       { folder: '01JC1AAAAA000000000000000A', from: 'calm-fox-1', to: 'on-the-branch' },

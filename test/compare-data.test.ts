@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { compareData, LEVELS, MAX_POINTS, packSeries, RUN_DATA_SHARD_RUNS, runDataShard, runDataShardCount, unpackSeries } from '../src/report/compare-data.ts';
 import { encodeUlid } from '../src/record/id.ts';
 import type { SeriesData } from '../src/run/schema.ts';
-import { parseRunRecord, parseYaml } from '../src/run/validate.ts';
+import { parseRunRecord } from '../src/run/validate.ts';
+import { parseYaml } from '../src/run/yaml.ts';
 
 /** A training curve of `n` points logged every 10 steps, about 3 s apart. */
 function curve(n: number, seed: number): SeriesData {

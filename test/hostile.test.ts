@@ -11,7 +11,7 @@ import { parseHTML } from 'linkedom';
 import { runMeasured, type ProcessResult } from '../scripts/bench/process.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_COLUMNS, buildTable } from '../src/index/table.ts';
-import { parseYaml } from '../src/run/validate.ts';
+import { parseYaml } from '../src/run/yaml.ts';
 import { BIN } from './helpers/cli.ts';
 import { TEST_GIT_ENV, tempDir } from './helpers/git.ts';
 import { hostileCases, writeHostileCorpus } from './helpers/hostile.ts';

@@ -5,7 +5,7 @@
  */
 import MiniSearch from 'minisearch';
 import { fileURLToPath } from 'node:url';
-import { stringify } from 'yaml';
+import { stringifyYaml } from '../src/run/yaml.ts';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.ts';
 import { flattenParams, projectColumns } from '../src/index/columns.ts';
@@ -20,7 +20,7 @@ const FIXTURE = fileURLToPath(new URL('./fixtures/site-runs/', import.meta.url))
 function runFiles(fields: Record<string, unknown>, extra: Partial<RunFiles> = {}): RunFiles {
   const record: Record<string, unknown> = { schema: 'runpages/run@1', name: 'n', project: 'p', status: 'finished', created: '2026-11-01T00:00:00Z', ...fields };
   const month = String(record.created).slice(0, 7);
-  return { folder: `runs/${String(record.project)}/${month}/${String(record.id)}`, runYaml: stringify(record), ...extra };
+  return { folder: `runs/${String(record.project)}/${month}/${String(record.id)}`, runYaml: stringifyYaml(record), ...extra };
 }
 
 describe('parseRuns', () => {

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BRANCH_README } from '../src/branch/commit.ts';
 import { configTemplate } from '../src/config-template.ts';
 import { ConfigSchema, GoalSchema, MetricDisplaySchema, ProjectConfigSchema, loadConfig, parseConfig } from '../src/config.ts';
-import { parseYaml } from '../src/run/validate.ts';
+import { parseYaml } from '../src/run/yaml.ts';
 import { runCli } from './helpers/cli.ts';
 import { git, makeTestRepo, tempDir, type TestRepo } from './helpers/git.ts';
 

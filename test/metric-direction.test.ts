@@ -12,7 +12,8 @@ import { compareRuns, type ComparedRun } from '../src/report/compare.ts';
 import { metricsTableHtml } from '../src/report/compare-html.ts';
 import { chooseGoal } from '../src/report/goal.ts';
 import { guessDirection, isBetter, keepUnits, metricFormat } from '../src/report/metric.ts';
-import { parseRunRecord, parseYaml } from '../src/run/validate.ts';
+import { parseRunRecord } from '../src/run/validate.ts';
+import { parseYaml } from '../src/run/yaml.ts';
 
 const FIXTURE = new URL('./fixtures/compare-site/runs/mnist/2026-11/', import.meta.url).pathname;
 

@@ -7,7 +7,7 @@ import { request } from 'node:http';
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stringify } from 'yaml';
+import { stringifyYaml } from '../src/run/yaml.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { isAllowedHost, serveSite, type PreviewServer } from '../src/site/preview.ts';
@@ -164,7 +164,7 @@ describe('runpages preview --watch', () => {
 
     mkdirSync(join(work, added), { recursive: true });
     const record = { schema: 'runpages/run@1', id: '01JDV0W000000000000000000W', name: 'watched-run', project: 'nlp', status: 'running', created: '2026-10-20T00:00:00Z' };
-    writeFileSync(join(work, added, 'run.yaml'), stringify(record));
+    writeFileSync(join(work, added, 'run.yaml'), stringifyYaml(record));
 
     await expect
       .poll(async () => (await fetch(`${url}r/01JDV0W000000000000000000W/`)).status, { timeout: 120_000, interval: 500 })

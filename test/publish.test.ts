@@ -10,7 +10,7 @@ import { commitRuns } from '../src/branch/commit.ts';
 import { publishRuns } from '../src/branch/publish.ts';
 import { dequeue, enqueue, listQueue } from '../src/branch/queue.ts';
 import { loadConfig, parseConfig } from '../src/config.ts';
-import { parseYaml } from '../src/run/validate.ts';
+import { parseYaml } from '../src/run/yaml.ts';
 import { LocalStore } from '../src/store/local.ts';
 import { runCli } from './helpers/cli.ts';
 import { git, makeTestRepo, tempDir, type TestRepo } from './helpers/git.ts';

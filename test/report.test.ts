@@ -11,7 +11,8 @@ import { formatDelta, formatValue, guessDirection, metricFormat } from '../src/r
 import { parseSavedComparison } from '../src/report/saved.ts';
 import { chooseGoal } from '../src/report/goal.ts';
 import { paramsThatMatter, summarize } from '../src/report/summary.ts';
-import { parseRunRecord, parseSeriesFile, parseYaml } from '../src/run/validate.ts';
+import { parseRunRecord, parseSeriesFile } from '../src/run/validate.ts';
+import { parseYaml } from '../src/run/yaml.ts';
 
 const FIXTURE = new URL('./fixtures/compare-site/', import.meta.url).pathname;
 

@@ -3,7 +3,8 @@ import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { prepareRunDir } from '../src/record/run-dir.ts';
-import { parseRunRecord, parseSeriesFile, parseYaml, InvalidRunError } from '../src/run/validate.ts';
+import { parseRunRecord, parseSeriesFile, InvalidRunError } from '../src/run/validate.ts';
+import { parseYaml } from '../src/run/yaml.ts';
 import { runFolder } from '../src/run/prepared.ts';
 import { tempDir } from './helpers/git.ts';
 

@@ -6,7 +6,7 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { stringify } from 'yaml';
+import { stringifyYaml } from '../src/run/yaml.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitRuns } from '../src/branch/commit.ts';
 import { RunpagesError } from '../src/errors.ts';
@@ -61,7 +61,7 @@ async function commitRecords(repo: TestRepo, records: RunRecord[]): Promise<void
   await commitRuns(
     repo.dir,
     'runs',
-    records.map((record) => ({ record, files: { 'run.yaml': stringify(record) }, objects: [] })),
+    records.map((record) => ({ record, files: { 'run.yaml': stringifyYaml(record) }, objects: [] })),
   );
 }
 

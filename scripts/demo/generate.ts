@@ -7,7 +7,7 @@
  * @example
  * for (const run of generateDemoRuns({ runs: 300, seed: 'demo', points: 200 })) write(runFolder(run.record), run.files);
  */
-import { stringify } from 'yaml';
+import { stringifyYaml } from '../../src/run/yaml.ts';
 import type { PreparedRun } from '../../src/run/prepared.ts';
 import { runFolder } from '../../src/run/prepared.ts';
 import { RUN_SCHEMA, SERIES_SCHEMA, type RunStatus, type SeriesInfo } from '../../src/run/schema.ts';
@@ -168,7 +168,7 @@ function assemble(draft: RunDraft, ctx: AssembleContext): PreparedRun {
     parents: draft.parents,
   };
   const folder = runFolder(record);
-  const runYaml = stringify(record, { lineWidth: 0 });
+  const runYaml = stringifyYaml(record);
   const series = { schema: SERIES_SCHEMA, series: seriesFile };
   return {
     record: parseRunRecord(record, `${folder}/run.yaml`),

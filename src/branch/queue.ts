@@ -17,7 +17,8 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { RunpagesError } from '../errors.ts';
 import { runFolder, type PendingObject, type PreparedRun } from '../run/prepared.ts';
-import { parseRunRecord, parseYaml } from '../run/validate.ts';
+import { parseRunRecord } from '../run/validate.ts';
+import { parseYaml } from '../run/yaml.ts';
 
 export const QUEUE_DIR = '.runpages/queue';
 const ENTRY_SCHEMA = 'runpages/queued@1';

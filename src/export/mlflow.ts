@@ -25,7 +25,7 @@
  * - Every path component of an untrusted name is checked (no empty, `.`, `..`, `.git`, `\`, NUL); a
  *   key that fails is left out with a warning.
  */
-import { stringify } from 'yaml';
+import { stringifyYaml } from '../run/yaml.ts';
 import type { RunRecord, RunStatus, SeriesData } from '../run/schema.ts';
 
 export interface ExportRun {
@@ -64,7 +64,7 @@ export function mlflowStoreFiles(runs: readonly ExportRun[], rootUri: string): {
     const ends = members.map((run) => (run.record.ended ? Date.parse(run.record.ended) : Date.parse(run.record.created)));
     files.push({
       path: [id, 'meta.yaml'],
-      content: stringify({
+      content: stringifyYaml({
         artifact_location: `${rootUri}/${id}`,
         creation_time: Math.min(...starts),
         experiment_id: id,
@@ -119,7 +119,7 @@ function runFiles(run: ExportRun, experimentId: string, rootUri: string, warning
   const fromMlflow = mlflow.experiment_id !== undefined;
   files.push({
     path: [experimentId, record.id, 'meta.yaml'],
-    content: stringify({
+    content: stringifyYaml({
       artifact_uri: `${rootUri}/${experimentId}/${record.id}/artifacts`,
       end_time: record.status === 'running' ? null : endMs,
       entry_point_name: '',

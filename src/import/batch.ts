@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { publishRuns } from '../branch/publish.ts';
 import { listBranchFiles, readBlobs } from '../branch/read.ts';
-import { parseYaml } from '../run/validate.ts';
+import { parseYaml } from '../run/yaml.ts';
 import { runFolder } from '../run/prepared.ts';
 import type { Config } from '../config.ts';
 import { isRunpagesError } from '../errors.ts';

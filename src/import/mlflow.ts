@@ -36,7 +36,7 @@ import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RunpagesError } from '../errors.ts';
 import { RUN_ID_PATTERN, type RunStatus } from '../run/schema.ts';
-import { parseYaml } from '../run/validate.ts';
+import { parseYaml } from '../run/yaml.ts';
 import { isSecretKey, REDACTED, redactText } from '../record/redact.ts';
 import { SourceRoot, type Refused } from './contained.ts';
 import type { ImportTask, Skipped } from './batch.ts';

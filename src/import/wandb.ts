@@ -25,7 +25,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { RunpagesError } from '../errors.ts';
 import { redactCommand, redactText } from '../record/redact.ts';
-import { parseYaml } from '../run/validate.ts';
+import { parseYaml } from '../run/yaml.ts';
 import type { ImportTask, Skipped } from './batch.ts';
 import type { ImportedRun, ImportedSeries } from './imported-run.ts';
 import { projectName } from './project-name.ts';

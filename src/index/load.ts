@@ -5,16 +5,16 @@
  * with a reason naming the file and field, never failing the whole load.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync, statSync, type Dirent } from 'node:fs';
+import { lstat, readdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import fg from 'fast-glob';
-import jsYaml from 'js-yaml';
 import { RunpagesError } from '../errors.ts';
 import type { BranchFile } from '../branch/read.ts';
 import { invalidRun, parseSeriesText, type InvalidRun } from '../run/parse-text.ts';
+import { MAX_RUN_YAML_BYTES, MAX_SERIES_JSON_BYTES, fileSizeBreach } from '../run/limits.ts';
 import type { RunRecord, SeriesFile } from '../run/schema.ts';
-import { InvalidRunError, formatIssue, parseRunRecord, parseYaml } from '../run/validate.ts';
+import { InvalidRunError, formatIssue, limitError, parseRunRecord } from '../run/validate.ts';
+import { parseYaml } from '../run/yaml.ts';
 
 export interface LoadedRun {
   record: RunRecord;
@@ -44,6 +44,8 @@ export interface RunFiles {
    * A run whose hash is in the load cache then comes without its text.
    */
   hash?: string;
+  /** Why the source refused to read the run's files (a symbolic link, a file over a size limit). */
+  refused?: InvalidRun;
 }
 
 /**
@@ -144,33 +146,77 @@ async function* readFolder(dir: string): AsyncGenerator<RunFiles> {
       hint: 'Pass --from with a folder laid out like runs/<project>/<yyyy-mm>/<id>/run.yaml, or a branch name such as runs.',
     });
   }
-  const entries = await fg(['*/*/*/run.yaml', '*/*/*/series.json'], { cwd: dir, onlyFiles: true, dot: false });
-  entries.sort();
-  const byFolder = new Map<string, string[]>();
-  for (const entry of entries) {
-    const folder = entry.slice(0, entry.lastIndexOf('/'));
-    byFolder.set(folder, [...(byFolder.get(folder) ?? []), entry]);
-  }
-  const read = async (folder: string, names: string[]): Promise<RunFiles> => {
+  const folders = await runFolders(dir);
+  const read = async (folder: string): Promise<RunFiles> => {
     const run: RunFiles = { folder: `runs/${folder}` };
-    for (const entry of names) {
+    const refuse = (file: string, reason: string): RunFiles => ({ ...run, refused: { file: `runs/${file}`, reason: `runs/${file}: ${reason}` } });
+    for (const name of RUN_FILES) {
+      const entry = `${folder}/${name}`;
+      // lstat, never stat: a symbolic link could make the site quote any file of the machine.
+      const info = await lstat(join(dir, entry)).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return undefined;
+        throw error;
+      });
+      if (!info) continue;
+      if (info.isSymbolicLink()) return refuse(entry, 'is a symbolic link, not read');
+      if (!info.isFile()) return refuse(entry, 'is not a regular file, not read');
+      const tooLarge = fileSizeBreach(info.size, name === 'run.yaml' ? MAX_RUN_YAML_BYTES : MAX_SERIES_JSON_BYTES);
+      if (tooLarge) return { ...run, refused: invalidRun(limitError(`runs/${entry}`, tooLarge), `runs/${entry}`) };
       const text = await readFile(join(dir, entry), 'utf8');
-      if (entry.endsWith('run.yaml')) run.runYaml = text;
+      if (name === 'run.yaml') run.runYaml = text;
       else run.seriesJson = text;
     }
     return run;
   };
-  const folders = [...byFolder];
   const pending: Promise<RunFiles>[] = [];
   for (let i = 0; i < folders.length; i++) {
     while (pending.length < READ_AHEAD && i + pending.length < folders.length) {
-      const [folder, names] = folders[i + pending.length] as [string, string[]];
-      const promise = read(folder, names);
+      const { folder, refused } = folders[i + pending.length] as RunFolder;
+      const promise = refused ? Promise.resolve({ folder: `runs/${folder}`, refused }) : read(folder);
       promise.catch(() => {}); // awaited below in order; a failure surfaces there
       pending.push(promise);
     }
     yield await (pending.shift() as Promise<RunFiles>);
   }
+}
+
+/** The files of a run folder the loader reads. */
+const RUN_FILES = ['run.yaml', 'series.json'] as const;
+
+interface RunFolder {
+  /** `<project>/<yyyy-mm>/<id>`, or a shorter path when a symbolic link stands in for a folder. */
+  folder: string;
+  refused?: InvalidRun;
+}
+
+/**
+ * The run folders under `dir` (`<project>/<yyyy-mm>/<id>/` holding run.yaml or series.json), sorted,
+ * walked without following symbolic links: a linked folder is listed as refused, never entered.
+ * Hidden names are skipped, as the branch layout has none.
+ */
+async function runFolders(dir: string): Promise<RunFolder[]> {
+  const found: RunFolder[] = [];
+  let level: string[] = [''];
+  for (let depth = 0; depth < 3; depth++) {
+    const next: string[] = [];
+    for (const parent of level) {
+      const entries: Dirent[] = await readdir(join(dir, parent), { withFileTypes: true });
+      for (const entry of entries) {
+        if (entry.name.startsWith('.')) continue;
+        const path = parent ? `${parent}/${entry.name}` : entry.name;
+        if (entry.isSymbolicLink()) {
+          const file = depth === 2 ? `runs/${path}/run.yaml` : `runs/${path}`;
+          found.push({ folder: path, refused: { file, reason: `runs/${path}: is a symbolic link, not read` } });
+        } else if (entry.isDirectory()) next.push(path);
+      }
+    }
+    level = next;
+  }
+  for (const folder of level) {
+    const names = new Set(await readdir(join(dir, folder)));
+    if (RUN_FILES.some((name) => names.has(name))) found.push({ folder });
+  }
+  return found.sort((a, b) => compare(a.folder, b.folder));
 }
 
 /**
@@ -208,9 +254,11 @@ async function* readBranch(branch: string, cwd: string, known: (hash: string) =>
         for (let i = 0; i < files.length; i += 1) {
           const { value: file } = await blobs.next();
           if (!file) throw new Error(`the branch ended before ${folder} was read`);
-          const text = file.content.toString('utf8');
-          if (file.path.endsWith('/run.yaml')) run.runYaml = text;
-          else run.seriesJson = text;
+          const isRunYaml = file.path.endsWith('/run.yaml');
+          const tooLarge = fileSizeBreach(file.content.length, isRunYaml ? MAX_RUN_YAML_BYTES : MAX_SERIES_JSON_BYTES);
+          if (tooLarge) run.refused ??= invalidRun(limitError(file.path, tooLarge), file.path);
+          else if (isRunYaml) run.runYaml = file.content.toString('utf8');
+          else run.seriesJson = file.content.toString('utf8');
         }
       }
       yield run;
@@ -259,11 +307,12 @@ function runHash(entry: RunFiles): string {
 /** One folder's files as a run (series apart) or the reason it is invalid. */
 function parseEntry(entry: RunFiles, hash = runHash(entry)): { run: LoadedRun; series?: SeriesFile } | InvalidRun {
   const runFile = `${entry.folder}/run.yaml`;
+  if (entry.refused) return entry.refused;
   if (entry.runYaml === undefined) {
     return { file: runFile, reason: `${runFile}: is missing (the folder has series.json but no run.yaml)` };
   }
   try {
-    const record = parseRunRecord(readYaml(entry.runYaml, runFile), runFile);
+    const record = parseRunRecord(parseYaml(entry.runYaml, runFile), runFile);
     checkPlacement(record, entry.folder, runFile);
     const series = entry.seriesJson === undefined ? undefined : parseSeriesText(entry.seriesJson, `${entry.folder}/series.json`);
     const seriesNames = Object.keys(series?.series ?? {}).sort();
@@ -294,32 +343,6 @@ function checkPlacement(record: RunRecord, folder: string, file: string): void {
     );
   }
 }
-
-/**
- * Text that may use anchors, aliases, tags or merge keys goes through the strict parser (alias bombs,
- * tags): an `&`, `*` or `!` where a node starts (column 0, after `: `, `- `, `[`, `{`, `,`), or a line
- * that is only an alias. Markdown's `**bold**` in notes does not count.
- */
-const YAML_FEATURES = /(?:^|[[{,][ \t]*|[:-][ \t]+)[&*!]|^[ \t]+\*[^\s*]+[ \t]*$|<<[ \t]*:/m;
-
-/**
- * run.yaml as plain data. The common case (what the recorder writes: maps, lists, scalars) is parsed
- * by js-yaml's core schema, about 6x faster than the `yaml` library at 10k runs; anything else, and any
- * error, goes through {@link parseYaml}, which gives the same value or the friendly error.
- */
-function readYaml(text: string, file: string): unknown {
-  if (!YAML_FEATURES.test(text)) {
-    try {
-      // json: true lets a repeated key take the last value, as parseYaml's uniqueKeys: false does.
-      // An empty document is null for both parsers (js-yaml says undefined).
-      return jsYaml.load(text, { schema: jsYaml.CORE_SCHEMA, json: true }) ?? null;
-    } catch {
-      // fall through: the strict parser names the line and the fix
-    }
-  }
-  return parseYaml(text, file);
-}
-
 
 /** Keeps the first run of each id (in the sorted order) and reports the others. */
 function dropDuplicates(runs: LoadedRun[], invalid: InvalidRun[]): LoadResult {

@@ -30,6 +30,13 @@ import { QueryError } from './error.ts';
 import { printField } from './printer.ts';
 import { tokenize, type Token } from './tokenizer.ts';
 
+/**
+ * Parentheses and `not` nested deeper than this are refused: the parser, printer and evaluator recurse
+ * on nesting, and a query can come from anywhere (a link, a saved comparison). `and`/`or` chains are
+ * flat lists, so they are not limited by this.
+ */
+export const MAX_QUERY_DEPTH = 64;
+
 const SYNTAX_HINT = `Queries look like: metrics.accuracy > 0.93 and params.dataset = 'v3' and status = 'finished'.`;
 const FIELD_HINT = `Name fields as metrics.<name>, params.<name>, tags.<name> or an attribute (${ATTRIBUTES.join(', ')}); quote search phrases.`;
 
@@ -63,6 +70,8 @@ class Parser {
   /** Unquoted words and numbers read as search terms, and whether any condition was read. */
   private readonly bareTerms: Token[] = [];
   private structured = false;
+  /** Parentheses and `not` open around the token being parsed. */
+  private depth = 0;
 
   constructor(text: string) {
     this.text = text;
@@ -156,10 +165,24 @@ class Parser {
 
   private parseUnary(): Query {
     if (keyword(this.peek()) === 'not') {
-      this.next();
-      return { type: 'not', item: this.parseUnary() };
+      const token = this.next();
+      const item = this.nested(token, () => this.parseUnary());
+      return { type: 'not', item };
     }
     return this.parsePrimary();
+  }
+
+  /** Parses what `token` (a "(" or "not") opens, refusing nesting deeper than MAX_QUERY_DEPTH. */
+  private nested(token: Token, parse: () => Query): Query {
+    if (this.depth >= MAX_QUERY_DEPTH) {
+      throw this.error(token, `nests deeper than ${MAX_QUERY_DEPTH} levels of parentheses and "not"`, 'Remove redundant parentheses; join conditions with and / or instead of nesting them.');
+    }
+    this.depth += 1;
+    try {
+      return parse();
+    } finally {
+      this.depth -= 1;
+    }
   }
 
   private parsePrimary(): Query {
@@ -168,7 +191,7 @@ class Parser {
       case 'punct':
         if (token.text === '(') {
           if (this.peek().kind === 'punct' && this.peek().text === ')') throw this.error(this.peek(), 'empty parentheses', 'Put a condition inside the parentheses, or remove them.');
-          const inner = this.parseOr();
+          const inner = this.nested(token, () => this.parseOr());
           const close = this.peek();
           if (close.kind !== 'punct' || close.text !== ')') {
             throw this.error(close, `expected ")" to close the "(" at column ${token.start + 1}`, 'Add the missing ")" or join conditions with and / or.');

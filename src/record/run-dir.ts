@@ -21,7 +21,6 @@ import { createReadStream } from 'node:fs';
 import { lstat, readdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { basename, dirname, extname, join, relative, sep } from 'node:path';
-import { parseDocument, stringify } from 'yaml';
 import { RunpagesError } from '../errors.ts';
 import type { PendingObject, PreparedRun } from '../run/prepared.ts';
 import {
@@ -35,7 +34,8 @@ import {
   type SeriesData,
   type SeriesInfo,
 } from '../run/schema.ts';
-import { InvalidRunError, parseRunRecord, parseYaml, showValue, type FieldIssue } from '../run/validate.ts';
+import { InvalidRunError, parseRunRecord, showValue, type FieldIssue } from '../run/validate.ts';
+import { addYamlFields, parseYaml, stringifyYaml } from '../run/yaml.ts';
 import { sha256Bytes, sha256File } from '../store/hash.ts';
 import { downsample } from './downsample.ts';
 import { friendlyName, ulid } from './id.ts';
@@ -170,15 +170,13 @@ export function stringifyRecord(record: Record<string, unknown> | RunRecord): st
     if (isMapping(value) && Object.keys(value).length === 0) continue;
     setOwn(ordered, key, value);
   }
-  return stringify(ordered, { lineWidth: 0, aliasDuplicateObjects: false });
+  return stringifyYaml(ordered);
 }
 
 /** Writes identity fields into the directory's run.yaml, keeping its comments and layout. */
 async function persistIdentity(dir: string, identity: { id: string; created: string; project: string }): Promise<void> {
   const file = join(dir, 'run.yaml');
-  const doc = parseDocument((await readText(file)) ?? '');
-  for (const [key, value] of Object.entries(identity)) if (!doc.has(key)) doc.set(key, value);
-  await writeFile(file, doc.toString());
+  await writeFile(file, addYamlFields((await readText(file)) ?? '', identity));
 }
 
 /** Fields of run.yaml this version does not know, appended in sorted order (forward compatibility). */

@@ -12,7 +12,7 @@ import { RunpagesError } from '../errors.ts';
 import { captureGitState } from '../git/state.ts';
 import { repoRoot } from '../git/refs.ts';
 import { RUN_SCHEMA, type RunStatus } from '../run/schema.ts';
-import { parseYaml } from '../run/validate.ts';
+import { parseYaml } from '../run/yaml.ts';
 import { captureEnvironment } from './environment.ts';
 import { friendlyName, ulid } from './id.ts';
 import { redactParams } from './redact.ts';

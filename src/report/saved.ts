@@ -7,7 +7,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { RunpagesError } from '../errors.ts';
-import { InvalidRunError, UNKNOWN_KEY, parseYaml, zodIssues } from '../run/validate.ts';
+import { InvalidRunError, UNKNOWN_KEY, zodIssues } from '../run/validate.ts';
+import { parseYaml } from '../run/yaml.ts';
 import { resolveRunIds } from './compare.ts';
 
 export const COMPARISON_SCHEMA = 'runpages/comparison@1';
@@ -42,6 +43,18 @@ export interface SavedComparison extends SavedComparisonInput {
   baselineId: string;
 }
 
+/**
+ * A saved comparison the build left out because of the runs, not of the file: a run prefix that
+ * became ambiguous as runs were added, or a run that is gone. Listed on /report/.
+ */
+export interface SkippedComparison {
+  file: string;
+  reason: string;
+}
+
+/** The runs are not what the comparison names (ambiguous, missing): data, not the file, is at fault. */
+class UnresolvedRuns extends RunpagesError {}
+
 /** Validates one saved comparison's YAML text and resolves its runs against `ids`. */
 export function parseSavedComparison(text: string, file: string, ids: readonly string[]): SavedComparison {
   const slug = basename(file).replace(/\.ya?ml$/, '');
@@ -70,7 +83,7 @@ export function parseSavedComparison(text: string, file: string, ids: readonly s
     runIds = resolveRunIds(input.runs, ids);
     baselineId = input.baseline === undefined ? (runIds[0] as string) : (resolveRunIds([input.baseline], ids)[0] as string);
   } catch (error) {
-    if (error instanceof RunpagesError) throw new RunpagesError(error.code, `${file}: ${error.message}`, { hint: error.hint ?? '' });
+    if (error instanceof RunpagesError) throw new UnresolvedRuns(error.code, `${file}: ${error.message}`, { hint: error.hint ?? '' });
     throw error;
   }
   if (!runIds.includes(baselineId)) {
@@ -87,37 +100,66 @@ export function parseSavedComparison(text: string, file: string, ids: readonly s
  * wins over the same slug on the runs source. Sorted by slug.
  */
 export async function loadSavedComparisons(options: { cwd: string; from: string; ids: readonly string[]; fromIsFolder: boolean }): Promise<SavedComparison[]> {
-  const texts = new Map<string, { text: string; file: string }>();
-  const fromFolder = (dir: string, label: string) => {
+  return (await readSavedComparisonFiles(options)).comparisons;
+}
+
+/**
+ * {@link loadSavedComparisons} for the build, with the comparisons it left out. A mistake in the
+ * user's own `comparisons/` file (not YAML, a wrong field, a bad slug) fails, as config does. The
+ * build goes on without a comparison whose runs no longer resolve (a prefix that two runs now share,
+ * a run that is gone), and without any broken comparison read from the runs source: data others
+ * push must not stop the build.
+ */
+export async function readSavedComparisonFiles(options: { cwd: string; from: string; ids: readonly string[]; fromIsFolder: boolean }): Promise<{ comparisons: SavedComparison[]; skipped: SkippedComparison[] }> {
+  const texts = new Map<string, { text: string; file: string; own: boolean }>();
+  const fromFolder = (dir: string, label: string, own: boolean) => {
     if (!existsSync(dir)) return;
     for (const name of readdirSync(dir).sort()) {
       if (!/\.ya?ml$/.test(name)) continue;
       const slug = name.replace(/\.ya?ml$/, '');
-      if (!texts.has(slug)) texts.set(slug, { text: readFileSync(join(dir, name), 'utf8'), file: `${label}${name}` });
+      if (!texts.has(slug)) texts.set(slug, { text: readFileSync(join(dir, name), 'utf8'), file: `${label}${name}`, own });
     }
   };
-  fromFolder(join(options.cwd, 'comparisons'), 'comparisons/');
+  fromFolder(join(options.cwd, 'comparisons'), 'comparisons/', true);
   if (options.fromIsFolder) {
     // A runs folder is laid out like the branch's runs/, so the branch root is its parent.
     const root = dirname(isAbsolute(options.from) ? options.from : resolve(options.cwd, options.from));
-    fromFolder(join(root, 'comparisons'), `${join(root, 'comparisons')}/`);
+    fromFolder(join(root, 'comparisons'), `${join(root, 'comparisons')}/`, resolve(root) === resolve(options.cwd));
   } else {
     const { readBranchFiles } = await import('../branch/read.ts');
     for await (const file of readBranchFiles(options.cwd, options.from, (path) => /^comparisons\/[^/]+\.ya?ml$/.test(path))) {
       const slug = basename(file.path).replace(/\.ya?ml$/, '');
-      if (!texts.has(slug)) texts.set(slug, { text: file.content.toString('utf8'), file: `${options.from}:${file.path}` });
+      if (!texts.has(slug)) texts.set(slug, { text: file.content.toString('utf8'), file: `${options.from}:${file.path}`, own: false });
     }
   }
-  return [...texts.values()]
-    .map(({ text, file }) => parseSavedComparison(text, file, options.ids))
-    .sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
+  const comparisons: SavedComparison[] = [];
+  const skipped: SkippedComparison[] = [];
+  for (const { text, file, own } of texts.values()) {
+    try {
+      comparisons.push(parseSavedComparison(text, file, options.ids));
+    } catch (error) {
+      if (!(error instanceof RunpagesError) || (own && !(error instanceof UnresolvedRuns))) throw error;
+      skipped.push({ file, reason: error.message });
+    }
+  }
+  comparisons.sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
+  skipped.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  return { comparisons, skipped };
 }
 
 const SAVED_FILE = 'comparisons.json';
+const SKIPPED_FILE = 'comparisons-skipped.json';
 
-/** Hands the build's saved comparisons to the pages: written beside the site data. */
-export function writeSavedComparisons(dataDir: string, comparisons: SavedComparison[]): void {
+/** Hands the build's saved comparisons (and those it left out, for /report/) to the pages: written beside the site data. */
+export function writeSavedComparisons(dataDir: string, comparisons: SavedComparison[], skipped: SkippedComparison[] = []): void {
   writeFileSync(join(dataDir, SAVED_FILE), JSON.stringify(comparisons));
+  writeFileSync(join(dataDir, SKIPPED_FILE), JSON.stringify(skipped));
+}
+
+/** The saved comparisons the build left out, for /report/ (none on the dev server). */
+export function readSkippedComparisons(dataDir: string | undefined): SkippedComparison[] {
+  const file = dataDir === undefined ? undefined : join(dataDir, SKIPPED_FILE);
+  return file && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as SkippedComparison[]) : [];
 }
 
 /** The saved comparisons the build wrote to `dataDir`, or undefined when it wrote none (dev server). */

@@ -4,7 +4,8 @@
  */
 import { isRunpagesError } from '../errors.ts';
 import { SERIES_SCHEMA, type SeriesFile } from './schema.ts';
-import { InvalidRunError, parseSeriesFile } from './validate.ts';
+import { MAX_SERIES_JSON_BYTES, fileSizeBreach, seriesBreach } from './limits.ts';
+import { InvalidRunError, limitError, parseSeriesFile } from './validate.ts';
 
 export interface InvalidRun {
   /** The file at fault, as on the branch (`runs/...`). */
@@ -21,8 +22,14 @@ export interface InvalidRun {
  * @example parseSeriesText(text, 'runs/cifar/2026-11/01J.../series.json').series['train/loss']
  */
 export function parseSeriesText(text: string, file: string): SeriesFile {
+  // Characters, not bytes: the loader checks bytes before reading; this bounds every other caller.
+  const tooLarge = fileSizeBreach(text.length, MAX_SERIES_JSON_BYTES);
+  if (tooLarge) throw limitError(file, tooLarge);
   const data = parseJson(text, file);
-  return isPlainSeriesFile(data) ? data : parseSeriesFile(data, file);
+  if (!isPlainSeriesFile(data)) return parseSeriesFile(data, file);
+  const breach = seriesBreach(data);
+  if (breach) throw limitError(file, breach);
+  return data;
 }
 
 /** Why a run is invalid, from the error its files raised (anything but a runpages error is a bug). */
@@ -62,6 +69,23 @@ function parseJson(text: string, file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new InvalidRunError([{ file, field: '', message: `is not valid JSON: ${(error as Error).message}` }]);
+    // V8's message quotes the text around the error: give only where it is, never the content.
+    const offset = /at position (\d+)/.exec((error as Error).message)?.[1];
+    const at = offset === undefined ? undefined : lineColumn(text, Number(offset));
+    const where = at ? ` (line ${at.line}, column ${at.column})` : '';
+    throw new InvalidRunError([{ file, field: '', message: `is not valid JSON${where}`, ...(at ? { line: at.line } : {}) }]);
   }
+}
+
+/** 1-based line and column of a character offset in `text`. */
+function lineColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let start = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      start = i + 1;
+    }
+  }
+  return { line, column: offset - start + 1 };
 }

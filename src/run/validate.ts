@@ -2,9 +2,9 @@
  * Turns raw files into typed records, with errors that name the file, the field, the value and the fix.
  * Used by every reader and writer so a record means the same thing everywhere.
  */
-import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { RunpagesError } from '../errors.ts';
+import { dataBreach, seriesBreach, type LimitBreach } from './limits.ts';
 import { RunRecordSchema, SeriesFileSchema, type RunRecord, type SeriesFile } from './schema.ts';
 
 /** One problem with one field of one file. */
@@ -75,43 +75,14 @@ export function zodIssues(file: string, data: unknown, error: z.ZodError): Field
   });
 }
 
-/** Parses YAML text; a syntax error names the file and line. NaN and Infinity survive (`.nan`, `.inf`). */
-export function parseYaml(text: string, file: string): unknown {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
-  const first = doc.errors[0];
-  if (first) {
-    // With prettyErrors off the library leaves linePos unset: count lines up to the error's offset.
-    const line = first.linePos?.[0]?.line ?? lineAt(text, first.pos[0]);
-    throw new InvalidRunError(
-      [{ file, field: '', message: `is not valid YAML: ${first.message.split('\n')[0]}`, ...(line === undefined ? {} : { line }) }],
-      'Fix the YAML syntax at the line shown (indentation and quoting are the usual causes).',
-    );
-  }
-  try {
-    return doc.toJS({ maxAliasCount: 100 });
-  } catch (error) {
-    // The yaml library refuses alias expansion bombs ("billion laughs") with a ReferenceError: that is
-    // a bad file, not a crash of the whole load.
-    if (!(error instanceof ReferenceError)) throw error;
-    throw new InvalidRunError(
-      [{ file, field: '', message: `is not usable YAML: ${error.message}` }],
-      'Write the values out instead of nesting aliases (&name / *name).',
-    );
-  }
-}
-
-/** 1-based line number of a character offset in `text`. */
-function lineAt(text: string, offset: number): number {
-  let line = 1;
-  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
-}
-
 /** Validates a parsed `run.yaml`. */
 export function parseRunRecord(data: unknown, file: string): RunRecord {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw new InvalidRunError([{ file, field: '', message: 'must be a YAML mapping of run fields', value: showValue(data) }]);
+    // The kind of value only: a file that is not a run record may be anything, even a secret.
+    throw new InvalidRunError([{ file, field: '', message: 'must be a YAML mapping of run fields', value: kindOf(data) }]);
   }
+  const breach = dataBreach(data);
+  if (breach) throw limitError(file, breach);
   const result = RunRecordSchema.safeParse(data);
   if (!result.success) throw new InvalidRunError(zodIssues(file, data, result.error));
   return result.data;
@@ -119,7 +90,24 @@ export function parseRunRecord(data: unknown, file: string): RunRecord {
 
 /** Validates a parsed `series.json`. */
 export function parseSeriesFile(data: unknown, file: string): SeriesFile {
+  const breach = seriesBreach(data);
+  if (breach) throw limitError(file, breach);
   const result = SeriesFileSchema.safeParse(data);
   if (!result.success) throw new InvalidRunError(zodIssues(file, data, result.error));
   return result.data;
+}
+
+/** A file over one of the limits of src/run/limits.ts: the run is refused, the rest goes on. */
+export function limitError(file: string, breach: LimitBreach): InvalidRunError {
+  return new InvalidRunError(
+    [{ file, field: breach.field, message: breach.message }],
+    'The run is left out; keep large data in artifacts (see "Limits" in docs/recording.md) and commit the run again.',
+  );
+}
+
+/** `a string`, `a list of 3`, `null`: what a value is, without quoting it. */
+function kindOf(value: unknown): string {
+  if (value === null || value === undefined) return 'an empty file';
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }

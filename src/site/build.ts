@@ -40,6 +40,8 @@ export interface BuildOptions {
   siteRoot?: string;
   /** Called with each invalid run as soon as it is known. */
   onInvalid?: (invalid: InvalidRun) => void;
+  /** Called with each saved comparison left out because its runs no longer resolve (see saved.ts). */
+  onSkippedComparison?: (skipped: { file: string; reason: string }) => void;
 }
 
 export interface BuildResult {
@@ -128,9 +130,11 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     });
 
     // Saved comparisons are read here, where the user's folder and the runs source are known.
-    const { loadSavedComparisons, writeSavedComparisons } = await import('../report/saved.ts');
+    const { readSavedComparisonFiles, writeSavedComparisons } = await import('../report/saved.ts');
     const ids = load.runs.map((run) => run.record.id);
-    writeSavedComparisons(dataDir, await loadSavedComparisons({ cwd: options.cwd, from: options.from, fromIsFolder, ids }));
+    const saved = await readSavedComparisonFiles({ cwd: options.cwd, from: options.from, fromIsFolder, ids });
+    for (const skipped of saved.skipped) options.onSkippedComparison?.(skipped);
+    writeSavedComparisons(dataDir, saved.comparisons, saved.skipped);
 
     say(`Rendering pages with Astro (pages of unchanged runs are kept from the last build)`);
     await astroBuild({ root, out, cacheDir, base, dataDir });
@@ -203,11 +207,15 @@ function appKey(root: string): string {
     .digest('hex');
 }
 
-/** Version of the run cache file: what is cached, and the schema that validated it (records it made). */
+/**
+ * Version of the run cache file: what is cached, and the code that made its records (the schema, the
+ * YAML reader, the limits): records read by an older reader (js-yaml read '0b101' as 5) are not reused.
+ */
 function runCacheFormat(): string {
   const extension = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
-  const schema = readFileSync(fileURLToPath(new URL(`../run/schema.${extension}`, import.meta.url)));
-  return `runpages/run-cache@1:${createHash('sha256').update(schema).digest('hex').slice(0, 16)}`;
+  const hash = createHash('sha256');
+  for (const module of ['schema', 'yaml', 'limits', 'validate']) hash.update(readFileSync(fileURLToPath(new URL(`../run/${module}.${extension}`, import.meta.url))));
+  return `runpages/run-cache@1:${hash.digest('hex').slice(0, 16)}`;
 }
 
 /**

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { loadConfig, parseConfig, type Config } from '../config.ts';
 import { RunpagesError } from '../errors.ts';
-import { parseYaml } from '../run/validate.ts';
+import { parseYaml } from '../run/yaml.ts';
 
 /** The config from `file` (relative to cwd) when given, else the default file in `cwd`. */
 export function readConfig(cwd: string, file?: string): Config {

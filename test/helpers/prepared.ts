@@ -1,6 +1,6 @@
 /** PreparedRuns built directly, for tests of the branch writer that need no run directory. */
 import { createHash } from 'node:crypto';
-import { stringify } from 'yaml';
+import { stringifyYaml } from '../../src/run/yaml.ts';
 import type { PreparedRun } from '../../src/run/prepared.ts';
 import { RunRecordSchema, RUN_SCHEMA, type RunRecordInput } from '../../src/run/schema.ts';
 
@@ -29,5 +29,5 @@ export function preparedRun(
     artifacts,
     ...options.record,
   });
-  return { record, files: { 'run.yaml': stringify(record), ...options.files }, objects };
+  return { record, files: { 'run.yaml': stringifyYaml(record), ...options.files }, objects };
 }

@@ -8,7 +8,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { parseRunRecord, parseSeriesFile, parseYaml } from '../../src/run/validate.ts';
+import { parseRunRecord, parseSeriesFile } from '../../src/run/validate.ts';
+import { parseYaml } from '../../src/run/yaml.ts';
 import { BIN, runCli } from '../helpers/cli.ts';
 import { TEST_GIT_ENV, git, makeTestRepo } from '../helpers/git.ts';
 

@@ -57,6 +57,7 @@ Examples:
         now: resolveNow({ flag: flags.now }),
         onProgress: (message) => ui.info(ui.color.dim(message)),
         onInvalid: (invalid) => ui.warn(`skipped ${invalid.reason}`),
+        onSkippedComparison: (skipped) => ui.warn(`left out the saved comparison ${skipped.reason} (see /report/)`),
       });
       if (flags.json) {
         ui.printJson({
