@@ -14,7 +14,7 @@ const marked = new Marked({ gfm: true, breaks: false, async: false });
 const SANITIZE: sanitizeHtml.IOptions = {
   allowedTags: [
     'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'p', 'br', 'hr', 'blockquote', 'pre', 'code', 'em', 'strong', 'del', 's',
-    'ul', 'ol', 'li', 'a', 'img', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'sup', 'sub', 'kbd', 'input',
+    'ul', 'ol', 'li', 'a', 'img', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'sup', 'sub', 'kbd', 'input', 'span',
   ],
   allowedAttributes: {
     a: ['href', 'title', 'rel'],
@@ -60,11 +60,13 @@ function options(imageOrigin: string | undefined): sanitizeHtml.IOptions {
       img: (tagName, attribs) => {
         const src = attribs.src ?? '';
         if (imageOrigin !== undefined && originOf(src) === imageOrigin) return { tagName, attribs };
-        // Not loaded: a link to it instead, labelled with its alt text (or its address).
+        // Not loaded: a link to it instead, labelled with its alt text (or its address); an image
+        // that is not a web address (relative, data:, javascript:) leaves only its label.
+        if (!/^https?:\/\//i.test(src)) return { tagName: 'span', attribs: { class: 'note-image-link' }, text: `image: ${attribs.alt || 'not shown'}` };
         return { tagName: 'a', attribs: { href: src, rel: 'nofollow noopener noreferrer', class: 'note-image-link' }, text: `image: ${attribs.alt || src}` };
       },
     },
-    allowedClasses: { ...SANITIZE.allowedClasses, a: ['note-image-link'] },
+    allowedClasses: { ...SANITIZE.allowedClasses, a: ['note-image-link'], span: ['note-image-link'] },
   };
 }
 
