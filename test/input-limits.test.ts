@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parseHTML } from 'linkedom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseQuery, MAX_QUERY_DEPTH } from '../src/query/parser.ts';
-import { readSavedComparisonFiles } from '../src/report/saved.ts';
+import { readSavedComparisonFiles } from '../src/index/comparisons.ts';
 import {
   MAX_KEY_LENGTH,
   MAX_NESTING_DEPTH,

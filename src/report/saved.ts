@@ -3,8 +3,6 @@
  * or on the runs branch (or beside a runs folder), pre-rendered at `/c/<slug>/`. Validated once here
  * with errors that name the file and the field; run references are resolved against the loaded runs.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { RunpagesError } from '../errors.ts';
 import { InvalidRunError, UNKNOWN_KEY, zodIssues } from '../run/validate.ts';
@@ -52,12 +50,13 @@ export interface SkippedComparison {
   reason: string;
 }
 
-/** The runs are not what the comparison names (ambiguous, missing): data, not the file, is at fault. */
-class UnresolvedRuns extends RunpagesError {}
+/** A comparison whose runs no longer resolve (data changed), as opposed to a mistake in its file. */
+export class UnresolvedRuns extends RunpagesError {}
 
 /** Validates one saved comparison's YAML text and resolves its runs against `ids`. */
 export function parseSavedComparison(text: string, file: string, ids: readonly string[]): SavedComparison {
-  const slug = basename(file).replace(/\.ya?ml$/, '');
+  // The file's own name, whether `file` is a path or a `branch:path` label.
+  const slug = (file.split(/[\\/:]/).at(-1) ?? file).replace(/\.ya?ml$/, '');
   if (!SLUG_PATTERN.test(slug)) {
     throw new RunpagesError('invalid-comparison', `${file}: the file name "${slug}" cannot be a URL slug.`, {
       hint: 'Name saved comparisons with lowercase letters, digits and "-", e.g. comparisons/lr-sweep.yaml.',
@@ -92,78 +91,4 @@ export function parseSavedComparison(text: string, file: string, ids: readonly s
     });
   }
   return { ...input, slug, file, runIds, baselineId };
-}
-
-/**
- * Reads every saved comparison for a build: `<cwd>/comparisons/*.yaml`, then those on the runs
- * source (`comparisons/` beside a runs folder, or on the branch). A slug in the working directory
- * wins over the same slug on the runs source. Sorted by slug.
- */
-export async function loadSavedComparisons(options: { cwd: string; from: string; ids: readonly string[]; fromIsFolder: boolean }): Promise<SavedComparison[]> {
-  return (await readSavedComparisonFiles(options)).comparisons;
-}
-
-/**
- * {@link loadSavedComparisons} for the build, with the comparisons it left out. A mistake in the
- * user's own `comparisons/` file (not YAML, a wrong field, a bad slug) fails, as config does. The
- * build goes on without a comparison whose runs no longer resolve (a prefix that two runs now share,
- * a run that is gone), and without any broken comparison read from the runs source: data others
- * push must not stop the build.
- */
-export async function readSavedComparisonFiles(options: { cwd: string; from: string; ids: readonly string[]; fromIsFolder: boolean }): Promise<{ comparisons: SavedComparison[]; skipped: SkippedComparison[] }> {
-  const texts = new Map<string, { text: string; file: string; own: boolean }>();
-  const fromFolder = (dir: string, label: string, own: boolean) => {
-    if (!existsSync(dir)) return;
-    for (const name of readdirSync(dir).sort()) {
-      if (!/\.ya?ml$/.test(name)) continue;
-      const slug = name.replace(/\.ya?ml$/, '');
-      if (!texts.has(slug)) texts.set(slug, { text: readFileSync(join(dir, name), 'utf8'), file: `${label}${name}`, own });
-    }
-  };
-  fromFolder(join(options.cwd, 'comparisons'), 'comparisons/', true);
-  if (options.fromIsFolder) {
-    // A runs folder is laid out like the branch's runs/, so the branch root is its parent.
-    const root = dirname(isAbsolute(options.from) ? options.from : resolve(options.cwd, options.from));
-    fromFolder(join(root, 'comparisons'), `${join(root, 'comparisons')}/`, resolve(root) === resolve(options.cwd));
-  } else {
-    const { readBranchFiles } = await import('../branch/read.ts');
-    for await (const file of readBranchFiles(options.cwd, options.from, (path) => /^comparisons\/[^/]+\.ya?ml$/.test(path))) {
-      const slug = basename(file.path).replace(/\.ya?ml$/, '');
-      if (!texts.has(slug)) texts.set(slug, { text: file.content.toString('utf8'), file: `${options.from}:${file.path}`, own: false });
-    }
-  }
-  const comparisons: SavedComparison[] = [];
-  const skipped: SkippedComparison[] = [];
-  for (const { text, file, own } of texts.values()) {
-    try {
-      comparisons.push(parseSavedComparison(text, file, options.ids));
-    } catch (error) {
-      if (!(error instanceof RunpagesError) || (own && !(error instanceof UnresolvedRuns))) throw error;
-      skipped.push({ file, reason: error.message });
-    }
-  }
-  comparisons.sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
-  skipped.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-  return { comparisons, skipped };
-}
-
-const SAVED_FILE = 'comparisons.json';
-const SKIPPED_FILE = 'comparisons-skipped.json';
-
-/** Hands the build's saved comparisons (and those it left out, for /report/) to the pages: written beside the site data. */
-export function writeSavedComparisons(dataDir: string, comparisons: SavedComparison[], skipped: SkippedComparison[] = []): void {
-  writeFileSync(join(dataDir, SAVED_FILE), JSON.stringify(comparisons));
-  writeFileSync(join(dataDir, SKIPPED_FILE), JSON.stringify(skipped));
-}
-
-/** The saved comparisons the build left out, for /report/ (none on the dev server). */
-export function readSkippedComparisons(dataDir: string | undefined): SkippedComparison[] {
-  const file = dataDir === undefined ? undefined : join(dataDir, SKIPPED_FILE);
-  return file && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as SkippedComparison[]) : [];
-}
-
-/** The saved comparisons the build wrote to `dataDir`, or undefined when it wrote none (dev server). */
-export function readSavedComparisons(dataDir: string): SavedComparison[] | undefined {
-  const file = join(dataDir, SAVED_FILE);
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as SavedComparison[]) : undefined;
 }

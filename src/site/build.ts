@@ -130,7 +130,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     });
 
     // Saved comparisons are read here, where the user's folder and the runs source are known.
-    const { readSavedComparisonFiles, writeSavedComparisons } = await import('../report/saved.ts');
+    const [{ readSavedComparisonFiles }, { writeSavedComparisons }] = await Promise.all([import('../index/comparisons.ts'), import('./saved-data.ts')]);
     const ids = load.runs.map((run) => run.record.id);
     const saved = await readSavedComparisonFiles({ cwd: options.cwd, from: options.from, fromIsFolder, ids });
     for (const skipped of saved.skipped) options.onSkippedComparison?.(skipped);

@@ -57,7 +57,7 @@ function options(imageOrigin: string | undefined): sanitizeHtml.IOptions {
     ...SANITIZE,
     transformTags: {
       ...SANITIZE.transformTags,
-      img: (tagName, attribs) => {
+      img: (tagName, attribs): sanitizeHtml.Tag => {
         const src = attribs.src ?? '';
         if (imageOrigin !== undefined && originOf(src) === imageOrigin) return { tagName, attribs };
         // Not loaded: a link to it instead, labelled with its alt text (or its address); an image

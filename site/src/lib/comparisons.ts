@@ -5,7 +5,8 @@
 import { parseHTML } from 'linkedom';
 import { DATA_DIR_ENV, getSeries, getSiteData } from '../../../src/site/data.ts';
 import type { ComparedRun } from '../../../src/report/compare.ts';
-import { loadSavedComparisons, readSavedComparisons, type SavedComparison } from '../../../src/report/saved.ts';
+import type { SavedComparison } from '../../../src/report/saved.ts';
+import { readSavedComparisons } from '../../../src/site/saved-data.ts';
 
 /** The runs with these ids, with their stored series. */
 export async function comparedRuns(ids: string[]): Promise<ComparedRun[]> {
@@ -24,16 +25,12 @@ let saved: Promise<SavedComparison[]> | undefined;
 
 /**
  * Saved comparisons: `runpages build` reads `comparisons/*.yaml` (working directory and runs source)
- * before Astro runs and leaves them beside the site data; the dev server reads the working directory's.
+ * before Astro runs and leaves them beside the site data.
  */
 export function savedComparisons(): Promise<SavedComparison[]> {
   saved ??= (async () => {
     const dir = process.env[DATA_DIR_ENV];
-    const built = dir ? readSavedComparisons(dir) : undefined;
-    if (built) return built;
-    const data = await getSiteData();
-    const ids = data.runs.map((run) => run.record.id);
-    return loadSavedComparisons({ cwd: process.cwd(), from: 'runs', fromIsFolder: true, ids });
+    return (dir ? readSavedComparisons(dir) : undefined) ?? [];
   })();
   return saved;
 }
