@@ -15,10 +15,9 @@
  * - A directory without an id gets its id, creation time and project written into run.yaml (comments
  *   kept) once it validates, so committing it again updates the same run instead of adding another.
  */
-import { createReadStream } from 'node:fs';
-import { lstat, readdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
+import { lstat, readdir, realpath, stat, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { basename, dirname, extname, join, relative, sep } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { parseDocument, stringify } from 'yaml';
 import { RunpagesError } from '../errors.ts';
 import type { PendingObject, PreparedRun } from '../run/prepared.ts';
@@ -34,8 +33,19 @@ import {
   type SeriesInfo,
 } from '../run/schema.ts';
 import { InvalidRunError, parseRunRecord, parseYaml, showValue, type FieldIssue } from '../run/validate.ts';
-import { sha256Bytes, sha256File } from '../store/hash.ts';
+import { sha256Bytes } from '../store/hash.ts';
 import { downsample } from './downsample.ts';
+import {
+  classifyRunFile,
+  hashRunFile,
+  MAX_METRICS_FILE_BYTES,
+  openRunFile,
+  readRunText,
+  streamRunFile,
+  warnOnStderr,
+  type OpenRunFile,
+  type RunFileWarn,
+} from './read-run-file.ts';
 import { friendlyName, ulid } from './id.ts';
 import { isSecretKey, REDACTED, redactEnv, redactParams, redactText } from './redact.ts';
 
@@ -53,6 +63,8 @@ export interface RunDirContext {
   /** Where the command runs: the default project is the name of the git repository containing it. */
   cwd: string;
   now?: () => Date;
+  /** Told about files left out of the run (a FIFO named notes.md, ...); default: a warning on stderr. */
+  warn?: RunFileWarn;
 }
 
 /** The file the recorder leaves the uncommitted-changes patch in. */
@@ -75,19 +87,20 @@ export async function prepareRunDir(dir: string, overrides: RunOverrides, contex
     });
   }
   const now = context.now ?? (() => new Date());
-  const base = await readRunYaml(dir);
-  const params = mergeParams(mergeParams(asMapping(base.params), (await readParams(dir)) ?? {}), overrideParams(overrides.params));
-  const { series, lastValues } = await readMetrics(dir);
-  const summary = await readSummary(dir);
-  const notes = await readText(join(dir, 'notes.md'));
-  const artifacts = await readArtifacts(dir);
+  const warn = context.warn ?? warnOnStderr;
+  const base = await readRunYaml(dir, warn);
+  const params = mergeParams(mergeParams(asMapping(base.params), (await readParams(dir, warn)) ?? {}), overrideParams(overrides.params));
+  const { series, lastValues } = await readMetrics(dir, warn);
+  const summary = await readSummary(dir, warn);
+  const notes = await readRunText(dir, 'notes.md', warn);
+  const artifacts = await readArtifacts(dir, warn);
   const objects: PendingObject[] = artifacts.map((a) => ({ sha256: a.sha256, size: a.size, source: { path: a.source } }));
 
   const git = asMapping(base.git);
-  const diffPath = join(dir, GIT_DIFF_FILE);
-  if (await exists(diffPath)) {
-    const digest = await sha256File(diffPath);
-    objects.push({ ...digest, source: { path: diffPath } });
+  const diff = await openRunFile(dir, GIT_DIFF_FILE, { maxBytes: Number.MAX_SAFE_INTEGER, warn });
+  if (diff) {
+    const digest = await hashRunFile(diff);
+    objects.push({ ...digest, source: { path: diff.path } });
     git.diff = digest.sha256;
     git.dirty = true;
   }
@@ -145,7 +158,7 @@ export async function prepareRunDir(dir: string, overrides: RunOverrides, contex
   };
   const data = withUnknown(known, base);
   const record = parseRunRecord(data, 'run.yaml');
-  if (typeof base.id !== 'string') await persistIdentity(dir, { id, created, project });
+  if (typeof base.id !== 'string') await persistIdentity(dir, { id, created, project }, warn);
   const files: Record<string, string> = { 'run.yaml': stringifyRecord(data) };
   if (Object.keys(seriesFile).length) files['series.json'] = `${JSON.stringify({ schema: SERIES_SCHEMA, series: seriesFile })}\n`;
   return { record, files, objects };
@@ -164,11 +177,13 @@ export function stringifyRecord(record: Record<string, unknown> | RunRecord): st
 }
 
 /** Writes identity fields into the directory's run.yaml, keeping its comments and layout. */
-async function persistIdentity(dir: string, identity: { id: string; created: string; project: string }): Promise<void> {
-  const file = join(dir, 'run.yaml');
-  const doc = parseDocument((await readText(file)) ?? '');
+async function persistIdentity(dir: string, identity: { id: string; created: string; project: string }, warn: RunFileWarn): Promise<void> {
+  // Writing to a FIFO blocks like reading one: only a regular run.yaml (or none) is written.
+  const found = await classifyRunFile(dir, 'run.yaml');
+  if (found.kind !== 'missing' && found.kind !== 'file') return;
+  const doc = parseDocument((await readRunText(dir, 'run.yaml', warn)) ?? '');
   for (const [key, value] of Object.entries(identity)) if (!doc.has(key)) doc.set(key, value);
-  await writeFile(file, doc.toString());
+  await writeFile(found.kind === 'file' ? found.path : join(dir, 'run.yaml'), doc.toString());
 }
 
 /**
@@ -182,8 +197,8 @@ function withUnknown(known: Record<string, unknown>, base: Record<string, unknow
   return out;
 }
 
-async function readRunYaml(dir: string): Promise<Record<string, unknown>> {
-  const text = await readText(join(dir, 'run.yaml'));
+async function readRunYaml(dir: string, warn: RunFileWarn): Promise<Record<string, unknown>> {
+  const text = await readRunText(dir, 'run.yaml', warn);
   if (text === undefined) return {};
   const data = parseYaml(text, 'run.yaml');
   if (data === null || data === undefined) return {};
@@ -195,11 +210,11 @@ async function readRunYaml(dir: string): Promise<Record<string, unknown>> {
  * Params from params.yaml, params.yml and params.json. A job may write its own params.yaml (a config
  * file) while a client writes params.json: both are read and merged, as long as they agree.
  */
-async function readParams(dir: string): Promise<Record<string, unknown> | undefined> {
+async function readParams(dir: string, warn: RunFileWarn): Promise<Record<string, unknown> | undefined> {
   let merged: Record<string, unknown> | undefined;
   const sources: Record<string, string> = {};
   for (const file of ['params.yaml', 'params.yml', 'params.json']) {
-    const text = await readText(join(dir, file));
+    const text = await readRunText(dir, file, warn);
     if (text === undefined) continue;
     const data = file.endsWith('.json') ? parseJsonFile(text, file) : parseYaml(text, file);
     if (data === null || data === undefined) {
@@ -344,8 +359,8 @@ function timeSeconds(value: unknown): number | undefined {
 }
 
 /** The lines of a text file, streamed (metrics.jsonl can outgrow a string), and whether it ends with a newline. */
-async function* fileLines(path: string): AsyncGenerator<string, boolean> {
-  const input = createReadStream(path, { encoding: 'utf8' });
+async function* fileLines(file: OpenRunFile): AsyncGenerator<string, boolean> {
+  const input = streamRunFile(file, { encoding: 'utf8' });
   let lastChar = '';
   input.on('data', (chunk: string | Buffer) => {
     if (typeof chunk === 'string' && chunk.length > 0) lastChar = chunk.at(-1)!;
@@ -358,17 +373,17 @@ async function* fileLines(path: string): AsyncGenerator<string, boolean> {
   return lastChar === '\n';
 }
 
-async function readMetrics(dir: string): Promise<{ series: Map<string, SeriesBuilder>; lastValues: Record<string, number> }> {
+async function readMetrics(dir: string, warn: RunFileWarn): Promise<{ series: Map<string, SeriesBuilder>; lastValues: Record<string, number> }> {
   const file = 'metrics.jsonl';
   const series = new Map<string, SeriesBuilder>();
-  const path = join(dir, file);
-  if (!(await exists(path))) return { series, lastValues: {} };
+  const opened = await openRunFile(dir, file, { maxBytes: MAX_METRICS_FILE_BYTES, warn });
+  if (!opened) return { series, lastValues: {} };
   const issues: FieldIssue[] = [];
   // A parse error on the last line is only an error if a newline follows it: without one it is a
   // write cut short by a kill, and the line is dropped.
   let pending: FieldIssue[] = [];
   let previousStep = -1;
-  const lines = fileLines(path);
+  const lines = fileLines(opened);
   let lineNumber = 0;
   for (;;) {
     const next = await lines.next();
@@ -433,9 +448,9 @@ async function readMetrics(dir: string): Promise<{ series: Map<string, SeriesBui
   return { series, lastValues };
 }
 
-async function readSummary(dir: string): Promise<Record<string, number>> {
+async function readSummary(dir: string, warn: RunFileWarn): Promise<Record<string, number>> {
   const file = 'summary.json';
-  const text = await readText(join(dir, file));
+  const text = await readRunText(dir, file, warn);
   if (text === undefined) return {};
   const data = parseJsonFile(text, file);
   if (!isMapping(data)) throw notMapping(file, text, data, 'Write summary.json as an object of final metrics, e.g. {"accuracy": 0.93}.');
@@ -461,39 +476,37 @@ const MIME_TYPES: Record<string, string> = {
   '.onnx': 'application/octet-stream', '.mp4': 'video/mp4', '.wav': 'audio/wav', '.diff': 'text/x-diff', '.patch': 'text/x-diff',
 };
 
-/** Every file under artifacts/, hashed, sorted by path; a symlink leading outside the run is refused. */
-async function readArtifacts(dir: string): Promise<Array<Artifact & { source: string }>> {
-  const root = join(dir, 'artifacts');
-  const rootInfo = await lstat(root).catch(() => undefined);
-  if (!rootInfo) return [];
-  if (!rootInfo.isDirectory()) {
+/**
+ * Every regular file under artifacts/, hashed, sorted by path. A symbolic link leading outside the
+ * run is refused; FIFOs, sockets and devices are left out with a warning, never opened; a folder
+ * reached twice (a link back up the tree) is walked once.
+ */
+async function readArtifacts(dir: string, warn: RunFileWarn): Promise<Array<Artifact & { source: string }>> {
+  const root = await classifyRunFile(dir, 'artifacts');
+  if (root.kind === 'missing') return [];
+  if (root.kind !== 'folder') {
     throw new InvalidRunError([{ file: 'artifacts', field: '', message: 'must be a folder of files' }], 'Put artifact files inside an artifacts/ folder.');
   }
-  const runRoot = await realpath(dir);
   const out: Array<Artifact & { source: string }> = [];
-  const walk = async (folder: string): Promise<void> => {
-    for (const entry of await readdir(folder, { withFileTypes: true })) {
-      const full = join(folder, entry.name);
-      const path = relative(root, full).split(sep).join('/');
-      let target = full;
-      if (entry.isSymbolicLink()) {
-        target = await realpath(full).catch(() => '');
-        if (!target || (target !== runRoot && !target.startsWith(runRoot + sep))) {
-          throw new InvalidRunError(
-            [{ file: `artifacts/${path}`, field: '', message: 'is a symbolic link to a file outside the run directory (or a broken one)' }],
-            'Copy the file into artifacts/ instead of linking to it.',
-          );
-        }
-      }
-      const info = await stat(target);
-      if (info.isDirectory()) await walk(full);
-      else if (info.isFile()) {
-        const digest = await sha256File(target);
-        out.push({ path, ...digest, type: MIME_TYPES[extname(entry.name).toLowerCase()] ?? 'application/octet-stream', source: target });
+  const walked = new Set<string>();
+  const walk = async (folder: string, realFolder: string): Promise<void> => {
+    if (walked.has(realFolder)) return;
+    walked.add(realFolder);
+    for (const entry of await readdir(join(dir, folder))) {
+      const name = `${folder}/${entry}`;
+      const path = name.slice('artifacts/'.length);
+      const found = await classifyRunFile(dir, name);
+      if (found.kind === 'folder') await walk(name, await realpath(found.path));
+      else if (found.kind === 'special') warn(`${name} is ${found.what}, not a regular file: left out of the run's artifacts (it was not opened)`);
+      else if (found.kind === 'file') {
+        const file = await openRunFile(dir, name, { maxBytes: Number.MAX_SAFE_INTEGER, warn });
+        if (!file) continue;
+        const digest = await hashRunFile(file);
+        out.push({ path, ...digest, type: MIME_TYPES[extname(entry).toLowerCase()] ?? 'application/octet-stream', source: file.path });
       }
     }
   };
-  await walk(root);
+  await walk('artifacts', await realpath(root.path));
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
@@ -557,6 +570,10 @@ export async function defaultProject(cwd: string): Promise<string> {
   return name || 'default';
 }
 
+async function exists(path: string): Promise<boolean> {
+  return (await lstat(path).catch(() => undefined)) !== undefined;
+}
+
 function sortKeys<T>(record: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
@@ -567,17 +584,4 @@ function isMapping(value: unknown): value is Record<string, unknown> {
 
 function asMapping(value: unknown): Record<string, unknown> {
   return isMapping(value) ? { ...value } : {};
-}
-
-async function readText(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  return (await lstat(path).catch(() => undefined)) !== undefined;
 }
