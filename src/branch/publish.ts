@@ -15,6 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config.ts';
+import { describeErrno, errnoCode } from '../errno.ts';
 import { RunpagesError, isRunpagesError } from '../errors.ts';
 import { GitCommandError } from '../git/exec.ts';
 import { ObjectReader } from '../git/objects.ts';
@@ -75,7 +76,16 @@ export async function publishRuns(runs: readonly PreparedRun[], options: Publish
   const pending: Pending[] = runs.map((run) => ({ id: run.record.id, token: '', uploaded: false, run }));
   // Several at a time: each entry waits on fsync, and importers queue thousands.
   await forEachLimited(pending, QUEUE_CONCURRENCY, async (entry) => {
-    entry.token = await enqueue(options.cwd, entry.run);
+    try {
+      entry.token = await enqueue(options.cwd, entry.run);
+    } catch (error) {
+      if (errnoCode(error) === undefined) throw error;
+      // The code in words (a read-only disk is not a missing folder): see errno.ts.
+      throw new RunpagesError('queue-unwritable', `Cannot queue run ${entry.id} in ${options.cwd}/.runpages/queue/: ${describeErrno(error)}`, {
+        hint: 'Nothing was published for it. Make .runpages/ writable (or free some space), then publish the run directory again with `runpages commit <dir>`.',
+        cause: error,
+      });
+    }
   });
   return publishPending(pending, options);
 }

@@ -15,6 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { describeErrno, errnoCode } from '../errno.ts';
 import { RunpagesError } from '../errors.ts';
 import { runFolder, type PendingObject, type PreparedRun } from '../run/prepared.ts';
 import { parseRunRecord, parseYaml } from '../run/validate.ts';
@@ -295,7 +296,8 @@ export async function listQueue(cwd: string): Promise<QueuedRun[]> {
       runs.push(await readEntry(join(root, name)));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw new RunpagesError('queue-corrupt', `The queued run in ${join(root, name)} cannot be read: ${(error as Error).message}`, {
+      const why = errnoCode(error) ? describeErrno(error) : (error as Error).message;
+      throw new RunpagesError('queue-corrupt', `The queued run in ${join(root, name)} cannot be read: ${why}`, {
         hint: 'Move that folder out of .runpages/queue/ (republish its run directory with `runpages commit <dir>`), then run `runpages sync` again.',
       });
     }
