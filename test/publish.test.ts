@@ -31,7 +31,7 @@ describe('publishRuns', () => {
     const run = preparedRun('p1', { object: 'weights' });
     const outcome = await publishRuns([run], { cwd: repo.dir, config: loadConfig(repo.dir) });
 
-    expect(outcome).toEqual({ published: ['p1'], queued: [], pushAttempts: 1 });
+    expect(outcome).toEqual({ published: ['p1'], queued: [], pushAttempts: 1, warnings: [] });
     expect(runFolders(repo.origin)).toEqual(['runs/demo/2026-01/p1']);
     expect(git(repo.dir, 'rev-parse', 'runs')).toBe(git(repo.origin, 'rev-parse', 'runs'));
     const store = new LocalStore(join(repo.dir, '.runpages', 'objects'));
@@ -44,7 +44,7 @@ describe('publishRuns', () => {
     repo = makeTestRepo();
     git(repo.dir, 'remote', 'remove', 'origin');
     const outcome = await publishRuns([preparedRun('l1'), preparedRun('l2')], { cwd: repo.dir, config: loadConfig(repo.dir) });
-    expect(outcome).toEqual({ published: ['l1', 'l2'], queued: [], pushAttempts: 0 });
+    expect(outcome).toEqual({ published: ['l1', 'l2'], queued: [], pushAttempts: 0, warnings: [] });
     expect(runFolders(repo.dir)).toEqual(['runs/demo/2026-01/l1', 'runs/demo/2026-01/l2']);
     expect(await listQueue(repo.dir)).toEqual([]);
   });
@@ -88,7 +88,7 @@ describe('publishRuns', () => {
 
     git(repo.dir, 'remote', 'set-url', 'origin', repo.origin);
     const online = await publishRuns([preparedRun('q3')], { cwd: repo.dir, config: loadConfig(repo.dir) });
-    expect(online).toEqual({ published: ['q3'], queued: [], pushAttempts: 1 });
+    expect(online).toEqual({ published: ['q3'], queued: [], pushAttempts: 1, warnings: [] });
     expect(runFolders(repo.origin)).toEqual(['runs/demo/2026-01/q1', 'runs/demo/2026-01/q2', 'runs/demo/2026-01/q3']);
     expect(await listQueue(repo.dir)).toEqual([]);
   });
@@ -124,7 +124,7 @@ describe('announcements from writers on other machines', () => {
     git(other, 'push', '-q', 'origin', 'announce:refs/runpages/pending/other-writer');
 
     const outcome = await publishRuns([preparedRun('mine')], { cwd: repo.dir, config: loadConfig(repo.dir) });
-    expect(outcome).toEqual({ published: ['mine'], queued: [], pushAttempts: 1 });
+    expect(outcome).toEqual({ published: ['mine'], queued: [], pushAttempts: 1, warnings: [] });
     expect(runFolders(repo.origin)).toEqual(['runs/demo/2026-01/announced', 'runs/demo/2026-01/changed', 'runs/demo/2026-01/mine']);
     expect(git(repo.origin, 'show', 'runs:runs/demo/2026-01/changed/run.yaml')).toContain('name: v2');
     expect(git(repo.origin, 'for-each-ref', 'refs/runpages/')).toBe(''); // the announcement is consumed

@@ -72,9 +72,12 @@ export async function buildCommit(
 
 /**
  * A merge of `from` into `onto` that keeps everything of `onto` and adds every file `from` has that
- * `onto` lacks or holds differently. Runs never conflict (each has its own folder), so this is how a
- * local branch with unpublished runs and a remote that moved on come together. When `from` adds
- * nothing (its runs already landed through another commit), the result is `onto` itself.
+ * `onto` lacks or holds differently, except inside a run folder `onto` already has: that run is
+ * taken whole from `onto`. Runs never conflict (each has its own folder), so this is how a local
+ * branch with unpublished runs and a remote that moved on come together. A run in both with other
+ * content is one re-published since its local commit (the local copy is the older one: a version
+ * still unpublished is still queued, and goes up from the queue), so mixing in the local files
+ * would revert it. When `from` adds nothing, the result is `onto` itself.
  */
 export async function mergeBranches(cwd: string, reader: ObjectReader, onto: string, from: string): Promise<string> {
   const diff = (await gitBytes(cwd, ['diff-tree', '-r', '-z', '--no-renames', onto, from])).toString('utf8').split('\0');
@@ -85,6 +88,17 @@ export async function mergeBranches(cwd: string, reader: ObjectReader, onto: str
     const path = diff[index + 1] as string;
     if (mode && sha && status !== 'D') changes.push({ path, entry: { mode, type: mode === '160000' ? 'commit' : 'blob', sha } });
   }
+  const inOnto = new Map<string, boolean>();
+  const runFolderOf = (path: string): string | undefined => (/^runs\/[^/]+\/[^/]+\/[^/]+\//.test(path) ? path.split('/').slice(0, 4).join('/') : undefined);
+  for (const folder of new Set(changes.map((change) => runFolderOf(change.path)).filter((f): f is string => f !== undefined))) {
+    inOnto.set(folder, (await reader.read(`${onto}:${folder}`)) !== undefined);
+  }
+  const kept = changes.filter((change) => {
+    const folder = runFolderOf(change.path);
+    return folder === undefined || !inOnto.get(folder);
+  });
+  changes.length = 0;
+  changes.push(...kept);
   const { tree } = await applyToTree(cwd, reader, onto, changes);
   if (tree === undefined) return onto;
   return commitTree(cwd, tree, [onto, from], 'Merge runs published elsewhere with local ones\n');

@@ -15,6 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config.ts';
+import { describeErrno, errnoCode } from '../errno.ts';
 import { RunpagesError, isRunpagesError } from '../errors.ts';
 import { GitCommandError } from '../git/exec.ts';
 import { ObjectReader } from '../git/objects.ts';
@@ -24,7 +25,9 @@ import type { PreparedRun } from '../run/prepared.ts';
 import { openStore } from '../store/open.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { buildCommit, commitFolders, listRunFolders, mergeBranches, writeRunTrees, type FolderTree } from './commit.ts';
-import { dequeue, enqueue, listQueue, markUploaded, noteReason, type QueuedRun } from './queue.ts';
+import { testKillPoint } from './kill-point.ts';
+import { dequeue, enqueue, listQueue, markUploaded, noteReason, refreshChangedObjects, type QueuedRun } from './queue.ts';
+import { PROJECT_PATTERN, RUN_ID_PATTERN } from '../run/schema.ts';
 
 export interface PublishOutcome {
   /** Ids of runs now on the remote branch (on the local branch when there is no remote). */
@@ -33,6 +36,8 @@ export interface PublishOutcome {
   queued: { id: string; reason: string; hint?: string }[];
   /** Fetch-and-push rounds it took (0 without a remote or when nothing was ready). */
   pushAttempts: number;
+  /** Things the user should know that did not stop publishing (an artifact that changed, a malformed announcement skipped). */
+  warnings: string[];
 }
 
 export interface PublishOptions {
@@ -71,7 +76,16 @@ export async function publishRuns(runs: readonly PreparedRun[], options: Publish
   const pending: Pending[] = runs.map((run) => ({ id: run.record.id, token: '', uploaded: false, run }));
   // Several at a time: each entry waits on fsync, and importers queue thousands.
   await forEachLimited(pending, QUEUE_CONCURRENCY, async (entry) => {
-    entry.token = await enqueue(options.cwd, entry.run);
+    try {
+      entry.token = await enqueue(options.cwd, entry.run);
+    } catch (error) {
+      if (errnoCode(error) === undefined) throw error;
+      // The code in words (a read-only disk is not a missing folder): see errno.ts.
+      throw new RunpagesError('queue-unwritable', `Cannot queue run ${entry.id} in ${options.cwd}/.runpages/queue/: ${describeErrno(error)}`, {
+        hint: 'Nothing was published for it. Make .runpages/ writable (or free some space), then publish the run directory again with `runpages commit <dir>`.',
+        cause: error,
+      });
+    }
   });
   return publishPending(pending, options);
 }
@@ -106,12 +120,31 @@ async function publishPending(pending: readonly Pending[], options: PublishOptio
   const hints = new Map<string, string>();
 
   const store = options.store ?? openStore(config.store, cwd);
+  const warnings: string[] = [];
   let uploadedCount = 0;
   await forEachLimited(pending, UPLOAD_CONCURRENCY, async (entry) => {
     if (!entry.uploaded) {
       try {
-        await uploadObjects(store, entry.run);
+        try {
+          await uploadObjects(store, entry.run);
+        } catch (error) {
+          if (!isChangedFile(error)) throw error;
+          // The bytes hashed when the run was recorded are gone: publish what is there, and say so
+          // (on the branch and here), rather than fail at every sync for ever.
+          const refreshed = await refreshChangedObjects(cwd, entry);
+          if (refreshed.changes.length === 0) throw error;
+          entry.run = refreshed.run;
+          for (const change of refreshed.changes) {
+            warnings.push(
+              change.now
+                ? `${entry.id}: ${change.path} changed after the run was recorded; published with its bytes now (sha256 ${change.now.sha256.slice(0, 12)}, ${change.now.size} bytes), the recorded ones under changed_since_recorded`
+                : `${entry.id}: ${change.path} is gone since the run was recorded; published with that artifact marked missing`,
+            );
+          }
+          await uploadObjects(store, entry.run);
+        }
         await markUploaded(cwd, entry.id);
+        testKillPoint('publish:uploaded');
       } catch (error) {
         failed.set(entry.id, `uploading its objects to ${store.location} failed: ${messageOf(error)}`);
         if (isRunpagesError(error) && error.hint) hints.set(entry.id, error.hint);
@@ -130,16 +163,19 @@ async function publishPending(pending: readonly Pending[], options: PublishOptio
       const folders = await writeRunTrees(cwd, ready.map((entry) => entry.run));
       if (!(await hasRemote(cwd, config.remote))) {
         await commitFolders(cwd, reader, ref, folders);
+        testKillPoint('publish:committed-locally');
         for (const entry of ready) await dequeue(cwd, entry.id, entry.token);
         published.push(...ready.map((entry) => entry.id));
       } else {
         const readyIds = new Set(ready.map((entry) => entry.id));
         const others = (await listQueue(cwd)).filter((entry) => entry.uploaded && !readyIds.has(entry.id));
         const otherFolders = await writeRunTrees(cwd, others.map((entry) => entry.run));
-        const result = await pushFolders(cwd, reader, config, [...folders, ...otherFolders], signal);
+        const result = await pushFolders(cwd, reader, config, [...folders, ...otherFolders], signal, warnings);
         pushAttempts = result.attempts;
         if (result.landed) {
+          testKillPoint('publish:pushed');
           for (const entry of [...ready, ...others]) await dequeue(cwd, entry.id, entry.token);
+          testKillPoint('publish:dequeued');
           published.push(...ready.map((entry) => entry.id));
           await catchUpLocal(cwd, reader, ref, result.commit);
         } else {
@@ -157,7 +193,12 @@ async function publishPending(pending: readonly Pending[], options: PublishOptio
     .filter((entry) => failed.has(entry.id))
     .map((entry) => ({ id: entry.id, reason: failed.get(entry.id) as string, ...(hints.has(entry.id) ? { hint: hints.get(entry.id) as string } : {}) }));
   for (const { id, reason } of queued) await noteReason(cwd, id, reason);
-  return { published: published.sort(), queued, pushAttempts };
+  return { published: published.sort(), queued, pushAttempts, warnings };
+}
+
+/** A file object whose bytes are no longer those hashed when the run was recorded. */
+function isChangedFile(error: unknown): boolean {
+  return (isRunpagesError(error) && error.code === 'file-changed') || (error instanceof Error && error.message.includes('changed after the run was prepared'));
 }
 
 async function uploadObjects(store: ObjectStore, run: PreparedRun): Promise<void> {
@@ -186,6 +227,7 @@ async function pushFolders(
   config: Config,
   folders: readonly FolderTree[],
   signal: AbortSignal | undefined,
+  warnings: string[],
 ): Promise<PushResult> {
   const { remote, branch } = config;
   const branchRef = `refs/heads/${branch}`;
@@ -220,6 +262,14 @@ async function pushFolders(
     const extra: FolderTree[] = [];
     for (const [ref, commit] of fetched) {
       if (!ref.startsWith(`${PENDING_NAMESPACE}/`) || ref === announced?.ref) continue;
+      const malformed = await malformedAnnouncement(reader, ref, commit);
+      if (malformed) {
+        // It can never land, and would fail every writer's round: skip it, and delete it (only
+        // while it still points at what was read, so nothing newer is lost).
+        warnings.push(`skipped the announcement ${JSON.stringify(ref)} on "${remote}": ${malformed}; it was deleted`);
+        await pushRefs(cwd, remote, [`:${ref}`], { leases: [`${ref}:${commit}`] }).catch(() => {});
+        continue;
+      }
       included.set(ref, commit);
       for (const folder of await listRunFolders(reader, commit)) {
         // Only runs new to the branch: an old announcement must never revert a newer publish.
@@ -243,11 +293,39 @@ async function pushFolders(
       // A remote that refuses such refs just means no help from others: keep racing alone.
       if ((await pushRefs(cwd, remote, [`${commit}:${ref}`], signal ? { signal } : {}).catch(() => 'refused')) === 'pushed') {
         announced = { ref, commit };
+        testKillPoint('publish:announced');
       }
     }
     await sleep(backoff(attempt), undefined, signal ? { signal } : {}).catch(() => {});
   }
   return { landed: false, reason: `the remote "${remote}" kept moving: gave up after ${MAX_PUSH_ATTEMPTS} attempts`, attempts: MAX_PUSH_ATTEMPTS };
+}
+
+const MONTH_PATTERN = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+/**
+ * Why an announcement cannot be used, or undefined when it is sound: every folder under its
+ * `runs/` must be `runs/<project>/<yyyy-mm>/<run id>` with names a run could have (a name holding
+ * a newline, say, breaks the tree any writer would build from it) and hold a run.yaml.
+ */
+async function malformedAnnouncement(reader: ObjectReader, ref: string, commit: string): Promise<string | undefined> {
+  if (!/^refs\/runpages\/pending\/[A-Za-z0-9._-]+$/.test(ref)) return 'its name is not one runpages writes';
+  const level = async (path: string): Promise<{ name: string; type: string }[] | undefined> => (await reader.readTree(`${commit}:${path}`)) ?? undefined;
+  const projects = await level('runs');
+  if (!projects) return 'it holds no runs/ folder';
+  for (const project of projects) {
+    if (project.type !== 'tree' || !PROJECT_PATTERN.test(project.name)) return `${JSON.stringify(`runs/${project.name}`)} is not a project folder`;
+    for (const month of (await level(`runs/${project.name}`)) ?? []) {
+      const monthPath = `runs/${project.name}/${month.name}`;
+      if (month.type !== 'tree' || !MONTH_PATTERN.test(month.name)) return `${JSON.stringify(monthPath)} is not a month folder`;
+      for (const run of (await level(monthPath)) ?? []) {
+        const runPath = `${monthPath}/${run.name}`;
+        if (run.type !== 'tree' || !RUN_ID_PATTERN.test(run.name)) return `${JSON.stringify(runPath)} is not a run folder`;
+        if (!(await reader.read(`${commit}:${runPath}/run.yaml`))) return `${JSON.stringify(runPath)} has no run.yaml`;
+      }
+    }
+  }
+  return undefined;
 }
 
 /**

@@ -13,12 +13,16 @@
  * ```
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { link, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { describeErrno, errnoCode } from '../errno.ts';
 import { RunpagesError } from '../errors.ts';
 import { runFolder, type PendingObject, type PreparedRun } from '../run/prepared.ts';
 import { parseRunRecord } from '../run/validate.ts';
 import { parseYaml } from '../run/yaml.ts';
+import { sha256File } from '../store/hash.ts';
+import { isMap, isSeq, parseDocument } from 'yaml';
+import { testKillPoint } from './kill-point.ts';
 
 export const QUEUE_DIR = '.runpages/queue';
 const ENTRY_SCHEMA = 'runpages/queued@1';
@@ -32,7 +36,8 @@ interface EntryFile {
   token: string;
   queuedAt: string;
   files: string[];
-  objects: { sha256: string; size: number; path?: string }[];
+  /** `linked`: objects/<sha256> is a hard link to `path`, made when the run was queued. */
+  objects: { sha256: string; size: number; path?: string; linked?: boolean }[];
 }
 
 /** A run waiting in the queue. */
@@ -53,13 +58,25 @@ function queueRoot(cwd: string): string {
 }
 
 /**
- * Writes a run to the queue atomically (temporary folder, then rename), replacing an earlier
- * version of the same run. Returns the entry's token.
+ * Writes a run to the queue, replacing an earlier version of the same run. Every step leaves the
+ * run recoverable by `recoverQueue` if the process dies there:
+ *
+ * 1. the new version is written whole to `.tmp-<id>-<pid>-<rand>/` (entry.json last);
+ * 2. the current version, if any, is moved aside to `.old-<id>-<pid>-<rand>-<n>/`;
+ * 3. the new version is renamed to `<id>/`;
+ * 4. the versions moved aside are removed.
+ *
+ * Killed after 2, both versions are dot-folders the listing skips: recovery puts the new one in
+ * place (its `.old-` twin says it never got there). Two writers of one id at once: a rename in step 3
+ * that finds the other's version already there moves that one aside too and goes again, so the
+ * last writer's version is queued, as if they had run one after the other; neither crashes nor
+ * leaves folders behind. Returns the entry's token.
  */
 export async function enqueue(cwd: string, run: PreparedRun, now: Date = new Date()): Promise<string> {
   const root = queueRoot(cwd);
+  const id = run.record.id;
   const suffix = `${process.pid}-${randomBytes(4).toString('hex')}`;
-  const temp = join(root, `.tmp-${run.record.id}-${suffix}`);
+  const temp = join(root, `.tmp-${id}-${suffix}`);
   await mkdir(join(temp, 'files'), { recursive: true });
   await mkdir(join(temp, 'objects'));
   const files = Object.keys(run.files).sort();
@@ -69,8 +86,15 @@ export async function enqueue(cwd: string, run: PreparedRun, now: Date = new Dat
   }
   const objects: EntryFile['objects'] = [];
   for (const object of run.objects) {
-    if ('path' in object.source) objects.push({ sha256: object.sha256, size: object.size, path: object.source.path });
-    else {
+    if ('path' in object.source) {
+      // A hard link keeps the bytes that were hashed even if the job later replaces or deletes the
+      // file (not if it rewrites it in place: sync then re-hashes, see refreshChangedObjects).
+      const linked = await link(object.source.path, join(temp, 'objects', object.sha256)).then(
+        () => true,
+        () => false,
+      );
+      objects.push({ sha256: object.sha256, size: object.size, path: object.source.path, ...(linked ? { linked: true } : {}) });
+    } else {
       await writeFile(join(temp, 'objects', object.sha256), object.source.data, { flush: true });
       objects.push({ sha256: object.sha256, size: object.size });
     }
@@ -78,7 +102,7 @@ export async function enqueue(cwd: string, run: PreparedRun, now: Date = new Dat
   const token = randomBytes(8).toString('hex');
   const entry: EntryFile = {
     schema: ENTRY_SCHEMA,
-    id: run.record.id,
+    id,
     folder: runFolder(run.record),
     token,
     queuedAt: now.toISOString(),
@@ -86,15 +110,147 @@ export async function enqueue(cwd: string, run: PreparedRun, now: Date = new Dat
     objects,
   };
   await writeFile(join(temp, 'entry.json'), `${JSON.stringify(entry, null, 2)}\n`, { flush: true });
-  const dest = join(root, run.record.id);
-  // rename() cannot replace a non-empty folder: move the old version aside first.
-  const old = join(root, `.old-${run.record.id}-${suffix}`);
-  await rename(dest, old).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'ENOENT') throw error;
-  });
-  await rename(temp, dest);
-  await rm(old, { recursive: true, force: true });
+  testKillPoint('enqueue:written');
+  const dest = join(root, id);
+  const aside: string[] = [];
+  for (let attempt = 0; ; attempt++) {
+    // rename() cannot replace a non-empty folder: move the current version aside first.
+    const old = join(root, `.old-${id}-${suffix}-${attempt}`);
+    const moved = await rename(dest, old).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+        return false;
+      },
+    );
+    if (moved) aside.push(old);
+    testKillPoint('enqueue:moved-aside');
+    try {
+      await rename(temp, dest);
+      break;
+    } catch (error) {
+      // Another writer of this id put its version in between: last writer wins, go again.
+      const code = (error as NodeJS.ErrnoException).code;
+      if ((code !== 'ENOTEMPTY' && code !== 'EEXIST') || attempt >= 20) throw error;
+    }
+  }
+  await syncFolder(root);
+  testKillPoint('enqueue:swapped');
+  for (const old of aside) await rm(old, { recursive: true, force: true });
   return token;
+}
+
+/** fsyncs a folder so the renames in it survive a power cut (best effort: not every file system allows it). */
+async function syncFolder(path: string): Promise<void> {
+  const handle = await open(path, 'r').catch(() => undefined);
+  await handle?.sync().catch(() => {});
+  await handle?.close();
+}
+
+/** `.tmp-`, `.old-` and `.done-` folders: which step made them, for which run, by which process. */
+const LEFTOVER = /^\.(tmp|old|done)-(.+)-(\d+)-([0-9a-f]{8})(?:-(\d+))?$/;
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function completeEntry(dir: string): Promise<EntryFile | undefined> {
+  try {
+    const entry = await readEntryFile(dir);
+    for (const name of entry.files) await stat(join(dir, 'files', name));
+    return entry;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Finishes what a process killed in the middle of `enqueue` or `dequeue` left undone, for
+ * leftovers whose process is gone (a live writer's folders are left alone):
+ *
+ * - `.tmp-X` whole, with its `.old-X` twin: killed between moving the old version aside and putting
+ *   the new one in place. The new one goes in place, unless a newer version has arrived since.
+ * - `.tmp-X` whole, alone: killed before moving anything; it is put in place the same way (it is
+ *   the version last asked for), unless a newer one is there.
+ * - `.tmp-X` partial: killed while writing; nothing had been queued by it, so it goes.
+ * - `.old-X` whose `.tmp-X` twin is gone: the new version got in place; the old one was superseded.
+ *   With its twin partial and no version in place, the old one is put back.
+ * - `.done-X`: dequeue had decided the run was published.
+ *
+ * Returns what it did, one line per restored run, for the caller to report.
+ */
+export async function recoverQueue(cwd: string): Promise<string[]> {
+  const root = queueRoot(cwd);
+  const names = await readdir(root).catch(() => [] as string[]);
+  const leftovers = names
+    .map((name) => ({ name, match: LEFTOVER.exec(name) }))
+    .filter((item): item is { name: string; match: RegExpExecArray } => item.match !== null && !processAlive(Number(item.match[3])));
+  const restored: string[] = [];
+  const byWriter = new Map<string, { tmp?: string; olds: string[]; id: string }>();
+  for (const { name, match } of leftovers) {
+    const [, kind, id, pid, rand] = match as unknown as [string, string, string, string, string];
+    if (kind === 'done') {
+      await rm(join(root, name), { recursive: true, force: true });
+      continue;
+    }
+    const key = `${id}\0${pid}-${rand}`;
+    const group = byWriter.get(key) ?? { olds: [], id };
+    if (kind === 'tmp') group.tmp = name;
+    else group.olds.push(name);
+    byWriter.set(key, group);
+  }
+  for (const group of byWriter.values()) {
+    const dest = join(root, group.id);
+    const tmpEntry = group.tmp ? await completeEntry(join(root, group.tmp)) : undefined;
+    if (group.tmp && tmpEntry) {
+      const current = await completeEntry(dest);
+      if (!current || current.queuedAt <= tmpEntry.queuedAt) {
+        if (await install(root, join(root, group.tmp), dest)) restored.push(`${group.id}: restored the version queued at ${tmpEntry.queuedAt} from ${group.tmp}`);
+      }
+    } else if (group.tmp && !(await completeEntry(dest))) {
+      // The new version is partial (it cannot be, as it is written whole before anything is moved
+      // aside, but a disk may lose it): the newest whole old one goes back. An old one without its
+      // twin was superseded by a version that got in place (and may since have been published):
+      // putting it back could revert that run, so it goes.
+      for (const old of group.olds.sort().reverse()) {
+        const entry = await completeEntry(join(root, old));
+        if (entry && (await install(root, join(root, old), dest))) {
+          restored.push(`${group.id}: restored the version queued at ${entry.queuedAt} from ${old}`);
+          break;
+        }
+      }
+    }
+    for (const name of [group.tmp, ...group.olds]) if (name) await rm(join(root, name), { recursive: true, force: true });
+  }
+  return restored;
+}
+
+/**
+ * Puts `from` at `dest`, replacing what is there; false when `from` lost a race (another recoverer
+ * moved it first), and then what was at `dest` is put back, never removed.
+ */
+async function install(root: string, from: string, dest: string): Promise<boolean> {
+  const id = basename(dest);
+  // Named like an enqueue's old version (attempt 1000), so if putting it back fails, recovery finds it.
+  const aside = join(root, `.old-${id}-${process.pid}-${randomBytes(4).toString('hex')}-1000`);
+  const moved = await rename(dest, aside).then(
+    () => true,
+    () => false,
+  );
+  try {
+    await rename(from, dest);
+  } catch {
+    if (moved) await rename(aside, dest).catch(() => {});
+    return false;
+  }
+  if (moved) await rm(aside, { recursive: true, force: true });
+  return true;
 }
 
 /** Marks a queued run's objects as stored. */
@@ -113,13 +269,14 @@ export async function dequeue(cwd: string, id: string, token: string): Promise<v
   const current = await readEntryFile(dir).catch(() => undefined);
   if (current?.token !== token) return;
   // Rename first so a concurrent reader sees the entry whole or not at all.
-  const doomed = join(queueRoot(cwd), `.done-${id}-${randomBytes(4).toString('hex')}`);
+  const doomed = join(queueRoot(cwd), `.done-${id}-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     await rename(dir, doomed);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw error;
   }
+  testKillPoint('dequeue:renamed');
   await rm(doomed, { recursive: true, force: true });
 }
 
@@ -129,6 +286,7 @@ export async function dequeue(cwd: string, id: string, token: string): Promise<v
  */
 export async function listQueue(cwd: string): Promise<QueuedRun[]> {
   const root = queueRoot(cwd);
+  await recoverQueue(cwd);
   const names = await readdir(root).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return [] as string[];
     throw error;
@@ -139,7 +297,8 @@ export async function listQueue(cwd: string): Promise<QueuedRun[]> {
       runs.push(await readEntry(join(root, name)));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw new RunpagesError('queue-corrupt', `The queued run in ${join(root, name)} cannot be read: ${(error as Error).message}`, {
+      const why = errnoCode(error) ? describeErrno(error) : (error as Error).message;
+      throw new RunpagesError('queue-corrupt', `The queued run in ${join(root, name)} cannot be read: ${why}`, {
         hint: 'Move that folder out of .runpages/queue/ (republish its run directory with `runpages commit <dir>`), then run `runpages sync` again.',
       });
     }
@@ -162,7 +321,7 @@ async function readEntry(dir: string): Promise<QueuedRun> {
   const objects: PendingObject[] = entry.objects.map((object) => ({
     sha256: object.sha256,
     size: object.size,
-    source: { path: object.path ?? join(dir, 'objects', object.sha256) },
+    source: { path: object.path && !object.linked ? object.path : join(dir, 'objects', object.sha256) },
   }));
   const flags = new Set(await readdir(dir));
   const reason = flags.has('reason.txt') ? (await readFile(join(dir, 'reason.txt'), 'utf8')).trim() : undefined;
@@ -175,4 +334,92 @@ async function readEntry(dir: string): Promise<QueuedRun> {
     reason: reason || undefined,
     run: { record, files, objects },
   };
+}
+
+/** What refreshChangedObjects found for one file object. */
+export interface ObjectChange {
+  path: string;
+  recorded: { sha256: string; size: number };
+  /** Its bytes now; undefined when the file is gone. */
+  now: { sha256: string; size: number } | undefined;
+}
+
+/**
+ * A queued run whose file (an artifact, git.diff) no longer holds the bytes hashed when it was
+ * recorded can never upload as recorded: those bytes are gone. So that `sync` always makes
+ * progress and the branch says the truth, the queued record is rewritten to the file's bytes now,
+ * keeping what was recorded under `changed_since_recorded` (or `missing: true` when the file is
+ * gone, which then uploads nothing). Returns the changes (none: the run is as it was) and the run
+ * to publish.
+ */
+export async function refreshChangedObjects(cwd: string, queued: { id: string; run: PreparedRun }): Promise<{ changes: ObjectChange[]; run: PreparedRun }> {
+  const dir = join(queueRoot(cwd), queued.id);
+  const changes: ObjectChange[] = [];
+  const objects: PendingObject[] = [];
+  for (const object of queued.run.objects) {
+    if (!('path' in object.source)) {
+      objects.push(object);
+      continue;
+    }
+    const now = await sha256File(object.source.path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (now && now.sha256 === object.sha256 && now.size === object.size) {
+      objects.push(object);
+      continue;
+    }
+    changes.push({ path: object.source.path, recorded: { sha256: object.sha256, size: object.size }, now });
+    if (now) objects.push({ ...now, source: object.source });
+  }
+  if (changes.length === 0) return { changes, run: queued.run };
+
+  const yamlFile = join(dir, 'files', 'run.yaml');
+  const doc = parseDocument(queued.run.files['run.yaml'] ?? '');
+  const artifacts = doc.get('artifacts');
+  for (const change of changes) {
+    if (isSeq(artifacts)) {
+      for (const item of artifacts.items) {
+        if (!isMap(item) || item.get('sha256') !== change.recorded.sha256) continue;
+        if (change.now) {
+          item.set('sha256', change.now.sha256);
+          item.set('size', change.now.size);
+          item.set('changed_since_recorded', { sha256: change.recorded.sha256, size: change.recorded.size });
+        } else item.set('missing', true);
+      }
+    }
+    if (change.now && doc.getIn(['git', 'diff']) === change.recorded.sha256) doc.setIn(['git', 'diff'], change.now.sha256);
+  }
+  const text = doc.toString({ lineWidth: 0 });
+  const record = parseRunRecord(parseYaml(text, yamlFile), yamlFile);
+  const run: PreparedRun = { record, files: { ...queued.run.files, 'run.yaml': text }, objects };
+
+  // Rewrite the queued copy, each file replaced whole, so the queue never holds half of either.
+  const entry = await readEntryFile(dir);
+  entry.objects = objects.map((object) => {
+    const before = entry.objects.find((o) => 'path' in object.source && (o.path === object.source.path || join(dir, 'objects', o.sha256) === object.source.path));
+    return 'path' in object.source
+      ? { sha256: object.sha256, size: object.size, path: before?.path ?? object.source.path, ...(before?.linked ? { linked: true } : {}) }
+      : { sha256: object.sha256, size: object.size };
+  });
+  for (const object of entry.objects) {
+    // A linked object's name is its recorded hash: link it again under the new one.
+    if (object.linked && object.path) {
+      const old = changes.find((change) => change.now?.sha256 === object.sha256);
+      if (old) await rename(join(dir, 'objects', old.recorded.sha256), join(dir, 'objects', object.sha256)).catch(() => (object.linked = undefined));
+    }
+  }
+  await replaceFile(yamlFile, text);
+  await replaceFile(join(dir, 'entry.json'), `${JSON.stringify(entry, null, 2)}\n`);
+  run.objects = objects.map((object) => {
+    const stored = entry.objects.find((o) => o.sha256 === object.sha256);
+    return 'path' in object.source && stored?.linked ? { ...object, source: { path: join(dir, 'objects', object.sha256) } } : object;
+  });
+  return { changes, run };
+}
+
+async function replaceFile(path: string, text: string): Promise<void> {
+  const temp = `${path}.${process.pid}.tmp`;
+  await writeFile(temp, text, { flush: true });
+  await rename(temp, path);
 }

@@ -29,10 +29,43 @@ export interface GitOptions {
   /** Extra environment on top of the caller's. */
   env?: Record<string, string>;
   signal?: AbortSignal;
+  /** For network commands: kill git (and its ssh) when it stays silent or runs too long. */
+  timeout?: GitTimeout;
+}
+
+/** Bounds for a git command that talks to a remote; its output (progress included) is its sign of life. */
+export interface GitTimeout {
+  /** No byte of output (run it with --progress) for this long kills it. */
+  idleMs: number;
+  /** The whole command. */
+  totalMs: number;
+  /** How to say what was running, e.g. `fetch from "origin"`. */
+  what: string;
+  /** The variables that set the bounds, for the message. */
+  settings: string;
+}
+
+/** A git command killed because the remote did not answer; `stderr` says so in git's own `fatal:` form. */
+export class GitTimeoutError extends GitCommandError {
+  constructor(args: readonly string[], stdout: string, why: string) {
+    super(args, null, stdout, `fatal: ${why}\n`);
+    this.name = 'GitTimeoutError';
+  }
+}
+
+/** Progress lines (`Receiving objects: 42%`), dropped from a failure's stderr so the reason reads well. */
+const PROGRESS_LINE = /^(remote: )?(Enumerating|Counting|Compressing|Writing|Total|Receiving|Resolving|Unpacking|Delta compression|Finding sources)\b/;
+
+function withoutProgress(stderr: string): string {
+  return stderr
+    .split(/\r\n|\r|\n/)
+    .filter((line) => line.trim() && !PROGRESS_LINE.test(line))
+    .join('\n');
 }
 
 /** Runs git in `cwd` and returns stdout as bytes; throws GitCommandError on a non-zero exit. */
 export function gitBytes(cwd: string, args: readonly string[], options: GitOptions = {}): Promise<Buffer> {
+  if (options.timeout) return gitBounded(cwd, args, options, options.timeout);
   return new Promise((resolve, reject) => {
     const child = spawn('git', args, {
       cwd,
@@ -51,6 +84,66 @@ export function gitBytes(cwd: string, args: readonly string[], options: GitOptio
       const stdout = Buffer.concat(out);
       if (code === 0) resolve(stdout);
       else reject(new GitCommandError(args, code, stdout.toString('utf8'), Buffer.concat(err).toString('utf8')));
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/**
+ * Runs a network git command in its own process group, so that a timeout kills the ssh (or other
+ * transport helper) it started along with it: an orphaned `ssh` holding the stderr pipe would keep
+ * the command from ever finishing.
+ */
+function gitBounded(cwd: string, args: readonly string[], options: GitOptions, timeout: GitTimeout): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', args, { cwd, env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let killedFor: string | undefined;
+    const kill = (why: string): void => {
+      if (killedFor !== undefined) return;
+      killedFor = why;
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    };
+    const seconds = (ms: number): string => `${Math.round(ms / 100) / 10} s`;
+    let idle: NodeJS.Timeout;
+    const alive = (): void => {
+      clearTimeout(idle);
+      idle = setTimeout(() => kill(`the remote did not answer ${timeout.what} for ${seconds(timeout.idleMs)}, so git was stopped (${timeout.settings})`), timeout.idleMs);
+    };
+    alive();
+    const total = setTimeout(() => kill(`${timeout.what} took longer than ${seconds(timeout.totalMs)}, so git was stopped (${timeout.settings})`), timeout.totalMs);
+    const onAbort = (): void => kill(`${timeout.what} was interrupted`);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal?.aborted) onAbort();
+    child.stdout.on('data', (chunk: Buffer) => {
+      out.push(chunk);
+      alive();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      err.push(chunk);
+      alive();
+    });
+    child.stdin.on('error', () => {});
+    const done = (): void => {
+      clearTimeout(idle);
+      clearTimeout(total);
+      options.signal?.removeEventListener('abort', onAbort);
+    };
+    child.on('error', (error) => {
+      done();
+      reject(error);
+    });
+    child.on('close', (code) => {
+      done();
+      const stdout = Buffer.concat(out);
+      if (killedFor !== undefined) reject(new GitTimeoutError(args, stdout.toString('utf8'), killedFor));
+      else if (code === 0) resolve(stdout);
+      else reject(new GitCommandError(args, code, stdout.toString('utf8'), withoutProgress(Buffer.concat(err).toString('utf8'))));
     });
     child.stdin.end(options.input ?? '');
   });

@@ -1,8 +1,48 @@
 /** Talking to a remote: fetch some refs, push some refs. Never prompts: a training job has no one to answer. */
 import { randomBytes } from 'node:crypto';
-import { git, GitCommandError, gitMaybe } from './exec.ts';
+import { RunpagesError } from '../errors.ts';
+import { git, GitCommandError, gitMaybe, GitTimeoutError, type GitTimeout } from './exec.ts';
 
 const NETWORK_ENV = { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
+
+/** Bounds on every fetch and push: a remote that accepts and never answers (or an ssh that hangs) must not hang a training job's publish. */
+export const GIT_TIMEOUT_ENV = { idleMs: 'RUNPAGES_GIT_IDLE_TIMEOUT', totalMs: 'RUNPAGES_GIT_TIMEOUT' } as const;
+const DEFAULT_GIT_TIMEOUTS = { idleMs: 60_000, totalMs: 600_000 };
+
+/** The bounds the environment sets (seconds, decimals allowed) over the defaults (60 s silent, 600 s in all). */
+export function gitTimeoutsFromEnv(env: NodeJS.ProcessEnv = process.env): { idleMs: number; totalMs: number } {
+  const out = { ...DEFAULT_GIT_TIMEOUTS };
+  for (const [key, name] of Object.entries(GIT_TIMEOUT_ENV) as [keyof typeof out, string][]) {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') continue;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value <= 0) {
+      throw new RunpagesError('invalid-timeout', `${name}=${JSON.stringify(raw)} is not a positive number`, {
+        hint: `Set ${name} to a number of seconds (default ${DEFAULT_GIT_TIMEOUTS[key] / 1000}), or unset it.`,
+      });
+    }
+    out[key] = Math.round(value * 1000);
+  }
+  return out;
+}
+
+/**
+ * The arguments and bounds for a network command: progress on (it is the command's sign of life,
+ * which the idle bound watches), and git's own low-speed limit for http(s) remotes.
+ */
+function network(command: 'fetch' | 'push', remote: string): { prefix: string[]; timeout: GitTimeout } {
+  const { idleMs, totalMs } = gitTimeoutsFromEnv();
+  const lowSpeedTime = String(Math.max(1, Math.round(idleMs / 1000)));
+  return {
+    prefix: ['-c', 'http.lowSpeedLimit=1024', '-c', `http.lowSpeedTime=${lowSpeedTime}`, command, '--progress'],
+    timeout: {
+      idleMs,
+      totalMs,
+      what: `to git ${command} ${command === 'fetch' ? 'from' : 'to'} "${remote}"`,
+      settings: `${GIT_TIMEOUT_ENV.idleMs}=${idleMs / 1000}, ${GIT_TIMEOUT_ENV.totalMs}=${totalMs / 1000}`,
+    },
+  };
+}
 
 /** True when `name` is a configured remote of the repository at `cwd`. */
 export async function hasRemote(cwd: string, name: string): Promise<boolean> {
@@ -24,9 +64,11 @@ export async function remoteUrl(cwd: string, name: string): Promise<string | und
  */
 export async function fetchRefs(cwd: string, remote: string, refs: readonly string[], signal?: AbortSignal): Promise<Map<string, string>> {
   const scratch = `refs/runpages/fetch/${process.pid}-${randomBytes(4).toString('hex')}`;
+  const { prefix, timeout } = network('fetch', remote);
   const fetch = (names: readonly string[]): Promise<string> =>
-    git(cwd, ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--refmap=', remote, ...names.map((name) => `+${name}:${scratch}/${name}`)], {
+    git(cwd, [...prefix, '--no-tags', '--no-write-fetch-head', '--refmap=', remote, ...names.map((name) => `+${name}:${scratch}/${name}`)], {
       env: NETWORK_ENV,
+      timeout,
       ...(signal ? { signal } : {}),
     });
   try {
@@ -67,14 +109,16 @@ export async function pushRefs(
   options: { leases?: readonly string[]; signal?: AbortSignal } = {},
 ): Promise<'pushed' | 'behind'> {
   const leases = (options.leases ?? []).map((lease) => `--force-with-lease=${lease}`);
+  const { prefix, timeout } = network('push', remote);
   try {
-    await git(cwd, ['push', '--porcelain', '--no-verify', ...leases, remote, ...refspecs], {
+    await git(cwd, [...prefix, '--porcelain', '--no-verify', ...leases, remote, ...refspecs], {
       env: NETWORK_ENV,
+      timeout,
       ...(options.signal ? { signal: options.signal } : {}),
     });
     return 'pushed';
   } catch (error) {
-    if (!(error instanceof GitCommandError)) throw error;
+    if (!(error instanceof GitCommandError) || error instanceof GitTimeoutError) throw error;
     // Porcelain ref lines: `<flag>\t<from>:<to>\t<summary>`; `!` marks a rejected ref.
     const refLines = error.stdout.split('\n').filter((line) => /^[ +\-*=!]\t/.test(line));
     // The refs landed, but updating the local remote-tracking ref failed (another push held its lock).

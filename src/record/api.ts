@@ -174,7 +174,7 @@ export class Run {
       // `runpages record` publishes when the command ends, with the status from its exit.
       const { name, project } = this.#options;
       await updateRunYaml(this.dir, { ...fields, ...(name === undefined ? {} : { name }), ...(project === undefined ? {} : { project }) });
-      return { published: [], queued: [], pushAttempts: 0 };
+      return { published: [], queued: [], pushAttempts: 0, warnings: [] };
     }
     return closeRunDir(this.#session, { status: options.status ?? 'finished', fields });
   }

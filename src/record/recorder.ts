@@ -223,6 +223,7 @@ export async function recordCommand(command: string[], options: RecordOptions): 
 }
 
 function describeOutcome(outcome: PublishOutcome, session: RunSession, status: RunStatus, report: RecordOptions['report']): void {
+  for (const warning of outcome.warnings) report.warn(warning);
   if (outcome.published.includes(session.id)) report.info(`runpages: run ${session.name} (${session.id}, ${status}) published`);
   for (const queued of outcome.queued.filter((q) => q.id === session.id)) {
     report.warn(`run ${session.name} (${queued.id}, ${status}) is saved locally but not published yet: ${queued.reason}`);

@@ -17,10 +17,9 @@
  */
 import { keyPath, ownValue, protoKeyPaths, setOwn, setPath } from '../run/keys.ts';
 import { artifactPathProblem } from '../run/artifact-path.ts';
-import { createReadStream } from 'node:fs';
-import { lstat, readdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
+import { lstat, readdir, realpath, stat, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { basename, dirname, extname, join, relative, sep } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { RunpagesError } from '../errors.ts';
 import type { PendingObject, PreparedRun } from '../run/prepared.ts';
 import {
@@ -36,8 +35,19 @@ import {
 } from '../run/schema.ts';
 import { InvalidRunError, parseRunRecord, showValue, type FieldIssue } from '../run/validate.ts';
 import { addYamlFields, parseYaml, stringifyYaml } from '../run/yaml.ts';
-import { sha256Bytes, sha256File } from '../store/hash.ts';
+import { sha256Bytes } from '../store/hash.ts';
 import { downsample } from './downsample.ts';
+import {
+  classifyRunFile,
+  hashRunFile,
+  MAX_METRICS_FILE_BYTES,
+  openRunFile,
+  readRunText,
+  streamRunFile,
+  warnOnStderr,
+  type OpenRunFile,
+  type RunFileWarn,
+} from './read-run-file.ts';
 import { friendlyName, ulid } from './id.ts';
 import { redactDiff, redactRecord } from './redact.ts';
 
@@ -55,6 +65,8 @@ export interface RunDirContext {
   /** Where the command runs: the default project is the name of the git repository containing it. */
   cwd: string;
   now?: () => Date;
+  /** Told about files left out of the run (a FIFO named notes.md, ...); default: a warning on stderr. */
+  warn?: RunFileWarn;
 }
 
 /** The file the recorder leaves the uncommitted-changes patch in. */
@@ -77,19 +89,21 @@ export async function prepareRunDir(dir: string, overrides: RunOverrides, contex
     });
   }
   const now = context.now ?? (() => new Date());
-  const base = await readRunYaml(dir);
-  const params = mergeParams(mergeParams(asMapping(base.params), (await readParams(dir)) ?? {}), overrideParams(overrides.params));
-  const { series, lastValues } = await readMetrics(dir);
-  const summary = await readSummary(dir);
-  const notes = await readText(join(dir, 'notes.md'));
-  const artifacts = await readArtifacts(dir);
+  const warn = context.warn ?? warnOnStderr;
+  const base = await readRunYaml(dir, warn);
+  const params = mergeParams(mergeParams(asMapping(base.params), (await readParams(dir, warn)) ?? {}), overrideParams(overrides.params));
+  const { series, lastValues } = await readMetrics(dir, warn);
+  const summary = await readSummary(dir, warn);
+  const notes = await readRunText(dir, 'notes.md', warn);
+  const artifacts = await readArtifacts(dir, warn);
   const objects: PendingObject[] = artifacts.map((a) => ({ sha256: a.sha256, size: a.size, source: { path: a.source } }));
 
   const git = asMapping(base.git);
-  const diffPath = join(dir, GIT_DIFF_FILE);
-  if (await exists(diffPath)) {
-    // Redacted before hashing: the store (and every run page that links it) never sees the raw patch.
-    const bytes = Buffer.from(redactDiff(await readFile(diffPath, 'utf8')));
+  // Read bounded like every run file, and redacted before hashing: the store (and every run page that
+  // links it) never sees the raw patch.
+  const diffText = await readRunText(dir, GIT_DIFF_FILE, warn, Number.MAX_SAFE_INTEGER);
+  if (diffText !== undefined) {
+    const bytes = Buffer.from(redactDiff(diffText));
     const sha256 = sha256Bytes(bytes);
     objects.push({ sha256, size: bytes.length, source: { data: bytes } });
     git.diff = sha256;
@@ -155,7 +169,7 @@ export async function prepareRunDir(dir: string, overrides: RunOverrides, contex
   // The one redaction every field leaving the machine goes through, whoever wrote the directory.
   const data = redactRecord(withUnknown(known, base));
   const record = parseRunRecord(data, 'run.yaml');
-  if (typeof base.id !== 'string') await persistIdentity(dir, { id, created, project });
+  if (typeof base.id !== 'string') await persistIdentity(dir, { id, created, project }, warn);
   const files: Record<string, string> = { 'run.yaml': stringifyRecord(data) };
   if (Object.keys(seriesFile).length) files['series.json'] = `${JSON.stringify({ schema: SERIES_SCHEMA, series: seriesFile })}\n`;
   return { record, files, objects };
@@ -174,9 +188,11 @@ export function stringifyRecord(record: Record<string, unknown> | RunRecord): st
 }
 
 /** Writes identity fields into the directory's run.yaml, keeping its comments and layout. */
-async function persistIdentity(dir: string, identity: { id: string; created: string; project: string }): Promise<void> {
-  const file = join(dir, 'run.yaml');
-  await writeFile(file, addYamlFields((await readText(file)) ?? '', identity));
+async function persistIdentity(dir: string, identity: { id: string; created: string; project: string }, warn: RunFileWarn): Promise<void> {
+  // Writing to a FIFO blocks like reading one: only a regular run.yaml (or none) is written.
+  const found = await classifyRunFile(dir, 'run.yaml');
+  if (found.kind !== 'missing' && found.kind !== 'file') return;
+  await writeFile(found.kind === 'file' ? found.path : join(dir, 'run.yaml'), addYamlFields((await readRunText(dir, 'run.yaml', warn)) ?? '', identity));
 }
 
 /** Fields of run.yaml this version does not know, appended in sorted order (forward compatibility). */
@@ -187,8 +203,8 @@ function withUnknown(known: Record<string, unknown>, base: Record<string, unknow
   return out;
 }
 
-async function readRunYaml(dir: string): Promise<Record<string, unknown>> {
-  const text = await readText(join(dir, 'run.yaml'));
+async function readRunYaml(dir: string, warn: RunFileWarn): Promise<Record<string, unknown>> {
+  const text = await readRunText(dir, 'run.yaml', warn);
   if (text === undefined) return {};
   const data = parseYaml(text, 'run.yaml');
   if (data === null || data === undefined) return {};
@@ -200,11 +216,11 @@ async function readRunYaml(dir: string): Promise<Record<string, unknown>> {
  * Params from params.yaml, params.yml and params.json. A job may write its own params.yaml (a config
  * file) while a client writes params.json: both are read and merged, as long as they agree.
  */
-async function readParams(dir: string): Promise<Record<string, unknown> | undefined> {
+async function readParams(dir: string, warn: RunFileWarn): Promise<Record<string, unknown> | undefined> {
   let merged: Record<string, unknown> | undefined;
   const sources: Record<string, string> = {};
   for (const file of ['params.yaml', 'params.yml', 'params.json']) {
-    const text = await readText(join(dir, file));
+    const text = await readRunText(dir, file, warn);
     if (text === undefined) continue;
     const data = file.endsWith('.json') ? parseJsonFile(text, file) : parseYaml(text, file);
     if (data === null || data === undefined) {
@@ -349,8 +365,8 @@ function timeSeconds(value: unknown): number | undefined {
 }
 
 /** The lines of a text file, streamed (metrics.jsonl can outgrow a string), and whether it ends with a newline. */
-async function* fileLines(path: string): AsyncGenerator<string, boolean> {
-  const input = createReadStream(path, { encoding: 'utf8' });
+async function* fileLines(file: OpenRunFile): AsyncGenerator<string, boolean> {
+  const input = streamRunFile(file, { encoding: 'utf8' });
   let lastChar = '';
   input.on('data', (chunk: string | Buffer) => {
     if (typeof chunk === 'string' && chunk.length > 0) lastChar = chunk.at(-1)!;
@@ -363,17 +379,17 @@ async function* fileLines(path: string): AsyncGenerator<string, boolean> {
   return lastChar === '\n';
 }
 
-async function readMetrics(dir: string): Promise<{ series: Map<string, SeriesBuilder>; lastValues: Record<string, number> }> {
+async function readMetrics(dir: string, warn: RunFileWarn): Promise<{ series: Map<string, SeriesBuilder>; lastValues: Record<string, number> }> {
   const file = 'metrics.jsonl';
   const series = new Map<string, SeriesBuilder>();
-  const path = join(dir, file);
-  if (!(await exists(path))) return { series, lastValues: {} };
+  const opened = await openRunFile(dir, file, { maxBytes: MAX_METRICS_FILE_BYTES, warn });
+  if (!opened) return { series, lastValues: {} };
   const issues: FieldIssue[] = [];
   // A parse error on the last line is only an error if a newline follows it: without one it is a
   // write cut short by a kill, and the line is dropped.
   let pending: FieldIssue[] = [];
   let previousStep = -1;
-  const lines = fileLines(path);
+  const lines = fileLines(opened);
   let lineNumber = 0;
   for (;;) {
     const next = await lines.next();
@@ -438,9 +454,9 @@ async function readMetrics(dir: string): Promise<{ series: Map<string, SeriesBui
   return { series, lastValues };
 }
 
-async function readSummary(dir: string): Promise<Record<string, number>> {
+async function readSummary(dir: string, warn: RunFileWarn): Promise<Record<string, number>> {
   const file = 'summary.json';
-  const text = await readText(join(dir, file));
+  const text = await readRunText(dir, file, warn);
   if (text === undefined) return {};
   const data = parseJsonFile(text, file);
   if (!isMapping(data)) throw notMapping(file, text, data, 'Write summary.json as an object of final metrics, e.g. {"accuracy": 0.93}.');
@@ -466,20 +482,25 @@ const MIME_TYPES: Record<string, string> = {
   '.onnx': 'application/octet-stream', '.mp4': 'video/mp4', '.wav': 'audio/wav', '.diff': 'text/x-diff', '.patch': 'text/x-diff',
 };
 
-/** Every file under artifacts/, hashed, sorted by path; a symlink leading outside the run is refused. */
-async function readArtifacts(dir: string): Promise<Array<Artifact & { source: string }>> {
-  const root = join(dir, 'artifacts');
-  const rootInfo = await lstat(root).catch(() => undefined);
-  if (!rootInfo) return [];
-  if (!rootInfo.isDirectory()) {
+/**
+ * Every regular file under artifacts/, hashed, sorted by path. A symbolic link leading outside the
+ * run is refused; FIFOs, sockets and devices are left out with a warning, never opened; a folder
+ * reached twice (a link back up the tree) is walked once.
+ */
+async function readArtifacts(dir: string, warn: RunFileWarn): Promise<Array<Artifact & { source: string }>> {
+  const root = await classifyRunFile(dir, 'artifacts');
+  if (root.kind === 'missing') return [];
+  if (root.kind !== 'folder') {
     throw new InvalidRunError([{ file: 'artifacts', field: '', message: 'must be a folder of files' }], 'Put artifact files inside an artifacts/ folder.');
   }
-  const runRoot = await realpath(dir);
   const out: Array<Artifact & { source: string }> = [];
-  const walk = async (folder: string): Promise<void> => {
-    for (const entry of await readdir(folder, { withFileTypes: true })) {
-      const full = join(folder, entry.name);
-      const path = relative(root, full).split(sep).join('/');
+  const walked = new Set<string>();
+  const walk = async (folder: string, realFolder: string): Promise<void> => {
+    if (walked.has(realFolder)) return;
+    walked.add(realFolder);
+    for (const entry of await readdir(join(dir, folder))) {
+      const name = `${folder}/${entry}`;
+      const path = name.slice('artifacts/'.length);
       // Checked here so an unsafe name (a .git folder, a control character) never reaches the branch.
       const problem = artifactPathProblem(path);
       if (problem) {
@@ -488,25 +509,18 @@ async function readArtifacts(dir: string): Promise<Array<Artifact & { source: st
           'Rename or remove that file under artifacts/; `runpages pull` would refuse to write it.',
         );
       }
-      let target = full;
-      if (entry.isSymbolicLink()) {
-        target = await realpath(full).catch(() => '');
-        if (!target || (target !== runRoot && !target.startsWith(runRoot + sep))) {
-          throw new InvalidRunError(
-            [{ file: `artifacts/${path}`, field: '', message: 'is a symbolic link to a file outside the run directory (or a broken one)' }],
-            'Copy the file into artifacts/ instead of linking to it.',
-          );
-        }
-      }
-      const info = await stat(target);
-      if (info.isDirectory()) await walk(full);
-      else if (info.isFile()) {
-        const digest = await sha256File(target);
-        out.push({ path, ...digest, type: MIME_TYPES[extname(entry.name).toLowerCase()] ?? 'application/octet-stream', source: target });
+      const found = await classifyRunFile(dir, name);
+      if (found.kind === 'folder') await walk(name, await realpath(found.path));
+      else if (found.kind === 'special') warn(`${name} is ${found.what}, not a regular file: left out of the run's artifacts (it was not opened)`);
+      else if (found.kind === 'file') {
+        const file = await openRunFile(dir, name, { maxBytes: Number.MAX_SAFE_INTEGER, warn });
+        if (!file) continue;
+        const digest = await hashRunFile(file);
+        out.push({ path, ...digest, type: MIME_TYPES[extname(entry).toLowerCase()] ?? 'application/octet-stream', source: file.path });
       }
     }
   };
-  await walk(root);
+  await walk('artifacts', await realpath(root.path));
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
@@ -564,6 +578,10 @@ export async function defaultProject(cwd: string): Promise<string> {
   return name || 'default';
 }
 
+async function exists(path: string): Promise<boolean> {
+  return (await lstat(path).catch(() => undefined)) !== undefined;
+}
+
 function sortKeys<T>(record: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
@@ -574,17 +592,4 @@ function isMapping(value: unknown): value is Record<string, unknown> {
 
 function asMapping(value: unknown): Record<string, unknown> {
   return isMapping(value) ? { ...value } : {};
-}
-
-async function readText(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  return (await lstat(path).catch(() => undefined)) !== undefined;
 }

@@ -3,7 +3,7 @@
  * directory (identity, git, environment, `run.yaml` with status `running` written at once so a crash
  * leaves evidence), then close it (final status, timing) and publish it.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { PublishOutcome } from '../branch/publish.ts';
@@ -16,6 +16,7 @@ import { parseYaml } from '../run/yaml.ts';
 import { captureEnvironment } from './environment.ts';
 import { friendlyName, ulid } from './id.ts';
 import { redactParams } from './redact.ts';
+import { readRunText, warnOnStderr } from './read-run-file.ts';
 import { defaultProject, GIT_DIFF_FILE, prepareRunDir, stringifyRecord, type RunOverrides } from './run-dir.ts';
 
 export type { PublishOutcome } from '../branch/publish.ts';
@@ -101,11 +102,16 @@ export async function attachRunDir(dir: string, now: () => Date = () => new Date
 
 /** Sets fields of a run directory's run.yaml (undefined removes one), keeping the others. */
 export async function updateRunYaml(dir: string, fields: Record<string, unknown>): Promise<void> {
-  await writeFile(join(dir, 'run.yaml'), stringifyRecord({ ...(await readRunYaml(dir)), ...fields }));
+  const text = stringifyRecord({ ...(await readRunYaml(dir)), ...fields });
+  // Written beside and renamed over: a job that left a FIFO (or a link) as run.yaml cannot block this.
+  const temp = join(dir, `.run.yaml.${process.pid}.tmp`);
+  await writeFile(temp, text, { flag: 'w' });
+  await rename(temp, join(dir, 'run.yaml'));
 }
 
 async function readRunYaml(dir: string): Promise<Record<string, unknown>> {
-  const data = parseYaml(await readFile(join(dir, 'run.yaml'), 'utf8').catch(() => ''), 'run.yaml');
+  const text = await readRunText(dir, 'run.yaml', warnOnStderr).catch(() => undefined);
+  const data = parseYaml(text ?? '', 'run.yaml');
   return data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
 }
 

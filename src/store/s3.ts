@@ -21,6 +21,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { RunpagesError } from '../errors.ts';
 import { writeAtomically } from './atomic.ts';
+import { operationSignal, stallOf, STORE_TIMEOUT_ENV, storeTimeoutsFromEnv, watchedAgents, type StoreTimeouts } from './deadlines.ts';
 import { assertSha256, HashingStream, readFileStream, sha256Bytes, sha256File, type Digest } from './hash.ts';
 import { fileChangedError, objectCorruptError, objectKey, objectMissingError, type ObjectStore, type PutOptions } from './store.ts';
 
@@ -35,6 +36,8 @@ export interface S3StoreOptions {
   maxAttempts?: number;
   /** Multipart part size in bytes (default 8 MiB, minimum 5 MiB). */
   partSize?: number;
+  /** Connect, progress and deadline bounds; default from the environment (see deadlines.ts). */
+  timeouts?: StoreTimeouts;
 }
 
 /** Splits `s3://bucket/some/prefix/` into its bucket and its prefix without slashes at either end. */
@@ -73,6 +76,7 @@ const AUTH_NAMES = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'Inva
 const THROTTLE_NAMES = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException', 'RequestThrottled']);
 
 function networkCode(error: SdkErrorShape): string | undefined {
+  if (error.name === 'TimeoutError') return 'timeout';
   if (error.code && NETWORK_CODES.has(error.code)) return error.code;
   // Happy-eyeballs connects (localhost → ::1 and 127.0.0.1) fail with an AggregateError of both.
   for (const inner of error.errors ?? []) {
@@ -98,6 +102,16 @@ export function describeS3Error(error: unknown, context: S3Context): RunpagesErr
   const options = { cause: error };
 
   const network = networkCode(e);
+  if (network === 'timeout' || network === 'ETIMEDOUT' || name === 'AbortError') {
+    return new RunpagesError(
+      'store-timeout',
+      `${context.endpoint ? `The S3 endpoint ${context.endpoint}` : 'S3'} did not answer in time to ${context.action} in ${context.location}${tries}${detail}`,
+      {
+        hint: `The run stays queued: \`runpages sync\` publishes it once the store answers. Check the network and the endpoint; the limits are ${STORE_TIMEOUT_ENV.connectMs} (connect, default 10 s), ${STORE_TIMEOUT_ENV.idleMs} with ${STORE_TIMEOUT_ENV.minProgressBytes} (at least 1024 bytes every 60 s) and ${STORE_TIMEOUT_ENV.deadlineMs} (one operation, default 1800 s).`,
+        ...options,
+      },
+    );
+  }
   if (network) {
     return new RunpagesError('store-unreachable', `Could not reach ${where} to ${context.action} in ${context.location}${tries} (${network})`, {
       hint: `Check the network and the endpoint (AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL${context.endpoint ? `, now ${context.endpoint}` : ', unset: AWS itself'}). Runs that could not upload stay queued; publish them later with \`runpages sync\`.`,
@@ -167,6 +181,7 @@ export class S3Store implements ObjectStore {
   readonly client: S3Client;
   readonly #partSize: number;
   readonly #maxAttempts: number;
+  readonly #timeouts: StoreTimeouts;
   #bucketChecked: Promise<void> | undefined;
 
   constructor(uri: string, options: S3StoreOptions = {}) {
@@ -175,6 +190,7 @@ export class S3Store implements ObjectStore {
     this.prefix = prefix;
     this.location = prefix ? `s3://${bucket}/${prefix}` : `s3://${bucket}`;
     this.endpoint = options.endpoint ?? (process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || undefined);
+    this.#timeouts = options.timeouts ?? storeTimeoutsFromEnv();
     this.#partSize = Math.max(options.partSize ?? 8 * 1024 * 1024, 5 * 1024 * 1024);
     const maxAttempts = options.maxAttempts ?? (process.env.AWS_MAX_ATTEMPTS ? undefined : 5);
     this.#maxAttempts = maxAttempts ?? (Number.parseInt(process.env.AWS_MAX_ATTEMPTS ?? '', 10) || 5);
@@ -185,8 +201,9 @@ export class S3Store implements ObjectStore {
       ...(options.credentials ? { credentials: options.credentials } : {}),
       ...(maxAttempts ? { maxAttempts } : {}),
       retryMode: 'standard',
-      // A blackholed endpoint must fail in seconds, not after the OS's TCP timeout.
-      requestHandler: { connectionTimeout: 10_000, requestTimeout: 120_000 },
+      // A blackholed endpoint must fail in seconds, not after the OS's TCP timeout; a silent or
+      // trickling socket is destroyed by the watched agents (the SDK's requestTimeout only warns).
+      requestHandler: { connectionTimeout: this.#timeouts.connectMs, socketTimeout: this.#timeouts.idleMs, ...watchedAgents(this.#timeouts) },
     };
     this.client = new S3Client(config);
   }
@@ -196,13 +213,23 @@ export class S3Store implements ObjectStore {
     return this.prefix ? `${this.prefix}/${objectKey(sha256)}` : objectKey(sha256);
   }
 
-  #fail(error: unknown, action: string): RunpagesError {
+  #fail(error: unknown, action: string, signal?: AbortSignal): RunpagesError {
+    if (signal?.aborted && !(error instanceof RunpagesError)) {
+      const seconds = this.#timeouts.deadlineMs / 1000;
+      error = Object.assign(new Error(`gave up after ${seconds} s (${STORE_TIMEOUT_ENV.deadlineMs})`), { name: 'TimeoutError', cause: error });
+    }
     return describeS3Error(error, { location: this.location, bucket: this.bucket, endpoint: this.endpoint, action });
+  }
+
+  /** A signal for one operation, aborted at its deadline. */
+  #signal(): AbortSignal {
+    return operationSignal(this.#timeouts);
   }
 
   /** HEAD on a missing bucket answers 404 like a missing object: tell them apart once per store. */
   #checkBucket(): Promise<void> {
-    this.#bucketChecked ??= this.client.send(new HeadBucketCommand({ Bucket: this.bucket })).then(
+    const signal = this.#signal();
+    this.#bucketChecked ??= this.client.send(new HeadBucketCommand({ Bucket: this.bucket }), { abortSignal: signal }).then(
       () => undefined,
       (error: unknown) => {
         if ((error as SdkErrorShape).$metadata?.httpStatusCode === 404) {
@@ -210,15 +237,16 @@ export class S3Store implements ObjectStore {
         }
         // Not an answer about the bucket (network, throttling): ask again next time.
         this.#bucketChecked = undefined;
-        throw this.#fail(error, 'look up objects');
+        throw this.#fail(error, 'look up objects', signal);
       },
     );
     return this.#bucketChecked;
   }
 
   async stat(sha256: string): Promise<number | undefined> {
+    const signal = this.#signal();
     try {
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.#key(sha256) }));
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.#key(sha256) }), { abortSignal: signal });
       return head.ContentLength ?? 0;
     } catch (error) {
       if (error instanceof RunpagesError) throw error;
@@ -226,7 +254,7 @@ export class S3Store implements ObjectStore {
         await this.#checkBucket();
         return undefined;
       }
-      throw this.#fail(error, `look up object ${sha256}`);
+      throw this.#fail(error, `look up object ${sha256}`, signal);
     }
   }
 
@@ -238,6 +266,10 @@ export class S3Store implements ObjectStore {
     // A read error destroys the hasher too, which fails the upload instead of hanging it.
     const body = pipelineStreams(readFileStream(path), hasher, () => {});
     const key = this.#key(expected.sha256);
+    const signal = this.#signal();
+    const abortController = new AbortController();
+    const onAbort = (): void => abortController.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
     try {
       const upload = new Upload({
         client: this.client,
@@ -245,21 +277,25 @@ export class S3Store implements ObjectStore {
         partSize: this.#partSize,
         queueSize: 4,
         leavePartsOnError: false,
+        abortController,
       });
       const { onProgress } = options;
       if (onProgress) upload.on('httpUploadProgress', (progress) => onProgress(progress.loaded ?? 0, expected.size));
       await Promise.all([upload.done(), finished(body)]);
     } catch (error) {
+      body.destroy();
       // Reading the local file failed (it carries a path): that is not the store's fault.
       if (error instanceof RunpagesError || (error as NodeJS.ErrnoException).path !== undefined) throw error;
-      throw this.#fail(error, `upload ${path} as object ${expected.sha256}`);
+      throw this.#fail(error, `upload ${path} as object ${expected.sha256}`, signal);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
     }
     const actual = hasher.digest();
     if (actual.sha256 !== expected.sha256 || actual.size !== expected.size) {
       // The bytes sent are not the bytes the key names: take them back rather than leave a lie. If
       // the delete fails too, the changed file is still the error to report; `verify --deep` finds
       // the stray object.
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })).catch(() => undefined);
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal: this.#signal() }).catch(() => undefined);
       throw fileChangedError(path, expected, actual);
     }
     return { ...expected, uploaded: true };
@@ -268,12 +304,14 @@ export class S3Store implements ObjectStore {
   async putBytes(data: Uint8Array): Promise<{ sha256: string; size: number; uploaded: boolean }> {
     const sha256 = sha256Bytes(data);
     if ((await this.stat(sha256)) === data.length) return { sha256, size: data.length, uploaded: false };
+    const signal = this.#signal();
     try {
       await this.client.send(
         new PutObjectCommand({ Bucket: this.bucket, Key: this.#key(sha256), Body: data, ContentLength: data.length, ContentType: 'application/octet-stream' }),
+        { abortSignal: signal },
       );
     } catch (error) {
-      throw this.#fail(error, `upload object ${sha256}`);
+      throw this.#fail(error, `upload object ${sha256}`, signal);
     }
     return { sha256, size: data.length, uploaded: true };
   }
@@ -283,10 +321,13 @@ export class S3Store implements ObjectStore {
     let token: string | undefined;
     do {
       let page;
+      const signal = this.#signal();
       try {
-        page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: base, ...(token ? { ContinuationToken: token } : {}) }));
+        page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: base, ...(token ? { ContinuationToken: token } : {}) }), {
+          abortSignal: signal,
+        });
       } catch (error) {
-        throw this.#fail(error, 'list objects');
+        throw this.#fail(error, 'list objects', signal);
       }
       for (const object of page.Contents ?? []) {
         const match = /^([0-9a-f]{2})\/([0-9a-f]{62})$/.exec(object.Key?.slice(base.length) ?? '');
@@ -297,9 +338,9 @@ export class S3Store implements ObjectStore {
   }
 
   /** Opens an object's bytes as a stream, or undefined when it is absent. */
-  async #open(sha256: string, action: string): Promise<Readable | undefined> {
+  async #open(sha256: string, action: string, signal: AbortSignal): Promise<Readable | undefined> {
     try {
-      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.#key(sha256) }));
+      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.#key(sha256) }), { abortSignal: signal });
       // In Node the body is an http.IncomingMessage (a Readable) with the SDK's helpers mixed in.
       return response.Body as Readable;
     } catch (error) {
@@ -308,7 +349,7 @@ export class S3Store implements ObjectStore {
         await this.#checkBucket();
         return undefined;
       }
-      throw this.#fail(error, action);
+      throw this.#fail(error, action, signal);
     }
   }
 
@@ -317,18 +358,28 @@ export class S3Store implements ObjectStore {
    * connection lost mid-stream is retried here with the same jittered exponential backoff.
    */
   async #download<T>(sha256: string, action: string, consume: (body: Readable) => Promise<T>): Promise<T | undefined> {
+    // One deadline for the whole download, body and retries included.
+    const signal = this.#signal();
     for (let attempt = 1; ; attempt++) {
-      const body = await this.#open(sha256, action);
+      const body = await this.#open(sha256, action, signal);
       if (!body) return undefined;
+      const onAbort = (): void => {
+        body.destroy(Object.assign(new Error('the operation deadline passed'), { name: 'AbortError' }));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      const socket = (body as Readable & { socket?: object | null }).socket;
       try {
         return await consume(body);
-      } catch (error) {
+      } catch (thrown) {
+        const error = stallOf(socket) ?? thrown;
         // Verification failures and local file-system errors (they carry a path) are final.
         if (error instanceof RunpagesError || (error as NodeJS.ErrnoException).path !== undefined) throw error;
-        if (attempt >= this.#maxAttempts) {
-          throw this.#fail(Object.assign(error as object, { $metadata: { attempts: attempt } }), action);
+        if (attempt >= this.#maxAttempts || signal.aborted) {
+          throw this.#fail(Object.assign(error as object, { $metadata: { attempts: attempt } }), action, signal);
         }
-        await sleep(Math.random() * Math.min(100 * 2 ** attempt, 20_000));
+        await sleep(Math.random() * Math.min(100 * 2 ** attempt, 20_000), undefined, { signal }).catch(() => {});
+      } finally {
+        signal.removeEventListener('abort', onAbort);
       }
     }
   }

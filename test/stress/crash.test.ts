@@ -7,7 +7,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseRunRecord, parseSeriesFile } from '../../src/run/validate.ts';
 import { parseYaml } from '../../src/run/yaml.ts';
 import { BIN, runCli } from '../helpers/cli.ts';
@@ -138,4 +138,112 @@ it(`survives SIGKILL of ${KILLS} commits and ${RECORD_TRIALS} records at seeded 
   expect(existsSync(queue) ? readdirSync(queue).filter((entry) => !entry.startsWith('.')) : []).toEqual([]);
   expect(fsck(repo.dir)).toBe('');
   expect(fsck(repo.origin)).toBe('');
+});
+
+/**
+ * The sweep: not random moments but every named step (RUNPAGES_TEST_KILL_AT, see
+ * src/branch/kill-point.ts) of a first commit, a re-commit of the same run and a sync, each killed
+ * there and followed by `runpages sync`. After each: the run is on origin exactly once, with all its
+ * files and its artifact in the store, as last asked for, and the queue folder is empty (no
+ * dot-folder left either).
+ */
+describe('SIGKILL at every step', () => {
+  const sweep = makeTestRepo({ 'README.md': '# sweep\n', '.gitignore': '.runpages/\nrun-*/\n' });
+  afterAll(() => sweep.cleanup());
+  const queue = join(sweep.dir, '.runpages/queue');
+  let serial = 0;
+
+  function sweepDir(): string {
+    const dir = join(sweep.dir, `run-sweep-${serial++}`);
+    mkdirSync(join(dir, 'artifacts'), { recursive: true });
+    writeFileSync(join(dir, 'metrics.jsonl'), '{"step": 0, "loss": 1}\n{"step": 1, "loss": 0.5}\n');
+    writeFileSync(join(dir, 'artifacts', 'weights.bin'), `weights ${serial}\n`.repeat(1000));
+    return dir;
+  }
+
+  /** The steps a command passes, in order, from a calm run with RUNPAGES_TEST_KILL_AT=list. */
+  function stepsOf(stderr: string): string[] {
+    return [...stderr.matchAll(/^runpages-test-kill-point (\S+)$/gm)].map((match) => match[1] as string);
+  }
+
+  /** The run (by name) is on origin exactly once, whole, its artifact stored; the queue is empty. */
+  function assertLanded(name: string, label: string): void {
+    const files = git(sweep.origin, 'ls-tree', '-r', '--name-only', 'runs', 'runs/').split('\n').filter(Boolean);
+    const yamls = files.filter((file) => file.endsWith('/run.yaml'));
+    const matching = yamls.filter((file) => new RegExp(`^name: ${name}$`, 'm').test(git(sweep.origin, 'show', `runs:${file}`)));
+    expect(matching, `${label}: ${name} on origin among ${yamls.map((file) => /^name: .*$/m.exec(git(sweep.origin, 'show', `runs:${file}`))?.[0]).join(', ')}`).toHaveLength(1);
+    const folder = (matching[0] as string).replace(/\/run\.yaml$/, '');
+    expect(files.filter((file) => file.startsWith(`${folder}/`)).sort(), label).toEqual([`${folder}/run.yaml`, `${folder}/series.json`]);
+    const record = parseRunRecord(parseYaml(git(sweep.origin, 'show', `runs:${folder}/run.yaml`), 'run.yaml'), 'run.yaml');
+    for (const artifact of record.artifacts) {
+      const object = join(sweep.dir, '.runpages/objects/sha256', artifact.sha256.slice(0, 2), artifact.sha256.slice(2));
+      expect(existsSync(object), `${label}: artifact ${artifact.path} stored`).toBe(true);
+    }
+    expect(existsSync(queue) ? readdirSync(queue) : [], `${label}: queue`).toEqual([]);
+  }
+
+  async function commit(dir: string, name: string, env: Record<string, string> = {}): Promise<Awaited<ReturnType<typeof runCli>>> {
+    return runCli(['commit', dir, '--project', 'sweep', '--name', name], { cwd: sweep.dir, env });
+  }
+
+  async function syncAndCheck(name: string, label: string): Promise<void> {
+    const sync = await runCli(['sync'], { cwd: sweep.dir });
+    expect(sync.code, `${label}: ${sync.stderr}`).toBe(0);
+    assertLanded(name, `${label} (sync said: ${sync.stderr.trim().replace(/\s+/g, ' ')})`);
+  }
+
+  it('of commit, re-commit and sync leaves every run on origin once after `runpages sync`', async () => {
+    const started = Date.now();
+    const commitSteps = stepsOf((await commit(sweepDir(), 'calm-commit', { RUNPAGES_TEST_KILL_AT: 'list' })).stderr);
+    expect(commitSteps).toEqual(expect.arrayContaining(['enqueue:written', 'enqueue:moved-aside', 'enqueue:swapped', 'publish:uploaded', 'publish:pushed', 'dequeue:renamed', 'publish:dequeued']));
+    const outcomes: string[] = [];
+
+    for (const step of commitSteps) {
+      const name = `commit-${step.replace(':', '-')}`;
+      const killed = await commit(sweepDir(), name, { RUNPAGES_TEST_KILL_AT: step });
+      expect(killed.signal, `commit killed at ${step}`).toBe('SIGKILL');
+      await syncAndCheck(name, `commit killed at ${step}`);
+      outcomes.push(`commit@${step}`);
+    }
+
+    // Queued runs: origin unreachable while committing, back afterwards.
+    const queueOne = async (name: string, dir = sweepDir()): Promise<void> => {
+      git(sweep.dir, 'remote', 'set-url', 'origin', join(sweep.dir, 'no-such-origin.git'));
+      try {
+        const queued = await commit(dir, name);
+        expect(queued.code).not.toBe(0);
+      } finally {
+        git(sweep.dir, 'remote', 'set-url', 'origin', sweep.origin);
+      }
+    };
+
+    // A re-commit while the first version is still queued: the step between the queue's two renames matters.
+    for (const step of commitSteps) {
+      const dir = sweepDir();
+      await queueOne(`before-${serial}`, dir);
+      const name = `recommit-${step.replace(':', '-')}`;
+      const killed = await commit(dir, name, { RUNPAGES_TEST_KILL_AT: step });
+      expect(killed.signal, `re-commit killed at ${step}`).toBe('SIGKILL');
+      await syncAndCheck(name, `re-commit killed at ${step}`);
+      outcomes.push(`re-commit@${step}`);
+    }
+
+    await queueOne('calm-sync');
+    const syncSteps = stepsOf((await runCli(['sync'], { cwd: sweep.dir, env: { RUNPAGES_TEST_KILL_AT: 'list' } })).stderr);
+    assertLanded('calm-sync', 'calm sync');
+    // Its objects uploaded while it was being committed: sync's steps start at the push.
+    expect(syncSteps).toEqual(expect.arrayContaining(['publish:pushed', 'dequeue:renamed', 'publish:dequeued']));
+    for (const step of syncSteps) {
+      const name = `sync-${step.replace(':', '-')}`;
+      await queueOne(name);
+      const killed = await runCli(['sync'], { cwd: sweep.dir, env: { RUNPAGES_TEST_KILL_AT: step } });
+      expect(killed.signal, `sync killed at ${step}`).toBe('SIGKILL');
+      await syncAndCheck(name, `sync killed at ${step}`);
+      outcomes.push(`sync@${step}`);
+    }
+
+    console.log(`kill sweep: ${outcomes.length} kills (${outcomes.join(' ')}) in ${Math.round((Date.now() - started) / 1000)} s`);
+    expect(fsck(sweep.dir)).toBe('');
+    expect(fsck(sweep.origin)).toBe('');
+  });
 });

@@ -51,6 +51,7 @@ Examples:
       const prepared = await prepareRunDir(resolve(dir), runOverrides(flags), { cwd: root });
       const { id, name } = prepared.record;
       const outcome = await publishRuns([prepared], { cwd: root, config });
+      for (const warning of outcome.warnings) ui.warn(warning);
       if (flags.json) ui.printJson({ id, name, folder: runFolder(prepared.record), ...outcome });
       const queued = outcome.queued.find((entry) => entry.id === id);
       if (queued) {

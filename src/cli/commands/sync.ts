@@ -53,11 +53,12 @@ Examples:
         return;
       }
 
-      let outcome = { published: [] as string[], queued: [] as { id: string; reason: string }[], pushAttempts: 0 };
+      let outcome = { published: [] as string[], queued: [] as { id: string; reason: string }[], pushAttempts: 0, warnings: [] as string[] };
       if (waiting.length > 0) {
         const bar = ui.progress('Uploading artifacts of queued runs', waiting.length);
         outcome = await publishQueue({ cwd: root, config, onProgress: (done) => bar.tick(done) });
         bar.done();
+        for (const warning of outcome.warnings) ui.warn(warning);
       }
       // Runs committed while there was no remote (or files other tools put on the branch) go up too.
       const remote = await hasRemote(root, config.remote);
