@@ -127,10 +127,18 @@ describe('export mlflow', () => {
         'tags',
         'notes',
         'parents',
-        'mlflow',
       ]) {
         expect(back.record[field], `${id} ${field}`).toEqual(record[field]);
       }
+      // Every MLflow tag comes back as it was. The export also writes the tags MLflow's own client
+      // writes for every run (mlflow.runName, mlflow.user, ...) from the run's fields, so a run whose
+      // store lacked them gains them, with the values of those fields.
+      const { tags: backTags, ...backMlflow } = back.record.mlflow as { tags: Record<string, string> };
+      const { tags: firstTags, ...firstMlflow } = record.mlflow as { tags: Record<string, string> };
+      expect(backMlflow, `${id} mlflow`).toEqual(firstMlflow);
+      expect(backTags, `${id} mlflow.tags`).toMatchObject(firstTags);
+      const derived: Record<string, unknown> = { 'mlflow.runName': record.name, 'mlflow.user': record.user };
+      for (const [key, value] of Object.entries(backTags)) if (!(key in firstTags)) expect(value, `${id} added ${key}`).toBe(derived[key]);
       expect(back.series, `${id} series.json`).toEqual(series);
       for (const [name, info] of Object.entries(record.series as Record<string, { points: number; stored: number; sha256?: string }>)) {
         // Points runpages counted but could not store (NaN, ±Infinity) are the only ones that go.

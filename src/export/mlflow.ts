@@ -25,6 +25,7 @@
  * - Every path component of an untrusted name is checked (no empty, `.`, `..`, `.git`, `\`, NUL); a
  *   key that fails is left out with a warning.
  */
+import { parseTag } from '../query/tags.ts';
 import { stringifyYaml } from '../run/yaml.ts';
 import type { RunRecord, RunStatus, SeriesData } from '../run/schema.ts';
 
@@ -150,8 +151,8 @@ function runFiles(run: ExportRun, experimentId: string, rootUri: string, warning
     for (const [key, value] of Object.entries(mlflow.tags as Record<string, unknown>)) if (typeof value === 'string') tags.set(key, value);
   }
   for (const tag of record.tags) {
-    const colon = tag.indexOf(':');
-    tags.set(colon < 0 ? tag : tag.slice(0, colon), colon < 0 ? '' : tag.slice(colon + 1));
+    const { key, value } = parseTag(tag);
+    tags.set(key, value ?? '');
   }
   tags.set('mlflow.runName', record.name);
   if (record.user) tags.set('mlflow.user', record.user);
@@ -159,7 +160,8 @@ function runFiles(run: ExportRun, experimentId: string, rootUri: string, warning
   if (record.command) tags.set('mlflow.source.name', record.command);
   if (record.git?.commit) tags.set('mlflow.source.git.commit', record.git.commit);
   if (record.git?.branch) tags.set('mlflow.source.git.branch', record.git.branch);
-  if (record.git?.remote) tags.set('mlflow.source.git.repoURL', record.git.remote);
+  // An imported run keeps MLflow's own spelling of the remote (older clients wrote mlflow.gitRepoURL).
+  if (record.git?.remote && !tags.has('mlflow.gitRepoURL')) tags.set('mlflow.source.git.repoURL', record.git.remote);
   if (record.parents[0]) tags.set('mlflow.parentRunId', record.parents[0]);
   if (record.parents.length > 1) tags.set('runpages.parents', record.parents.join(','));
   if (!fromMlflow) tags.set('runpages.project', record.project);
