@@ -86,13 +86,17 @@ it(`survives SIGKILL of ${KILLS} commits and ${RECORD_TRIALS} records at seeded 
   const span = spans.sort((a, b) => a - b)[1] as number;
   const random = prng(SEED);
   const outcomes: string[] = [];
-  // Until KILLS commits died mid-way (a loaded machine may finish some before their kill).
-  for (let i = 0, kills = 0; kills < KILLS && i < KILLS * 2; i++) {
+  // Until KILLS commits died mid-way. A commit that finishes before its kill shows the machine got
+  // faster (load from elsewhere went away): the kill window shrinks to that commit's duration.
+  let window = span;
+  for (let i = 0, kills = 0; kills < KILLS && i < KILLS * 4; i++) {
     const name = `commit-${i}`;
     names.push(name);
-    const delay = Math.round(random() * span);
+    const delay = Math.round(random() * window);
+    const started = Date.now();
     const result = await runAndKill(['commit', runDir(name), '--project', 'crash', '--name', name], delay);
     if (result.killed) kills += 1;
+    else window = Math.max(50, Math.min(window, Date.now() - started));
     outcomes.push(`${name}@${delay}ms:${result.killed ? 'killed' : `exit ${result.code}`}`);
   }
   for (let i = 0; i < RECORD_TRIALS; i++) {
