@@ -8,7 +8,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { parseSortKeys, sortRuns } from '../src/cli/run-table.ts';
+import { parseSortKeys, sortRuns } from '../src/cli/ls-table.ts';
 import { prepareImportedRun } from '../src/import/imported-run.ts';
 import { scanMlflow } from '../src/import/mlflow.ts';
 import { compileQuery, parseQuery, recordAccess } from '../src/query/index.ts';

@@ -12,7 +12,7 @@ import { createColors } from 'picocolors';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderRunDetail, findRun } from '../src/cli/run-detail.ts';
-import { defaultColumns, renderRunTable } from '../src/cli/run-table.ts';
+import { defaultColumns, renderRunTable } from '../src/cli/ls-table.ts';
 import { terminalJson, terminalOutput, terminalText } from '../src/cli/terminal-text.ts';
 import { compareRuns } from '../src/report/compare.ts';
 import { comparisonMarkdown, comparisonText } from '../src/cli/compare-text.ts';

@@ -8,7 +8,7 @@ import type { Config } from '../config.ts';
 import { RunpagesError } from '../errors.ts';
 import type { RunRecord } from '../run/schema.ts';
 import { formatBytes, formatDateTime, formatDuration, formatMetric, formatNumber, formatRelative } from '../site/format.ts';
-import { flattenParamKeys, formatValue, paintStatus } from './run-table.ts';
+import { flattenParamKeys, formatValue, paintStatus } from './ls-table.ts';
 import { recordValue } from '../query/record.ts';
 import { terminalLines, terminalSafeDeep, terminalText } from './terminal-text.ts';
 

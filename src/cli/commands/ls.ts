@@ -50,7 +50,7 @@ Examples:
         import('../../config.ts'),
         import('../../index/records.ts'),
         import('../../query/index.ts'),
-        import('../run-table.ts'),
+        import('../ls-table.ts'),
         import('../ui.ts'),
         import('../../errors.ts'),
       ]);

@@ -4,7 +4,7 @@
  */
 import type { APIRoute } from 'astro';
 import { changedPaths, getSiteData } from '../../../../../../../src/site/data.ts';
-import { tableFiles } from '../../../../../lib/run-table.ts';
+import { tableFiles } from '../../../../../lib/project-tables.ts';
 
 export async function getStaticPaths() {
   const data = await getSiteData();
