@@ -3,6 +3,7 @@
  * with the query language and sorted on any field; `--json` prints the full records.
  */
 import type { Command } from 'commander';
+import { liveSettings } from '../../run/liveness.ts';
 import { resolveNow } from '../clock.ts';
 
 export const order = 40;
@@ -66,7 +67,10 @@ Examples:
         throw new RunpagesError('invalid-option', `--limit must be a whole number, got "${flags.limit}"`, { hint: 'For example: --limit 20' });
       }
 
-      const { runs, invalid } = await loadRunRecords(cwd, flags.from === undefined ? { branch: config.branch } : { from: flags.from });
+      const { runs, invalid } = await loadRunRecords(cwd, flags.from === undefined ? { branch: config.branch } : { from: flags.from }, '', {
+        now,
+        live: liveSettings(config),
+      });
       if (invalid.length > 0) {
         ui.warn(`${invalid.length} invalid run${invalid.length === 1 ? '' : 's'} skipped, e.g. ${invalid[0]?.reason.split('\n')[0]}`);
       }
