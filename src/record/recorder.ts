@@ -8,6 +8,8 @@ import { constants } from 'node:os';
 import { relative } from 'node:path';
 import { RunpagesError } from '../errors.ts';
 import type { RunStatus } from '../run/schema.ts';
+import { loadConfig } from '../config.ts';
+import { heartbeatInterval, heartbeatRun, type Heartbeats } from './heartbeat.ts';
 import { maskValues, redactCommand, redactText, secretValues } from './redact.ts';
 import type { RunOverrides } from './run-dir.ts';
 import { closeRunDir, openRunDir, type PublishOutcome, type RunSession } from './session.ts';
@@ -163,6 +165,7 @@ export async function recordCommand(command: string[], options: RecordOptions): 
   }
 
   const tail = new OutputTail();
+  const heartbeats = session ? await startLive(session, options, () => maskValues(tail.text(), secrets)) : undefined;
   const result = await runChild(command, env, tail, options.cwd);
   if (result.spawnError) {
     const missing = (result.spawnError as NodeJS.ErrnoException).code === 'ENOENT';
@@ -172,6 +175,7 @@ export async function recordCommand(command: string[], options: RecordOptions): 
     tail.push(`${message}\n`);
     process.stderr.write(`${message}\n`);
   }
+  await heartbeats?.stop();
   if (!session) return result.code;
 
   // Signals arriving while publishing must not kill runpages half-way: the run is on its way out.
@@ -193,6 +197,17 @@ export async function recordCommand(command: string[], options: RecordOptions): 
     for (const signal of FORWARDED_SIGNALS) process.off(signal, ignore);
   }
   return result.code;
+}
+
+/** Heartbeats beside the job, unless turned off; a config that cannot be read turns them off (the final publish reports it). */
+async function startLive(session: RunSession, options: RecordOptions, outputTail: () => string): Promise<Heartbeats | undefined> {
+  try {
+    const config = loadConfig(session.root);
+    const intervalS = heartbeatInterval(config, process.env, options.report.warn);
+    return intervalS === undefined ? undefined : heartbeatRun(session, { config, intervalS, overrides: options.overrides, outputTail });
+  } catch {
+    return undefined;
+  }
 }
 
 function describeOutcome(outcome: PublishOutcome, session: RunSession, status: RunStatus, report: RecordOptions['report']): void {

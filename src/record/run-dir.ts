@@ -53,6 +53,13 @@ export interface RunDirContext {
   /** Where the command runs: the default project is the name of the git repository containing it. */
   cwd: string;
   now?: () => Date;
+  /**
+   * A snapshot of a run still in progress, for a heartbeat (docs/recording.md#live-runs): the record
+   * gets the heartbeat time, the last step and the output so far, and refers to no object (artifacts,
+   * the diff and full-resolution series are hashed and uploaded with the final run only), so a
+   * heartbeat never reads big files nor needs the store.
+   */
+  live?: { heartbeat: string; outputTail?: string };
 }
 
 /** The file the recorder leaves the uncommitted-changes patch in. */
@@ -77,15 +84,16 @@ export async function prepareRunDir(dir: string, overrides: RunOverrides, contex
   const now = context.now ?? (() => new Date());
   const base = await readRunYaml(dir);
   const params = mergeParams(mergeParams(asMapping(base.params), (await readParams(dir)) ?? {}), overrideParams(overrides.params));
-  const { series, lastValues } = await readMetrics(dir);
+  const live = context.live;
+  const { series, lastValues, lastStep } = await readMetrics(dir);
   const summary = await readSummary(dir);
   const notes = await readText(join(dir, 'notes.md'));
-  const artifacts = await readArtifacts(dir);
+  const artifacts = live ? [] : await readArtifacts(dir);
   const objects: PendingObject[] = artifacts.map((a) => ({ sha256: a.sha256, size: a.size, source: { path: a.source } }));
 
   const git = asMapping(base.git);
   const diffPath = join(dir, GIT_DIFF_FILE);
-  if (await exists(diffPath)) {
+  if (!live && (await exists(diffPath))) {
     const digest = await sha256File(diffPath);
     objects.push({ ...digest, source: { path: diffPath } });
     git.diff = digest.sha256;
@@ -98,7 +106,7 @@ export async function prepareRunDir(dir: string, overrides: RunOverrides, contex
     const data = full.data();
     const stored = downsample(data, MAX_STORED_POINTS);
     const entry: SeriesInfo = { points: full.points, stored: stored.value.length };
-    if (stored !== data) {
+    if (stored !== data && !live) {
       const bytes = Buffer.from(JSON.stringify({ schema: SERIES_SCHEMA, series: { [key]: data } }));
       entry.sha256 = sha256Bytes(bytes);
       objects.push({ sha256: entry.sha256, size: bytes.length, source: { data: bytes } });
@@ -128,8 +136,8 @@ export async function prepareRunDir(dir: string, overrides: RunOverrides, contex
     host: base.host,
     created,
     ended: base.ended,
-    heartbeat: base.heartbeat,
-    step: base.step,
+    heartbeat: live?.heartbeat ?? base.heartbeat,
+    step: live ? (lastStep ?? base.step) : base.step,
     total_steps: base.total_steps,
     archived: base.archived,
     duration_s: base.duration_s,
@@ -145,7 +153,7 @@ export async function prepareRunDir(dir: string, overrides: RunOverrides, contex
     notes: notes ?? base.notes,
     artifacts: artifacts.length ? artifacts.map(({ source: _source, ...artifact }) => artifact) : base.artifacts,
     parents: base.parents,
-    output_tail: typeof base.output_tail === 'string' ? redactText(base.output_tail) : base.output_tail,
+    output_tail: live?.outputTail ? redactText(live.outputTail) : typeof base.output_tail === 'string' ? redactText(base.output_tail) : base.output_tail,
   };
   const data = withUnknown(known, base);
   const record = parseRunRecord(data, 'run.yaml');
@@ -362,11 +370,12 @@ async function* fileLines(path: string): AsyncGenerator<string, boolean> {
   return lastChar === '\n';
 }
 
-async function readMetrics(dir: string): Promise<{ series: Map<string, SeriesBuilder>; lastValues: Record<string, number> }> {
+async function readMetrics(dir: string): Promise<{ series: Map<string, SeriesBuilder>; lastValues: Record<string, number>; lastStep?: number }> {
   const file = 'metrics.jsonl';
   const series = new Map<string, SeriesBuilder>();
   const path = join(dir, file);
   if (!(await exists(path))) return { series, lastValues: {} };
+  let lastStep: number | undefined;
   const issues: FieldIssue[] = [];
   // A parse error on the last line is only an error if a newline follows it: without one it is a
   // write cut short by a kill, and the line is dropped.
@@ -411,6 +420,7 @@ async function readMetrics(dir: string): Promise<{ series: Map<string, SeriesBui
       step = row.step;
     }
     previousStep = step;
+    lastStep = step;
     let time: number | undefined;
     if (row.time !== undefined && row.time !== null) {
       time = timeSeconds(row.time);
@@ -434,7 +444,7 @@ async function readMetrics(dir: string): Promise<{ series: Map<string, SeriesBui
   if (issues.length) throw new InvalidRunError(issues, 'Fix the lines named above: each line of metrics.jsonl is one JSON object of numbers, e.g. {"step": 10, "loss": 0.52}.');
   const lastValues: Record<string, number> = {};
   for (const [key, builder] of series) if (builder.last !== undefined) lastValues[key] = builder.last;
-  return { series, lastValues };
+  return { series, lastValues, ...(lastStep === undefined ? {} : { lastStep }) };
 }
 
 async function readSummary(dir: string): Promise<Record<string, number>> {
