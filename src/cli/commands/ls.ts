@@ -9,6 +9,8 @@ import { resolveNow } from '../clock.ts';
 export const order = 40;
 
 interface LsFlags {
+  archived?: boolean;
+  all?: boolean;
   project?: string;
   sort?: string;
   limit?: string;
@@ -28,6 +30,8 @@ export function register(program: Command): void {
     .option('--columns <fields>', 'comma-separated fields to show, e.g. id,name,params.lr,metrics.`val/acc`')
     .option('--from <branch|dir>', 'branch to read runs from (default: the configured runs branch), or a folder laid out like it, e.g. runs')
     .option('--json', 'print the matching runs as JSON (full records)')
+    .option('--archived', 'only archived runs (runpages archive); hidden by default')
+    .option('--all', 'archived runs too')
     .addHelpText(
       'after',
       `
@@ -74,7 +78,8 @@ Examples:
       if (invalid.length > 0) {
         ui.warn(`${invalid.length} invalid run${invalid.length === 1 ? '' : 's'} skipped, e.g. ${invalid[0]?.reason.split('\n')[0]}`);
       }
-      let records = runs.map((run) => run.record);
+      // Archived runs are hidden unless asked for (runpages archive).
+      let records = runs.map((run) => run.record).filter((record) => flags.all === true || (record.archived === true) === (flags.archived === true));
       if (flags.project !== undefined) {
         const projects = [...new Set(records.map((record) => record.project))].sort();
         if (!projects.includes(flags.project)) {
