@@ -77,6 +77,20 @@ export const ConfigSchema = z.strictObject({
         .default('auto'),
     })
     .default({ base: '/', charts: 'auto', runPages: 'auto' }),
+  /**
+   * Live runs (docs/recording.md#live-runs): `record` and the API publish a `running` run every
+   * `interval` seconds; a `running` run not heard from for `staleAfter` seconds (default 3 x
+   * interval) shows as `crashed`. `live: false` turns the heartbeats off (staleness still applies).
+   */
+  live: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        interval: z.number().positive().default(120),
+        staleAfter: z.number().positive().optional(),
+      }),
+    ])
+    .default({ interval: 120 }),
   projects: z.record(z.string(), ProjectConfigSchema).default({}),
 });
 

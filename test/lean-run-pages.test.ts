@@ -43,7 +43,8 @@ beforeAll(async () => {
     join(work, 'runpages.config.yaml'),
     'site:\n  runPages: 2\nprojects:\n  vision:\n    metrics:\n      val/acc: { label: Validation accuracy, format: percent, digits: 1 }\n',
   );
-  build = await runCli(['build', '--from', 'runs', '--out', 'out', '--base', '/sub/'], { cwd: work, timeoutMs: 300_000 });
+  // A clock near the fixture's runs: the running run started 4 hours before (later it would show as crashed).
+  build = await runCli(['build', '--from', 'runs', '--out', 'out', '--base', '/sub/'], { cwd: work, timeoutMs: 300_000, env: { RUNPAGES_NOW: '2026-11-20T12:00:00Z' } });
   expect(build.code, build.stderr).toBe(0);
   server = await serveSite(join(work, 'out'), '/sub/');
   browser = await launchBrowser();

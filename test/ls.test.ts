@@ -18,8 +18,11 @@ const B3 = '01JD1F6G8H0J2K4M6N8P0Q2R4S'; // steady-yak-5, vision, running, no me
 const C1 = '01JC5A2B4C6D8E0F2G4H6J8K0M'; // golden-tiger-7, text, finished
 const C2 = '01JC5A9Z8Y7X6W5V4T3S2R1Q0P'; // keen-owl-1, text, killed
 
+// steady-yak-5 is running: at this clock it started 3 hours ago (a day later it would show as crashed).
+const NOW = '2026-11-20T12:00:00Z';
+
 async function ls(...args: string[]) {
-  return runCli(['ls', '--from', RUNS, ...args], { cwd: FIXTURE, env: { COLUMNS: '100' } });
+  return runCli(['ls', '--from', RUNS, ...args], { cwd: FIXTURE, env: { COLUMNS: '100', RUNPAGES_NOW: NOW } });
 }
 
 async function lsIds(...args: string[]): Promise<string[]> {
@@ -72,7 +75,7 @@ describe('runpages ls on a folder of runs', () => {
   });
 
   it('prints a table that fits the terminal, with short ids, statuses and formatted metrics', async () => {
-    const result = await runCli(['ls', '--from', RUNS, "project = 'vision'"], { cwd: FIXTURE, env: { COLUMNS: '80' } });
+    const result = await runCli(['ls', '--from', RUNS, "project = 'vision'"], { cwd: FIXTURE, env: { COLUMNS: '80', RUNPAGES_NOW: NOW } });
     expect(result.code).toBe(0);
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(6);
@@ -86,7 +89,7 @@ describe('runpages ls on a folder of runs', () => {
 
     const wide = await runCli(['ls', '--from', RUNS, '--project', 'vision', '--columns', 'id,name,metrics.accuracy,params.optimizer.lr,tags.owner'], {
       cwd: FIXTURE,
-      env: { COLUMNS: '200' },
+      env: { COLUMNS: '200', RUNPAGES_NOW: NOW },
     });
     const wideLines = wide.stdout.trimEnd().split('\n');
     expect(wideLines[0]).toMatch(/^id\s+name\s+metrics\.accuracy\s+params\.optimizer\.lr\s+tags\.owner$/);
@@ -94,7 +97,7 @@ describe('runpages ls on a folder of runs', () => {
     // Ids are cut to the shortest prefix that still tells runs apart (at least 8 characters).
     expect(wideLines.slice(1).map((line) => line.split(/\s+/)[0])).toEqual(['01JD1F6G', '01JCE3M8', '01JC2W7E', '01JBKQ9H', '01JBKQ4Z']);
 
-    const narrow = await runCli(['ls', '--from', RUNS], { cwd: FIXTURE, env: { COLUMNS: '40' } });
+    const narrow = await runCli(['ls', '--from', RUNS], { cwd: FIXTURE, env: { COLUMNS: '40', RUNPAGES_NOW: NOW } });
     for (const line of narrow.stdout.trimEnd().split('\n')) expect(line.length).toBeLessThanOrEqual(40);
   });
 
@@ -132,7 +135,7 @@ describe('runpages ls on a folder of runs', () => {
 });
 
 describe('runpages show', () => {
-  const show = (...args: string[]) => runCli(['show', '--from', RUNS, ...args], { cwd: FIXTURE });
+  const show = (...args: string[]) => runCli(['show', '--from', RUNS, ...args], { cwd: FIXTURE, env: { RUNPAGES_NOW: NOW } });
 
   it('shows one run by id prefix: params nested, metrics, artifacts with the pull command, lineage', async () => {
     const result = await show('01JBKQ4');

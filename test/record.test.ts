@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRun } from '../src/record/api.ts';
 import { friendlyName, ulid, ulidFactory, ulidTime } from '../src/record/id.ts';
@@ -220,12 +221,61 @@ describe('runpages record', () => {
     expect(result.stderr).toContain('runpages sync');
   });
 
-  it('runs the job even when recording cannot start, and keeps its exit code', async () => {
+  // The contract changed: a job that cannot be recorded is refused before it starts, so a long job
+  // never runs unrecorded by surprise (it used to run, then say it could not be published).
+  it('refuses before starting the job when its run directory cannot be made', async () => {
     const { dir } = setup();
-    const result = await runCli(['record', '--dir', 'train.sh/run', '--', 'sh', '-c', 'echo still ran; exit 4'], { cwd: dir, env });
-    expect(result.code).toBe(4);
-    expect(result.stdout).toBe('still ran\n');
-    expect(result.stderr).toContain('running the command anyway, unrecorded');
+    const result = await runCli(['record', '--dir', 'train.sh/run', '--', 'sh', '-c', 'echo ran > ran.txt; exit 4'], { cwd: dir, env });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(existsSync(join(dir, 'ran.txt'))).toBe(false);
+    expect(result.stderr).toContain('cannot create the run directory');
+    expect(result.stderr).toContain('the command was not started');
+  });
+
+  it('refuses outside a git repository, before starting the job, with the fix in the hint', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'runpages-norepo-'));
+    try {
+      const result = await runCli(['record', '--', 'sh', '-c', 'echo ran > ran.txt'], { cwd: outside, env: { ...env, GIT_CEILING_DIRECTORIES: dirname(outside) } });
+      expect(result.code).toBe(1);
+      expect(existsSync(join(outside, 'ran.txt'))).toBe(false);
+      expect(result.stderr).toContain('is not inside a git repository');
+      expect(result.stderr).toContain('the command was not started');
+      expect(result.stderr).toMatch(/hint.*git init.*runpages init/);
+      expect(existsSync(join(outside, '.runpages'))).toBe(false);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses in a repository it cannot write to, before starting the job', async () => {
+    if (process.getuid?.() === 0) return; // root writes anywhere: nothing to refuse
+    const { dir } = setup();
+    chmodSync(join(dir, '.git', 'refs'), 0o555);
+    try {
+      const result = await runCli(['record', '--', 'sh', '-c', 'echo ran > ran.txt'], { cwd: dir, env });
+      expect(result.code).toBe(1);
+      expect(existsSync(join(dir, 'ran.txt'))).toBe(false);
+      expect(result.stderr).toContain('runs branch cannot be created');
+    } finally {
+      chmodSync(join(dir, '.git', 'refs'), 0o755);
+    }
+  });
+
+  it('records nothing for a command that does not exist (127) or cannot be executed (126), as a shell', async () => {
+    const { dir, origin } = setup();
+    const missing = await runCli(['record', '--', 'nosuchcommand-runpages', '--flag'], { cwd: dir, env });
+    expect(missing.code).toBe(127);
+    expect(missing.stderr).toContain('command not found: "nosuchcommand-runpages"');
+    expect(missing.stderr).toContain('nothing was recorded');
+    writeFileSync(join(dir, 'not-executable.sh'), 'echo hi\n');
+    const denied = await runCli(['record', '--', './not-executable.sh'], { cwd: dir, env });
+    expect(denied.code).toBe(126);
+    expect(denied.stderr).toContain('cannot run "./not-executable.sh"');
+    // No junk run anywhere: not on origin, not on the local branch, no run directory left behind.
+    expect(() => git(origin, 'rev-parse', '--verify', 'runs')).toThrow();
+    expect(() => git(dir, 'rev-parse', '--verify', 'runs')).toThrow();
+    expect(readdirSync(join(dir, '.runpages', 'runs'))).toEqual([]);
   });
 });
 

@@ -277,12 +277,13 @@ function fit(text: string, width: number): string {
   return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
 }
 
-/** Status colours used across runpages: green finished, red failed, yellow killed, blue running. */
+/** Status colours used across runpages: green finished, red failed and crashed, yellow killed, blue running. */
 export function paintStatus(text: string, status: RunRecord['status'], color: Colors): string {
   switch (status) {
     case 'finished':
       return color.green(text);
     case 'failed':
+    case 'crashed':
       return color.red(text);
     case 'killed':
       return color.yellow(text);

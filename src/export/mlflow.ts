@@ -41,7 +41,8 @@ export interface StoreFile {
   content: string;
 }
 
-const STATUS_NUMBER: Record<RunStatus, number> = { running: 1, finished: 3, failed: 4, killed: 5 };
+// MLflow has no "crashed": a run whose heartbeats stopped is FAILED there.
+const STATUS_NUMBER: Record<RunStatus, number> = { running: 1, finished: 3, failed: 4, killed: 5, crashed: 4 };
 
 /**
  * The files of an MLflow store holding `runs`, and what could not be written (bad keys).

@@ -3,6 +3,7 @@
  * `run.yaml` files, read from the runs branch without a checkout (or from a folder laid out like
  * it), validated by the one loader (`parseRuns`).
  */
+import { withLiveStatus, type LiveSettings } from '../run/liveness.ts';
 import type { InvalidRun, LoadedRun, RunFiles } from './load.ts';
 
 /**
@@ -11,13 +12,29 @@ import type { InvalidRun, LoadedRun, RunFiles } from './load.ts';
  */
 export type RunSource = { branch: string } | { from: string };
 
+/** Shows runs as they are at `now`: a `running` run gone quiet says `crashed` (see src/run/liveness.ts). */
+export interface ShownAt {
+  now: Date;
+  live: Pick<LiveSettings, 'staleAfter'>;
+}
+
 /**
  * Loads run records from a source (a plain string is `{ from }`). `idPrefix` limits a branch read to runs whose id starts with it, so pulling
- * one run never reads them all.
+ * one run never reads them all. With `shown`, statuses are as a user should see them at that time.
  *
- * @example const { runs } = await loadRunRecords(cwd, { branch: 'runs' }, '01JC1A');
+ * @example const { runs } = await loadRunRecords(cwd, { branch: 'runs' }, '01JC1A', { now, live: liveSettings(config) });
  */
-export async function loadRunRecords(cwd: string, sourceOrFrom: RunSource | string, idPrefix = ''): Promise<{ runs: LoadedRun[]; invalid: InvalidRun[] }> {
+export async function loadRunRecords(
+  cwd: string,
+  sourceOrFrom: RunSource | string,
+  idPrefix = '',
+  shown?: ShownAt,
+): Promise<{ runs: LoadedRun[]; invalid: InvalidRun[] }> {
+  const loaded = await loadRecords(cwd, sourceOrFrom, idPrefix);
+  return shown ? { ...loaded, runs: withLiveStatus(loaded.runs, shown.now, shown.live) } : loaded;
+}
+
+async function loadRecords(cwd: string, sourceOrFrom: RunSource | string, idPrefix: string): Promise<{ runs: LoadedRun[]; invalid: InvalidRun[] }> {
   const source = typeof sourceOrFrom === 'string' ? { from: sourceOrFrom } : sourceOrFrom;
   const { isDirectorySource, loadRuns, parseRuns } = await import('./load.ts');
   if ('from' in source && isDirectorySource(source.from, cwd)) {

@@ -80,9 +80,11 @@ export function buildIndex(load: LoadResult, config: Config): RunIndex {
   const byProject = new Map<string, RunRecord[]>();
   // Push, not spread: copying the list for every run is quadratic (minutes at 100k runs).
   for (const { record } of runs) {
-    const list = byProject.get(record.project);
-    if (list) list.push(record);
-    else byProject.set(record.project, [record]);
+    let list = byProject.get(record.project);
+    if (!list) byProject.set(record.project, (list = []));
+    // Archived runs keep their pages (in `runs`) but leave the tables, summaries and leaderboards;
+    // their project stays, so their pages keep its breadcrumb.
+    if (record.archived !== true) list.push(record);
   }
   const names = [...new Set([...byProject.keys()])].sort();
   const projects = names.map((name) => projectIndex(name, byProject.get(name) ?? [], config.projects[name] ?? {}));

@@ -10,6 +10,8 @@ import { appendFile, cp, mkdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { RunpagesError } from '../errors.ts';
 import type { RunStatus } from '../run/schema.ts';
+import { loadConfig } from '../config.ts';
+import { heartbeatInterval, heartbeatRun, type Heartbeats } from './heartbeat.ts';
 import { redactParams, redactText } from './redact.ts';
 import { attachRunDir, closeRunDir, openRunDir, updateRunYaml, type PublishOutcome, type RunSession } from './session.ts';
 
@@ -29,6 +31,8 @@ export interface StartRunOptions {
   dir?: string;
   /** Where the job runs: git state and config are read from its repository (default: process.cwd()). */
   cwd?: string;
+  /** The steps the job will take, shown as the live run's progress (step of total). */
+  totalSteps?: number;
 }
 
 /** Buffered metrics are written once they reach this many characters (and on finish). */
@@ -56,6 +60,8 @@ export class Run {
   /** metrics.jsonl, open for appending; written synchronously in large chunks (cheaper than queuing async writes). */
   #fd: number | undefined;
   #finished = false;
+  /** Heartbeats of a run this process publishes (none when joined to `runpages record`, which sends them). */
+  #heartbeats: Heartbeats | undefined;
   /** The `time` field's text, rebuilt only when the millisecond changes (formatting a double is the costly part of a log call). */
   #timeMs = -1;
   #timeText = '';
@@ -103,6 +109,17 @@ export class Run {
     }
     this.#buffer += line + this.#timeText;
     if (this.#buffer.length >= FLUSH_CHARS) this.flush();
+  }
+
+  /** @internal Starts publishing the run as live every interval (docs/recording.md#live-runs), unless the config or RUNPAGES_LIVE_INTERVAL turns it off. */
+  startHeartbeats(): void {
+    try {
+      const config = loadConfig(this.#session.root);
+      const intervalS = heartbeatInterval(config, process.env);
+      if (intervalS !== undefined) this.#heartbeats = heartbeatRun(this.#session, { config, intervalS, overrides: {}, beforeBeat: () => this.flush() });
+    } catch {
+      // An unreadable config: no heartbeats; finish() reports the problem when it publishes.
+    }
   }
 
   /** Writes buffered metrics to metrics.jsonl now (log() does so by itself every 64 KB, and finish() at the end). */
@@ -169,6 +186,7 @@ export class Run {
     if (this.#fd !== undefined) closeSync(this.#fd);
     this.#fd = undefined;
     process.off('exit', this.#flushOnExit);
+    await this.#heartbeats?.stop();
     const fields: Record<string, unknown> = { params: redactParams(this.#params), tags: this.#tags };
     if (this.#attached) {
       // `runpages record` publishes when the command ends, with the status from its exit.
@@ -191,7 +209,11 @@ export class Run {
  */
 export async function startRun(options: StartRunOptions = {}): Promise<Run> {
   const recording = process.env.RUNPAGES_DIR;
-  if (options.dir === undefined && recording) return new Run(await attachRunDir(recording), options, true);
+  if (options.dir === undefined && recording) {
+    const run = new Run(await attachRunDir(recording), options, true);
+    if (options.totalSteps !== undefined) await updateRunYaml(run.dir, { total_steps: options.totalSteps });
+    return run;
+  }
   const session = await openRunDir({
     cwd: options.cwd ?? process.cwd(),
     ...(options.project === undefined ? {} : { project: options.project }),
@@ -200,5 +222,8 @@ export async function startRun(options: StartRunOptions = {}): Promise<Run> {
     ...(options.params === undefined ? {} : { params: options.params }),
     ...(options.dir === undefined ? {} : { dir: options.dir }),
   });
-  return new Run(session, options);
+  if (options.totalSteps !== undefined) await updateRunYaml(session.dir, { total_steps: options.totalSteps });
+  const run = new Run(session, options);
+  run.startHeartbeats();
+  return run;
 }

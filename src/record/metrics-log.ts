@@ -81,3 +81,21 @@ export async function appendMetricsLine(runDir: string | undefined, pairs: reado
     });
   }
 }
+
+/**
+ * Records how many steps the job will take (`runpages log --total-steps N`), in the run's run.yaml,
+ * so a live run shows its progress (step of total).
+ */
+export async function setTotalSteps(runDir: string | undefined, total: string): Promise<void> {
+  if (!runDir) {
+    throw new RunpagesError('not-recording', 'RUNPAGES_DIR is not set, so there is no run to log to.', {
+      hint: 'Run your script under the recorder, which sets it: runpages record -- sh train.sh',
+    });
+  }
+  const value = Number(total);
+  if (total.trim() === '' || !Number.isInteger(value) || value < 0) {
+    throw new RunpagesError('invalid-metric', `--total-steps ${JSON.stringify(total)} is not a whole number of steps`, { hint: 'For example: --total-steps 1000' });
+  }
+  const { updateRunYaml } = await import('./session.ts');
+  await updateRunYaml(runDir, { total_steps: value });
+}

@@ -6,8 +6,12 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { relative } from 'node:path';
-import { RunpagesError } from '../errors.ts';
+import { isRunpagesError, RunpagesError } from '../errors.ts';
 import type { RunStatus } from '../run/schema.ts';
+import { rm } from 'node:fs/promises';
+import type { Config } from '../config.ts';
+import { checkCanRecord } from './preflight.ts';
+import { heartbeatInterval, heartbeatRun, type Heartbeats } from './heartbeat.ts';
 import { cutLine, maskValues, redactCommand, redactText, secretValues } from './redact.ts';
 import type { RunOverrides } from './run-dir.ts';
 import { closeRunDir, openRunDir, type PublishOutcome, type RunSession } from './session.ts';
@@ -167,39 +171,40 @@ export async function recordCommand(command: string[], options: RecordOptions): 
   }
   // Secret env values the job may echo or pass on bare, without a key that marks them.
   const secrets = secretValues(process.env);
-  let session: RunSession | undefined;
-  try {
-    session = await openRunDir({
-      cwd: options.cwd,
-      command: maskValues(redactCommand(command), secrets),
-      ...(options.dir === undefined ? {} : { dir: options.dir }),
-      ...(options.overrides.project === undefined ? {} : { project: options.overrides.project }),
-      ...(options.overrides.name === undefined ? {} : { name: options.overrides.name }),
-      ...(options.overrides.tags === undefined ? {} : { tags: options.overrides.tags }),
+  // Refuse before the job starts when its run could never be published (no repository, an unwritable
+  // one, an invalid config): finding out after the job ran would waste the whole job.
+  const { config } = await checkCanRecord(options.cwd);
+  const session: RunSession = await openRunDir({
+    cwd: options.cwd,
+    command: maskValues(redactCommand(command), secrets),
+    ...(options.dir === undefined ? {} : { dir: options.dir }),
+    ...(options.overrides.project === undefined ? {} : { project: options.overrides.project }),
+    ...(options.overrides.name === undefined ? {} : { name: options.overrides.name }),
+    ...(options.overrides.tags === undefined ? {} : { tags: options.overrides.tags }),
+  }).catch((error: unknown) => {
+    if (isRunpagesError(error)) throw error;
+    throw new RunpagesError('cannot-start-recording', `cannot create the run directory: ${error instanceof Error ? error.message : String(error)}; the command was not started.`, {
+      hint: 'Give --dir a folder you can write to (or leave --dir out for .runpages/runs/<id>/).',
+      cause: error,
     });
-    report.info(`runpages: recording run ${session.name} (${session.id}) in ${relative(options.cwd, session.dir) || '.'}`);
-  } catch (error) {
-    report.error(error);
-    report.warn('runpages could not start recording; running the command anyway, unrecorded.');
-  }
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  if (session) {
-    env.RUNPAGES_DIR = session.dir;
-    env.RUNPAGES_RUN_ID = session.id;
-    env.RUNPAGES_PROJECT = session.project;
-  }
+  });
+  report.info(`runpages: recording run ${session.name} (${session.id}) in ${relative(options.cwd, session.dir) || '.'}`);
+  const env: NodeJS.ProcessEnv = { ...process.env, RUNPAGES_DIR: session.dir, RUNPAGES_RUN_ID: session.id, RUNPAGES_PROJECT: session.project };
 
   const tail = new OutputTail(TAIL_LINES, secrets);
+  const heartbeats = startLive(session, config, options, () => tail.text());
   const result = await runChild(command, env, tail, options.cwd);
+  await heartbeats?.stop();
   if (result.spawnError) {
+    // Nothing ran, so there is no run: a junk "failed" run would only clutter the tables.
     const missing = (result.spawnError as NodeJS.ErrnoException).code === 'ENOENT';
     const message = missing
-      ? `runpages: command not found: ${JSON.stringify(command[0])} (check its spelling, or that it is on PATH)`
-      : `runpages: cannot run ${JSON.stringify(command[0])}: ${result.spawnError.message}`;
-    tail.push(`${message}\n`);
+      ? `runpages: command not found: ${JSON.stringify(command[0])} (check its spelling, or that it is on PATH); nothing was recorded`
+      : `runpages: cannot run ${JSON.stringify(command[0])}: ${result.spawnError.message}; nothing was recorded`;
     process.stderr.write(terminalOutput(`${message}\n`));
+    if (options.dir === undefined) await rm(session.dir, { recursive: true, force: true });
+    return missing ? 127 : 126;
   }
-  if (!session) return result.code;
 
   // Signals arriving while publishing must not kill runpages half-way: the run is on its way out.
   const ignore = (): void => report.warn('publishing the run; press Ctrl-C again after it finishes to stop');
@@ -220,6 +225,12 @@ export async function recordCommand(command: string[], options: RecordOptions): 
     for (const signal of FORWARDED_SIGNALS) process.off(signal, ignore);
   }
   return result.code;
+}
+
+/** Heartbeats beside the job, unless turned off. */
+function startLive(session: RunSession, config: Config, options: RecordOptions, outputTail: () => string): Heartbeats | undefined {
+  const intervalS = heartbeatInterval(config, process.env, options.report.warn);
+  return intervalS === undefined ? undefined : heartbeatRun(session, { config, intervalS, overrides: options.overrides, outputTail });
 }
 
 function describeOutcome(outcome: PublishOutcome, session: RunSession, status: RunStatus, report: RecordOptions['report']): void {

@@ -67,6 +67,13 @@ export interface RunDirContext {
   now?: () => Date;
   /** Told about files left out of the run (a FIFO named notes.md, ...); default: a warning on stderr. */
   warn?: RunFileWarn;
+  /**
+   * A snapshot of a run still in progress, for a heartbeat (docs/recording.md#live-runs): the record
+   * gets the heartbeat time, the last step and the output so far, and refers to no object (artifacts,
+   * the diff and full-resolution series are hashed and uploaded with the final run only), so a
+   * heartbeat never reads big files nor needs the store.
+   */
+  live?: { heartbeat: string; outputTail?: string };
 }
 
 /** The file the recorder leaves the uncommitted-changes patch in. */
@@ -92,16 +99,18 @@ export async function prepareRunDir(dir: string, overrides: RunOverrides, contex
   const warn = context.warn ?? warnOnStderr;
   const base = await readRunYaml(dir, warn);
   const params = mergeParams(mergeParams(asMapping(base.params), (await readParams(dir, warn)) ?? {}), overrideParams(overrides.params));
-  const { series, lastValues } = await readMetrics(dir, warn);
+  const live = context.live;
+  const { series, lastValues, lastStep } = await readMetrics(dir, warn);
   const summary = await readSummary(dir, warn);
   const notes = await readRunText(dir, 'notes.md', warn);
-  const artifacts = await readArtifacts(dir, warn);
+  // A heartbeat refers to no object: artifacts and the diff go with the final run only.
+  const artifacts = live ? [] : await readArtifacts(dir, warn);
   const objects: PendingObject[] = artifacts.map((a) => ({ sha256: a.sha256, size: a.size, source: { path: a.source } }));
 
   const git = asMapping(base.git);
   // Read bounded like every run file, and redacted before hashing: the store (and every run page that
   // links it) never sees the raw patch.
-  const diffText = await readRunText(dir, GIT_DIFF_FILE, warn, Number.MAX_SAFE_INTEGER);
+  const diffText = live ? undefined : await readRunText(dir, GIT_DIFF_FILE, warn, Number.MAX_SAFE_INTEGER);
   if (diffText !== undefined) {
     const bytes = Buffer.from(redactDiff(diffText));
     const sha256 = sha256Bytes(bytes);
@@ -116,7 +125,7 @@ export async function prepareRunDir(dir: string, overrides: RunOverrides, contex
     const data = full.data();
     const stored = downsample(data, MAX_STORED_POINTS);
     const entry: SeriesInfo = { points: full.points, stored: stored.value.length };
-    if (stored !== data) {
+    if (stored !== data && !live) {
       const bytes = Buffer.from(JSON.stringify({ schema: SERIES_SCHEMA, series: { [key]: data } }));
       entry.sha256 = sha256Bytes(bytes);
       objects.push({ sha256: entry.sha256, size: bytes.length, source: { data: bytes } });
@@ -144,6 +153,10 @@ export async function prepareRunDir(dir: string, overrides: RunOverrides, contex
     host: base.host,
     created,
     ended: base.ended,
+    heartbeat: live?.heartbeat ?? base.heartbeat,
+    step: live ? (lastStep ?? base.step) : base.step,
+    total_steps: base.total_steps,
+    archived: base.archived,
     duration_s: base.duration_s,
     command: base.command,
     exit_code: base.exit_code,
@@ -157,7 +170,7 @@ export async function prepareRunDir(dir: string, overrides: RunOverrides, contex
     notes: notes ?? base.notes,
     artifacts: artifacts.length ? artifacts.map(({ source: _source, ...artifact }) => artifact) : base.artifacts,
     parents: base.parents,
-    output_tail: base.output_tail,
+    output_tail: live?.outputTail ?? base.output_tail,
   };
   const reserved = [...protoKeyPaths(known.params, 'params'), ...protoKeyPaths(known.metrics, 'metrics'), ...protoKeyPaths(known.series, 'series')];
   if (reserved.length > 0) {
@@ -379,11 +392,12 @@ async function* fileLines(file: OpenRunFile): AsyncGenerator<string, boolean> {
   return lastChar === '\n';
 }
 
-async function readMetrics(dir: string, warn: RunFileWarn): Promise<{ series: Map<string, SeriesBuilder>; lastValues: Record<string, number> }> {
+async function readMetrics(dir: string, warn: RunFileWarn): Promise<{ series: Map<string, SeriesBuilder>; lastValues: Record<string, number>; lastStep?: number }> {
   const file = 'metrics.jsonl';
   const series = new Map<string, SeriesBuilder>();
   const opened = await openRunFile(dir, file, { maxBytes: MAX_METRICS_FILE_BYTES, warn });
   if (!opened) return { series, lastValues: {} };
+  let lastStep: number | undefined;
   const issues: FieldIssue[] = [];
   // A parse error on the last line is only an error if a newline follows it: without one it is a
   // write cut short by a kill, and the line is dropped.
@@ -428,6 +442,7 @@ async function readMetrics(dir: string, warn: RunFileWarn): Promise<{ series: Ma
       step = row.step;
     }
     previousStep = step;
+    lastStep = step;
     let time: number | undefined;
     if (row.time !== undefined && row.time !== null) {
       time = timeSeconds(row.time);
@@ -451,7 +466,7 @@ async function readMetrics(dir: string, warn: RunFileWarn): Promise<{ series: Ma
   if (issues.length) throw new InvalidRunError(issues, 'Fix the lines named above: each line of metrics.jsonl is one JSON object of numbers, e.g. {"step": 10, "loss": 0.52}.');
   const lastValues: Record<string, number> = {};
   for (const [key, builder] of series) if (builder.last !== undefined) lastValues[key] = builder.last;
-  return { series, lastValues };
+  return { series, lastValues, ...(lastStep === undefined ? {} : { lastStep }) };
 }
 
 async function readSummary(dir: string, warn: RunFileWarn): Promise<Record<string, number>> {

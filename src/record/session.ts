@@ -3,7 +3,7 @@
  * directory (identity, git, environment, `run.yaml` with status `running` written at once so a crash
  * leaves evidence), then close it (final status, timing) and publish it.
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { PublishOutcome } from '../branch/publish.ts';
@@ -102,11 +102,11 @@ export async function attachRunDir(dir: string, now: () => Date = () => new Date
 
 /** Sets fields of a run directory's run.yaml (undefined removes one), keeping the others. */
 export async function updateRunYaml(dir: string, fields: Record<string, unknown>): Promise<void> {
-  const text = stringifyRecord({ ...(await readRunYaml(dir)), ...fields });
-  // Written beside and renamed over: a job that left a FIFO (or a link) as run.yaml cannot block this.
-  const temp = join(dir, `.run.yaml.${process.pid}.tmp`);
-  await writeFile(temp, text, { flag: 'w' });
-  await rename(temp, join(dir, 'run.yaml'));
+  // Written aside and renamed: a job that left a FIFO (or a link) as run.yaml cannot block this, and a
+  // heartbeat reading run.yaml meanwhile sees the old or the new file, never half.
+  const temporary = join(dir, `.run.yaml.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+  await writeFile(temporary, stringifyRecord({ ...(await readRunYaml(dir)), ...fields }), { flag: 'w' });
+  await rename(temporary, join(dir, 'run.yaml'));
 }
 
 async function readRunYaml(dir: string): Promise<Record<string, unknown>> {

@@ -9,8 +9,11 @@ import { artifactPathProblem } from './artifact-path.ts';
 export const RUN_SCHEMA = 'runpages/run@1';
 export const SERIES_SCHEMA = 'runpages/series@1';
 
-/** Statuses a run can have; `running` is a run still in progress (or one whose process vanished). */
-export const RUN_STATUSES = ['running', 'finished', 'failed', 'killed'] as const;
+/**
+ * Statuses a run can have; `running` is a run still in progress. `crashed` is derived when runs are
+ * loaded (src/run/liveness.ts): a `running` record whose heartbeat went quiet. Writers never store it.
+ */
+export const RUN_STATUSES = ['running', 'finished', 'failed', 'killed', 'crashed'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** Ids are URL- and path-safe: ULIDs for recorded runs, the source's id (e.g. MLflow's 32 hex) for imports. */
@@ -103,6 +106,13 @@ export const RunRecordSchema = z.looseObject({
   host: z.string().optional(),
   created: isoTime,
   ended: isoTime.optional(),
+  /** When a live run last reported (the recorder's heartbeats); liveness is judged from it. */
+  heartbeat: isoTime.optional(),
+  /** The last step logged so far (live runs), and the steps the job said it will take. */
+  step: z.number().optional(),
+  total_steps: z.number().nonnegative().optional(),
+  /** Hidden from tables, summaries and leaderboards (`runpages archive`); its page stays. */
+  archived: z.boolean().optional(),
   duration_s: z.number().nonnegative().optional(),
   /** The command line, with secret-looking arguments masked. */
   command: z.string().optional(),

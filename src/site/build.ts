@@ -13,6 +13,7 @@ import type { AstroIntegration } from 'astro';
 import type { Config } from '../config.ts';
 import { loadRuns, isDirectorySource, type InvalidRun, type LoadCache, type LoadedRun } from '../index/load.ts';
 import { buildIndex } from '../index/run-index.ts';
+import { liveSettings, withLiveStatus } from '../run/liveness.ts';
 import { chartStyle, type ChartStyle } from './charts.ts';
 import { DATA_DIR_ENV, writeSiteData } from './data.ts';
 import { Pack } from './pack.ts';
@@ -98,7 +99,8 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     const load = await loadRuns({ from: options.from, cwd: options.cwd, onSeriesText, cache: runCache });
     writeRunCache(cacheDir, runCache, load.runs);
     for (const invalid of load.invalid) options.onInvalid?.(invalid);
-    const index = buildIndex(load, options.config);
+    // Liveness is judged at the build's now: a run gone quiet shows as crashed on every page.
+    const index = buildIndex({ ...load, runs: withLiveStatus(load.runs, options.now, liveSettings(options.config)) }, options.config);
     say(`Indexed ${load.runs.length} runs in ${index.projects.length} projects`);
 
     const style = chartStyle(options.config.site.charts, load.runs.length);

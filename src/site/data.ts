@@ -116,7 +116,12 @@ export async function getRunCharts(run: IndexedRun): Promise<RunCharts> {
 export async function getRunCompare(run: IndexedRun): Promise<string> {
   const data = await getSiteData();
   const stored = data.pack?.get(compareKey(run.hash));
-  return stored ? stored.toString('utf8') : deriveCompare(run.record, (await getSeries(run.record.id))?.series ?? {});
+  if (!stored) return deriveCompare(run.record, (await getSeries(run.record.id))?.series ?? {});
+  const text = stored.toString('utf8');
+  // Packed from the record as stored (keyed by its content); a status derived at build time (crashed) wins.
+  if (!text.includes('"status":"running"') || run.record.status === 'running') return text;
+  const parsed = JSON.parse(text) as { record: Record<string, unknown> };
+  return JSON.stringify({ ...parsed, record: { ...parsed.record, status: run.record.status } });
 }
 
 /**

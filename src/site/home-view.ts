@@ -19,7 +19,7 @@ export interface ProjectCard {
   best?: { label: string; value: string; runId: string; runName: string; configured: boolean; direction: 'max' | 'min' };
 }
 
-const STATUS_ORDER = ['finished', 'running', 'failed', 'killed'];
+const STATUS_ORDER = ['finished', 'running', 'failed', 'killed', 'crashed'];
 export const ACTIVITY_WEEKS = 12;
 const WEEK_MS = 7 * 86_400_000;
 

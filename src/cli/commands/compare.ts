@@ -3,7 +3,9 @@
  * deltas), as Markdown for a pull-request comment, or as JSON.
  */
 import type { Command } from 'commander';
+import { liveSettings } from '../../run/liveness.ts';
 import type { RunRecord } from '../../run/schema.ts';
+import { resolveNow } from '../clock.ts';
 
 export const order = 40;
 
@@ -48,7 +50,10 @@ Examples:
       const config = loadConfig(cwd);
       // Without --from, always the configured branch, even beside a runs/ folder (as `ls` and `show` do).
       // Records only: the terminal shows no curves.
-      const { runs } = await loadRunRecords(cwd, flags.from === undefined ? { branch: config.branch } : { from: flags.from });
+      const { runs } = await loadRunRecords(cwd, flags.from === undefined ? { branch: config.branch } : { from: flags.from }, '', {
+        now: resolveNow(),
+        live: liveSettings(config),
+      });
       const byId = new Map(runs.map((run) => [run.record.id, run.record]));
       const ids = resolveRunIds(references, [...byId.keys()], [...byId.values()].map((record) => record.name));
       if (new Set(ids).size < 2) {

@@ -10,17 +10,24 @@ export function register(program: Command): void {
   program
     .command('log')
     .description('Log metrics from a shell job running under "runpages record" (appends to $RUNPAGES_DIR/metrics.jsonl).')
-    .argument('<metrics...>', 'key=value pairs; values are numbers (nan and inf allowed)')
+    .argument('[metrics...]', 'key=value pairs; values are numbers (nan and inf allowed)')
     .option('--step <n>', 'training step (default: one more than the last)')
+    .option('--total-steps <n>', 'the steps the job will take, shown as progress of the live run')
     .addHelpText(
       'after',
       `
 Examples:
+  $ runpages log --total-steps 1000
   $ runpages log --step 100 train/loss=0.52 lr=0.001
   $ runpages record -- sh -c 'for i in 1 2 3; do runpages log --step $i loss=0.$i; done'`,
     )
-    .action(async (pairs: string[], flags: { step?: string }) => {
-      const { appendMetricsLine } = await import('../../record/metrics-log.ts');
-      await appendMetricsLine(process.env.RUNPAGES_DIR, pairs, flags.step, new Date());
+    .action(async (pairs: string[], flags: { step?: string; totalSteps?: string }) => {
+      const { appendMetricsLine, setTotalSteps } = await import('../../record/metrics-log.ts');
+      if (flags.totalSteps !== undefined) await setTotalSteps(process.env.RUNPAGES_DIR, flags.totalSteps);
+      if (pairs.length === 0 && flags.totalSteps === undefined) {
+        const { RunpagesError } = await import('../../errors.ts');
+        throw new RunpagesError('invalid-metric', 'Nothing to log.', { hint: 'Give metrics as key=value, e.g. runpages log --step 10 loss=0.52 (or --total-steps N).' });
+      }
+      if (pairs.length > 0) await appendMetricsLine(process.env.RUNPAGES_DIR, pairs, flags.step, new Date());
     });
 }

@@ -3,11 +3,14 @@
  * with the query language and sorted on any field; `--json` prints the full records.
  */
 import type { Command } from 'commander';
+import { liveSettings } from '../../run/liveness.ts';
 import { resolveNow } from '../clock.ts';
 
 export const order = 40;
 
 interface LsFlags {
+  archived?: boolean;
+  all?: boolean;
   project?: string;
   sort?: string;
   limit?: string;
@@ -27,6 +30,8 @@ export function register(program: Command): void {
     .option('--columns <fields>', 'comma-separated fields to show, e.g. id,name,params.lr,metrics.`val/acc`')
     .option('--from <branch|dir>', 'branch to read runs from (default: the configured runs branch), or a folder laid out like it, e.g. runs')
     .option('--json', 'print the matching runs as JSON (full records)')
+    .option('--archived', 'only archived runs (runpages archive); hidden by default')
+    .option('--all', 'archived runs too')
     .addHelpText(
       'after',
       `
@@ -66,11 +71,15 @@ Examples:
         throw new RunpagesError('invalid-option', `--limit must be a whole number, got "${flags.limit}"`, { hint: 'For example: --limit 20' });
       }
 
-      const { runs, invalid } = await loadRunRecords(cwd, flags.from === undefined ? { branch: config.branch } : { from: flags.from });
+      const { runs, invalid } = await loadRunRecords(cwd, flags.from === undefined ? { branch: config.branch } : { from: flags.from }, '', {
+        now,
+        live: liveSettings(config),
+      });
       if (invalid.length > 0) {
         ui.warn(`${invalid.length} invalid run${invalid.length === 1 ? '' : 's'} skipped, e.g. ${invalid[0]?.reason.split('\n')[0]}`);
       }
-      let records = runs.map((run) => run.record);
+      // Archived runs are hidden unless asked for (runpages archive).
+      let records = runs.map((run) => run.record).filter((record) => flags.all === true || (record.archived === true) === (flags.archived === true));
       if (flags.project !== undefined) {
         const projects = [...new Set(records.map((record) => record.project))].sort();
         if (!projects.includes(flags.project)) {

@@ -25,8 +25,11 @@ export function register(program: Command): void {
 The command sees RUNPAGES_DIR (its run directory: write params.yaml, metrics.jsonl, summary.json,
 notes.md and artifacts/ there, or call "runpages log"), RUNPAGES_RUN_ID and RUNPAGES_PROJECT.
 record exits with the command's exit code (128 + signal number if a signal ended it), whatever
-happens to the recording. If publishing fails (offline, rejected push) the run is queued: publish
-it later with "runpages sync".
+happens to the recording once the job started; it refuses before starting when the run could never
+be published (no git repository, an invalid config), and exits 127/126 without recording when the
+command cannot be started. If publishing fails (offline, rejected push) the run is queued: publish
+it later with "runpages sync". While the job runs, the run is published as running every
+live.interval seconds (RUNPAGES_LIVE_INTERVAL for one job; docs/recording.md#live-runs).
 
 Examples:
   $ runpages record -- python train.py --epochs 10

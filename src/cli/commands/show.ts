@@ -3,6 +3,7 @@
  * notes), or its full record with `--json`.
  */
 import type { Command } from 'commander';
+import { liveSettings } from '../../run/liveness.ts';
 import { resolveNow } from '../clock.ts';
 
 export const order = 41;
@@ -38,7 +39,8 @@ Examples:
       const config = loadConfig(cwd);
       const source = flags.from === undefined ? { branch: config.branch } : { from: flags.from };
       // Every run is read: names resolve too, and children (runs naming this one as parent) are listed.
-      const { runs } = await loadRunRecords(cwd, source);
+      const now = resolveNow();
+      const { runs } = await loadRunRecords(cwd, source, '', { now, live: liveSettings(config) });
       const records = runs.map((run) => run.record);
       const record = findRun(records, reference);
       if (flags.json) {
@@ -46,6 +48,6 @@ Examples:
         return;
       }
       const children = records.filter((other) => other.parents.includes(record.id));
-      ui.out(`${renderRunDetail(record, { now: resolveNow(), color: ui.color, config, children })}\n`);
+      ui.out(`${renderRunDetail(record, { now, color: ui.color, config, children })}\n`);
     });
 }
