@@ -50,6 +50,13 @@ site:
   # comparisons keep full pages first, then the newest runs.
   runPages: auto
 
+# Live runs: while a job runs, record publishes it as running every interval seconds; a running run
+# not heard from for staleAfter seconds (default 3 x interval) shows as crashed. live: false stops
+# the heartbeats (staleness still applies).
+live:
+  interval: 120
+  # staleAfter: 600
+
 # Per project (the folder name under runs/): how it is presented. Uncomment and adapt.
 projects: {}
 #  ${options.project}:
