@@ -57,7 +57,7 @@ export async function amendRun(options: {
   if (!tip) {
     throw new RunpagesError('branch-not-found', `There is no "${config.branch}" branch with runs to change.`, { hint: 'Record a run first, or create the branch with `runpages init`.' });
   }
-  const { runs } = await loadRunRecords(cwd, { from: tip });
+  const { runs } = await loadRunRecords(cwd, { branch: tip });
   const before = options.select(runs.map((run) => run.record));
   const folder = runs.find((run) => run.record.id === before.id)?.folder ?? runFolder(before);
 

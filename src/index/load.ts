@@ -15,6 +15,7 @@ import { MAX_RUN_YAML_BYTES, MAX_SERIES_JSON_BYTES, fileSizeBreach } from '../ru
 import type { RunRecord, SeriesFile } from '../run/schema.ts';
 import { InvalidRunError, formatIssue, limitError, parseRunRecord } from '../run/validate.ts';
 import { parseYaml } from '../run/yaml.ts';
+import type { RunSource } from './source.ts';
 
 export interface LoadedRun {
   record: RunRecord;
@@ -70,18 +71,19 @@ export type SeriesTextSink = (run: LoadedRun, text: string, file: string) => Pro
 export type LoadCache = Map<string, { record: RunRecord; seriesNames: string[] }>;
 
 /**
- * Loads every run from `from`: a directory when one exists at that path (or the value contains a
- * path separator), else a git branch of the repository at `cwd`. Runs are parsed folder by folder as
+ * Loads every run from `source` (a folder, or a branch of the repository at `cwd`; see
+ * ./source.ts for how a `--from` is decided). Runs are parsed folder by folder as
  * they are read, so only one run's raw text is held at a time; with `onSeries` the series go to it
  * and are not kept, and with `onSeriesText` series.json is handed over unparsed (the build parses it
  * in a worker thread).
  *
- * @example const { runs, invalid } = await loadRuns({ from: 'runs', cwd: process.cwd() });
+ * @example const { runs, invalid } = await loadRuns({ source: { folder: '/work/runs' }, cwd: process.cwd() });
  */
-export async function loadRuns(options: { from: string; cwd: string; onSeries?: SeriesSink; onSeriesText?: SeriesTextSink; cache?: LoadCache }): Promise<LoadResult> {
-  const source = isDirectorySource(options.from, options.cwd)
-    ? readFolder(resolve(options.cwd, options.from))
-    : readBranch(options.from, options.cwd, (hash) => options.cache?.has(hash) ?? false);
+export async function loadRuns(options: { source: RunSource; cwd: string; onSeries?: SeriesSink; onSeriesText?: SeriesTextSink; cache?: LoadCache }): Promise<LoadResult> {
+  const source =
+    'folder' in options.source
+      ? readFolder(options.source.folder)
+      : readBranch(options.source.branch, options.cwd, (hash) => options.cache?.has(hash) ?? false);
   const runs: LoadedRun[] = [];
   const invalid: InvalidRun[] = [];
   const seriesParsed: { run: LoadedRun; outcome: Promise<string[] | InvalidRun> }[] = [];
@@ -123,18 +125,6 @@ export async function loadRuns(options: { from: string; cwd: string; onSeries?: 
     }
   }
   return finish(failed.size > 0 ? runs.filter((run) => !failed.has(run)) : runs, invalid);
-}
-
-/** True when `from` names a directory rather than a branch. */
-export function isDirectorySource(from: string, cwd: string): boolean {
-  const path = isAbsolute(from) ? from : join(cwd, from);
-  if (existsSync(path) && statSync(path).isDirectory()) return true;
-  return from.includes('/') || from.includes('\\') ? !looksLikeRef(from) : false;
-}
-
-/** `origin/runs` and `refs/heads/runs` are refs, not folders, when no such folder exists. */
-function looksLikeRef(from: string): boolean {
-  return /^(refs\/|origin\/|upstream\/)/.test(from);
 }
 
 /** Folders read ahead at once: enough to keep the disk busy, few enough to bound memory. */
