@@ -31,7 +31,12 @@ describe('paramImportance', () => {
     const { features, acc } = sweep(400);
     const result = paramImportance(features, acc);
     expect(result.runs).toBe(400);
-    expect(result.params.map((p) => p.key).slice(0, 2).sort()).toEqual(['params.arch', 'params.lr']);
+    expect(
+      result.params
+        .map((p) => p.key)
+        .slice(0, 2)
+        .sort(),
+    ).toEqual(['params.arch', 'params.lr']);
     const byKey = Object.fromEntries(result.params.map((p) => [p.key, p]));
     expect(byKey['params.seed']!.importance).toBeLessThan(0.05);
     expect(byKey['params.lr']!.importance).toBeGreaterThan(0.2);
@@ -50,7 +55,13 @@ describe('paramImportance', () => {
     const x = Float64Array.from({ length: 50 }, (_, i) => i);
     const down = Float64Array.from(x, (v) => 10 - v);
     const codes = Int32Array.from(x, (v) => v % 2);
-    const result = paramImportance([{ key: 'x', kind: 'number', values: x }, { key: 't', kind: 'text', codes }], down);
+    const result = paramImportance(
+      [
+        { key: 'x', kind: 'number', values: x },
+        { key: 't', kind: 'text', codes },
+      ],
+      down,
+    );
     expect(result.params.find((p) => p.key === 'x')!.correlation).toBeCloseTo(-1, 9);
     const eta = result.params.find((p) => p.key === 't')!.correlation!;
     expect(eta).toBeGreaterThanOrEqual(0);

@@ -10,9 +10,7 @@
  */
 
 /** One param over the runs: numbers with NaN where missing, or text codes with -1 where missing. */
-export type Feature =
-  | { key: string; kind: 'number'; values: ArrayLike<number> }
-  | { key: string; kind: 'text'; codes: ArrayLike<number> };
+export type Feature = { key: string; kind: 'number'; values: ArrayLike<number> } | { key: string; kind: 'text'; codes: ArrayLike<number> };
 
 export interface ParamImportance {
   key: string;
