@@ -69,6 +69,6 @@ export async function amendRun(options: {
   const text = stringifyRecord(changedFields);
   const after = parseRunRecord(changedFields, `${folder}/run.yaml`);
   if (text === files['run.yaml']) return { before, after, changed: false, outcome: { published: [before.id], queued: [], pushAttempts: 0, warnings: [] } };
-  const outcome = await publishRuns([{ record: after, files: { ...files, 'run.yaml': text }, objects: [] }], { cwd, config });
+  const outcome = await publishRuns([{ record: after, files: { ...files, 'run.yaml': text }, objects: [], edited: true }], { cwd, config });
   return { before, after, changed: true, outcome };
 }

@@ -18,6 +18,11 @@ export interface PreparedRun {
   /** Files of the run's folder on the branch, by file name (`run.yaml`, `series.json`), as text. */
   files: Record<string, string>;
   objects: PendingObject[];
+  /**
+   * A change made after the fact (`runpages edit`, `archive`): its commit carries a
+   * `Runpages-Edited: <id>` trailer, which the site reads back as "edited by … on …".
+   */
+  edited?: boolean;
 }
 
 /** Folder of a run on the branch: `runs/<project>/<yyyy-mm>/<run-id>` (docs/design.md#branch). */

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import type { AstroIntegration } from 'astro';
 import type { Config } from '../config.ts';
 import { loadRuns, type InvalidRun, type LoadCache, type LoadedRun } from '../index/load.ts';
+import { readRunEdits } from '../index/edits.ts';
 import { describeSource, type RunSource } from '../index/source.ts';
 import { buildIndex } from '../index/run-index.ts';
 import { liveSettings, withLiveStatus } from '../run/liveness.ts';
@@ -98,7 +99,9 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     writeRunCache(cacheDir, runCache, load.runs);
     for (const invalid of load.invalid) options.onInvalid?.(invalid);
     // Liveness is judged at the build's now: a run gone quiet shows as crashed on every page.
-    const index = buildIndex({ ...load, runs: withLiveStatus(load.runs, options.now, liveSettings(options.config)) }, options.config);
+    // Edits after the fact ("edited by … on …") come from the branch's history; a folder has none.
+    const edits = 'branch' in options.source ? await readRunEdits(options.cwd, options.source.branch).catch(() => undefined) : undefined;
+    const index = buildIndex({ ...load, runs: withLiveStatus(load.runs, options.now, liveSettings(options.config)), ...(edits ? { edits } : {}) }, options.config);
     say(`Indexed ${load.runs.length} runs in ${index.projects.length} projects`);
 
     const style = chartStyle(options.config.site.charts, load.runs.length);
