@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, statSync, type Dirent } from 'node:fs';
 import { lstat, readdir, readFile } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { RunpagesError } from '../errors.ts';
 import type { BranchFile } from '../branch/read.ts';
 import { invalidRun, parseSeriesText, type InvalidRun } from '../run/parse-text.ts';

@@ -432,11 +432,6 @@ function linkDirectory(link: string, target: string): void {
   symlinkSync(target, link, 'junction');
 }
 
-/** A folder as the user would write it: relative to cwd when inside it. */
-function displayPath(cwd: string, path: string): string {
-  const rel = relative(cwd, resolve(cwd, path));
-  return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? path : rel;
-}
 
 function ensureSlash(path: string): string {
   return path.endsWith('/') ? path : `${path}/`;
