@@ -118,6 +118,30 @@ describe('the ad hoc comparison', () => {
     await page.close();
   });
 
+  it('changes the baseline from a menu, keeps it in the address, and writes the file to save the comparison', async () => {
+    const page = await open('compare/?runs=01JC1A,01JC1B,01JC2C');
+    await settled(page);
+    expect(await page.inputValue('[data-baseline-select]')).toMatch(/^01JC1A/);
+    const ids = await page.$$eval('[data-baseline-select] option', (options) => options.map((o) => (o as HTMLOptionElement).value));
+    await page.selectOption('[data-baseline-select]', ids[2]!);
+    await page.waitForFunction(() => document.querySelector('.cmp-metrics thead th .badge, .cmp-metrics thead th')?.parentElement?.textContent?.includes('baseline'));
+    expect(await page.textContent('[data-baseline-note]')).toBe('deltas against brave-otter-12');
+    expect(new URL(page.url()).searchParams.get('baseline')).toBe(ids[2]);
+    // The deltas are now against brave-otter-12: its own column has none.
+    expect(await texts(page, 'tr[data-metric="val/acc"] .cmp-delta')).toHaveLength(2);
+    const yaml = await page.inputValue('[data-save-yaml]');
+    expect(yaml).toContain(`runs: [${ids.map((id) => JSON.stringify(id)).join(', ')}]`);
+    expect(yaml).toContain(`baseline: ${JSON.stringify(ids[2])}`);
+    await page.fill('[data-save-title]', 'Depth sweep: "deeper" wins');
+    expect(await page.inputValue('[data-save-slug]')).toBe('depth-sweep-deeper-wins');
+    expect(await page.inputValue('[data-save-yaml]')).toContain('title: "Depth sweep: \\"deeper\\" wins"');
+    await page.fill('[data-save-slug]', 'Bad Slug');
+    expect(await page.getAttribute('[data-save-slug]', 'aria-invalid')).toBe('true');
+    expect(await page.isHidden('[data-save-github]')).toBe(true);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('falls back to the first run when the baseline is not among the runs, and says so', async () => {
     const page = await open('compare/?runs=01JC2C,01JC1A&baseline=zzz');
     await settled(page);

@@ -224,14 +224,14 @@ describe('the run table page', () => {
     await page.close();
   });
 
-  it('opens the compare URL with the selected runs', async () => {
+  it('opens the compare URL with the selected runs, in the order chosen (the first is the baseline)', async () => {
     const page = await open('/p/vision/runs/');
-    await page.check(`tr[data-row] input[aria-label="Select eager-heron-3"]`);
     await page.check(`tr[data-row] input[aria-label="Select calm-lynx-2"]`);
+    await page.check(`tr[data-row] input[aria-label="Select eager-heron-3"]`);
     expect(await page.textContent('#rt-compare')).toBe('Compare (2)');
     await Promise.all([page.waitForURL(/\/compare\//), page.click('#rt-compare')]);
     expect(new URL(page.url()).pathname).toBe('/compare/');
-    expect(new URL(page.url()).searchParams.get('runs')).toBe(`${VISION(3)},${VISION(2)}`);
+    expect(new URL(page.url()).searchParams.get('runs')).toBe(`${VISION(2)},${VISION(3)}`);
     await page.close();
   });
 

@@ -68,6 +68,16 @@ describe('paramImportance', () => {
     expect(eta).toBeLessThan(0.1);
   });
 
+  it('fits a large sweep on an evenly spaced subset, with the same verdict', () => {
+    const { features, acc } = sweep(3000);
+    const all = paramImportance(features, acc, { maxRows: 3000 });
+    const subset = paramImportance(features, acc, { maxRows: 500 });
+    expect([all.fitted, subset.fitted, subset.runs]).toEqual([3000, 500, 3000]);
+    expect(subset.params.map((p) => p.key)).toEqual(all.params.map((p) => p.key));
+    // Correlations always use every run.
+    expect(subset.params.map((p) => p.correlation)).toEqual(all.params.map((p) => p.correlation));
+  });
+
   it('skips runs without a goal value and params missing on some runs', () => {
     const values = Float64Array.from([1, 2, NaN, 4, 5, 6]);
     const target = Float64Array.from([1, 2, 3, NaN, 5, 6]);

@@ -329,7 +329,7 @@ export class Sweeps {
       el(
         'p',
         { className: 'sw-method muted' },
-        `Over the ${plural(result.runs, 'run')} in view with ${goalLabel}; the model explains ${formatNumber(result.explained * 100, 0)} % of its variance. Method: ${IMPORTANCE_METHOD}.`,
+        `Over the ${plural(result.runs, 'run')} in view with ${goalLabel}${result.fitted < result.runs ? ` (the model fitted on ${result.fitted.toLocaleString('en-US')} of them)` : ''}; the model explains ${formatNumber(result.explained * 100, 0)} % of its variance. Method: ${IMPORTANCE_METHOD}.`,
       ),
     );
     if (result.params.length > shown.length)

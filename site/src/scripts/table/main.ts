@@ -291,7 +291,8 @@ async function start(root: HTMLElement): Promise<void> {
   });
 
   compareButton.addEventListener('click', async () => {
-    const rows = [...selected].sort((a, b) => a - b);
+    // In the order chosen: the compare page's baseline is the first run picked.
+    const rows = [...selected];
     await ids.ensure(rows);
     location.href = base + comparePath(rows.map((row) => ids.get(row)!));
   });
