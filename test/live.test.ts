@@ -221,7 +221,7 @@ with runpages.start(project="demo", total_steps=100) as run:
     const { spawn } = await import('node:child_process');
     const child = spawn('python3', ['train.py'], {
       cwd: dir,
-      env: { ...process.env, ...TEST_GIT_ENV, PYTHONPATH: CLIENT, RUNPAGES_BIN: `${NODE} ${BIN}`, RUNPAGES_LIVE_INTERVAL: '1' },
+      env: { ...process.env, ...TEST_GIT_ENV, PYTHONPATH: CLIENT, RUNPAGES_BIN: `${NODE} ${BIN}`, RUNPAGES_LIVE_INTERVAL: '1', RUNPAGES_SYSTEM_INTERVAL: '0.3' },
       stdio: 'ignore',
     });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, signal) => resolve(signal)));
@@ -229,7 +229,8 @@ with runpages.start(project="demo", total_steps=100) as run:
     let heartbeat: string | undefined;
     while (heartbeat === undefined) {
       const first = originRuns(origin)[0];
-      if (first?.record.status === 'running' && first.points > 0) heartbeat = first.record.heartbeat;
+      // A heartbeat with the job's points and the companion's samples of the Python process.
+      if (first?.record.status === 'running' && first.points > 0 && first.record.series['system/memory_mb']) heartbeat = first.record.heartbeat;
       else await sleep(250);
     }
     expect(originRuns(origin)[0]!.record).toMatchObject({ status: 'running', total_steps: 100 });

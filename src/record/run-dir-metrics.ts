@@ -9,6 +9,7 @@ import { InvalidRunError, showValue, type FieldIssue } from '../run/validate.ts'
 import { MAX_METRICS_FILE_BYTES, openRunFile, readRunText, streamRunFile, type OpenRunFile, type RunFileWarn } from './read-run-file.ts';
 
 import { isMapping, notMapping, parseJsonFile } from './run-dir-json.ts';
+import { SYSTEM_FILE, SYSTEM_PREFIX } from './system.ts';
 
 const MAX_ISSUES = 20;
 
@@ -90,10 +91,22 @@ export async function readMetrics(
   dir: string,
   warn: RunFileWarn,
 ): Promise<{ series: Map<string, SeriesBuilder>; lastValues: Record<string, number>; lastStep?: number }> {
-  const file = 'metrics.jsonl';
   const series = new Map<string, SeriesBuilder>();
+  const lastStep = await readMetricLines(dir, 'metrics.jsonl', series, warn);
+  // The metrics are the job's: system samples stay series (their last value is no result of the run).
+  const lastValues: Record<string, number> = {};
+  for (const [key, builder] of series) if (builder.last !== undefined) lastValues[key] = builder.last;
+  // System samples (src/record/system.ts): their own series, steps in seconds since the start.
+  const system = new Map<string, SeriesBuilder>();
+  await readMetricLines(dir, SYSTEM_FILE, system, warn);
+  for (const [key, builder] of system) if (key.startsWith(SYSTEM_PREFIX) && !series.has(key)) series.set(key, builder);
+  return { series, lastValues, ...(lastStep === undefined ? {} : { lastStep }) };
+}
+
+/** Adds the points of one JSON-lines file of the run directory to `series`; returns its last step. */
+async function readMetricLines(dir: string, file: string, series: Map<string, SeriesBuilder>, warn: RunFileWarn): Promise<number | undefined> {
   const opened = await openRunFile(dir, file, { maxBytes: MAX_METRICS_FILE_BYTES, warn });
-  if (!opened) return { series, lastValues: {} };
+  if (!opened) return undefined;
   let lastStep: number | undefined;
   const issues: FieldIssue[] = [];
   // A parse error on the last line is only an error if a newline follows it: without one it is a
@@ -160,11 +173,8 @@ export async function readMetrics(
       builder.add(step, value, time);
     }
   }
-  if (issues.length)
-    throw new InvalidRunError(issues, 'Fix the lines named above: each line of metrics.jsonl is one JSON object of numbers, e.g. {"step": 10, "loss": 0.52}.');
-  const lastValues: Record<string, number> = {};
-  for (const [key, builder] of series) if (builder.last !== undefined) lastValues[key] = builder.last;
-  return { series, lastValues, ...(lastStep === undefined ? {} : { lastStep }) };
+  if (issues.length) throw new InvalidRunError(issues, `Fix the lines named above: each line of ${file} is one JSON object of numbers, e.g. {"step": 10, "loss": 0.52}.`);
+  return lastStep;
 }
 
 export async function readSummary(dir: string, warn: RunFileWarn): Promise<Record<string, number>> {

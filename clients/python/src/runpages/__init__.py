@@ -640,7 +640,7 @@ class _Companion:
                 return
             try:
                 self._process = subprocess.Popen(
-                    _cli() + ["live", run_dir], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd
+                    _cli() + ["live", run_dir, "--pid", str(os.getpid())], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd
                 )
             except (OSError, ValueError):
                 self._process = None
