@@ -11,7 +11,7 @@ import { deserialize, serialize } from 'node:v8';
 import { createHash } from 'node:crypto';
 import type { AstroIntegration } from 'astro';
 import type { Config } from '../config.ts';
-import { loadRuns, type InvalidRun, type LoadCache, type LoadedRun } from '../index/load.ts';
+import { loadRuns, type InvalidRun, type LoadCache, type ParsedRecord, type RunParser } from '../index/load.ts';
 import { readRunEdits } from '../index/edits.ts';
 import { describeSource, type RunSource } from '../index/source.ts';
 import { buildIndex } from '../index/run-index.ts';
@@ -89,13 +89,19 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     for (const [style, charts] of Object.entries(result.charts)) chartsRendered[style as ChartStyle] += Object.keys(charts).length;
   });
   try {
-    // The worker parses and validates series.json too: the main thread parses only run.yaml.
-    const onSeriesText = async (run: LoadedRun, text: string, file: string) => {
-      const { done } = await deriver.submit({ hash: run.hash, record: run.record, seriesText: { text, file }, compare: true, styles: ['compact'] });
-      return { parsed: done.then((result) => result.invalid ?? result.series?.names ?? []) };
+    // Workers parse and validate each run's files too: the main thread only reads them. The chart
+    // style follows the run count, so the folders' count stands in for it while runs load; should
+    // invalid runs change the style, completeRunAssets draws what is missing.
+    let loadStyle: ChartStyle = chartStyle(options.config.site.charts, 0);
+    const parseRun: RunParser = async (files) => {
+      const { done } = await deriver.submit({ hash: files.hash, files, compare: true, styles: [loadStyle] });
+      return { parsed: done.then((result) => result.invalid ?? (result.run as ParsedRecord)) };
     };
     const runCache = readRunCache(cacheDir, pack);
-    const load = await loadRuns({ source: options.source, cwd: options.cwd, onSeriesText, cache: runCache });
+    const onCount = (folders: number) => {
+      loadStyle = chartStyle(options.config.site.charts, folders);
+    };
+    const load = await loadRuns({ source: options.source, cwd: options.cwd, parseRun, onCount, cache: runCache });
     writeRunCache(cacheDir, runCache, load.runs);
     for (const invalid of load.invalid) options.onInvalid?.(invalid);
     // Liveness is judged at the build's now: a run gone quiet shows as crashed on every page.
