@@ -147,6 +147,17 @@ describe('the ad hoc comparison', () => {
     await page.close();
   });
 
+  it("draws the run table's groups as mean curves with a band, from the same run data", async () => {
+    const page = await open('p/mnist/runs/?sweeps=1&group=params.batch');
+    await page.waitForSelector('.sw-grouped svg path[data-group]');
+    expect(await page.$$eval('.sw-grouped svg path[data-group]', (paths) => paths.map((p) => p.getAttribute('data-group')))).toEqual(['64', '128']);
+    expect(await page.textContent('.sw-grouped-box .sw-legend')).toMatch(/64 \(2 runs\).*128 \(2 runs\).*±1 standard deviation/);
+    await page.selectOption('.sw-grouped-box select >> nth=1', 'minmax');
+    await page.waitForFunction(() => document.querySelector('.sw-grouped-box .sw-legend')?.textContent?.includes('the min and max'));
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('falls back to the first run when the baseline is not among the runs, and says so', async () => {
     const page = await open('compare/?runs=01JC2C,01JC1A&baseline=zzz');
     await settled(page);

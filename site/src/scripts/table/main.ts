@@ -135,6 +135,11 @@ async function start(root: HTMLElement): Promise<void> {
         columns,
         load: (key) => load(key),
         label,
+        base,
+        ids: async (rows) => {
+          await ids.ensure(rows);
+          return rows.map((row) => ids.get(row)!);
+        },
         onBrush: (brush: Brush[]) => {
           brushStarted = performance.now();
           void update({ brush });
@@ -210,9 +215,10 @@ async function start(root: HTMLElement): Promise<void> {
 
     const items: ViewItem[] = [];
     const groupColumn = state.group ? columns.get(state.group) : undefined;
+    let groups: Group[] | undefined;
     if (groupColumn) {
       const goalColumn = goalKey ? columns.get(goalKey) : undefined;
-      const groups: Group[] = groupRows(rows, groupColumn, goalColumn && index.goal ? { column: goalColumn, direction: index.goal.direction } : undefined);
+      groups = groupRows(rows, groupColumn, goalColumn && index.goal ? { column: goalColumn, direction: index.goal.direction } : undefined);
       for (const group of groups) {
         const collapsed = state.collapsed.includes(group.label);
         items.push({ type: 'group', group, collapsed });
@@ -243,7 +249,12 @@ async function start(root: HTMLElement): Promise<void> {
     if (state.sweeps) {
       const panel = await openSweeps();
       if (mine !== generation) return;
-      await panel.update({ rows: selectedRows, brushes: state.brush, shown: state.columns ?? index.defaults });
+      await panel.update({
+        rows: selectedRows,
+        brushes: state.brush,
+        shown: state.columns ?? index.defaults,
+        groups: groups && state.group ? { key: state.group, groups } : undefined,
+      });
       if (brushStarted !== undefined) performance.measure('runpages:sweep-brush', { start: brushStarted });
       brushStarted = undefined;
     }
