@@ -3,40 +3,35 @@
  * id prefixes, clear messages for bad ids), and screenshots of the summary and saved comparison on
  * desktop, phone and paper. Screenshots go to test-output/screenshots/.
  */
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PreviewServer } from '../src/site/preview.ts';
 import { collectErrors, launchBrowser, serveSite } from './helpers/browser.ts';
-import { runCli } from './helpers/cli.ts';
-import { tempDir } from './helpers/git.ts';
+import { sharedSite } from './helpers/shared-site.ts';
 
-const FIXTURE = new URL('./fixtures/compare-site/', import.meta.url).pathname;
 const SCREENSHOTS = new URL('../test-output/screenshots/', import.meta.url).pathname;
 const BASE = '/models/';
+const NOW = '2026-11-22T00:00:00Z';
 const PHONE = { width: 390, height: 844 };
 
-let work: string;
 let server: PreviewServer;
 let browser: Browser;
 let errors: string[] = [];
 
 beforeAll(async () => {
-  work = tempDir('runpages-compare-browser-');
-  cpSync(FIXTURE, work, { recursive: true });
-  const out = join(work, 'site');
-  const build = await runCli(['build', '--from', 'runs', '--out', out, '--base', BASE], { cwd: work });
-  expect(build.code).toBe(0);
-  server = await serveSite(out, BASE);
+  // The same build as compare-site.test.ts reads (one build for both).
+  const site = await sharedSite('compare-site', ['--base', BASE, '--now', NOW]);
+  expect(site.build.code).toBe(0);
+  server = await serveSite(site.out, BASE);
   browser = await launchBrowser();
   mkdirSync(SCREENSHOTS, { recursive: true });
-});
+}, 400_000);
 
 afterAll(async () => {
   await browser?.close();
   await server?.close();
-  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 async function open(path: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
