@@ -154,6 +154,13 @@ describe('the list of saved comparisons /c/', () => {
     expect(item?.querySelector('a')?.getAttribute('href')).toBe(`${BASE}c/lr-sweep/`);
     expect(text(item?.querySelector('p'))).toBe('3 runs compared against calm-fox-1; brave-otter-12 is best on validation accuracy: 94.1 %, +3.2 pt against the baseline.');
   });
+
+  it('is reachable from the home page and from the pages of the projects whose runs it compares', () => {
+    const links = (path: string) => [...page(path).querySelectorAll('.saved-list a')].map((a) => [a.getAttribute('href'), text(a)]);
+    expect(links('')).toEqual([[`${BASE}c/lr-sweep/`, 'Lower learning rate and deeper model']]);
+    expect(links('p/mnist')).toEqual([[`${BASE}c/lr-sweep/`, 'Lower learning rate and deeper model']]);
+    expect(links('p/cifar')).toEqual([]);
+  });
 });
 
 describe('data for the ad hoc comparison', () => {
