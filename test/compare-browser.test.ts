@@ -3,7 +3,7 @@
  * id prefixes, clear messages for bad ids), and screenshots of the summary and saved comparison on
  * desktop, phone and paper. Screenshots go to test-output/screenshots/.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,6 +135,10 @@ describe('the ad hoc comparison', () => {
     await page.fill('[data-save-title]', 'Depth sweep: "deeper" wins');
     expect(await page.inputValue('[data-save-slug]')).toBe('depth-sweep-deeper-wins');
     expect(await page.inputValue('[data-save-yaml]')).toContain('title: "Depth sweep: \\"deeper\\" wins"');
+    // The CSV follows the chosen baseline.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-csv]')]);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    expect(csv.split('\r\n')[0]).toMatch(/brave-otter-12 \(01JC2C\w+\) \[baseline\]$/);
     await page.fill('[data-save-slug]', 'Bad Slug');
     expect(await page.getAttribute('[data-save-slug]', 'aria-invalid')).toBe('true');
     expect(await page.isHidden('[data-save-github]')).toBe(true);

@@ -163,6 +163,17 @@ describe('the list of saved comparisons /c/', () => {
   });
 });
 
+describe('a saved comparison as CSV', () => {
+  it('is written at build time with metrics, deltas against the baseline and params, one column per run', () => {
+    const csv = readFileSync(join(out, 'c/lr-sweep/comparison.csv'), 'utf8').split('\r\n');
+    expect(csv[0]).toMatch(/^kind,key,label,calm-fox-1 \(01JC1A\w+\) \[baseline\],quiet-lynx-7 \(01JC1B\w+\),brave-otter-12 \(01JC2C\w+\)$/);
+    expect(csv).toContain('metric,val/acc,Validation accuracy,0.909,0.93,0.941');
+    expect(csv.find((line) => line.startsWith('delta,val/acc,'))).toMatch(/^delta,val\/acc,Validation accuracy minus the baseline,,0\.02\d*,0\.03\d*$/);
+    expect(csv.some((line) => line.startsWith('param,lr,,'))).toBe(true);
+    expect(page('c/lr-sweep').querySelector('a[download]')?.getAttribute('href')).toBe(`${BASE}c/lr-sweep/comparison.csv`);
+  });
+});
+
 describe('data for the ad hoc comparison', () => {
   it('lists every run id for prefix resolution and writes compact per-run data', () => {
     // A manifest of shards (ids sorted, names sorted): the page loads only those a reference needs.
