@@ -3,7 +3,7 @@
  * directory (identity, git, environment, `run.yaml` with status `running` written at once so a crash
  * leaves evidence), then close it (final status, timing) and publish it.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { PublishOutcome } from '../branch/publish.ts';
