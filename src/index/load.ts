@@ -274,18 +274,21 @@ async function readBranch(branch: string, cwd: string, known: (hash: string) => 
 }
 
 /**
- * Validates raw run files into runs, collecting invalid ones (and duplicate ids) with reasons.
+ * Validates raw run files into runs, collecting invalid ones (and duplicate ids) with reasons;
+ * `valid` are runs validated earlier (from a cache), taken as they are.
  * Pure: the same files give the same result in the same order (created desc, then id).
  */
-export function parseRuns(files: RunFiles[]): LoadResult {
-  const runs: LoadedRun[] = [];
+export function parseRuns(files: RunFiles[], valid: LoadedRun[] = []): LoadResult {
+  const runs: LoadedRun[] = [...valid];
   const invalid: InvalidRun[] = [];
-  for (const entry of [...files].sort((a, b) => compare(a.folder, b.folder))) {
+  for (const entry of files) {
     const parsed = parseRunFiles(entry, runHash(entry));
     if ('reason' in parsed) invalid.push(parsed);
     else runs.push(parsed.series ? { ...parsed.run, series: parsed.series } : parsed.run);
   }
-  return finish(runs, invalid);
+  // In folder order before the final sort, so which of two runs with one id is kept never depends
+  // on which of them came from the cache.
+  return finish(runs.sort((a, b) => compare(a.folder, b.folder)), invalid);
 }
 
 /** The run as cached under its files' hash, when its folder still matches its record. */
