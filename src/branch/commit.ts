@@ -30,16 +30,25 @@ never by hand, and it shares no history with the code. \`runpages build\` turns 
 
 /** Writes each run's files and folder tree to the object database; nothing refers to them yet. */
 export async function writeRunTrees(cwd: string, runs: readonly PreparedRun[]): Promise<FolderTree[]> {
-  const files = runs.map((run) => Object.entries(run.files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  const blobs = await writeBlobs(
-    cwd,
-    files.flatMap((entries) => entries.map(([, content]) => content)),
-  );
+  const byName = ([a]: [string, unknown], [b]: [string, unknown]): number => (a < b ? -1 : a > b ? 1 : 0);
+  const files = runs.map((run) => Object.entries(run.files).sort(byName));
+  const media = runs.map((run) => Object.entries(run.media ?? {}).sort(byName));
+  const blobs = await writeBlobs(cwd, [
+    ...files.flatMap((entries) => entries.map(([, content]) => content)),
+    ...media.flatMap((entries) => entries.map(([, content]) => content)),
+  ]);
   let next = 0;
-  const trees = await writeTrees(
-    cwd,
-    files.map((entries) => entries.map(([name]): TreeEntry => ({ mode: FILE_MODE, type: 'blob', sha: blobs[next++] as string, name }))),
-  );
+  const blobEntries = (entries: [string, unknown][]): TreeEntry[] => entries.map(([name]) => ({ mode: FILE_MODE, type: 'blob', sha: blobs[next++] as string, name }));
+  const fileEntries = files.map(blobEntries);
+  // The media/ subfolder's trees first: the run folders' trees refer to them.
+  const withMedia = media.map((entries, index) => ({ entries, index })).filter(({ entries }) => entries.length > 0);
+  const mediaTrees = await writeTrees(cwd, withMedia.map(({ entries }) => blobEntries(entries)));
+  withMedia.forEach(({ index }, n) => {
+    const entries = fileEntries[index] as TreeEntry[];
+    entries.push({ mode: TREE_MODE, type: 'tree', sha: mediaTrees[n] as string, name: 'media' });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  });
+  const trees = await writeTrees(cwd, fileEntries);
   return runs.map((run, index) => ({ path: runFolder(run.record), tree: trees[index] as string }));
 }
 

@@ -37,6 +37,7 @@ import { InvalidRunError, parseRunRecord, showValue, type FieldIssue } from '../
 import { addYamlFields, parseYaml, stringifyYaml } from '../run/yaml.ts';
 import { sha256Bytes } from '../store/hash.ts';
 import { downsample } from './downsample.ts';
+import { MEDIA_MANIFEST_FILE, readRunMedia } from './media-dir.ts';
 import {
   classifyRunFile,
   hashRunFile,
@@ -106,6 +107,9 @@ export async function prepareRunDir(dir: string, overrides: RunOverrides, contex
   // A heartbeat refers to no object: artifacts and the diff go with the final run only.
   const artifacts = live ? [] : await readArtifacts(dir, warn);
   const objects: PendingObject[] = artifacts.map((a) => ({ sha256: a.sha256, size: a.size, source: { path: a.source } }));
+  // Like artifacts, media go with the final run only: a heartbeat refers to no object.
+  const media = live ? undefined : await readRunMedia(dir, warn);
+  if (media) objects.push(...media.objects.filter((object) => !objects.some((o) => o.sha256 === object.sha256)));
 
   const git = asMapping(base.git);
   // Read bounded like every run file, and redacted before hashing: the store (and every run page that
@@ -164,7 +168,7 @@ export async function prepareRunDir(dir: string, overrides: RunOverrides, contex
     env: base.env,
     data: base.data,
     params,
-    metrics: sortKeys({ ...asMapping(base.metrics), ...lastValues, ...summary }),
+    metrics: sortKeys({ ...asMapping(base.metrics), ...lastValues, ...media?.metrics, ...summary }),
     series: Object.keys(seriesInfo).length ? seriesInfo : base.series,
     tags: [...new Set([...(Array.isArray(base.tags) ? base.tags : []), ...(overrides.tags ?? [])])],
     notes: notes ?? base.notes,
@@ -185,7 +189,8 @@ export async function prepareRunDir(dir: string, overrides: RunOverrides, contex
   if (typeof base.id !== 'string') await persistIdentity(dir, { id, created, project }, warn);
   const files: Record<string, string> = { 'run.yaml': stringifyRecord(data) };
   if (Object.keys(seriesFile).length) files['series.json'] = `${JSON.stringify({ schema: SERIES_SCHEMA, series: seriesFile })}\n`;
-  return { record, files, objects };
+  if (media?.manifest) files[MEDIA_MANIFEST_FILE] = media.manifestText;
+  return { record, files, objects, ...(media?.manifest ? { media: media.files } : {}) };
 }
 
 /** The record as YAML: known fields in a fixed order, then unknown ones sorted; empty fields left out. */

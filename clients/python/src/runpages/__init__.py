@@ -34,7 +34,9 @@ import threading
 import time
 import warnings
 from datetime import datetime, timezone
-from typing import Any, Dict, Iterable, List, Mapping, Optional
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
+
+from . import _media
 
 __all__ = ["start", "Run", "RunpagesWarning", "runs", "RunRecord", "RunpagesError"]
 __version__ = "0.1.0"
@@ -388,6 +390,126 @@ class Run:
                 file.write(text if text.endswith("\n") else text + "\n")
         except Exception as error:
             _warn(f"runpages: note() failed: {error}")
+
+    # -- media (docs/design.md#media) ----------------------------------------------------------------
+
+    def _medium(self, what: str, key: str, kind: str, build, step: Optional[float], caption: Optional[str] = None) -> Optional[str]:
+        """Builds, checks and writes one medium; a problem is a warning, never an exception. Returns its sha256."""
+        try:
+            return _media.write_medium(self.dir, key, kind, build(), step=step, caption=caption)
+        except _media.MediaProblem as problem:
+            _warn(f"runpages: {what}({key!r}) {problem}; not logged")
+        except Exception as error:  # never into training code
+            _warn(f"runpages: {what}({key!r}) failed: {error}; not logged")
+        return None
+
+    def log_image(self, key: str, image: Any, step: Optional[float] = None, caption: Optional[str] = None) -> Optional[str]:
+        """Logs an image: a path, bytes (PNG, JPEG, GIF, WebP, SVG), a matplotlib figure (anything with
+        `savefig`), a PIL image or an H x W (x 3|4) array of pixels. Shown in a grid with a step slider.
+        Returns its sha256 (a table cell can refer to it as `{"image": sha256}`), or None if refused.
+
+            run.log_image("val/samples", fig, step=epoch, caption=f"epoch {epoch}")
+        """
+        return self._medium("log_image", key, "image", lambda: _media.image_bytes(image), step, caption)
+
+    def log_confusion_matrix(self, key: str, labels: Optional[Sequence[Any]] = None, matrix: Any = None,
+                             y_true: Any = None, y_pred: Any = None, step: Optional[float] = None) -> Optional[str]:
+        """Logs a confusion matrix: `labels` and `matrix` (rows: true class, columns: predicted), or
+        `y_true` and `y_pred` to count (`labels` then fixes the order).
+
+            run.log_confusion_matrix("val/confusion", y_true=y, y_pred=p, labels=["cat", "dog"], step=epoch)
+        """
+        def build() -> bytes:
+            if matrix is not None:
+                data = {"labels": [str(label) for label in _media._plain(labels or [])], "matrix": _media._plain(matrix)}
+            elif y_true is not None and y_pred is not None:
+                data = _media.confusion_from(y_true, y_pred, _media._plain(labels) if labels is not None else None)
+            else:
+                raise _media.MediaProblem("needs labels and matrix, or y_true and y_pred")
+            return _media.json_bytes("confusion_matrix", data)
+        return self._medium("log_confusion_matrix", key, "confusion_matrix", build, step)
+
+    def log_curve(self, key: str, kind: str = "roc", y_true: Any = None, y_score: Any = None, x: Any = None, y: Any = None,
+                  x_label: Optional[str] = None, y_label: Optional[str] = None, step: Optional[float] = None) -> Optional[str]:
+        """Logs a curve: ROC or precision-recall computed from `y_true` (0/1) and `y_score`, with its AUC or
+        average precision recorded as the metric `<key>/auc` or `<key>/ap`; or any `x` and `y`.
+
+            run.log_curve("val/roc", kind="roc", y_true=y, y_score=scores)
+        """
+        def build() -> bytes:
+            if y_true is not None and y_score is not None:
+                if kind not in ("roc", "pr"):
+                    raise _media.MediaProblem(f"has kind {kind!r}; computed curves are roc or pr")
+                data = _media.roc_curve(y_true, y_score) if kind == "roc" else _media.pr_curve(y_true, y_score)
+            elif x is not None and y is not None:
+                if kind not in ("roc", "pr", "custom"):
+                    raise _media.MediaProblem(f"has kind {kind!r}; it must be roc, pr or custom")
+                data = {"curve": kind, "x": _media._plain(x), "y": _media._plain(y)}
+                if x_label is not None:
+                    data["x_label"] = str(x_label)
+                if y_label is not None:
+                    data["y_label"] = str(y_label)
+            else:
+                raise _media.MediaProblem("needs y_true and y_score, or x and y")
+            return _media.json_bytes("curve", data)
+        return self._medium("log_curve", key, "curve", build, step)
+
+    def log_histogram(self, key: str, values: Any = None, step: Optional[float] = None, bins: Any = 30, counts: Any = None) -> Optional[str]:
+        """Logs a histogram at a step (one per step shows the distribution over time): raw `values` binned
+        in `bins` equal bins (default 30), or ready `bins` (edges) and `counts`.
+
+            run.log_histogram("weights/fc1", model.fc1.weight, step=epoch)
+        """
+        def build() -> bytes:
+            if counts is not None:
+                data = {"bins": _media._plain(bins), "counts": _media._plain(counts)}
+            elif values is not None:
+                data = _media.histogram_of(values, int(bins))
+            else:
+                raise _media.MediaProblem("needs values, or bins and counts")
+            return _media.json_bytes("histogram", data)
+        return self._medium("log_histogram", key, "histogram", build, step)
+
+    def log_table(self, key: str, rows: Any, columns: Optional[Sequence[str]] = None, step: Optional[float] = None,
+                  label: Optional[str] = None, prediction: Optional[str] = None) -> Optional[str]:
+        """Logs a table: rows as lists (with `columns`) or dicts (columns from their keys), or a pandas
+        DataFrame. A cell may be an image (bytes, a figure, or `{"image": sha256}` from log_image), shown as
+        a thumbnail. Columns named label/prediction (or given as `label=`, `prediction=`) mark mispredictions.
+
+            run.log_table("val/predictions", [{"image": png, "label": "cat", "prediction": "dog", "score": 0.41}])
+        """
+        def build() -> bytes:
+            table_rows, names = rows, columns
+            if hasattr(rows, "to_dict") and hasattr(rows, "columns"):  # a pandas DataFrame
+                names = [str(c) for c in rows.columns] if names is None else names
+                table_rows = rows.to_dict("records")
+            table_rows = list(table_rows)
+            if names is None:
+                names = []
+                for row in table_rows:
+                    for name in (row.keys() if isinstance(row, Mapping) else []):
+                        if str(name) not in names:
+                            names.append(str(name))
+            if not names and table_rows and not isinstance(table_rows[0], Mapping):
+                names = [str(index) for index in range(len(table_rows[0]))]
+            image = lambda value: self.log_image(f"{key}/images", value, step=step)  # noqa: E731
+            cells = [[_media.table_cell(row.get(name) if isinstance(row, Mapping) else value, image)
+                      for name, value in (zip(names, names) if isinstance(row, Mapping) else zip(names, row))]
+                     for row in table_rows]
+            data: Dict[str, Any] = {"columns": [str(name) for name in names], "rows": cells}
+            if label is not None:
+                data["label"] = label
+            if prediction is not None:
+                data["prediction"] = prediction
+            return _media.json_bytes("table", data)
+        return self._medium("log_table", key, "table", build, step)
+
+    def log_text(self, key: str, text: str, step: Optional[float] = None) -> Optional[str]:
+        """Logs a text sample (an LLM generation, a decoded batch), shown by step; secrets are masked.
+
+            run.log_text("samples", generated, step=epoch)
+        """
+        return self._medium("log_text", key, "text", lambda: _redact_text(str(text)).encode("utf-8"), step)
 
     # -- finishing -------------------------------------------------------------------------------
 
