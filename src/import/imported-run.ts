@@ -8,6 +8,7 @@ import { componentProblem } from '../run/artifact-path.ts';
 import { copyFile, link, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { prepareRunDir, stringifyRecord } from '../record/run-dir.ts';
+import type { MediaKind } from '../run/media.ts';
 import type { PendingObject, PreparedRun } from '../run/prepared.ts';
 import type { Refused } from './contained.ts';
 
@@ -48,7 +49,7 @@ export interface ImportedRun {
 /** One medium of an imported run: a media.jsonl line and its file. */
 export interface ImportedMedium {
   key: string;
-  kind: 'image' | 'confusion_matrix' | 'curve' | 'histogram' | 'table' | 'text';
+  kind: MediaKind;
   step?: number;
   caption?: string;
   /** Unix seconds. */

@@ -52,57 +52,9 @@ export class TensorBoardMedia {
 
   add(item: SummaryItem, step: number, wallTime: number): void {
     if (item.plugin) this.#plugins.set(item.tag, item.plugin);
-    const plugin = item.plugin ?? this.#plugins.get(item.tag);
-    const at = { step, ...(wallTime > 0 ? { time: wallTime } : {}) };
-    const push = (medium: Omit<ImportedMedium, 'step' | 'time'>): void => {
-      this.#logged.push({ tag: item.tag, medium: { ...medium, ...at } });
-    };
-    if (item.other === 'audio') return this.#leave(item.tag, 'audio values (runpages has no audio media)');
-    if (item.other) return this.#leave(item.tag, 'old-style histogram values (an obsolete encoding)');
-    if (item.image) {
-      if (item.image.encoded.length === 0) return this.#leave(item.tag, 'image values without image bytes');
-      return push({ key: item.tag, kind: 'image', content: { data: item.image.encoded }, ext: imageExtension(item.image.encoded) });
-    }
-    if (item.histogram) {
-      const histogram = legacyHistogram(item.histogram);
-      if (!histogram) return this.#leave(item.tag, 'empty histograms (no buckets)');
-      return push(json(item.tag, 'histogram', histogram));
-    }
-    const tensor = item.tensor;
-    if (!tensor) return;
-    switch (plugin) {
-      case 'images': {
-        if (tensor.dtype !== DT_STRING || tensor.strings.length < 2) return this.#leave(item.tag, 'images tensors that are not [width, height, image...] strings');
-        const images = tensor.strings.slice(2).filter((bytes) => bytes.length > 0);
-        if (images.length === 0) return this.#leave(item.tag, 'images tensors holding no image');
-        for (const [index, bytes] of images.entries()) {
-          push({ key: item.tag, kind: 'image', ...(images.length > 1 ? { caption: `sample ${index + 1} of ${images.length}` } : {}), content: { data: bytes }, ext: imageExtension(bytes) });
-        }
-        return;
-      }
-      case 'histograms': {
-        const histogram = tensorHistogram(tensor);
-        if (histogram === 'empty') return this.#leave(item.tag, 'empty histograms (no buckets)');
-        if (!histogram) return this.#leave(item.tag, 'histograms tensors that are not [k, 3] numbers');
-        return push(json(item.tag, 'histogram', histogram));
-      }
-      case 'text': {
-        const text = tensorText(tensor);
-        if (text === undefined) return this.#leave(item.tag, 'text tensors that are not UTF-8 strings');
-        return push({ key: item.tag, kind: 'text', content: { data: new TextEncoder().encode(text) }, ext: 'txt' });
-      }
-      case 'pr_curves': {
-        const curve = prCurve(tensor);
-        if (!curve) return this.#leave(item.tag, 'pr_curves tensors that are not [6, thresholds] numbers');
-        return push(json(item.tag, 'curve', curve));
-      }
-      case undefined:
-      case '':
-      case 'scalars':
-        return this.#leave(item.tag, 'tensors of no plugin that are not single numbers');
-      default:
-        return this.#leave(item.tag, `values of the "${plugin}" plugin (runpages imports scalars, hparams, images, histograms, text and PR curves)`);
-    }
+    const converted = convert(item, item.plugin ?? this.#plugins.get(item.tag));
+    if (typeof converted === 'string') this.#leave(item.tag, converted);
+    else for (const medium of converted) this.#logged.push({ tag: item.tag, medium: { ...medium, step, ...(wallTime > 0 ? { time: wallTime } : {}) } });
   }
 
   /** The media kept, in the order logged, each tag thinned to an even spread of its steps. */
@@ -142,7 +94,58 @@ export class TensorBoardMedia {
   }
 }
 
-function json(key: string, kind: 'histogram' | 'curve', data: object): Omit<ImportedMedium, 'step' | 'time'> {
+type Unplaced = Omit<ImportedMedium, 'step' | 'time'>;
+
+/** The media of one value, or why it is left out. */
+function convert(item: SummaryItem, plugin: string | undefined): Unplaced[] | string {
+  if (item.other === 'audio') return 'audio values (runpages has no audio media)';
+  if (item.other) return 'old-style histogram values (an obsolete encoding)';
+  if (item.image) {
+    if (item.image.encoded.length === 0) return 'image values without image bytes';
+    return [{ key: item.tag, kind: 'image', content: { data: item.image.encoded }, ext: imageExtension(item.image.encoded) }];
+  }
+  if (item.histogram) {
+    const histogram = legacyHistogram(item.histogram);
+    return histogram ? [json(item.tag, 'histogram', histogram)] : 'empty histograms (no buckets)';
+  }
+  const tensor = item.tensor;
+  if (!tensor) return 'values with no data';
+  switch (plugin) {
+    case 'images': {
+      if (tensor.dtype !== DT_STRING || tensor.strings.length < 2) return 'images tensors that are not [width, height, image...] strings';
+      const images = tensor.strings.slice(2).filter((bytes) => bytes.length > 0);
+      if (images.length === 0) return 'images tensors holding no image';
+      return images.map((bytes, index) => ({
+        key: item.tag,
+        kind: 'image',
+        ...(images.length > 1 ? { caption: `sample ${index + 1} of ${images.length}` } : {}),
+        content: { data: bytes },
+        ext: imageExtension(bytes),
+      }));
+    }
+    case 'histograms': {
+      const histogram = tensorHistogram(tensor);
+      if (histogram === 'empty') return 'empty histograms (no buckets)';
+      return histogram ? [json(item.tag, 'histogram', histogram)] : 'histograms tensors that are not [k, 3] numbers';
+    }
+    case 'text': {
+      const text = tensorText(tensor);
+      return text === undefined ? 'text tensors that are not UTF-8 strings' : [{ key: item.tag, kind: 'text', content: { data: new TextEncoder().encode(text) }, ext: 'txt' }];
+    }
+    case 'pr_curves': {
+      const curve = prCurve(tensor);
+      return curve ? [json(item.tag, 'curve', curve)] : 'pr_curves tensors that are not [6, thresholds] numbers';
+    }
+    case undefined:
+    case '':
+    case 'scalars':
+      return 'tensors of no plugin that are not single numbers';
+    default:
+      return `values of the "${plugin}" plugin (runpages imports scalars, hparams, images, histograms, text and PR curves)`;
+  }
+}
+
+function json(key: string, kind: 'histogram' | 'curve', data: object): Unplaced {
   return { key, kind, content: { data: new TextEncoder().encode(JSON.stringify(data)) }, ext: 'json' };
 }
 
