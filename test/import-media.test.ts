@@ -6,16 +6,22 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { prepareImportedRun } from '../src/import/imported-run.ts';
+import { scanMlflow } from '../src/import/mlflow.ts';
 import { readTensorBoardRun } from '../src/import/tensorboard.ts';
+import { readWandbRun } from '../src/import/wandb.ts';
+import { readWandbLog } from '../src/import/wandb-log.ts';
 import { parseMediaManifest, type MediaManifest } from '../src/run/media.ts';
 import { runCli } from './helpers/cli.ts';
 import { git, makeTestRepo, tempDir, type TestRepo } from './helpers/git.ts';
 import { makePng } from './helpers/images.ts';
+import { writeMlruns } from './helpers/mlruns.ts';
+import { writeWandbLog } from './helpers/wandb-log.ts';
 import { eventFile, type SummaryValue } from './helpers/tfevents.ts';
 
 const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
@@ -244,3 +250,149 @@ describe('import tensorboard with media (CLI, real git)', () => {
 function readBlob(cwd: string, spec: string): Buffer {
   return execFileSync('git', ['cat-file', 'blob', spec], { cwd });
 }
+
+describe('MLflow image and table artifacts as media', () => {
+  const RUN = 'f6'.repeat(16);
+  const uuid = '1f0e8d7c-aaaa-bbbb-cccc-000000000001';
+  let store: string;
+
+  beforeAll(() => {
+    const loggedArtifacts = JSON.stringify([{ path: 'eval/predictions.json', type: 'table' }]);
+    store = writeMlruns(join(tempDir('runpages-mlmedia-'), 'mlruns'), [
+      { run_id: RUN, run_name: 'cnn', start_time: 1_700_000_000_000, metrics: { acc: 0.9 }, tags: { 'mlflow.loggedArtifacts': loggedArtifacts, 'mlflow.loggedImages': 'true' } },
+    ]);
+    const artifacts = join(store, '0', RUN, 'artifacts');
+    const put = (path: string, bytes: Uint8Array | string): void => {
+      mkdirSync(join(artifacts, path, '..'), { recursive: true });
+      writeFileSync(join(artifacts, path), bytes);
+    };
+    // log_image(image, key="val/samples", step=n): "/" written as "#", a compressed .webp beside it.
+    for (const step of [0, 1]) {
+      const name = `images/val#samples%step%${step}%timestamp%${1_700_000_000_000 + step * 1000}%${uuid}`;
+      put(`${name}.png`, png(step));
+      put(`${name}%compressed.webp`, png(100 + step));
+    }
+    // Newer MLflow writes "+" for "%" (mlflow#14136).
+    put(`images/grads+step+5+timestamp+1700000005000+g${uuid.slice(1)}.png`, png(5));
+    // log_figure(fig, "plots/confusion.png") and log_table(df, "eval/predictions.json").
+    put('plots/confusion.png', png(7));
+    put('eval/predictions.json', JSON.stringify({ columns: ['text', 'label', 'prediction', 'score'], data: [['good', 1, 1, 0.9], ['bad', 0, 1, 0.6], ['meh', null, 0, { p: 0.1 }]] }));
+    put('broken.png', 'not a png');
+    put('notes.txt', 'kept as an artifact only');
+  });
+
+  test('stepped images, figures and tables become media; the thumbnails and other files do not', async () => {
+    const { tasks } = await scanMlflow(store);
+    const run = await tasks[0]!.load();
+    expect(run.media?.map((m) => [m.key, m.kind, m.step ?? null, m.time ?? null])).toEqual([
+      ['broken', 'image', null, null],
+      ['eval/predictions', 'table', null, null],
+      ['grads', 'image', 5, 1_700_000_005],
+      ['val/samples', 'image', 0, 1_700_000_000],
+      ['val/samples', 'image', 1, 1_700_000_001],
+      ['plots/confusion', 'image', null, null],
+    ]);
+    const table = run.media!.find((m) => m.kind === 'table')!;
+    expect(JSON.parse(new TextDecoder().decode((table.content as { data: Uint8Array }).data))).toEqual({
+      columns: ['text', 'label', 'prediction', 'score'],
+      rows: [['good', 1, 1, 0.9], ['bad', 0, 1, 0.6], ['meh', null, 0, '{"p":0.1}']],
+    });
+    const warnings: string[] = [];
+    const cwd = tempDir();
+    const prepared = await prepareImportedRun(run, { cwd, stagingRoot: join(cwd, 'staging'), warn: (message) => warnings.push(message) });
+    const manifest = parseMediaManifest(prepared.files['media.json']!, 'media.json');
+    expect(manifest.left_out.map((entry) => entry.key)).toEqual(['broken']);
+    expect(warnings).toHaveLength(1);
+    // The originals are read from the MLflow store itself, not from the removed staging folder.
+    const sample = manifest.media.find((m) => m.key === 'val/samples' && m.step === 1)!;
+    expect(prepared.objects.find((o) => o.sha256 === sample.sha256)!.source).toEqual({
+      path: join(store, '0', RUN, 'artifacts', `images/val#samples%step%1%timestamp%1700000001000%${uuid}.png`),
+    });
+    expect(prepared.record.artifacts.map((a) => a.path)).toContain('eval/predictions.json');
+  });
+
+  test('imported through the CLI, the run lands with its media, and again with no change', async () => {
+    const repo = makeTestRepo();
+    try {
+      const first = await runCli(['import', 'mlflow', store], { cwd: repo.dir });
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stdout).toContain('5 media');
+      const files = git(repo.origin, 'ls-tree', '-r', '--name-only', 'runs').split('\n');
+      const path = files.find((file) => file.endsWith(`${RUN}/media.json`))!;
+      const manifest = parseMediaManifest(git(repo.origin, 'show', `runs:${path}`), path);
+      expect(manifest.media.map((m) => m.key)).toEqual(['eval/predictions', 'grads', 'plots/confusion', 'val/samples', 'val/samples']);
+      const before = git(repo.origin, 'rev-parse', 'runs');
+      const again = await runCli(['import', 'mlflow', store], { cwd: repo.dir });
+      expect(again.code, again.stderr).toBe(0);
+      expect(git(repo.origin, 'rev-parse', 'runs')).toBe(before);
+    } finally {
+      repo.cleanup();
+    }
+  });
+});
+
+describe('wandb history media as media', () => {
+  const FIXTURE = fileURLToPath(new URL('./fixtures/wandb/wandb-0.16.6/wandb', import.meta.url));
+
+  /** A HistoryRecord (Record field 2) of items (key 1, value_json 16), as wandb writes them. */
+  function historyRecord(items: Record<string, unknown>): Uint8Array {
+    const history = new BinaryWriter();
+    for (const [key, value] of Object.entries(items)) history.tag(1, 2).bytes(new BinaryWriter().tag(1, 2).string(key).tag(16, 2).string(JSON.stringify(value)).finish());
+    return new BinaryWriter().tag(2, 2).bytes(history.finish()).finish();
+  }
+
+  /** The real 0.16.6 finished run, with media rows appended to its log and their files in files/media. */
+  function runWithMedia(): string {
+    const source = join(FIXTURE, readdirSync(FIXTURE).find((name) => name.endsWith('done016'))!);
+    const folder = join(tempDir('runpages-wbmedia-'), 'wandb', 'run-20260101_000000-done016');
+    cpSync(source, folder, { recursive: true });
+    const log = join(folder, 'run-done016.wandb');
+    const records = readWandbLog(readFileSync(log)).records.map((record) => record.data);
+    const put = (path: string, bytes: Uint8Array | string): void => {
+      mkdirSync(join(folder, 'files', path, '..'), { recursive: true });
+      writeFileSync(join(folder, 'files', path), bytes);
+    };
+    put('media/images/samples_30_aaaa.png', png(30));
+    put('media/images/cell_1.png', png(41));
+    put('media/table/preds_31_bbbb.table.json', JSON.stringify({ columns: ['image', 'label', 'prediction'], data: [[{ _type: 'image-file', path: 'media/images/cell_1.png' }, 'cat', 'dog']] }));
+    const rows = [
+      historyRecord({ _step: 30, _timestamp: 1_700_000_030, samples: { _type: 'image-file', path: 'media/images/samples_30_aaaa.png', caption: 'epoch 30', format: 'png', width: 4, height: 3 } }),
+      historyRecord({
+        _step: 31,
+        _timestamp: 1_700_000_031,
+        preds: { _type: 'table-file', path: 'media/table/preds_31_bbbb.table.json', ncols: 3, nrows: 1 },
+        val: { hist: { _type: 'histogram', bins: [0, 1, 2], values: [3, 4] } },
+        gone: { _type: 'image-file', path: 'media/images/deleted_31.png' },
+        clip: { _type: 'audio-file', path: 'media/audio/a.wav' },
+        escape: { _type: 'image-file', path: '../../../etc/passwd' },
+      }),
+    ];
+    writeFileSync(log, writeWandbLog([...records.slice(0, -1), ...rows, records.at(-1)!]));
+    return folder;
+  }
+
+  test('images (captioned), tables with image cells and histograms come over; missing files, audio and escapes are counted', async () => {
+    const folder = runWithMedia();
+    const run = await readWandbRun([folder]);
+    expect(run.media?.map((m) => [m.key, m.kind, m.step, m.caption ?? null])).toEqual([
+      ['samples', 'image', 30, 'epoch 30'],
+      ['preds/images', 'image', 31, null],
+      ['preds', 'table', 31, null],
+      ['val/hist', 'histogram', 31, null],
+    ]);
+    const table = JSON.parse(new TextDecoder().decode((run.media![2]!.content as { data: Uint8Array }).data));
+    expect(table).toEqual({ columns: ['image', 'label', 'prediction'], rows: [[{ image: sha256(png(41)) }, 'cat', 'dog']] });
+    expect(run.warnings.filter((w) => w.includes('left out')).sort()).toEqual([
+      expect.stringContaining('left out 1 "audio-file" media (runpages imports images, tables and histograms from wandb); key "clip"'),
+      expect.stringContaining('left out 1 images whose file is not in the run folder\'s files/ (wandb may have deleted it after uploading); key "gone"'),
+      expect.stringContaining('left out 1 images whose path is not a plain path under files/; key "escape"'),
+    ]);
+    expect(run.series.has('samples')).toBe(false);
+    const cwd = tempDir();
+    const warnings: string[] = [];
+    const prepared = await prepareImportedRun(run, { cwd, stagingRoot: join(cwd, 'staging'), warn: (message) => warnings.push(message) });
+    expect(warnings).toEqual([]);
+    const manifest = parseMediaManifest(prepared.files['media.json']!, 'media.json');
+    expect(manifest.media.map((m) => [m.key, m.kind])).toEqual([['preds', 'table'], ['preds/images', 'image'], ['samples', 'image'], ['val/hist', 'histogram']]);
+  });
+});
