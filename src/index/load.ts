@@ -11,7 +11,8 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { RunpagesError } from '../errors.ts';
 import type { BranchFile } from '../branch/read.ts';
 import { invalidRun, parseSeriesText, type InvalidRun } from '../run/parse-text.ts';
-import { MAX_RUN_YAML_BYTES, MAX_SERIES_JSON_BYTES, fileSizeBreach } from '../run/limits.ts';
+import { MAX_MEDIA_MANIFEST_BYTES, MAX_RUN_YAML_BYTES, MAX_SERIES_JSON_BYTES, fileSizeBreach } from '../run/limits.ts';
+import { parseMediaManifest, type MediaManifest } from '../run/media.ts';
 import type { RunRecord, SeriesFile } from '../run/schema.ts';
 import { InvalidRunError, formatIssue, limitError, parseRunRecord } from '../run/validate.ts';
 import { parseYaml } from '../run/yaml.ts';
@@ -25,6 +26,10 @@ export interface LoadedRun {
   hash: string;
   /** Names of the series in series.json, sorted (kept when the series themselves are streamed). */
   seriesNames: string[];
+  /** The run's media.json (docs/design.md#media), when it has media. */
+  media?: MediaManifest;
+  /** Why its media.json was not read: the run is kept, its media are left out (the build report says so). */
+  mediaProblem?: InvalidRun;
 }
 
 export type { InvalidRun };
@@ -39,6 +44,7 @@ export interface RunFiles {
   folder: string;
   runYaml?: string;
   seriesJson?: string;
+  mediaJson?: string;
   /**
    * The run's hash when the source knows it without reading the files (the branch: from blob ids).
    * A run whose hash is in the load cache then comes without its text.
@@ -67,7 +73,7 @@ export type SeriesTextSink = (run: LoadedRun, text: string, file: string) => Pro
  * again. A run found here is returned without series and its series are not sent to `onSeries` (the
  * caller keeps them from the build that filled the cache). The loader adds every run it parses.
  */
-export type LoadCache = Map<string, { record: RunRecord; seriesNames: string[] }>;
+export type LoadCache = Map<string, { record: RunRecord; seriesNames: string[]; media?: MediaManifest; mediaProblem?: InvalidRun }>;
 
 /**
  * Loads every run from `from`: a directory when one exists at that path (or the value contains a
@@ -105,7 +111,7 @@ export async function loadRuns(options: { from: string; cwd: string; onSeries?: 
       seriesParsed.push({ run, outcome });
       continue;
     }
-    options.cache?.set(run.hash, { record: run.record, seriesNames: run.seriesNames });
+    options.cache?.set(run.hash, cacheEntry(run));
     if (options.onSeries) {
       if (series) await options.onSeries(run, series);
       runs.push(run);
@@ -116,7 +122,7 @@ export async function loadRuns(options: { from: string; cwd: string; onSeries?: 
     const result = await outcome;
     if (Array.isArray(result)) {
       run.seriesNames = result;
-      options.cache?.set(run.hash, { record: run.record, seriesNames: result });
+      options.cache?.set(run.hash, cacheEntry(run));
     } else {
       failed.add(run);
       invalid.push(result);
@@ -160,10 +166,15 @@ async function* readFolder(dir: string): AsyncGenerator<RunFiles> {
       if (!info) continue;
       if (info.isSymbolicLink()) return refuse(entry, 'is a symbolic link, not read');
       if (!info.isFile()) return refuse(entry, 'is not a regular file, not read');
-      const tooLarge = fileSizeBreach(info.size, name === 'run.yaml' ? MAX_RUN_YAML_BYTES : MAX_SERIES_JSON_BYTES);
+      const tooLarge = fileSizeBreach(info.size, fileLimit(name));
+      if (tooLarge && name === MEDIA_FILE) {
+        run.mediaJson = tooLargeMarker(tooLarge.message);
+        continue;
+      }
       if (tooLarge) return { ...run, refused: invalidRun(limitError(`runs/${entry}`, tooLarge), `runs/${entry}`) };
       const text = await readFile(join(dir, entry), 'utf8');
       if (name === 'run.yaml') run.runYaml = text;
+      else if (name === MEDIA_FILE) run.mediaJson = text;
       else run.seriesJson = text;
     }
     return run;
@@ -181,7 +192,27 @@ async function* readFolder(dir: string): AsyncGenerator<RunFiles> {
 }
 
 /** The files of a run folder the loader reads. */
-const RUN_FILES = ['run.yaml', 'series.json'] as const;
+const RUN_FILES = ['run.yaml', 'series.json', 'media.json'] as const;
+const MEDIA_FILE = 'media.json';
+
+function fileLimit(name: string): number {
+  return name === 'run.yaml' ? MAX_RUN_YAML_BYTES : name === MEDIA_FILE ? MAX_MEDIA_MANIFEST_BYTES : MAX_SERIES_JSON_BYTES;
+}
+
+/** A media.json over its limit: the run stays, its media are reported (the marker is no JSON). */
+const TOO_LARGE = '\0too-large\0';
+function tooLargeMarker(message: string): string {
+  return `${TOO_LARGE}${message}`;
+}
+
+function cacheEntry(run: LoadedRun): NonNullable<ReturnType<LoadCache['get']>> {
+  return {
+    record: run.record,
+    seriesNames: run.seriesNames,
+    ...(run.media ? { media: run.media } : {}),
+    ...(run.mediaProblem ? { mediaProblem: run.mediaProblem } : {}),
+  };
+}
 
 interface RunFolder {
   /** `<project>/<yyyy-mm>/<id>`, or a shorter path when a symbolic link stands in for a folder. */
@@ -214,7 +245,7 @@ async function runFolders(dir: string): Promise<RunFolder[]> {
   }
   for (const folder of level) {
     const names = new Set(await readdir(join(dir, folder)));
-    if (RUN_FILES.some((name) => names.has(name))) found.push({ folder });
+    if (names.has('run.yaml') || names.has('series.json')) found.push({ folder });
   }
   return found.sort((a, b) => compare(a.folder, b.folder));
 }
@@ -226,7 +257,7 @@ async function runFolders(dir: string): Promise<RunFolder[]> {
  */
 async function* readBranch(branch: string, cwd: string, known: (hash: string) => boolean): AsyncGenerator<RunFiles> {
   const { listBranchFiles, readBlobs } = await import('../branch/read.ts');
-  const runFile = /^(runs\/[^/]+\/[^/]+\/[^/]+)\/(run\.yaml|series\.json)$/;
+  const runFile = /^(runs\/[^/]+\/[^/]+\/[^/]+)\/(run\.yaml|series\.json|media\.json)$/;
   // ls-tree lists a folder's files together.
   const grouped: { folder: string; files: BranchFile[] }[] = [];
   for (const file of await listBranchFiles(cwd, branch, (path) => runFile.test(path))) {
@@ -254,10 +285,12 @@ async function* readBranch(branch: string, cwd: string, known: (hash: string) =>
         for (let i = 0; i < files.length; i += 1) {
           const { value: file } = await blobs.next();
           if (!file) throw new Error(`the branch ended before ${folder} was read`);
-          const isRunYaml = file.path.endsWith('/run.yaml');
-          const tooLarge = fileSizeBreach(file.content.length, isRunYaml ? MAX_RUN_YAML_BYTES : MAX_SERIES_JSON_BYTES);
-          if (tooLarge) run.refused ??= invalidRun(limitError(file.path, tooLarge), file.path);
-          else if (isRunYaml) run.runYaml = file.content.toString('utf8');
+          const name = file.path.slice(file.path.lastIndexOf('/') + 1);
+          const tooLarge = fileSizeBreach(file.content.length, fileLimit(name));
+          if (tooLarge && name === MEDIA_FILE) run.mediaJson = tooLargeMarker(tooLarge.message);
+          else if (tooLarge) run.refused ??= invalidRun(limitError(file.path, tooLarge), file.path);
+          else if (name === 'run.yaml') run.runYaml = file.content.toString('utf8');
+          else if (name === MEDIA_FILE) run.mediaJson = file.content.toString('utf8');
           else run.seriesJson = file.content.toString('utf8');
         }
       }
@@ -292,7 +325,14 @@ function fromCache(entry: RunFiles, hash: string, cache: LoadCache): LoadedRun |
   } catch {
     return undefined; // moved: parse again for the full reason
   }
-  return { record: hit.record, folder: entry.folder, hash, seriesNames: hit.seriesNames };
+  return {
+    record: hit.record,
+    folder: entry.folder,
+    hash,
+    seriesNames: hit.seriesNames,
+    ...(hit.media ? { media: hit.media } : {}),
+    ...(hit.mediaProblem ? { mediaProblem: hit.mediaProblem } : {}),
+  };
 }
 
 /** sha256 of a run's files (run.yaml and series.json). */
@@ -301,6 +341,7 @@ function runHash(entry: RunFiles): string {
     .update(entry.runYaml ?? '')
     .update('\0')
     .update(entry.seriesJson ?? '')
+    .update(entry.mediaJson === undefined ? '' : `\0${entry.mediaJson}`)
     .digest('hex');
 }
 
@@ -316,12 +357,24 @@ function parseEntry(entry: RunFiles, hash = runHash(entry)): { run: LoadedRun; s
     checkPlacement(record, entry.folder, runFile);
     const series = entry.seriesJson === undefined ? undefined : parseSeriesText(entry.seriesJson, `${entry.folder}/series.json`);
     const seriesNames = Object.keys(series?.series ?? {}).sort();
-    return { run: { record, folder: entry.folder, hash, seriesNames }, ...(series ? { series } : {}) };
+    return { run: { record, folder: entry.folder, hash, seriesNames, ...parseMedia(entry) }, ...(series ? { series } : {}) };
   } catch (error) {
     return invalidRun(error, runFile);
   }
 }
 
+
+/** A run's media.json, checked; a bad one costs the run its media, never the run itself. */
+function parseMedia(entry: RunFiles): Pick<LoadedRun, 'media' | 'mediaProblem'> {
+  if (entry.mediaJson === undefined) return {};
+  const file = `${entry.folder}/media.json`;
+  if (entry.mediaJson.startsWith(TOO_LARGE)) return { mediaProblem: { file, reason: `${file}: ${entry.mediaJson.slice(TOO_LARGE.length)}` } };
+  try {
+    return { media: parseMediaManifest(entry.mediaJson, file) };
+  } catch (error) {
+    return { mediaProblem: invalidRun(error, file) };
+  }
+}
 
 /** Newest first, then by id; duplicates dropped. */
 function finish(runs: LoadedRun[], invalid: InvalidRun[]): LoadResult {

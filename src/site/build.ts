@@ -4,7 +4,7 @@
  * Caches (Astro's, incremental build manifest, charts) live in a user-side folder, so the package can
  * be installed read-only in node_modules.
  */
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
@@ -20,6 +20,8 @@ import { Pack } from './pack.ts';
 import { recordedKeys, type PageKeys } from './page-keys.ts';
 import { AssetDeriver, completeRunAssets, isKeyOfRuns, seriesKey, storeAssetResult } from './run-assets.ts';
 import { normalizeBase } from './url.ts';
+import type { MediaLeftOut } from './media-view.ts';
+import type { MediaSource, MediaStore, SiteMedia } from './media-build.ts';
 
 export interface BuildOptions {
   /** Branch name or folder of runs. */
@@ -43,6 +45,8 @@ export interface BuildOptions {
   onInvalid?: (invalid: InvalidRun) => void;
   /** Called with each saved comparison left out because its runs no longer resolve (see saved.ts). */
   onSkippedComparison?: (skipped: { file: string; reason: string }) => void;
+  /** Called with each medium the site leaves out (docs/design.md#media). */
+  onMediaLeftOut?: (left: MediaLeftOut) => void;
 }
 
 export interface BuildResult {
@@ -54,6 +58,8 @@ export interface BuildResult {
   pages: number;
   bytes: number;
   charts: { rendered: number; cached: number };
+  /** Media copied into the site, and those left out (listed on /report/). */
+  media: { files: number; bytes: number; leftOut: MediaLeftOut[] };
   seconds: number;
 }
 
@@ -120,6 +126,9 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     pack.save((key) => isKeyOfRuns(key, hashes));
     rmSync(dataDir, { recursive: true, force: true });
     const root = options.siteRoot ?? siteRoot();
+    say('Preparing media');
+    const media = await siteMedia(load.runs, { ...options, out, fromIsFolder });
+    for (const left of media.leftOut) options.onMediaLeftOut?.(left);
     const rendered = takeRenderedPages(cacheDir, out, root);
     writeSiteData(dataDir, {
       config: { ...options.config, site: { ...options.config.site, base } },
@@ -128,6 +137,8 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
       index,
       chartStyle: style,
       packDir: pack.dir,
+      media: media.byRun,
+      mediaLeftOut: media.leftOut,
       ...(rendered ? { renderedPages: rendered } : {}),
     });
 
@@ -139,7 +150,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     writeSavedComparisons(dataDir, saved.comparisons, saved.skipped);
 
     say(`Rendering pages with Astro (pages of unchanged runs are kept from the last build)`);
-    await astroBuild({ root, out, cacheDir, base, dataDir });
+    await astroBuild({ root, out, cacheDir, base, dataDir, keep: media.files });
     saveRenderedPages(cacheDir, out, root, recordedKeys(dataDir));
     const { pages, bytes } = measure(out);
     return {
@@ -151,12 +162,67 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
       pages,
       bytes,
       charts,
+      media: { files: media.files.size, bytes: media.bytes, leftOut: media.leftOut },
       seconds: (performance.now() - started) / 1000,
     };
   } finally {
     await deriver.finish().catch(() => {});
     rmSync(dataDir, { recursive: true, force: true });
     pack.close();
+  }
+}
+
+/**
+ * The media stage: display copies read from where the runs came from (the branch through one
+ * `cat-file --batch`, or the folder, never through a symbolic link), originals from the store when
+ * a copy is missing and the store can be reached.
+ */
+async function siteMedia(runs: readonly LoadedRun[], options: BuildOptions & { out: string; fromIsFolder: boolean }): Promise<SiteMedia> {
+  const withMedia = runs.filter((run) => run.media || run.mediaProblem);
+  if (withMedia.length === 0) return { byRun: new Map(), leftOut: [], files: new Set(), bytes: 0 };
+  const { prepareSiteMedia } = await import('./media-build.ts');
+  const limit = 8 * 1024 * 1024;
+  let reader: import('../git/objects.ts').ObjectReader | undefined;
+  const source: MediaSource = options.fromIsFolder
+    ? {
+        read: async (folder, file) => {
+          const path = join(resolve(options.cwd, options.from), folder.slice('runs/'.length), file);
+          const info = lstatSync(path, { throwIfNoEntry: false });
+          const folderInfo = lstatSync(dirname(path), { throwIfNoEntry: false });
+          if (!info?.isFile() || info.size > limit || !folderInfo?.isDirectory()) return undefined;
+          return readFileSync(path);
+        },
+      }
+    : {
+        read: async (folder, file) => {
+          reader ??= new (await import('../git/objects.ts')).ObjectReader(options.cwd);
+          const object = await reader.read(`${options.from}:${folder}/${file}`);
+          return object?.type === 'blob' && object.content.length <= limit ? object.content : undefined;
+        },
+      };
+  let store: MediaStore | undefined;
+  const needsStore = withMedia.some((run) => run.media?.media.some((entry) => !entry.display));
+  if (needsStore) {
+    try {
+      const opened = (await import('../store/open.ts')).openStore(options.config.store, options.cwd);
+      store = {
+        get: async (sha256) => ((await opened.stat(sha256)) === undefined ? undefined : opened.getBytes(sha256)),
+      };
+    } catch {
+      store = undefined; // an invalid store setting: media without a branch copy are reported as such
+    }
+  }
+  try {
+    return await prepareSiteMedia({
+      runs: withMedia,
+      source,
+      ...(store ? { store } : {}),
+      out: options.out,
+      budget: options.config.site.mediaBudget * 1024 * 1024,
+      publicUrl: options.config.publicUrl,
+    });
+  } finally {
+    reader?.close();
   }
 }
 
@@ -216,7 +282,7 @@ function appKey(root: string): string {
 function runCacheFormat(): string {
   const extension = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
   const hash = createHash('sha256');
-  for (const module of ['schema', 'yaml', 'limits', 'validate']) hash.update(readFileSync(fileURLToPath(new URL(`../run/${module}.${extension}`, import.meta.url))));
+  for (const module of ['schema', 'yaml', 'limits', 'validate', 'media']) hash.update(readFileSync(fileURLToPath(new URL(`../run/${module}.${extension}`, import.meta.url))));
   return `runpages/run-cache@1:${hash.digest('hex').slice(0, 16)}`;
 }
 
@@ -259,7 +325,7 @@ function writeRunCache(cacheDir: string, cache: LoadCache, runs: { hash: string 
  */
 let buildCount = 0;
 
-async function astroBuild(options: { root: string; out: string; cacheDir: string; base: string; dataDir: string }): Promise<void> {
+async function astroBuild(options: { root: string; out: string; cacheDir: string; base: string; dataDir: string; keep: ReadonlySet<string> }): Promise<void> {
   const { build } = await import('astro');
   // Astro bundles the pages into chunks it then imports from `<cwd>/.astro/` when the output folder is
   // outside the cwd. Run it from a cache folder whose node_modules links to the one that holds astro,
@@ -289,7 +355,7 @@ async function astroBuild(options: { root: string; out: string; cacheDir: string
       cacheDir: ensureSlash(join(options.cacheDir, 'astro')),
       base: options.base,
       logLevel: (process.env.RUNPAGES_ASTRO_LOG as 'info' | undefined) ?? 'warn',
-      integrations: [removeStaleOutput(join(root, 'public'), options.dataDir)],
+      integrations: [removeStaleOutput(join(root, 'public'), options.dataDir, options.keep)],
       // The site's own astro.config.mjs holds the static settings; inline values override it.
       vite: {
         cacheDir: join(options.cacheDir, 'vite'),
@@ -315,7 +381,7 @@ const ASSETS_DIR = '_astro';
  * every route (rendered now or left from the last build), the fresh bundled assets and the app's
  * public files.
  */
-function removeStaleOutput(publicDir: string, dataDir: string): AstroIntegration {
+function removeStaleOutput(publicDir: string, dataDir: string, media: ReadonlySet<string>): AstroIntegration {
   return {
     name: 'runpages:remove-stale-output',
     hooks: {
@@ -323,6 +389,8 @@ function removeStaleOutput(publicDir: string, dataDir: string): AstroIntegration
         const out = fileURLToPath(dir);
         // Pages left as they were (see page-keys.ts) are current too.
         const keep = new Set<string>(recordedKeys(dataDir).keys());
+        // The media copies the build wrote before Astro ran (see media-build.ts).
+        for (const file of media) keep.add(file.split('/').join(sep));
         for (const urls of assets.values()) for (const url of urls) keep.add(relative(out, fileURLToPath(url)));
         if (existsSync(publicDir)) for (const file of listFiles(publicDir)) keep.add(file);
         for (const file of listFiles(out)) {
