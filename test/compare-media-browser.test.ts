@@ -21,6 +21,7 @@ import { makePng } from './helpers/images.ts';
 const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
 let work: string;
+let ids: string[];
 let server: PreviewServer;
 let browser: Browser;
 const logged = new Map<string, string>(); // sha256 of each logged image -> "<run> step <n>"
@@ -52,6 +53,7 @@ beforeAll(async () => {
   work = tempDir('runpages-compare-media-');
   const a = await makeRun('baseline', [0, 1, 2], 1, [[8, 2], [3, 7]], [0.6, 0.7]);
   const b = await makeRun('candidate', [0, 2, 5], 2, [[9, 1], [1, 9]], [0.8, 0.85]);
+  ids = [a, b];
   mkdirSync(join(work, 'comparisons'));
   writeFileSync(join(work, 'comparisons', 'media.yaml'), `title: Media side by side\nruns: [${a}, ${b}]\nbaseline: ${a}\n`);
   const build = await runCli(['build', '--from', 'runs', '--out', 'out', '--now', '2026-12-01T00:00:00Z'], { cwd: work, env: { RUNPAGES_WORKERS: '1' }, timeoutMs: 300_000 });
@@ -136,5 +138,18 @@ describe('media in a saved comparison', () => {
     expect(await overlay.locator('path[stroke="#0072B2"], g[stroke="#0072B2"] path').count() + (await overlay.locator('[stroke="#E69F00"]').count())).toBeGreaterThan(0);
     expect(await roc.innerText()).toContain('AUC 0.8500');
     await page.close();
+  });
+});
+
+describe('compare --markdown', () => {
+  it("links each run's last image through the site's media/ path, side by side in one table row", async () => {
+    writeFileSync(join(work, 'runpages.config.yaml'), 'site:\n  url: https://team.example/ml\n');
+    const result = await runCli(['compare', ...ids, '--from', 'runs', '--markdown'], { cwd: work });
+    expect(result.code, result.stderr).toBe(0);
+    const row = result.stdout.split('\n').find((line) => line.startsWith('| `val/samples`'))!;
+    const urls = [...row.matchAll(/\]\((https:[^)]+)\)/g)].map((match) => match[1]!);
+    expect(urls).toHaveLength(2);
+    // Each link is a file the build published, holding the image logged at the run's last step.
+    expect(urls.map((url) => logged.get(sha256(readFileSync(join(work, 'out', url.replace('https://team.example/ml/', ''))))))).toEqual(['baseline step 2', 'candidate step 5']);
   });
 });
