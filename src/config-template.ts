@@ -21,7 +21,7 @@ export function configTemplate(options: ConfigTemplateOptions): string {
 # Site title, shown in the header and in link previews.
 title: ${q(options.title)}
 
-# The git branch runs are committed to. An orphan branch holding only runs/<project>/<yyyy-mm>/<id>/;
+# The git branch runs are committed to. An orphan branch holding only runs/<project>/<yyyy-mm>/<bucket>/<id>/;
 # runpages writes it with git plumbing, never touching your working tree, index or HEAD.
 branch: ${q(options.branch)}
 

@@ -27,6 +27,7 @@ import type { ObjectStore } from '../store/store.ts';
 import { buildCommit, commitFolders, listRunFolders, mergeBranches, writeRunTrees, type FolderTree } from './commit.ts';
 import { testKillPoint } from './kill-point.ts';
 import { dequeue, enqueue, listQueue, markUploaded, noteReason, refreshChangedObjects, type QueuedRun } from './queue.ts';
+import { BUCKET_PATTERN, canonicalFolder, parseRunFolder } from '../run/layout.ts';
 import { PROJECT_PATTERN, RUN_ID_PATTERN } from '../run/schema.ts';
 
 export interface PublishOutcome {
@@ -271,10 +272,14 @@ async function pushFolders(
         continue;
       }
       included.set(ref, commit);
-      for (const folder of await listRunFolders(reader, commit)) {
+      for (const found of await listRunFolders(reader, commit)) {
+        // An older writer's announcement may use the old layout: the run lands in its bucket.
+        const parsed = parseRunFolder(found.path);
+        if (!parsed) continue;
+        const folder = { path: canonicalFolder(parsed), tree: found.tree };
         // Only runs new to the branch: an old announcement must never revert a newer publish.
         if (mine.has(folder.path) || extra.some((other) => other.path === folder.path)) continue;
-        if (base && (await reader.read(`${base}:${folder.path}`))) continue;
+        if (base && ((await reader.read(`${base}:${folder.path}`)) || (await reader.read(`${base}:runs/${parsed.project}/${parsed.month}/${parsed.id}/run.yaml`)))) continue;
         extra.push(folder);
       }
     }
@@ -305,7 +310,8 @@ const MONTH_PATTERN = /^\d{4}-(0[1-9]|1[0-2])$/;
 
 /**
  * Why an announcement cannot be used, or undefined when it is sound: every folder under its
- * `runs/` must be `runs/<project>/<yyyy-mm>/<run id>` with names a run could have (a name holding
+ * `runs/` must be `runs/<project>/<yyyy-mm>/<bucket>/<run id>` (or the old layout's
+ * `runs/<project>/<yyyy-mm>/<run id>`) with names a run could have (a name holding
  * a newline, say, breaks the tree any writer would build from it) and hold a run.yaml.
  */
 async function malformedAnnouncement(reader: ObjectReader, ref: string, commit: string): Promise<string | undefined> {
@@ -318,10 +324,15 @@ async function malformedAnnouncement(reader: ObjectReader, ref: string, commit: 
     for (const month of (await level(`runs/${project.name}`)) ?? []) {
       const monthPath = `runs/${project.name}/${month.name}`;
       if (month.type !== 'tree' || !MONTH_PATTERN.test(month.name)) return `${JSON.stringify(monthPath)} is not a month folder`;
-      for (const run of (await level(monthPath)) ?? []) {
-        const runPath = `${monthPath}/${run.name}`;
-        if (run.type !== 'tree' || !RUN_ID_PATTERN.test(run.name)) return `${JSON.stringify(runPath)} is not a run folder`;
-        if (!(await reader.read(`${commit}:${runPath}/run.yaml`))) return `${JSON.stringify(runPath)} has no run.yaml`;
+      for (const entry of (await level(monthPath)) ?? []) {
+        const entryPath = `${monthPath}/${entry.name}`;
+        // A bucket holds run folders; a folder with a run.yaml right under the month is an old-layout run.
+        const bucket = BUCKET_PATTERN.test(entry.name) && !(await reader.read(`${commit}:${entryPath}/run.yaml`));
+        for (const run of bucket ? ((await level(entryPath)) ?? []) : [entry]) {
+          const runPath = bucket ? `${entryPath}/${run.name}` : entryPath;
+          if (run.type !== 'tree' || !RUN_ID_PATTERN.test(run.name)) return `${JSON.stringify(runPath)} is not a run folder`;
+          if (!(await reader.read(`${commit}:${runPath}/run.yaml`))) return `${JSON.stringify(runPath)} has no run.yaml`;
+        }
       }
     }
   }
@@ -332,7 +343,7 @@ async function malformedAnnouncement(reader: ObjectReader, ref: string, commit: 
  * Brings the local branch up to the landed commit. When the local branch holds commits the remote
  * lacks (runs of publishers still in flight), the two are merged, so the local branch never loses a run.
  */
-async function catchUpLocal(cwd: string, reader: ObjectReader, ref: string, landed: string): Promise<void> {
+export async function catchUpLocal(cwd: string, reader: ObjectReader, ref: string, landed: string): Promise<void> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const local = await resolveCommit(cwd, ref);
     if (local && (await isAncestor(cwd, landed, local))) return;

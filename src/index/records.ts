@@ -3,6 +3,7 @@
  * `run.yaml` files, read from the runs branch without a checkout (or from a folder laid out like
  * it), validated by the one loader (`parseRuns`).
  */
+import { runFileOf, type RunPath } from '../run/layout.ts';
 import { withLiveStatus, type LiveSettings } from '../run/liveness.ts';
 import type { InvalidRun, LoadedRun, RunFiles } from './load.ts';
 
@@ -44,10 +45,13 @@ async function loadRecords(cwd: string, sourceOrFrom: RunSource | string, idPref
   const ref = 'branch' in source ? source.branch : source.from;
   const { readBranchFiles } = await import('../branch/read.ts');
   const files: RunFiles[] = [];
-  const wanted = /^(runs\/[^/]+\/[^/]+\/([^/]+))\/run\.yaml$/;
-  const keep = (path: string): boolean => wanted.exec(path)?.[2]?.startsWith(idPrefix) === true;
+  const runYaml = (path: string): RunPath | undefined => {
+    const run = runFileOf(path);
+    return run?.file === 'run.yaml' ? run : undefined;
+  };
+  const keep = (path: string): boolean => runYaml(path)?.id.startsWith(idPrefix) === true;
   for await (const file of readBranchFiles(cwd, ref, keep)) {
-    files.push({ folder: (wanted.exec(file.path) as RegExpExecArray)[1] as string, runYaml: file.content.toString('utf8') });
+    files.push({ folder: (runYaml(file.path) as RunPath).folder, runYaml: file.content.toString('utf8') });
   }
   return parseRuns(files);
 }
