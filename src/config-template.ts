@@ -57,6 +57,13 @@ live:
   interval: 120
   # staleAfter: 600
 
+# Pushes to the remote: at most perMinute pushes land on the runs branch in any minute, counted
+# from the remote branch itself so jobs on every machine share one budget (GitHub recommends at
+# most 6 a minute per repository). Runs waiting for a slot are published together in one push; a
+# live heartbeat that finds no slot is skipped, the final run never is. 0: no bound.
+push:
+  perMinute: 6
+
 # Per project (the folder name under runs/): how it is presented. Uncomment and adapt.
 projects: {}
 #  ${options.project}:

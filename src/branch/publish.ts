@@ -11,6 +11,9 @@
  * in the local queue, not only the caller's, plus every run other machines announced after losing
  * a round. So the first writer to win a round lands the runs of everyone waiting, and the others
  * find their runs already there on their next fetch instead of fighting for another round.
+ * Pushes keep to the origin's push budget (config `push.perMinute`, src/branch/push-rate.ts): a
+ * writer waits for a slot, and the queue is read again before each push, so every run queued in
+ * the meantime goes up in that one push; under a budget nobody announces (that is a push too).
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -26,6 +29,7 @@ import { openStore } from '../store/open.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { buildCommit, commitFolders, listRunFolders, mergeBranches, writeRunTrees, type FolderTree } from './commit.ts';
 import { testKillPoint } from './kill-point.ts';
+import { PUSH_WINDOW_S, pushWait, recentPushTimes } from './push-rate.ts';
 import { dequeue, enqueue, listQueue, markUploaded, noteReason, refreshChangedObjects, type QueuedRun } from './queue.ts';
 import { BUCKET_PATTERN, canonicalFolder, parseRunFolder } from '../run/layout.ts';
 import { PROJECT_PATTERN, RUN_ID_PATTERN } from '../run/schema.ts';
@@ -49,10 +53,17 @@ export interface PublishOptions {
   store?: ObjectStore;
   /** Called as objects upload, for a progress line. */
   onProgress?: (done: number, total: number) => void;
+  /** The clock the push budget is counted with (src/branch/push-rate.ts); the system clock by default. */
+  now?: () => Date;
 }
 
 /** Retry policy for a push that lost the race: full-jitter exponential backoff, capped. */
 const MAX_PUSH_ATTEMPTS = 30;
+/**
+ * How long a writer waits in all for slots of the push budget before it leaves its runs queued
+ * (for `runpages sync`): at 6 pushes a minute, 15 minutes is 90 pushes of coalesced runs.
+ */
+const MAX_BUDGET_WAIT_S = 15 * 60;
 const BACKOFF_BASE_MS = 50;
 const BACKOFF_CAP_MS = 2_000;
 const UPLOAD_CONCURRENCY = 4;
@@ -169,9 +180,13 @@ async function publishPending(pending: readonly Pending[], options: PublishOptio
         published.push(...ready.map((entry) => entry.id));
       } else {
         const readyIds = new Set(ready.map((entry) => entry.id));
-        const others = (await listQueue(cwd)).filter((entry) => entry.uploaded && !readyIds.has(entry.id));
-        const otherFolders = await writeRunTrees(cwd, others.map((entry) => entry.run));
-        const result = await pushFolders(cwd, reader, config, [...folders, ...otherFolders], signal, warnings);
+        // Asked again before every push: runs queued while this writer waited for a slot go up with it.
+        let others: QueuedRun[] = [];
+        const queuedFolders = async (): Promise<FolderTree[]> => {
+          others = (await listQueue(cwd)).filter((entry) => entry.uploaded && !readyIds.has(entry.id));
+          return writeRunTrees(cwd, others.map((entry) => entry.run));
+        };
+        const result = await pushFolders(cwd, reader, config, folders, queuedFolders, { signal, warnings, now: options.now ?? (() => new Date()) });
         pushAttempts = result.attempts;
         if (result.landed) {
           testKillPoint('publish:pushed');
@@ -221,18 +236,24 @@ type PushResult = { landed: true; commit: string; attempts: number } | { landed:
  */
 const PENDING_NAMESPACE = 'refs/runpages/pending';
 
-/** Fetch the branch, put the runs on its tip, push; on losing the race, announce, back off and go again. */
+/**
+ * Fetch the branch, put the runs on its tip (with every run `more` finds queued then), push; on
+ * losing the race, announce, back off and go again. With a push budget (src/branch/push-rate.ts),
+ * a push waits for a slot, and no announcement is made: announcing is a push of its own, the very
+ * thing the budget counts, while the queue already coalesces the runs of one clone.
+ */
 async function pushFolders(
   cwd: string,
   reader: ObjectReader,
   config: Config,
-  folders: readonly FolderTree[],
-  signal: AbortSignal | undefined,
-  warnings: string[],
+  own: readonly FolderTree[],
+  more: () => Promise<FolderTree[]>,
+  options: { signal: AbortSignal | undefined; warnings: string[]; now: () => Date },
 ): Promise<PushResult> {
+  const { signal, warnings } = options;
   const { remote, branch } = config;
+  const perMinute = config.push?.perMinute ?? 0;
   const branchRef = `refs/heads/${branch}`;
-  const mine = new Set(folders.map((folder) => folder.path));
   let announced: { ref: string; commit: string } | undefined;
   const cleanUp = async (included: Map<string, string>): Promise<void> => {
     // Best effort, and only refs still at the commit seen: a stale announcement is harmless.
@@ -242,22 +263,41 @@ async function pushFolders(
     await pushRefs(cwd, remote, refs.map(([ref]) => `:${ref}`), { leases: refs.map(([ref, sha]) => `${ref}:${sha}`) }).catch(() => {});
   };
 
-  for (let attempt = 1; attempt <= MAX_PUSH_ATTEMPTS; attempt++) {
-    if (signal?.aborted) return { landed: false, reason: 'publishing was interrupted', attempts: attempt - 1 };
+  let waitedS = 0;
+  let attempt = 0;
+  while (attempt < MAX_PUSH_ATTEMPTS) {
+    if (signal?.aborted) return { landed: false, reason: 'publishing was interrupted', attempts: attempt };
     let fetched: Map<string, string>;
     try {
       fetched = await fetchRefs(cwd, remote, [branchRef, `${PENDING_NAMESPACE}/*`], signal);
     } catch (error) {
-      return { landed: false, reason: `cannot fetch "${branch}" from the remote "${remote}": ${messageOf(error)}`, attempts: attempt };
+      return { landed: false, reason: `cannot fetch "${branch}" from the remote "${remote}": ${messageOf(error)}`, attempts: attempt + 1 };
     }
     const remoteTip = fetched.get(branchRef);
     // A remote without the branch yet gets the local one, history and all.
     const base = remoteTip ?? (await resolveCommit(cwd, branchRef));
-    const own = await buildCommit(cwd, reader, base, folders);
-    if (remoteTip !== undefined && own.commit === remoteTip) {
+    const folders = [...own, ...(await more()).filter((folder) => !own.some((mine) => mine.path === folder.path))];
+    const mine = new Set(folders.map((folder) => folder.path));
+    const built = await buildCommit(cwd, reader, base, folders);
+    if (remoteTip !== undefined && built.commit === remoteTip) {
+      // Already there: another writer's push carried these runs.
       await cleanUp(new Map());
-      return { landed: true, commit: remoteTip, attempts: attempt };
+      return { landed: true, commit: remoteTip, attempts: attempt + 1 };
     }
+    if (remoteTip !== undefined && perMinute > 0) {
+      const wait = pushWait(await recentPushTimes(cwd, remoteTip, perMinute), options.now().getTime() / 1000, perMinute);
+      if (wait > 0) {
+        if (waitedS + wait > MAX_BUDGET_WAIT_S) {
+          return { landed: false, reason: `the push budget of "${remote}" (${perMinute} a minute, config push.perMinute) stayed spent for ${Math.round(waitedS / 60)} minutes`, attempts: attempt };
+        }
+        // Waiters spread over the slot instead of all pushing the moment it opens.
+        const pause = wait + Math.random() * Math.min(10, PUSH_WINDOW_S / perMinute);
+        waitedS += pause;
+        await sleep(pause * 1000, undefined, signal ? { signal } : {}).catch(() => {});
+        continue;
+      }
+    }
+    attempt += 1;
 
     const included = new Map<string, string>();
     const extra: FolderTree[] = [];
@@ -283,7 +323,7 @@ async function pushFolders(
         extra.push(folder);
       }
     }
-    const candidate = extra.length ? (await buildCommit(cwd, reader, base, [...folders, ...extra])).commit : own.commit;
+    const candidate = extra.length ? (await buildCommit(cwd, reader, base, [...folders, ...extra])).commit : built.commit;
     try {
       if ((await pushCommit(cwd, remote, candidate, branch, signal)) === 'pushed') {
         await cleanUp(included);
@@ -292,7 +332,7 @@ async function pushFolders(
     } catch (error) {
       return { landed: false, reason: `pushing "${branch}" to the remote "${remote}" failed: ${messageOf(error)}`, attempts: attempt };
     }
-    if (!announced) {
+    if (!announced && !(perMinute > 0)) {
       const ref = `${PENDING_NAMESPACE}/${process.pid}-${randomBytes(6).toString('hex')}`;
       const { commit } = await buildCommit(cwd, reader, undefined, folders);
       // A remote that refuses such refs just means no help from others: keep racing alone.

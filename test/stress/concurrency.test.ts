@@ -13,7 +13,9 @@ import { branchRunIds } from '../helpers/layout.ts';
 
 const WRITERS = 50;
 const RUNS_EACH = 4;
-const repo = makeTestRepo();
+// No push budget here (push.perMinute: 0): this is the race at full speed, with announcements;
+// test/stress/push-rate.test.ts holds writers to the default budget.
+const repo = makeTestRepo({ 'README.md': '# test\n', 'runpages.config.yaml': 'push:\n  perMinute: 0\n' });
 afterAll(() => repo.cleanup());
 
 it(`lands ${WRITERS} x ${RUNS_EACH} runs from concurrent writers, none lost or duplicated`, async () => {
