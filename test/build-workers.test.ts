@@ -30,6 +30,9 @@ beforeAll(async () => {
   work = tempDir('runpages-build-workers-');
   // The fixture's runs (an invalid one among them) beside generated ones with long series.
   cpSync(FIXTURE, join(work, 'runs'), { recursive: true });
+  // A saved comparison draws from full series, so a cache without them must bring them back.
+  mkdirSync(join(work, 'comparisons'));
+  writeFileSync(join(work, 'comparisons', 'pair.yaml'), 'title: Baseline and child\nruns: [01JDV0A, 01JDV0B]\nbaseline: 01JDV0A\n');
   for (const run of generateDemoRuns({ runs: GENERATED, seed: 'build-workers', points: 300, params: 10, metrics: 6, series: 3 })) {
     const folder = join(work, runFolder(run.record));
     mkdirSync(folder, { recursive: true });
@@ -54,6 +57,10 @@ describe('a build with and without worker threads and caches', () => {
     const summary = JSON.parse(stdout.slice(stdout.indexOf('{'))) as { charts: { rendered: number; cached: number } };
     expect(summary.charts.rendered).toBe(0);
     expect(summary.charts.cached).toBeGreaterThan(GENERATED);
+  });
+
+  it('shows the saved comparison with its charts from every build', () => {
+    for (const out of ['out-0', 'out-restored']) expect(readFileSync(join(work, out, 'c', 'pair', 'index.html'), 'utf8'), out).toContain('<svg');
   });
 
   it('succeeds every time, skipping the same invalid run', () => {

@@ -253,9 +253,10 @@ async function readBranch(branch: string, cwd: string, known: (hash: string) => 
       .update(files.map((file) => `\0${file.path}\0${file.sha}`).join(''))
       .digest('hex'),
   }));
-  // Decided once: the blob reader must yield exactly these folders' files, in order.
-  const unread = new Set(folders.filter((entry) => !known(entry.hash)));
   async function* entries(): AsyncGenerator<RunFiles> {
+    // Decided once, when reading starts (after `onCount`, which may change what is known): the blob
+    // reader must yield exactly these folders' files, in order.
+    const unread = new Set(folders.filter((entry) => !known(entry.hash)));
     const blobs = readBlobs(cwd, [...unread].flatMap((entry) => entry.files));
     try {
       for (const entry of folders) {

@@ -110,12 +110,15 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
       const { done } = await deriver.submit({ hash: files.hash, files, compare: !pack.has(compareKey(files.hash)), styles });
       return { parsed: done.then((result) => result.invalid ?? (result.run as ParsedRecord)) };
     };
-    const runCache = readRunCache(cacheDir, seriesPack);
+    const runCache = readRunCache(cacheDir);
     const onCount = (folders: number) => {
       loadStyle = chartStyle(options.config.site.charts, folders);
+      // A cached run is reused when its series are at hand, or when what its page draws is.
+      for (const [hash, run] of runCache) if (!hasSeries(hash, run.seriesNames) && !hasAssets(hash, loadStyle)) runCache.delete(hash);
     };
+    const hasSeries = (hash: string, names: readonly string[]) => names.length === 0 || seriesPack.has(seriesKey(hash));
+    const hasAssets = (hash: string, style: ChartStyle) => pack.has(compareKey(hash)) && pack.has(chartsKey(hash, style));
     const load = await loadRuns({ source: options.source, cwd: options.cwd, parseRun, onCount, cache: runCache });
-    writeRunCache(cacheDir, runCache, load.runs);
     for (const invalid of load.invalid) options.onInvalid?.(invalid);
     // Liveness is judged at the build's now: a run gone quiet shows as crashed on every page.
     // Edits after the fact ("edited by … on …") come from the branch's history; a folder has none.
@@ -124,6 +127,22 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     say(`Indexed ${load.runs.length} runs in ${index.projects.length} projects`);
 
     const style = chartStyle(options.config.site.charts, load.runs.length);
+    // Saved comparisons draw from full series; a run whose series the cache did not keep (CI leaves
+    // them out) and that one needs, or whose assets are missing in the final style, is read again.
+    const [{ readSavedComparisonFiles }, { writeSavedComparisons }] = await Promise.all([import('../index/comparisons.ts'), import('./saved-data.ts')]);
+    const ids = load.runs.map((run) => run.record.id);
+    const saved = await readSavedComparisonFiles({ cwd: options.cwd, source: options.source, ids });
+    const compared = new Set(saved.comparisons.flatMap((comparison) => comparison.runIds));
+    const reread = new Set(
+      load.runs
+        .filter((run) => !hasSeries(run.hash, run.seriesNames) && (compared.has(run.record.id) || !hasAssets(run.hash, style)))
+        .map((run) => run.hash),
+    );
+    if (reread.size > 0) {
+      const others: LoadCache = new Map([...runCache].filter(([hash]) => !reread.has(hash)));
+      await loadRuns({ source: options.source, cwd: options.cwd, parseRun, onCount: () => {}, cache: others });
+    }
+    writeRunCache(cacheDir, runCache, load.runs);
     // Show a line every two seconds at most, and the end once.
     let shownAt = 0;
     let shownDone = -1;
@@ -158,10 +177,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
       ...(rendered ? { renderedPages: rendered } : {}),
     });
 
-    // Saved comparisons are read here, where the user's folder and the runs source are known.
-    const [{ readSavedComparisonFiles }, { writeSavedComparisons }] = await Promise.all([import('../index/comparisons.ts'), import('./saved-data.ts')]);
-    const ids = load.runs.map((run) => run.record.id);
-    const saved = await readSavedComparisonFiles({ cwd: options.cwd, source: options.source, ids });
+    // Saved comparisons were read above, where the user's folder and the runs source are known.
     for (const skipped of saved.skipped) options.onSkippedComparison?.(skipped);
     writeSavedComparisons(dataDir, saved.comparisons, saved.skipped);
 
@@ -296,18 +312,15 @@ function appKey(root: string): string {
 
 /**
  * Validated runs of the last build by content hash (see LoadCache), so a rebuild parses only new
- * runs. A run whose series are not in the series pack is left out, so it is parsed and its series
- * stored again.
+ * runs (the build drops those whose series and assets are both gone, once it knows the style).
  */
-function readRunCache(cacheDir: string, seriesPack: Pack): LoadCache {
+function readRunCache(cacheDir: string): LoadCache {
   const file = join(cacheDir, 'runs.v8');
   const cache: LoadCache = new Map();
   try {
     const data = deserialize(readFileSync(file)) as { format?: string; runs?: LoadCache };
     if (data.format !== parsedRunFormat('run-cache') || !(data.runs instanceof Map)) return cache;
-    for (const [hash, run] of data.runs) {
-      if (run.seriesNames.length === 0 || seriesPack.has(seriesKey(hash))) cache.set(hash, run);
-    }
+    for (const [hash, run] of data.runs) cache.set(hash, run);
   } catch {
     // no cache yet, or unreadable: parse everything
   }
