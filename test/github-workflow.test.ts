@@ -56,7 +56,7 @@ describe('the publish workflow', () => {
     ]);
     expect(buildSteps.find((step) => step.uses === ACTIONS.setupNode)?.with).toEqual({ 'node-version': 24 });
     expect(buildSteps.find((step) => step.uses === ACTIONS.uploadPagesArtifact)?.with).toEqual({ path: '_site' });
-    expect(buildSteps.find((step) => step.uses === ACTIONS.cache)?.with).toEqual({ path: '.runpages/cache', key: 'runpages-${{ github.run_id }}', 'restore-keys': 'runpages-' });
+    expect(buildSteps.find((step) => step.uses === ACTIONS.cache)?.with).toEqual({ path: '.runpages/cache\n!.runpages/cache/series\n', key: 'runpages-${{ github.run_id }}', 'restore-keys': 'runpages-' });
     expect(workflow.jobs.deploy.needs).toBe('build');
     expect(workflow.jobs.deploy.environment.name).toBe('github-pages');
     expect(workflow.jobs.deploy.steps[0].uses).toBe(ACTIONS.deployPages);

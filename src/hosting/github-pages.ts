@@ -159,12 +159,16 @@ jobs:
           else
             npm install --no-save --no-audit --no-fund ${shellQuote(options.installFallback)}
           fi
-${configurePages}      # Charts and unchanged pages are reused from the last build (incremental build), so a new run
-      # costs seconds, not a full rebuild.
+${configurePages}      # Charts, comparison data and unchanged pages are reused from the last build (incremental
+      # build), so a new run costs seconds, not a full rebuild. Each run saves a new cache and
+      # restores the newest earlier one; the full series stay out of it (the runs branch has them,
+      # and a run whose series are needed again is re-read from there), which keeps it small.
       - name: Restore the build cache
         uses: ${ACTIONS.cache}
         with:
-          path: .runpages/cache
+          path: |
+            .runpages/cache
+            !.runpages/cache/series
           key: runpages-\${{ github.run_id }}
           restore-keys: runpages-
       - name: Build the site
