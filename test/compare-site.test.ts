@@ -5,31 +5,25 @@
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseHTML } from 'linkedom';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runDataShardCount, unpackSeries } from '../src/report/compare-data.ts';
 import { runCli } from './helpers/cli.ts';
 import { tempDir } from './helpers/git.ts';
 import { checkLinks } from './helpers/links.ts';
+import { sharedSite } from './helpers/shared-site.ts';
 
 const FIXTURE = new URL('./fixtures/compare-site/', import.meta.url).pathname;
 const BASE = '/models/';
 const NOW = '2026-11-22T00:00:00Z';
-let work: string;
 let out: string;
 
 beforeAll(async () => {
-  work = tempDir('runpages-compare-site-');
-  cpSync(FIXTURE, work, { recursive: true });
-  out = join(work, 'site');
   // The summary counts "the last 7 days" from the build's clock: pinned, so the test never depends on today.
-  const build = await runCli(['build', '--from', 'runs', '--out', out, '--base', BASE, '--now', NOW], { cwd: work });
-  expect(build.stderr).not.toMatch(/warning|error/i);
-  expect(build.code).toBe(0);
-});
-
-afterAll(() => {
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+  const site = await sharedSite('compare-site', ['--base', BASE, '--now', NOW]);
+  expect(site.build.stderr).not.toMatch(/warning|error/i);
+  expect(site.build.code).toBe(0);
+  out = site.out;
+}, 400_000);
 
 function page(path: string): Document {
   return parseHTML(readFileSync(join(out, path, 'index.html'), 'utf8')).document as unknown as Document;

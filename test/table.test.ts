@@ -14,6 +14,7 @@ import { parseYaml } from '../src/run/yaml.ts';
 import { aggregate, decodeColumn, filterRows, groupRows, sortRows, valueAt, type Column } from '../site/src/scripts/table/columns.ts';
 import { formatState, parseState, toggleSort } from '../site/src/scripts/table/state.ts';
 import { toCsv } from '../site/src/scripts/table/csv.ts';
+import { brushFilter, type Brush } from '../site/src/scripts/table/brush.ts';
 import { compileFilter, fieldOfColumn, hasTextTerms } from '../site/src/scripts/table/filter.ts';
 import { parseQuery } from '../src/query/parser.ts';
 
@@ -294,11 +295,32 @@ describe('URL state', () => {
       group: 'params.arch',
       columns: ['name', 'metrics.val/acc', 'params.a,b'],
       collapsed: ['vit'],
+      sweeps: true,
+      brush: [
+        { key: 'params.lr', lo: 0.001, hi: 0.0125 },
+        { key: 'params.a,b', values: ['x|y', 'z,w', "it's"] },
+      ],
     };
     const search = formatState(state);
     expect(search).toContain('sort=-metrics.val/acc,name');
     expect(parseState(search)).toEqual(state);
-    expect(parseState('')).toEqual({ q: '', filter: '', sort: [], group: null, columns: null, collapsed: [] });
+    expect(parseState('')).toEqual({ q: '', filter: '', sort: [], group: null, columns: null, collapsed: [], sweeps: false, brush: [] });
+    // A hand-edited brush that is not one is dropped, not an error.
+    expect(parseState('?brush=params.lr:abc,params.lr:2..1').brush).toEqual([{ key: 'params.lr', lo: 1, hi: 2 }]);
+  });
+
+  it('keeps the runs inside every brush, and none without a value on a brushed axis', () => {
+    const base = fixtureRuns('vision')[0]!;
+    const small = buildTable(
+      [1, 2, 3, 4].map((n) => ({ ...base, id: `01JBRUSH0000000000000000${n}0`, name: `b${n}`, params: n === 4 ? {} : { lr: n / 1000, arch: n === 2 ? 'vit' : 'resnet' } })),
+      { project: 'vision' },
+    );
+    const columns = decodeAll(small);
+    const inside = (brushes: Brush[]) => [0, 1, 2, 3].filter(brushFilter(brushes, columns)).map((row) => valueAt(columns.get('name')!, row));
+    expect(inside([])).toEqual(['b4', 'b3', 'b2', 'b1']);
+    expect(inside([{ key: 'params.lr', lo: 0.0015, hi: 0.003 }])).toEqual(['b3', 'b2']);
+    expect(inside([{ key: 'params.lr', lo: 0, hi: 1 }, { key: 'params.arch', values: ['resnet'] }])).toEqual(['b3', 'b1']);
+    expect(inside([{ key: 'params.unknown', lo: 0, hi: 1 }])).toHaveLength(4);
   });
 
   it('sorts on click, flips on a second click, adds a secondary key on shift-click', () => {

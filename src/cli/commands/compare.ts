@@ -3,6 +3,7 @@
  * deltas), as Markdown for a pull-request comment, or as JSON.
  */
 import type { Command } from 'commander';
+import { runSource } from '../../index/source.ts';
 import { liveSettings } from '../../run/liveness.ts';
 import type { RunRecord } from '../../run/schema.ts';
 import { resolveNow } from '../clock.ts';
@@ -50,7 +51,7 @@ Examples:
       const config = loadConfig(cwd);
       // Without --from, always the configured branch, even beside a runs/ folder (as `ls` and `show` do).
       // Records only: the terminal shows no curves.
-      const { runs } = await loadRunRecords(cwd, flags.from === undefined ? { branch: config.branch } : { from: flags.from }, '', {
+      const { runs } = await loadRunRecords(cwd, runSource(flags.from, cwd, config.branch), '', {
         now: resolveNow(),
         live: liveSettings(config),
       });
