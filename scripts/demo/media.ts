@@ -23,11 +23,11 @@ const PALETTE: [number, number, number][] = [
 const TILE = 24;
 
 /** The media files of a run: media.json text and the display copies, or undefined for a run without. */
-export async function demoMedia(run: PreparedRun, seed: string): Promise<{ manifest: string; files: Record<string, Uint8Array> } | undefined> {
+export async function demoMedia(run: PreparedRun, seed: string, share = 0.1): Promise<{ manifest: string; files: Record<string, Uint8Array> } | undefined> {
   const { record } = run;
   if (record.status !== 'finished') return undefined;
   const random = createRandom(`${seed}:media:${record.id}`);
-  if (!random.chance(0.1)) return undefined;
+  if (!random.chance(share)) return undefined;
   const dir = mkdtempSync(join(tmpdir(), 'runpages-demo-media-'));
   try {
     const created = Date.parse(record.created) / 1000;
