@@ -24,6 +24,7 @@ import { AssetDeriver, completeRunAssets, isKeyOfRuns, seriesKey, storeAssetResu
 import { normalizeBase } from './url.ts';
 import type { MediaLeftOut } from './media-view.ts';
 import type { MediaSource, MediaStore, SiteMedia } from './media-build.ts';
+import type { DiffView } from './diff-view.ts';
 
 export interface BuildOptions {
   /** Where the runs are: a branch or a folder (decided by `runSource`, src/index/source.ts). */
@@ -136,6 +137,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     say('Preparing media');
     const media = await siteMedia(load.runs, { ...options, out });
     for (const left of media.leftOut) options.onMediaLeftOut?.(left);
+    const diffs = await siteDiffs(load.runs, options);
     const rendered = takeRenderedPages(cacheDir, out, root);
     writeSiteData(dataDir, {
       config: { ...options.config, site: { ...options.config.site, base } },
@@ -146,6 +148,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
       packDir: pack.dir,
       media: media.byRun,
       mediaLeftOut: media.leftOut,
+      diffs,
       ...(rendered ? { renderedPages: rendered } : {}),
     });
 
@@ -233,6 +236,44 @@ async function siteMedia(runs: readonly LoadedRun[], options: BuildOptions & { o
   } finally {
     reader?.close();
   }
+}
+
+/** Dirty runs whose patch the build reads from the store, newest first: a bound for S3 round trips. */
+const MAX_DIFF_RUNS = 2000;
+
+/**
+ * The dirty-tree patches of the newest dirty runs, read from the store when the build can reach it
+ * (S3 in CI, the local store on the machine that recorded them) and classified for the run page.
+ * The first failure stops the reading: a store that is not there is not asked 2,000 times.
+ */
+async function siteDiffs(runs: readonly LoadedRun[], options: BuildOptions): Promise<Map<string, DiffView>> {
+  const out = new Map<string, DiffView>();
+  const dirty = runs.filter((run) => run.record.git?.diff).slice(0, MAX_DIFF_RUNS);
+  if (dirty.length === 0) return out;
+  const [{ diffView, MAX_DIFF_BYTES }, { openStore }] = await Promise.all([import('./diff-view.ts'), import('../store/open.ts')]);
+  let store: import('../store/store.ts').ObjectStore;
+  try {
+    store = openStore(options.config.store, options.cwd);
+  } catch {
+    return out;
+  }
+  const decoded = new Map<string, DiffView>();
+  for (const run of dirty) {
+    const sha = run.record.git?.diff as string;
+    let view = decoded.get(sha);
+    if (!view) {
+      try {
+        const size = await store.stat(sha);
+        if (size === undefined || size > MAX_DIFF_BYTES) continue;
+        view = diffView(new TextDecoder().decode(await store.getBytes(sha)));
+      } catch {
+        break;
+      }
+      decoded.set(sha, view);
+    }
+    out.set(run.record.id, view);
+  }
+  return out;
 }
 
 const RENDERED_PAGES_FORMAT = 'runpages/rendered-pages@1';
