@@ -130,13 +130,14 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     await completeRunAssets(load.runs, pack, style, deriver, progress);
     const totalCharts = load.runs.reduce((sum, run) => sum + run.seriesNames.length, 0);
     const charts = { rendered: chartsRendered[style], cached: totalCharts - chartsRendered[style] };
+    say('Preparing media');
+    // Before the pack is saved: media charts are kept in it by content (see media-build.ts).
+    const media = await siteMedia(load.runs, { ...options, out }, pack);
+    for (const left of media.leftOut) options.onMediaLeftOut?.(left);
     const hashes = new Set(load.runs.map((run) => run.hash));
     pack.save((key) => isKeyOfRuns(key, hashes));
     rmSync(dataDir, { recursive: true, force: true });
     const root = options.siteRoot ?? siteRoot();
-    say('Preparing media');
-    const media = await siteMedia(load.runs, { ...options, out });
-    for (const left of media.leftOut) options.onMediaLeftOut?.(left);
     const diffs = await siteDiffs(load.runs, options);
     const rendered = takeRenderedPages(cacheDir, out, root);
     writeSiteData(dataDir, {
@@ -187,7 +188,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
  * `cat-file --batch`, or the folder, never through a symbolic link), originals from the store when
  * a copy is missing and the store can be reached.
  */
-async function siteMedia(runs: readonly LoadedRun[], options: BuildOptions & { out: string }): Promise<SiteMedia> {
+async function siteMedia(runs: readonly LoadedRun[], options: BuildOptions & { out: string }, pack: Pack): Promise<SiteMedia> {
   const withMedia = runs.filter((run) => run.media || run.mediaProblem);
   if (withMedia.length === 0) return { byRun: new Map(), leftOut: [], files: new Set(), bytes: 0 };
   const { prepareSiteMedia } = await import('./media-build.ts');
@@ -232,6 +233,10 @@ async function siteMedia(runs: readonly LoadedRun[], options: BuildOptions & { o
       out: options.out,
       budget: options.config.site.mediaBudget * 1024 * 1024,
       publicUrl: options.config.publicUrl,
+      charts: {
+        get: (key) => pack.get(key)?.toString('utf8'),
+        put: (key, value) => pack.put(key, Buffer.from(value)),
+      },
     });
   } finally {
     reader?.close();
