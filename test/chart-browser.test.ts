@@ -150,6 +150,23 @@ describe('interactive charts', () => {
     await page.close();
   });
 
+  it('downloads a chart as SVG and PNG that look as on screen without the site stylesheet', async () => {
+    const { page, problems } = await open('c/lr-sweep/');
+    const figure = await liveChart(page, 'val/loss');
+    const [svgFile] = await Promise.all([page.waitForEvent('download'), figure.getByRole('button', { name: 'SVG', exact: true }).click()]);
+    expect(svgFile.suggestedFilename()).toBe('Validation_loss.svg');
+    const text = readFileSync((await svgFile.path())!, 'utf8');
+    expect(text).toMatch(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    // Colours travel as attributes (three runs, three colours), not as classes of the site's CSS.
+    expect(text).not.toMatch(/ class=/);
+    expect(new Set([...text.matchAll(/<path [^>]*stroke="(rgb\([^"]+\))"/g)].map((m) => m[1])).size).toBeGreaterThanOrEqual(3);
+    const [pngFile] = await Promise.all([page.waitForEvent('download'), figure.getByRole('button', { name: 'PNG', exact: true }).click()]);
+    expect(pngFile.suggestedFilename()).toBe('Validation_loss.png');
+    expect(readFileSync((await pngFile.path())!).subarray(1, 4).toString()).toBe('PNG');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('lists every overlaid run in the readout of a saved comparison, in the colours of its legend', async () => {
     const { page, problems } = await open('c/lr-sweep/');
     const figure = await liveChart(page, 'val/loss');

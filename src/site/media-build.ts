@@ -194,6 +194,7 @@ export async function prepareSiteMedia(options: SiteMediaOptions): Promise<SiteM
             const content = `${entry.key}\0${JSON.stringify(matrix)}`;
             item.svg = drawn('confusion', content, () => confusionChart(matrix, { title: entry.key }));
             item.normalized = drawn('confusion-normalized', content, () => confusionChart(matrix, { title: entry.key, normalized: true }));
+            item.confusion = matrix;
           }
           pushItem(groups, entry.key, 'confusion_matrix', item);
           break;
@@ -203,6 +204,7 @@ export async function prepareSiteMedia(options: SiteMediaOptions): Promise<SiteM
           if (data?.kind === 'curve') {
             const curve = data.data;
             item.svg = drawn('curve', `${entry.key}\0${JSON.stringify(curve)}`, () => curveChart([{ label: entry.key, data: curve }], { title: entry.key }));
+            item.curve = curve;
             if (data.data.auc !== undefined) item.auc = data.data.auc;
             if (data.data.ap !== undefined) item.ap = data.data.ap;
           }

@@ -6,6 +6,7 @@
  * moves its crosshair with the arrow keys (Home and End jump to the ends). Loaded by loader.ts only
  * when a chart comes on screen. Run text reaches the page only as text nodes.
  */
+import { exportButtons } from './export.ts';
 import { formatValue, metricFormat, type MetricFormat } from '../../../../src/report/metric.ts';
 import { loadLines, siteBase } from './data.ts';
 import { linePoints, nearest, scale, smooth, stops, xAxes, type Point, type RunLine, type Scale, type XAxis } from './model.ts';
@@ -135,6 +136,7 @@ function liveChart(lines: RunLine[], format: MetricFormat, only?: string): HTMLE
     html('label', {}, 'Smoothing ', slider, sliderValue),
     logButton,
     reset,
+    ...exportButtons(() => chart, format.label),
   );
   let WIDTH = 640;
   const chart = svg('svg', {
