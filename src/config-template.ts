@@ -60,6 +60,12 @@ live:
   interval: 120
   # staleAfter: 600
 
+# System metrics: every interval seconds, the job's CPU %, memory (RSS of its processes) and, where
+# nvidia-smi is installed, each GPU's utilisation and memory, recorded as system/... series (their
+# own chart group on run pages). system: false turns it off.
+system:
+  interval: 15
+
 # Per project (the folder name under runs/): how it is presented. Uncomment and adapt.
 projects: {}
 #  ${options.project}:

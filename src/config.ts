@@ -97,6 +97,18 @@ export const ConfigSchema = z.strictObject({
       }),
     ])
     .default({ interval: 120 }),
+  /**
+   * System metrics (docs/recording.md#system-metrics): `record` and the clients sample the job's CPU,
+   * memory and GPUs every `interval` seconds as `system/...` series. `system: false` turns it off.
+   */
+  system: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        interval: z.number().positive().default(15),
+      }),
+    ])
+    .default({ interval: 15 }),
   projects: z.record(z.string(), ProjectConfigSchema).default({}),
 });
 

@@ -2,7 +2,7 @@
  * `runpages import wandb` on run folders written by the real wandb client, offline, in two versions
  * (test/fixtures/wandb, see its README): what runpages reads matches, point for point, what wandb's
  * own reader reported for the same files (expected.json); a crashed run imports up to its last
- * whole record as killed; importing again changes nothing; a cut or corrupted log never throws.
+ * whole record as crashed; importing again changes nothing; a cut or corrupted log never throws.
  */
 import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -97,7 +97,7 @@ describe.each(VERSIONS)('%s run folders, read as wandb itself reads them', (vers
       id: `wandb-${info.run_id}`,
       name: info.display_name,
       project: info.project,
-      status: reader.exit_code === null ? 'killed' : reader.exit_code === 0 ? 'finished' : 'failed',
+      status: reader.exit_code === null ? 'crashed' : reader.exit_code === 0 ? 'finished' : 'failed',
       created: new Date(info.start_time).toISOString(),
       // wandb keeps `user:@` of a remote with credentials; runpages drops the user too.
       git: { commit: info.git.commit, ...(info.git.remote ? { remote: info.git.remote.replace('user:@', '') } : {}) },
@@ -110,7 +110,7 @@ describe.each(VERSIONS)('%s run folders, read as wandb itself reads them', (vers
     expect(imported.record.env).toMatchObject({ os: expect.stringMatching(/Linux/), runtimes: { python: expect.stringMatching(/^3\./) } });
     expect(imported.record.command).toMatch(/make-wandb-runs\.py/);
     // A torn tail is a warning that names the file and byte, never an error.
-    if (reader.exit_code === null) expect(imported.warnings.join('\n')).toMatch(/no exit record .*imported as killed/);
+    if (reader.exit_code === null) expect(imported.warnings.join('\n')).toMatch(/no exit record .*imported as crashed/);
     if (reader.stopped) expect(imported.warnings.join('\n')).toMatch(/run-crash\d+\.wandb at byte \d+: the file ends inside a record/);
   });
 
@@ -176,7 +176,7 @@ describe('folders beyond the fixtures', () => {
     expect(run.record).toMatchObject({
       id: 'wandb-abc123',
       name: 'abc123',
-      status: 'killed',
+      status: 'crashed',
       host: 'gpu-7',
       user: 'ada',
       created: '2026-01-01T00:00:00.500Z',
@@ -278,13 +278,13 @@ describe('import wandb (CLI)', () => {
   }, 120_000);
   afterAll(() => repo?.cleanup());
 
-  test('publishes the four runs to the runs branch, crashed ones as killed with warnings', () => {
+  test('publishes the four runs to the runs branch, crashed ones as crashed with warnings', () => {
     expect(first.code, first.stderr).toBe(0);
     const outcome = JSON.parse(first.stdout);
     const status = Object.fromEntries(outcome.imported.map((run: { id: string; status: string }) => [run.id, run.status]));
-    expect(status).toEqual({ 'wandb-done016': 'finished', 'wandb-crash016': 'killed', 'wandb-done030': 'finished', 'wandb-crash030': 'killed' });
+    expect(status).toEqual({ 'wandb-done016': 'finished', 'wandb-crash016': 'crashed', 'wandb-done030': 'finished', 'wandb-crash030': 'crashed' });
     expect(outcome.skipped).toEqual([]);
-    expect(outcome.warnings.filter((w: string) => w.includes('imported as killed'))).toHaveLength(2);
+    expect(outcome.warnings.filter((w: string) => w.includes('imported as crashed'))).toHaveLength(2);
     const files = git(repo.origin, 'ls-tree', '-r', '--name-only', 'runs').split('\n');
     const yaml = files.find((file) => file.endsWith('wandb-done030/run.yaml'))!;
     const run = parse(git(repo.origin, 'show', `runs:${yaml}`));

@@ -58,7 +58,7 @@ export async function amendRun(options: {
   if (!tip) {
     throw new RunpagesError('branch-not-found', `There is no "${config.branch}" branch with runs to change.`, { hint: 'Record a run first, or create the branch with `runpages init`.' });
   }
-  const { runs } = await loadRunRecords(cwd, { from: tip });
+  const { runs } = await loadRunRecords(cwd, { branch: tip });
   const before = options.select(runs.map((run) => run.record));
   const folder = runs.find((run) => run.record.id === before.id)?.folder ?? runFolder(before);
 
@@ -76,6 +76,6 @@ export async function amendRun(options: {
   const text = stringifyRecord(changedFields);
   const after = parseRunRecord(changedFields, `${folder}/run.yaml`);
   if (text === files['run.yaml']) return { before, after, changed: false, outcome: { published: [before.id], queued: [], pushAttempts: 0, warnings: [] } };
-  const outcome = await publishRuns([{ record: after, files: { ...files, 'run.yaml': text }, objects: [], ...(Object.keys(media).length ? { media } : {}) }], { cwd, config });
+  const outcome = await publishRuns([{ record: after, files: { ...files, 'run.yaml': text }, objects: [], edited: true, ...(Object.keys(media).length ? { media } : {}) }], { cwd, config });
   return { before, after, changed: true, outcome };
 }

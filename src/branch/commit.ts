@@ -15,7 +15,12 @@ export interface FolderTree {
   /** `runs/<project>/<yyyy-mm>/<id>` */
   path: string;
   tree: string;
+  /** The run's id when this is an edit after the fact: its commit says so (see EDITED_TRAILER). */
+  edited?: string;
 }
+
+/** The trailer naming a run changed after the fact (`runpages edit`, `archive`); read by src/index/edits.ts. */
+export const EDITED_TRAILER = 'Runpages-Edited';
 
 /** What a new branch starts with, so anyone who stumbles on it knows what it is. */
 export const BRANCH_README = `# runpages runs
@@ -49,7 +54,7 @@ export async function writeRunTrees(cwd: string, runs: readonly PreparedRun[]): 
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   });
   const trees = await writeTrees(cwd, fileEntries);
-  return runs.map((run, index) => ({ path: runFolder(run.record), tree: trees[index] as string }));
+  return runs.map((run, index) => ({ path: runFolder(run.record), tree: trees[index] as string, ...(run.edited ? { edited: run.record.id } : {}) }));
 }
 
 /**
@@ -75,7 +80,8 @@ export async function buildCommit(
   // No new root tree means every entry was already in place (a new branch always gets its README).
   if (tree === undefined) return { commit: parent as string, changed: [] };
   const paths = changed.filter((path) => path !== 'README.md' || parent !== undefined);
-  const commit = await commitTree(cwd, tree, parent ? [parent] : [], commitMessage(paths));
+  const edited = folders.filter((folder) => folder.edited !== undefined && paths.includes(folder.path)).map((folder) => folder.edited as string);
+  const commit = await commitTree(cwd, tree, parent ? [parent] : [], commitMessage(paths, edited));
   return { commit, changed: paths };
 }
 
@@ -176,7 +182,7 @@ async function applyToTree(
   return { tree: root, changed: changed.sort() };
 }
 
-function commitMessage(paths: readonly string[]): string {
+function commitMessage(paths: readonly string[], edited: readonly string[] = []): string {
   const shown = paths.slice(0, 20).map((path) => `- ${path}`);
   if (paths.length > shown.length) shown.push(`- ... and ${paths.length - shown.length} more`);
   const runs = paths.filter((path) => path.startsWith('runs/'));
@@ -188,7 +194,8 @@ function commitMessage(paths: readonly string[]): string {
         : runs.length === 1
           ? `Add run ${runs[0]?.split('/').slice(1).join('/')}`
           : `Add ${runs.length} runs`;
-  return `${title}\n\n${shown.join('\n')}\n`;
+  const trailers = edited.length ? `\n${edited.map((id) => `${EDITED_TRAILER}: ${id}`).join('\n')}\n` : '';
+  return `${edited.length ? title.replace(/^Add run/, 'Edit run') : title}\n\n${shown.join('\n')}\n${trailers}`;
 }
 
 /**

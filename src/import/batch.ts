@@ -161,7 +161,7 @@ async function keepFormerId(run: ImportedRun, onBranch: Map<string, BranchRun>, 
 async function branchFolders(cwd: string, config: Config): Promise<Map<string, BranchRun>> {
   const folders = new Map<string, BranchRun>();
   for (const ref of [config.branch, `${config.remote}/${config.branch}`]) {
-    let files;
+    let files: Awaited<ReturnType<typeof listBranchFiles>>;
     try {
       files = await listBranchFiles(cwd, ref, (path) => path.startsWith('runs/') && path.endsWith('/run.yaml'));
     } catch (error) {

@@ -94,7 +94,7 @@ export async function readTensorBoardRun(folder: string, files: readonly string[
     firstRecord ??= records[0]?.data;
     for (const problem of problems) warnings.push(`${path} at byte ${problem.offset}: ${problem.message}`);
     for (const record of records) {
-      let event;
+      let event: ReturnType<typeof decodeEvent>;
       try {
         event = decodeEvent(record.data);
       } catch (error) {

@@ -16,7 +16,7 @@
  * - The summary (the last summary record's values, numbers only) becomes metrics; wandb before 0.18
  *   writes it only at exit, so a crashed run's metrics are each series' last value.
  * - Status: an exit record with code 0 is `finished`, another code `failed`; no exit record (the
- *   process or machine died) is `killed`, the schema's status for a run that did not end by itself.
+ *   process or machine died) is `crashed`, W&B's own word for it.
  * - The group becomes `experiment`, the job type a tag `job_type:<type>`; tags and notes are kept;
  *   git, host, user, OS, Python, CPUs and GPUs come from the run and environment records (or
  *   wandb-metadata.json), the command from the program and its arguments (secrets masked).
@@ -398,8 +398,8 @@ function toImportedRun(state: RunState, folderId: string, folder: string, option
     : Number.isFinite(state.lastTime)
       ? state.lastTime
       : undefined;
-  if (!state.exit) warnings.push(`${folder}: no exit record (the process or its machine died); imported as killed`);
-  const status = !state.exit ? 'killed' : state.exit.exitCode === 0 ? 'finished' : 'failed';
+  if (!state.exit) warnings.push(`${folder}: no exit record (the process or its machine died); imported as crashed`);
+  const status = !state.exit ? 'crashed' : state.exit.exitCode === 0 ? 'finished' : 'failed';
   const gitInfo = { ...envRecord.git, ...definedOnly(info.git ?? {}) };
   const git = definedOnly({ commit: nonEmpty(gitInfo.commit), remote: gitInfo.remote ? withoutCredentials(gitInfo.remote) : undefined });
   const env = definedOnly({

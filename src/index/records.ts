@@ -5,12 +5,7 @@
  */
 import { withLiveStatus, type LiveSettings } from '../run/liveness.ts';
 import type { InvalidRun, LoadedRun, RunFiles } from './load.ts';
-
-/**
- * Where runs come from: the configured branch (always a branch, even when a `runs/` folder sits in
- * the working tree, as TensorBoard's does) or what the user passed to `--from` (a branch or folder).
- */
-export type RunSource = { branch: string } | { from: string };
+import type { RunSource } from './source.ts';
 
 /** Shows runs as they are at `now`: a `running` run gone quiet says `crashed` (see src/run/liveness.ts). */
 export interface ShownAt {
@@ -19,29 +14,28 @@ export interface ShownAt {
 }
 
 /**
- * Loads run records from a source (a plain string is `{ from }`). `idPrefix` limits a branch read to runs whose id starts with it, so pulling
+ * Loads run records from a source. `idPrefix` limits a branch read to runs whose id starts with it, so pulling
  * one run never reads them all. With `shown`, statuses are as a user should see them at that time.
  *
  * @example const { runs } = await loadRunRecords(cwd, { branch: 'runs' }, '01JC1A', { now, live: liveSettings(config) });
  */
 export async function loadRunRecords(
   cwd: string,
-  sourceOrFrom: RunSource | string,
+  source: RunSource,
   idPrefix = '',
   shown?: ShownAt,
 ): Promise<{ runs: LoadedRun[]; invalid: InvalidRun[] }> {
-  const loaded = await loadRecords(cwd, sourceOrFrom, idPrefix);
+  const loaded = await loadRecords(cwd, source, idPrefix);
   return shown ? { ...loaded, runs: withLiveStatus(loaded.runs, shown.now, shown.live) } : loaded;
 }
 
-async function loadRecords(cwd: string, sourceOrFrom: RunSource | string, idPrefix: string): Promise<{ runs: LoadedRun[]; invalid: InvalidRun[] }> {
-  const source = typeof sourceOrFrom === 'string' ? { from: sourceOrFrom } : sourceOrFrom;
-  const { isDirectorySource, loadRuns, parseRuns } = await import('./load.ts');
-  if ('from' in source && isDirectorySource(source.from, cwd)) {
-    const loaded = await loadRuns({ from: source.from, cwd });
+async function loadRecords(cwd: string, source: RunSource, idPrefix: string): Promise<{ runs: LoadedRun[]; invalid: InvalidRun[] }> {
+  const { loadRuns, parseRuns } = await import('./load.ts');
+  if ('folder' in source) {
+    const loaded = await loadRuns({ source, cwd });
     return { runs: loaded.runs.filter((run) => run.record.id.startsWith(idPrefix)), invalid: loaded.invalid };
   }
-  const ref = 'branch' in source ? source.branch : source.from;
+  const ref = source.branch;
   const { readBranchFiles } = await import('../branch/read.ts');
   const files: RunFiles[] = [];
   const wanted = /^(runs\/[^/]+\/[^/]+\/([^/]+))\/run\.yaml$/;

@@ -6,15 +6,14 @@
 import { InvalidRunError } from '../run/validate.ts';
 import { parseMediaManifest, type MediaManifest } from '../run/media.ts';
 import type { LoadedRun } from './load.ts';
-import type { RunSource } from './records.ts';
+import type { RunSource } from './source.ts';
 
 /**
  * @example const manifests = await readRunMedia(cwd, { branch: 'runs' }, [runA, runB]);
  */
 export async function readRunMedia(cwd: string, source: RunSource, runs: readonly LoadedRun[]): Promise<Array<MediaManifest | undefined>> {
-  const { isDirectorySource } = await import('./load.ts');
-  if ('from' in source && isDirectorySource(source.from, cwd)) return runs.map((run) => run.media);
-  const ref = 'branch' in source ? source.branch : source.from;
+  if ('folder' in source) return runs.map((run) => run.media);
+  const ref = source.branch;
   const wanted = new Map(runs.map((run, index) => [`${run.folder}/media.json`, index]));
   const out: Array<MediaManifest | undefined> = runs.map(() => undefined);
   const { readBranchFiles } = await import('../branch/read.ts');

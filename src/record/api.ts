@@ -12,6 +12,7 @@ import { RunpagesError } from '../errors.ts';
 import type { RunStatus } from '../run/schema.ts';
 import { loadConfig } from '../config.ts';
 import { heartbeatInterval, heartbeatRun, type Heartbeats } from './heartbeat.ts';
+import { startSystemMetrics, systemInterval, type SystemMetrics } from './system.ts';
 import { redactParams, redactText } from './redact.ts';
 import { confusionFrom, histogramOf, prCurve, rocCurve } from '../run/curves.ts';
 import type { CurveData, TableCell } from '../run/media.ts';
@@ -65,6 +66,8 @@ export class Run {
   #finished = false;
   /** Heartbeats of a run this process publishes (none when joined to `runpages record`, which sends them). */
   #heartbeats: Heartbeats | undefined;
+  /** System metrics of this process, sampled beside the heartbeats (none when joined to `runpages record`). */
+  #system: SystemMetrics | undefined;
   /** The `time` field's text, rebuilt only when the millisecond changes (formatting a double is the costly part of a log call). */
   #timeMs = -1;
   #timeText = '';
@@ -114,12 +117,20 @@ export class Run {
     if (this.#buffer.length >= FLUSH_CHARS) this.flush();
   }
 
-  /** @internal Starts publishing the run as live every interval (docs/recording.md#live-runs), unless the config or RUNPAGES_LIVE_INTERVAL turns it off. */
+  /**
+   * @internal Starts publishing the run as live every interval (docs/recording.md#live-runs) and
+   * sampling system metrics, unless the config or RUNPAGES_LIVE_INTERVAL / RUNPAGES_SYSTEM_INTERVAL turn them off.
+   */
   startHeartbeats(): void {
     try {
       const config = loadConfig(this.#session.root);
       const intervalS = heartbeatInterval(config, process.env);
       if (intervalS !== undefined) this.#heartbeats = heartbeatRun(this.#session, { config, intervalS, overrides: {}, beforeBeat: () => this.flush() });
+      const systemS = systemInterval(config, process.env);
+      // The job is this process (and whatever it started).
+      if (systemS !== undefined) {
+        this.#system = startSystemMetrics({ dir: this.dir, rootPid: process.pid, intervalS: systemS, startedAt: this.#session.startedAt, now: this.#session.now });
+      }
     } catch {
       // An unreadable config: no heartbeats; finish() reports the problem when it publishes.
     }
@@ -314,7 +325,7 @@ export class Run {
     if (this.#fd !== undefined) closeSync(this.#fd);
     this.#fd = undefined;
     process.off('exit', this.#flushOnExit);
-    await this.#heartbeats?.stop();
+    await Promise.all([this.#heartbeats?.stop(), this.#system?.stop()]);
     const fields: Record<string, unknown> = { params: redactParams(this.#params), tags: this.#tags };
     if (this.#attached) {
       // `runpages record` publishes when the command ends, with the status from its exit.

@@ -12,6 +12,7 @@ import { rm } from 'node:fs/promises';
 import type { Config } from '../config.ts';
 import { checkCanRecord } from './preflight.ts';
 import { heartbeatInterval, heartbeatRun, type Heartbeats } from './heartbeat.ts';
+import { startSystemMetrics, systemInterval, type SystemMetrics } from './system.ts';
 import { cutLine, maskValues, redactCommand, redactText, secretValues } from './redact.ts';
 import type { RunOverrides } from './run-dir.ts';
 import { closeRunDir, openRunDir, type PublishOutcome, type RunSession } from './session.ts';
@@ -118,9 +119,10 @@ function passThrough(from: NodeJS.ReadableStream, to: NodeJS.WritableStream): vo
   });
 }
 
-function runChild(command: string[], env: NodeJS.ProcessEnv, tail: OutputTail, cwd: string): Promise<ChildResult> {
+function runChild(command: string[], env: NodeJS.ProcessEnv, tail: OutputTail, cwd: string, onSpawn?: (pid: number) => void): Promise<ChildResult> {
   return new Promise((resolveResult) => {
     const child = spawn(command[0]!, command.slice(1), { cwd, env, stdio: ['inherit', 'pipe', 'pipe'] });
+    if (child.pid !== undefined) onSpawn?.(child.pid);
     let received: NodeJS.Signals | undefined;
     // Ctrl-C in a terminal already reaches the child (same process group): forwarding that first
     // SIGINT would interrupt the job's own clean-up. A second Ctrl-C, or a SIGINT without a
@@ -193,8 +195,12 @@ export async function recordCommand(command: string[], options: RecordOptions): 
 
   const tail = new OutputTail(TAIL_LINES, secrets);
   const heartbeats = startLive(session, config, options, () => tail.text());
-  const result = await runChild(command, env, tail, options.cwd);
-  await heartbeats?.stop();
+  const systemS = systemInterval(config, process.env, report.warn);
+  let system: SystemMetrics | undefined;
+  const result = await runChild(command, env, tail, options.cwd, (pid) => {
+    if (systemS !== undefined) system = startSystemMetrics({ dir: session.dir, rootPid: pid, intervalS: systemS, startedAt: session.startedAt, now: session.now });
+  });
+  await Promise.all([heartbeats?.stop(), system?.stop()]);
   if (result.spawnError) {
     // Nothing ran, so there is no run: a junk "failed" run would only clutter the tables.
     const missing = (result.spawnError as NodeJS.ErrnoException).code === 'ENOENT';

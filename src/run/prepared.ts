@@ -20,6 +20,11 @@ export interface PreparedRun {
   /** The run's `media/` folder on the branch: display copies by file name (`<sha256>.<ext>`, docs/design.md#media). */
   media?: Record<string, Uint8Array>;
   objects: PendingObject[];
+  /**
+   * A change made after the fact (`runpages edit`, `archive`): its commit carries a
+   * `Runpages-Edited: <id>` trailer, which the site reads back as "edited by … on …".
+   */
+  edited?: boolean;
 }
 
 /** Folder of a run on the branch: `runs/<project>/<yyyy-mm>/<run-id>` (docs/design.md#branch). */

@@ -11,7 +11,9 @@ import { deserialize, serialize } from 'node:v8';
 import { createHash } from 'node:crypto';
 import type { AstroIntegration } from 'astro';
 import type { Config } from '../config.ts';
-import { loadRuns, isDirectorySource, type InvalidRun, type LoadCache, type LoadedRun } from '../index/load.ts';
+import { loadRuns, type InvalidRun, type LoadCache, type LoadedRun, type ParsedRecord, type RunParser } from '../index/load.ts';
+import { readRunEdits } from '../index/edits.ts';
+import { describeSource, type RunSource } from '../index/source.ts';
 import { buildIndex } from '../index/run-index.ts';
 import { liveSettings, withLiveStatus } from '../run/liveness.ts';
 import { chartStyle, type ChartStyle } from './charts.ts';
@@ -24,8 +26,8 @@ import type { MediaLeftOut } from './media-view.ts';
 import type { MediaSource, MediaStore, SiteMedia } from './media-build.ts';
 
 export interface BuildOptions {
-  /** Branch name or folder of runs. */
-  from: string;
+  /** Where the runs are: a branch or a folder (decided by `runSource`, src/index/source.ts). */
+  source: RunSource;
   /** The user's project folder (where git runs and relative paths start). */
   cwd: string;
   /** Output folder (absolute or relative to cwd). */
@@ -72,7 +74,7 @@ export function siteRoot(): string {
 /**
  * Builds the static site.
  *
- * @example await buildSite({ from: 'runs', cwd, out: 'dist', config: loadConfig(cwd), now: new Date() })
+ * @example await buildSite({ source: { branch: 'runs' }, cwd, out: 'dist', config: loadConfig(cwd), now: new Date() })
  */
 export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   const started = performance.now();
@@ -80,10 +82,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   const out = isAbsolute(options.out) ? options.out : resolve(options.cwd, options.out);
   const cacheDir = options.cacheDir ?? join(options.cwd, '.runpages', 'cache');
   const base = normalizeBase(options.base ?? options.config.site.base);
-  const fromIsFolder = isDirectorySource(options.from, options.cwd);
-  const source = fromIsFolder ? `folder ${displayPath(options.cwd, options.from)}` : `branch ${options.from}`;
-
-  say(`Loading runs from ${source}`);
+  say(`Loading runs from ${describeSource(options.source, options.cwd)}`);
   // Series stream into the pack as they load (kept between builds), never all in memory.
   const pack = Pack.open(join(cacheDir, 'pack'));
   // Per process: two builds in one folder (a test run beside `preview --watch`) must not share it.
@@ -96,17 +95,25 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     for (const [style, charts] of Object.entries(result.charts)) chartsRendered[style as ChartStyle] += Object.keys(charts).length;
   });
   try {
-    // The worker parses and validates series.json too: the main thread parses only run.yaml.
-    const onSeriesText = async (run: LoadedRun, text: string, file: string) => {
-      const { done } = await deriver.submit({ hash: run.hash, record: run.record, seriesText: { text, file }, compare: true, styles: ['compact'] });
-      return { parsed: done.then((result) => result.invalid ?? result.series?.names ?? []) };
+    // Workers parse and validate each run's files too: the main thread only reads them. The chart
+    // style follows the run count, so the folders' count stands in for it while runs load; should
+    // invalid runs change the style, completeRunAssets draws what is missing.
+    let loadStyle: ChartStyle = chartStyle(options.config.site.charts, 0);
+    const parseRun: RunParser = async (files) => {
+      const { done } = await deriver.submit({ hash: files.hash, files, compare: true, styles: [loadStyle] });
+      return { parsed: done.then((result) => result.invalid ?? (result.run as ParsedRecord)) };
     };
     const runCache = readRunCache(cacheDir, pack);
-    const load = await loadRuns({ from: options.from, cwd: options.cwd, onSeriesText, cache: runCache });
+    const onCount = (folders: number) => {
+      loadStyle = chartStyle(options.config.site.charts, folders);
+    };
+    const load = await loadRuns({ source: options.source, cwd: options.cwd, parseRun, onCount, cache: runCache });
     writeRunCache(cacheDir, runCache, load.runs);
     for (const invalid of load.invalid) options.onInvalid?.(invalid);
     // Liveness is judged at the build's now: a run gone quiet shows as crashed on every page.
-    const index = buildIndex({ ...load, runs: withLiveStatus(load.runs, options.now, liveSettings(options.config)) }, options.config);
+    // Edits after the fact ("edited by … on …") come from the branch's history; a folder has none.
+    const edits = 'branch' in options.source ? await readRunEdits(options.cwd, options.source.branch).catch(() => undefined) : undefined;
+    const index = buildIndex({ ...load, runs: withLiveStatus(load.runs, options.now, liveSettings(options.config)), ...(edits ? { edits } : {}) }, options.config);
     say(`Indexed ${load.runs.length} runs in ${index.projects.length} projects`);
 
     const style = chartStyle(options.config.site.charts, load.runs.length);
@@ -127,13 +134,13 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     rmSync(dataDir, { recursive: true, force: true });
     const root = options.siteRoot ?? siteRoot();
     say('Preparing media');
-    const media = await siteMedia(load.runs, { ...options, out, fromIsFolder });
+    const media = await siteMedia(load.runs, { ...options, out });
     for (const left of media.leftOut) options.onMediaLeftOut?.(left);
     const rendered = takeRenderedPages(cacheDir, out, root);
     writeSiteData(dataDir, {
       config: { ...options.config, site: { ...options.config.site, base } },
       generated: options.now.toISOString(),
-      source,
+      source: describeSource(options.source, options.cwd),
       index,
       chartStyle: style,
       packDir: pack.dir,
@@ -145,7 +152,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     // Saved comparisons are read here, where the user's folder and the runs source are known.
     const [{ readSavedComparisonFiles }, { writeSavedComparisons }] = await Promise.all([import('../index/comparisons.ts'), import('./saved-data.ts')]);
     const ids = load.runs.map((run) => run.record.id);
-    const saved = await readSavedComparisonFiles({ cwd: options.cwd, from: options.from, fromIsFolder, ids });
+    const saved = await readSavedComparisonFiles({ cwd: options.cwd, source: options.source, ids });
     for (const skipped of saved.skipped) options.onSkippedComparison?.(skipped);
     writeSavedComparisons(dataDir, saved.comparisons, saved.skipped);
 
@@ -177,16 +184,18 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
  * `cat-file --batch`, or the folder, never through a symbolic link), originals from the store when
  * a copy is missing and the store can be reached.
  */
-async function siteMedia(runs: readonly LoadedRun[], options: BuildOptions & { out: string; fromIsFolder: boolean }): Promise<SiteMedia> {
+async function siteMedia(runs: readonly LoadedRun[], options: BuildOptions & { out: string }): Promise<SiteMedia> {
   const withMedia = runs.filter((run) => run.media || run.mediaProblem);
   if (withMedia.length === 0) return { byRun: new Map(), leftOut: [], files: new Set(), bytes: 0 };
   const { prepareSiteMedia } = await import('./media-build.ts');
   const limit = 8 * 1024 * 1024;
   let reader: import('../git/objects.ts').ObjectReader | undefined;
-  const source: MediaSource = options.fromIsFolder
+  const from = options.source;
+  const source: MediaSource =
+    'folder' in from
     ? {
         read: async (folder, file) => {
-          const path = join(resolve(options.cwd, options.from), folder.slice('runs/'.length), file);
+          const path = join(from.folder, folder.slice('runs/'.length), file);
           const info = lstatSync(path, { throwIfNoEntry: false });
           const folderInfo = lstatSync(dirname(path), { throwIfNoEntry: false });
           if (!info?.isFile() || info.size > limit || !folderInfo?.isDirectory()) return undefined;
@@ -196,7 +205,7 @@ async function siteMedia(runs: readonly LoadedRun[], options: BuildOptions & { o
     : {
         read: async (folder, file) => {
           reader ??= new (await import('../git/objects.ts')).ObjectReader(options.cwd);
-          const object = await reader.read(`${options.from}:${folder}/${file}`);
+          const object = await reader.read(`${from.branch}:${folder}/${file}`);
           return object?.type === 'blob' && object.content.length <= limit ? object.content : undefined;
         },
       };
@@ -499,11 +508,6 @@ function linkDirectory(link: string, target: string): void {
   symlinkSync(target, link, 'junction');
 }
 
-/** A folder as the user would write it: relative to cwd when inside it. */
-function displayPath(cwd: string, path: string): string {
-  const rel = relative(cwd, resolve(cwd, path));
-  return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? path : rel;
-}
 
 function ensureSlash(path: string): string {
   return path.endsWith('/') ? path : `${path}/`;

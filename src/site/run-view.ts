@@ -106,7 +106,7 @@ export function runPageKey(run: IndexedRun, site: { publicUrl?: string | undefin
     return other ? [id, other.record.name, other.record.status] : [id];
   };
   return createHash('sha256')
-    .update(JSON.stringify([run.hash, run.record.status, site.shellKey, site.publicUrl ?? '', run.record.parents.map(link), run.children.map(link), site.mediaKey ?? '']))
+    .update(JSON.stringify([run.hash, run.record.status, run.edited ?? null, site.shellKey, site.publicUrl ?? '', run.record.parents.map(link), run.children.map(link), site.mediaKey ?? '']))
     .digest('hex')
     .slice(0, 32);
 }
@@ -119,7 +119,7 @@ export function runPageKey(run: IndexedRun, site: { publicUrl?: string | undefin
  */
 export function leanRunPageKey(run: IndexedRun, site: { shellKey: string; threshold: number; shard: number }): string {
   return createHash('sha256')
-    .update(JSON.stringify(['lean', run.hash, run.record.status, site.shellKey, site.threshold, site.shard]))
+    .update(JSON.stringify(['lean', run.hash, run.record.status, run.edited ?? null, site.shellKey, site.threshold, site.shard]))
     .digest('hex')
     .slice(0, 32);
 }

@@ -4,6 +4,7 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { runSource } from '../../index/source.ts';
 import { NOW_OPTION_HELP, resolveNow } from '../clock.ts';
 
 export const order = 50;
@@ -49,7 +50,7 @@ Examples:
       const config = readConfig(cwd, flags.config);
       await checkWritable(resolve(cwd, flags.out));
       const result = await buildSite({
-        from: flags.from ?? config.branch,
+        source: runSource(flags.from, cwd, config.branch),
         cwd,
         out: flags.out,
         config,

@@ -3,6 +3,7 @@
  * deltas), as Markdown for a pull-request comment, or as JSON.
  */
 import type { Command } from 'commander';
+import { runSource } from '../../index/source.ts';
 import { liveSettings } from '../../run/liveness.ts';
 import type { RunRecord } from '../../run/schema.ts';
 import { resolveNow } from '../clock.ts';
@@ -50,7 +51,8 @@ Examples:
       const config = loadConfig(cwd);
       // Without --from, always the configured branch, even beside a runs/ folder (as `ls` and `show` do).
       // Records only: the terminal shows no curves.
-      const { runs } = await loadRunRecords(cwd, flags.from === undefined ? { branch: config.branch } : { from: flags.from }, '', {
+      const source = runSource(flags.from, cwd, config.branch);
+      const { runs } = await loadRunRecords(cwd, source, '', {
         now: resolveNow(),
         live: liveSettings(config),
       });
@@ -73,7 +75,7 @@ Examples:
           import('../../index/run-media.ts'),
         ]);
         const loaded = new Map(runs.map((run) => [run.record.id, run]));
-        const manifests = await readRunMedia(cwd, flags.from === undefined ? { branch: config.branch } : { from: flags.from }, ids.map((id) => loaded.get(id)!));
+        const manifests = await readRunMedia(cwd, source, ids.map((id) => loaded.get(id) as (typeof runs)[number]));
         const images = comparisonImageLinks(manifests, { ...(site ? { siteUrl: site } : {}), objectUrl: (sha) => objectUrl(config.publicUrl, sha) });
         ui.out(text.comparisonMarkdown(comparison, link, images));
         return;

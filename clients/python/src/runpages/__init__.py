@@ -239,8 +239,12 @@ class Run:
         tags: Optional[Iterable[str]] = None,
         dir: Optional[str] = None,
         parents: Optional[Iterable[str]] = None,
+        total_steps: Optional[int] = None,
     ) -> None:
         self._started = time.time()
+        # The steps the job will take, shown as the live run's progress (step of total).
+        self.total_steps = total_steps
+        self._companion = _Companion()
         self._lines: List[str] = []
         self._keys: Dict[str, str] = {}
         self._bad_keys: set = set()
@@ -278,6 +282,7 @@ class Run:
                 self._write_params()
             if not self.under_record:
                 self._write_record("running")
+                self._companion.start_later(self.dir)
         except OSError as error:
             _warn(f"runpages: cannot create the run directory {self.dir}: {error}")
 
@@ -522,6 +527,8 @@ class Run:
             self.flush()
             if self.under_record:
                 return
+            # Heartbeats end before the final publish, so none can land after it.
+            self._companion.stop()
             self._write_record(status)
             self._publish()
         except Exception as error:
@@ -566,6 +573,8 @@ class Run:
             record["name"] = self.name
         if self.parents:
             record["parents"] = self.parents
+        if self.total_steps is not None:
+            record["total_steps"] = self.total_steps
         git = _git_info(os.getcwd())
         if git:
             record["git"] = git
@@ -588,6 +597,72 @@ class Run:
             _warn(f"runpages: run {self.id} is queued, not published: {_last_line(result.stderr)} Publish it later with `runpages sync`.")
         elif result.returncode != 0:
             _warn(f"runpages: publishing run {self.id} failed: {_last_line(result.stderr)} The run is in {self.dir}: fix the cause, then `runpages commit {self.dir}`.")
+
+
+def _live_off() -> bool:
+    """RUNPAGES_LIVE_INTERVAL=0/off/false: no heartbeats for this job (the config's `live: false` is read by the companion)."""
+    return os.environ.get("RUNPAGES_LIVE_INTERVAL", "").strip().lower() in ("0", "off", "false")
+
+
+# Seconds before the companion starts: a run shorter than this publishes only its final state and
+# costs no extra process (a sweep of quick trials stays quick). Shorter when RUNPAGES_LIVE_INTERVAL is.
+COMPANION_DELAY_S = 5.0
+
+
+class _Companion:
+    """`runpages live <dir>` beside the job: it publishes the run's heartbeats until its stdin closes.
+
+    The pipe is the job's lifeline: if Python dies (even by SIGKILL) the pipe closes and the companion
+    stops, so the run goes quiet and shows as crashed. Best effort: without a CLI there are no heartbeats.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._timer: Optional[threading.Timer] = None
+        self._process: "Optional[subprocess.Popen[bytes]]" = None
+        self._stopped = False
+
+    def start_later(self, run_dir: str) -> None:
+        if _live_off():
+            return
+        delay = COMPANION_DELAY_S
+        try:
+            delay = min(delay, float(os.environ.get("RUNPAGES_LIVE_INTERVAL", "") or delay))
+        except ValueError:
+            pass
+        self._timer = threading.Timer(max(0.0, delay), self._start, args=(run_dir, os.getcwd()))
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _start(self, run_dir: str, cwd: str) -> None:
+        with self._lock:
+            if self._stopped:
+                return
+            try:
+                self._process = subprocess.Popen(
+                    _cli() + ["live", run_dir, "--pid", str(os.getpid())], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd
+                )
+            except (OSError, ValueError):
+                self._process = None
+
+    def stop(self) -> None:
+        """Closes the companion's stdin and waits for its heartbeat in flight to stop (killed after 30 s)."""
+        with self._lock:
+            self._stopped = True
+            if self._timer is not None:
+                self._timer.cancel()
+            process, self._process = self._process, None
+        if process is None:
+            return
+        try:
+            if process.stdin is not None:
+                process.stdin.close()
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        except OSError:
+            pass
 
 
 def _user() -> str:
@@ -640,17 +715,21 @@ def start(
     name: Optional[str] = None,
     dir: Optional[str] = None,
     parents: Optional[Iterable[str]] = None,
+    total_steps: Optional[int] = None,
 ) -> Run:
     """Starts a run. Use it as `with runpages.start(...) as run:` or call `run.finish()` yourself.
 
     project: the project (default: the repository's folder name); name: a friendly name (default:
     made from the id); dir: where to write the run directory (default: .runpages/runs/<id>/ in the
     repository, or $RUNPAGES_DIR under `runpages record`); parents: ids of runs this one belongs to
-    (e.g. a sweep's run).
+    (e.g. a sweep's run); total_steps: the steps the job will take, shown as its live progress.
+
+    While the run is open it is published as `running` every `live.interval` seconds (a companion
+    `runpages live` process beside the job), so the site, `ls` and `watch` see it before it ends.
     """
     if _RULES is None:
         _warn("runpages: secret-rules.json was not found beside the runpages package; secrets are masked only when `runpages commit` publishes the run")
-    run = Run(project=project, name=name, params=params, tags=tags, dir=dir, parents=parents)
+    run = Run(project=project, name=name, params=params, tags=tags, dir=dir, parents=parents, total_steps=total_steps)
     if not run.under_record:
         _catch_sigterm()
     _open_runs.append(run)
