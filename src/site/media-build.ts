@@ -230,6 +230,8 @@ export async function prepareSiteMedia(options: SiteMediaOptions): Promise<SiteM
     for (const item of imageItems.values()) if (item.src) srcBySha.set(item.sha256, item.src);
     for (const { item, refs } of tables) for (const sha of refs) if (srcBySha.has(sha)) item.images[sha] = srcBySha.get(sha) as string;
 
+    const tableKeys = new Set([...groups.values()].filter((group) => group.kind === 'table').map((group) => group.key));
+    for (const group of groups.values()) if (group.kind === 'image' && group.key.endsWith('/images') && tableKeys.has(group.key.slice(0, -'/images'.length))) group.cells = true;
     const sorted = [...groups.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     for (const group of sorted) if ('items' in group) (group.items as { step?: number }[]).sort((a, b) => (a.step ?? -Infinity) - (b.step ?? -Infinity));
     const key = createHash('sha256').update(JSON.stringify(sorted)).digest('hex').slice(0, 16);
