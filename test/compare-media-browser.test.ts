@@ -141,6 +141,23 @@ describe('media in a saved comparison', () => {
   });
 });
 
+describe('media on the interactive comparison /compare/', () => {
+  it('shows both images side by side with one slider; confusion differences as on saved comparisons', async () => {
+    const { page, errors } = await open(`compare/?runs=${ids.join(',')}`);
+    await page.locator('[data-media] .cmp-media-row').first().waitFor();
+    const images = await shownImages(page);
+    expect(images.map((image) => image.shows)).toEqual(['baseline step 2', 'candidate step 5']);
+    expect(Math.abs(images[0]!.y - images[1]!.y)).toBeLessThan(2);
+    expect(images[1]!.x).toBeGreaterThan(images[0]!.x + images[0]!.width);
+    await page.locator('[data-compare-media-slider]').fill('1');
+    expect((await shownImages(page)).map((image) => image.shows)).toEqual(['baseline step 1', 'candidate step 0']);
+    expect(await page.locator('table.cmp-media-delta caption').innerText()).toBe('candidate − baseline');
+    expect(errors).toEqual([]);
+    expect(await page.evaluate(() => (window as unknown as { __violations: string[] }).__violations)).toEqual([]);
+    await page.close();
+  });
+});
+
 describe('compare --markdown', () => {
   it("links each run's last image through the site's media/ path, side by side in one table row", async () => {
     writeFileSync(join(work, 'runpages.config.yaml'), 'site:\n  url: https://team.example/ml\n');
