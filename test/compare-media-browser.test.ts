@@ -102,6 +102,7 @@ describe('media in a saved comparison', () => {
     const { page, errors } = await open('c/media/');
     const images = await shownImages(page);
     expect(images.map((image) => image.shows)).toEqual(['baseline step 2', 'candidate step 5']);
+    expect(await page.locator('.cmp-media-step:not([hidden]) > .cmp-media-images > figure img').count()).toBe(2);
     // Side by side: the same row, the second to the right of the first.
     expect(Math.abs(images[0]!.y - images[1]!.y)).toBeLessThan(2);
     expect(images[1]!.x).toBeGreaterThan(images[0]!.x + images[0]!.width);

@@ -61,7 +61,11 @@ function columnHtml(row: CompareMediaRow, column: CompareMediaColumn, index: num
   } else if (column.blocks.length === 0) body = '<p class="muted small">Not logged by this run.</p>';
   else {
     body = column.blocks
-      .map((block, b) => step(block.step, b !== column.blocks.length - 1, block.items.map((item) => itemHtml(row, column, item, url)).join('')))
+      .map((block, b) => {
+        const items = block.items.map((item) => itemHtml(row, column, item, url)).join('');
+        // A step's images sit in one wrapping grid, as on the run page.
+        return step(block.step, b !== column.blocks.length - 1, row.kind === 'image' ? `<div class="cmp-media-images">${items}</div>` : items);
+      })
       .join('');
   }
   return `<div class="cmp-media-column" data-media-column>${head}${body}</div>`;
