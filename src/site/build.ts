@@ -13,6 +13,7 @@ import type { AstroIntegration } from 'astro';
 import type { Config } from '../config.ts';
 import { loadRuns, type InvalidRun, type LoadCache, type LoadedRun, type ParsedRecord, type RunParser } from '../index/load.ts';
 import { readRunEdits } from '../index/edits.ts';
+import { parsedRunFormat } from '../index/run-cache.ts';
 import { describeSource, type RunSource } from '../index/source.ts';
 import { buildIndex } from '../index/run-index.ts';
 import { liveSettings, withLiveStatus } from '../run/liveness.ts';
@@ -285,17 +286,6 @@ function appKey(root: string): string {
 }
 
 /**
- * Version of the run cache file: what is cached, and the code that made its records (the schema, the
- * YAML reader, the limits): records read by an older reader (js-yaml read '0b101' as 5) are not reused.
- */
-function runCacheFormat(): string {
-  const extension = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
-  const hash = createHash('sha256');
-  for (const module of ['schema', 'yaml', 'limits', 'validate', 'media']) hash.update(readFileSync(fileURLToPath(new URL(`../run/${module}.${extension}`, import.meta.url))));
-  return `runpages/run-cache@1:${hash.digest('hex').slice(0, 16)}`;
-}
-
-/**
  * Validated runs of the last build by content hash (see LoadCache), so a rebuild parses only new
  * runs. A run whose series are not in the pack is left out, so it is parsed and its series stored again.
  */
@@ -304,7 +294,7 @@ function readRunCache(cacheDir: string, pack: Pack): LoadCache {
   const cache: LoadCache = new Map();
   try {
     const data = deserialize(readFileSync(file)) as { format?: string; runs?: LoadCache };
-    if (data.format !== runCacheFormat() || !(data.runs instanceof Map)) return cache;
+    if (data.format !== parsedRunFormat('run-cache') || !(data.runs instanceof Map)) return cache;
     for (const [hash, run] of data.runs) {
       if (run.seriesNames.length === 0 || pack.has(seriesKey(hash))) cache.set(hash, run);
     }
@@ -324,7 +314,7 @@ function writeRunCache(cacheDir: string, cache: LoadCache, runs: { hash: string 
   mkdirSync(cacheDir, { recursive: true });
   const file = join(cacheDir, 'runs.v8');
   const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, serialize({ format: runCacheFormat(), runs: kept }));
+  writeFileSync(temp, serialize({ format: parsedRunFormat('run-cache'), runs: kept }));
   renameSync(temp, file);
 }
 
