@@ -26,7 +26,10 @@ const errors: string[] = [];
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'runpages-table-'));
-  writeFileSync(join(work, 'runpages.config.yaml'), 'projects:\n  vision:\n    goal: { metric: val/acc, direction: max }\n    metrics:\n      val/acc: { label: Validation accuracy }\n');
+  writeFileSync(
+    join(work, 'runpages.config.yaml'),
+    "projects:\n  vision:\n    goal: { metric: val/acc, direction: max }\n    metrics:\n      val/acc: { label: Validation accuracy }\n    views:\n      - { name: ViTs, filter: \"params.arch = 'vit'\", sort: [-metrics.val/acc] }\n",
+  );
   // Inside the checkout: Astro's prerender chunks resolve packages from the output folder upwards.
   out = join(OUTPUT, 'site');
   rmSync(out, { recursive: true, force: true });
@@ -425,6 +428,24 @@ describe('the run table page', () => {
       subServer.server.closeAllConnections();
       await subServer.close();
     }
+  });
+
+  it('shows the named views of the config as tabs that reproduce their view', async () => {
+    const page = await open('/p/vision/runs/');
+    expect(await page.$$eval('.rt-views a', (links) => links.map((a) => [a.textContent, a.getAttribute('aria-current')]))).toEqual([
+      ['All runs', 'page'],
+      ['ViTs', null],
+    ]);
+    await page.click('.rt-views a >> text=ViTs');
+    await page.waitForSelector('#run-table[data-ready="true"]');
+    await settle(page, '3 runs of 8 match.');
+    expect(await names(page)).toEqual(['eager-heron-3', 'keen-walrus-7', 'gentle-moose-4']);
+    expect(await page.getAttribute('.rt-views a >> text=ViTs', 'aria-current')).toBe('page');
+    // Changing the view leaves the tab.
+    await page.fill('#rt-filter', '');
+    await settle(page, '8 runs.');
+    expect(await page.getAttribute('.rt-views a >> text=ViTs', 'aria-current')).toBeNull();
+    await page.close();
   });
 
   it('offers parallel coordinates of the filtered runs whose brush narrows the table, kept in the URL', async () => {

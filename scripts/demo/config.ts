@@ -19,6 +19,11 @@ export function demoConfig(baselines: Record<string, string>): z.input<typeof Co
         description: 'Which architecture, augmentation and data version give the best CIFAR-10 accuracy for the on-device model.',
         goal: { metric: 'val/acc', direction: 'max', target: 0.95, ...baseline(CIFAR_PROJECT) },
         columns: ['name', 'status', 'metrics.val/acc', 'user', 'created', 'params.model.arch', 'params.optimizer.lr', 'params.train.batch_size', 'params.augment.policy', 'params.data.version', 'metrics.val/loss', 'duration'],
+        views: [
+          { name: 'Best finished', filter: "status = 'finished'", sort: ['-metrics.val/acc'] },
+          { name: 'By architecture', group: 'params.model.arch', sort: ['-metrics.val/acc'] },
+          { name: 'Failures', filter: "status IN ('failed', 'crashed', 'killed')" },
+        ],
         metrics: {
           'val/acc': { label: 'Validation accuracy', format: 'percent', digits: 1 },
           'test/acc': { label: 'Test accuracy', format: 'percent', digits: 1 },

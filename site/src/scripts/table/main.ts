@@ -162,6 +162,12 @@ async function start(root: HTMLElement): Promise<void> {
     const started = performance.now();
     state = { ...state, ...change };
     history.replaceState(history.state, '', location.pathname + formatState(state) + location.hash);
+    // The tab of a named view is current while the table shows exactly that view.
+    const viewSearch = formatState({ ...state, sweeps: false, brush: [], collapsed: [] });
+    for (const tab of document.querySelectorAll<HTMLAnchorElement>('.rt-views a[data-view]')) {
+      if (tab.dataset.view === viewSearch) tab.setAttribute('aria-current', 'page');
+      else tab.removeAttribute('aria-current');
+    }
     const mine = ++generation;
     // While the query is being typed and does not parse, the table keeps the last one that did.
     let query: Query = lastQuery;
