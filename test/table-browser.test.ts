@@ -441,6 +441,10 @@ describe('the run table page', () => {
     await settle(page, '3 runs of 8 match.');
     expect(await names(page)).toEqual(['eager-heron-3', 'keen-walrus-7', 'gentle-moose-4']);
     expect(await page.getAttribute('.rt-views a >> text=ViTs', 'aria-current')).toBe('page');
+    // Copy link copies the view's address.
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+    await page.click('#run-table [data-copy-link]');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(page.url());
     // Changing the view leaves the tab.
     await page.fill('#rt-filter', '');
     await settle(page, '8 runs.');

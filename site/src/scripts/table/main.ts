@@ -10,6 +10,7 @@ import { parseQuery } from '../../../../src/query/parser.ts';
 import { printField } from '../../../../src/query/printer.ts';
 import { formatMetric, plural } from '../../../../src/site/format.ts';
 import { comparePath, runPath } from '../../../../src/site/url.ts';
+import { enableCopyLinks } from '../compare/copy-link.ts';
 import type { Sweeps } from '../sweeps/panel.ts';
 import { brushFilter, type Brush } from './brush.ts';
 import { cellOf, timeStyleOf, type TimeStyle } from './cells.ts';
@@ -364,6 +365,8 @@ async function start(root: HTMLElement): Promise<void> {
     view.render();
   });
 
+  // The address always holds the whole view, so "Copy link" copies any view.
+  enableCopyLinks();
   await update({});
   root.dataset.ready = 'true';
 }
