@@ -81,6 +81,11 @@ describe('interactive charts', () => {
     expect(await readout(figure)).toBe('step 400: calm-fox-1 0.31');
     await page.mouse.move(box.x + 62, box.y + box.height / 2);
     expect(await readout(figure)).toBe('step 0: calm-fox-1 1.00');
+    // Every axis label lies inside the chart: the label column is as wide as its longest label.
+    for (const label of await svg.locator('.live-ticks text').all()) {
+      const at = (await label.boundingBox())!;
+      expect(at.x, (await label.textContent()) ?? '').toBeGreaterThanOrEqual(box.x);
+    }
     expect(problems).toEqual([]);
     await page.close();
   });

@@ -17,6 +17,7 @@ import { cutLine, maskValues, redactCommand, redactText, secretValues } from './
 import type { RunOverrides } from './run-dir.ts';
 import { closeRunDir, openRunDir, type PublishOutcome, type RunSession } from './session.ts';
 import { terminalOutput } from '../cli/terminal-text.ts';
+import { runUrl } from '../site/url.ts';
 
 const TAIL_LINES = 100;
 const MAX_LINE_CHARS = 2000;
@@ -223,7 +224,7 @@ export async function recordCommand(command: string[], options: RecordOptions): 
       outputTail: tail.text(),
       overrides: options.overrides,
     });
-    describeOutcome(outcome, session, status, report);
+    describeOutcome(outcome, session, status, report, config.site.url);
   } catch (error) {
     report.error(error);
     report.warn(`The run directory is kept at ${session.dir}; fix the problem above, then publish it with: runpages commit ${session.dir}`);
@@ -239,9 +240,10 @@ function startLive(session: RunSession, config: Config, options: RecordOptions, 
   return intervalS === undefined ? undefined : heartbeatRun(session, { config, intervalS, overrides: options.overrides, outputTail });
 }
 
-function describeOutcome(outcome: PublishOutcome, session: RunSession, status: RunStatus, report: RecordOptions['report']): void {
+function describeOutcome(outcome: PublishOutcome, session: RunSession, status: RunStatus, report: RecordOptions['report'], siteUrl: string | undefined): void {
   for (const warning of outcome.warnings) report.warn(warning);
-  if (outcome.published.includes(session.id)) report.info(`runpages: run ${session.name} (${session.id}, ${status}) published`);
+  const url = runUrl(siteUrl, session.id);
+  if (outcome.published.includes(session.id)) report.info(`runpages: run ${session.name} (${session.id}, ${status}) published${url ? `: ${url} once the site is rebuilt` : ''}`);
   for (const queued of outcome.queued.filter((q) => q.id === session.id)) {
     report.warn(`run ${session.name} (${queued.id}, ${status}) is saved locally but not published yet: ${queued.reason}`);
     report.info('Publish it when the remote is reachable with: runpages sync');

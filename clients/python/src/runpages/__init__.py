@@ -38,6 +38,8 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 from . import _media
 
+from . import _machine
+
 __all__ = ["start", "Run", "RunpagesWarning", "runs", "RunRecord", "RunpagesError"]
 __version__ = "0.1.0"
 
@@ -245,6 +247,9 @@ class Run:
         # The steps the job will take, shown as the live run's progress (step of total).
         self.total_steps = total_steps
         self._companion = _Companion()
+        # Git state and machine, captured once at the start as `runpages record` does (see _machine.py).
+        self._git_state: Dict[str, Any] = {}
+        self._machine: Dict[str, Any] = {}
         self._lines: List[str] = []
         self._keys: Dict[str, str] = {}
         self._bad_keys: set = set()
@@ -281,6 +286,7 @@ class Run:
             if self._params:
                 self._write_params()
             if not self.under_record:
+                self._capture_machine()
                 self._write_record("running")
                 self._companion.start_later(self.dir)
         except OSError as error:
@@ -564,7 +570,7 @@ class Run:
             "user": _user(),
             "host": socket.gethostname(),
             "command": _command_line(sys.argv),
-            "env": {"os": platform.system().lower(), "arch": platform.machine(), "runtimes": {"python": platform.python_version(), **self._runtimes}},
+            "env": {**self._machine, "runtimes": {"python": platform.python_version(), **self._runtimes}},
             "tags": self.tags,
         }
         if self.project:
@@ -575,7 +581,7 @@ class Run:
             record["parents"] = self.parents
         if self.total_steps is not None:
             record["total_steps"] = self.total_steps
-        git = _git_info(os.getcwd())
+        git = self._git_state or _git_info(os.getcwd())
         if git:
             record["git"] = git
         if status != "running":
@@ -586,8 +592,21 @@ class Run:
             json.dump(record, file, indent=2)
         os.replace(path + ".tmp", path)
 
+    def _capture_machine(self) -> None:
+        """Git state (the dirty diff to git.diff, as `record` leaves it) and the machine, once, with record's spellings."""
+        try:
+            cwd = os.getcwd()
+            self._git_state, diff = _machine.git_state(cwd)
+            if diff is not None:
+                with open(os.path.join(self.dir, "git.diff"), "wb") as file:
+                    file.write(diff)
+            self._machine = _machine.environment(_repo_root(cwd) or cwd, {}, _redact_text)
+            self._machine.pop("runtimes", None)
+        except Exception as error:  # never into training code
+            _warn(f"runpages: capturing the git state and machine failed: {error}")
+
     def _publish(self) -> None:
-        command = _cli() + ["commit", self.dir]
+        command = _cli() + ["commit", self.dir, "--json"]
         try:
             result = subprocess.run(command, capture_output=True, text=True)
         except OSError as error:
@@ -597,6 +616,8 @@ class Run:
             _warn(f"runpages: run {self.id} is queued, not published: {_last_line(result.stderr)} Publish it later with `runpages sync`.")
         elif result.returncode != 0:
             _warn(f"runpages: publishing run {self.id} failed: {_last_line(result.stderr)} The run is in {self.dir}: fix the cause, then `runpages commit {self.dir}`.")
+        else:
+            _announce(result.stdout, self.id)
 
 
 def _live_off() -> bool:
@@ -663,6 +684,29 @@ class _Companion:
             process.wait()
         except OSError:
             pass
+
+
+def _announce(commit_json: str, run_id: str) -> None:
+    """Says on stderr, as `runpages record` does, which run was published: its name, id and page URL (with `site.url` set)."""
+    try:
+        published = json.loads(commit_json)
+    except ValueError:
+        published = {}
+    name = published.get("name") if isinstance(published, dict) else None
+    url = published.get("url") if isinstance(published, dict) else None
+    line = f"runpages: run {name or run_id} ({run_id}) published"
+    if isinstance(url, str) and url:
+        line += f": {url} once the site is rebuilt"
+    try:
+        sys.stderr.write(_terminal_safe(line) + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def _terminal_safe(text: str) -> str:
+    """Run names are data: control characters and bidi overrides shown as escapes, never sent to the terminal."""
+    return "".join(ch if ch.isprintable() and not ("\u202a" <= ch <= "\u202e" or "\u2066" <= ch <= "\u2069") else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
 def _user() -> str:
