@@ -235,6 +235,13 @@ describe('the run table page', () => {
     await Promise.all([page.waitForURL(/\/compare\//), page.click('#rt-compare')]);
     expect(new URL(page.url()).pathname).toBe('/compare/');
     expect(new URL(page.url()).searchParams.get('runs')).toBe(`${VISION(2)},${VISION(3)}`);
+    // Back to the table: the same runs are ticked, in the same order.
+    await page.goBack();
+    await page.waitForSelector('#run-table[data-ready="true"]');
+    expect(await page.textContent('#rt-compare')).toBe('Compare (2)');
+    expect(await page.isChecked('tr[data-row] input[aria-label="Select calm-lynx-2"]')).toBe(true);
+    await Promise.all([page.waitForURL(/\/compare\//), page.click('#rt-compare')]);
+    expect(new URL(page.url()).searchParams.get('runs')).toBe(`${VISION(2)},${VISION(3)}`);
     await page.close();
   });
 

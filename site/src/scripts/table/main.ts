@@ -320,6 +320,8 @@ async function start(root: HTMLElement): Promise<void> {
     // In the order chosen: the compare page's baseline is the first run picked.
     const rows = [...selected];
     await ids.ensure(rows);
+    // Kept in this history entry, so Back from the comparison finds the same runs ticked.
+    history.replaceState({ ...(history.state as object | null), selected: rows.map((row) => [row, ids.get(row)!]) }, '');
     location.href = base + comparePath(rows.map((row) => ids.get(row)!));
   });
 
@@ -367,6 +369,14 @@ async function start(root: HTMLElement): Promise<void> {
 
   // The address always holds the whole view, so "Copy link" copies any view.
   enableCopyLinks();
+  // Back from a comparison: tick again the runs that were ticked (each row checked against its id,
+  // in case the site was rebuilt in between).
+  const kept = (history.state as { selected?: [number, string][] } | null)?.selected;
+  if (Array.isArray(kept) && kept.length > 0) {
+    await ids.ensure(kept.map(([row]) => row));
+    for (const [row, id] of kept) if (ids.get(row) === id) selected.add(row);
+    refreshSelection();
+  }
   await update({});
   root.dataset.ready = 'true';
 }
