@@ -5,7 +5,13 @@ import { formatState, viewState } from '../../site/src/scripts/table/state.ts';
 describe('named views of the run table (projects.<p>.views)', () => {
   it('become the URL state they stand for', () => {
     const config = parseConfig({
-      projects: { vision: { views: [{ name: 'Best ViTs', filter: "params.arch = 'vit'", sort: ['-metrics.val/acc', 'name'], group: 'params.lr', columns: ['name', 'metrics.val/acc'] }] } },
+      projects: {
+        vision: {
+          views: [
+            { name: 'Best ViTs', filter: "params.arch = 'vit'", sort: ['-metrics.val/acc', 'name'], group: 'params.lr', columns: ['name', 'metrics.val/acc'] },
+          ],
+        },
+      },
     });
     const view = config.projects.vision!.views![0]!;
     expect(formatState(viewState(view))).toBe("?filter=params.arch%20%3D%20'vit'&sort=-metrics.val/acc,name&group=params.lr&cols=name,metrics.val/acc");
