@@ -212,6 +212,23 @@ describe('the run table page', () => {
     await page.close();
   });
 
+  it('reorders columns from the keyboard in the column menu, kept in the URL', async () => {
+    const page = await open('/p/vision/runs/');
+    const heads = () => page.$$eval('thead th button[data-key]', (buttons) => buttons.map((b) => (b as HTMLElement).dataset.key));
+    const before = await heads();
+    expect(before.slice(0, 3)).toEqual(['name', 'status', 'metrics.val/acc']);
+    await page.click('#rt-columns summary');
+    await page.focus('#rt-columns button[aria-label="Move metrics.val/acc left"]');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelectorAll('thead th button[data-key]')[1]?.getAttribute('data-key') === 'metrics.val/acc');
+    // Focus stays on the moved column's button, so a second Enter moves it again.
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelectorAll('thead th button[data-key]')[0]?.getAttribute('data-key') === 'metrics.val/acc');
+    expect(await heads()).toEqual(['metrics.val/acc', 'name', 'status', ...before.slice(3)]);
+    expect(new URL(page.url()).searchParams.get('cols')?.split(',').slice(0, 3)).toEqual(['metrics.val/acc', 'name', 'status']);
+    await page.close();
+  });
+
   it('exports the current view as CSV', async () => {
     const page = await open('/p/vision/runs/?filter=params.arch%20%3D%20%27vit%27&sort=-metrics.val/acc&cols=name,metrics.val/acc,created');
     await settle(page, '3 runs of 8 match.');
