@@ -41,7 +41,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/**/*.test.ts'],
           exclude: [...UNIT, 'test/stress/**', 'node_modules/**'],
-          globalSetup: ['test/setup/system-tools.ts'],
+          globalSetup: ['test/setup/system-tools.ts', 'test/setup/shared-sites.ts'],
         },
       },
     ],

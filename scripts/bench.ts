@@ -219,6 +219,19 @@ try {
         const limit = runs >= 50_000 ? 100 : 30;
         rows.push(typeof figures.filterSortMs === 'number' ? measured('browser', 'filter + sort (median of 20)', figures.filterSortMs, 'ms', { limit }) : notAvailable('browser', 'filter + sort (median of 20)', 'ms', figures.filterSortMs));
         rows.push(typeof figures.firstSearchMs === 'number' ? measured('browser', 'first search (lazy index load)', figures.firstSearchMs, 'ms', { note: 'includes the search box typing pause' }) : notAvailable('browser', 'first search (lazy index load)', 'ms', figures.firstSearchMs));
+        const { sweeps } = figures;
+        if (typeof sweeps === 'string') rows.push(notAvailable('browser', 'sweep view', 'ms', sweeps));
+        else {
+          const note = `${sweeps.lines.toLocaleString('en-US')} lines`;
+          rows.push(measured('browser', 'sweep view open (code + columns + first draw)', sweeps.openMs, 'ms', { note }));
+          rows.push(measured('browser', 'parallel coordinates draw', sweeps.drawMs, 'ms', { limit: 500, note }));
+          rows.push(measured('browser', 'brush update (table + lines, median of 5)', sweeps.brushMs, 'ms', { limit: 50, note }));
+          rows.push(
+            typeof sweeps.importanceMs === 'number'
+              ? measured('browser', 'parameter importance (boosted stumps)', sweeps.importanceMs, 'ms', { note: 'after a brush, deferred off the brush update' })
+              : notAvailable('browser', 'parameter importance (boosted stumps)', 'ms', sweeps.importanceMs),
+          );
+        }
       } catch (error) {
         rows.push(notAvailable('browser', 'run table', 'ms', (error as Error).message.split('\n')[0] ?? 'failed'));
       } finally {

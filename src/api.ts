@@ -28,6 +28,7 @@ export { runFolder, type PreparedRun, type PendingObject } from './run/prepared.
 export { openStore } from './store/open.ts';
 export type { ObjectStore } from './store/store.ts';
 export { loadRuns, type LoadedRun, type LoadResult } from './index/load.ts';
+export { runSource, type RunSource } from './index/source.ts';
 export { scanMlflow, type MlflowOptions } from './import/mlflow.ts';
 export { scanTensorBoard, type TensorBoardOptions } from './import/tensorboard.ts';
 export { publishImported, type ImportTask, type ImportOutcome, type ImportPublishOptions } from './import/batch.ts';

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { RunpagesError } from './errors.ts';
 import { formatIssue, zodIssues } from './run/validate.ts';
 import { parseYaml } from './run/yaml.ts';
+import { DEFAULT_SITE_MEDIA_BUDGET_MB } from './run/limits.ts';
 
 export const CONFIG_FILE = 'runpages.config.yaml';
 
@@ -78,8 +79,13 @@ export const ConfigSchema = z.strictObject({
       runPages: z
         .union([z.enum(['auto', 'all']), z.number().int(RUN_PAGES_ERROR).positive(RUN_PAGES_ERROR)], { error: RUN_PAGES_ERROR })
         .default('auto'),
+      /**
+       * Megabytes of media (images, tables, texts; docs/design.md#media) the site copies in, newest
+       * runs first; what does not fit is linked through `publicUrl` or listed on /report/.
+       */
+      mediaBudget: z.number({ error: 'must be a number of megabytes, e.g. 300' }).nonnegative('must be a number of megabytes, e.g. 300').default(DEFAULT_SITE_MEDIA_BUDGET_MB),
     })
-    .default({ base: '/', charts: 'auto', runPages: 'auto' }),
+    .default({ base: '/', charts: 'auto', runPages: 'auto', mediaBudget: DEFAULT_SITE_MEDIA_BUDGET_MB }),
   /**
    * Live runs (docs/recording.md#live-runs): `record` and the API publish a `running` run every
    * `interval` seconds; a `running` run not heard from for `staleAfter` seconds (default 3 x
@@ -94,6 +100,18 @@ export const ConfigSchema = z.strictObject({
       }),
     ])
     .default({ interval: 120 }),
+  /**
+   * System metrics (docs/recording.md#system-metrics): `record` and the clients sample the job's CPU,
+   * memory and GPUs every `interval` seconds as `system/...` series. `system: false` turns it off.
+   */
+  system: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        interval: z.number().positive().default(15),
+      }),
+    ])
+    .default({ interval: 15 }),
   /**
    * Pushes to the remote (docs/design.md#branch, src/branch/push-rate.ts): at most `perMinute`
    * pushes land on the runs branch in any minute, counted from the remote branch, so writers on

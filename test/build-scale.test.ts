@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRuns, parseRuns, type LoadCache } from '../src/index/load.ts';
+import { runSource } from '../src/index/source.ts';
 import type { SeriesFile } from '../src/run/schema.ts';
 import { parseRunRecord } from '../src/run/validate.ts';
 import { parseYaml } from '../src/run/yaml.ts';
@@ -78,8 +79,8 @@ describe('loader', () => {
     const dir = mkdtempSync(join(tmpdir(), 'runpages-stream-'));
     cpSync(FIXTURE, dir, { recursive: true });
     const seen = new Map<string, SeriesFile>();
-    const streamed = await loadRuns({ from: dir, cwd: '/', onSeries: (run, series) => void seen.set(run.record.id, series) });
-    const kept = await loadRuns({ from: dir, cwd: '/' });
+    const streamed = await loadRuns({ source: runSource(dir, '/', 'runs'), cwd: '/', onSeries: (run, series) => void seen.set(run.record.id, series) });
+    const kept = await loadRuns({ source: runSource(dir, '/', 'runs'), cwd: '/'});
     expect(streamed.runs.map((r) => r.record.id)).toEqual(kept.runs.map((r) => r.record.id));
     expect(streamed.invalid).toEqual(kept.invalid);
     for (const run of streamed.runs) {
@@ -92,7 +93,7 @@ describe('loader', () => {
     }
     expect(seen.size).toBeGreaterThan(0);
     writeFileSync(join(dir, RUN.slice('runs/'.length), 'series.json'), '{"schema": "runpages/series@1", "series": {"x": {"step": [1], "value": []}}}');
-    const bad = await loadRuns({ from: dir, cwd: '/', onSeries: () => {} });
+    const bad = await loadRuns({ source: runSource(dir, '/', 'runs'), cwd: '/', onSeries: () => {} });
     expect(bad.invalid.map((i) => i.file)).toContain(`${RUN}/series.json`);
   });
 
@@ -100,15 +101,15 @@ describe('loader', () => {
     const dir = mkdtempSync(join(tmpdir(), 'runpages-cache-'));
     cpSync(FIXTURE, dir, { recursive: true });
     const cache: LoadCache = new Map();
-    const first = await loadRuns({ from: dir, cwd: '/', cache });
+    const first = await loadRuns({ source: runSource(dir, '/', 'runs'), cwd: '/', cache });
     expect(cache.size).toBe(first.runs.length);
     const streamed: string[] = [];
-    const again = await loadRuns({ from: dir, cwd: '/', cache, onSeries: (run) => void streamed.push(run.record.id) });
+    const again = await loadRuns({ source: runSource(dir, '/', 'runs'), cwd: '/', cache, onSeries: (run) => void streamed.push(run.record.id) });
     expect(streamed).toEqual([]); // nothing parsed: every run came from the cache
     expect(again.runs.map((r) => [r.record, r.hash, r.seriesNames])).toEqual(first.runs.map((r) => [r.record, r.hash, r.seriesNames]));
     const yamlFile = join(dir, RUN.slice('runs/'.length), 'run.yaml');
     writeFileSync(yamlFile, readFileSync(yamlFile, 'utf8').replace(/^name: .*$/m, 'name: renamed-run'));
-    const changed = await loadRuns({ from: dir, cwd: '/', cache, onSeries: (run) => void streamed.push(run.record.id) });
+    const changed = await loadRuns({ source: runSource(dir, '/', 'runs'), cwd: '/', cache, onSeries: (run) => void streamed.push(run.record.id) });
     expect(streamed).toEqual(['01JDV0A000000000000000000A']);
     expect(changed.runs.find((r) => r.record.id === '01JDV0A000000000000000000A')?.record.name).toBe('renamed-run');
   });
@@ -124,15 +125,15 @@ describe('loader', () => {
       git(side, 'add', 'runs');
       git(side, 'commit', '-qm', 'runs');
       const cache: LoadCache = new Map();
-      const first = await loadRuns({ from: 'runs', cwd: repo.dir, cache });
+      const first = await loadRuns({ source: runSource('runs', repo.dir, 'runs'), cwd: repo.dir, cache });
       const parsed: string[] = [];
-      const again = await loadRuns({ from: 'runs', cwd: repo.dir, cache, onSeries: (run) => void parsed.push(run.record.id) });
+      const again = await loadRuns({ source: runSource('runs', repo.dir, 'runs'), cwd: repo.dir, cache, onSeries: (run) => void parsed.push(run.record.id) });
       expect(parsed).toEqual([]);
       expect(again.runs.map((r) => [r.record, r.hash])).toEqual(first.runs.map((r) => [r.record, r.hash]));
       const yamlFile = join(side, RUN, 'run.yaml');
       writeFileSync(yamlFile, readFileSync(yamlFile, 'utf8').replace(/^name: .*$/m, 'name: renamed-on-branch'));
       git(side, 'commit', '-qam', 'rename');
-      const changed = await loadRuns({ from: 'runs', cwd: repo.dir, cache, onSeries: (run) => void parsed.push(run.record.id) });
+      const changed = await loadRuns({ source: runSource('runs', repo.dir, 'runs'), cwd: repo.dir, cache, onSeries: (run) => void parsed.push(run.record.id) });
       expect(parsed).toEqual(['01JDV0A000000000000000000A']);
       expect(changed.runs.find((r) => r.record.id === '01JDV0A000000000000000000A')?.record.name).toBe('renamed-on-branch');
       expect(changed.invalid).toEqual(first.invalid);

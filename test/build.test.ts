@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from './helpers/cli.ts';
 import { git, makeTestRepo, tempDir, type TestRepo } from './helpers/git.ts';
 import { checkLinks } from './helpers/links.ts';
+import { type SharedSite, sharedSite } from './helpers/shared-site.ts';
 import { listFiles } from './helpers/site.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/site-runs/', import.meta.url));
@@ -32,7 +33,7 @@ const SERIES: Record<string, string[]> = {
 
 let work: string;
 let plain: CliResult;
-let based: CliResult;
+let based: SharedSite;
 const read = (out: string, path: string) => readFileSync(join(work, out, path), 'utf8');
 const withoutAttributeValues = (html: string) => html.replace(/="[^"]*"/g, '=""');
 
@@ -40,7 +41,8 @@ beforeAll(async () => {
   work = tempDir('runpages-build-');
   cpSync(FIXTURE, join(work, 'runs'), { recursive: true });
   plain = await runCli(['build', '--from', 'runs', '--out', 'out'], { cwd: work, timeoutMs: 300_000 });
-  based = await runCli(['build', '--from', 'runs', '--out', 'out-sub', '--base', '/sub/', '--json'], { cwd: work, timeoutMs: 300_000 });
+  // The same build as site-browser.test.ts serves (one build for both).
+  based = await sharedSite('site-runs', ['--base', '/sub/', '--json']);
 }, 600_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -138,14 +140,14 @@ describe('runpages build from a folder', () => {
 
 describe('runpages build --base /sub/', () => {
   it('prefixes every internal link with the base, and they all resolve', () => {
-    expect(based.code, based.stderr).toBe(0);
-    const summary = JSON.parse(based.stdout) as { base: string; runs: number; invalid: unknown[] };
+    expect(based.build.code, based.build.stderr).toBe(0);
+    const summary = JSON.parse(based.build.stdout) as { base: string; runs: number; invalid: unknown[] };
     expect(summary).toMatchObject({ base: '/sub/', runs: 6 });
     expect(summary.invalid).toHaveLength(1);
-    const home = read('out-sub', 'index.html');
+    const home = readFileSync(join(based.out, 'index.html'), 'utf8');
     expect(home, home).toContain(`href="/sub/r/${RUNS.running}/"`);
     expect(home).not.toMatch(/href="\/r\//);
-    expect(checkLinks(join(work, 'out-sub'), '/sub/').broken).toEqual([]);
+    expect(checkLinks(based.out, '/sub/').broken).toEqual([]);
   });
 });
 

@@ -3,40 +3,35 @@
  * id prefixes, clear messages for bad ids), and screenshots of the summary and saved comparison on
  * desktop, phone and paper. Screenshots go to test-output/screenshots/.
  */
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PreviewServer } from '../src/site/preview.ts';
 import { collectErrors, launchBrowser, serveSite } from './helpers/browser.ts';
-import { runCli } from './helpers/cli.ts';
-import { tempDir } from './helpers/git.ts';
+import { sharedSite } from './helpers/shared-site.ts';
 
-const FIXTURE = new URL('./fixtures/compare-site/', import.meta.url).pathname;
 const SCREENSHOTS = new URL('../test-output/screenshots/', import.meta.url).pathname;
 const BASE = '/models/';
+const NOW = '2026-11-22T00:00:00Z';
 const PHONE = { width: 390, height: 844 };
 
-let work: string;
 let server: PreviewServer;
 let browser: Browser;
 let errors: string[] = [];
 
 beforeAll(async () => {
-  work = tempDir('runpages-compare-browser-');
-  cpSync(FIXTURE, work, { recursive: true });
-  const out = join(work, 'site');
-  const build = await runCli(['build', '--from', 'runs', '--out', out, '--base', BASE], { cwd: work });
-  expect(build.code).toBe(0);
-  server = await serveSite(out, BASE);
+  // The same build as compare-site.test.ts reads (one build for both).
+  const site = await sharedSite('compare-site', ['--base', BASE, '--now', NOW]);
+  expect(site.build.code).toBe(0);
+  server = await serveSite(site.out, BASE);
   browser = await launchBrowser();
   mkdirSync(SCREENSHOTS, { recursive: true });
-});
+}, 400_000);
 
 afterAll(async () => {
   await browser?.close();
   await server?.close();
-  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 async function open(path: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
@@ -119,6 +114,45 @@ describe('the ad hoc comparison', () => {
     expect(await page.textContent('[data-message] li')).toContain('No run id starts with "nope" and no run has that name.');
     expect(await page.isVisible('[data-content]')).toBe(true);
     expect(await texts(page, '.cmp-metrics thead th a')).toEqual(['calm-fox-1', 'brave-otter-12']);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('changes the baseline from a menu, keeps it in the address, and writes the file to save the comparison', async () => {
+    const page = await open('compare/?runs=01JC1A,01JC1B,01JC2C');
+    await settled(page);
+    expect(await page.inputValue('[data-baseline-select]')).toMatch(/^01JC1A/);
+    const ids = await page.$$eval('[data-baseline-select] option', (options) => options.map((o) => (o as HTMLOptionElement).value));
+    await page.selectOption('[data-baseline-select]', ids[2]!);
+    await page.waitForFunction(() => document.querySelector('.cmp-metrics thead th .badge, .cmp-metrics thead th')?.parentElement?.textContent?.includes('baseline'));
+    expect(await page.textContent('[data-baseline-note]')).toBe('deltas against brave-otter-12');
+    expect(new URL(page.url()).searchParams.get('baseline')).toBe(ids[2]);
+    // The deltas are now against brave-otter-12: its own column has none.
+    expect(await texts(page, 'tr[data-metric="val/acc"] .cmp-delta')).toHaveLength(2);
+    const yaml = await page.inputValue('[data-save-yaml]');
+    expect(yaml).toContain(`runs: [${ids.map((id) => JSON.stringify(id)).join(', ')}]`);
+    expect(yaml).toContain(`baseline: ${JSON.stringify(ids[2])}`);
+    await page.fill('[data-save-title]', 'Depth sweep: "deeper" wins');
+    expect(await page.inputValue('[data-save-slug]')).toBe('depth-sweep-deeper-wins');
+    expect(await page.inputValue('[data-save-yaml]')).toContain('title: "Depth sweep: \\"deeper\\" wins"');
+    // The CSV follows the chosen baseline.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-csv]')]);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    expect(csv.split('\r\n')[0]).toMatch(/brave-otter-12 \(01JC2C\w+\) \[baseline\]$/);
+    await page.fill('[data-save-slug]', 'Bad Slug');
+    expect(await page.getAttribute('[data-save-slug]', 'aria-invalid')).toBe('true');
+    expect(await page.isHidden('[data-save-github]')).toBe(true);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("draws the run table's groups as mean curves with a band, from the same run data", async () => {
+    const page = await open('p/mnist/runs/?sweeps=1&group=params.batch');
+    await page.waitForSelector('.sw-grouped svg path[data-group]');
+    expect(await page.$$eval('.sw-grouped svg path[data-group]', (paths) => paths.map((p) => p.getAttribute('data-group')))).toEqual(['64', '128']);
+    expect(await page.textContent('.sw-grouped-box .sw-legend')).toMatch(/64 \(2 runs\).*128 \(2 runs\).*±1 standard deviation/);
+    await page.selectOption('.sw-grouped-box select >> nth=1', 'minmax');
+    await page.waitForFunction(() => document.querySelector('.sw-grouped-box .sw-legend')?.textContent?.includes('the min and max'));
     expect(errors).toEqual([]);
     await page.close();
   });

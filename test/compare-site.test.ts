@@ -5,31 +5,25 @@
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseHTML } from 'linkedom';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runDataShardCount, unpackSeries } from '../src/report/compare-data.ts';
 import { runCli } from './helpers/cli.ts';
 import { tempDir } from './helpers/git.ts';
 import { checkLinks } from './helpers/links.ts';
+import { sharedSite } from './helpers/shared-site.ts';
 
 const FIXTURE = new URL('./fixtures/compare-site/', import.meta.url).pathname;
 const BASE = '/models/';
 const NOW = '2026-11-22T00:00:00Z';
-let work: string;
 let out: string;
 
 beforeAll(async () => {
-  work = tempDir('runpages-compare-site-');
-  cpSync(FIXTURE, work, { recursive: true });
-  out = join(work, 'site');
   // The summary counts "the last 7 days" from the build's clock: pinned, so the test never depends on today.
-  const build = await runCli(['build', '--from', 'runs', '--out', out, '--base', BASE, '--now', NOW], { cwd: work });
-  expect(build.stderr).not.toMatch(/warning|error/i);
-  expect(build.code).toBe(0);
-});
-
-afterAll(() => {
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+  const site = await sharedSite('compare-site', ['--base', BASE, '--now', NOW]);
+  expect(site.build.stderr).not.toMatch(/warning|error/i);
+  expect(site.build.code).toBe(0);
+  out = site.out;
+}, 400_000);
 
 function page(path: string): Document {
   return parseHTML(readFileSync(join(out, path, 'index.html'), 'utf8')).document as unknown as Document;
@@ -159,6 +153,24 @@ describe('the list of saved comparisons /c/', () => {
     const item = doc.querySelector('.cmp-list li');
     expect(item?.querySelector('a')?.getAttribute('href')).toBe(`${BASE}c/lr-sweep/`);
     expect(text(item?.querySelector('p'))).toBe('3 runs compared against calm-fox-1; brave-otter-12 is best on validation accuracy: 94.1 %, +3.2 pt against the baseline.');
+  });
+
+  it('is reachable from the home page and from the pages of the projects whose runs it compares', () => {
+    const links = (path: string) => [...page(path).querySelectorAll('.saved-list a')].map((a) => [a.getAttribute('href'), text(a)]);
+    expect(links('')).toEqual([[`${BASE}c/lr-sweep/`, 'Lower learning rate and deeper model']]);
+    expect(links('p/mnist')).toEqual([[`${BASE}c/lr-sweep/`, 'Lower learning rate and deeper model']]);
+    expect(links('p/cifar')).toEqual([]);
+  });
+});
+
+describe('a saved comparison as CSV', () => {
+  it('is written at build time with metrics, deltas against the baseline and params, one column per run', () => {
+    const csv = readFileSync(join(out, 'c/lr-sweep/comparison.csv'), 'utf8').split('\r\n');
+    expect(csv[0]).toMatch(/^kind,key,label,calm-fox-1 \(01JC1A\w+\) \[baseline\],quiet-lynx-7 \(01JC1B\w+\),brave-otter-12 \(01JC2C\w+\)$/);
+    expect(csv).toContain('metric,val/acc,Validation accuracy,0.909,0.93,0.941');
+    expect(csv.find((line) => line.startsWith('delta,val/acc,'))).toMatch(/^delta,val\/acc,Validation accuracy minus the baseline,,0\.02\d*,0\.03\d*$/);
+    expect(csv.some((line) => line.startsWith('param,lr,,'))).toBe(true);
+    expect(page('c/lr-sweep').querySelector('a[download]')?.getAttribute('href')).toBe(`${BASE}c/lr-sweep/comparison.csv`);
   });
 });
 

@@ -2,7 +2,7 @@
  * `runpages import wandb` on run folders written by the real wandb client, offline, in two versions
  * (test/fixtures/wandb, see its README): what runpages reads matches, point for point, what wandb's
  * own reader reported for the same files (expected.json); a crashed run imports up to its last
- * whole record as killed; importing again changes nothing; a cut or corrupted log never throws.
+ * whole record as crashed; importing again changes nothing; a cut or corrupted log never throws.
  */
 import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { crc32 } from '../src/import/crc32.ts';
 import { parsePythonJson, readWandbRun, scanWandb } from '../src/import/wandb.ts';
 import { readWandbLog } from '../src/import/wandb-log.ts';
 import { runCli, type CliResult } from './helpers/cli.ts';
+import { writeWandbLog } from './helpers/wandb-log.ts';
 import { git, makeTestRepo, tempDir, type TestRepo } from './helpers/git.ts';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/wandb', import.meta.url));
@@ -96,7 +97,7 @@ describe.each(VERSIONS)('%s run folders, read as wandb itself reads them', (vers
       id: `wandb-${info.run_id}`,
       name: info.display_name,
       project: info.project,
-      status: reader.exit_code === null ? 'killed' : reader.exit_code === 0 ? 'finished' : 'failed',
+      status: reader.exit_code === null ? 'crashed' : reader.exit_code === 0 ? 'finished' : 'failed',
       created: new Date(info.start_time).toISOString(),
       // wandb keeps `user:@` of a remote with credentials; runpages drops the user too.
       git: { commit: info.git.commit, ...(info.git.remote ? { remote: info.git.remote.replace('user:@', '') } : {}) },
@@ -109,7 +110,7 @@ describe.each(VERSIONS)('%s run folders, read as wandb itself reads them', (vers
     expect(imported.record.env).toMatchObject({ os: expect.stringMatching(/Linux/), runtimes: { python: expect.stringMatching(/^3\./) } });
     expect(imported.record.command).toMatch(/make-wandb-runs\.py/);
     // A torn tail is a warning that names the file and byte, never an error.
-    if (reader.exit_code === null) expect(imported.warnings.join('\n')).toMatch(/no exit record .*imported as killed/);
+    if (reader.exit_code === null) expect(imported.warnings.join('\n')).toMatch(/no exit record .*imported as crashed/);
     if (reader.stopped) expect(imported.warnings.join('\n')).toMatch(/run-crash\d+\.wandb at byte \d+: the file ends inside a record/);
   });
 
@@ -175,7 +176,7 @@ describe('folders beyond the fixtures', () => {
     expect(run.record).toMatchObject({
       id: 'wandb-abc123',
       name: 'abc123',
-      status: 'killed',
+      status: 'crashed',
       host: 'gpu-7',
       user: 'ada',
       created: '2026-01-01T00:00:00.500Z',
@@ -242,43 +243,6 @@ describe('the .wandb framing under damage', () => {
   });
 });
 
-/**
- * The writer's side of the format, after wandb/sdk/internal/datastore.py `_write_record`/`_write_data`:
- * pad a block with fewer than 7 bytes left, else write as much as fits, FIRST/MIDDLE/LAST when split.
- */
-function writeWandbLog(payloads: readonly Uint8Array[]): Uint8Array {
-  const BLOCK = 32 * 1024;
-  const chunks: Buffer[] = [Buffer.from([0x3a, 0x57, 0x26, 0x42, 0xe1, 0xbe, 0x00])];
-  let offset = 7;
-  const chunk = (type: number, data: Uint8Array): void => {
-    const header = Buffer.alloc(7);
-    header.writeUInt32LE(zlibCrc32(data, zlibCrc32(Buffer.from([type]))), 0);
-    header.writeUInt16LE(data.length, 4);
-    header[6] = type;
-    chunks.push(header, Buffer.from(data));
-    offset += 7 + data.length;
-  };
-  for (const payload of payloads) {
-    let rest = payload;
-    let first = true;
-    let done = false;
-    while (!done) {
-      const left = BLOCK - (offset % BLOCK);
-      if (left < 7) {
-        chunks.push(Buffer.alloc(left));
-        offset += left;
-        continue;
-      }
-      const piece = rest.subarray(0, left - 7);
-      done = piece.length === rest.length;
-      chunk(first && done ? 1 : first ? 2 : done ? 4 : 3, piece);
-      rest = rest.subarray(piece.length);
-      first = false;
-    }
-  }
-  return Buffer.concat(chunks);
-}
-
 describe('helpers', () => {
   test("CRC-32 is zlib's, chained like zlib.crc32(data, crc)", () => {
     expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
@@ -314,13 +278,13 @@ describe('import wandb (CLI)', () => {
   }, 120_000);
   afterAll(() => repo?.cleanup());
 
-  test('publishes the four runs to the runs branch, crashed ones as killed with warnings', () => {
+  test('publishes the four runs to the runs branch, crashed ones as crashed with warnings', () => {
     expect(first.code, first.stderr).toBe(0);
     const outcome = JSON.parse(first.stdout);
     const status = Object.fromEntries(outcome.imported.map((run: { id: string; status: string }) => [run.id, run.status]));
-    expect(status).toEqual({ 'wandb-done016': 'finished', 'wandb-crash016': 'killed', 'wandb-done030': 'finished', 'wandb-crash030': 'killed' });
+    expect(status).toEqual({ 'wandb-done016': 'finished', 'wandb-crash016': 'crashed', 'wandb-done030': 'finished', 'wandb-crash030': 'crashed' });
     expect(outcome.skipped).toEqual([]);
-    expect(outcome.warnings.filter((w: string) => w.includes('imported as killed'))).toHaveLength(2);
+    expect(outcome.warnings.filter((w: string) => w.includes('imported as crashed'))).toHaveLength(2);
     const files = git(repo.origin, 'ls-tree', '-r', '--name-only', 'runs').split('\n');
     const yaml = files.find((file) => file.endsWith('wandb-done030/run.yaml'))!;
     const run = parse(git(repo.origin, 'show', `runs:${yaml}`));

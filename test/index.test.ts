@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.ts';
 import { flattenParams, projectColumns } from '../src/index/columns.ts';
 import { loadRuns, parseRuns, type RunFiles } from '../src/index/load.ts';
+import { runSource } from '../src/index/source.ts';
 import { buildIndex } from '../src/index/run-index.ts';
 import { chooseGoal } from '../src/report/goal.ts';
 import { summarize } from '../src/report/summary.ts';
@@ -80,7 +81,7 @@ describe('parseRuns', () => {
 
 describe('loadRuns from a folder', () => {
   it('reads run.yaml and series.json in the branch layout', async () => {
-    const { runs, invalid } = await loadRuns({ from: FIXTURE, cwd: '/' });
+    const { runs, invalid } = await loadRuns({ source: runSource(FIXTURE, '/', 'runs'), cwd: '/'});
     expect(runs).toHaveLength(6);
     expect(invalid).toHaveLength(1);
     expect(runs.find((r) => r.record.id === '01JDV0A000000000000000000A')?.series?.series['val/acc']?.step).toHaveLength(50);
@@ -169,7 +170,7 @@ describe('columns', () => {
 
 describe('loadRuns errors', () => {
   it('names a missing folder and says what to pass instead', async () => {
-    await expect(loadRuns({ from: './no/such/folder', cwd: FIXTURE })).rejects.toMatchObject({
+    await expect(loadRuns({ source: runSource('./no/such/folder', FIXTURE, 'runs'), cwd: FIXTURE})).rejects.toMatchObject({
       code: 'runs-not-found',
       hint: expect.stringContaining('--from'),
     });

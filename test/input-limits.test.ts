@@ -339,7 +339,7 @@ describe('the query parser on attacker-sized input', () => {
 });
 
 describe('saved comparisons against the runs', () => {
-  const options = (cwd: string, ids: string[]) => ({ cwd, from: join(cwd, 'runs'), fromIsFolder: true, ids });
+  const options = (cwd: string, ids: string[]) => ({ cwd, source: { folder: join(cwd, 'runs') }, ids });
 
   it("fails on a mistake in the user's own comparison file", async () => {
     const dir = join(repo.dir, 'own-broken');
@@ -355,7 +355,7 @@ describe('saved comparisons against the runs', () => {
     writeFileSync(join(dir, 'data', 'comparisons', 'broken.yaml'), 'title: [unclosed\n');
     writeFileSync(join(dir, 'comparisons', 'prefix.yaml'), stringifyYaml({ title: 'p', runs: ['a', 'b1'] }));
     writeFileSync(join(dir, 'comparisons', 'ok.yaml'), stringifyYaml({ title: 'ok', runs: ['a1', 'b1'] }));
-    const result = await readSavedComparisonFiles({ cwd: dir, from: join(dir, 'data', 'runs'), fromIsFolder: true, ids: ['a1', 'a2', 'b1'] });
+    const result = await readSavedComparisonFiles({ cwd: dir, source: { folder: join(dir, 'data', 'runs') }, ids: ['a1', 'a2', 'b1'] });
     expect(result.comparisons.map((c) => c.slug)).toEqual(['ok']);
     expect(result.skipped.map((s) => s.file)).toEqual([`${join(dir, 'data', 'comparisons')}/broken.yaml`, 'comparisons/prefix.yaml']);
   });

@@ -60,6 +60,8 @@ describe('runpages edit, archive and unarchive', () => {
     // One more commit, by whoever ran the command: the audit trail.
     expect(Number(git(repo.origin, 'rev-list', '--count', 'runs'))).toBe(Number(commitsBefore) + 1);
     expect(git(repo.origin, 'log', '-1', '--format=%an <%ae>', 'runs')).toBe('Test User <test@example.com>');
+    // The commit names the run it edited, so the site can say who changed it and when.
+    expect(git(repo.origin, 'log', '-1', '--format=%B', 'runs')).toContain(`Runpages-Edited: ${id}`);
     // Nothing to change, nothing committed.
     const again = await cli('edit', id, '--tag', 'best');
     expect(again.stderr).toContain('nothing changed');
@@ -99,6 +101,8 @@ describe('runpages edit, archive and unarchive', () => {
     expect(build.code, build.stderr).toBe(0);
     const page = readFileSync(join(repo.dir, 'site', 'r', id, 'index.html'), 'utf8');
     expect(page).toContain('This run is archived');
+    // Who changed it after the fact, from the branch's history: edit, archive, unarchive, archive.
+    expect(page).toContain('Edited by Test User on 1 Jan 2026 (4 edits)');
     const table = readFileSync(join(repo.dir, 'site', 'p', 'demo', 'runs', 'index.html'), 'utf8');
     expect(table).not.toContain(id);
     const home = readFileSync(join(repo.dir, 'site', 'index.html'), 'utf8');

@@ -13,7 +13,7 @@ import type { RunRecord } from '../src/run/schema.ts';
 import { parseRunRecord } from '../src/run/validate.ts';
 import { parseYaml } from '../src/run/yaml.ts';
 import { BIN, runCli } from './helpers/cli.ts';
-import { git, makeTestRepo, type TestRepo } from './helpers/git.ts';
+import { git, makeTestRepo, TEST_GIT_ENV, type TestRepo } from './helpers/git.ts';
 
 const NODE = process.execPath;
 
@@ -157,4 +157,96 @@ echo trained
     expect(git(origin, 'log', '--format=%s', 'runs').split('\n')).toHaveLength(1);
     expect(originRuns(origin)[0]?.record.status).toBe('finished');
   }, 30_000);
+});
+
+/** Polls origin while `job` runs; resolves with every state seen of its one run. */
+async function watchOrigin(origin: string, job: Promise<unknown>): Promise<Array<{ status: string; points: number; step?: number; total?: number }>> {
+  let done = false;
+  void job.finally(() => (done = true));
+  const seen: Array<{ status: string; points: number; step?: number; total?: number }> = [];
+  while (!done) {
+    const first = originRuns(origin)[0];
+    if (first) {
+      seen.push({
+        status: first.record.status,
+        points: first.points,
+        ...(first.record.step === undefined ? {} : { step: first.record.step }),
+        ...(first.record.total_steps === undefined ? {} : { total: first.record.total_steps }),
+      });
+    }
+    await sleep(250);
+  }
+  return seen;
+}
+
+describe('heartbeats outside record', () => {
+  const CLIENT = join(import.meta.dirname, '..', 'clients', 'python', 'src');
+  const API = join(import.meta.dirname, '..', 'src', 'api.ts');
+
+  it('the TypeScript API publishes the run as running while it logs, then finished', async () => {
+    repo = makeTestRepo({
+      'job.ts': `import { startRun } from ${JSON.stringify(API)};
+const run = await startRun({ project: 'demo', totalSteps: 12 });
+for (let step = 1; step <= 12; step++) {
+  run.log({ loss: 1 / step }, { step });
+  await new Promise((resolve) => setTimeout(resolve, 500));
+}
+await run.finish();
+`,
+    });
+    const { dir, origin } = repo;
+    const { spawn } = await import('node:child_process');
+    const child = spawn(NODE, ['job.ts'], { cwd: dir, env: { ...process.env, ...TEST_GIT_ENV, RUNPAGES_LIVE_INTERVAL: '1' }, stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const seen = await watchOrigin(origin, exited);
+    expect(await exited).toBe(0);
+    expect(seen.some((s) => s.status === 'running' && s.points > 0 && s.points < 12 && s.total === 12), JSON.stringify(seen)).toBe(true);
+    const final = originRuns(origin);
+    expect(final).toHaveLength(1);
+    expect(final[0]!.record).toMatchObject({ status: 'finished', total_steps: 12 });
+    expect(final[0]!.points).toBe(12);
+  }, 60_000);
+
+  it('the Python client publishes heartbeats through its companion, and a SIGKILLed job goes quiet and shows as crashed', async () => {
+    repo = makeTestRepo({
+      'train.py': `import time, runpages
+with runpages.start(project="demo", total_steps=100) as run:
+    for step in range(1, 101):
+        run.log({"loss": 1 / step}, step=step)
+        run.flush()
+        time.sleep(0.5)
+`,
+    });
+    const { dir, origin } = repo;
+    const { spawn } = await import('node:child_process');
+    const child = spawn('python3', ['train.py'], {
+      cwd: dir,
+      env: { ...process.env, ...TEST_GIT_ENV, PYTHONPATH: CLIENT, RUNPAGES_BIN: `${NODE} ${BIN}`, RUNPAGES_LIVE_INTERVAL: '1', RUNPAGES_SYSTEM_INTERVAL: '0.3' },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, signal) => resolve(signal)));
+    // Kill the job once a heartbeat with points has landed.
+    let heartbeat: string | undefined;
+    while (heartbeat === undefined) {
+      const first = originRuns(origin)[0];
+      // A heartbeat with the job's points and the companion's samples of the Python process.
+      if (first?.record.status === 'running' && first.points > 0 && first.record.series['system/memory_mb']) heartbeat = first.record.heartbeat;
+      else await sleep(250);
+    }
+    expect(originRuns(origin)[0]!.record).toMatchObject({ status: 'running', total_steps: 100 });
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    // The companion ends with the job's pipe: give it a moment, then the branch stops moving.
+    await sleep(3000);
+    const tip = git(origin, 'rev-parse', 'runs');
+    await sleep(3000);
+    expect(git(origin, 'rev-parse', 'runs')).toBe(tip);
+    const last = originRuns(origin)[0]!.record;
+    expect(last.status).toBe('running');
+    // Past the stale window (3 intervals of the config's 120 s), ls says crashed.
+    const later = new Date(Date.parse(last.heartbeat as string) + 3600_000).toISOString();
+    git(dir, 'fetch', 'origin', 'runs');
+    const after = await runCli(['ls', '--json', '--from', 'origin/runs'], { cwd: dir, env: { RUNPAGES_NOW: later } });
+    expect((JSON.parse(after.stdout) as RunRecord[]).map((r) => r.status), after.stderr).toEqual(['crashed']);
+  }, 90_000);
 });

@@ -4,7 +4,7 @@
  * on the branch keeps `running`.
  */
 import fc from 'fast-check';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,7 +82,7 @@ describe('ls, show and queries show crashed runs at the pinned clock', () => {
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, 'run.yaml'), stringify({ schema: 'runpages/run@1', id, name: `run-${id.slice(-1)}`, project: 'vision', ...fields }));
     };
-    write(RUNNING, { status: 'running', created: '2026-11-19T10:00:00Z', heartbeat: '2026-11-19T12:00:00Z', step: 40, total_steps: 100 });
+    write(RUNNING, { status: 'running', created: '2026-11-19T10:00:00Z', heartbeat: '2026-11-19T12:00:00Z', step: 40, total_steps: 100, metrics: { 'val/acc': 0.8125 } });
     write(QUIET, { status: 'running', created: '2026-11-19T09:00:00Z', heartbeat: '2026-11-19T10:00:00Z' });
     write(DONE, { status: 'finished', created: '2026-11-19T08:00:00Z' });
   });
@@ -114,4 +114,36 @@ describe('ls, show and queries show crashed runs at the pinned clock', () => {
     expect(text.stdout).toContain('crashed');
     expect(text.stdout).not.toMatch(/\brunning\b/);
   });
+});
+
+describe('the site shows what is running at the build\'s clock', () => {
+  let work: string;
+  const RUNNING = '01JD1F6G8H0J2K4M6N8P0Q2R4S';
+  const QUIET = '01JD1F6G8H0J2K4M6N8P0Q2R4T';
+  beforeAll(() => {
+    work = tempDir('runpages-live-site-');
+    const write = (id: string, fields: Record<string, unknown>) => {
+      const dir = join(work, 'runs', 'vision', '2026-11', id);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'run.yaml'), stringify({ schema: 'runpages/run@1', id, name: `run-${id.slice(-1)}`, project: 'vision', ...fields }));
+    };
+    write(RUNNING, { status: 'running', created: '2026-11-19T10:00:00Z', heartbeat: '2026-11-19T12:00:00Z', step: 40, total_steps: 100, metrics: { 'val/acc': 0.8125 } });
+    write(QUIET, { status: 'running', created: '2026-11-19T09:00:00Z', heartbeat: '2026-11-19T10:00:00Z' });
+    write('01JD1F6G8H0J2K4M6N8P0Q2R4V', { status: 'finished', created: '2026-11-19T08:00:00Z', metrics: { 'val/acc': 0.9 } });
+  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('home and project pages list running and crashed runs with updated-ago, progress and the goal so far; run pages say when they were last heard from', async () => {
+    const build = await runCli(['build', '--from', 'runs', '--out', 'site'], { cwd: work, env: { RUNPAGES_NOW: '2026-11-19T12:03:00Z' }, timeoutMs: 300_000 });
+    expect(build.code, build.stderr).toBe(0);
+    const text = (file: string) => readFileSync(join(work, 'site', file), 'utf8').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    for (const page of ['index.html', 'p/vision/index.html']) {
+      const html = text(page);
+      expect(html).toContain('Running now 1 running, 1 crashed in the last day, as of this build');
+      expect(html).toMatch(/run-S .*running updated 3 minutes ago 40 \/ 100 val\/acc 0\.8125/);
+      expect(html).toMatch(/run-T .*crashed updated 2 hours ago/);
+    }
+    expect(text(`r/${RUNNING}/index.html`)).toContain('Running, last heard from 3 minutes ago (19 Nov 2026, 12:00 UTC), at step 40 / 100 (40 %).');
+    expect(text(`r/${QUIET}/index.html`)).toContain('Crashed: nothing heard from this run since 2 hours ago (19 Nov 2026, 10:00 UTC)');
+  }, 300_000);
 });

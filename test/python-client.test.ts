@@ -4,7 +4,7 @@
  * `runpages record`; failures and interrupts are recorded as such; problems never crash the script.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseYaml } from '../src/run/yaml.ts';
@@ -193,7 +193,8 @@ print(run.dir)
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain('RunpagesWarning: runpages: cannot run /nonexistent/runpages commit');
     const dir = result.stdout.trim();
-    expect(readdirSync(dir).sort()).toEqual(['metrics.jsonl', 'run.yaml']);
+    // git.diff: the test repository is dirty (the scripts), and the client keeps the diff as record does.
+    expect(readdirSync(dir).sort()).toEqual(['git.diff', 'metrics.jsonl', 'run.yaml']);
     expect(JSON.parse(readFileSync(join(dir, 'run.yaml'), 'utf8'))).toMatchObject({ project: 'offline', status: 'finished' });
     // Publishing it later by hand works.
     const commit = await runCli(['commit', dir], { cwd: repo.dir });
@@ -219,4 +220,37 @@ with runpages.start(project="queued") as run:
     expect(sync.code, sync.stderr).toBe(0);
     expect(originRun('queued').record.status).toBe('finished');
   });
+
+  test('outside record the client captures the same git state (dirty diff too) and machine as record, and says name, id and URL at the end', async () => {
+    writeFileSync(join(repo.dir, 'requirements.txt'), 'numpy==2.1.0\n');
+    writeFileSync(join(repo.dir, 'runpages.config.yaml'), 'site:\n  url: https://example.test/model/\n');
+    try {
+      const recorded = await runCli(['record', '--project', 'same-machine', '--', 'sh', '-c', 'exit 0'], { cwd: repo.dir, env: { RUNPAGES_LIVE_INTERVAL: 'off' } });
+      expect(recorded.code, recorded.stderr).toBe(0);
+      const client = await runPython(`# same.py
+import runpages
+with runpages.start(project="same-machine") as run:
+    run.log({"loss": 1.0})
+`);
+      expect(client.code, client.stderr).toBe(0);
+      const files = git(repo.origin, 'ls-tree', '-r', '--name-only', 'runs').split('\n').filter((f) => f.startsWith('runs/same-machine/') && f.endsWith('/run.yaml'));
+      const records = files.map((file) => parse(git(repo.origin, 'show', `runs:${file}`)) as Record<string, any>);
+      expect(records).toHaveLength(2);
+      const fromClient = records.find((r) => r.command.startsWith('python'))!;
+      const fromRecord = records.find((r) => r !== fromClient)!;
+      // The same spellings: x64 not x86_64, "linux <release>", the CPU model, memory, the lock file.
+      for (const key of ['os', 'arch', 'cpu', 'cpus', 'memory_gb', 'lock']) expect(fromClient.env[key], key).toEqual(fromRecord.env[key]);
+      expect(fromClient.env.lock).toMatchObject({ file: 'requirements.txt' });
+      // Git state with the dirty diff, as an object in the store.
+      expect(fromClient.git).toMatchObject({ commit: fromRecord.git.commit, branch: fromRecord.git.branch, dirty: true, diff: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      const compared = await runCli(['compare', fromRecord.id, fromClient.id, '--json'], { cwd: repo.dir });
+      expect(compared.code, compared.stderr).toBe(0);
+      const differing = (JSON.parse(compared.stdout).why.env as Array<{ key: string }>).map((row) => row.key);
+      expect(differing.filter((key) => /^(os|arch|cpu|cpus|memory_gb|lock)\b/.test(key))).toEqual([]);
+      // The last line says which run it was and where its page will be.
+      expect(client.stderr).toContain(`runpages: run ${fromClient.name} (${fromClient.id}) published: https://example.test/model/r/${fromClient.id}/ once the site is rebuilt`);
+    } finally {
+      rmSync(join(repo.dir, 'runpages.config.yaml'), { force: true });
+    }
+  }, 60_000);
 });

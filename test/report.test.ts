@@ -21,7 +21,7 @@ function loadFixture(): { runs: Map<string, ComparedRun>; config: ReturnType<typ
   for (const file of fg.sync('runs/*/*/*/run.yaml', { cwd: FIXTURE })) {
     const record = parseRunRecord(parseYaml(readFileSync(join(FIXTURE, file), 'utf8'), file), file);
     const seriesFile = join(FIXTURE, file.replace('run.yaml', 'series.json'));
-    let series;
+    let series: ReturnType<typeof parseSeriesFile>['series'] | undefined;
     try {
       series = parseSeriesFile(JSON.parse(readFileSync(seriesFile, 'utf8')), seriesFile).series;
     } catch {

@@ -95,7 +95,7 @@ it('leaves no planted secret in any blob of the runs branch on origin', () => {
     .split('\n')
     .map((line) => line.split(' ')[0] as string);
   expect(blobs.length).toBeGreaterThan(3);
-  const all = execFileSync('git', ['cat-file', '--batch'], { cwd: repo.origin, input: blobs.join('\n') + '\n', maxBuffer: 1 << 28 }).toString('latin1');
+  const all = execFileSync('git', ['cat-file', '--batch'], { cwd: repo.origin, input: `${blobs.join('\n')}\n`, maxBuffer: 1 << 28 }).toString('latin1');
   expect(all).toContain('[redacted]');
   expect(leaks(all)).toEqual([]);
   // Commit messages and the announcement refs too.

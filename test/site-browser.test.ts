@@ -4,31 +4,27 @@
  * opened in Debian's Chromium at desktop and phone widths, light and dark. Screenshots go to
  * test-output/screenshots/ (look at them when changing the design).
  */
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PreviewServer } from '../src/site/preview.ts';
 import { collectErrors, launchBrowser, serveSite } from './helpers/browser.ts';
-import { runCli } from './helpers/cli.ts';
-import { tempDir } from './helpers/git.ts';
+import { sharedSite } from './helpers/shared-site.ts';
 
-const FIXTURE = fileURLToPath(new URL('./fixtures/site-runs/', import.meta.url));
 const SCREENSHOTS = fileURLToPath(new URL('../test-output/screenshots/', import.meta.url));
 const BASELINE = '01JDV0A000000000000000000A';
 const HOSTILE = '01JDV0C000000000000000000C';
 
-let work: string;
 let server: PreviewServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  work = tempDir('runpages-site-browser-');
-  cpSync(FIXTURE, join(work, 'runs'), { recursive: true });
-  const build = await runCli(['build', '--from', 'runs', '--out', 'out', '--base', '/sub/'], { cwd: work, timeoutMs: 300_000 });
+  // The same build as build.test.ts checks (one build for both).
+  const { build, out } = await sharedSite('site-runs', ['--base', '/sub/', '--json']);
   expect(build.code, build.stderr).toBe(0);
-  server = await serveSite(join(work, 'out'), '/sub/');
+  server = await serveSite(out, '/sub/');
   browser = await launchBrowser();
   mkdirSync(SCREENSHOTS, { recursive: true });
 }, 400_000);
@@ -36,7 +32,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.close();
-  rmSync(work, { recursive: true, force: true });
 });
 
 /** Opens `path` (relative to the base) and records console errors, page errors and failed requests. */

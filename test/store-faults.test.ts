@@ -77,7 +77,7 @@ describe('commit against a failing S3 store', () => {
   });
 
   it('rides out a throttle that clears, publishing on the first commit', async () => {
-    proxy.fault = (req, index) => (index < 2 ? { status: 503, code: 'SlowDown' } : undefined);
+    proxy.fault = (_req, index) => (index < 2 ? { status: 503, code: 'SlowDown' } : undefined);
     const commit = await runCli(['commit', runDir('throttled-briefly'), '--project', 'faults', '--name', 'throttled-briefly'], {
       cwd: repo.dir,
       env: { ...s3Env(proxy.endpoint), AWS_MAX_ATTEMPTS: '4' },

@@ -224,14 +224,14 @@ describe('the run table page', () => {
     await page.close();
   });
 
-  it('opens the compare URL with the selected runs', async () => {
+  it('opens the compare URL with the selected runs, in the order chosen (the first is the baseline)', async () => {
     const page = await open('/p/vision/runs/');
-    await page.check(`tr[data-row] input[aria-label="Select eager-heron-3"]`);
     await page.check(`tr[data-row] input[aria-label="Select calm-lynx-2"]`);
+    await page.check(`tr[data-row] input[aria-label="Select eager-heron-3"]`);
     expect(await page.textContent('#rt-compare')).toBe('Compare (2)');
     await Promise.all([page.waitForURL(/\/compare\//), page.click('#rt-compare')]);
     expect(new URL(page.url()).pathname).toBe('/compare/');
-    expect(new URL(page.url()).searchParams.get('runs')).toBe(`${VISION(3)},${VISION(2)}`);
+    expect(new URL(page.url()).searchParams.get('runs')).toBe(`${VISION(2)},${VISION(3)}`);
     await page.close();
   });
 
@@ -423,6 +423,51 @@ describe('the run table page', () => {
       subServer.server.closeAllConnections();
       await subServer.close();
     }
+  });
+
+  it('offers parallel coordinates of the filtered runs whose brush narrows the table, kept in the URL', async () => {
+    const page = await open('/p/vision/runs/?filter=metrics.val/acc%20%3E%200');
+    await settle(page, '7 runs of 8 match.');
+    await page.click('#rt-sweeps');
+    const canvas = '#rt-sweep .sw-pc canvas[data-lines]';
+    await page.waitForSelector(canvas);
+    // One line per run the filter selects, all inside while nothing is brushed.
+    expect(await page.getAttribute(canvas, 'data-lines')).toBe('7');
+    expect(await page.getAttribute(canvas, 'data-inside')).toBe('7');
+    expect(page.url()).toContain('sweeps=1');
+    // Drag down the goal axis (the last one, at the right margin) from its top.
+    const box = (await page.locator(canvas).boundingBox())!;
+    const axisX = box.x + box.width - 28;
+    await page.mouse.move(axisX, box.y + 42);
+    await page.mouse.down();
+    await page.mouse.move(axisX, box.y + 120, { steps: 4 });
+    await page.mouse.up();
+    await page.waitForFunction(() => new URL(location.href).searchParams.has('brush'));
+    const brush = /^metrics\.val\/acc:([\d.e-]+)\.\.([\d.e-]+)$/.exec(new URL(page.url()).searchParams.get('brush') ?? '');
+    expect(brush, page.url()).not.toBeNull();
+    const [lo, hi] = [Number(brush![1]), Number(brush![2])];
+    const accs: Record<string, number> = { 'brave-otter-1': 0.81, 'calm-lynx-2': 0.93, 'eager-heron-3': 0.95, 'gentle-moose-4': 0.12, 'happy-koala-5': 0.88, 'jolly-tiger-6': 0.9, 'keen-walrus-7': 0.94 };
+    const expected = Object.keys(accs).filter((name) => accs[name]! >= lo && accs[name]! <= hi).reverse();
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(7);
+    await settle(page, `${expected.length} runs of 8 match.`);
+    expect(await names(page)).toEqual(expected);
+    // The lines stay (faint) for every filtered run; the brushed ones are counted.
+    expect(await page.getAttribute(canvas, 'data-lines')).toBe('7');
+    expect(await page.getAttribute(canvas, 'data-inside')).toBe(String(expected.length));
+    await page.waitForSelector('#rt-sweep .sw-importance table');
+    expect(await page.textContent('#rt-sweep .sw-importance')).toMatch(/gradient-boosted stumps/);
+    await page.screenshot({ path: join(SCREENSHOTS, 'table-sweep.png'), fullPage: true });
+
+    // A pasted link reproduces the brushed view; the brush's button clears it.
+    const again = await open(new URL(page.url()).pathname + new URL(page.url()).search);
+    await settle(again, `${expected.length} runs of 8 match.`);
+    await again.waitForSelector(canvas);
+    await again.click('#rt-sweep .sw-brush');
+    await settle(again, '7 runs of 8 match.');
+    expect(new URL(again.url()).searchParams.has('brush')).toBe(false);
+    await again.close();
+    await page.close();
   });
 
   it('logged no console errors on any of the table pages', () => {

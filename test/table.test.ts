@@ -14,6 +14,8 @@ import { parseYaml } from '../src/run/yaml.ts';
 import { aggregate, decodeColumn, filterRows, groupRows, sortRows, valueAt, type Column } from '../site/src/scripts/table/columns.ts';
 import { formatState, parseState, toggleSort } from '../site/src/scripts/table/state.ts';
 import { toCsv } from '../site/src/scripts/table/csv.ts';
+import { cellOf, timeStyleOf } from '../site/src/scripts/table/cells.ts';
+import { brushFilter, type Brush } from '../site/src/scripts/table/brush.ts';
 import { compileFilter, fieldOfColumn, hasTextTerms } from '../site/src/scripts/table/filter.ts';
 import { parseQuery } from '../src/query/parser.ts';
 
@@ -285,6 +287,19 @@ describe('CSV export', () => {
   });
 });
 
+describe('times', () => {
+  it('read as dates when relative times would all read the same', () => {
+    const created = col('created');
+    const now = new Date('2026-10-29T10:00:00Z');
+    // Rows are newest first: 8 to 5 October are all "3 weeks ago" on the 29th.
+    expect(timeStyleOf(created, [0, 1, 2, 3], now)).toBe('date');
+    expect(cellOf(created, 0, now, undefined, 'date')).toMatchObject({ text: '8 Oct 10:00', title: '8 Oct 2026, 10:00 UTC (3 weeks ago)' });
+    expect(timeStyleOf(created, [...Array(8).keys()], now)).toBe('relative');
+    expect(timeStyleOf(created, [0], now)).toBe('relative');
+    expect(cellOf(created, 0, new Date('2027-01-02T00:00:00Z'), undefined, 'date').text).toBe('8 Oct 2026 10:00');
+  });
+});
+
 describe('URL state', () => {
   it('round-trips every part of the view, including keys with slashes, commas and spaces', () => {
     const state = {
@@ -294,11 +309,32 @@ describe('URL state', () => {
       group: 'params.arch',
       columns: ['name', 'metrics.val/acc', 'params.a,b'],
       collapsed: ['vit'],
+      sweeps: true,
+      brush: [
+        { key: 'params.lr', lo: 0.001, hi: 0.0125 },
+        { key: 'params.a,b', values: ['x|y', 'z,w', "it's"] },
+      ],
     };
     const search = formatState(state);
     expect(search).toContain('sort=-metrics.val/acc,name');
     expect(parseState(search)).toEqual(state);
-    expect(parseState('')).toEqual({ q: '', filter: '', sort: [], group: null, columns: null, collapsed: [] });
+    expect(parseState('')).toEqual({ q: '', filter: '', sort: [], group: null, columns: null, collapsed: [], sweeps: false, brush: [] });
+    // A hand-edited brush that is not one is dropped, not an error.
+    expect(parseState('?brush=params.lr:abc,params.lr:2..1').brush).toEqual([{ key: 'params.lr', lo: 1, hi: 2 }]);
+  });
+
+  it('keeps the runs inside every brush, and none without a value on a brushed axis', () => {
+    const base = fixtureRuns('vision')[0]!;
+    const small = buildTable(
+      [1, 2, 3, 4].map((n) => ({ ...base, id: `01JBRUSH0000000000000000${n}0`, name: `b${n}`, params: n === 4 ? {} : { lr: n / 1000, arch: n === 2 ? 'vit' : 'resnet' } })),
+      { project: 'vision' },
+    );
+    const columns = decodeAll(small);
+    const inside = (brushes: Brush[]) => [0, 1, 2, 3].filter(brushFilter(brushes, columns)).map((row) => valueAt(columns.get('name')!, row));
+    expect(inside([])).toEqual(['b4', 'b3', 'b2', 'b1']);
+    expect(inside([{ key: 'params.lr', lo: 0.0015, hi: 0.003 }])).toEqual(['b3', 'b2']);
+    expect(inside([{ key: 'params.lr', lo: 0, hi: 1 }, { key: 'params.arch', values: ['resnet'] }])).toEqual(['b3', 'b1']);
+    expect(inside([{ key: 'params.unknown', lo: 0, hi: 1 }])).toHaveLength(4);
   });
 
   it('sorts on click, flips on a second click, adds a secondary key on shift-click', () => {

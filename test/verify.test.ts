@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { stringifyYaml } from '../src/run/yaml.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitRuns } from '../src/branch/commit.ts';
-import { RunpagesError } from '../src/errors.ts';
+import type { RunpagesError } from '../src/errors.ts';
 import type { RunRecord, RunRecordInput } from '../src/run/schema.ts';
 import { RunRecordSchema } from '../src/run/schema.ts';
 import { sha256Bytes } from '../src/store/hash.ts';

@@ -144,7 +144,7 @@ describe('a run committed to the branch and loaded back', () => {
         const records = samples.map(([p, t, notes]) => record({ params: p, tags: t, notes }));
         const prepared: PreparedRun[] = records.map((r) => ({ record: r, files: { 'run.yaml': stringifyRecord(r) }, objects: [] }));
         await commitRuns(repo.dir, 'runs', prepared);
-        const { runs, invalid } = await loadRuns({ from: 'runs', cwd: repo.dir });
+        const { runs, invalid } = await loadRuns({ source: { branch: 'runs' }, cwd: repo.dir });
         expect(invalid).toEqual([]);
         for (const written of records) {
           const loaded = runs.find((run) => run.record.id === written.id);

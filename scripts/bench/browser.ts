@@ -61,6 +61,21 @@ export interface TableFigures {
   filterSortMs: number | string;
   /** ms from the first keystroke in the search box until the rows change, index load included; a string says why not measured. */
   firstSearchMs: number | string;
+  /** The sweep view over every run of the table; a string says why not measured. */
+  sweeps: SweepFigures | string;
+}
+
+export interface SweepFigures {
+  /** Lines the parallel coordinates drew (one per run in view). */
+  lines: number;
+  /** ms from clicking Sweep until the parallel coordinates are drawn (code and column loads included). */
+  openMs: number;
+  /** ms of the parallel coordinates' draw alone (the `runpages:sweep-draw` measure of that first draw). */
+  drawMs: number;
+  /** Median ms from releasing a brush until the table and the lines show it, over 5 brushes. */
+  brushMs: number;
+  /** ms of one parameter importance fit (boosted stumps) over the runs in view. */
+  importanceMs: number | string;
 }
 
 /** Rows of the enhanced (interactive) table; the server-rendered rows have no data-row. */
@@ -142,10 +157,66 @@ export async function measureTable(pageUrl: string, options: { queries: [string,
     } catch (error) {
       filterSortMs = (error as Error).message.split('\n')[0] ?? 'failed';
     }
-    return { firstRenderMs, initialTransferBytes, filterSortMs, firstSearchMs };
+    let sweeps: SweepFigures | string;
+    try {
+      sweeps = await measureSweeps(page, pageUrl);
+    } catch (error) {
+      sweeps = (error as Error).message.split('\n')[0] ?? 'failed';
+    }
+    return { firstRenderMs, initialTransferBytes, filterSortMs, firstSearchMs, sweeps };
   } finally {
     await browser.close();
   }
+}
+
+/**
+ * Opens the sweep view on the unfiltered table, then brushes the goal axis (the last one) five times
+ * with different ranges; figures come from the page's own measures (see site/src/scripts/sweeps/).
+ */
+async function measureSweeps(page: import('playwright-core').Page, pageUrl: string): Promise<SweepFigures> {
+  await page.goto(pageUrl, { waitUntil: 'load' });
+  await page.waitForSelector(ROWS, { timeout: 30_000 });
+  const canvas = '#rt-sweep .sw-pc canvas[data-lines]';
+  const openMs = await page.evaluate(
+    () =>
+      new Promise<number>((resolve, reject) => {
+        const start = performance.now();
+        const limit = setTimeout(() => reject(new Error('the sweep view did not draw within 30 s')), 30_000);
+        new PerformanceObserver((list, observer) => {
+          if (list.getEntriesByName('runpages:sweep-draw').length === 0) return;
+          observer.disconnect();
+          clearTimeout(limit);
+          resolve(performance.now() - start);
+        }).observe({ type: 'measure' });
+        const button = document.querySelector<HTMLButtonElement>('#rt-sweeps');
+        if (!button) reject(new Error('no #rt-sweeps button'));
+        else button.click();
+      }),
+  );
+  await page.waitForSelector(canvas, { timeout: 30_000 });
+  const lines = Number(await page.getAttribute(canvas, 'data-lines'));
+  const drawMs = await page.evaluate(() => performance.getEntriesByName('runpages:sweep-draw')[0]!.duration);
+  const box = await page.locator(canvas).boundingBox();
+  if (!box) throw new Error('the parallel coordinates have no size');
+  const axisX = box.x + box.width - 28;
+  const samples: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const before = await page.evaluate(() => performance.getEntriesByName('runpages:sweep-brush').length);
+    await page.mouse.move(axisX, box.y + 45 + i * 10);
+    await page.mouse.down();
+    await page.mouse.move(axisX, box.y + 150 + i * 20, { steps: 3 });
+    await page.mouse.up();
+    await page.waitForFunction((n) => performance.getEntriesByName('runpages:sweep-brush').length > n, before, { timeout: 15_000 });
+    samples.push(await page.evaluate(() => performance.getEntriesByName('runpages:sweep-brush').at(-1)!.duration));
+  }
+  let importanceMs: number | string = 'not computed within 20 s';
+  try {
+    await page.waitForFunction(() => performance.getEntriesByName('runpages:sweep-importance').length > 0, undefined, { timeout: 20_000 });
+    importanceMs = await page.evaluate(() => performance.getEntriesByName('runpages:sweep-importance').at(-1)!.duration);
+  } catch {
+    // Reported as a string.
+  }
+  return { lines, openMs, drawMs, brushMs: median(samples), importanceMs };
 }
 
 /** Types `query` into the query box and presses Enter, untimed. */

@@ -5,6 +5,7 @@
  *   node scripts/bench/load-folder.ts <runs-folder> [repeats]
  */
 import { loadRuns } from '../../src/index/load.ts';
+import { runSource } from '../../src/index/source.ts';
 import { median } from './report.ts';
 
 const [from = 'runs', repeats = '3'] = process.argv.slice(2);
@@ -15,7 +16,7 @@ let runs = 0;
 for (let i = 0; i < Number(repeats); i++) {
   const started = performance.now();
   const usage = process.cpuUsage();
-  const load = await loadRuns({ from, cwd: process.cwd(), onSeries: () => {} });
+  const load = await loadRuns({ source: runSource(from, process.cwd(), 'runs'), cwd: process.cwd(), onSeries: () => {} });
   const used = process.cpuUsage(usage);
   samples.push((performance.now() - started) / 1000);
   cpu.push((used.user + used.system) / 1e6);

@@ -19,7 +19,7 @@ for (let i = 0; i < Number(repeats); i++) {
   const started = performance.now();
   // Series are parsed here and handed to a sink, never kept (the build hands series.json to a worker
   // thread instead, so this is the upper bound of its main thread's work).
-  const load = await loadRuns({ from: branch, cwd, onSeries: (_run, file) => void (points += Object.keys(file.series).length) });
+  const load = await loadRuns({ source: { branch }, cwd, onSeries: (_run, file) => void (points += Object.keys(file.series).length) });
   buildIndex(load, config);
   samples.push((performance.now() - started) / 1000);
   runs = load.runs.length;

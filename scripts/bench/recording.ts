@@ -94,7 +94,7 @@ function writerArgs(checkout: string, index: number): string[] {
     writeFileSync(join(dir, 'params.json'), JSON.stringify({ lr: 0.001 * (index + 1), writer: index }));
     writeFileSync(
       join(dir, 'metrics.jsonl'),
-      Array.from({ length: 100 }, (_, step) => JSON.stringify({ step, 'train/loss': 2.3 / (step + 1) })).join('\n') + '\n',
+      `${Array.from({ length: 100 }, (_, step) => JSON.stringify({ step, 'train/loss': 2.3 / (step + 1) })).join('\n')}\n`,
     );
     return [BIN, 'commit', dir];
   }

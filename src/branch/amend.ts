@@ -11,6 +11,7 @@ import { fetchBranch, hasRemote } from '../git/remote.ts';
 import { loadRunRecords } from '../index/records.ts';
 import { stringifyRecord } from '../record/run-dir.ts';
 import { runFolder } from '../run/prepared.ts';
+import { setOwn } from '../run/keys.ts';
 import type { RunRecord } from '../run/schema.ts';
 import { parseRunRecord } from '../run/validate.ts';
 import { parseYaml } from '../run/yaml.ts';
@@ -57,18 +58,24 @@ export async function amendRun(options: {
   if (!tip) {
     throw new RunpagesError('branch-not-found', `There is no "${config.branch}" branch with runs to change.`, { hint: 'Record a run first, or create the branch with `runpages init`.' });
   }
-  const { runs } = await loadRunRecords(cwd, { from: tip });
+  const { runs } = await loadRunRecords(cwd, { branch: tip });
   const before = options.select(runs.map((run) => run.record));
   const folder = runs.find((run) => run.record.id === before.id)?.folder ?? runFolder(before);
 
   const files: Record<string, string> = {};
-  const listed = await listBranchFiles(cwd, tip, (path) => path.startsWith(`${folder}/`) && !path.slice(folder.length + 1).includes('/'));
-  for await (const file of readBlobs(cwd, listed)) files[file.path.slice(folder.length + 1)] = file.content.toString('utf8');
+  // The media/ folder's display copies are bytes: carried over as they are.
+  const media: Record<string, Uint8Array> = {};
+  const listed = await listBranchFiles(cwd, tip, (path) => path.startsWith(`${folder}/`) && /^(media\/)?[^/]+$/.test(path.slice(folder.length + 1)));
+  for await (const file of readBlobs(cwd, listed)) {
+    const name = file.path.slice(folder.length + 1);
+    if (name.startsWith('media/')) setOwn(media, name.slice('media/'.length), file.content);
+    else setOwn(files, name, file.content.toString('utf8'));
+  }
   const fields = parseYaml(files['run.yaml'] ?? '', `${folder}/run.yaml`) as Record<string, unknown>;
   const changedFields = options.change(fields);
   const text = stringifyRecord(changedFields);
   const after = parseRunRecord(changedFields, `${folder}/run.yaml`);
   if (text === files['run.yaml']) return { before, after, changed: false, outcome: { published: [before.id], queued: [], pushAttempts: 0, warnings: [] } };
-  const outcome = await publishRuns([{ record: after, files: { ...files, 'run.yaml': text }, objects: [] }], { cwd, config });
+  const outcome = await publishRuns([{ record: after, files: { ...files, 'run.yaml': text }, objects: [], edited: true, ...(Object.keys(media).length ? { media } : {}) }], { cwd, config });
   return { before, after, changed: true, outcome };
 }

@@ -16,7 +16,12 @@ export interface FolderTree {
   /** `runs/<project>/<yyyy-mm>/<bucket>/<id>` (src/run/layout.ts; the old layout lacks the bucket) */
   path: string;
   tree: string;
+  /** The run's id when this is an edit after the fact: its commit says so (see EDITED_TRAILER). */
+  edited?: string;
 }
+
+/** The trailer naming a run changed after the fact (`runpages edit`, `archive`); read by src/index/edits.ts. */
+export const EDITED_TRAILER = 'Runpages-Edited';
 
 /** What a new branch starts with, so anyone who stumbles on it knows what it is. */
 export const BRANCH_README = `# runpages runs
@@ -32,17 +37,26 @@ never by hand, and it shares no history with the code. \`runpages build\` turns 
 
 /** Writes each run's files and folder tree to the object database; nothing refers to them yet. */
 export async function writeRunTrees(cwd: string, runs: readonly PreparedRun[]): Promise<FolderTree[]> {
-  const files = runs.map((run) => Object.entries(run.files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  const blobs = await writeBlobs(
-    cwd,
-    files.flatMap((entries) => entries.map(([, content]) => content)),
-  );
+  const byName = ([a]: [string, unknown], [b]: [string, unknown]): number => (a < b ? -1 : a > b ? 1 : 0);
+  const files = runs.map((run) => Object.entries(run.files).sort(byName));
+  const media = runs.map((run) => Object.entries(run.media ?? {}).sort(byName));
+  const blobs = await writeBlobs(cwd, [
+    ...files.flatMap((entries) => entries.map(([, content]) => content)),
+    ...media.flatMap((entries) => entries.map(([, content]) => content)),
+  ]);
   let next = 0;
-  const trees = await writeTrees(
-    cwd,
-    files.map((entries) => entries.map(([name]): TreeEntry => ({ mode: FILE_MODE, type: 'blob', sha: blobs[next++] as string, name }))),
-  );
-  return runs.map((run, index) => ({ path: runFolder(run.record), tree: trees[index] as string }));
+  const blobEntries = (entries: [string, unknown][]): TreeEntry[] => entries.map(([name]) => ({ mode: FILE_MODE, type: 'blob', sha: blobs[next++] as string, name }));
+  const fileEntries = files.map(blobEntries);
+  // The media/ subfolder's trees first: the run folders' trees refer to them.
+  const withMedia = media.map((entries, index) => ({ entries, index })).filter(({ entries }) => entries.length > 0);
+  const mediaTrees = await writeTrees(cwd, withMedia.map(({ entries }) => blobEntries(entries)));
+  withMedia.forEach(({ index }, n) => {
+    const entries = fileEntries[index] as TreeEntry[];
+    entries.push({ mode: TREE_MODE, type: 'tree', sha: mediaTrees[n] as string, name: 'media' });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  });
+  const trees = await writeTrees(cwd, fileEntries);
+  return runs.map((run, index) => ({ path: runFolder(run.record), tree: trees[index] as string, ...(run.edited ? { edited: run.record.id } : {}) }));
 }
 
 /**
@@ -70,7 +84,8 @@ export async function buildCommit(
   // No new root tree means every entry was already in place (a new branch always gets its README).
   if (tree === undefined) return { commit: parent as string, changed: [] };
   const paths = changed.filter((path) => path !== 'README.md' || parent !== undefined);
-  const commit = await commitTree(cwd, tree, parent ? [parent] : [], commitMessage(paths));
+  const edited = folders.filter((folder) => folder.edited !== undefined && paths.includes(folder.path)).map((folder) => folder.edited as string);
+  const commit = await commitTree(cwd, tree, parent ? [parent] : [], commitMessage(paths, edited));
   return { commit, changed: paths };
 }
 
@@ -227,7 +242,7 @@ export async function applyToTree(
   return { tree: root, changed: changed.sort() };
 }
 
-function commitMessage(paths: readonly string[]): string {
+function commitMessage(paths: readonly string[], edited: readonly string[] = []): string {
   const shown = paths.slice(0, 20).map((path) => `- ${path}`);
   if (paths.length > shown.length) shown.push(`- ... and ${paths.length - shown.length} more`);
   const runs = paths.filter((path) => path.startsWith('runs/'));
@@ -239,7 +254,8 @@ function commitMessage(paths: readonly string[]): string {
         : runs.length === 1
           ? `Add run ${runs[0]?.split('/').slice(1).join('/')}`
           : `Add ${runs.length} runs`;
-  return `${title}\n\n${shown.join('\n')}\n`;
+  const trailers = edited.length ? `\n${edited.map((id) => `${EDITED_TRAILER}: ${id}`).join('\n')}\n` : '';
+  return `${edited.length ? title.replace(/^Add run/, 'Edit run') : title}\n\n${shown.join('\n')}\n${trailers}`;
 }
 
 /**

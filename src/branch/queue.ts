@@ -6,7 +6,8 @@
  *
  * ```
  * .runpages/queue/<id>/entry.json   what to publish and where (schema runpages/queued@1)
- *                      files/<name> the run's files on the branch (run.yaml, series.json)
+ *                      files/<name> the run's files on the branch (run.yaml, series.json, media.json)
+ *                      media/<name> the display copies of its media/ folder on the branch
  *                      objects/<sha256>  objects that were only in memory
  *                      uploaded     present once every object is in the store
  *                      reason.txt   why the last attempt did not land
@@ -36,6 +37,8 @@ interface EntryFile {
   token: string;
   queuedAt: string;
   files: string[];
+  /** Names in the run's media/ folder on the branch (absent: none). */
+  media?: string[];
   /** `linked`: objects/<sha256> is a hard link to `path`, made when the run was queued. */
   objects: { sha256: string; size: number; path?: string; linked?: boolean }[];
 }
@@ -84,6 +87,12 @@ export async function enqueue(cwd: string, run: PreparedRun, now: Date = new Dat
     if (name.includes('/') || name.startsWith('.')) throw new Error(`invalid run file name: ${name}`);
     await writeFile(join(temp, 'files', name), run.files[name] as string, { flush: true });
   }
+  const media = Object.keys(run.media ?? {}).sort();
+  if (media.length > 0) await mkdir(join(temp, 'media'));
+  for (const name of media) {
+    if (name.includes('/') || name.startsWith('.')) throw new Error(`invalid media file name: ${name}`);
+    await writeFile(join(temp, 'media', name), (run.media as Record<string, Uint8Array>)[name] as Uint8Array, { flush: true });
+  }
   const objects: EntryFile['objects'] = [];
   for (const object of run.objects) {
     if ('path' in object.source) {
@@ -107,6 +116,7 @@ export async function enqueue(cwd: string, run: PreparedRun, now: Date = new Dat
     token,
     queuedAt: now.toISOString(),
     files,
+    ...(media.length > 0 ? { media } : {}),
     objects,
   };
   await writeFile(join(temp, 'entry.json'), `${JSON.stringify(entry, null, 2)}\n`, { flush: true });
@@ -164,6 +174,7 @@ async function completeEntry(dir: string): Promise<EntryFile | undefined> {
   try {
     const entry = await readEntryFile(dir);
     for (const name of entry.files) await stat(join(dir, 'files', name));
+    for (const name of entry.media ?? []) await stat(join(dir, 'media', name));
     return entry;
   } catch {
     return undefined;
@@ -316,6 +327,8 @@ async function readEntry(dir: string): Promise<QueuedRun> {
   const entry = await readEntryFile(dir);
   const files: Record<string, string> = {};
   for (const name of entry.files) files[name] = await readFile(join(dir, 'files', name), 'utf8');
+  const media: Record<string, Uint8Array> = {};
+  for (const name of entry.media ?? []) media[name] = await readFile(join(dir, 'media', name));
   const yamlFile = join(dir, 'files', 'run.yaml');
   const record = parseRunRecord(parseYaml(files['run.yaml'] ?? '', yamlFile), yamlFile);
   const objects: PendingObject[] = entry.objects.map((object) => ({
@@ -332,7 +345,7 @@ async function readEntry(dir: string): Promise<QueuedRun> {
     queuedAt: entry.queuedAt,
     uploaded: flags.has('uploaded'),
     reason: reason || undefined,
-    run: { record, files, objects },
+    run: { record, files, objects, ...(entry.media?.length ? { media } : {}) },
   };
 }
 
@@ -392,7 +405,7 @@ export async function refreshChangedObjects(cwd: string, queued: { id: string; r
   }
   const text = doc.toString({ lineWidth: 0 });
   const record = parseRunRecord(parseYaml(text, yamlFile), yamlFile);
-  const run: PreparedRun = { record, files: { ...queued.run.files, 'run.yaml': text }, objects };
+  const run: PreparedRun = { ...queued.run, record, files: { ...queued.run.files, 'run.yaml': text }, objects };
 
   // Rewrite the queued copy, each file replaced whole, so the queue never holds half of either.
   const entry = await readEntryFile(dir);

@@ -6,6 +6,7 @@
 import type { Colors } from 'picocolors/types.js';
 import type { RunRecord } from '../run/schema.ts';
 import { paintStatus, shortIdLength } from './ls-table.ts';
+import { terminalText } from './terminal-text.ts';
 
 /** Runs that ended (or went quiet) less than this long ago stay on the screen. */
 export const RECENT_S = 15 * 60;
@@ -29,12 +30,6 @@ function progress(r: RunRecord): string {
   return `${r.step}/${r.total_steps} ${Math.min(100, Math.round((100 * r.step) / r.total_steps))}%`;
 }
 
-/** Control characters in run text would move the cursor or recolour the terminal: shown as `?`. */
-function plain(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
-}
-
 function formatNumber(value: number): string {
   if (!Number.isFinite(value)) return String(value);
   return Math.abs(value) >= 1e5 || (value !== 0 && Math.abs(value) < 1e-3) ? value.toExponential(3) : String(Number(value.toPrecision(4)));
@@ -53,9 +48,9 @@ export function renderWatch(records: readonly RunRecord[], options: { now: Date;
     const values = Object.entries(r.metrics)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .slice(0, 3)
-      .map(([key, value]) => `${plain(key)}=${formatNumber(value)}`)
+      .map(([key, value]) => `${terminalText(key)}=${formatNumber(value)}`)
       .join(' ');
-    return { r, cells: [r.id.slice(0, idLength), plain(r.name).slice(0, 32), r.status, progress(r), ago(r.heartbeat ?? r.ended ?? r.created, now), values || '–'] };
+    return { r, cells: [r.id.slice(0, idLength), terminalText(r.name).slice(0, 32), r.status, progress(r), ago(r.heartbeat ?? r.ended ?? r.created, now), values || '–'] };
   });
   const headers = ['id', 'name', 'status', 'progress', 'seen', 'latest'];
   const widths = headers.map((header, index) => Math.max(header.length, ...rows.map((row) => (row.cells[index] as string).length)));

@@ -5,10 +5,10 @@
  * that says how many points are left out.
  */
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import { readBranchFiles } from '../branch/read.ts';
-import { isDirectorySource, type LoadedRun } from '../index/load.ts';
-import type { RunSource } from '../index/records.ts';
+import type { LoadedRun } from '../index/load.ts';
+import type { RunSource } from '../index/source.ts';
 import { parseSeriesText } from '../run/parse-text.ts';
 import type { SeriesData, SeriesFile } from '../run/schema.ts';
 import type { ObjectStore } from '../store/store.ts';
@@ -30,16 +30,15 @@ export async function withFullSeries(
   const warnings: string[] = [];
   const seriesByFolder = new Map<string, SeriesFile>();
   const wanted = new Set(runs.filter((run) => Object.keys(run.record.series).length > 0).map((run) => `${run.folder}/series.json`));
-  if ('from' in source && isDirectorySource(source.from, cwd)) {
-    const root = isAbsolute(source.from) ? source.from : join(cwd, source.from);
+  if ('folder' in source) {
+    const root = source.folder;
     for (const file of wanted) {
       // A folder's runs are named `runs/<path under the folder>`, as on a branch.
       const text = await readFile(join(root, file.slice('runs/'.length)), 'utf8').catch(() => undefined);
       if (text !== undefined) seriesByFolder.set(file.slice(0, -'/series.json'.length), parseSeriesText(text, file));
     }
   } else {
-    const ref = 'branch' in source ? source.branch : source.from;
-    for await (const file of readBranchFiles(cwd, ref, (path) => wanted.has(path))) {
+    for await (const file of readBranchFiles(cwd, source.branch, (path) => wanted.has(path))) {
       seriesByFolder.set(file.path.slice(0, -'/series.json'.length), parseSeriesText(file.content.toString('utf8'), file.path));
     }
   }

@@ -128,11 +128,13 @@ on:
 
 ${permissions}
 
-# Bursts of runs collapse into one build: a newer run of this workflow cancels the older one (the
-# site then deploys once, from the newest runs; a cancelled deployment leaves the previous site up).
+# Bursts of runs collapse into one build: while a build runs, one newer run waits (a still newer one
+# replaces it), so the site deploys the newest runs at most one build late. Not cancel-in-progress:
+# live runs push a heartbeat every few minutes, and cancelling would starve every build that takes
+# longer than that.
 concurrency:
   group: pages
-  cancel-in-progress: true
+  cancel-in-progress: false
 
 jobs:
   build:

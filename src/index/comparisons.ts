@@ -4,8 +4,9 @@
  * src/report/saved.ts; this module is the I/O around it.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { RunpagesError } from '../errors.ts';
+import type { RunSource } from './source.ts';
 import { parseSavedComparison, type SavedComparison, type SkippedComparison, UnresolvedRuns } from '../report/saved.ts';
 
 /**
@@ -13,7 +14,7 @@ import { parseSavedComparison, type SavedComparison, type SkippedComparison, Unr
  * source (`comparisons/` beside a runs folder, or on the branch). A slug in the working directory
  * wins over the same slug on the runs source. Sorted by slug.
  */
-export async function loadSavedComparisons(options: { cwd: string; from: string; ids: readonly string[]; fromIsFolder: boolean }): Promise<SavedComparison[]> {
+export async function loadSavedComparisons(options: { cwd: string; source: RunSource; ids: readonly string[] }): Promise<SavedComparison[]> {
   return (await readSavedComparisonFiles(options)).comparisons;
 }
 
@@ -24,7 +25,7 @@ export async function loadSavedComparisons(options: { cwd: string; from: string;
  * a run that is gone), and without any broken comparison read from the runs source: data others
  * push must not stop the build.
  */
-export async function readSavedComparisonFiles(options: { cwd: string; from: string; ids: readonly string[]; fromIsFolder: boolean }): Promise<{ comparisons: SavedComparison[]; skipped: SkippedComparison[] }> {
+export async function readSavedComparisonFiles(options: { cwd: string; source: RunSource; ids: readonly string[] }): Promise<{ comparisons: SavedComparison[]; skipped: SkippedComparison[] }> {
   const texts = new Map<string, { text: string; file: string; own: boolean }>();
   const fromFolder = (dir: string, label: string, own: boolean) => {
     if (!existsSync(dir)) return;
@@ -35,15 +36,16 @@ export async function readSavedComparisonFiles(options: { cwd: string; from: str
     }
   };
   fromFolder(join(options.cwd, 'comparisons'), 'comparisons/', true);
-  if (options.fromIsFolder) {
+  if ('folder' in options.source) {
     // A runs folder is laid out like the branch's runs/, so the branch root is its parent.
-    const root = dirname(isAbsolute(options.from) ? options.from : resolve(options.cwd, options.from));
+    const root = dirname(options.source.folder);
     fromFolder(join(root, 'comparisons'), `${join(root, 'comparisons')}/`, resolve(root) === resolve(options.cwd));
   } else {
     const { readBranchFiles } = await import('../branch/read.ts');
-    for await (const file of readBranchFiles(options.cwd, options.from, (path) => /^comparisons\/[^/]+\.ya?ml$/.test(path))) {
+    const branch = options.source.branch;
+    for await (const file of readBranchFiles(options.cwd, branch, (path) => /^comparisons\/[^/]+\.ya?ml$/.test(path))) {
       const slug = basename(file.path).replace(/\.ya?ml$/, '');
-      if (!texts.has(slug)) texts.set(slug, { text: file.content.toString('utf8'), file: `${options.from}:${file.path}`, own: false });
+      if (!texts.has(slug)) texts.set(slug, { text: file.content.toString('utf8'), file: `${branch}:${file.path}`, own: false });
     }
   }
   const comparisons: SavedComparison[] = [];

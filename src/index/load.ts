@@ -1,52 +1,30 @@
 /**
  * Loads runs for the index: from a folder laid out like the branch's `runs/`
- * (`<dir>/<project>/<yyyy-mm>/<bucket>/<id>/run.yaml` + `series.json`, or the older layout without buckets, src/run/layout.ts) or from a git branch read through the
+ * (`<dir>/<project>/<yyyy-mm>/<bucket>/<id>/run.yaml` + `series.json`, or the older layout without
+ * buckets, src/run/layout.ts) or from a git branch read through the
  * object database (no checkout). Every file is validated with the one schema; bad runs are skipped
  * with a reason naming the file and field, never failing the whole load.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { lstat, readdir, readFile } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { RunpagesError } from '../errors.ts';
 import type { BranchFile } from '../branch/read.ts';
-import { BUCKET_PATTERN, bucketProblem, parseRunFolder, runFileOf, runFolder, type RunPath } from '../run/layout.ts';
-import { invalidRun, parseSeriesText, type InvalidRun } from '../run/parse-text.ts';
-import { MAX_RUN_YAML_BYTES, MAX_SERIES_JSON_BYTES, fileSizeBreach } from '../run/limits.ts';
+import { BUCKET_PATTERN, runFileOf, type RunPath } from '../run/layout.ts';
+import { invalidRun, type InvalidRun } from '../run/parse-text.ts';
+import { MAX_MEDIA_MANIFEST_BYTES, MAX_RUN_YAML_BYTES, MAX_SERIES_JSON_BYTES, fileSizeBreach } from '../run/limits.ts';
+import type { MediaManifest } from '../run/media.ts';
 import type { RunRecord, SeriesFile } from '../run/schema.ts';
-import { InvalidRunError, formatIssue, limitError, parseRunRecord } from '../run/validate.ts';
-import { parseYaml } from '../run/yaml.ts';
+import { formatIssue, limitError } from '../run/validate.ts';
+import { checkPlacement, parseRunFiles, tooLargeMarker, type LoadedRun, type ParsedRecord, type RunFiles } from './run-files.ts';
+import type { RunSource } from './source.ts';
 
-export interface LoadedRun {
-  record: RunRecord;
-  series?: SeriesFile;
-  /** The run's folder as on the branch: `runs/<project>/<yyyy-mm>/<bucket>/<id>` (or the older `runs/<project>/<yyyy-mm>/<id>`). */
-  folder: string;
-  /** Changes whenever the run does: sha256 of its files, or on a branch of its folder and blob ids (no need to read them). */
-  hash: string;
-  /** Names of the series in series.json, sorted (kept when the series themselves are streamed). */
-  seriesNames: string[];
-}
-
-export type { InvalidRun };
+export type { InvalidRun, LoadedRun, ParsedRecord, RunFiles };
 
 export interface LoadResult {
   runs: LoadedRun[];
   invalid: InvalidRun[];
-}
-
-/** The raw text of one run's files, keyed by folder; what both sources produce. */
-export interface RunFiles {
-  folder: string;
-  runYaml?: string;
-  seriesJson?: string;
-  /**
-   * The run's hash when the source knows it without reading the files (the branch: from blob ids).
-   * A run whose hash is in the load cache then comes without its text.
-   */
-  hash?: string;
-  /** Why the source refused to read the run's files (a symbolic link, a file over a size limit). */
-  refused?: InvalidRun;
 }
 
 /**
@@ -56,92 +34,93 @@ export interface RunFiles {
 export type SeriesSink = (run: LoadedRun, series: SeriesFile) => void | Promise<void>;
 
 /**
- * Takes a run's series.json text to parse and validate elsewhere (a worker thread), so the loading
- * thread parses only run.yaml. Resolves once the text is taken (that may wait, to bound memory); then
- * `parsed` gives the series' names, or the reason the file is invalid (the run is then reported
- * invalid, as if the loader had found it).
+ * Parses and validates a run's files elsewhere (a worker thread of the build), so the loading thread
+ * only reads files. Resolves once the files are taken (that may wait, to bound memory); then
+ * `parsed` gives the run's record and series names, or the reason it is invalid. Whoever parses
+ * calls {@link parseRunFiles}, so a run reads the same wherever it was parsed.
  */
-export type SeriesTextSink = (run: LoadedRun, text: string, file: string) => Promise<{ parsed: Promise<string[] | InvalidRun> }>;
+export type RunParser = (files: RunFiles & { hash: string }) => Promise<{ parsed: Promise<ParsedRecord | InvalidRun> }>;
 
 /**
  * Runs already validated, by content hash: a rebuild reuses them instead of parsing YAML and JSON
  * again. A run found here is returned without series and its series are not sent to `onSeries` (the
  * caller keeps them from the build that filled the cache). The loader adds every run it parses.
  */
-export type LoadCache = Map<string, { record: RunRecord; seriesNames: string[] }>;
+export type LoadCache = Map<string, { record: RunRecord; seriesNames: string[]; media?: MediaManifest; mediaProblem?: InvalidRun }>;
 
 /**
- * Loads every run from `from`: a directory when one exists at that path (or the value contains a
- * path separator), else a git branch of the repository at `cwd`. Runs are parsed folder by folder as
+ * Loads every run from `source` (a folder, or a branch of the repository at `cwd`; see
+ * ./source.ts for how a `--from` is decided). Runs are parsed folder by folder as
  * they are read, so only one run's raw text is held at a time; with `onSeries` the series go to it
- * and are not kept, and with `onSeriesText` series.json is handed over unparsed (the build parses it
- * in a worker thread).
+ * and are not kept, and with `parseRun` each run's files are handed over unparsed (the build parses
+ * them in its worker threads); `onCount` learns how many run folders the source holds before the
+ * first is read.
  *
- * @example const { runs, invalid } = await loadRuns({ from: 'runs', cwd: process.cwd() });
+ * @example const { runs, invalid } = await loadRuns({ source: { folder: '/work/runs' }, cwd: process.cwd() });
  */
-export async function loadRuns(options: { from: string; cwd: string; onSeries?: SeriesSink; onSeriesText?: SeriesTextSink; cache?: LoadCache }): Promise<LoadResult> {
-  const source = isDirectorySource(options.from, options.cwd)
-    ? readFolder(resolve(options.cwd, options.from))
-    : readBranch(options.from, options.cwd, (hash) => options.cache?.has(hash) ?? false);
-  const runs: LoadedRun[] = [];
-  const invalid: InvalidRun[] = [];
-  const seriesParsed: { run: LoadedRun; outcome: Promise<string[] | InvalidRun> }[] = [];
-  for await (const entry of source) {
+export async function loadRuns(options: {
+  source: RunSource;
+  cwd: string;
+  onSeries?: SeriesSink;
+  parseRun?: RunParser;
+  onCount?: (folders: number) => void;
+  cache?: LoadCache;
+}): Promise<LoadResult> {
+  const source =
+    'folder' in options.source
+      ? await readFolder(options.source.folder)
+      : await readBranch(options.source.branch, options.cwd, (hash) => options.cache?.has(hash) ?? false);
+  options.onCount?.(source.count);
+  // In the source's order, whether parsed here or elsewhere: which of two runs with one id is kept
+  // must not depend on where they were parsed.
+  const slots: (LoadedRun | InvalidRun | Promise<LoadedRun | InvalidRun>)[] = [];
+  for await (const entry of source.entries) {
     const hash = entry.hash ?? runHash(entry);
     const reused = options.cache ? fromCache(entry, hash, options.cache) : undefined;
     if (reused) {
-      runs.push(reused);
+      slots.push(reused);
       continue;
     }
-    const elsewhere = options.onSeriesText !== undefined && entry.seriesJson !== undefined;
-    const parsed = parseEntry(elsewhere ? { ...entry, seriesJson: undefined } : entry, hash);
+    if (options.parseRun && !entry.refused && entry.runYaml !== undefined) {
+      const { parsed } = await options.parseRun({ ...entry, hash });
+      slots.push(parsed.then((result) => ('reason' in result ? result : { ...result, folder: entry.folder, hash })));
+      continue;
+    }
+    const parsed = parseRunFiles(entry, hash);
     if ('reason' in parsed) {
-      invalid.push(parsed);
+      slots.push(parsed);
       continue;
     }
     const { run, series } = parsed;
-    if (elsewhere) {
-      runs.push(run);
-      const { parsed: outcome } = await (options.onSeriesText as SeriesTextSink)(run, entry.seriesJson as string, `${entry.folder}/series.json`);
-      seriesParsed.push({ run, outcome });
-      continue;
-    }
-    options.cache?.set(run.hash, { record: run.record, seriesNames: run.seriesNames });
     if (options.onSeries) {
       if (series) await options.onSeries(run, series);
-      runs.push(run);
-    } else runs.push(series ? { ...run, series } : run);
+      slots.push(run);
+    } else slots.push(series ? { ...run, series } : run);
   }
-  const failed = new Set<LoadedRun>();
-  for (const { run, outcome } of seriesParsed) {
-    const result = await outcome;
-    if (Array.isArray(result)) {
-      run.seriesNames = result;
-      options.cache?.set(run.hash, { record: run.record, seriesNames: result });
-    } else {
-      failed.add(run);
+  const runs: LoadedRun[] = [];
+  const invalid: InvalidRun[] = [];
+  for (const slot of slots) {
+    const result = await slot;
+    if ('reason' in result) {
       invalid.push(result);
+      continue;
     }
+    options.cache?.set(result.hash, cacheEntry(result));
+    runs.push(result);
   }
-  return finish(failed.size > 0 ? runs.filter((run) => !failed.has(run)) : runs, invalid);
-}
-
-/** True when `from` names a directory rather than a branch. */
-export function isDirectorySource(from: string, cwd: string): boolean {
-  const path = isAbsolute(from) ? from : join(cwd, from);
-  if (existsSync(path) && statSync(path).isDirectory()) return true;
-  return from.includes('/') || from.includes('\\') ? !looksLikeRef(from) : false;
-}
-
-/** `origin/runs` and `refs/heads/runs` are refs, not folders, when no such folder exists. */
-function looksLikeRef(from: string): boolean {
-  return /^(refs\/|origin\/|upstream\/)/.test(from);
+  return finish(runs, invalid);
 }
 
 /** Folders read ahead at once: enough to keep the disk busy, few enough to bound memory. */
 const READ_AHEAD = 32;
 
-async function* readFolder(dir: string): AsyncGenerator<RunFiles> {
+/** A source's run folders: how many, then each one's files in order. */
+interface SourceFiles {
+  count: number;
+  entries: AsyncGenerator<RunFiles>;
+}
+
+async function readFolder(dir: string): Promise<SourceFiles> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new RunpagesError('runs-not-found', `There is no folder of runs at ${dir}${existsSync(dir) ? ' (it is a file)' : ''}`, {
       hint: 'Pass --from with a folder laid out like runs/<project>/<yyyy-mm>/<bucket>/<id>/run.yaml (or the older runs/<project>/<yyyy-mm>/<id>/), or a branch name such as runs.',
@@ -161,28 +140,50 @@ async function* readFolder(dir: string): AsyncGenerator<RunFiles> {
       if (!info) continue;
       if (info.isSymbolicLink()) return refuse(entry, 'is a symbolic link, not read');
       if (!info.isFile()) return refuse(entry, 'is not a regular file, not read');
-      const tooLarge = fileSizeBreach(info.size, name === 'run.yaml' ? MAX_RUN_YAML_BYTES : MAX_SERIES_JSON_BYTES);
+      const tooLarge = fileSizeBreach(info.size, fileLimit(name));
+      if (tooLarge && name === MEDIA_FILE) {
+        run.mediaJson = tooLargeMarker(tooLarge.message);
+        continue;
+      }
       if (tooLarge) return { ...run, refused: invalidRun(limitError(`runs/${entry}`, tooLarge), `runs/${entry}`) };
       const text = await readFile(join(dir, entry), 'utf8');
       if (name === 'run.yaml') run.runYaml = text;
+      else if (name === MEDIA_FILE) run.mediaJson = text;
       else run.seriesJson = text;
     }
     return run;
   };
-  const pending: Promise<RunFiles>[] = [];
-  for (let i = 0; i < folders.length; i++) {
-    while (pending.length < READ_AHEAD && i + pending.length < folders.length) {
-      const { folder, refused } = folders[i + pending.length] as RunFolder;
-      const promise = refused ? Promise.resolve({ folder: `runs/${folder}`, refused }) : read(folder);
-      promise.catch(() => {}); // awaited below in order; a failure surfaces there
-      pending.push(promise);
+  async function* entries(): AsyncGenerator<RunFiles> {
+    const pending: Promise<RunFiles>[] = [];
+    for (let i = 0; i < folders.length; i++) {
+      while (pending.length < READ_AHEAD && i + pending.length < folders.length) {
+        const { folder, refused } = folders[i + pending.length] as RunFolder;
+        const promise = refused ? Promise.resolve({ folder: `runs/${folder}`, refused }) : read(folder);
+        promise.catch(() => {}); // awaited below in order; a failure surfaces there
+        pending.push(promise);
+      }
+      yield await (pending.shift() as Promise<RunFiles>);
     }
-    yield await (pending.shift() as Promise<RunFiles>);
   }
+  return { count: folders.length, entries: entries() };
 }
 
 /** The files of a run folder the loader reads. */
-const RUN_FILES = ['run.yaml', 'series.json'] as const;
+const RUN_FILES = ['run.yaml', 'series.json', 'media.json'] as const;
+const MEDIA_FILE = 'media.json';
+
+function fileLimit(name: string): number {
+  return name === 'run.yaml' ? MAX_RUN_YAML_BYTES : name === MEDIA_FILE ? MAX_MEDIA_MANIFEST_BYTES : MAX_SERIES_JSON_BYTES;
+}
+
+function cacheEntry(run: LoadedRun): NonNullable<ReturnType<LoadCache['get']>> {
+  return {
+    record: run.record,
+    seriesNames: run.seriesNames,
+    ...(run.media ? { media: run.media } : {}),
+    ...(run.mediaProblem ? { mediaProblem: run.mediaProblem } : {}),
+  };
+}
 
 interface RunFolder {
   /** `<project>/<yyyy-mm>/<bucket>/<id>` (or the old layout's `<project>/<yyyy-mm>/<id>`), or a shorter path when a symbolic link stands in for a folder. */
@@ -214,7 +215,7 @@ async function runFolders(dir: string): Promise<RunFolder[]> {
   };
   const holdsRunFiles = async (folder: string): Promise<boolean> => {
     const names = new Set(await readdir(join(dir, folder)));
-    return RUN_FILES.some((name) => names.has(name));
+    return names.has('run.yaml') || names.has('series.json');
   };
   const months: string[] = [];
   for (const project of await subfolders('', false)) months.push(...(await subfolders(project, false)));
@@ -234,7 +235,7 @@ async function runFolders(dir: string): Promise<RunFolder[]> {
  * whose hash is `known` (cached from an earlier build) is yielded without reading its files: a
  * rebuild reads only new and changed runs.
  */
-async function* readBranch(branch: string, cwd: string, known: (hash: string) => boolean): AsyncGenerator<RunFiles> {
+async function readBranch(branch: string, cwd: string, known: (hash: string) => boolean): Promise<SourceFiles> {
   const { listBranchFiles, readBlobs } = await import('../branch/read.ts');
   // ls-tree lists a folder's files together.
   const grouped: { folder: string; files: BranchFile[] }[] = [];
@@ -254,42 +255,50 @@ async function* readBranch(branch: string, cwd: string, known: (hash: string) =>
   }));
   // Decided once: the blob reader must yield exactly these folders' files, in order.
   const unread = new Set(folders.filter((entry) => !known(entry.hash)));
-  const blobs = readBlobs(cwd, [...unread].flatMap((entry) => entry.files));
-  try {
-    for (const entry of folders) {
-      const { folder, files, hash } = entry;
-      const run: RunFiles = { folder, hash };
-      if (unread.has(entry)) {
-        for (let i = 0; i < files.length; i += 1) {
-          const { value: file } = await blobs.next();
-          if (!file) throw new Error(`the branch ended before ${folder} was read`);
-          const isRunYaml = file.path.endsWith('/run.yaml');
-          const tooLarge = fileSizeBreach(file.content.length, isRunYaml ? MAX_RUN_YAML_BYTES : MAX_SERIES_JSON_BYTES);
-          if (tooLarge) run.refused ??= invalidRun(limitError(file.path, tooLarge), file.path);
-          else if (isRunYaml) run.runYaml = file.content.toString('utf8');
-          else run.seriesJson = file.content.toString('utf8');
+  async function* entries(): AsyncGenerator<RunFiles> {
+    const blobs = readBlobs(cwd, [...unread].flatMap((entry) => entry.files));
+    try {
+      for (const entry of folders) {
+        const { folder, files, hash } = entry;
+        const run: RunFiles = { folder, hash };
+        if (unread.has(entry)) {
+          for (let i = 0; i < files.length; i += 1) {
+            const { value: file } = await blobs.next();
+            if (!file) throw new Error(`the branch ended before ${folder} was read`);
+            const name = file.path.slice(file.path.lastIndexOf('/') + 1);
+            const tooLarge = fileSizeBreach(file.content.length, fileLimit(name));
+            if (tooLarge && name === MEDIA_FILE) run.mediaJson = tooLargeMarker(tooLarge.message);
+            else if (tooLarge) run.refused ??= invalidRun(limitError(file.path, tooLarge), file.path);
+            else if (name === 'run.yaml') run.runYaml = file.content.toString('utf8');
+            else if (name === MEDIA_FILE) run.mediaJson = file.content.toString('utf8');
+            else run.seriesJson = file.content.toString('utf8');
+          }
         }
+        yield run;
       }
-      yield run;
+    } finally {
+      await blobs.return(undefined);
     }
-  } finally {
-    await blobs.return(undefined);
   }
+  return { count: folders.length, entries: entries() };
 }
 
 /**
- * Validates raw run files into runs, collecting invalid ones (and duplicate ids) with reasons.
+ * Validates raw run files into runs, collecting invalid ones (and duplicate ids) with reasons;
+ * `valid` are runs validated earlier (from a cache), taken as they are.
  * Pure: the same files give the same result in the same order (created desc, then id).
  */
-export function parseRuns(files: RunFiles[]): LoadResult {
-  const runs: LoadedRun[] = [];
+export function parseRuns(files: RunFiles[], valid: LoadedRun[] = []): LoadResult {
+  const runs: LoadedRun[] = [...valid];
   const invalid: InvalidRun[] = [];
-  for (const entry of [...files].sort((a, b) => compare(a.folder, b.folder))) {
-    const parsed = parseEntry(entry);
+  for (const entry of files) {
+    const parsed = parseRunFiles(entry, runHash(entry));
     if ('reason' in parsed) invalid.push(parsed);
     else runs.push(parsed.series ? { ...parsed.run, series: parsed.series } : parsed.run);
   }
-  return finish(runs, invalid);
+  // In folder order before the final sort, so which of two runs with one id is kept never depends
+  // on which of them came from the cache.
+  return finish(runs.sort((a, b) => compare(a.folder, b.folder)), invalid);
 }
 
 /** The run as cached under its files' hash, when its folder still matches its record. */
@@ -301,7 +310,14 @@ function fromCache(entry: RunFiles, hash: string, cache: LoadCache): LoadedRun |
   } catch {
     return undefined; // moved: parse again for the full reason
   }
-  return { record: hit.record, folder: entry.folder, hash, seriesNames: hit.seriesNames };
+  return {
+    record: hit.record,
+    folder: entry.folder,
+    hash,
+    seriesNames: hit.seriesNames,
+    ...(hit.media ? { media: hit.media } : {}),
+    ...(hit.mediaProblem ? { mediaProblem: hit.mediaProblem } : {}),
+  };
 }
 
 /** sha256 of a run's files (run.yaml and series.json). */
@@ -310,25 +326,8 @@ function runHash(entry: RunFiles): string {
     .update(entry.runYaml ?? '')
     .update('\0')
     .update(entry.seriesJson ?? '')
+    .update(entry.mediaJson === undefined ? '' : `\0${entry.mediaJson}`)
     .digest('hex');
-}
-
-/** One folder's files as a run (series apart) or the reason it is invalid. */
-function parseEntry(entry: RunFiles, hash = runHash(entry)): { run: LoadedRun; series?: SeriesFile } | InvalidRun {
-  const runFile = `${entry.folder}/run.yaml`;
-  if (entry.refused) return entry.refused;
-  if (entry.runYaml === undefined) {
-    return { file: runFile, reason: `${runFile}: is missing (the folder has series.json but no run.yaml)` };
-  }
-  try {
-    const record = parseRunRecord(parseYaml(entry.runYaml, runFile), runFile);
-    checkPlacement(record, entry.folder, runFile);
-    const series = entry.seriesJson === undefined ? undefined : parseSeriesText(entry.seriesJson, `${entry.folder}/series.json`);
-    const seriesNames = Object.keys(series?.series ?? {}).sort();
-    return { run: { record, folder: entry.folder, hash, seriesNames }, ...(series ? { series } : {}) };
-  } catch (error) {
-    return invalidRun(error, runFile);
-  }
 }
 
 
@@ -336,20 +335,6 @@ function parseEntry(entry: RunFiles, hash = runHash(entry)): { run: LoadedRun; s
 function finish(runs: LoadedRun[], invalid: InvalidRun[]): LoadResult {
   runs.sort((a, b) => compare(b.record.created, a.record.created) || compare(a.record.id, b.record.id));
   return dropDuplicates(runs, invalid);
-}
-
-/** A run's folder must match its record, or links and the branch layout disagree (src/run/layout.ts). */
-function checkPlacement(record: RunRecord, folder: string, file: string): void {
-  const path = parseRunFolder(folder);
-  const where = `Move the run to ${runFolder(record)}/ or fix its`;
-  if (path?.id !== record.id) {
-    throw new InvalidRunError([{ file, field: 'id', message: `does not match its folder name "${path?.id ?? folder}"`, value: JSON.stringify(record.id) }], `${where} id.`);
-  }
-  if (path.project !== record.project) {
-    throw new InvalidRunError([{ file, field: 'project', message: `does not match its folder "${path.project}"`, value: JSON.stringify(record.project) }], `${where} project.`);
-  }
-  const misplaced = bucketProblem(path);
-  if (misplaced) throw new InvalidRunError([{ file, field: 'id', message: misplaced, value: JSON.stringify(record.id) }], `${where} id.`);
 }
 
 /** Keeps the first run of each id (in the sorted order) and reports the others. */

@@ -4,6 +4,7 @@
  * config give the same index.
  */
 import type { Config, ProjectConfig } from '../config.ts';
+import type { RunEditInfo } from './edits.ts';
 import { bestRun, chooseGoal } from '../report/goal.ts';
 import type { RunRecord } from '../run/schema.ts';
 import { projectColumns, type Column } from './columns.ts';
@@ -20,6 +21,8 @@ export interface IndexedRun {
   seriesNames: string[];
   /** Ids of runs that name this run as a parent, newest first. */
   children: string[];
+  /** The latest change after the fact, from the branch's history (src/index/edits.ts). */
+  edited?: RunEditInfo;
 }
 
 export interface ProjectGoal {
@@ -61,7 +64,7 @@ export interface RunIndex {
  *
  * @example const index = buildIndex(await loadRuns({ from: 'runs', cwd }), loadConfig(cwd));
  */
-export function buildIndex(load: LoadResult, config: Config): RunIndex {
+export function buildIndex(load: LoadResult & { edits?: ReadonlyMap<string, RunEditInfo> }, config: Config): RunIndex {
   const children = new Map<string, string[]>();
   for (const { record } of load.runs) {
     for (const parent of record.parents) {
@@ -76,6 +79,7 @@ export function buildIndex(load: LoadResult, config: Config): RunIndex {
     hash: run.hash,
     seriesNames: run.seriesNames,
     children: children.get(run.record.id) ?? [],
+    ...(load.edits?.has(run.record.id) ? { edited: load.edits.get(run.record.id) as RunEditInfo } : {}),
   }));
   const byProject = new Map<string, RunRecord[]>();
   // Push, not spread: copying the list for every run is quadratic (minutes at 100k runs).

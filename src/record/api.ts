@@ -5,14 +5,18 @@
  */
 import { keyPath, setOwn, setPath } from '../run/keys.ts';
 import { artifactPathProblem } from '../run/artifact-path.ts';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { appendFile, cp, mkdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { RunpagesError } from '../errors.ts';
 import type { RunStatus } from '../run/schema.ts';
 import { loadConfig } from '../config.ts';
 import { heartbeatInterval, heartbeatRun, type Heartbeats } from './heartbeat.ts';
+import { startSystemMetrics, systemInterval, type SystemMetrics } from './system.ts';
 import { redactParams, redactText } from './redact.ts';
+import { confusionFrom, histogramOf, prCurve, rocCurve } from '../run/curves.ts';
+import type { CurveData, TableCell } from '../run/media.ts';
+import { jsonBytes, logMedium, type LogOutcome, type MediumOptions } from './media-log.ts';
 import { attachRunDir, closeRunDir, openRunDir, updateRunYaml, type PublishOutcome, type RunSession } from './session.ts';
 
 export type { PublishOutcome } from './session.ts';
@@ -62,6 +66,8 @@ export class Run {
   #finished = false;
   /** Heartbeats of a run this process publishes (none when joined to `runpages record`, which sends them). */
   #heartbeats: Heartbeats | undefined;
+  /** System metrics of this process, sampled beside the heartbeats (none when joined to `runpages record`). */
+  #system: SystemMetrics | undefined;
   /** The `time` field's text, rebuilt only when the millisecond changes (formatting a double is the costly part of a log call). */
   #timeMs = -1;
   #timeText = '';
@@ -111,12 +117,20 @@ export class Run {
     if (this.#buffer.length >= FLUSH_CHARS) this.flush();
   }
 
-  /** @internal Starts publishing the run as live every interval (docs/recording.md#live-runs), unless the config or RUNPAGES_LIVE_INTERVAL turns it off. */
+  /**
+   * @internal Starts publishing the run as live every interval (docs/recording.md#live-runs) and
+   * sampling system metrics, unless the config or RUNPAGES_LIVE_INTERVAL / RUNPAGES_SYSTEM_INTERVAL turn them off.
+   */
   startHeartbeats(): void {
     try {
       const config = loadConfig(this.#session.root);
       const intervalS = heartbeatInterval(config, process.env);
       if (intervalS !== undefined) this.#heartbeats = heartbeatRun(this.#session, { config, intervalS, overrides: {}, beforeBeat: () => this.flush() });
+      const systemS = systemInterval(config, process.env);
+      // The job is this process (and whatever it started).
+      if (systemS !== undefined) {
+        this.#system = startSystemMetrics({ dir: this.dir, rootPid: process.pid, intervalS: systemS, startedAt: this.#session.startedAt, now: this.#session.now });
+      }
     } catch {
       // An unreadable config: no heartbeats; finish() reports the problem when it publishes.
     }
@@ -173,6 +187,131 @@ export class Run {
   }
 
   /**
+   * Logs an image (PNG, JPEG, GIF, WebP or SVG bytes, or the path of such a file) under `key`,
+   * shown on the run page in a grid with a step slider. Returns its sha256 (a table cell can refer
+   * to it as `{ image: sha256 }`), or undefined when it was refused (a warning says why).
+   *
+   * @example run.logImage('val/samples', 'out/grid.png', { step: epoch, caption: `epoch ${epoch}` });
+   */
+  logImage(key: string, image: Uint8Array | string, options: MediumOptions = {}): string | undefined {
+    let bytes: Uint8Array;
+    try {
+      bytes = typeof image === 'string' ? readFileSync(image) : image;
+    } catch (error) {
+      return this.#logged({ ok: false, reason: `image ${JSON.stringify(key)} could not be read: ${error instanceof Error ? error.message : String(error)}` });
+    }
+    return this.#logged(logMedium(this.dir, key, 'image', bytes, options));
+  }
+
+  /**
+   * Logs a confusion matrix: `labels` and `matrix` (rows: true class, columns: predicted), or
+   * `yTrue` and `yPred` to count (with `labels` fixing the order).
+   *
+   * @example run.logConfusionMatrix('val/confusion', { yTrue, yPred, labels: ['cat', 'dog'] }, { step: epoch });
+   */
+  logConfusionMatrix(
+    key: string,
+    data: { labels: string[]; matrix: number[][] } | { yTrue: readonly (string | number | boolean)[]; yPred: readonly (string | number | boolean)[]; labels?: string[] },
+    options: MediumOptions = {},
+  ): string | undefined {
+    return this.#structured(key, 'confusion_matrix', options, () => ('matrix' in data ? data : confusionFrom(data.yTrue, data.yPred, data.labels)));
+  }
+
+  /**
+   * Logs a curve: ROC or precision-recall computed from `yTrue` (0/1) and `yScore`, recording its
+   * AUC or average precision as the metric `<key>/auc` or `<key>/ap`; or any `x`, `y` given.
+   *
+   * @example run.logCurve('val/roc', { kind: 'roc', yTrue, yScore });
+   */
+  logCurve(
+    key: string,
+    data:
+      | { kind: 'roc' | 'pr'; yTrue: readonly (number | boolean)[]; yScore: readonly number[] }
+      | { kind?: 'roc' | 'pr' | 'custom'; x: number[]; y: number[]; xLabel?: string; yLabel?: string },
+    options: MediumOptions = {},
+  ): string | undefined {
+    return this.#structured(key, 'curve', options, (): CurveData => {
+      if ('yTrue' in data) return data.kind === 'roc' ? rocCurve(data.yTrue, data.yScore) : prCurve(data.yTrue, data.yScore);
+      return {
+        curve: data.kind ?? 'custom',
+        x: data.x,
+        y: data.y,
+        ...(data.xLabel === undefined ? {} : { x_label: data.xLabel }),
+        ...(data.yLabel === undefined ? {} : { y_label: data.yLabel }),
+      };
+    });
+  }
+
+  /**
+   * Logs a histogram at a step (one per step shows a distribution over time): raw `values` (binned
+   * in `bins` equal bins, default 30) or ready `bins` (edges) and `counts`.
+   *
+   * @example run.logHistogram('weights/fc1', weights, { step: epoch });
+   */
+  logHistogram(key: string, data: readonly number[] | { bins: number[]; counts: number[] }, options: MediumOptions & { bins?: number } = {}): string | undefined {
+    return this.#structured(key, 'histogram', options, () => (Array.isArray(data) ? histogramOf(data as readonly number[], options.bins) : (data as { bins: number[]; counts: number[] })));
+  }
+
+  /**
+   * Logs a table: rows as lists (with `columns`) or as objects (columns from their keys). A cell may
+   * be image bytes (logged as an image medium and shown as a thumbnail) or `{ image: sha256 }` of one
+   * logged with {@link logImage}. Columns named `label` and `prediction` (or given as `label` and
+   * `prediction`) mark mispredictions.
+   *
+   * @example run.logTable('val/predictions', [{ image: png, label: 'cat', prediction: 'dog', score: 0.4 }]);
+   */
+  logTable(
+    key: string,
+    rows: readonly (readonly unknown[] | Record<string, unknown>)[],
+    options: MediumOptions & { columns?: string[]; label?: string; prediction?: string } = {},
+  ): string | undefined {
+    return this.#structured(key, 'table', options, () => {
+      const columns = options.columns ?? [...new Set(rows.flatMap((row) => (Array.isArray(row) ? [] : Object.keys(row))))];
+      const cell = (value: unknown): TableCell => {
+        if (value instanceof Uint8Array) {
+          const sha256 = this.logImage(`${key}/images`, value, options.step === undefined ? {} : { step: options.step });
+          return sha256 ? { image: sha256 } : null;
+        }
+        if (value === null || value === undefined) return null;
+        if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+        if (typeof value === 'object' && typeof (value as { image?: unknown }).image === 'string') return { image: (value as { image: string }).image };
+        return JSON.stringify(value);
+      };
+      return {
+        columns,
+        rows: rows.map((row) => (Array.isArray(row) ? row.map(cell) : columns.map((column) => cell(Object.hasOwn(row, column) ? (row as Record<string, unknown>)[column] : null)))),
+        ...(options.label === undefined ? {} : { label: options.label }),
+        ...(options.prediction === undefined ? {} : { prediction: options.prediction }),
+      };
+    });
+  }
+
+  /**
+   * Logs a text sample (an LLM generation, a decoded batch), shown by step on the run page.
+   *
+   * @example run.logText('samples', generated, { step: epoch });
+   */
+  logText(key: string, text: string, options: MediumOptions = {}): string | undefined {
+    return this.#logged(logMedium(this.dir, key, 'text', new TextEncoder().encode(redactText(String(text))), options));
+  }
+
+  #structured(key: string, kind: 'confusion_matrix' | 'curve' | 'histogram' | 'table', options: MediumOptions, build: () => unknown): string | undefined {
+    let bytes: Uint8Array;
+    try {
+      bytes = jsonBytes(build());
+    } catch (error) {
+      return this.#logged({ ok: false, reason: `${kind} ${JSON.stringify(key)} ${error instanceof Error ? error.message : String(error)}` });
+    }
+    return this.#logged(logMedium(this.dir, key, kind, bytes, options));
+  }
+
+  #logged(outcome: LogOutcome): string | undefined {
+    if (outcome.ok) return outcome.sha256;
+    process.stderr.write(`warning ${outcome.reason}; not logged\n`);
+    return undefined;
+  }
+
+  /**
    * Ends the run (status `finished` unless given) and publishes it. Network failures do not throw:
    * the outcome lists the run as queued (publish later with `runpages sync`).
    *
@@ -186,7 +325,7 @@ export class Run {
     if (this.#fd !== undefined) closeSync(this.#fd);
     this.#fd = undefined;
     process.off('exit', this.#flushOnExit);
-    await this.#heartbeats?.stop();
+    await Promise.all([this.#heartbeats?.stop(), this.#system?.stop()]);
     const fields: Record<string, unknown> = { params: redactParams(this.#params), tags: this.#tags };
     if (this.#attached) {
       // `runpages record` publishes when the command ends, with the status from its exit.

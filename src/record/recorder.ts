@@ -12,10 +12,12 @@ import { rm } from 'node:fs/promises';
 import type { Config } from '../config.ts';
 import { checkCanRecord } from './preflight.ts';
 import { heartbeatInterval, heartbeatRun, type Heartbeats } from './heartbeat.ts';
+import { startSystemMetrics, systemInterval, type SystemMetrics } from './system.ts';
 import { cutLine, maskValues, redactCommand, redactText, secretValues } from './redact.ts';
 import type { RunOverrides } from './run-dir.ts';
 import { closeRunDir, openRunDir, type PublishOutcome, type RunSession } from './session.ts';
 import { terminalOutput } from '../cli/terminal-text.ts';
+import { runUrl } from '../site/url.ts';
 
 const TAIL_LINES = 100;
 const MAX_LINE_CHARS = 2000;
@@ -118,9 +120,10 @@ function passThrough(from: NodeJS.ReadableStream, to: NodeJS.WritableStream): vo
   });
 }
 
-function runChild(command: string[], env: NodeJS.ProcessEnv, tail: OutputTail, cwd: string): Promise<ChildResult> {
+function runChild(command: string[], env: NodeJS.ProcessEnv, tail: OutputTail, cwd: string, onSpawn?: (pid: number) => void): Promise<ChildResult> {
   return new Promise((resolveResult) => {
     const child = spawn(command[0]!, command.slice(1), { cwd, env, stdio: ['inherit', 'pipe', 'pipe'] });
+    if (child.pid !== undefined) onSpawn?.(child.pid);
     let received: NodeJS.Signals | undefined;
     // Ctrl-C in a terminal already reaches the child (same process group): forwarding that first
     // SIGINT would interrupt the job's own clean-up. A second Ctrl-C, or a SIGINT without a
@@ -193,8 +196,12 @@ export async function recordCommand(command: string[], options: RecordOptions): 
 
   const tail = new OutputTail(TAIL_LINES, secrets);
   const heartbeats = startLive(session, config, options, () => tail.text());
-  const result = await runChild(command, env, tail, options.cwd);
-  await heartbeats?.stop();
+  const systemS = systemInterval(config, process.env, report.warn);
+  let system: SystemMetrics | undefined;
+  const result = await runChild(command, env, tail, options.cwd, (pid) => {
+    if (systemS !== undefined) system = startSystemMetrics({ dir: session.dir, rootPid: pid, intervalS: systemS, startedAt: session.startedAt, now: session.now });
+  });
+  await Promise.all([heartbeats?.stop(), system?.stop()]);
   if (result.spawnError) {
     // Nothing ran, so there is no run: a junk "failed" run would only clutter the tables.
     const missing = (result.spawnError as NodeJS.ErrnoException).code === 'ENOENT';
@@ -217,7 +224,7 @@ export async function recordCommand(command: string[], options: RecordOptions): 
       outputTail: tail.text(),
       overrides: options.overrides,
     });
-    describeOutcome(outcome, session, status, report);
+    describeOutcome(outcome, session, status, report, config.site.url);
   } catch (error) {
     report.error(error);
     report.warn(`The run directory is kept at ${session.dir}; fix the problem above, then publish it with: runpages commit ${session.dir}`);
@@ -233,9 +240,10 @@ function startLive(session: RunSession, config: Config, options: RecordOptions, 
   return intervalS === undefined ? undefined : heartbeatRun(session, { config, intervalS, overrides: options.overrides, outputTail });
 }
 
-function describeOutcome(outcome: PublishOutcome, session: RunSession, status: RunStatus, report: RecordOptions['report']): void {
+function describeOutcome(outcome: PublishOutcome, session: RunSession, status: RunStatus, report: RecordOptions['report'], siteUrl: string | undefined): void {
   for (const warning of outcome.warnings) report.warn(warning);
-  if (outcome.published.includes(session.id)) report.info(`runpages: run ${session.name} (${session.id}, ${status}) published`);
+  const url = runUrl(siteUrl, session.id);
+  if (outcome.published.includes(session.id)) report.info(`runpages: run ${session.name} (${session.id}, ${status}) published${url ? `: ${url} once the site is rebuilt` : ''}`);
   for (const queued of outcome.queued.filter((q) => q.id === session.id)) {
     report.warn(`run ${session.name} (${queued.id}, ${status}) is saved locally but not published yet: ${queued.reason}`);
     report.info('Publish it when the remote is reachable with: runpages sync');

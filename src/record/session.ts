@@ -3,7 +3,7 @@
  * directory (identity, git, environment, `run.yaml` with status `running` written at once so a crash
  * leaves evidence), then close it (final status, timing) and publish it.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { PublishOutcome } from '../branch/publish.ts';
@@ -90,13 +90,16 @@ export async function openRunDir(options: OpenOptions): Promise<RunSession> {
  */
 export async function attachRunDir(dir: string, now: () => Date = () => new Date()): Promise<RunSession> {
   const record = await readRunYaml(dir);
-  const { id, name, project, created } = record;
-  if (typeof id !== 'string' || typeof name !== 'string' || typeof project !== 'string' || typeof created !== 'string') {
-    throw new RunpagesError('run-dir-missing', `${dir} has no run.yaml with the run's id, name, project and created time`, {
+  const { id, created } = record;
+  if (typeof id !== 'string' || typeof created !== 'string') {
+    throw new RunpagesError('run-dir-missing', `${dir} has no run.yaml with the run's id and created time`, {
       hint: 'RUNPAGES_DIR must name a run directory that "runpages record" created; unset it to start a run of your own.',
     });
   }
   const root = (await repoRoot(dir).catch(() => undefined)) ?? dir;
+  // A client may leave name and project to publishing (the Python client does): the same defaults apply.
+  const name = typeof record.name === 'string' ? record.name : friendlyName(id);
+  const project = typeof record.project === 'string' ? record.project : await defaultProject(root);
   return { id, name, project, dir, root, startedAt: new Date(created), now };
 }
 

@@ -3,7 +3,7 @@
  * whether that is an improvement, series aligned for overlay, and why the runs might differ (code,
  * environment, data). Pure: the CLI, the ad hoc compare page and saved comparisons all render this.
  */
-import { ownValue, setOwn } from '../run/keys.ts';
+import { ownValue, setOwn, splitSystemSeries } from '../run/keys.ts';
 import type { Config } from '../config.ts';
 import { RunpagesError } from '../errors.ts';
 import type { RunRecord, SeriesData } from '../run/schema.ts';
@@ -217,7 +217,9 @@ function relativeTimes(series: SeriesData): (number | undefined)[] {
 }
 
 function overlay(runs: ComparedRun[], formatOf: (metric: string) => MetricFormat): SeriesOverlay[] {
-  const keys = [...new Set(runs.flatMap((run) => Object.keys(run.series ?? {})))].sort();
+  // The job's series first, then the system's (CPU, memory, GPUs), each group sorted.
+  const { job, system } = splitSystemSeries([...new Set(runs.flatMap((run) => Object.keys(run.series ?? {})))].sort());
+  const keys = [...job, ...system];
   return keys.map((key) => ({
     key,
     format: formatOf(key),

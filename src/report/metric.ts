@@ -60,9 +60,17 @@ export function metricFormat(metric: string, project?: ProjectConfig): MetricFor
     label: display.label ?? metric,
     direction: goal?.metric === metric ? goal.direction : (display.direction ?? guessDirection(metric)),
     format: display.format ?? 'number',
-    unit: display.unit,
+    unit: display.unit ?? systemUnit(metric),
     digits: display.digits,
   };
+}
+
+/** System series (src/record/system.ts) say their unit in their name: `system/cpu_percent` is in %, `system/memory_mb` in MB. */
+function systemUnit(metric: string): string | undefined {
+  if (!metric.startsWith('system/')) return undefined;
+  if (metric.endsWith('_percent')) return '%';
+  if (metric.endsWith('_mb')) return 'MB';
+  return undefined;
 }
 
 /** Rounds to `digits` decimals, or to 4 significant digits when unset, without trailing zeros noise. */

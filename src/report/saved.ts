@@ -8,10 +8,10 @@ import { RunpagesError } from '../errors.ts';
 import { InvalidRunError, UNKNOWN_KEY, zodIssues } from '../run/validate.ts';
 import { parseYaml } from '../run/yaml.ts';
 import { resolveRunIds } from './compare.ts';
+import { SLUG_PATTERN } from './saved-file.ts';
 
 export const COMPARISON_SCHEMA = 'runpages/comparison@1';
-/** Slugs become URL segments: `/c/<slug>/`. */
-export const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,79}$/;
+export { SLUG_PATTERN } from './saved-file.ts';
 
 export const SavedComparisonSchema = z.strictObject({
   /** Optional version marker; only this version is read. */
@@ -92,3 +92,4 @@ export function parseSavedComparison(text: string, file: string, ids: readonly s
   }
   return { ...input, slug, file, runIds, baselineId };
 }
+

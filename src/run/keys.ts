@@ -83,3 +83,19 @@ export function protoKeyPaths(value: unknown, prefix: string): string[] {
     return key === '__proto__' ? [path] : protoKeyPaths(value[key], path);
   });
 }
+
+/** Series of system metrics (src/record/system.ts) are named under this prefix. */
+export const SYSTEM_SERIES_PREFIX = 'system/';
+
+/**
+ * Series names split into the job's own and the system's, each keeping its order: pages draw the
+ * system's in a group of their own, after the job's.
+ *
+ * @example splitSystemSeries(['loss', 'system/cpu_percent', 'val/acc']) // { job: ['loss', 'val/acc'], system: ['system/cpu_percent'] }
+ */
+export function splitSystemSeries(names: readonly string[]): { job: string[]; system: string[] } {
+  const job: string[] = [];
+  const system: string[] = [];
+  for (const name of names) (name.startsWith(SYSTEM_SERIES_PREFIX) ? system : job).push(name);
+  return { job, system };
+}

@@ -18,8 +18,8 @@ import type { RunRecord } from './schema.ts';
 /** A bucket folder's name. */
 export const BUCKET_PATTERN = /^[0-9a-f]{2}$/;
 
-/** The files a run folder holds on the branch. */
-export const RUN_FILE_NAMES = ['run.yaml', 'series.json'] as const;
+/** The files a run folder holds on the branch (beside its media/ folder). */
+export const RUN_FILE_NAMES = ['run.yaml', 'series.json', 'media.json'] as const;
 
 /**
  * The bucket of a run id: the low byte of its 32-bit FNV-1a hash over UTF-8, as two hex digits.
@@ -68,7 +68,7 @@ export interface RunPath {
 }
 
 const FOLDER = /^runs\/([^/]+)\/([^/]+)\/(?:([0-9a-f]{2})\/)?([^/]+)$/;
-const FILE = /^(runs\/[^/]+\/[^/]+\/(?:[0-9a-f]{2}\/)?[^/]+)\/(run\.yaml|series\.json)$/;
+const FILE = /^(runs\/[^/]+\/[^/]+\/(?:[0-9a-f]{2}\/)?[^/]+)\/(run\.yaml|series\.json|media\.json)$/;
 
 /**
  * A run folder's parts, in either layout, or undefined for a path that is no run folder. Five
@@ -82,7 +82,7 @@ export function parseRunFolder(folder: string): RunPath | undefined {
 }
 
 /**
- * The run folder and file name of a run file's path (`.../run.yaml` or `.../series.json`) in either
+ * The run folder and file name of a run file's path (`.../run.yaml`, `series.json`, `media.json`) in either
  * layout, or undefined for any other path.
  *
  * @example runFileOf('runs/p/2026-11/e4/01JC/run.yaml') // { folder: 'runs/p/2026-11/e4/01JC', file: 'run.yaml', ... }

@@ -125,3 +125,42 @@ function shorten(path: string): string {
 function count(n: number): string {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
+
+// Media (docs/design.md#media). A medium over one of these is left out of its run with a warning
+// (the run is still published); the clients check the same bounds before writing.
+
+/** media.jsonl larger than this is not read. */
+export const MAX_MEDIA_JSONL_BYTES = 16 * 1024 * 1024;
+/** Media (lines of media.jsonl) kept in one run. */
+export const MAX_MEDIA_PER_RUN = 10_000;
+/** One image file (the original, in the object store). */
+export const MAX_MEDIA_FILE_BYTES = 64 * 1024 * 1024;
+/** One structured medium's JSON file (confusion matrix, curve, histogram, table). */
+export const MAX_MEDIA_DATA_BYTES = 2 * 1024 * 1024;
+/** One text medium. */
+export const MAX_MEDIA_TEXT_BYTES = 256 * 1024;
+/** Characters of a media key and of a caption. */
+export const MAX_MEDIA_KEY_LENGTH = 200;
+export const MAX_MEDIA_CAPTION_LENGTH = 1000;
+/** Pixels of one side of an image, and of the whole image. */
+export const MAX_IMAGE_SIDE = 16_384;
+export const MAX_IMAGE_PIXELS = 40_000_000;
+/**
+ * Decompression bombs: an image over {@link BOMB_MIN_PIXELS} whose decoded size (4 bytes a pixel)
+ * is more than this many times its file is refused. Below that many pixels any ratio is harmless.
+ */
+export const MAX_DECOMPRESSION_RATIO = 1000;
+export const BOMB_MIN_PIXELS = 4_000_000;
+/** Labels of a confusion matrix, points of a curve, bins of a histogram, columns and rows of a table. */
+export const MAX_CONFUSION_LABELS = 256;
+export const MAX_CURVE_POINTS = 10_000;
+export const MAX_HISTOGRAM_BINS = 1000;
+export const MAX_TABLE_COLUMNS = 64;
+export const MAX_TABLE_ROWS = 10_000;
+/** A display copy on the branch, and all of one run's (structured data included). */
+export const MAX_DISPLAY_FILE_BYTES = 1024 * 1024;
+export const MEDIA_BRANCH_BUDGET = 2 * 1024 * 1024;
+/** media.json on the branch larger than this is not read. */
+export const MAX_MEDIA_MANIFEST_BYTES = 8 * 1024 * 1024;
+/** Default of `site.mediaBudget`, in megabytes: media copied into one site. */
+export const DEFAULT_SITE_MEDIA_BUDGET_MB = 300;

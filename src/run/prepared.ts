@@ -15,9 +15,16 @@ export interface PendingObject {
 
 export interface PreparedRun {
   record: RunRecord;
-  /** Files of the run's folder on the branch, by file name (`run.yaml`, `series.json`), as text. */
+  /** Files of the run's folder on the branch, by file name (`run.yaml`, `series.json`, `media.json`), as text. */
   files: Record<string, string>;
+  /** The run's `media/` folder on the branch: display copies by file name (`<sha256>.<ext>`, docs/design.md#media). */
+  media?: Record<string, Uint8Array>;
   objects: PendingObject[];
+  /**
+   * A change made after the fact (`runpages edit`, `archive`): its commit carries a
+   * `Runpages-Edited: <id>` trailer, which the site reads back as "edited by … on …".
+   */
+  edited?: boolean;
 }
 
 /** Where a prepared run goes on the branch: see layout.ts. */

@@ -10,8 +10,9 @@ export const RUN_SCHEMA = 'runpages/run@1';
 export const SERIES_SCHEMA = 'runpages/series@1';
 
 /**
- * Statuses a run can have; `running` is a run still in progress. `crashed` is derived when runs are
- * loaded (src/run/liveness.ts): a `running` record whose heartbeat went quiet. Writers never store it.
+ * Statuses a run can have; `running` is a run still in progress. `crashed` is mostly derived when
+ * runs are loaded (src/run/liveness.ts): a `running` record whose heartbeat went quiet. Recorders never
+ * store it; importers do when their source knew the run died (a wandb run with no exit record).
  */
 export const RUN_STATUSES = ['running', 'finished', 'failed', 'killed', 'crashed'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];

@@ -53,12 +53,11 @@ export function canLogScale(series: SeriesData): boolean {
  */
 export function renderSeriesChart(full: SeriesData, options: ChartOptions): string {
   const points = drawnPoints(full, MAX_DRAWN_POINTS);
-  const { document } = parseHTML('<!doctype html><html><body></body></html>');
   const marks: Plot.Markish[] = [Plot.gridY({ strokeOpacity: 0.12 }), Plot.ruleY(points.length ? [] : [0], { strokeOpacity: 0 })];
   if (points.length === 1) marks.push(Plot.dot(points, { x: 'step', y: 'value', fill: 'var(--chart-line, currentColor)', r: 3 }));
   else marks.push(Plot.lineY(points, { x: 'step', y: 'value', stroke: 'var(--chart-line, currentColor)', strokeWidth: 1.6 }));
   const svg = Plot.plot({
-    document: document as unknown as Document,
+    document: chartDocument(),
     width: options.width ?? 640,
     height: options.height ?? 220,
     marginLeft: 56,
@@ -73,6 +72,17 @@ export function renderSeriesChart(full: SeriesData, options: ChartOptions): stri
   svg.setAttribute('role', 'img');
   svg.setAttribute('preserveAspectRatio', 'xMidYMid meet');
   return normalize(svg.outerHTML);
+}
+
+/**
+ * One DOM document for every chart of a thread: Plot only creates detached elements in it, and a
+ * fresh document per chart cost about a sixth of its time.
+ */
+let sharedDocument: Document | undefined;
+
+function chartDocument(): Document {
+  sharedDocument ??= parseHTML('<!doctype html><html><body></body></html>').document as unknown as Document;
+  return sharedDocument;
 }
 
 /**

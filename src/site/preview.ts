@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import { RunpagesError } from '../errors.ts';
-import { isDirectorySource } from '../index/load.ts';
+import type { RunSource } from '../index/source.ts';
 import { normalizeBase } from './url.ts';
 
 const MIME: Record<string, string> = {
@@ -178,9 +178,10 @@ export function builtBase(dir: string): string | undefined {
  * Calls `onChange` when the runs source changes: a folder through a recursive fs watch, a branch by
  * polling its commit (cheap: one `rev-parse`). Returns a function that stops watching.
  */
-export function watchRuns(options: { from: string; cwd: string; onChange: () => void; intervalMs?: number }): () => void {
-  if (isDirectorySource(options.from, options.cwd)) {
-    const watcher = watch(resolve(options.cwd, options.from), { recursive: true }, () => options.onChange());
+export function watchRuns(options: { source: RunSource; cwd: string; onChange: () => void; intervalMs?: number }): () => void {
+  const { source } = options;
+  if ('folder' in source) {
+    const watcher = watch(source.folder, { recursive: true }, () => options.onChange());
     return () => watcher.close();
   }
   let last: string | undefined;
@@ -188,7 +189,7 @@ export function watchRuns(options: { from: string; cwd: string; onChange: () => 
   const poll = async () => {
     const { resolveCommit } = await import('../git/refs.ts');
     while (!stopped) {
-      const commit = await resolveCommit(options.cwd, options.from).catch(() => undefined);
+      const commit = await resolveCommit(options.cwd, source.branch).catch(() => undefined);
       if (last !== undefined && commit !== last) options.onChange();
       last = commit;
       await new Promise((r) => setTimeout(r, options.intervalMs ?? 2000));

@@ -1,14 +1,16 @@
 /**
- * What a build derives from one run's series and keeps in the pack (see pack.ts) under its content
- * hash, so rebuilds derive only new or changed runs: the comparison data the browser fetches, and the
- * run page's charts in a chart style. Derivation runs in a pool of worker threads, one per core, while
- * the main thread is still loading runs; a handful of runs is derived inline.
+ * What a build derives from one run and keeps in the pack (see pack.ts) under its content hash, so
+ * rebuilds derive only new or changed runs: the parsed series, the comparison data the browser
+ * fetches, and the run page's charts in a chart style. Derivation runs in a pool of worker threads,
+ * one per available core, which also parse and validate each run's files while the main thread reads
+ * the next ones; a handful of runs is derived inline.
  */
 import { setOwn } from '../run/keys.ts';
 import { availableParallelism } from 'node:os';
 import { deserialize, serialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import { invalidRun, parseSeriesText, type InvalidRun } from '../run/parse-text.ts';
+import { parseRunFiles, type ParsedRecord, type RunFiles } from '../index/run-files.ts';
+import type { InvalidRun } from '../run/parse-text.ts';
 import { compareData } from '../report/compare-data.ts';
 import type { RunRecord, SeriesData, SeriesFile } from '../run/schema.ts';
 import { canLogScale, renderCompactChart, renderSeriesChart, type ChartStyle } from './charts.ts';
@@ -72,48 +74,53 @@ export function deriveCharts(series: Record<string, SeriesData>, style: ChartSty
 }
 
 /**
- * One run to derive: what of it, and its series either v8-serialised (as the pack keeps them) or as
- * series.json text still to be parsed and validated (while the build loads runs).
+ * One run to derive: what of it, and either its record and series v8-serialised (as the pack keeps
+ * them) or its files still to be parsed and validated (while the build loads runs).
  */
-export interface AssetJob {
+export type AssetJob = {
   hash: string;
-  record: RunRecord;
-  series?: Uint8Array | undefined;
-  seriesText?: { text: string; file: string };
   compare: boolean;
   styles: ChartStyle[];
-}
+} & ({ record: RunRecord; series?: Uint8Array | undefined } | { files: RunFiles });
 
 export interface AssetResult {
   compare?: string;
   charts: Partial<Record<ChartStyle, RunCharts>>;
-  /** For a job given series text: the parsed series, serialised for the pack, and their names. */
-  series?: { names: string[]; serialized: Uint8Array };
-  /** For a job given series text that is not a valid series file: why. */
+  /** For a job given files: the run they hold (record and series names). */
+  run?: ParsedRecord;
+  /** For a job given files with series: the parsed series file, serialised for the pack. */
+  series?: Uint8Array;
+  /** For a job given files that do not hold a valid run: why. */
   invalid?: InvalidRun;
 }
 
 /** Derives a job (in a worker or inline). */
 export function runAssetJob(job: AssetJob): AssetResult {
+  let record: RunRecord;
   let series: Record<string, SeriesData> = {};
-  let parsed: AssetResult['series'];
-  if (job.seriesText) {
-    try {
-      const file = parseSeriesText(job.seriesText.text, job.seriesText.file);
-      series = file.series;
-      parsed = { names: Object.keys(series).sort(), serialized: serialize(file) };
-    } catch (error) {
-      return { charts: {}, invalid: invalidRun(error, job.seriesText.file) };
+  let parsed: Pick<AssetResult, 'run' | 'series'> = {};
+  if ('files' in job) {
+    const run = parseRunFiles(job.files, job.hash);
+    if ('reason' in run) return { charts: {}, invalid: run };
+    record = run.run.record;
+    const { media, mediaProblem } = run.run;
+    parsed = { run: { record, seriesNames: run.run.seriesNames, ...(media ? { media } : {}), ...(mediaProblem ? { mediaProblem } : {}) } };
+    if (run.series) {
+      series = run.series.series;
+      parsed.series = serialize(run.series);
     }
-  } else if (job.series) series = (deserialize(job.series) as SeriesFile).series;
+  } else {
+    record = job.record;
+    if (job.series) series = (deserialize(job.series) as SeriesFile).series;
+  }
   const charts: AssetResult['charts'] = {};
   for (const style of job.styles) charts[style] = deriveCharts(series, style);
-  return { ...(job.compare ? { compare: deriveCompare(job.record, series) } : {}), charts, ...(parsed ? { series: parsed } : {}) };
+  return { ...(job.compare ? { compare: deriveCompare(record, series) } : {}), charts, ...parsed };
 }
 
 /** Writes a job's result into the pack. */
 export function storeAssetResult(pack: Pack, hash: string, result: AssetResult): void {
-  if (result.series) pack.put(seriesKey(hash), result.series.serialized);
+  if (result.series) pack.put(seriesKey(hash), result.series);
   if (result.compare !== undefined) pack.put(compareKey(hash), Buffer.from(result.compare));
   for (const [style, charts] of Object.entries(result.charts)) pack.putValue(chartsKey(hash, style as ChartStyle), charts);
 }

@@ -7,7 +7,8 @@ import { ownValue } from '../run/keys.ts';
 import type { ProjectConfig } from '../config.ts';
 import { flattenParams } from '../index/columns.ts';
 import type { RunRecord } from '../run/schema.ts';
-import { formatDateTime, formatDuration, formatMetric, formatNumber, shortId } from './format.ts';
+import { formatDate, formatDateTime, formatDuration, formatMetric, formatNumber, shortId } from './format.ts';
+import type { RunEditInfo } from '../index/edits.ts';
 
 /** Rows shown per table on a run page: a run with 100k params must not make a 50 MB page. */
 export const MAX_ROWS = 2000;
@@ -119,4 +120,13 @@ function formatParamNumber(value: number): string {
 
 function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
+ * The run page's audit line, from the branch's history.
+ *
+ * @example editedLine({ by: 'Ada', at: '2026-12-04T10:00:00Z', count: 2 }) // "Edited by Ada on 4 Dec 2026 (2 edits)"
+ */
+export function editedLine(edited: RunEditInfo): string {
+  return `Edited by ${edited.by} on ${formatDate(edited.at)}${edited.count > 1 ? ` (${edited.count} edits)` : ''}`;
 }

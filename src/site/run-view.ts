@@ -10,6 +10,7 @@ import type { RunRecord } from '../run/schema.ts';
 import { formatBytes, shortId } from './format.ts';
 import { MAX_ROWS, envRows, factRows, metricRows, paramRows, runHeadline, type Fact, type MetricRow, type ParamRow } from './run-rows.ts';
 import { commitUrl, githubRepo, objectUrl } from './url.ts';
+import { liveNotice } from './live-view.ts';
 
 export { MAX_ROWS, paramRows, type MetricRow, type ParamRow };
 
@@ -100,13 +101,13 @@ export function runView(
  * content, the site shell, the names and statuses of linked runs). Cheap, unlike the view itself,
  * because it is computed for every run on every build.
  */
-export function runPageKey(run: IndexedRun, site: { publicUrl?: string | undefined; runById: Map<string, IndexedRun>; shellKey: string }): string {
+export function runPageKey(run: IndexedRun, site: { publicUrl?: string | undefined; runById: Map<string, IndexedRun>; shellKey: string; mediaKey?: string | undefined; now?: Date }): string {
   const link = (id: string) => {
     const other = site.runById.get(id);
     return other ? [id, other.record.name, other.record.status] : [id];
   };
   return createHash('sha256')
-    .update(JSON.stringify([run.hash, run.record.status, site.shellKey, site.publicUrl ?? '', run.record.parents.map(link), run.children.map(link)]))
+    .update(JSON.stringify([run.hash, run.record.status, liveKey(run, site.now), run.edited ?? null, site.shellKey, site.publicUrl ?? '', run.record.parents.map(link), run.children.map(link), site.mediaKey ?? '']))
     .digest('hex')
     .slice(0, 32);
 }
@@ -117,11 +118,16 @@ export function runPageKey(run: IndexedRun, site: { publicUrl?: string | undefin
  * shell (config, projects), the run-count threshold it names and the data shard it fetches. Always
  * differs from the full page's key, so a run moving between the two is rendered again.
  */
-export function leanRunPageKey(run: IndexedRun, site: { shellKey: string; threshold: number; shard: number }): string {
+export function leanRunPageKey(run: IndexedRun, site: { shellKey: string; threshold: number; shard: number; now?: Date }): string {
   return createHash('sha256')
-    .update(JSON.stringify(['lean', run.hash, run.record.status, site.shellKey, site.threshold, site.shard]))
+    .update(JSON.stringify(['lean', run.hash, run.record.status, liveKey(run, site.now), run.edited ?? null, site.shellKey, site.threshold, site.shard]))
     .digest('hex')
     .slice(0, 32);
+}
+
+/** A live or crashed run's notice counts from the build's now ("3 minutes ago"): its page is redrawn when that text changes. */
+function liveKey(run: IndexedRun, now: Date | undefined): string | null {
+  return now === undefined ? null : (liveNotice(run.record, now) ?? null);
 }
 
 function gitView(git: NonNullable<RunRecord['git']>): NonNullable<RunView['git']> {

@@ -23,6 +23,16 @@ export function runPath(id: string): string {
   return `r/${encodeURIComponent(id)}/`;
 }
 
+/**
+ * The full URL of a run's page when the config names the site's URL (`site.url`), for the line a
+ * job prints when it ends.
+ *
+ * @example runUrl('https://acme.github.io/model/', '01JC1A') // "https://acme.github.io/model/r/01JC1A/"
+ */
+export function runUrl(siteUrl: string | undefined, id: string): string | undefined {
+  return siteUrl ? `${siteUrl.replace(/\/+$/, '')}/${runPath(id)}` : undefined;
+}
+
 /** Path of a project's summary page, relative to the base. */
 export function projectPath(project: string): string {
   return `p/${encodeURIComponent(project)}/`;

@@ -14,6 +14,7 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
   PutObjectCommand,
   S3Client,
   type S3ClientConfig,
@@ -320,7 +321,7 @@ export class S3Store implements ObjectStore {
     const base = this.prefix ? `${this.prefix}/sha256/` : 'sha256/';
     let token: string | undefined;
     do {
-      let page;
+      let page: ListObjectsV2CommandOutput;
       const signal = this.#signal();
       try {
         page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: base, ...(token ? { ContinuationToken: token } : {}) }), {

@@ -50,7 +50,7 @@ function runAndKill(args: string[], delayMs: number): Promise<{ killed: boolean;
 function runDir(name: string): string {
   const dir = join(repo.dir, `run-${name}`);
   mkdirSync(join(dir, 'artifacts'), { recursive: true });
-  writeFileSync(join(dir, 'metrics.jsonl'), Array.from({ length: 50 }, (_, step) => `{"step": ${step}, "loss": ${1 / (step + 1)}}`).join('\n') + '\n');
+  writeFileSync(join(dir, 'metrics.jsonl'), `${Array.from({ length: 50 }, (_, step) => `{"step": ${step}, "loss": ${1 / (step + 1)}}`).join('\n')}\n`);
   writeFileSync(join(dir, 'artifacts', 'weights.bin'), `${name}\n`.repeat(20_000));
   return dir;
 }

@@ -4,6 +4,7 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { runSource } from '../../index/source.ts';
 import { NOW_OPTION_HELP, resolveNow } from '../clock.ts';
 
 export const order = 50;
@@ -49,7 +50,7 @@ Examples:
       const config = readConfig(cwd, flags.config);
       await checkWritable(resolve(cwd, flags.out));
       const result = await buildSite({
-        from: flags.from ?? config.branch,
+        source: runSource(flags.from, cwd, config.branch),
         cwd,
         out: flags.out,
         config,
@@ -69,10 +70,13 @@ Examples:
           invalid: result.invalid,
           bytes: result.bytes,
           charts: result.charts,
+          media: result.media,
           seconds: Number(result.seconds.toFixed(2)),
         });
       }
       const skipped = result.invalid.length > 0 ? `, ${plural(result.invalid.length, 'invalid run')} skipped (see /report/)` : '';
+      // One line however many: the report lists each medium with its reason.
+      if (result.media.leftOut.length > 0) ui.warn(`${plural(result.media.leftOut.length, 'medium', 'media')} left out of the site (see /report/ for each and why)`);
       ui.success(
         `Built ${plural(result.pages, 'page')} for ${plural(result.runs, 'run')} in ${plural(result.projects, 'project')}${skipped}: ` +
           `${formatBytes(result.bytes)} in ${result.seconds.toFixed(1)}s → ${result.out}`,

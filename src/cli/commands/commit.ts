@@ -34,7 +34,7 @@ Examples:
   $ runpages commit out/run-42 --project vision --tag baseline --param lr=0.001`,
     )
     .action(async (dir: string, flags: CommitFlags) => {
-      const [{ resolve }, { loadConfig }, { repoRoot }, { prepareRunDir }, { publishRuns }, { runOverrides }, { runFolder }, ui, { RunpagesError }] =
+      const [{ resolve }, { loadConfig }, { repoRoot }, { prepareRunDir }, { publishRuns }, { runOverrides }, { runFolder }, ui, { RunpagesError }, { runUrl }] =
         await Promise.all([
           import('node:path'),
           import('../../config.ts'),
@@ -45,6 +45,7 @@ Examples:
           import('../../run/prepared.ts'),
           import('../ui.ts'),
           import('../../errors.ts'),
+          import('../../site/url.ts'),
         ]);
       const root = (await repoRoot(process.cwd())) ?? process.cwd();
       const config = loadConfig(root);
@@ -52,7 +53,8 @@ Examples:
       const { id, name } = prepared.record;
       const outcome = await publishRuns([prepared], { cwd: root, config });
       for (const warning of outcome.warnings) ui.warn(warning);
-      if (flags.json) ui.printJson({ id, name, folder: runFolder(prepared.record), ...outcome });
+      const url = runUrl(config.site.url, id);
+      if (flags.json) ui.printJson({ id, name, folder: runFolder(prepared.record), ...(url ? { url } : {}), ...outcome });
       const queued = outcome.queued.find((entry) => entry.id === id);
       if (queued) {
         throw new RunpagesError('run-queued', `Run ${name} (${id}) is not published: ${queued.reason}. It is queued in .runpages/queue/${id}/.`, {
@@ -63,6 +65,6 @@ Examples:
           exitCode: QUEUED_EXIT_CODE,
         });
       }
-      ui.success(`Published run ${name} (${id}) to ${config.branch}${outcome.pushAttempts > 0 ? ` on ${config.remote}` : ' (local branch: no remote)'}`);
+      ui.success(`Published run ${name} (${id}) to ${config.branch}${outcome.pushAttempts > 0 ? ` on ${config.remote}` : ' (local branch: no remote)'}${url ? `: ${url} once the site is rebuilt` : ''}`);
     });
 }

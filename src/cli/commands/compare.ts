@@ -3,6 +3,7 @@
  * deltas), as Markdown for a pull-request comment, or as JSON.
  */
 import type { Command } from 'commander';
+import { runSource } from '../../index/source.ts';
 import { liveSettings } from '../../run/liveness.ts';
 import type { RunRecord } from '../../run/schema.ts';
 import { resolveNow } from '../clock.ts';
@@ -50,7 +51,7 @@ Examples:
       const config = loadConfig(cwd);
       // Without --from, always the configured branch, even beside a runs/ folder (as `ls` and `show` do).
       // Records only: the terminal shows no curves.
-      const { runs } = await loadRunRecords(cwd, flags.from === undefined ? { branch: config.branch } : { from: flags.from }, '', {
+      const { runs } = await loadRunRecords(cwd, runSource(flags.from, cwd, config.branch), '', {
         now: resolveNow(),
         live: liveSettings(config),
       });
@@ -67,7 +68,15 @@ Examples:
       if (flags.markdown) {
         const site = config.site.url?.replace(/\/+$/, '');
         const link = site ? `${site}/compare/?runs=${ids.join(',')}&baseline=${comparison.runs[comparison.baseline]?.id}` : undefined;
-        ui.out(text.comparisonMarkdown(comparison, link));
+        const [{ comparisonImageLinks }, { objectUrl }, { readRunMedia }] = await Promise.all([
+          import('../../report/media-links.ts'),
+          import('../../site/url.ts'),
+          import('../../index/run-media.ts'),
+        ]);
+        const loaded = new Map(runs.map((run) => [run.record.id, run]));
+        const manifests = await readRunMedia(cwd, runSource(flags.from, cwd, config.branch), ids.map((id) => loaded.get(id)!));
+        const images = comparisonImageLinks(manifests, { ...(site ? { siteUrl: site } : {}), objectUrl: (sha) => objectUrl(config.publicUrl, sha) });
+        ui.out(text.comparisonMarkdown(comparison, link, images));
         return;
       }
       const colour = !('NO_COLOR' in process.env) && (process.env.FORCE_COLOR !== undefined || process.stdout.isTTY === true);

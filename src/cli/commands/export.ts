@@ -3,6 +3,7 @@
  * as an MLflow file store, so a team can always take its history elsewhere.
  */
 import type { Command } from 'commander';
+import { runSource } from '../../index/source.ts';
 import { resolveNow } from '../clock.ts';
 
 export const order = 18;
@@ -82,7 +83,7 @@ Examples:
       const filter = query.parseQuery(queryWords.join(' '));
       const target = resolve(cwd, dir);
       if (!flags.dryRun) await checkEmptyTarget(target);
-      const source = flags.from === undefined ? { branch: config.branch } : { from: flags.from };
+      const source = runSource(flags.from, cwd, config.branch);
       const { runs, invalid } = await loadRunRecords(cwd, source);
       for (const run of invalid.slice(0, 5)) ui.warn(`skipped an invalid run: ${run.reason.split('\n')[0]}`);
       const matches = query.compileQuery(filter, query.recordAccess, { now: resolveNow().getTime() });

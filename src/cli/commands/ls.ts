@@ -3,6 +3,7 @@
  * with the query language and sorted on any field; `--json` prints the full records.
  */
 import type { Command } from 'commander';
+import { runSource } from '../../index/source.ts';
 import { liveSettings } from '../../run/liveness.ts';
 import { resolveNow } from '../clock.ts';
 
@@ -71,7 +72,7 @@ Examples:
         throw new RunpagesError('invalid-option', `--limit must be a whole number, got "${flags.limit}"`, { hint: 'For example: --limit 20' });
       }
 
-      const { runs, invalid } = await loadRunRecords(cwd, flags.from === undefined ? { branch: config.branch } : { from: flags.from }, '', {
+      const { runs, invalid } = await loadRunRecords(cwd, runSource(flags.from, cwd, config.branch), '', {
         now,
         live: liveSettings(config),
       });

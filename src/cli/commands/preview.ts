@@ -3,6 +3,7 @@
  * runs branch (or folder) changes, so someone training locally sees results arrive.
  */
 import type { Command } from 'commander';
+import { describeSource, runSource, type RunSource } from '../../index/source.ts';
 import { resolveNow } from '../clock.ts';
 
 export const order = 51;
@@ -52,17 +53,17 @@ Examples:
         throw new RunpagesError('invalid-port', `--port must be a number from 0 to 65535 (got ${flags.port})`, { hint: 'Pass a free port, e.g. --port 8080, or 0 for any.' });
       }
       let rebuild: (() => Promise<void>) | undefined;
-      let from: string | undefined;
+      let source: RunSource | undefined;
       if (flags.watch) {
         const [{ readConfig }, { buildSite }] = await Promise.all([import('../../site/config-file.ts'), import('../../site/build.ts')]);
         const config = readConfig(cwd, flags.config);
-        from = flags.from ?? config.branch;
-        const source = from;
+        const from = runSource(flags.from, cwd, config.branch);
+        source = from;
         rebuild = async () => {
-          const result = await buildSite({ from: source, cwd, out, config, base: flags.base, now: resolveNow(), onInvalid: (i) => ui.warn(`skipped ${i.reason}`) });
+          const result = await buildSite({ source: from, cwd, out, config, base: flags.base, now: resolveNow(), onInvalid: (i) => ui.warn(`skipped ${i.reason}`) });
           ui.success(`Rebuilt ${result.pages} pages for ${result.runs} runs in ${result.seconds.toFixed(1)}s`);
         };
-        ui.info(`Building ${dir} from ${from}…`);
+        ui.info(`Building ${dir} from the ${describeSource(from, cwd)}…`);
         await rebuild();
       }
       if (!existsSync(resolve(out, 'index.html'))) {
@@ -75,7 +76,7 @@ Examples:
       ui.success(`Serving ${dir} at ${ui.color.bold(server.url)} (Ctrl+C to stop)`);
       // stdout gets the URL alone, for scripts.
       process.stdout.write(`${server.url}\n`);
-      if (rebuild && from) {
+      if (rebuild && source) {
         let running: Promise<void> | undefined;
         let pending = false;
         let timer: NodeJS.Timeout | undefined;
@@ -98,8 +99,9 @@ Examples:
             await run();
           }
         };
+        const watched = source;
         const stop = watchRuns({
-          from,
+          source: watched,
           cwd,
           onChange: () => {
             // Collapse bursts (a commit touches several files) into one rebuild.
@@ -107,7 +109,7 @@ Examples:
             timer = setTimeout(() => void run(), 400);
           },
         });
-        ui.info(`Watching ${from} for new runs`);
+        ui.info(`Watching the ${describeSource(watched, cwd)} for new runs`);
         const shutdown = () => {
           stop();
           void server.close().then(() => process.exit(0));

@@ -2,6 +2,7 @@
  * `runpages pull <run> [path]`: a run's artifacts from the object store into a folder, verified.
  */
 import type { Command } from 'commander';
+import { runSource } from '../../index/source.ts';
 
 export const order = 60;
 
@@ -59,7 +60,7 @@ Examples:
         ]);
       const cwd = process.cwd();
       const config = loadConfig(cwd);
-      const source = flags.from === undefined ? { branch: config.branch } : { from: flags.from };
+      const source = runSource(flags.from, cwd, config.branch);
       // Ids (and prefixes) need only the matching runs read; a name needs them all.
       let loaded = await loadRunRecords(cwd, source, reference);
       if (loaded.runs.length === 0 && loaded.invalid.length === 0) loaded = await loadRunRecords(cwd, source);

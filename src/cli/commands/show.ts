@@ -3,6 +3,7 @@
  * notes), or its full record with `--json`.
  */
 import type { Command } from 'commander';
+import { runSource } from '../../index/source.ts';
 import { liveSettings } from '../../run/liveness.ts';
 import { resolveNow } from '../clock.ts';
 
@@ -37,7 +38,7 @@ Examples:
       ]);
       const cwd = process.cwd();
       const config = loadConfig(cwd);
-      const source = flags.from === undefined ? { branch: config.branch } : { from: flags.from };
+      const source = runSource(flags.from, cwd, config.branch);
       // Every run is read: names resolve too, and children (runs naming this one as parent) are listed.
       const now = resolveNow();
       const { runs } = await loadRunRecords(cwd, source, '', { now, live: liveSettings(config) });

@@ -2,6 +2,7 @@
  * `runpages verify [--deep]`: checks that the object store holds every object the runs reference.
  */
 import type { Command } from 'commander';
+import { runSource } from '../../index/source.ts';
 
 export const order = 65;
 
@@ -42,7 +43,7 @@ Examples:
       ]);
       const cwd = process.cwd();
       const config = loadConfig(cwd);
-      const { runs, invalid } = await loadRunRecords(cwd, flags.from === undefined ? { branch: config.branch } : { from: flags.from });
+      const { runs, invalid } = await loadRunRecords(cwd, runSource(flags.from, cwd, config.branch));
       const store = openStore(flags.store ?? config.store, cwd);
       const deep = flags.deep === true;
       let bar: ReturnType<typeof ui.progress> | undefined;

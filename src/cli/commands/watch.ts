@@ -67,7 +67,7 @@ Examples:
         tip ??= await refs.resolveCommit(cwd, `refs/heads/${config.branch}`);
         const heading = `runpages watch · ${remoteName && !note ? `${remoteName}/` : ''}${config.branch} · ${now.toISOString().slice(0, 19).replace('T', ' ')} UTC · every ${interval}s${note}`;
         if (!tip) return `${heading}\n\nNo "${config.branch}" branch yet: record a run with runpages record -- <command>.`;
-        const { runs } = await loadRunRecords(cwd, { from: tip }, '', { now, live: liveSettings(config) });
+        const { runs } = await loadRunRecords(cwd, { branch: tip }, '', { now, live: liveSettings(config) });
         const records = runs
           .map((run) => run.record)
           .filter((record) => record.archived !== true && (flags.project === undefined || record.project === flags.project))

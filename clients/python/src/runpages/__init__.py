@@ -34,7 +34,11 @@ import threading
 import time
 import warnings
 from datetime import datetime, timezone
-from typing import Any, Dict, Iterable, List, Mapping, Optional
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
+
+from . import _media
+
+from . import _machine
 
 __all__ = ["start", "Run", "RunpagesWarning", "runs", "RunRecord", "RunpagesError"]
 __version__ = "0.1.0"
@@ -237,8 +241,15 @@ class Run:
         tags: Optional[Iterable[str]] = None,
         dir: Optional[str] = None,
         parents: Optional[Iterable[str]] = None,
+        total_steps: Optional[int] = None,
     ) -> None:
         self._started = time.time()
+        # The steps the job will take, shown as the live run's progress (step of total).
+        self.total_steps = total_steps
+        self._companion = _Companion()
+        # Git state and machine, captured once at the start as `runpages record` does (see _machine.py).
+        self._git_state: Dict[str, Any] = {}
+        self._machine: Dict[str, Any] = {}
         self._lines: List[str] = []
         self._keys: Dict[str, str] = {}
         self._bad_keys: set = set()
@@ -275,7 +286,9 @@ class Run:
             if self._params:
                 self._write_params()
             if not self.under_record:
+                self._capture_machine()
                 self._write_record("running")
+                self._companion.start_later(self.dir)
         except OSError as error:
             _warn(f"runpages: cannot create the run directory {self.dir}: {error}")
 
@@ -389,6 +402,126 @@ class Run:
         except Exception as error:
             _warn(f"runpages: note() failed: {error}")
 
+    # -- media (docs/design.md#media) ----------------------------------------------------------------
+
+    def _medium(self, what: str, key: str, kind: str, build, step: Optional[float], caption: Optional[str] = None) -> Optional[str]:
+        """Builds, checks and writes one medium; a problem is a warning, never an exception. Returns its sha256."""
+        try:
+            return _media.write_medium(self.dir, key, kind, build(), step=step, caption=caption)
+        except _media.MediaProblem as problem:
+            _warn(f"runpages: {what}({key!r}) {problem}; not logged")
+        except Exception as error:  # never into training code
+            _warn(f"runpages: {what}({key!r}) failed: {error}; not logged")
+        return None
+
+    def log_image(self, key: str, image: Any, step: Optional[float] = None, caption: Optional[str] = None) -> Optional[str]:
+        """Logs an image: a path, bytes (PNG, JPEG, GIF, WebP, SVG), a matplotlib figure (anything with
+        `savefig`), a PIL image or an H x W (x 3|4) array of pixels. Shown in a grid with a step slider.
+        Returns its sha256 (a table cell can refer to it as `{"image": sha256}`), or None if refused.
+
+            run.log_image("val/samples", fig, step=epoch, caption=f"epoch {epoch}")
+        """
+        return self._medium("log_image", key, "image", lambda: _media.image_bytes(image), step, caption)
+
+    def log_confusion_matrix(self, key: str, labels: Optional[Sequence[Any]] = None, matrix: Any = None,
+                             y_true: Any = None, y_pred: Any = None, step: Optional[float] = None) -> Optional[str]:
+        """Logs a confusion matrix: `labels` and `matrix` (rows: true class, columns: predicted), or
+        `y_true` and `y_pred` to count (`labels` then fixes the order).
+
+            run.log_confusion_matrix("val/confusion", y_true=y, y_pred=p, labels=["cat", "dog"], step=epoch)
+        """
+        def build() -> bytes:
+            if matrix is not None:
+                data = {"labels": [str(label) for label in _media._plain(labels or [])], "matrix": _media._plain(matrix)}
+            elif y_true is not None and y_pred is not None:
+                data = _media.confusion_from(y_true, y_pred, _media._plain(labels) if labels is not None else None)
+            else:
+                raise _media.MediaProblem("needs labels and matrix, or y_true and y_pred")
+            return _media.json_bytes("confusion_matrix", data)
+        return self._medium("log_confusion_matrix", key, "confusion_matrix", build, step)
+
+    def log_curve(self, key: str, kind: str = "roc", y_true: Any = None, y_score: Any = None, x: Any = None, y: Any = None,
+                  x_label: Optional[str] = None, y_label: Optional[str] = None, step: Optional[float] = None) -> Optional[str]:
+        """Logs a curve: ROC or precision-recall computed from `y_true` (0/1) and `y_score`, with its AUC or
+        average precision recorded as the metric `<key>/auc` or `<key>/ap`; or any `x` and `y`.
+
+            run.log_curve("val/roc", kind="roc", y_true=y, y_score=scores)
+        """
+        def build() -> bytes:
+            if y_true is not None and y_score is not None:
+                if kind not in ("roc", "pr"):
+                    raise _media.MediaProblem(f"has kind {kind!r}; computed curves are roc or pr")
+                data = _media.roc_curve(y_true, y_score) if kind == "roc" else _media.pr_curve(y_true, y_score)
+            elif x is not None and y is not None:
+                if kind not in ("roc", "pr", "custom"):
+                    raise _media.MediaProblem(f"has kind {kind!r}; it must be roc, pr or custom")
+                data = {"curve": kind, "x": _media._plain(x), "y": _media._plain(y)}
+                if x_label is not None:
+                    data["x_label"] = str(x_label)
+                if y_label is not None:
+                    data["y_label"] = str(y_label)
+            else:
+                raise _media.MediaProblem("needs y_true and y_score, or x and y")
+            return _media.json_bytes("curve", data)
+        return self._medium("log_curve", key, "curve", build, step)
+
+    def log_histogram(self, key: str, values: Any = None, step: Optional[float] = None, bins: Any = 30, counts: Any = None) -> Optional[str]:
+        """Logs a histogram at a step (one per step shows the distribution over time): raw `values` binned
+        in `bins` equal bins (default 30), or ready `bins` (edges) and `counts`.
+
+            run.log_histogram("weights/fc1", model.fc1.weight, step=epoch)
+        """
+        def build() -> bytes:
+            if counts is not None:
+                data = {"bins": _media._plain(bins), "counts": _media._plain(counts)}
+            elif values is not None:
+                data = _media.histogram_of(values, int(bins))
+            else:
+                raise _media.MediaProblem("needs values, or bins and counts")
+            return _media.json_bytes("histogram", data)
+        return self._medium("log_histogram", key, "histogram", build, step)
+
+    def log_table(self, key: str, rows: Any, columns: Optional[Sequence[str]] = None, step: Optional[float] = None,
+                  label: Optional[str] = None, prediction: Optional[str] = None) -> Optional[str]:
+        """Logs a table: rows as lists (with `columns`) or dicts (columns from their keys), or a pandas
+        DataFrame. A cell may be an image (bytes, a figure, or `{"image": sha256}` from log_image), shown as
+        a thumbnail. Columns named label/prediction (or given as `label=`, `prediction=`) mark mispredictions.
+
+            run.log_table("val/predictions", [{"image": png, "label": "cat", "prediction": "dog", "score": 0.41}])
+        """
+        def build() -> bytes:
+            table_rows, names = rows, columns
+            if hasattr(rows, "to_dict") and hasattr(rows, "columns"):  # a pandas DataFrame
+                names = [str(c) for c in rows.columns] if names is None else names
+                table_rows = rows.to_dict("records")
+            table_rows = list(table_rows)
+            if names is None:
+                names = []
+                for row in table_rows:
+                    for name in (row.keys() if isinstance(row, Mapping) else []):
+                        if str(name) not in names:
+                            names.append(str(name))
+            if not names and table_rows and not isinstance(table_rows[0], Mapping):
+                names = [str(index) for index in range(len(table_rows[0]))]
+            image = lambda value: self.log_image(f"{key}/images", value, step=step)  # noqa: E731
+            cells = [[_media.table_cell(row.get(name) if isinstance(row, Mapping) else value, image)
+                      for name, value in (zip(names, names) if isinstance(row, Mapping) else zip(names, row))]
+                     for row in table_rows]
+            data: Dict[str, Any] = {"columns": [str(name) for name in names], "rows": cells}
+            if label is not None:
+                data["label"] = label
+            if prediction is not None:
+                data["prediction"] = prediction
+            return _media.json_bytes("table", data)
+        return self._medium("log_table", key, "table", build, step)
+
+    def log_text(self, key: str, text: str, step: Optional[float] = None) -> Optional[str]:
+        """Logs a text sample (an LLM generation, a decoded batch), shown by step; secrets are masked.
+
+            run.log_text("samples", generated, step=epoch)
+        """
+        return self._medium("log_text", key, "text", lambda: _redact_text(str(text)).encode("utf-8"), step)
+
     # -- finishing -------------------------------------------------------------------------------
 
     def finish(self, status: str = "finished") -> None:
@@ -400,6 +533,8 @@ class Run:
             self.flush()
             if self.under_record:
                 return
+            # Heartbeats end before the final publish, so none can land after it.
+            self._companion.stop()
             self._write_record(status)
             self._publish()
         except Exception as error:
@@ -435,7 +570,7 @@ class Run:
             "user": _user(),
             "host": socket.gethostname(),
             "command": _command_line(sys.argv),
-            "env": {"os": platform.system().lower(), "arch": platform.machine(), "runtimes": {"python": platform.python_version(), **self._runtimes}},
+            "env": {**self._machine, "runtimes": {"python": platform.python_version(), **self._runtimes}},
             "tags": self.tags,
         }
         if self.project:
@@ -444,7 +579,9 @@ class Run:
             record["name"] = self.name
         if self.parents:
             record["parents"] = self.parents
-        git = _git_info(os.getcwd())
+        if self.total_steps is not None:
+            record["total_steps"] = self.total_steps
+        git = self._git_state or _git_info(os.getcwd())
         if git:
             record["git"] = git
         if status != "running":
@@ -455,8 +592,21 @@ class Run:
             json.dump(record, file, indent=2)
         os.replace(path + ".tmp", path)
 
+    def _capture_machine(self) -> None:
+        """Git state (the dirty diff to git.diff, as `record` leaves it) and the machine, once, with record's spellings."""
+        try:
+            cwd = os.getcwd()
+            self._git_state, diff = _machine.git_state(cwd)
+            if diff is not None:
+                with open(os.path.join(self.dir, "git.diff"), "wb") as file:
+                    file.write(diff)
+            self._machine = _machine.environment(_repo_root(cwd) or cwd, {}, _redact_text)
+            self._machine.pop("runtimes", None)
+        except Exception as error:  # never into training code
+            _warn(f"runpages: capturing the git state and machine failed: {error}")
+
     def _publish(self) -> None:
-        command = _cli() + ["commit", self.dir]
+        command = _cli() + ["commit", self.dir, "--json"]
         try:
             result = subprocess.run(command, capture_output=True, text=True)
         except OSError as error:
@@ -466,6 +616,97 @@ class Run:
             _warn(f"runpages: run {self.id} is queued, not published: {_last_line(result.stderr)} Publish it later with `runpages sync`.")
         elif result.returncode != 0:
             _warn(f"runpages: publishing run {self.id} failed: {_last_line(result.stderr)} The run is in {self.dir}: fix the cause, then `runpages commit {self.dir}`.")
+        else:
+            _announce(result.stdout, self.id)
+
+
+def _live_off() -> bool:
+    """RUNPAGES_LIVE_INTERVAL=0/off/false: no heartbeats for this job (the config's `live: false` is read by the companion)."""
+    return os.environ.get("RUNPAGES_LIVE_INTERVAL", "").strip().lower() in ("0", "off", "false")
+
+
+# Seconds before the companion starts: a run shorter than this publishes only its final state and
+# costs no extra process (a sweep of quick trials stays quick). Shorter when RUNPAGES_LIVE_INTERVAL is.
+COMPANION_DELAY_S = 5.0
+
+
+class _Companion:
+    """`runpages live <dir>` beside the job: it publishes the run's heartbeats until its stdin closes.
+
+    The pipe is the job's lifeline: if Python dies (even by SIGKILL) the pipe closes and the companion
+    stops, so the run goes quiet and shows as crashed. Best effort: without a CLI there are no heartbeats.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._timer: Optional[threading.Timer] = None
+        self._process: "Optional[subprocess.Popen[bytes]]" = None
+        self._stopped = False
+
+    def start_later(self, run_dir: str) -> None:
+        if _live_off():
+            return
+        delay = COMPANION_DELAY_S
+        try:
+            delay = min(delay, float(os.environ.get("RUNPAGES_LIVE_INTERVAL", "") or delay))
+        except ValueError:
+            pass
+        self._timer = threading.Timer(max(0.0, delay), self._start, args=(run_dir, os.getcwd()))
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _start(self, run_dir: str, cwd: str) -> None:
+        with self._lock:
+            if self._stopped:
+                return
+            try:
+                self._process = subprocess.Popen(
+                    _cli() + ["live", run_dir, "--pid", str(os.getpid())], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd
+                )
+            except (OSError, ValueError):
+                self._process = None
+
+    def stop(self) -> None:
+        """Closes the companion's stdin and waits for its heartbeat in flight to stop (killed after 30 s)."""
+        with self._lock:
+            self._stopped = True
+            if self._timer is not None:
+                self._timer.cancel()
+            process, self._process = self._process, None
+        if process is None:
+            return
+        try:
+            if process.stdin is not None:
+                process.stdin.close()
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        except OSError:
+            pass
+
+
+def _announce(commit_json: str, run_id: str) -> None:
+    """Says on stderr, as `runpages record` does, which run was published: its name, id and page URL (with `site.url` set)."""
+    try:
+        published = json.loads(commit_json)
+    except ValueError:
+        published = {}
+    name = published.get("name") if isinstance(published, dict) else None
+    url = published.get("url") if isinstance(published, dict) else None
+    line = f"runpages: run {name or run_id} ({run_id}) published"
+    if isinstance(url, str) and url:
+        line += f": {url} once the site is rebuilt"
+    try:
+        sys.stderr.write(_terminal_safe(line) + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def _terminal_safe(text: str) -> str:
+    """Run names are data: control characters and bidi overrides shown as escapes, never sent to the terminal."""
+    return "".join(ch if ch.isprintable() and not ("\u202a" <= ch <= "\u202e" or "\u2066" <= ch <= "\u2069") else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
 def _user() -> str:
@@ -518,17 +759,21 @@ def start(
     name: Optional[str] = None,
     dir: Optional[str] = None,
     parents: Optional[Iterable[str]] = None,
+    total_steps: Optional[int] = None,
 ) -> Run:
     """Starts a run. Use it as `with runpages.start(...) as run:` or call `run.finish()` yourself.
 
     project: the project (default: the repository's folder name); name: a friendly name (default:
     made from the id); dir: where to write the run directory (default: .runpages/runs/<id>/ in the
     repository, or $RUNPAGES_DIR under `runpages record`); parents: ids of runs this one belongs to
-    (e.g. a sweep's run).
+    (e.g. a sweep's run); total_steps: the steps the job will take, shown as its live progress.
+
+    While the run is open it is published as `running` every `live.interval` seconds (a companion
+    `runpages live` process beside the job), so the site, `ls` and `watch` see it before it ends.
     """
     if _RULES is None:
         _warn("runpages: secret-rules.json was not found beside the runpages package; secrets are masked only when `runpages commit` publishes the run")
-    run = Run(project=project, name=name, params=params, tags=tags, dir=dir, parents=parents)
+    run = Run(project=project, name=name, params=params, tags=tags, dir=dir, parents=parents, total_steps=total_steps)
     if not run.under_record:
         _catch_sigterm()
     _open_runs.append(run)

@@ -4,7 +4,9 @@
  */
 import type { ProjectConfig } from '../../../../src/config.ts';
 import { isRunpagesError } from '../../../../src/errors.ts';
-import { compareRuns, resolveRunIds, type ComparedRun, type Comparison } from '../../../../src/report/compare.ts';
+import { compareRuns, githubRepoUrl, resolveRunIds, type ComparedRun, type Comparison } from '../../../../src/report/compare.ts';
+import { comparisonCsv } from '../../../../src/report/compare-csv.ts';
+import { githubNewFileUrl, savedComparisonYaml, slugOf, SLUG_PATTERN } from '../../../../src/report/saved-file.ts';
 import { comparisonHeadline, metricsTableHtml, paramsSummary, paramsTableHtml, whyHtml, escapeHtml } from '../../../../src/report/compare-html.ts';
 import { liveFormat, overlayChart, scatterChart } from '../../../../src/report/charts.ts';
 import { watchCharts } from '../chart/loader.ts';
@@ -110,8 +112,33 @@ export async function startComparePage(): Promise<void> {
       projects: Record<string, ProjectConfig>;
       publicUrl?: string;
     };
-    const comparison = compareRuns(runs, { baseline, config });
-    render(root, comparison, base, config.publicUrl);
+    const show = (baselineId: string | undefined) => {
+      const comparison = compareRuns(runs, { baseline: baselineId, config });
+      render(root, comparison, base, config.publicUrl);
+      return comparison;
+    };
+    const comparison = show(baseline);
+    wireBaselinePicker(root, comparison, (id) => {
+      // The address keeps the choice (replaced, not pushed: Back leaves the comparison, as before).
+      const next = new URLSearchParams(window.location.search);
+      if (id === ids[0]) next.delete('baseline');
+      else next.set('baseline', id);
+      const query = next.toString().replace(/%2C/g, ',');
+      history.replaceState(history.state, '', `${window.location.pathname}${query ? `?${query}` : ''}${window.location.hash}`);
+      return show(id);
+    });
+    wireSave(root, comparison, runs);
+    let current = comparison;
+    root.addEventListener('baseline', (event) => (current = (event as CustomEvent<Comparison>).detail));
+    const csv = element<HTMLButtonElement>(root, '[data-csv]');
+    csv.hidden = false;
+    csv.onclick = () => {
+      const a = document.createElement('a');
+      a.href = URL.createObjectURL(new Blob([comparisonCsv(current)], { type: 'text/csv;charset=utf-8' }));
+      a.download = 'comparison.csv';
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+    };
     status.hidden = true;
     document.title = `Compare ${comparison.runs.map((run) => run.name).join(', ')}${document.title.replace(/^[^·]*/, ' ')}`;
   } catch (error) {
@@ -147,7 +174,7 @@ function render(root: HTMLElement, comparison: Comparison, base: string, publicU
 
   const hideEqual = element<HTMLInputElement>(root, '[data-hide-equal]');
   const applyHide = () => root.querySelector('.cmp-params')?.classList.toggle('cmp-hide-equal', hideEqual.checked);
-  hideEqual.addEventListener('change', applyHide);
+  hideEqual.onchange = applyHide;
   applyHide();
 
   const charts = element<HTMLElement>(root, '[data-charts]');
@@ -188,9 +215,9 @@ function render(root: HTMLElement, comparison: Comparison, base: string, publicU
   };
   element<HTMLElement>(root, '[data-charts-section]').hidden = overlays.length === 0;
   for (const radio of root.querySelectorAll<HTMLInputElement>('input[name="align"]')) {
-    radio.addEventListener('change', () => drawCharts(radio.value === 'elapsed' ? 'elapsed' : 'step'));
+    radio.onchange = () => drawCharts(radio.value === 'elapsed' ? 'elapsed' : 'step');
   }
-  drawCharts('step');
+  drawCharts(root.querySelector<HTMLInputElement>('input[name="align"][value="elapsed"]')?.checked ? 'elapsed' : 'step');
 
   if (comparison.runs.length >= SCATTER_FROM) renderScatter(root, comparison);
   element<HTMLElement>(root, '[data-content]').hidden = false;
@@ -244,10 +271,85 @@ function renderScatter(root: HTMLElement, comparison: Comparison): void {
         ? `<p class="small muted">No run reports both ${escapeHtml(param.key)} and ${escapeHtml(metric.format.label)}.</p>`
         : scatterChart(points, { x: param.key, y: metric.format }, { document: chartDocument() });
   };
-  xSelect.addEventListener('change', draw);
-  ySelect.addEventListener('change', draw);
+  xSelect.onchange = draw;
+  ySelect.onchange = draw;
   draw();
   element<HTMLElement>(root, '[data-scatter-section]').hidden = false;
+}
+
+/** The baseline menu: every compared run; choosing one recomputes the deltas against it. */
+function wireBaselinePicker(root: HTMLElement, comparison: Comparison, choose: (id: string) => Comparison): void {
+  const select = element<HTMLSelectElement>(root, '[data-baseline-select]');
+  select.replaceChildren(
+    ...comparison.runs.map((run) => {
+      const option = document.createElement('option');
+      option.value = run.id;
+      option.textContent = `${run.name} (${run.id.slice(0, 8)})`;
+      return option;
+    }),
+  );
+  select.value = comparison.runs[comparison.baseline]?.id ?? '';
+  select.onchange = () => {
+    const next = choose(select.value);
+    root.dispatchEvent(new CustomEvent('baseline', { detail: next }));
+  };
+}
+
+/**
+ * "Save as comparison": the `comparisons/<slug>.yaml` text for these runs and baseline, to copy,
+ * and a link to GitHub's new-file page with it filled in when the runs' code is on GitHub.
+ */
+function wireSave(root: HTMLElement, first: Comparison, runs: ComparedRun[]): void {
+  const title = element<HTMLInputElement>(root, '[data-save-title]');
+  const slug = element<HTMLInputElement>(root, '[data-save-slug]');
+  const yaml = element<HTMLTextAreaElement>(root, '[data-save-yaml]');
+  const error = element<HTMLElement>(root, '[data-save-error]');
+  const copy = element<HTMLButtonElement>(root, '[data-save-copy]');
+  const github = element<HTMLAnchorElement>(root, '[data-save-github]');
+  let comparison = first;
+  const names = first.runs.map((run) => run.name);
+  title.value = (names.length <= 4 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : `${names.length} runs of ${first.runs[0]?.project ?? ''}`).slice(0, 200);
+  let slugEdited = false;
+  slug.value = slugOf(title.value);
+  const baseRecord = () => runs.find((run) => run.record.id === comparison.runs[comparison.baseline]?.id)?.record ?? runs[0]!.record;
+  const refresh = () => {
+    if (!slugEdited) slug.value = slugOf(title.value);
+    const text = savedComparisonYaml({ title: title.value, runs: comparison.runs.map((run) => run.id), baseline: comparison.runs[comparison.baseline]?.id });
+    yaml.value = text;
+    const valid = SLUG_PATTERN.test(slug.value);
+    error.textContent = valid ? '' : 'The file name becomes the URL /c/<slug>/: lowercase letters, digits and "-", starting with a letter or digit.';
+    slug.setAttribute('aria-invalid', String(!valid));
+    const record = baseRecord();
+    const repo = githubRepoUrl(record.git?.remote);
+    github.hidden = !repo || !valid;
+    if (repo && valid) {
+      const branch = record.git?.branch ?? 'main';
+      github.href = githubNewFileUrl(repo, branch, `comparisons/${slug.value}.yaml`, text);
+      github.textContent = `Create comparisons/${slug.value}.yaml on GitHub (branch ${branch})`;
+      github.target = '_blank';
+      github.rel = 'noopener noreferrer';
+    }
+  };
+  title.oninput = refresh;
+  slug.oninput = () => {
+    slugEdited = true;
+    refresh();
+  };
+  root.addEventListener('baseline', (event) => {
+    comparison = (event as CustomEvent<Comparison>).detail;
+    refresh();
+  });
+  copy.onclick = async () => {
+    try {
+      await navigator.clipboard.writeText(yaml.value);
+      copy.textContent = 'Copied';
+    } catch {
+      yaml.select();
+      copy.textContent = 'Selected: press Ctrl+C';
+    }
+    setTimeout(() => (copy.textContent = 'Copy the file'), 2000);
+  };
+  refresh();
 }
 
 let inertDocument: Document | undefined;

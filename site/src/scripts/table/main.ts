@@ -10,7 +10,9 @@ import { parseQuery } from '../../../../src/query/parser.ts';
 import { printField } from '../../../../src/query/printer.ts';
 import { formatMetric, plural } from '../../../../src/site/format.ts';
 import { comparePath, runPath } from '../../../../src/site/url.ts';
-import { cellOf } from './cells.ts';
+import type { Sweeps } from '../sweeps/panel.ts';
+import { brushFilter, type Brush } from './brush.ts';
+import { cellOf, timeStyleOf, type TimeStyle } from './cells.ts';
 import { ColumnChooser } from './column-chooser.ts';
 import { filterRows, groupRows, sortRows, type Group } from './columns.ts';
 import { toCsv } from './csv.ts';
@@ -48,11 +50,15 @@ async function start(root: HTMLElement): Promise<void> {
   const groupSelect = root.querySelector<HTMLSelectElement>('#rt-group')!;
   const compareButton = root.querySelector<HTMLButtonElement>('#rt-compare')!;
   const csvButton = root.querySelector<HTMLButtonElement>('#rt-csv')!;
+  const sweepsButton = root.querySelector<HTMLButtonElement>('#rt-sweeps')!;
+  const sweepSection = root.querySelector<HTMLElement>('#rt-sweep')!;
   const summary = root.querySelector<HTMLElement>('.rt-summary')!;
   const printState = root.querySelector<HTMLElement>('.rt-print-state')!;
   const scroll = root.querySelector<HTMLElement>('.rt-scroll')!;
 
   const goalKey = index.goal ? `metrics.${index.goal.metric}` : undefined;
+  /** Time columns that read as dates in the current view (see timeStyleOf). */
+  const timeStyles = new Map<string, TimeStyle>();
   const formatGoal = (value: number | undefined) => (goalKey ? formatMetric(value, index.display?.[goalKey]) : '');
   const view = new TableView(scroll, {
     href: (row) => {
@@ -61,7 +67,7 @@ async function start(root: HTMLElement): Promise<void> {
     },
     needIds: (rows) => void ids.ensure(rows).then(() => view.render()),
     rowLabel: (row) => columns.get('name')?.dict?.[columns.get('name')!.codes![row]!] ?? ids.get(row) ?? String(row),
-    cell: (column, row) => cellOf(column, row, new Date(), index.display?.[column.info.key]),
+    cell: (column, row) => cellOf(column, row, new Date(), index.display?.[column.info.key], timeStyles.get(column.info.key)),
     label: (column) => index.display?.[column.info.key]?.label ?? column.info.label,
     groupSummary: (group) => {
       const count = plural(group.rows.length, 'run');
@@ -120,6 +126,28 @@ async function start(root: HTMLElement): Promise<void> {
   let searchReady = false;
   let lastQuery: Query = { type: 'all' };
   let visibleRows: Uint32Array = new Uint32Array(0);
+  // The sweep view's code loads on first use, so the table's first transfer does not grow.
+  let sweeps: Promise<Sweeps> | undefined;
+  let brushStarted: number | undefined;
+  const label = (key: string) => index.display?.[key]?.label ?? infoByKey.get(key)?.label ?? key;
+  const openSweeps = (): Promise<Sweeps> =>
+    (sweeps ??= import('../sweeps/panel.ts').then(({ createSweeps }) =>
+      createSweeps(sweepSection, {
+        index,
+        columns,
+        load: (key) => load(key),
+        label,
+        base,
+        ids: async (rows) => {
+          await ids.ensure(rows);
+          return rows.map((row) => ids.get(row)!);
+        },
+        onBrush: (brush: Brush[]) => {
+          brushStarted = performance.now();
+          void update({ brush });
+        },
+      }),
+    ));
 
   /** Applies a change of state; a failed download (offline, missing file) is said in the summary line. */
   function update(change: Partial<TableState>): Promise<void> {
@@ -149,6 +177,7 @@ async function start(root: HTMLElement): Promise<void> {
     const needed = new Set<string>(['name', ...shownKeys, ...state.sort.map((s) => s.key)]);
     if (state.group) needed.add(state.group);
     if (goalKey && state.group) needed.add(goalKey);
+    for (const brush of state.brush) needed.add(brush.key);
     for (const field of fieldsOf(query)) needed.add(columnKeyOf(field));
     const textTerms = state.q.trim() !== '' || hasTextTerms(query);
     const searchIndex = textTerms ? loadSearch() : undefined;
@@ -173,7 +202,10 @@ async function start(root: HTMLElement): Promise<void> {
     const context = { ids: ids.list, project: index.project, columns, text: textRows, now: Date.now() };
     const keep = compileFilter(query, context);
     const searchHits = state.q.trim() !== '' ? textRows([state.q.trim()]) : undefined;
-    let rows = filterRows(index.count, searchHits ? (row) => searchHits.has(row) && keep(row) : keep);
+    const selectedRows = filterRows(index.count, searchHits ? (row) => searchHits.has(row) && keep(row) : keep);
+    // Brushed ranges (the sweep view's axes) narrow the table further; the sweep view draws every selected run.
+    const brushed = brushFilter(state.brush, columns);
+    let rows = state.brush.length > 0 ? selectedRows.filter((row) => brushed(row)) : selectedRows;
     const sortKeys = state.sort.flatMap((s) => {
       const column = columns.get(s.key);
       return column ? [{ column, desc: s.desc }] : [];
@@ -185,9 +217,10 @@ async function start(root: HTMLElement): Promise<void> {
 
     const items: ViewItem[] = [];
     const groupColumn = state.group ? columns.get(state.group) : undefined;
+    let groups: Group[] | undefined;
     if (groupColumn) {
       const goalColumn = goalKey ? columns.get(goalKey) : undefined;
-      const groups: Group[] = groupRows(rows, groupColumn, goalColumn && index.goal ? { column: goalColumn, direction: index.goal.direction } : undefined);
+      groups = groupRows(rows, groupColumn, goalColumn && index.goal ? { column: goalColumn, direction: index.goal.direction } : undefined);
       for (const group of groups) {
         const collapsed = state.collapsed.includes(group.label);
         items.push({ type: 'group', group, collapsed });
@@ -199,6 +232,12 @@ async function start(root: HTMLElement): Promise<void> {
 
     summary.classList.remove('rt-failed');
     printState.textContent = describeView(state);
+    const now = new Date();
+    timeStyles.clear();
+    for (const key of shownKeys) {
+      const column = columns.get(key);
+      if (column?.info.kind === 'time') timeStyles.set(key, timeStyleOf(column, rows, now));
+    }
     view.compact = phone.matches;
     view.setColumns(shownKeys.flatMap((key) => columns.get(key) ?? []), state.sort);
     view.setItems(items);
@@ -213,6 +252,20 @@ async function start(root: HTMLElement): Promise<void> {
     performance.measure('runpages:table-sort', { start: filtered, end: sorted });
     performance.measure('runpages:table-render', { start: sorted });
     performance.measure('runpages:table-update', { start: started });
+    sweepsButton.setAttribute('aria-pressed', String(state.sweeps));
+    sweepSection.hidden = !state.sweeps;
+    if (state.sweeps) {
+      const panel = await openSweeps();
+      if (mine !== generation) return;
+      await panel.update({
+        rows: selectedRows,
+        brushes: state.brush,
+        shown: state.columns ?? index.defaults,
+        groups: groups && state.group ? { key: state.group, groups } : undefined,
+      });
+      if (brushStarted !== undefined) performance.measure('runpages:sweep-brush', { start: brushStarted });
+      brushStarted = undefined;
+    }
   }
 
   function visibleKeys(): string[] {
@@ -246,6 +299,8 @@ async function start(root: HTMLElement): Promise<void> {
     },
   });
 
+  sweepsButton.addEventListener('click', () => void update({ sweeps: !state.sweeps }));
+
   groupSelect.addEventListener('change', () => void update({ group: groupSelect.value || null, collapsed: [] }));
 
   const chooser = new ColumnChooser(root.querySelector<HTMLDetailsElement>('#rt-columns')!, {
@@ -255,7 +310,8 @@ async function start(root: HTMLElement): Promise<void> {
   });
 
   compareButton.addEventListener('click', async () => {
-    const rows = [...selected].sort((a, b) => a - b);
+    // In the order chosen: the compare page's baseline is the first run picked.
+    const rows = [...selected];
     await ids.ensure(rows);
     location.href = base + comparePath(rows.map((row) => ids.get(row)!));
   });
@@ -318,6 +374,7 @@ function describeView(state: TableState): string {
   if (state.filter) parts.push(`Filter: ${state.filter}`);
   if (state.sort.length > 0) parts.push(`Sorted by ${state.sort.map((s) => `${s.key} ${s.desc ? '(descending)' : '(ascending)'}`).join(', then ')}`);
   if (state.group) parts.push(`Grouped by ${state.group}`);
+  if (state.brush.length > 0) parts.push(`Brushed: ${state.brush.map((b) => ('values' in b ? `${b.key} in ${b.values.join(', ')}` : `${b.key} ${b.lo} to ${b.hi}`)).join(', ')}`);
   return parts.join(' · ');
 }
 

@@ -1,6 +1,9 @@
+import { formatBrush, parseBrush, type Brush } from './brush.ts';
+
 /**
  * The run table's view state and its URL form, so a pasted link reproduces the view:
- * `?q=<full text>&filter=<query>&sort=-metrics.acc,name&group=params.arch&cols=name,status,...`.
+ * `?q=<full text>&filter=<query>&sort=-metrics.acc,name&group=params.arch&cols=name,status,...`,
+ * and the sweep view: `sweeps=1&brush=params.lr:0.001..0.01`.
  * List items are percent-encoded one by one, so keys containing commas survive. Pure.
  */
 
@@ -20,9 +23,13 @@ export interface TableState {
   columns: string[] | null;
   /** Group labels the user collapsed. */
   collapsed: string[];
+  /** The sweep view (parallel coordinates, scatter, importance) is open. */
+  sweeps: boolean;
+  /** Ranges brushed on the parallel coordinates' axes; they narrow the table. */
+  brush: Brush[];
 }
 
-export const EMPTY_STATE: TableState = { q: '', filter: '', sort: [], group: null, columns: null, collapsed: [] };
+export const EMPTY_STATE: TableState = { q: '', filter: '', sort: [], group: null, columns: null, collapsed: [], sweeps: false, brush: [] };
 
 /** Reads the state from a location's query string (`location.search`). */
 export function parseState(search: string): TableState {
@@ -45,6 +52,8 @@ export function parseState(search: string): TableState {
     group: text('group') || null,
     columns: list('cols'),
     collapsed: list('collapsed') ?? [],
+    sweeps: raw.get('sweeps') === '1',
+    brush: (list('brush') ?? []).flatMap((item) => parseBrush(item) ?? []),
   };
 }
 
@@ -58,6 +67,8 @@ export function formatState(state: TableState): string {
   if (state.group) parts.push(`group=${item(state.group)}`);
   if (state.columns) parts.push(`cols=${state.columns.map(item).join(',')}`);
   if (state.group && state.collapsed.length > 0) parts.push(`collapsed=${state.collapsed.map(item).join(',')}`);
+  if (state.sweeps) parts.push('sweeps=1');
+  if (state.brush.length > 0) parts.push(`brush=${state.brush.map((b) => item(formatBrush(b))).join(',')}`);
   return parts.length > 0 ? `?${parts.join('&')}` : '';
 }
 

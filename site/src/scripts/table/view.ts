@@ -160,7 +160,7 @@ export class TableView {
     }
     const old = this.table.tBodies[0];
     // Rows are rebuilt on every render: keep the keyboard focus on the active row across it.
-    const hadFocus = old !== undefined && old.contains(document.activeElement);
+    const hadFocus = old?.contains(document.activeElement);
     if (old) old.replaceWith(body);
     else this.table.append(body);
     if (hadFocus) this.focusActive();
