@@ -10,7 +10,7 @@
 import { loadConfig } from '../config.ts';
 import { heartbeatInterval, heartbeatRun } from './heartbeat.ts';
 import { startSystemMetrics, systemInterval } from './system.ts';
-import { attachRunDir } from './session.ts';
+import { attachRunDir, readRunYaml } from './session.ts';
 
 export interface CompanionOptions {
   dir: string;
@@ -35,6 +35,12 @@ export async function accompanyRun(options: CompanionOptions): Promise<void> {
     options.input.once('error', () => resolve());
     options.input.resume();
   });
+  // Only a run still in progress: heartbeats of a finished one would publish it as running again.
+  const status = (await readRunYaml(options.dir)).status;
+  if (status !== undefined && status !== 'running') {
+    options.warn(`${options.dir} holds a run that is ${String(status)}, not running: no heartbeats to send`);
+    return;
+  }
   const session = await attachRunDir(options.dir);
   const config = loadConfig(session.root);
   const intervalS = heartbeatInterval(config, options.env, options.warn);
