@@ -49,6 +49,9 @@ site:
   # site of 100k runs fits GitHub Pages' 1 GB. Best and baseline runs, leaderboards and saved
   # comparisons keep full pages first, then the newest runs.
   runPages: auto
+  # Megabytes of media (logged images, tables, texts) the site copies in, newest runs first; what does
+  # not fit is linked through publicUrl or listed on /report/ (GitHub Pages holds 1 GB in all).
+  mediaBudget: 300
 
 # Live runs: while a job runs, record publishes it as running every interval seconds; a running run
 # not heard from for staleAfter seconds (default 3 x interval) shows as crashed. live: false stops

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { RunpagesError } from './errors.ts';
 import { formatIssue, zodIssues } from './run/validate.ts';
 import { parseYaml } from './run/yaml.ts';
+import { DEFAULT_SITE_MEDIA_BUDGET_MB } from './run/limits.ts';
 
 export const CONFIG_FILE = 'runpages.config.yaml';
 
@@ -75,8 +76,13 @@ export const ConfigSchema = z.strictObject({
       runPages: z
         .union([z.enum(['auto', 'all']), z.number().int(RUN_PAGES_ERROR).positive(RUN_PAGES_ERROR)], { error: RUN_PAGES_ERROR })
         .default('auto'),
+      /**
+       * Megabytes of media (images, tables, texts; docs/design.md#media) the site copies in, newest
+       * runs first; what does not fit is linked through `publicUrl` or listed on /report/.
+       */
+      mediaBudget: z.number({ error: 'must be a number of megabytes, e.g. 300' }).nonnegative('must be a number of megabytes, e.g. 300').default(DEFAULT_SITE_MEDIA_BUDGET_MB),
     })
-    .default({ base: '/', charts: 'auto', runPages: 'auto' }),
+    .default({ base: '/', charts: 'auto', runPages: 'auto', mediaBudget: DEFAULT_SITE_MEDIA_BUDGET_MB }),
   /**
    * Live runs (docs/recording.md#live-runs): `record` and the API publish a `running` run every
    * `interval` seconds; a `running` run not heard from for `staleAfter` seconds (default 3 x

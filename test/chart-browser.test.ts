@@ -81,6 +81,11 @@ describe('interactive charts', () => {
     expect(await readout(figure)).toBe('step 400: calm-fox-1 0.31');
     await page.mouse.move(box.x + 62, box.y + box.height / 2);
     expect(await readout(figure)).toBe('step 0: calm-fox-1 1.00');
+    // Every axis label lies inside the chart: the label column is as wide as its longest label.
+    for (const label of await svg.locator('.live-ticks text').all()) {
+      const at = (await label.boundingBox())!;
+      expect(at.x, (await label.textContent()) ?? '').toBeGreaterThanOrEqual(box.x);
+    }
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -142,6 +147,23 @@ describe('interactive charts', () => {
     const log = figure.locator('[data-live-log]');
     await log.click();
     expect(await log.getAttribute('aria-pressed')).toBe('true');
+    await page.close();
+  });
+
+  it('downloads a chart as SVG and PNG that look as on screen without the site stylesheet', async () => {
+    const { page, problems } = await open('c/lr-sweep/');
+    const figure = await liveChart(page, 'val/loss');
+    const [svgFile] = await Promise.all([page.waitForEvent('download'), figure.getByRole('button', { name: 'SVG', exact: true }).click()]);
+    expect(svgFile.suggestedFilename()).toBe('Validation_loss.svg');
+    const text = readFileSync((await svgFile.path())!, 'utf8');
+    expect(text).toMatch(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    // Colours travel as attributes (three runs, three colours), not as classes of the site's CSS.
+    expect(text).not.toMatch(/ class=/);
+    expect(new Set([...text.matchAll(/<path [^>]*stroke="(rgb\([^"]+\))"/g)].map((m) => m[1])).size).toBeGreaterThanOrEqual(3);
+    const [pngFile] = await Promise.all([page.waitForEvent('download'), figure.getByRole('button', { name: 'PNG', exact: true }).click()]);
+    expect(pngFile.suggestedFilename()).toBe('Validation_loss.png');
+    expect(readFileSync((await pngFile.path())!).subarray(1, 4).toString()).toBe('PNG');
+    expect(problems).toEqual([]);
     await page.close();
   });
 

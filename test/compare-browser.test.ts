@@ -3,7 +3,7 @@
  * id prefixes, clear messages for bad ids), and screenshots of the summary and saved comparison on
  * desktop, phone and paper. Screenshots go to test-output/screenshots/.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,9 +135,24 @@ describe('the ad hoc comparison', () => {
     await page.fill('[data-save-title]', 'Depth sweep: "deeper" wins');
     expect(await page.inputValue('[data-save-slug]')).toBe('depth-sweep-deeper-wins');
     expect(await page.inputValue('[data-save-yaml]')).toContain('title: "Depth sweep: \\"deeper\\" wins"');
+    // The CSV follows the chosen baseline.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-csv]')]);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    expect(csv.split('\r\n')[0]).toMatch(/brave-otter-12 \(01JC2C\w+\) \[baseline\]$/);
     await page.fill('[data-save-slug]', 'Bad Slug');
     expect(await page.getAttribute('[data-save-slug]', 'aria-invalid')).toBe('true');
     expect(await page.isHidden('[data-save-github]')).toBe(true);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("draws the run table's groups as mean curves with a band, from the same run data", async () => {
+    const page = await open('p/mnist/runs/?sweeps=1&group=params.batch');
+    await page.waitForSelector('.sw-grouped svg path[data-group]');
+    expect(await page.$$eval('.sw-grouped svg path[data-group]', (paths) => paths.map((p) => p.getAttribute('data-group')))).toEqual(['64', '128']);
+    expect(await page.textContent('.sw-grouped-box .sw-legend')).toMatch(/64 \(2 runs\).*128 \(2 runs\).*±1 standard deviation/);
+    await page.selectOption('.sw-grouped-box select >> nth=1', 'minmax');
+    await page.waitForFunction(() => document.querySelector('.sw-grouped-box .sw-legend')?.textContent?.includes('the min and max'));
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -154,6 +154,24 @@ describe('the list of saved comparisons /c/', () => {
     expect(item?.querySelector('a')?.getAttribute('href')).toBe(`${BASE}c/lr-sweep/`);
     expect(text(item?.querySelector('p'))).toBe('3 runs compared against calm-fox-1; brave-otter-12 is best on validation accuracy: 94.1 %, +3.2 pt against the baseline.');
   });
+
+  it('is reachable from the home page and from the pages of the projects whose runs it compares', () => {
+    const links = (path: string) => [...page(path).querySelectorAll('.saved-list a')].map((a) => [a.getAttribute('href'), text(a)]);
+    expect(links('')).toEqual([[`${BASE}c/lr-sweep/`, 'Lower learning rate and deeper model']]);
+    expect(links('p/mnist')).toEqual([[`${BASE}c/lr-sweep/`, 'Lower learning rate and deeper model']]);
+    expect(links('p/cifar')).toEqual([]);
+  });
+});
+
+describe('a saved comparison as CSV', () => {
+  it('is written at build time with metrics, deltas against the baseline and params, one column per run', () => {
+    const csv = readFileSync(join(out, 'c/lr-sweep/comparison.csv'), 'utf8').split('\r\n');
+    expect(csv[0]).toMatch(/^kind,key,label,calm-fox-1 \(01JC1A\w+\) \[baseline\],quiet-lynx-7 \(01JC1B\w+\),brave-otter-12 \(01JC2C\w+\)$/);
+    expect(csv).toContain('metric,val/acc,Validation accuracy,0.909,0.93,0.941');
+    expect(csv.find((line) => line.startsWith('delta,val/acc,'))).toMatch(/^delta,val\/acc,Validation accuracy minus the baseline,,0\.02\d*,0\.03\d*$/);
+    expect(csv.some((line) => line.startsWith('param,lr,,'))).toBe(true);
+    expect(page('c/lr-sweep').querySelector('a[download]')?.getAttribute('href')).toBe(`${BASE}c/lr-sweep/comparison.csv`);
+  });
 });
 
 describe('data for the ad hoc comparison', () => {

@@ -14,6 +14,7 @@ import { parseYaml } from '../src/run/yaml.ts';
 import { aggregate, decodeColumn, filterRows, groupRows, sortRows, valueAt, type Column } from '../site/src/scripts/table/columns.ts';
 import { formatState, parseState, toggleSort } from '../site/src/scripts/table/state.ts';
 import { toCsv } from '../site/src/scripts/table/csv.ts';
+import { cellOf, timeStyleOf } from '../site/src/scripts/table/cells.ts';
 import { brushFilter, type Brush } from '../site/src/scripts/table/brush.ts';
 import { compileFilter, fieldOfColumn, hasTextTerms } from '../site/src/scripts/table/filter.ts';
 import { parseQuery } from '../src/query/parser.ts';
@@ -283,6 +284,19 @@ describe('CSV export', () => {
     expect(toCsv(odd.ids, [0], [oddColumns.get('name')!, oddColumns.get('user')!]).split('\r\n')[1]).toBe(
       `${odd.ids[0]},"'=HYPERLINK(""x"")","a,b"`,
     );
+  });
+});
+
+describe('times', () => {
+  it('read as dates when relative times would all read the same', () => {
+    const created = col('created');
+    const now = new Date('2026-10-29T10:00:00Z');
+    // Rows are newest first: 8 to 5 October are all "3 weeks ago" on the 29th.
+    expect(timeStyleOf(created, [0, 1, 2, 3], now)).toBe('date');
+    expect(cellOf(created, 0, now, undefined, 'date')).toMatchObject({ text: '8 Oct 10:00', title: '8 Oct 2026, 10:00 UTC (3 weeks ago)' });
+    expect(timeStyleOf(created, [...Array(8).keys()], now)).toBe('relative');
+    expect(timeStyleOf(created, [0], now)).toBe('relative');
+    expect(cellOf(created, 0, new Date('2027-01-02T00:00:00Z'), undefined, 'date').text).toBe('8 Oct 2026 10:00');
   });
 });
 

@@ -11,10 +11,11 @@ import { join } from 'node:path';
 import { RunpagesError } from '../errors.ts';
 import type { BranchFile } from '../branch/read.ts';
 import { invalidRun, type InvalidRun } from '../run/parse-text.ts';
-import { MAX_RUN_YAML_BYTES, MAX_SERIES_JSON_BYTES, fileSizeBreach } from '../run/limits.ts';
+import { MAX_MEDIA_MANIFEST_BYTES, MAX_RUN_YAML_BYTES, MAX_SERIES_JSON_BYTES, fileSizeBreach } from '../run/limits.ts';
+import type { MediaManifest } from '../run/media.ts';
 import type { RunRecord, SeriesFile } from '../run/schema.ts';
 import { formatIssue, limitError } from '../run/validate.ts';
-import { checkPlacement, parseRunFiles, type LoadedRun, type ParsedRecord, type RunFiles } from './run-files.ts';
+import { checkPlacement, parseRunFiles, tooLargeMarker, type LoadedRun, type ParsedRecord, type RunFiles } from './run-files.ts';
 import type { RunSource } from './source.ts';
 
 export type { InvalidRun, LoadedRun, ParsedRecord, RunFiles };
@@ -43,7 +44,7 @@ export type RunParser = (files: RunFiles & { hash: string }) => Promise<{ parsed
  * again. A run found here is returned without series and its series are not sent to `onSeries` (the
  * caller keeps them from the build that filled the cache). The loader adds every run it parses.
  */
-export type LoadCache = Map<string, { record: RunRecord; seriesNames: string[] }>;
+export type LoadCache = Map<string, { record: RunRecord; seriesNames: string[]; media?: MediaManifest; mediaProblem?: InvalidRun }>;
 
 /**
  * Loads every run from `source` (a folder, or a branch of the repository at `cwd`; see
@@ -102,7 +103,7 @@ export async function loadRuns(options: {
       invalid.push(result);
       continue;
     }
-    options.cache?.set(result.hash, { record: result.record, seriesNames: result.seriesNames });
+    options.cache?.set(result.hash, cacheEntry(result));
     runs.push(result);
   }
   return finish(runs, invalid);
@@ -137,10 +138,15 @@ async function readFolder(dir: string): Promise<SourceFiles> {
       if (!info) continue;
       if (info.isSymbolicLink()) return refuse(entry, 'is a symbolic link, not read');
       if (!info.isFile()) return refuse(entry, 'is not a regular file, not read');
-      const tooLarge = fileSizeBreach(info.size, name === 'run.yaml' ? MAX_RUN_YAML_BYTES : MAX_SERIES_JSON_BYTES);
+      const tooLarge = fileSizeBreach(info.size, fileLimit(name));
+      if (tooLarge && name === MEDIA_FILE) {
+        run.mediaJson = tooLargeMarker(tooLarge.message);
+        continue;
+      }
       if (tooLarge) return { ...run, refused: invalidRun(limitError(`runs/${entry}`, tooLarge), `runs/${entry}`) };
       const text = await readFile(join(dir, entry), 'utf8');
       if (name === 'run.yaml') run.runYaml = text;
+      else if (name === MEDIA_FILE) run.mediaJson = text;
       else run.seriesJson = text;
     }
     return run;
@@ -161,7 +167,21 @@ async function readFolder(dir: string): Promise<SourceFiles> {
 }
 
 /** The files of a run folder the loader reads. */
-const RUN_FILES = ['run.yaml', 'series.json'] as const;
+const RUN_FILES = ['run.yaml', 'series.json', 'media.json'] as const;
+const MEDIA_FILE = 'media.json';
+
+function fileLimit(name: string): number {
+  return name === 'run.yaml' ? MAX_RUN_YAML_BYTES : name === MEDIA_FILE ? MAX_MEDIA_MANIFEST_BYTES : MAX_SERIES_JSON_BYTES;
+}
+
+function cacheEntry(run: LoadedRun): NonNullable<ReturnType<LoadCache['get']>> {
+  return {
+    record: run.record,
+    seriesNames: run.seriesNames,
+    ...(run.media ? { media: run.media } : {}),
+    ...(run.mediaProblem ? { mediaProblem: run.mediaProblem } : {}),
+  };
+}
 
 interface RunFolder {
   /** `<project>/<yyyy-mm>/<id>`, or a shorter path when a symbolic link stands in for a folder. */
@@ -194,7 +214,7 @@ async function runFolders(dir: string): Promise<RunFolder[]> {
   }
   for (const folder of level) {
     const names = new Set(await readdir(join(dir, folder)));
-    if (RUN_FILES.some((name) => names.has(name))) found.push({ folder });
+    if (names.has('run.yaml') || names.has('series.json')) found.push({ folder });
   }
   return found.sort((a, b) => compare(a.folder, b.folder));
 }
@@ -206,7 +226,7 @@ async function runFolders(dir: string): Promise<RunFolder[]> {
  */
 async function readBranch(branch: string, cwd: string, known: (hash: string) => boolean): Promise<SourceFiles> {
   const { listBranchFiles, readBlobs } = await import('../branch/read.ts');
-  const runFile = /^(runs\/[^/]+\/[^/]+\/[^/]+)\/(run\.yaml|series\.json)$/;
+  const runFile = /^(runs\/[^/]+\/[^/]+\/[^/]+)\/(run\.yaml|series\.json|media\.json)$/;
   // ls-tree lists a folder's files together.
   const grouped: { folder: string; files: BranchFile[] }[] = [];
   for (const file of await listBranchFiles(cwd, branch, (path) => runFile.test(path))) {
@@ -235,10 +255,12 @@ async function readBranch(branch: string, cwd: string, known: (hash: string) => 
           for (let i = 0; i < files.length; i += 1) {
             const { value: file } = await blobs.next();
             if (!file) throw new Error(`the branch ended before ${folder} was read`);
-            const isRunYaml = file.path.endsWith('/run.yaml');
-            const tooLarge = fileSizeBreach(file.content.length, isRunYaml ? MAX_RUN_YAML_BYTES : MAX_SERIES_JSON_BYTES);
-            if (tooLarge) run.refused ??= invalidRun(limitError(file.path, tooLarge), file.path);
-            else if (isRunYaml) run.runYaml = file.content.toString('utf8');
+            const name = file.path.slice(file.path.lastIndexOf('/') + 1);
+            const tooLarge = fileSizeBreach(file.content.length, fileLimit(name));
+            if (tooLarge && name === MEDIA_FILE) run.mediaJson = tooLargeMarker(tooLarge.message);
+            else if (tooLarge) run.refused ??= invalidRun(limitError(file.path, tooLarge), file.path);
+            else if (name === 'run.yaml') run.runYaml = file.content.toString('utf8');
+            else if (name === MEDIA_FILE) run.mediaJson = file.content.toString('utf8');
             else run.seriesJson = file.content.toString('utf8');
           }
         }
@@ -252,18 +274,21 @@ async function readBranch(branch: string, cwd: string, known: (hash: string) => 
 }
 
 /**
- * Validates raw run files into runs, collecting invalid ones (and duplicate ids) with reasons.
+ * Validates raw run files into runs, collecting invalid ones (and duplicate ids) with reasons;
+ * `valid` are runs validated earlier (from a cache), taken as they are.
  * Pure: the same files give the same result in the same order (created desc, then id).
  */
-export function parseRuns(files: RunFiles[]): LoadResult {
-  const runs: LoadedRun[] = [];
+export function parseRuns(files: RunFiles[], valid: LoadedRun[] = []): LoadResult {
+  const runs: LoadedRun[] = [...valid];
   const invalid: InvalidRun[] = [];
-  for (const entry of [...files].sort((a, b) => compare(a.folder, b.folder))) {
+  for (const entry of files) {
     const parsed = parseRunFiles(entry, runHash(entry));
     if ('reason' in parsed) invalid.push(parsed);
     else runs.push(parsed.series ? { ...parsed.run, series: parsed.series } : parsed.run);
   }
-  return finish(runs, invalid);
+  // In folder order before the final sort, so which of two runs with one id is kept never depends
+  // on which of them came from the cache.
+  return finish(runs.sort((a, b) => compare(a.folder, b.folder)), invalid);
 }
 
 /** The run as cached under its files' hash, when its folder still matches its record. */
@@ -275,7 +300,14 @@ function fromCache(entry: RunFiles, hash: string, cache: LoadCache): LoadedRun |
   } catch {
     return undefined; // moved: parse again for the full reason
   }
-  return { record: hit.record, folder: entry.folder, hash, seriesNames: hit.seriesNames };
+  return {
+    record: hit.record,
+    folder: entry.folder,
+    hash,
+    seriesNames: hit.seriesNames,
+    ...(hit.media ? { media: hit.media } : {}),
+    ...(hit.mediaProblem ? { mediaProblem: hit.mediaProblem } : {}),
+  };
 }
 
 /** sha256 of a run's files (run.yaml and series.json). */
@@ -284,6 +316,7 @@ function runHash(entry: RunFiles): string {
     .update(entry.runYaml ?? '')
     .update('\0')
     .update(entry.seriesJson ?? '')
+    .update(entry.mediaJson === undefined ? '' : `\0${entry.mediaJson}`)
     .digest('hex');
 }
 

@@ -1,7 +1,8 @@
 /**
  * Run records alone, for commands that need no series (`pull`, `verify`, `ls`, `show`): only
  * `run.yaml` files, read from the runs branch without a checkout (or from a folder laid out like
- * it), validated by the one loader (`parseRuns`).
+ * it), validated by the one loader (`parseRuns`). On a branch, records validated by an earlier
+ * command are reused by blob id (see run-cache.ts): only new or changed runs are read and parsed.
  */
 import { withLiveStatus, type LiveSettings } from '../run/liveness.ts';
 import type { InvalidRun, LoadedRun, RunFiles } from './load.ts';
@@ -36,12 +37,33 @@ async function loadRecords(cwd: string, source: RunSource, idPrefix: string): Pr
     return { runs: loaded.runs.filter((run) => run.record.id.startsWith(idPrefix)), invalid: loaded.invalid };
   }
   const ref = source.branch;
-  const { readBranchFiles } = await import('../branch/read.ts');
-  const files: RunFiles[] = [];
+  const [{ listBranchFiles, readBlobs }, { gitMaybe }, { RecordCache }] = await Promise.all([import('../branch/read.ts'), import('../git/exec.ts'), import('./run-cache.ts')]);
   const wanted = /^(runs\/[^/]+\/[^/]+\/([^/]+))\/run\.yaml$/;
   const keep = (path: string): boolean => wanted.exec(path)?.[2]?.startsWith(idPrefix) === true;
-  for await (const file of readBranchFiles(cwd, ref, keep)) {
-    files.push({ folder: (wanted.exec(file.path) as RegExpExecArray)[1] as string, runYaml: file.content.toString('utf8') });
+  const listed = await listBranchFiles(cwd, ref, keep);
+  const gitDir = await gitMaybe(cwd, ['rev-parse', '--git-common-dir']);
+  const cache = gitDir === undefined ? undefined : RecordCache.open(cwd, gitDir);
+  const folderOf = (path: string): string => (wanted.exec(path) as RegExpExecArray)[1] as string;
+  const cached: LoadedRun[] = [];
+  const unread: typeof listed = [];
+  for (const file of listed) {
+    const folder = folderOf(file.path);
+    const hit = cache?.get(RecordCache.key(folder, file.sha));
+    if (hit) cached.push({ record: hit.record, folder, hash: hit.hash, seriesNames: [] });
+    else unread.push(file);
   }
-  return parseRuns(files);
+  const files: (RunFiles & { sha: string })[] = [];
+  for await (const file of readBlobs(cwd, unread)) files.push({ folder: folderOf(file.path), runYaml: file.content.toString('utf8'), sha: file.sha });
+  const loaded = parseRuns(files, cached);
+  if (cache) {
+    const shaOf = new Map(files.map((file) => [file.folder, file.sha]));
+    for (const run of loaded.runs) {
+      const sha = shaOf.get(run.folder);
+      if (sha !== undefined) cache.set(RecordCache.key(run.folder, sha), { record: run.record, hash: run.hash });
+    }
+    // A read of some runs (an id prefix) says nothing about the others.
+    if (idPrefix === '') cache.keepOnly(new Set(listed.map((file) => RecordCache.key(folderOf(file.path), file.sha))));
+    cache.save();
+  }
+  return loaded;
 }

@@ -2,6 +2,7 @@
  * One run folder's files and what validating them gives: pure (no files, no git), so the loader and
  * the build's worker threads (src/site/run-assets.ts) parse a run exactly alike.
  */
+import { parseMediaManifest, type MediaManifest } from '../run/media.ts';
 import { invalidRun, parseSeriesText, type InvalidRun } from '../run/parse-text.ts';
 import type { RunRecord, SeriesFile } from '../run/schema.ts';
 import { InvalidRunError, parseRunRecord } from '../run/validate.ts';
@@ -16,6 +17,10 @@ export interface LoadedRun {
   hash: string;
   /** Names of the series in series.json, sorted (kept when the series themselves are streamed). */
   seriesNames: string[];
+  /** The run's media.json (docs/design.md#media), when it has media. */
+  media?: MediaManifest;
+  /** Why its media.json was not read: the run is kept, its media are left out (the build report says so). */
+  mediaProblem?: InvalidRun;
 }
 
 /** The raw text of one run's files, keyed by folder; what both sources produce. */
@@ -23,6 +28,8 @@ export interface RunFiles {
   folder: string;
   runYaml?: string;
   seriesJson?: string;
+  /** media.json, or {@link tooLargeMarker} when it was over its limit. */
+  mediaJson?: string;
   /**
    * The run's hash when the source knows it without reading the files (the branch: from blob ids).
    * A run whose hash is in the load cache then comes without its text.
@@ -36,6 +43,8 @@ export interface RunFiles {
 export interface ParsedRecord {
   record: RunRecord;
   seriesNames: string[];
+  media?: MediaManifest;
+  mediaProblem?: InvalidRun;
 }
 
 /**
@@ -53,7 +62,7 @@ export function parseRunFiles(entry: RunFiles, hash: string): { run: LoadedRun; 
     checkPlacement(record, entry.folder, runFile);
     const series = entry.seriesJson === undefined ? undefined : parseSeriesText(entry.seriesJson, `${entry.folder}/series.json`);
     const seriesNames = Object.keys(series?.series ?? {}).sort();
-    return { run: { record, folder: entry.folder, hash, seriesNames }, ...(series ? { series } : {}) };
+    return { run: { record, folder: entry.folder, hash, seriesNames, ...parseMedia(entry) }, ...(series ? { series } : {}) };
   } catch (error) {
     return invalidRun(error, runFile);
   }
@@ -71,5 +80,23 @@ export function checkPlacement(record: RunRecord, folder: string, file: string):
       [{ file, field: 'project', message: `does not match its folder "${project}"`, value: JSON.stringify(record.project) }],
       'Move the run to runs/<project>/<yyyy-mm>/<id>/ or fix its project.',
     );
+  }
+}
+
+/** A media.json over its limit: the run stays, its media are reported (the marker is no JSON). */
+const TOO_LARGE = '\0too-large\0';
+export function tooLargeMarker(message: string): string {
+  return `${TOO_LARGE}${message}`;
+}
+
+/** A run's media.json, checked; a bad one costs the run its media, never the run itself. */
+function parseMedia(entry: RunFiles): Pick<LoadedRun, 'media' | 'mediaProblem'> {
+  if (entry.mediaJson === undefined) return {};
+  const file = `${entry.folder}/media.json`;
+  if (entry.mediaJson.startsWith(TOO_LARGE)) return { mediaProblem: { file, reason: `${file}: ${entry.mediaJson.slice(TOO_LARGE.length)}` } };
+  try {
+    return { media: parseMediaManifest(entry.mediaJson, file) };
+  } catch (error) {
+    return { mediaProblem: invalidRun(error, file) };
   }
 }

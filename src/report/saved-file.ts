@@ -14,7 +14,12 @@ export const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,79}$/;
  *
  * @example savedComparisonYaml({ title: 'lr sweep', runs: [a, b], baseline: a })
  */
-export function savedComparisonYaml(input: { title: string; runs: readonly string[]; baseline?: string | undefined; description?: string | undefined }): string {
+export function savedComparisonYaml(input: {
+  title: string;
+  runs: readonly string[];
+  baseline?: string | undefined;
+  description?: string | undefined;
+}): string {
   const lines = [
     '# A saved comparison: pre-rendered at /c/<slug>/ (the file name is the slug). Fields: title, description, runs, baseline, columns, narrative.',
     `title: ${JSON.stringify(input.title.trim() || 'Comparison')}`,

@@ -4,15 +4,16 @@
  * Caches (Astro's, incremental build manifest, charts) live in a user-side folder, so the package can
  * be installed read-only in node_modules.
  */
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import { createHash } from 'node:crypto';
 import type { AstroIntegration } from 'astro';
 import type { Config } from '../config.ts';
-import { loadRuns, type InvalidRun, type LoadCache, type ParsedRecord, type RunParser } from '../index/load.ts';
+import { loadRuns, type InvalidRun, type LoadCache, type LoadedRun, type ParsedRecord, type RunParser } from '../index/load.ts';
 import { readRunEdits } from '../index/edits.ts';
+import { parsedRunFormat } from '../index/run-cache.ts';
 import { describeSource, type RunSource } from '../index/source.ts';
 import { buildIndex } from '../index/run-index.ts';
 import { liveSettings, withLiveStatus } from '../run/liveness.ts';
@@ -22,6 +23,8 @@ import { Pack } from './pack.ts';
 import { recordedKeys, type PageKeys } from './page-keys.ts';
 import { AssetDeriver, completeRunAssets, isKeyOfRuns, seriesKey, storeAssetResult } from './run-assets.ts';
 import { normalizeBase } from './url.ts';
+import type { MediaLeftOut } from './media-view.ts';
+import type { MediaSource, MediaStore, SiteMedia } from './media-build.ts';
 
 export interface BuildOptions {
   /** Where the runs are: a branch or a folder (decided by `runSource`, src/index/source.ts). */
@@ -45,6 +48,8 @@ export interface BuildOptions {
   onInvalid?: (invalid: InvalidRun) => void;
   /** Called with each saved comparison left out because its runs no longer resolve (see saved.ts). */
   onSkippedComparison?: (skipped: { file: string; reason: string }) => void;
+  /** Called with each medium the site leaves out (docs/design.md#media). */
+  onMediaLeftOut?: (left: MediaLeftOut) => void;
 }
 
 export interface BuildResult {
@@ -56,6 +61,8 @@ export interface BuildResult {
   pages: number;
   bytes: number;
   charts: { rendered: number; cached: number };
+  /** Media copied into the site, and those left out (listed on /report/). */
+  media: { files: number; bytes: number; leftOut: MediaLeftOut[] };
   seconds: number;
 }
 
@@ -127,6 +134,9 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     pack.save((key) => isKeyOfRuns(key, hashes));
     rmSync(dataDir, { recursive: true, force: true });
     const root = options.siteRoot ?? siteRoot();
+    say('Preparing media');
+    const media = await siteMedia(load.runs, { ...options, out });
+    for (const left of media.leftOut) options.onMediaLeftOut?.(left);
     const rendered = takeRenderedPages(cacheDir, out, root);
     writeSiteData(dataDir, {
       config: { ...options.config, site: { ...options.config.site, base } },
@@ -135,6 +145,8 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
       index,
       chartStyle: style,
       packDir: pack.dir,
+      media: media.byRun,
+      mediaLeftOut: media.leftOut,
       ...(rendered ? { renderedPages: rendered } : {}),
     });
 
@@ -146,7 +158,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     writeSavedComparisons(dataDir, saved.comparisons, saved.skipped);
 
     say(`Rendering pages with Astro (pages of unchanged runs are kept from the last build)`);
-    await astroBuild({ root, out, cacheDir, base, dataDir });
+    await astroBuild({ root, out, cacheDir, base, dataDir, keep: media.files });
     saveRenderedPages(cacheDir, out, root, recordedKeys(dataDir));
     const { pages, bytes } = measure(out);
     return {
@@ -158,12 +170,69 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
       pages,
       bytes,
       charts,
+      media: { files: media.files.size, bytes: media.bytes, leftOut: media.leftOut },
       seconds: (performance.now() - started) / 1000,
     };
   } finally {
     await deriver.finish().catch(() => {});
     rmSync(dataDir, { recursive: true, force: true });
     pack.close();
+  }
+}
+
+/**
+ * The media stage: display copies read from where the runs came from (the branch through one
+ * `cat-file --batch`, or the folder, never through a symbolic link), originals from the store when
+ * a copy is missing and the store can be reached.
+ */
+async function siteMedia(runs: readonly LoadedRun[], options: BuildOptions & { out: string }): Promise<SiteMedia> {
+  const withMedia = runs.filter((run) => run.media || run.mediaProblem);
+  if (withMedia.length === 0) return { byRun: new Map(), leftOut: [], files: new Set(), bytes: 0 };
+  const { prepareSiteMedia } = await import('./media-build.ts');
+  const limit = 8 * 1024 * 1024;
+  let reader: import('../git/objects.ts').ObjectReader | undefined;
+  const from = options.source;
+  const source: MediaSource =
+    'folder' in from
+    ? {
+        read: async (folder, file) => {
+          const path = join(from.folder, folder.slice('runs/'.length), file);
+          const info = lstatSync(path, { throwIfNoEntry: false });
+          const folderInfo = lstatSync(dirname(path), { throwIfNoEntry: false });
+          if (!info?.isFile() || info.size > limit || !folderInfo?.isDirectory()) return undefined;
+          return readFileSync(path);
+        },
+      }
+    : {
+        read: async (folder, file) => {
+          reader ??= new (await import('../git/objects.ts')).ObjectReader(options.cwd);
+          const object = await reader.read(`${from.branch}:${folder}/${file}`);
+          return object?.type === 'blob' && object.content.length <= limit ? object.content : undefined;
+        },
+      };
+  let store: MediaStore | undefined;
+  const needsStore = withMedia.some((run) => run.media?.media.some((entry) => !entry.display));
+  if (needsStore) {
+    try {
+      const opened = (await import('../store/open.ts')).openStore(options.config.store, options.cwd);
+      store = {
+        get: async (sha256) => ((await opened.stat(sha256)) === undefined ? undefined : opened.getBytes(sha256)),
+      };
+    } catch {
+      store = undefined; // an invalid store setting: media without a branch copy are reported as such
+    }
+  }
+  try {
+    return await prepareSiteMedia({
+      runs: withMedia,
+      source,
+      ...(store ? { store } : {}),
+      out: options.out,
+      budget: options.config.site.mediaBudget * 1024 * 1024,
+      publicUrl: options.config.publicUrl,
+    });
+  } finally {
+    reader?.close();
   }
 }
 
@@ -217,17 +286,6 @@ function appKey(root: string): string {
 }
 
 /**
- * Version of the run cache file: what is cached, and the code that made its records (the schema, the
- * YAML reader, the limits): records read by an older reader (js-yaml read '0b101' as 5) are not reused.
- */
-function runCacheFormat(): string {
-  const extension = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
-  const hash = createHash('sha256');
-  for (const module of ['schema', 'yaml', 'limits', 'validate']) hash.update(readFileSync(fileURLToPath(new URL(`../run/${module}.${extension}`, import.meta.url))));
-  return `runpages/run-cache@1:${hash.digest('hex').slice(0, 16)}`;
-}
-
-/**
  * Validated runs of the last build by content hash (see LoadCache), so a rebuild parses only new
  * runs. A run whose series are not in the pack is left out, so it is parsed and its series stored again.
  */
@@ -236,7 +294,7 @@ function readRunCache(cacheDir: string, pack: Pack): LoadCache {
   const cache: LoadCache = new Map();
   try {
     const data = deserialize(readFileSync(file)) as { format?: string; runs?: LoadCache };
-    if (data.format !== runCacheFormat() || !(data.runs instanceof Map)) return cache;
+    if (data.format !== parsedRunFormat('run-cache') || !(data.runs instanceof Map)) return cache;
     for (const [hash, run] of data.runs) {
       if (run.seriesNames.length === 0 || pack.has(seriesKey(hash))) cache.set(hash, run);
     }
@@ -256,7 +314,7 @@ function writeRunCache(cacheDir: string, cache: LoadCache, runs: { hash: string 
   mkdirSync(cacheDir, { recursive: true });
   const file = join(cacheDir, 'runs.v8');
   const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, serialize({ format: runCacheFormat(), runs: kept }));
+  writeFileSync(temp, serialize({ format: parsedRunFormat('run-cache'), runs: kept }));
   renameSync(temp, file);
 }
 
@@ -266,7 +324,7 @@ function writeRunCache(cacheDir: string, cache: LoadCache, runs: { hash: string 
  */
 let buildCount = 0;
 
-async function astroBuild(options: { root: string; out: string; cacheDir: string; base: string; dataDir: string }): Promise<void> {
+async function astroBuild(options: { root: string; out: string; cacheDir: string; base: string; dataDir: string; keep: ReadonlySet<string> }): Promise<void> {
   const { build } = await import('astro');
   // Astro bundles the pages into chunks it then imports from `<cwd>/.astro/` when the output folder is
   // outside the cwd. Run it from a cache folder whose node_modules links to the one that holds astro,
@@ -296,7 +354,7 @@ async function astroBuild(options: { root: string; out: string; cacheDir: string
       cacheDir: ensureSlash(join(options.cacheDir, 'astro')),
       base: options.base,
       logLevel: (process.env.RUNPAGES_ASTRO_LOG as 'info' | undefined) ?? 'warn',
-      integrations: [removeStaleOutput(join(root, 'public'), options.dataDir)],
+      integrations: [removeStaleOutput(join(root, 'public'), options.dataDir, options.keep)],
       // The site's own astro.config.mjs holds the static settings; inline values override it.
       vite: {
         cacheDir: join(options.cacheDir, 'vite'),
@@ -322,7 +380,7 @@ const ASSETS_DIR = '_astro';
  * every route (rendered now or left from the last build), the fresh bundled assets and the app's
  * public files.
  */
-function removeStaleOutput(publicDir: string, dataDir: string): AstroIntegration {
+function removeStaleOutput(publicDir: string, dataDir: string, media: ReadonlySet<string>): AstroIntegration {
   return {
     name: 'runpages:remove-stale-output',
     hooks: {
@@ -330,6 +388,8 @@ function removeStaleOutput(publicDir: string, dataDir: string): AstroIntegration
         const out = fileURLToPath(dir);
         // Pages left as they were (see page-keys.ts) are current too.
         const keep = new Set<string>(recordedKeys(dataDir).keys());
+        // The media copies the build wrote before Astro ran (see media-build.ts).
+        for (const file of media) keep.add(file.split('/').join(sep));
         for (const urls of assets.values()) for (const url of urls) keep.add(relative(out, fileURLToPath(url)));
         if (existsSync(publicDir)) for (const file of listFiles(publicDir)) keep.add(file);
         for (const file of listFiles(out)) {

@@ -18,6 +18,7 @@ import type { InvalidRun } from '../index/load.ts';
 import { summarize, type Summary } from '../report/summary.ts';
 import type { SeriesFile } from '../run/schema.ts';
 import type { ChartStyle } from './charts.ts';
+import type { MediaLeftOut, RunMediaView } from './media-view.ts';
 import { PackReader } from './pack.ts';
 import { pathsToRender, type KeyedPath, type PageKeys } from './page-keys.ts';
 import { chartsKey, compareKey, deriveCharts, deriveCompare, seriesKey, type RunCharts } from './run-assets.ts';
@@ -43,6 +44,10 @@ export interface SitePayload {
   packDir?: string;
   /** Keys of the pages the last build left in the output folder (see page-keys.ts). */
   renderedPages?: PageKeys;
+  /** What run pages show of each run's media, by run id (see media-build.ts). */
+  media?: Map<string, RunMediaView>;
+  /** Media the site left out, for the build report. */
+  mediaLeftOut?: MediaLeftOut[];
 }
 
 /** A project with its runs resolved. */
@@ -70,6 +75,9 @@ export interface SiteData {
   pack?: PackReader;
   /** Keys of the pages the last build left in the output folder; absent when all are rendered. */
   renderedPages?: PageKeys;
+  /** Each run's media as its page shows them, by run id. */
+  media: Map<string, RunMediaView>;
+  mediaLeftOut: MediaLeftOut[];
   /**
    * Hash of everything besides a run's own files that its page shows (config, project list):
    * part of every run page's key (see page-keys.ts).
@@ -180,6 +188,8 @@ export function resolveSiteData(payload: SitePayload): SiteData {
     projectByName: new Map(projects.map((p) => [p.name, p])),
     invalid: payload.index.invalid,
     chartStyle: payload.chartStyle ?? 'plot',
+    media: payload.media ?? new Map(),
+    mediaLeftOut: payload.mediaLeftOut ?? [],
     ...(payload.packDir ? { pack: new PackReader(payload.packDir) } : {}),
     ...(payload.renderedPages ? { renderedPages: payload.renderedPages } : {}),
   };

@@ -103,7 +103,8 @@ export function runAssetJob(job: AssetJob): AssetResult {
     const run = parseRunFiles(job.files, job.hash);
     if ('reason' in run) return { charts: {}, invalid: run };
     record = run.run.record;
-    parsed = { run: { record, seriesNames: run.run.seriesNames } };
+    const { media, mediaProblem } = run.run;
+    parsed = { run: { record, seriesNames: run.run.seriesNames, ...(media ? { media } : {}), ...(mediaProblem ? { mediaProblem } : {}) } };
     if (run.series) {
       series = run.series.series;
       parsed.series = serialize(run.series);

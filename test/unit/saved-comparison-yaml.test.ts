@@ -8,13 +8,17 @@ const IDS = ['01JAVISION0000000000000001', '01JAVISION0000000000000002', '01JAVI
 describe('Save as comparison', () => {
   it('writes YAML that reads back as the same comparison, whatever the title', () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 1, maxLength: 200 }).filter((t) => t.trim() !== ''), fc.integer({ min: 0, max: 2 }), (title, b) => {
-        const text = savedComparisonYaml({ title, runs: IDS, baseline: IDS[b] });
-        const saved = parseSavedComparison(text, 'comparisons/x.yaml', IDS);
-        expect(saved.title).toBe(title.trim());
-        expect(saved.runIds).toEqual(IDS);
-        expect(saved.baselineId).toBe(IDS[b]);
-      }),
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 200 }).filter((t) => t.trim() !== ''),
+        fc.integer({ min: 0, max: 2 }),
+        (title, b) => {
+          const text = savedComparisonYaml({ title, runs: IDS, baseline: IDS[b] });
+          const saved = parseSavedComparison(text, 'comparisons/x.yaml', IDS);
+          expect(saved.title).toBe(title.trim());
+          expect(saved.runIds).toEqual(IDS);
+          expect(saved.baselineId).toBe(IDS[b]);
+        },
+      ),
     );
   });
 

@@ -52,3 +52,4 @@ for (const figure of document.querySelectorAll<HTMLElement>('[data-chart]')) {
 
 enableParamsFilter(document);
 watchCharts(document);
+import './media.ts';

@@ -70,10 +70,13 @@ Examples:
           invalid: result.invalid,
           bytes: result.bytes,
           charts: result.charts,
+          media: result.media,
           seconds: Number(result.seconds.toFixed(2)),
         });
       }
       const skipped = result.invalid.length > 0 ? `, ${plural(result.invalid.length, 'invalid run')} skipped (see /report/)` : '';
+      // One line however many: the report lists each medium with its reason.
+      if (result.media.leftOut.length > 0) ui.warn(`${plural(result.media.leftOut.length, 'medium', 'media')} left out of the site (see /report/ for each and why)`);
       ui.success(
         `Built ${plural(result.pages, 'page')} for ${plural(result.runs, 'run')} in ${plural(result.projects, 'project')}${skipped}: ` +
           `${formatBytes(result.bytes)} in ${result.seconds.toFixed(1)}s → ${result.out}`,

@@ -6,6 +6,7 @@
  * moves its crosshair with the arrow keys (Home and End jump to the ends). Loaded by loader.ts only
  * when a chart comes on screen. Run text reaches the page only as text nodes.
  */
+import { exportButtons } from './export.ts';
 import { formatValue, metricFormat, type MetricFormat } from '../../../../src/report/metric.ts';
 import { loadLines, siteBase } from './data.ts';
 import { linePoints, nearest, scale, smooth, stops, xAxes, type Point, type RunLine, type Scale, type XAxis } from './model.ts';
@@ -13,7 +14,9 @@ import { linePoints, nearest, scale, smooth, stops, xAxes, type Point, type RunL
 const SVG = 'http://www.w3.org/2000/svg';
 /** View-box height; the width is the chart's own width in CSS pixels, so text stays 11 px on a phone. */
 const HEIGHT = 240;
-const MARGIN = { left: 60, right: 16, top: 10, bottom: 30 };
+const MARGIN = { right: 16, top: 16, bottom: 30 };
+/** The y labels' column: as wide as the longest label (about 6.2 px a character at 11 px), within bounds. */
+const LEFT = { min: 36, max: 96, perChar: 6.2, pad: 12 };
 
 function svg<K extends keyof SVGElementTagNameMap>(tag: K, attributes: Record<string, string | number> = {}, text?: string): SVGElementTagNameMap[K] {
   const node = document.createElementNS(SVG, tag);
@@ -49,6 +52,14 @@ function formatX(axis: XAxis, value: number, full = false, span = 0): string {
   }
   if (axis.kind === 'step' && full) return String(Math.round(value));
   return compact(value);
+}
+
+/** A y tick: as the metric is formatted, with big plain numbers shortened (14,000 is 14k). */
+function yTickText(value: number, format: MetricFormat): string {
+  if (format.format === 'number' || format.format === 'integer') {
+    if (Math.abs(value) >= 1e4) return compact(value);
+  }
+  return formatValue(value, format);
 }
 
 function pathOf(points: readonly Point[], x: Scale, y: Scale): string {
@@ -125,6 +136,7 @@ function liveChart(lines: RunLine[], format: MetricFormat, only?: string): HTMLE
     html('label', {}, 'Smoothing ', slider, sliderValue),
     logButton,
     reset,
+    ...exportButtons(() => chart, format.label),
   );
   let WIDTH = 640;
   const chart = svg('svg', {
@@ -137,7 +149,8 @@ function liveChart(lines: RunLine[], format: MetricFormat, only?: string): HTMLE
   const readout = html('div', { class: 'live-readout', 'data-live-readout': '', 'aria-live': 'polite' });
   const root = html('div', { class: 'live-chart' }, tools, chart, readout);
 
-  let x: Scale = scale([0, 1], [MARGIN.left, WIDTH - MARGIN.right]);
+  let left = LEFT.min;
+  let x: Scale = scale([0, 1], [left, WIDTH - MARGIN.right]);
   let y: Scale = scale([0, 1], [HEIGHT - MARGIN.bottom, MARGIN.top]);
   let drawn: { line: RunLine; points: Point[]; smoothed: Point[] }[] = [];
   let xStops: number[] = [];
@@ -160,24 +173,29 @@ function liveChart(lines: RunLine[], format: MetricFormat, only?: string): HTMLE
     const domainX: [number, number] = state.zoom ?? [Math.min(...xs), Math.max(...xs)];
     const visible = drawn.flatMap((d) => [...d.points, ...d.smoothed]).filter((p) => p.x >= domainX[0] && p.x <= domainX[1]);
     const ys = (visible.length > 0 ? visible : all).map((p) => p.y);
-    x = scale(domainX, [MARGIN.left, WIDTH - MARGIN.right]);
     y = scale([Math.min(...ys), Math.max(...ys)], [HEIGHT - MARGIN.bottom, MARGIN.top], state.log);
+    // Tick labels carry no unit (it is written once, above them) and are measured before x is laid out.
+    const tickFormat: MetricFormat = { ...format, unit: undefined, digits: format.format === 'percent' ? 0 : format.digits };
+    const yTicks = y.ticks
+      .map((t) => ({ at: y(t), text: yTickText(t, tickFormat) }))
+      .filter(({ at }) => at >= MARGIN.top - 1 && at <= HEIGHT - MARGIN.bottom + 1);
+    const longest = Math.max(0, ...yTicks.map(({ text }) => text.length));
+    left = Math.round(Math.min(LEFT.max, Math.max(LEFT.min, longest * LEFT.perChar + LEFT.pad)));
+    x = scale(domainX, [left, WIDTH - MARGIN.right]);
     xStops = stops(drawn.map((d) => d.points)).filter((v) => v >= domainX[0] && v <= domainX[1]);
     stopPoints = xStops.map((v) => ({ x: v, y: 0 }));
 
     const grid = svg('g', { class: 'live-grid' });
     const labels = svg('g', { class: 'live-ticks' });
-    const tickFormat: MetricFormat = { ...format, digits: format.format === 'percent' ? 0 : format.digits };
-    for (const t of y.ticks) {
-      const at = y(t);
-      if (at < MARGIN.top - 1 || at > HEIGHT - MARGIN.bottom + 1) continue;
-      grid.append(svg('line', { x1: MARGIN.left, x2: WIDTH - MARGIN.right, y1: at.toFixed(1), y2: at.toFixed(1) }));
-      labels.append(svg('text', { x: MARGIN.left - 6, y: (at + 4).toFixed(1), 'text-anchor': 'end' }, formatValue(t, tickFormat)));
+    for (const { at, text } of yTicks) {
+      grid.append(svg('line', { x1: left, x2: WIDTH - MARGIN.right, y1: at.toFixed(1), y2: at.toFixed(1) }));
+      labels.append(svg('text', { x: left - 6, y: (at + 4).toFixed(1), 'text-anchor': 'end' }, text));
     }
+    if (format.unit) labels.append(svg('text', { x: 4, y: 10, 'text-anchor': 'start', class: 'live-axis-label' }, format.unit));
     const xTicks = state.axis.kind === 'wall' ? scale(domainX, [0, 1]).ticks.slice(0, 5) : x.ticks;
     for (const t of xTicks) {
       const at = x(t);
-      if (at < MARGIN.left - 1 || at > WIDTH - MARGIN.right + 1) continue;
+      if (at < left - 1 || at > WIDTH - MARGIN.right + 1) continue;
       labels.append(svg('text', { x: at.toFixed(1), y: HEIGHT - MARGIN.bottom + 16, 'text-anchor': 'middle' }, formatX(state.axis, t, false, domainX[1] - domainX[0])));
     }
     labels.append(svg('text', { x: WIDTH - MARGIN.right, y: HEIGHT - 2, 'text-anchor': 'end', class: 'live-axis-label' }, `${state.axis.label}${state.axis.kind === 'wall' ? ' (UTC)' : ''} →`));
@@ -185,7 +203,7 @@ function liveChart(lines: RunLine[], format: MetricFormat, only?: string): HTMLE
     const clip = `live-clip-${Math.random().toString(36).slice(2)}`;
     const defs = svg('defs');
     const clipPath = svg('clipPath', { id: clip });
-    clipPath.append(svg('rect', { x: MARGIN.left, y: 0, width: WIDTH - MARGIN.left - MARGIN.right, height: HEIGHT - MARGIN.bottom + 4 }));
+    clipPath.append(svg('rect', { x: left, y: 0, width: WIDTH - left - MARGIN.right, height: HEIGHT - MARGIN.bottom + 4 }));
     defs.append(clipPath);
     const marks = svg('g', { 'clip-path': `url(#${clip})` });
     for (const { line, points, smoothed } of drawn) {
@@ -239,7 +257,7 @@ function liveChart(lines: RunLine[], format: MetricFormat, only?: string): HTMLE
   let dragFrom: number | undefined;
   const viewX = (event: PointerEvent | MouseEvent) => {
     const rect = chart.getBoundingClientRect();
-    return Math.min(WIDTH - MARGIN.right, Math.max(MARGIN.left, ((event.clientX - rect.left) / rect.width) * WIDTH));
+    return Math.min(WIDTH - MARGIN.right, Math.max(left, ((event.clientX - rect.left) / rect.width) * WIDTH));
   };
   const setZoom = (zoom: [number, number] | undefined) => {
     state.zoom = zoom;

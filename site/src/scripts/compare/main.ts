@@ -5,6 +5,7 @@
 import type { ProjectConfig } from '../../../../src/config.ts';
 import { isRunpagesError } from '../../../../src/errors.ts';
 import { compareRuns, githubRepoUrl, resolveRunIds, type ComparedRun, type Comparison } from '../../../../src/report/compare.ts';
+import { comparisonCsv } from '../../../../src/report/compare-csv.ts';
 import { githubNewFileUrl, savedComparisonYaml, slugOf, SLUG_PATTERN } from '../../../../src/report/saved-file.ts';
 import { comparisonHeadline, metricsTableHtml, paramsSummary, paramsTableHtml, whyHtml, escapeHtml } from '../../../../src/report/compare-html.ts';
 import { liveFormat, overlayChart, scatterChart } from '../../../../src/report/charts.ts';
@@ -127,6 +128,17 @@ export async function startComparePage(): Promise<void> {
       return show(id);
     });
     wireSave(root, comparison, runs);
+    let current = comparison;
+    root.addEventListener('baseline', (event) => (current = (event as CustomEvent<Comparison>).detail));
+    const csv = element<HTMLButtonElement>(root, '[data-csv]');
+    csv.hidden = false;
+    csv.onclick = () => {
+      const a = document.createElement('a');
+      a.href = URL.createObjectURL(new Blob([comparisonCsv(current)], { type: 'text/csv;charset=utf-8' }));
+      a.download = 'comparison.csv';
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+    };
     status.hidden = true;
     document.title = `Compare ${comparison.runs.map((run) => run.name).join(', ')}${document.title.replace(/^[^·]*/, ' ')}`;
   } catch (error) {

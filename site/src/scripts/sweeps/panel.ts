@@ -11,6 +11,7 @@ import { formatNumber, plural } from '../../../../src/site/format.ts';
 import { brushFilter, type Brush } from '../table/brush.ts';
 import type { Column } from '../table/columns.ts';
 import { axisOf, RAMP, type Axis } from './axes.ts';
+import { GroupedCurves, type GroupInput } from './grouped.ts';
 import { IMPORTANCE_METHOD, paramImportance, type Feature } from './importance.ts';
 import { ParallelCoordinates } from './parallel.ts';
 import { colorBuckets, drawScatter } from './scatter.ts';
@@ -22,6 +23,10 @@ export interface SweepHost {
   /** A column's header text (the configured label of a metric). */
   label(key: string): string;
   onBrush(brushes: Brush[]): void;
+  /** The site's base path, for the runs' curve data. */
+  base: string;
+  /** Run ids of rows (loading their id blocks as needed). */
+  ids(rows: number[]): Promise<string[]>;
 }
 
 export interface SweepView {
@@ -30,6 +35,8 @@ export interface SweepView {
   brushes: Brush[];
   /** The table's visible columns: their params and metrics are the axes. */
   shown: readonly string[];
+  /** The table's groups (of the brushed rows) and the column they are grouped by, when grouped. */
+  groups?: { key: string; groups: GroupInput[] } | undefined;
 }
 
 /** Most axes drawn; past this, lines are too close to read. */
@@ -53,6 +60,8 @@ export class Sweeps {
   readonly #importance: HTMLElement;
   readonly #legend: HTMLElement;
   readonly #pcNote: HTMLElement;
+  readonly #grouped: GroupedCurves;
+  readonly #groupedBox: HTMLElement;
   #view: SweepView | undefined;
   #inside = new Uint8Array(0);
   #importanceTimer: ReturnType<typeof setTimeout> | undefined;
@@ -104,7 +113,16 @@ export class Sweeps {
 
     this.#importance = el('section', { className: 'sw-importance' });
     this.#importance.setAttribute('aria-label', 'Parameter importance');
-    root.append(el('div', { className: 'sw-grid' }, scatter, this.#importance));
+    this.#groupedBox = el('section', { className: 'sw-grouped-box' });
+    this.#groupedBox.setAttribute('aria-label', 'Grouped curves');
+    root.append(el('div', { className: 'sw-grid' }, scatter, this.#importance), this.#groupedBox);
+    const goalSeries = goal?.metric;
+    this.#grouped = new GroupedCurves(this.#groupedBox, {
+      base: host.base,
+      ids: (rows) => host.ids(rows),
+      display: (series) => host.index.display?.[`metrics.${series}`],
+      preferred: goalSeries,
+    });
     this.#fillSelects();
 
     let resize: ReturnType<typeof setTimeout> | undefined;
@@ -143,6 +161,12 @@ export class Sweeps {
     this.#renderBrushes(view.brushes);
     await this.#drawScatter();
     this.#scheduleImportance();
+    const grouping = view.groups;
+    this.#grouped.update(grouping?.groups, grouping ? this.#host.label(grouping.key) : '').catch((error: unknown) => {
+      this.#groupedBox.append(
+        el('p', { className: 'sw-empty muted' }, `The runs’ curves could not be loaded (${error instanceof Error ? error.message : String(error)}).`),
+      );
+    });
   }
 
   #axis(key: string, rows: Uint32Array): Axis | undefined {

@@ -12,7 +12,7 @@ import { formatMetric, plural } from '../../../../src/site/format.ts';
 import { comparePath, runPath } from '../../../../src/site/url.ts';
 import type { Sweeps } from '../sweeps/panel.ts';
 import { brushFilter, type Brush } from './brush.ts';
-import { cellOf } from './cells.ts';
+import { cellOf, timeStyleOf, type TimeStyle } from './cells.ts';
 import { ColumnChooser } from './column-chooser.ts';
 import { filterRows, groupRows, sortRows, type Group } from './columns.ts';
 import { toCsv } from './csv.ts';
@@ -57,6 +57,8 @@ async function start(root: HTMLElement): Promise<void> {
   const scroll = root.querySelector<HTMLElement>('.rt-scroll')!;
 
   const goalKey = index.goal ? `metrics.${index.goal.metric}` : undefined;
+  /** Time columns that read as dates in the current view (see timeStyleOf). */
+  const timeStyles = new Map<string, TimeStyle>();
   const formatGoal = (value: number | undefined) => (goalKey ? formatMetric(value, index.display?.[goalKey]) : '');
   const view = new TableView(scroll, {
     href: (row) => {
@@ -65,7 +67,7 @@ async function start(root: HTMLElement): Promise<void> {
     },
     needIds: (rows) => void ids.ensure(rows).then(() => view.render()),
     rowLabel: (row) => columns.get('name')?.dict?.[columns.get('name')!.codes![row]!] ?? ids.get(row) ?? String(row),
-    cell: (column, row) => cellOf(column, row, new Date(), index.display?.[column.info.key]),
+    cell: (column, row) => cellOf(column, row, new Date(), index.display?.[column.info.key], timeStyles.get(column.info.key)),
     label: (column) => index.display?.[column.info.key]?.label ?? column.info.label,
     groupSummary: (group) => {
       const count = plural(group.rows.length, 'run');
@@ -135,6 +137,11 @@ async function start(root: HTMLElement): Promise<void> {
         columns,
         load: (key) => load(key),
         label,
+        base,
+        ids: async (rows) => {
+          await ids.ensure(rows);
+          return rows.map((row) => ids.get(row)!);
+        },
         onBrush: (brush: Brush[]) => {
           brushStarted = performance.now();
           void update({ brush });
@@ -210,9 +217,10 @@ async function start(root: HTMLElement): Promise<void> {
 
     const items: ViewItem[] = [];
     const groupColumn = state.group ? columns.get(state.group) : undefined;
+    let groups: Group[] | undefined;
     if (groupColumn) {
       const goalColumn = goalKey ? columns.get(goalKey) : undefined;
-      const groups: Group[] = groupRows(rows, groupColumn, goalColumn && index.goal ? { column: goalColumn, direction: index.goal.direction } : undefined);
+      groups = groupRows(rows, groupColumn, goalColumn && index.goal ? { column: goalColumn, direction: index.goal.direction } : undefined);
       for (const group of groups) {
         const collapsed = state.collapsed.includes(group.label);
         items.push({ type: 'group', group, collapsed });
@@ -224,6 +232,12 @@ async function start(root: HTMLElement): Promise<void> {
 
     summary.classList.remove('rt-failed');
     printState.textContent = describeView(state);
+    const now = new Date();
+    timeStyles.clear();
+    for (const key of shownKeys) {
+      const column = columns.get(key);
+      if (column?.info.kind === 'time') timeStyles.set(key, timeStyleOf(column, rows, now));
+    }
     view.compact = phone.matches;
     view.setColumns(shownKeys.flatMap((key) => columns.get(key) ?? []), state.sort);
     view.setItems(items);
@@ -243,7 +257,12 @@ async function start(root: HTMLElement): Promise<void> {
     if (state.sweeps) {
       const panel = await openSweeps();
       if (mine !== generation) return;
-      await panel.update({ rows: selectedRows, brushes: state.brush, shown: state.columns ?? index.defaults });
+      await panel.update({
+        rows: selectedRows,
+        brushes: state.brush,
+        shown: state.columns ?? index.defaults,
+        groups: groups && state.group ? { key: state.group, groups } : undefined,
+      });
       if (brushStarted !== undefined) performance.measure('runpages:sweep-brush', { start: brushStarted });
       brushStarted = undefined;
     }
