@@ -10,6 +10,7 @@
 import { loadConfig } from '../config.ts';
 import { heartbeatInterval, heartbeatRun } from './heartbeat.ts';
 import { startSystemMetrics, systemInterval } from './system.ts';
+import { startLiveObject } from './live-object.ts';
 import { attachRunDir, readRunYaml } from './session.ts';
 
 export interface CompanionOptions {
@@ -51,6 +52,7 @@ export async function accompanyRun(options: CompanionOptions): Promise<void> {
     systemS === undefined || options.jobPid === undefined
       ? undefined
       : startSystemMetrics({ dir: session.dir, rootPid: options.jobPid, exclude: new Set([process.pid, process.ppid].filter((pid) => pid !== options.jobPid)), intervalS: systemS, startedAt: session.startedAt, now: session.now });
+  const live = startLiveObject(session, config, { env: options.env });
   await ended;
-  await Promise.all([heartbeats?.stop(), system?.stop()]);
+  await Promise.all([heartbeats?.stop(), system?.stop(), live?.stop()]);
 }
