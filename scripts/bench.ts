@@ -272,7 +272,7 @@ try {
       rows.push(measured('recording', 'commit one run to a local bare origin', one.seconds, 's', { limit: 1, note: `${one.via}, whole process${one.landed ? '' : '; the run did NOT land'}` }));
       const many = await measureConcurrentWriters(recording, origin, writers);
       rows.push(
-        measured('recording', `${writers} concurrent writers, one run each`, many.seconds, 's', {
+        measured('recording', `${writers} concurrent writers, one run each (push budget off)`, many.seconds, 's', {
           limit: 60,
           note: `${many.landed}/${writers} landed, ${many.failed} exited non-zero (${many.via})`,
         }),

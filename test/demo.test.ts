@@ -34,7 +34,7 @@ function readTree(dir: string): Map<string, string> {
 /** Reads a folder laid out like the branch's runs/, validating every file with the shared schema. */
 function loadFolder(dir: string): RunRecord[] {
   const records: RunRecord[] = [];
-  for (const file of fg.sync('*/*/*/run.yaml', { cwd: dir }).sort()) {
+  for (const file of fg.sync('**/run.yaml', { cwd: dir }).sort()) {
     const record = parseRunRecord(parseYaml(readFileSync(join(dir, file), 'utf8'), file), file);
     expect(`runs/${file.split(sep).join('/')}`).toBe(`${runFolder(record)}/run.yaml`);
     const seriesPath = file.replace(/run\.yaml$/, 'series.json');

@@ -15,6 +15,7 @@ import { crc32 } from '../src/import/crc32.ts';
 import { parsePythonJson, readWandbRun, scanWandb } from '../src/import/wandb.ts';
 import { readWandbLog } from '../src/import/wandb-log.ts';
 import { runCli, type CliResult } from './helpers/cli.ts';
+import { writeWandbLog } from './helpers/wandb-log.ts';
 import { git, makeTestRepo, tempDir, type TestRepo } from './helpers/git.ts';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/wandb', import.meta.url));
@@ -241,43 +242,6 @@ describe('the .wandb framing under damage', () => {
     });
   });
 });
-
-/**
- * The writer's side of the format, after wandb/sdk/internal/datastore.py `_write_record`/`_write_data`:
- * pad a block with fewer than 7 bytes left, else write as much as fits, FIRST/MIDDLE/LAST when split.
- */
-function writeWandbLog(payloads: readonly Uint8Array[]): Uint8Array {
-  const BLOCK = 32 * 1024;
-  const chunks: Buffer[] = [Buffer.from([0x3a, 0x57, 0x26, 0x42, 0xe1, 0xbe, 0x00])];
-  let offset = 7;
-  const chunk = (type: number, data: Uint8Array): void => {
-    const header = Buffer.alloc(7);
-    header.writeUInt32LE(zlibCrc32(data, zlibCrc32(Buffer.from([type]))), 0);
-    header.writeUInt16LE(data.length, 4);
-    header[6] = type;
-    chunks.push(header, Buffer.from(data));
-    offset += 7 + data.length;
-  };
-  for (const payload of payloads) {
-    let rest = payload;
-    let first = true;
-    let done = false;
-    while (!done) {
-      const left = BLOCK - (offset % BLOCK);
-      if (left < 7) {
-        chunks.push(Buffer.alloc(left));
-        offset += left;
-        continue;
-      }
-      const piece = rest.subarray(0, left - 7);
-      done = piece.length === rest.length;
-      chunk(first && done ? 1 : first ? 2 : done ? 4 : 3, piece);
-      rest = rest.subarray(piece.length);
-      first = false;
-    }
-  }
-  return Buffer.concat(chunks);
-}
 
 describe('helpers', () => {
   test("CRC-32 is zlib's, chained like zlib.crc32(data, crc)", () => {

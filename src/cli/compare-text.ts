@@ -4,6 +4,7 @@
  */
 import type { Comparison, MetricCell, MetricRow } from '../report/compare.ts';
 import { formatDelta, formatRelative, formatValue } from '../report/metric.ts';
+import type { MediaLinkRow } from '../report/media-links.ts';
 import { terminalSafeDeep } from './terminal-text.ts';
 
 /** The colour functions used; picocolors' `createColors(false)` gives plain text. */
@@ -120,7 +121,7 @@ function mdUrl(url: string): string {
  * The comparison as GitHub-flavoured Markdown for a pull-request comment.
  * `link` (the compare page's URL) is added when the site's address is known.
  */
-export function comparisonMarkdown(untrusted: Comparison, link?: string): string {
+export function comparisonMarkdown(untrusted: Comparison, link?: string, images: readonly MediaLinkRow[] = []): string {
   // The comment is read in a terminal too (piped through `gh`): controls escaped before Markdown escaping.
   const comparison = terminalSafeDeep(untrusted);
   const base = comparison.runs[comparison.baseline];
@@ -149,6 +150,18 @@ export function comparisonMarkdown(untrusted: Comparison, link?: string): string
   else {
     out.push(header.replace('| |', '| Param |'), rule);
     for (const row of differing) out.push(`| \`${row.key.replace(/`/g, "'").replace(/\|/g, '\\|')}\` | ${row.values.map((v) => (v === undefined ? '–' : md(v))).join(' | ')} |`);
+  }
+  if (images.length > 0) {
+    // Images in the table itself: a comment shows them side by side, each run's last step.
+    out.push('', '**Images** (each run\'s last step)', '', header.replace('| |', '| Key |'), rule);
+    for (const row of terminalSafeDeep(images)) {
+      const cells = row.runs.map((run, i) => {
+        if (!run) return '–';
+        const label = md(`${row.key}, ${comparison.runs[i]?.name ?? ''}${run.step === undefined ? '' : `, step ${run.step}`}`);
+        return run.url ? `![${label}](${mdUrl(run.url)})` : `${run.step === undefined ? 'logged' : `step ${run.step}`} (no public copy)`;
+      });
+      out.push(`| \`${row.key.replace(/`/g, "'").replace(/\|/g, '\\|')}\` | ${cells.join(' | ')} |`);
+    }
   }
   out.push('', '**Why these runs may differ**', '');
   const { why } = comparison;

@@ -35,6 +35,8 @@ export interface ImportedSummary {
   series: number;
   points: number;
   artifacts: number;
+  /** Media kept (docs/design.md#media); those left out are warnings. */
+  media: number;
   source: string;
 }
 
@@ -101,7 +103,8 @@ export async function publishImported(tasks: readonly ImportTask[], options: Imp
       sourceOf.set(id, task.source);
       outcome.warnings.push(...run.warnings);
       outcome.refused.push(...(run.refused ?? []));
-      const prepared = await prepareImportedRun(run, { cwd: options.cwd, stagingRoot });
+      // What preparing leaves out (a bad medium, an unreadable artifact) is counted with the rest.
+      const prepared = await prepareImportedRun(run, { cwd: options.cwd, stagingRoot, warn: (message) => outcome.warnings.push(`${task.source}: ${message}`) });
       const existing = onBranch.get(id);
       const folder = runFolder(prepared.record);
       if (existing !== undefined && existing.folder !== folder) {
@@ -195,6 +198,15 @@ function summarize(prepared: PreparedRun, source: string): ImportedSummary {
     series: series.length,
     points: series.reduce((sum, info) => sum + info.points, 0),
     artifacts: record.artifacts.length,
+    media: mediaCount(prepared),
     source,
   };
+}
+
+/** Entries of the run's media.json, as prepared. */
+function mediaCount(prepared: PreparedRun): number {
+  const manifest = prepared.files['media.json'];
+  if (manifest === undefined) return 0;
+  const media = (JSON.parse(manifest) as { media?: unknown }).media;
+  return Array.isArray(media) ? media.length : 0;
 }

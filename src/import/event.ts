@@ -1,11 +1,12 @@
 /**
  * TensorBoard `Event` protos (tensorflow/core/util/event.proto, summary.proto, tensor.proto), decoded
- * with @bufbuild/protobuf's wire reader: only the fields a scalar import needs, everything else skipped.
+ * with @bufbuild/protobuf's wire reader: only the fields an import needs, everything else skipped.
  *
  * Scalars come in two encodings: TF1/PyTorch `Summary.Value.simple_value` (a float), and TF2/Keras
  * `Summary.Value.tensor`, a rank-0 (or single-element) float/double tensor in `tensor_content` or
- * `float_val`/`double_val`. Values whose plugin is not `scalars` (histograms, images, hparams, graphs)
- * are not scalars and are left out; the hparams plugin's session start gives the run's hyperparameters.
+ * `float_val`/`double_val`. Every other value (legacy `image` and `histo`, plugin tensors of images,
+ * histograms, text, PR curves, audio) is handed on as a {@link SummaryItem} for tensorboard-media.ts,
+ * which knows the plugins; the hparams plugin's session start gives the run's hyperparameters.
  */
 import { setOwn } from '../run/keys.ts';
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
@@ -15,11 +16,45 @@ export interface ScalarValue {
   value: number;
 }
 
+/** A TensorProto, as far as media need it. */
+export interface DecodedTensor {
+  dtype: number;
+  /** Dimension sizes; empty for a rank-0 tensor. */
+  shape: number[];
+  /** `tensor_content`: the elements packed little-endian. */
+  content?: Uint8Array;
+  /** `float_val`, `double_val`, `int_val` or `int64_val`, whichever was set. */
+  numbers: number[];
+  /** `string_val`: the elements of a DT_STRING tensor. */
+  strings: Uint8Array[];
+}
+
+/**
+ * A summary value that is not a scalar. Only the first value of a tag carries its plugin in the
+ * metadata (summary.proto: "the FileWriter only keeps a metadata object on the first summary value
+ * with a certain tag"), so the reader of a run remembers plugins by tag.
+ */
+export interface SummaryItem {
+  tag: string;
+  plugin?: string;
+  /** The plugin's own serialized metadata (pr_curves: num_thresholds). */
+  pluginContent?: Uint8Array;
+  /** Legacy `Summary.Value.image`: one encoded image. */
+  image?: { width: number; height: number; encoded: Uint8Array };
+  /** Legacy `Summary.Value.histo` (HistogramProto). */
+  histogram?: { min: number; max: number; limits: number[]; counts: number[] };
+  tensor?: DecodedTensor;
+  /** Legacy `Summary.Value.audio` or `obsolete_old_style_histogram`: a kind runpages does not import. */
+  other?: 'audio' | 'old-style histogram';
+}
+
 export interface DecodedEvent {
   /** Seconds since the epoch. */
   wallTime: number;
   step: number;
   scalars: ScalarValue[];
+  /** Values that are neither scalars nor hparams, in the order logged. */
+  items: SummaryItem[];
   /** Hyperparameters from the hparams plugin's session start (PyTorch `add_hparams`, Lightning, Keras HParams). */
   hparams?: Record<string, unknown>;
 }
@@ -31,8 +66,19 @@ const EVENT_SUMMARY = 5;
 const SUMMARY_VALUE = 1;
 const VALUE_TAG = 1;
 const VALUE_SIMPLE_VALUE = 2;
+const VALUE_OLD_HISTOGRAM = 3;
+const VALUE_IMAGE = 4;
+const VALUE_HISTO = 5;
+const VALUE_AUDIO = 6;
 const VALUE_METADATA = 9;
 const VALUE_TENSOR = 8;
+const IMAGE_HEIGHT = 1;
+const IMAGE_WIDTH = 2;
+const IMAGE_ENCODED = 4;
+const HISTO_MIN = 1;
+const HISTO_MAX = 2;
+const HISTO_BUCKET_LIMIT = 6;
+const HISTO_BUCKET = 7;
 const METADATA_PLUGIN_DATA = 1;
 const PLUGIN_NAME = 1;
 const PLUGIN_CONTENT = 2;
@@ -51,10 +97,15 @@ const TENSOR_SHAPE = 2;
 const TENSOR_CONTENT = 4;
 const TENSOR_FLOAT_VAL = 5;
 const TENSOR_DOUBLE_VAL = 6;
+const TENSOR_INT_VAL = 7;
+const TENSOR_STRING_VAL = 8;
+const TENSOR_INT64_VAL = 10;
 const SHAPE_DIM = 2;
 const DIM_SIZE = 1;
 const DT_FLOAT = 1;
 const DT_DOUBLE = 2;
+const DT_INT32 = 3;
+const DT_INT64 = 9;
 
 /**
  * Decodes one event record. Throws on malformed protobuf (the caller reports it and goes on).
@@ -64,7 +115,7 @@ const DT_DOUBLE = 2;
  */
 export function decodeEvent(bytes: Uint8Array): DecodedEvent {
   const reader = new BinaryReader(bytes);
-  const event: DecodedEvent = { wallTime: 0, step: 0, scalars: [] };
+  const event: DecodedEvent = { wallTime: 0, step: 0, scalars: [], items: [] };
   while (reader.pos < reader.len) {
     const [field, wireType] = reader.tag();
     if (field === EVENT_WALL_TIME && wireType === WireType.Bit64) event.wallTime = reader.double();
@@ -72,6 +123,7 @@ export function decodeEvent(bytes: Uint8Array): DecodedEvent {
     else if (field === EVENT_SUMMARY && wireType === WireType.LengthDelimited) {
       const summary = decodeSummary(reader.bytes());
       event.scalars.push(...summary.scalars);
+      event.items.push(...summary.items);
       if (summary.hparams) event.hparams = { ...event.hparams, ...summary.hparams };
     }
     else reader.skip(wireType, field);
@@ -79,42 +131,103 @@ export function decodeEvent(bytes: Uint8Array): DecodedEvent {
   return event;
 }
 
-function decodeSummary(bytes: Uint8Array): { scalars: ScalarValue[]; hparams?: Record<string, unknown> } {
+function decodeSummary(bytes: Uint8Array): { scalars: ScalarValue[]; items: SummaryItem[]; hparams?: Record<string, unknown> } {
   const reader = new BinaryReader(bytes);
   const scalars: ScalarValue[] = [];
+  const items: SummaryItem[] = [];
   let hparams: Record<string, unknown> | undefined;
   while (reader.pos < reader.len) {
     const [field, wireType] = reader.tag();
     if (field === SUMMARY_VALUE && wireType === WireType.LengthDelimited) {
       const value = decodeValue(reader.bytes());
       if (value && 'hparams' in value) hparams = { ...hparams, ...value.hparams };
-      else if (value) scalars.push(value);
+      else if (value && 'value' in value) scalars.push(value);
+      else if (value) items.push(value);
     } else reader.skip(wireType, field);
   }
-  return hparams ? { scalars, hparams } : { scalars };
+  return hparams ? { scalars, items, hparams } : { scalars, items };
 }
 
-function decodeValue(bytes: Uint8Array): ScalarValue | { hparams: Record<string, unknown> } | undefined {
+function decodeValue(bytes: Uint8Array): ScalarValue | SummaryItem | { hparams: Record<string, unknown> } | undefined {
   const reader = new BinaryReader(bytes);
   let tag = '';
   let plugin: { name?: string; content?: Uint8Array } = {};
   let simple: number | undefined;
-  let tensor: number | undefined;
+  let tensor: DecodedTensor | undefined;
+  let image: SummaryItem['image'];
+  let histogram: SummaryItem['histogram'];
+  let other: SummaryItem['other'];
   while (reader.pos < reader.len) {
     const [field, wireType] = reader.tag();
     if (field === VALUE_TAG && wireType === WireType.LengthDelimited) tag = reader.string();
     else if (field === VALUE_SIMPLE_VALUE && wireType === WireType.Bit32) simple = reader.float();
     else if (field === VALUE_METADATA && wireType === WireType.LengthDelimited) plugin = pluginData(reader.bytes());
-    else if (field === VALUE_TENSOR && wireType === WireType.LengthDelimited) tensor = scalarTensor(reader.bytes());
-    else reader.skip(wireType, field);
+    else if (field === VALUE_TENSOR && wireType === WireType.LengthDelimited) tensor = decodeTensor(reader.bytes());
+    else if (field === VALUE_IMAGE && wireType === WireType.LengthDelimited) image = decodeImage(reader.bytes());
+    else if (field === VALUE_HISTO && wireType === WireType.LengthDelimited) histogram = decodeHistogram(reader.bytes());
+    else if (field === VALUE_AUDIO && wireType === WireType.LengthDelimited) {
+      other = 'audio';
+      reader.skip(wireType, field);
+    } else if (field === VALUE_OLD_HISTOGRAM && wireType === WireType.LengthDelimited) {
+      other = 'old-style histogram';
+      reader.skip(wireType, field);
+    } else reader.skip(wireType, field);
   }
   if (plugin.name === 'hparams' && plugin.content) {
     const hparams = sessionStartHparams(plugin.content);
     return hparams ? { hparams } : undefined;
   }
-  if (!tag || (plugin.name !== undefined && plugin.name !== '' && plugin.name !== 'scalars')) return undefined;
-  const value = simple ?? tensor;
-  return value === undefined ? undefined : { tag, value };
+  if (!tag) return undefined;
+  const named = plugin.name !== undefined && plugin.name !== '';
+  if (!named || plugin.name === 'scalars') {
+    const value = simple ?? (tensor ? scalarOf(tensor) : undefined);
+    if (value !== undefined) return { tag, value };
+  }
+  if (!image && !histogram && !tensor && !other) return undefined;
+  const item: SummaryItem = { tag };
+  if (named) item.plugin = plugin.name as string;
+  if (plugin.content?.length) item.pluginContent = plugin.content;
+  if (image) item.image = image;
+  if (histogram) item.histogram = histogram;
+  if (tensor) item.tensor = tensor;
+  if (other) item.other = other;
+  return item;
+}
+
+/** Summary.Image: its declared size and encoded bytes. */
+function decodeImage(bytes: Uint8Array): NonNullable<SummaryItem['image']> {
+  const reader = new BinaryReader(bytes);
+  const image: NonNullable<SummaryItem['image']> = { width: 0, height: 0, encoded: new Uint8Array() };
+  while (reader.pos < reader.len) {
+    const [field, wireType] = reader.tag();
+    if (field === IMAGE_HEIGHT && wireType === WireType.Varint) image.height = reader.int32();
+    else if (field === IMAGE_WIDTH && wireType === WireType.Varint) image.width = reader.int32();
+    else if (field === IMAGE_ENCODED && wireType === WireType.LengthDelimited) image.encoded = reader.bytes();
+    else reader.skip(wireType, field);
+  }
+  return image;
+}
+
+/** HistogramProto: min, max and the parallel bucket_limit / bucket arrays. */
+function decodeHistogram(bytes: Uint8Array): NonNullable<SummaryItem['histogram']> {
+  const reader = new BinaryReader(bytes);
+  const histogram = { min: 0, max: 0, limits: [] as number[], counts: [] as number[] };
+  while (reader.pos < reader.len) {
+    const [field, wireType] = reader.tag();
+    if (field === HISTO_MIN && wireType === WireType.Bit64) histogram.min = reader.double();
+    else if (field === HISTO_MAX && wireType === WireType.Bit64) histogram.max = reader.double();
+    else if (field === HISTO_BUCKET_LIMIT || field === HISTO_BUCKET) readRepeated(reader, wireType, () => reader.double(), field === HISTO_BUCKET_LIMIT ? histogram.limits : histogram.counts);
+    else reader.skip(wireType, field);
+  }
+  return histogram;
+}
+
+/** A repeated scalar field, packed (one length-delimited run) or not (one value per tag). */
+function readRepeated(reader: BinaryReader, wireType: WireType, read: () => number, into: number[]): void {
+  if (wireType === WireType.LengthDelimited) {
+    const end = reader.uint32() + reader.pos;
+    while (reader.pos < end) into.push(read());
+  } else into.push(read());
 }
 
 /** SummaryMetadata.plugin_data: the plugin's name and its own serialized content. */
@@ -188,26 +301,29 @@ function protobufValue(bytes: Uint8Array): unknown {
   return value;
 }
 
-/** The value of a single-element float or double tensor; undefined for anything else. */
-function scalarTensor(bytes: Uint8Array): number | undefined {
+/** A TensorProto's type, shape and values. */
+function decodeTensor(bytes: Uint8Array): DecodedTensor {
   const reader = new BinaryReader(bytes);
-  let dtype = 0;
-  let elements = 1;
-  let content: Uint8Array | undefined;
-  const values: number[] = [];
+  const tensor: DecodedTensor = { dtype: 0, shape: [], numbers: [], strings: [] };
   while (reader.pos < reader.len) {
     const [field, wireType] = reader.tag();
-    if (field === TENSOR_DTYPE && wireType === WireType.Varint) dtype = reader.int32();
-    else if (field === TENSOR_SHAPE && wireType === WireType.LengthDelimited) elements = shapeElements(reader.bytes());
-    else if (field === TENSOR_CONTENT && wireType === WireType.LengthDelimited) content = reader.bytes();
-    else if (field === TENSOR_FLOAT_VAL || field === TENSOR_DOUBLE_VAL) {
-      const read = field === TENSOR_FLOAT_VAL ? () => reader.float() : () => reader.double();
-      if (wireType === WireType.LengthDelimited) {
-        const end = reader.uint32() + reader.pos;
-        while (reader.pos < end) values.push(read());
-      } else values.push(read());
-    } else reader.skip(wireType, field);
+    if (field === TENSOR_DTYPE && wireType === WireType.Varint) tensor.dtype = reader.int32();
+    else if (field === TENSOR_SHAPE && wireType === WireType.LengthDelimited) tensor.shape = shapeDims(reader.bytes());
+    else if (field === TENSOR_CONTENT && wireType === WireType.LengthDelimited) tensor.content = reader.bytes();
+    else if (field === TENSOR_FLOAT_VAL) readRepeated(reader, wireType, () => reader.float(), tensor.numbers);
+    else if (field === TENSOR_DOUBLE_VAL) readRepeated(reader, wireType, () => reader.double(), tensor.numbers);
+    else if (field === TENSOR_INT_VAL) readRepeated(reader, wireType, () => reader.int32(), tensor.numbers);
+    else if (field === TENSOR_INT64_VAL) readRepeated(reader, wireType, () => Number(reader.int64()), tensor.numbers);
+    else if (field === TENSOR_STRING_VAL && wireType === WireType.LengthDelimited) tensor.strings.push(reader.bytes());
+    else reader.skip(wireType, field);
   }
+  return tensor;
+}
+
+/** The value of a single-element float or double tensor; undefined for anything else. */
+function scalarOf(tensor: DecodedTensor): number | undefined {
+  const { dtype, content, numbers } = tensor;
+  const elements = tensor.shape.reduce((product, size) => product * size, 1);
   if ((dtype !== DT_FLOAT && dtype !== DT_DOUBLE) || elements !== 1) return undefined;
   if (content) {
     const view = new DataView(content.buffer, content.byteOffset, content.byteLength);
@@ -215,13 +331,42 @@ function scalarTensor(bytes: Uint8Array): number | undefined {
     if (dtype === DT_DOUBLE && content.length === 8) return view.getFloat64(0, true);
     return undefined;
   }
-  return values.length === 1 ? values[0] : undefined;
+  return numbers.length === 1 ? numbers[0] : undefined;
 }
 
-/** Number of elements of a TensorShapeProto: the product of its dimension sizes (1 for rank 0). */
-function shapeElements(bytes: Uint8Array): number {
+/**
+ * The numbers of a float, double or integer tensor, from `tensor_content` or the typed values, in
+ * row-major order; undefined for other types or when the count does not match the shape.
+ *
+ * @example tensorNumbers(item.tensor) // [l0, r0, c0, l1, r1, c1, ...] for a [k, 3] histogram
+ */
+export function tensorNumbers(tensor: DecodedTensor): number[] | undefined {
+  const elements = tensor.shape.reduce((product, size) => product * size, 1);
+  const width = ELEMENT_BYTES[tensor.dtype];
+  if (width === undefined) return undefined;
+  let values = tensor.numbers;
+  if (tensor.content) {
+    const { content } = tensor;
+    if (content.length !== elements * width) return undefined;
+    const view = new DataView(content.buffer, content.byteOffset, content.byteLength);
+    values = [];
+    for (let at = 0; at < content.length; at += width) {
+      if (tensor.dtype === DT_FLOAT) values.push(view.getFloat32(at, true));
+      else if (tensor.dtype === DT_DOUBLE) values.push(view.getFloat64(at, true));
+      else if (tensor.dtype === DT_INT32) values.push(view.getInt32(at, true));
+      else values.push(Number(view.getBigInt64(at, true)));
+    }
+  } else if (values.length === 1 && elements > 1) values = Array.from({ length: elements }, () => values[0] as number); // version 0: one value fills the shape
+  return values.length === elements ? values : undefined;
+}
+
+/** Bytes per element in `tensor_content`, for the types media read. */
+const ELEMENT_BYTES: Record<number, number> = { [DT_FLOAT]: 4, [DT_DOUBLE]: 8, [DT_INT32]: 4, [DT_INT64]: 8 };
+
+/** The dimension sizes of a TensorShapeProto (none for rank 0). */
+function shapeDims(bytes: Uint8Array): number[] {
   const reader = new BinaryReader(bytes);
-  let count = 1;
+  const dims: number[] = [];
   while (reader.pos < reader.len) {
     const [field, wireType] = reader.tag();
     if (field === SHAPE_DIM && wireType === WireType.LengthDelimited) {
@@ -232,8 +377,8 @@ function shapeElements(bytes: Uint8Array): number {
         if (inner === DIM_SIZE && innerType === WireType.Varint) size = Number(dim.int64());
         else dim.skip(innerType, inner);
       }
-      count *= size;
+      dims.push(size);
     } else reader.skip(wireType, field);
   }
-  return count;
+  return dims;
 }

@@ -41,6 +41,7 @@ import { isSecretKey, REDACTED, redactText } from '../record/redact.ts';
 import { SourceRoot, type Refused } from './contained.ts';
 import type { ImportTask, Skipped } from './batch.ts';
 import type { ImportedRun, ImportedSeries } from './imported-run.ts';
+import { mlflowMedia } from './mlflow-media.ts';
 import { projectName } from './project-name.ts';
 import { formatTag } from '../query/tags.ts';
 
@@ -225,7 +226,8 @@ async function readMlflowRun(root: SourceRoot, folder: string, meta: Record<stri
     parents: parent && RUN_ID_PATTERN.test(parent) ? [parent] : undefined,
     mlflow: { experiment_id: experiment.id, lifecycle_stage: text(meta.lifecycle_stage) ?? 'active', tags: keptTags },
   };
-  return { record, series, summary, ...(artifactsDir ? { artifactsDir } : {}), source: folder, warnings, refused: root.refused };
+  const media = artifactsDir ? await mlflowMedia(artifactsDir, tags, warnings) : [];
+  return { record, series, summary, ...(artifactsDir ? { artifactsDir } : {}), ...(media.length ? { media } : {}), source: folder, warnings, refused: root.refused };
 }
 
 function mlflowStatus(value: unknown): RunStatus | undefined {

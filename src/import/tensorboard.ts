@@ -2,7 +2,9 @@
  * TensorBoard logdirs as runs: every folder holding event files (`*tfevents*`) is one run, as in
  * TensorBoard itself (Keras's `train/` and `validation/` are two runs). Its scalar tags become
  * series with their steps and wall times; the first and last wall times are the run's start and end;
- * hyperparameters logged through the hparams plugin (Lightning, `add_hparams`) become params.
+ * hyperparameters logged through the hparams plugin (Lightning, `add_hparams`) become params; images,
+ * histograms, text and PR curves become the run's media (tensorboard-media.ts), and what is still
+ * left out (audio, graphs, other plugins) is counted in the import's warnings.
  *
  * Ids are stable, so re-importing the same logdir publishes nothing new, and distinct: `tb-` and a hash
  * of the run folder's path under the logdir, its first event file's name and that file's first record
@@ -22,6 +24,7 @@ import { SourceRoot, type Refused } from './contained.ts';
 import { decodeEvent } from './event.ts';
 import type { ImportedRun, ImportedSeries } from './imported-run.ts';
 import { projectName } from './project-name.ts';
+import { TensorBoardMedia } from './tensorboard-media.ts';
 import { readTfRecords } from './tfrecord.ts';
 
 export interface TensorBoardOptions {
@@ -84,6 +87,7 @@ export async function readTensorBoardRun(folder: string, files: readonly string[
   let first = Infinity;
   let last = -Infinity;
   let firstRecord: Uint8Array | undefined;
+  const media = new TensorBoardMedia();
   for (const file of files) {
     const path = join(folder, file);
     const { records, problems } = readTfRecords(await readFile(path));
@@ -110,8 +114,11 @@ export async function readTensorBoardRun(folder: string, files: readonly string[
         data.value.push(value);
         data.time.push(event.wallTime);
       }
+      for (const item of event.items) media.add(item, event.step, event.wallTime);
     }
   }
+  const kept = media.media();
+  warnings.push(...media.warnings(folder));
   const id = tensorBoardRunId(options.name, files[0] ?? '', firstRecord);
   const created = Number.isFinite(first) ? new Date(first * 1000) : new Date(0);
   const ended = Number.isFinite(last) ? new Date(last * 1000) : created;
@@ -130,6 +137,7 @@ export async function readTensorBoardRun(folder: string, files: readonly string[
     },
     series,
     summary: {},
+    ...(kept.length ? { media: kept } : {}),
     source: folder,
     warnings,
     formerIds: [legacyTensorBoardRunId(files[0] ?? folder)],

@@ -11,7 +11,8 @@
  *   out; config.yaml's `{value: x}` / `{desc, value}` wrappers are unwrapped.
  * - History rows become series: the step is `_step`, the time `_timestamp`; nested dicts flatten with
  *   `/` as in runpages' own metrics.jsonl (`{"val": {"loss": 1}}` is `val/loss`); keys starting with
- *   `_`, text, booleans and media (dicts with `_type`) are left out; NaN and ±Infinity are kept.
+ *   `_`, text and booleans are left out; NaN and ±Infinity are kept. Media (dicts with `_type`:
+ *   images, tables, histograms) become the run's media when their files are in `files/` (wandb-media.ts).
  * - The summary (the last summary record's values, numbers only) becomes metrics; wandb before 0.18
  *   writes it only at exit, so a crashed run's metrics are each series' last value.
  * - Status: an exit record with code 0 is `finished`, another code `failed`; no exit record (the
@@ -31,6 +32,7 @@ import type { ImportedRun, ImportedSeries } from './imported-run.ts';
 import { projectName } from './project-name.ts';
 import { decodeWandbRecord, type WandbEnvironment, type WandbItem, type WandbRunInfo } from './wandb-record.ts';
 import { readWandbLog } from './wandb-log.ts';
+import { WandbMedia } from './wandb-media.ts';
 
 export interface WandbOptions {
   /** Project for every run (default: the wandb project, fitted to the project pattern). */
@@ -120,6 +122,9 @@ interface RunState {
   lastTime: number;
   lastStep: number;
   output: string[];
+  media: WandbMedia;
+  /** The `files/` folder of the run folder being read (a resumed run has several). */
+  files: string;
 }
 
 /**
@@ -140,10 +145,13 @@ export async function readWandbRun(folders: readonly string[], options: WandbOpt
     lastTime: -Infinity,
     lastStep: -1,
     output: [],
+    media: new WandbMedia(),
+    files: '',
   };
   let runId = '';
   for (const folder of folders) {
     runId = RUN_FOLDER.exec(basename(folder))?.[2] ?? runId;
+    state.files = join(folder, 'files');
     const path = join(folder, `run-${runId}.wandb`);
     const { records, problems } = readWandbLog(await readFile(path));
     for (const problem of problems) warnings.push(`${path} at byte ${problem.offset}: ${problem.message}`);
@@ -157,7 +165,10 @@ export async function readWandbRun(folders: readonly string[], options: WandbOpt
   }
   const last = folders.at(-1)!;
   await fillFromSideFiles(state, join(last, 'files'), warnings);
-  return toImportedRun(state, runId, last, options, warnings);
+  const media = await state.media.read();
+  warnings.push(...state.media.warnings(last));
+  const run = toImportedRun(state, runId, last, options, warnings);
+  return media.length ? { ...run, media } : run;
 }
 
 function apply(state: RunState, record: ReturnType<typeof decodeWandbRecord>, warn: (message: string) => void): void {
@@ -205,6 +216,7 @@ function applyHistory(state: RunState, items: readonly WandbItem[], recordStep: 
   let step: number | undefined;
   let time: number | undefined;
   const values: Array<[string, number]> = [];
+  const media: Array<[string, unknown]> = [];
   for (const item of items) {
     const key = item.path.join('/');
     if (key === '_step' || key === '_timestamp') {
@@ -216,8 +228,10 @@ function applyHistory(state: RunState, items: readonly WandbItem[], recordStep: 
       continue;
     }
     values.push(...numericLeaves(item, warn));
+    if (item.json.includes('"_type"') && !item.path.some((part) => part.startsWith('_'))) media.push(...mediaDicts(key, item.json));
   }
   step ??= recordStep ?? state.lastStep + 1;
+  for (const [key, value] of media) state.media.add(key, value, { step, ...(time === undefined ? {} : { time }), files: state.files });
   state.lastStep = step;
   if (time !== undefined) {
     state.firstTime = Math.min(state.firstTime, time);
@@ -255,6 +269,24 @@ function numberLeaves(prefix: string, value: unknown): Array<[string, number]> {
     }
   };
   if (!prefix.split('/').some((part) => part.startsWith('_'))) walk(prefix, value);
+  return out;
+}
+
+/** The media dicts (`_type`) in a history value, nested dicts joined with `/` as series are. */
+function mediaDicts(prefix: string, json: string): Array<[string, unknown]> {
+  let value: unknown;
+  try {
+    value = parsePythonJson(json);
+  } catch {
+    return []; // numericLeaves has warned
+  }
+  const out: Array<[string, unknown]> = [];
+  const walk = (path: string, inner: unknown): void => {
+    if (inner === null || typeof inner !== 'object' || Array.isArray(inner)) return;
+    if (typeof (inner as { _type?: unknown })._type === 'string') out.push([path, inner]);
+    else for (const [key, nested] of Object.entries(inner)) if (!key.startsWith('_')) walk(`${path}/${key}`, nested);
+  };
+  walk(prefix, value);
   return out;
 }
 

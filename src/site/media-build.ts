@@ -175,6 +175,7 @@ export async function prepareSiteMedia(options: SiteMediaOptions): Promise<SiteM
           if (data?.kind === 'confusion_matrix') {
             item.svg = confusionChart(data.data, { title: entry.key });
             item.normalized = confusionChart(data.data, { title: entry.key, normalized: true });
+            item.confusion = data.data;
           }
           pushItem(groups, entry.key, 'confusion_matrix', item);
           break;
@@ -183,6 +184,7 @@ export async function prepareSiteMedia(options: SiteMediaOptions): Promise<SiteM
           const item: MediaChartItem = { ...base, ...(missing ? { missing } : {}) };
           if (data?.kind === 'curve') {
             item.svg = curveChart([{ label: entry.key, data: data.data }], { title: entry.key });
+            item.curve = data.data;
             if (data.data.auc !== undefined) item.auc = data.data.auc;
             if (data.data.ap !== undefined) item.ap = data.data.ap;
           }

@@ -52,7 +52,7 @@ export function confusionChart(data: ConfusionData, options: { normalized?: bool
 }
 
 /** A curve (ROC with its chance diagonal, PR, or any x/y) on one chart; `curves` share the axes. */
-export function curveChart(curves: readonly { label: string; data: CurveData }[], options: { title: string }): string {
+export function curveChart(curves: readonly { label: string; data: CurveData }[], options: { title: string; colors?: readonly string[] }): string {
   const first = curves[0]?.data;
   const kind = first?.curve ?? 'custom';
   const rows = curves.flatMap(({ label, data }) => data.x.map((x, i) => ({ x, y: data.y[i] as number, run: label })));
@@ -76,7 +76,7 @@ export function curveChart(curves: readonly { label: string; data: CurveData }[]
     marginBottom: 40,
     x: { label: first?.x_label ?? (kind === 'roc' ? 'false positive rate' : kind === 'pr' ? 'recall' : 'x'), ...(unit ? { domain: [0, 1] } : {}) },
     y: { label: first?.y_label ?? (kind === 'roc' ? 'true positive rate' : kind === 'pr' ? 'precision' : 'y'), ...(unit ? { domain: [0, 1] } : {}) },
-    ...(curves.length > 1 ? { color: { legend: false } } : {}),
+    ...(curves.length > 1 ? { color: { legend: false, ...(options.colors ? { domain: curves.map((curve) => curve.label), range: [...options.colors] } : {}) } } : {}),
     marks,
     ariaLabel: `${options.title}: ${kind === 'roc' ? 'ROC curve' : kind === 'pr' ? 'precision-recall curve' : 'curve'}`,
     ariaDescription: `${rows.length} points`,

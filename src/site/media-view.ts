@@ -3,7 +3,7 @@
  * (media-build.ts) and read by the pages through the site data: image groups with their site paths,
  * structured media already drawn to SVG, tables and texts as data. Plain data, no I/O.
  */
-import type { MediaKind, TableCell } from '../run/media.ts';
+import type { ConfusionData, CurveData, MediaKind, TableCell } from '../run/media.ts';
 
 export interface MediaImageItem {
   step?: number;
@@ -29,6 +29,9 @@ export interface MediaChartItem {
   normalized?: string;
   auc?: number;
   ap?: number;
+  /** The data drawn, for comparisons (a difference of two matrices, curves of several runs overlaid). */
+  confusion?: ConfusionData;
+  curve?: CurveData;
   missing?: string;
 }
 

@@ -68,7 +68,15 @@ Examples:
       if (flags.markdown) {
         const site = config.site.url?.replace(/\/+$/, '');
         const link = site ? `${site}/compare/?runs=${ids.join(',')}&baseline=${comparison.runs[comparison.baseline]?.id}` : undefined;
-        ui.out(text.comparisonMarkdown(comparison, link));
+        const [{ comparisonImageLinks }, { objectUrl }, { readRunMedia }] = await Promise.all([
+          import('../../report/media-links.ts'),
+          import('../../site/url.ts'),
+          import('../../index/run-media.ts'),
+        ]);
+        const loaded = new Map(runs.map((run) => [run.record.id, run]));
+        const manifests = await readRunMedia(cwd, runSource(flags.from, cwd, config.branch), ids.map((id) => loaded.get(id)!));
+        const images = comparisonImageLinks(manifests, { ...(site ? { siteUrl: site } : {}), objectUrl: (sha) => objectUrl(config.publicUrl, sha) });
+        ui.out(text.comparisonMarkdown(comparison, link, images));
         return;
       }
       const colour = !('NO_COLOR' in process.env) && (process.env.FORCE_COLOR !== undefined || process.stdout.isTTY === true);

@@ -76,8 +76,10 @@ Examples:
     .addHelpText(
       'after',
       `
-Scalars are read from simple_value (PyTorch, TF1) and scalar tensors (Keras, TF2); histograms, images
-and hparams are left out. A corrupt record is reported with its file and byte offset and skipped.
+Scalars are read from simple_value (PyTorch, TF1) and scalar tensors (Keras, TF2); hparams become
+params; images, histograms, text and PR curves become the run's media (a tag logged at many steps
+keeps an even spread of them). Audio, graphs and other plugins are left out and counted. A corrupt
+record is reported with its file and byte offset and skipped.
 
 Examples:
   $ runpages import tensorboard lightning_logs --project autoencoder
@@ -153,10 +155,11 @@ function printSummary(
   dryRun: boolean,
   branch: string,
   ui: typeof import('../ui.ts'),
-  plural: (count: number, noun: string) => string,
+  plural: (count: number, noun: string, pluralNoun?: string) => string,
 ): void {
   for (const run of outcome.imported) {
-    ui.out(`${run.id}  ${run.project}/${run.name}  ${run.status}  ${run.series} series, ${run.points} points, ${run.artifacts} artifacts\n`);
+    const media = run.media > 0 ? `, ${plural(run.media, 'medium', 'media')}` : '';
+    ui.out(`${run.id}  ${run.project}/${run.name}  ${run.status}  ${run.series} series, ${run.points} points, ${run.artifacts} artifacts${media}\n`);
   }
   for (const warning of outcome.warnings) ui.warn(warning);
   for (const { source, reason } of outcome.skipped) ui.warn(`skipped ${source}: ${reason}`);
