@@ -59,6 +59,9 @@ site:
 live:
   interval: 120
   # staleAfter: 600
+  # With an S3 store and publicUrl, a running run's page refreshes itself from a small live object
+  # the job writes every objectInterval seconds (default 30; 0 turns it off), without a rebuild.
+  # objectInterval: 30
 
 # System metrics: every interval seconds, the job's CPU %, memory (RSS of its processes) and, where
 # nvidia-smi is installed, each GPU's utilisation and memory, recorded as system/... series (their

@@ -125,6 +125,11 @@ export const ConfigSchema = z.strictObject({
       z.strictObject({
         interval: z.number().positive().default(120),
         staleAfter: z.number().positive().optional(),
+        /**
+         * Seconds between writes of a running run's live object (S3 stores with `publicUrl` only,
+         * docs/recording.md#the-live-object); 0 turns it off. Default 30.
+         */
+        objectInterval: z.number().nonnegative().optional(),
       }),
     ])
     .default({ interval: 120 }),
