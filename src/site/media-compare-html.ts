@@ -140,7 +140,10 @@ function overlayHtml(row: CompareMediaRow): string {
   return `<div class="cmp-media-overlay" data-media-column><p class="small"><strong>Overlaid</strong> <span class="muted">runs coloured as above</span></p>${blocks.join('')}</div>`;
 }
 
-/** On the diagonal more is better (more of the class found); off it, more is worse. */
+/**
+ * On the diagonal more is better (more of the class found); off it, more is worse. Colour only: the
+ * metric tables' arrows would contradict the sign (a smaller mistake is a minus, and better).
+ */
 function deltaClass(value: number, diagonal: boolean): string {
   if (Math.abs(value) < 0.0005) return '';
   return ` class="${(value > 0) === diagonal ? 'cmp-better' : 'cmp-worse'}"`;
@@ -157,7 +160,7 @@ function differenceHtml(row: CompareMediaRow): string {
     const tables = difference.runs.map((run) => {
       const head = `<tr><th scope="col">true \\ predicted</th>${run.labels.map((label) => `<th scope="col">${h(label)}</th>`).join('')}</tr>`;
       const body = run.delta
-        .map((cells, i) => `<tr><th scope="row">${h(run.labels[i] ?? '')}</th>${cells.map((value, j) => `<td${deltaClass(value, i === j)}><span class="cmp-delta cmp-num">${signed(value)}</span></td>`).join('')}</tr>`)
+        .map((cells, i) => `<tr><th scope="row">${h(run.labels[i] ?? '')}</th>${cells.map((value, j) => `<td${deltaClass(value, i === j)}><span class="cmp-num">${signed(value)}</span></td>`).join('')}</tr>`)
         .join('');
       return `<div class="cmp-scroll"><table class="cmp-table cmp-media-delta"><caption class="small">${h(run.name)} − ${h(difference.baseline)}</caption><thead>${head}</thead><tbody>${body}</tbody></table></div>`;
     });
