@@ -51,12 +51,34 @@ async function makeRun(name: string, steps: number[], seed: number, matrix: numb
 
 beforeAll(async () => {
   work = tempDir('runpages-compare-media-');
-  const a = await makeRun('baseline', [0, 1, 2], 1, [[8, 2], [3, 7]], [0.6, 0.7]);
-  const b = await makeRun('candidate', [0, 2, 5], 2, [[9, 1], [1, 9]], [0.8, 0.85]);
+  const a = await makeRun(
+    'baseline',
+    [0, 1, 2],
+    1,
+    [
+      [8, 2],
+      [3, 7],
+    ],
+    [0.6, 0.7],
+  );
+  const b = await makeRun(
+    'candidate',
+    [0, 2, 5],
+    2,
+    [
+      [9, 1],
+      [1, 9],
+    ],
+    [0.8, 0.85],
+  );
   ids = [a, b];
   mkdirSync(join(work, 'comparisons'));
   writeFileSync(join(work, 'comparisons', 'media.yaml'), `title: Media side by side\nruns: [${a}, ${b}]\nbaseline: ${a}\n`);
-  const build = await runCli(['build', '--from', 'runs', '--out', 'out', '--now', '2026-12-01T00:00:00Z'], { cwd: work, env: { RUNPAGES_WORKERS: '1' }, timeoutMs: 300_000 });
+  const build = await runCli(['build', '--from', 'runs', '--out', 'out', '--now', '2026-12-01T00:00:00Z'], {
+    cwd: work,
+    env: { RUNPAGES_WORKERS: '1' },
+    timeoutMs: 300_000,
+  });
   expect(build.code, build.stderr).toBe(0);
   server = await serveSite(join(work, 'out'));
   browser = await launchBrowser();
@@ -136,7 +158,9 @@ describe('media in a saved comparison', () => {
     const roc = page.locator('.cmp-media-row').filter({ hasText: 'val/roc' });
     const overlay = roc.locator('.cmp-media-overlay svg');
     expect(await overlay.count()).toBe(1);
-    expect(await overlay.locator('path[stroke="#0072B2"], g[stroke="#0072B2"] path').count() + (await overlay.locator('[stroke="#E69F00"]').count())).toBeGreaterThan(0);
+    expect(
+      (await overlay.locator('path[stroke="#0072B2"], g[stroke="#0072B2"] path').count()) + (await overlay.locator('[stroke="#E69F00"]').count()),
+    ).toBeGreaterThan(0);
     expect(await roc.innerText()).toContain('AUC 0.8500');
     await page.close();
   });
@@ -168,6 +192,9 @@ describe('compare --markdown', () => {
     const urls = [...row.matchAll(/\]\((https:[^)]+)\)/g)].map((match) => match[1]!);
     expect(urls).toHaveLength(2);
     // Each link is a file the build published, holding the image logged at the run's last step.
-    expect(urls.map((url) => logged.get(sha256(readFileSync(join(work, 'out', url.replace('https://team.example/ml/', ''))))))).toEqual(['baseline step 2', 'candidate step 5']);
+    expect(urls.map((url) => logged.get(sha256(readFileSync(join(work, 'out', url.replace('https://team.example/ml/', ''))))))).toEqual([
+      'baseline step 2',
+      'candidate step 5',
+    ]);
   });
 });

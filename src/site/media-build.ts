@@ -15,7 +15,7 @@ import { formatBytes, MAX_MEDIA_DATA_BYTES, MAX_MEDIA_TEXT_BYTES } from '../run/
 import { parseMediaData, tableVerdictColumns, type MediaEntry, type MediaData } from '../run/media.ts';
 import { objectUrl } from './url.ts';
 import { confusionChart, curveChart, histogramChart } from './media-charts.ts';
-import { MAX_PAGE_TABLE_ROWS, type MediaChartItem, type MediaGroup, type MediaImageItem, type MediaLeftOut, type MediaTableItem, type MediaTextItem, type RunMediaView } from './media-view.ts';
+import { MAX_PAGE_STEPS, MAX_PAGE_TABLE_ROWS, type MediaChartItem, type MediaGroup, type MediaImageItem, type MediaLeftOut, type MediaTableItem, type MediaTextItem, type RunMediaView } from './media-view.ts';
 
 /** Where a run's branch files are read from. */
 export interface MediaSource {
@@ -149,12 +149,34 @@ export async function prepareSiteMedia(options: SiteMediaOptions): Promise<SiteM
       options.charts?.put(key, svg);
       return svg;
     };
+    // Only the newest steps of each key are put on the page; the report says how many were not.
+    const olderSteps: Record<string, number> = {};
+    const kept = new Set<MediaEntry>();
+    const stepsByGroup = new Map<string, number[]>();
+    for (const entry of manifest.media) {
+      const id = `${entry.kind}\0${entry.key}`;
+      const steps = stepsByGroup.get(id) ?? [];
+      if (entry.step !== undefined && !steps.includes(entry.step)) steps.push(entry.step);
+      stepsByGroup.set(id, steps);
+    }
+    const newest = new Map<string, Set<number>>();
+    for (const [id, steps] of stepsByGroup) {
+      const limit = MAX_PAGE_STEPS[id.slice(0, id.indexOf('\0')) as MediaEntry['kind']];
+      const sorted = steps.sort((a, b) => a - b);
+      newest.set(id, new Set(sorted.slice(-limit)));
+      if (sorted.length > limit) {
+        olderSteps[id] = sorted.length - limit;
+        const kind = id.slice(0, id.indexOf('\0')) as MediaEntry['kind'];
+        leftOut.push({ runId: run.record.id, folder: run.folder, key: id.slice(id.indexOf('\0') + 1), kind, reason: `its ${sorted.length - limit} earliest steps are not on the page: a run page holds the newest ${limit} steps of a ${kind.replace('_', ' ')}` });
+      }
+    }
+    for (const entry of manifest.media) if (entry.step === undefined || newest.get(`${entry.kind}\0${entry.key}`)?.has(entry.step)) kept.add(entry);
     const imageItems = new Map<string, MediaImageItem>();
     const groups = new Map<string, MediaGroup>();
     const histograms = new Map<string, { step: number | undefined; data: Extract<MediaData, { kind: 'histogram' }>['data'] }[]>();
     const tables: { item: MediaTableItem; refs: string[] }[] = [];
     // Structured media first (small, drawn here), then images newest step first, as on the branch.
-    const order = [...manifest.media].sort((a, b) => Number(a.kind === 'image') - Number(b.kind === 'image') || (a.kind === 'image' ? (b.step ?? -Infinity) - (a.step ?? -Infinity) : 0));
+    const order = [...kept].sort((a, b) => Number(a.kind === 'image') - Number(b.kind === 'image') || (a.kind === 'image' ? (b.step ?? -Infinity) - (a.step ?? -Infinity) : 0));
     for (const entry of order) {
       const base = { ...(entry.step === undefined ? {} : { step: entry.step }), ...(entry.caption === undefined ? {} : { caption: entry.caption }) };
       const got = await bytesOf(entry);
@@ -256,7 +278,7 @@ export async function prepareSiteMedia(options: SiteMediaOptions): Promise<SiteM
     const sorted = [...groups.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     for (const group of sorted) if ('items' in group) (group.items as { step?: number }[]).sort((a, b) => (a.step ?? -Infinity) - (b.step ?? -Infinity));
     const key = createHash('sha256').update(JSON.stringify(sorted)).digest('hex').slice(0, 16);
-    byRun.set(run.record.id, { groups: sorted, key });
+    byRun.set(run.record.id, { groups: sorted, key, ...(Object.keys(olderSteps).length ? { olderSteps } : {}) });
   }
   return { byRun, leftOut, files, bytes: used };
 }

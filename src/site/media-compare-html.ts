@@ -57,7 +57,9 @@ function columnHtml(row: CompareMediaRow, column: CompareMediaColumn, index: num
   const head = `<p class="cmp-media-run small">${swatch(index)} ${h(column.name)}</p>`;
   let body: string;
   if (row.kind === 'histogram') {
-    body = column.svg ? `<div class="media-svg">${column.svg}</div>` : `<p class="muted small">${h(column.missing ? `Not shown: ${column.missing}` : 'Not logged by this run.')}</p>`;
+    body = column.svg
+      ? `<div class="media-svg">${column.svg}</div>`
+      : `<p class="muted small">${h(column.missing ? `Not shown: ${column.missing}` : 'Not logged by this run.')}</p>`;
   } else if (column.blocks.length === 0) body = '<p class="muted small">Not logged by this run.</p>';
   else {
     body = column.blocks
@@ -136,11 +138,16 @@ function tableHtml(item: MediaTableItem, url: (path: string) => string): string 
 
 function overlayHtml(row: CompareMediaRow): string {
   if (!row.overlays) return '';
-  const blocks = row.overlays.map((overlay, o, all) => step(overlay.step, o !== all.length - 1, `<figure class="cmp-media-chart"><div class="media-svg">${overlay.svg}</div></figure>`));
+  const blocks = row.overlays.map((overlay, o, all) =>
+    step(overlay.step, o !== all.length - 1, `<figure class="cmp-media-chart"><div class="media-svg">${overlay.svg}</div></figure>`),
+  );
   return `<div class="cmp-media-overlay" data-media-column><p class="small"><strong>Overlaid</strong> <span class="muted">runs coloured as above</span></p>${blocks.join('')}</div>`;
 }
 
-/** On the diagonal more is better (more of the class found); off it, more is worse. */
+/**
+ * On the diagonal more is better (more of the class found); off it, more is worse. Colour only: the
+ * metric tables' arrows would contradict the sign (a smaller mistake is a minus, and better).
+ */
 function deltaClass(value: number, diagonal: boolean): string {
   if (Math.abs(value) < 0.0005) return '';
   return ` class="${(value > 0) === diagonal ? 'cmp-better' : 'cmp-worse'}"`;
@@ -157,7 +164,10 @@ function differenceHtml(row: CompareMediaRow): string {
     const tables = difference.runs.map((run) => {
       const head = `<tr><th scope="col">true \\ predicted</th>${run.labels.map((label) => `<th scope="col">${h(label)}</th>`).join('')}</tr>`;
       const body = run.delta
-        .map((cells, i) => `<tr><th scope="row">${h(run.labels[i] ?? '')}</th>${cells.map((value, j) => `<td${deltaClass(value, i === j)}><span class="cmp-delta cmp-num">${signed(value)}</span></td>`).join('')}</tr>`)
+        .map(
+          (cells, i) =>
+            `<tr><th scope="row">${h(run.labels[i] ?? '')}</th>${cells.map((value, j) => `<td${deltaClass(value, i === j)}><span class="cmp-num">${signed(value)}</span></td>`).join('')}</tr>`,
+        )
         .join('');
       return `<div class="cmp-scroll"><table class="cmp-table cmp-media-delta"><caption class="small">${h(run.name)} − ${h(difference.baseline)}</caption><thead>${head}</thead><tbody>${body}</tbody></table></div>`;
     });

@@ -69,7 +69,8 @@ export function compareMedia(
   options: { overlay?: OverlayChart } = {},
 ): CompareMedia {
   const keys = new Map<string, MediaKind>();
-  for (const run of runs) for (const group of views.get(run.id)?.groups ?? []) if (!keys.has(`${group.kind}\0${group.key}`)) keys.set(`${group.kind}\0${group.key}`, group.kind);
+  for (const run of runs)
+    for (const group of views.get(run.id)?.groups ?? []) if (!keys.has(`${group.kind}\0${group.key}`)) keys.set(`${group.kind}\0${group.key}`, group.kind);
   const rows: CompareMediaRow[] = [];
   const allSteps = new Set<number>();
   const sortedKeys = [...keys.keys()].sort((a, b) => {
@@ -79,7 +80,12 @@ export function compareMedia(
   for (const id of sortedKeys) {
     const kind = keys.get(id) as MediaKind;
     const key = id.slice(id.indexOf('\0') + 1);
-    const columns = runs.map((run) => column(run, views.get(run.id)?.groups.find((group) => group.kind === kind && group.key === key)));
+    const columns = runs.map((run) =>
+      column(
+        run,
+        views.get(run.id)?.groups.find((group) => group.kind === kind && group.key === key),
+      ),
+    );
     const steps = unionSteps(columns);
     for (const step of steps) if (step !== undefined) allSteps.add(step);
     const row: CompareMediaRow = { key, kind, steps, columns };

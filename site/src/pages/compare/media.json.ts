@@ -7,6 +7,9 @@ import { getSiteData } from '../../../../src/site/data.ts';
 
 export const GET: APIRoute = async () => {
   const data = await getSiteData();
-  const ids = [...data.media].filter(([, view]) => view.groups.length > 0).map(([id]) => id).sort();
+  const ids = [...data.media]
+    .filter(([, view]) => view.groups.length > 0)
+    .map(([id]) => id)
+    .sort();
   return new Response(JSON.stringify({ schema: 'runpages/compare-media-index@1', runs: ids }), { headers: { 'content-type': 'application/json' } });
 };

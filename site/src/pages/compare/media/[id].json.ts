@@ -26,5 +26,7 @@ function compact(group: MediaGroup): MediaGroup {
 
 export const GET: APIRoute = ({ props }) => {
   const view = (props as { view: RunMediaView }).view;
-  return new Response(JSON.stringify({ schema: 'runpages/compare-media@1', groups: view.groups.map(compact) }), { headers: { 'content-type': 'application/json' } });
+  return new Response(JSON.stringify({ schema: 'runpages/compare-media@1', groups: view.groups.map(compact) }), {
+    headers: { 'content-type': 'application/json' },
+  });
 };
