@@ -42,6 +42,9 @@ with runpages.start(project="vision", params={"lr": 0.1}) as run:
         {"image": sample, "label": "dog", "prediction": "dog", "score": 0.93},
     ])
     run.log_text("samples", "Once upon a <b>time</b> & more", step=2)
+    with open("per-class.csv", "w") as f:
+        f.write('class,precision,note\\ncat,0.91,"fine, mostly"\\ndog,0.88,token ghp_abcdefghijklmnopqrstuvwxyz0123456789\\n')
+    run.artifact("per-class.csv")
     # Any language can write the protocol: a file under media/ and a line of media.jsonl.
     import os, shutil
     os.makedirs(os.path.join(run.dir, "media"), exist_ok=True)
@@ -136,6 +139,13 @@ describe('media from a Python job to the run page', () => {
     expect(page).toContain('Once upon a &lt;b&gt;time&lt;/b&gt; &amp; more');
     // Never an inlined user SVG nor a style attribute (the CSP allows none).
     expect(page).not.toMatch(/ style="/);
+  });
+
+  it('previews a small CSV artifact as a table, secrets masked', () => {
+    expect(page).toContain('Artifact previews');
+    expect(page).toMatch(/<th scope="col">precision<\/th>/);
+    expect(page).toContain('<td>fine, mostly</td>');
+    expect(page).not.toContain('ghp_abcdefghijklmnopqrstuvwxyz0123456789');
   });
 
   it('shows the dirty-tree patch as a highlighted unified diff, read from the store', () => {

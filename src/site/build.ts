@@ -26,6 +26,7 @@ import { normalizeBase } from './url.ts';
 import type { MediaLeftOut } from './media-view.ts';
 import type { MediaSource, MediaStore, SiteMedia } from './media-build.ts';
 import type { DiffView } from './diff-view.ts';
+import type { ArtifactPreview } from './artifact-preview.ts';
 
 export interface BuildOptions {
   /** Where the runs are: a branch or a folder (decided by `runSource`, src/index/source.ts). */
@@ -140,6 +141,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     rmSync(dataDir, { recursive: true, force: true });
     const root = options.siteRoot ?? siteRoot();
     const diffs = await siteDiffs(load.runs, options);
+    const previews = await siteArtifactPreviews(load.runs, options);
     const rendered = takeRenderedPages(cacheDir, out, root);
     writeSiteData(dataDir, {
       config: { ...options.config, site: { ...options.config.site, base } },
@@ -151,6 +153,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
       media: media.byRun,
       mediaLeftOut: media.leftOut,
       diffs,
+      previews,
       ...(rendered ? { renderedPages: rendered } : {}),
     });
 
@@ -242,6 +245,41 @@ async function siteMedia(runs: readonly LoadedRun[], options: BuildOptions & { o
   } finally {
     reader?.close();
   }
+}
+
+/** Runs whose small text artifacts the build previews, newest first, and artifacts a run. */
+const MAX_PREVIEW_RUNS = 2000;
+const MAX_PREVIEWS_PER_RUN = 10;
+
+/**
+ * Previews of the small text and CSV artifacts of the newest runs, read from the store when the
+ * build can reach it (as the patches are); the first store failure stops the reading.
+ */
+async function siteArtifactPreviews(runs: readonly LoadedRun[], options: BuildOptions): Promise<Map<string, ArtifactPreview[]>> {
+  const out = new Map<string, ArtifactPreview[]>();
+  const [{ artifactPreview, previewable }, { redactText }] = await Promise.all([import('./artifact-preview.ts'), import('../record/redact.ts')]);
+  const wanted = runs.filter((run) => run.record.artifacts.some((a) => previewable(a.type, a.size))).slice(0, MAX_PREVIEW_RUNS);
+  if (wanted.length === 0) return out;
+  let store: import('../store/store.ts').ObjectStore;
+  try {
+    store = (await import('../store/open.ts')).openStore(options.config.store, options.cwd);
+  } catch {
+    return out;
+  }
+  try {
+    for (const run of wanted) {
+      const previews: ArtifactPreview[] = [];
+      for (const artifact of run.record.artifacts.filter((a) => previewable(a.type, a.size)).slice(0, MAX_PREVIEWS_PER_RUN)) {
+        if ((await store.stat(artifact.sha256)) === undefined) continue;
+        const preview = artifactPreview(artifact.path, artifact.type as string, await store.getBytes(artifact.sha256), redactText);
+        if (preview) previews.push(preview);
+      }
+      if (previews.length > 0) out.set(run.record.id, previews);
+    }
+  } catch {
+    // the store went away part-way: the previews read so far are kept
+  }
+  return out;
 }
 
 /** Dirty runs whose patch the build reads from the store, newest first: a bound for S3 round trips. */

@@ -20,6 +20,7 @@ import type { SeriesFile } from '../run/schema.ts';
 import type { ChartStyle } from './charts.ts';
 import type { MediaLeftOut, RunMediaView } from './media-view.ts';
 import type { DiffView } from './diff-view.ts';
+import type { ArtifactPreview } from './artifact-preview.ts';
 import { PackReader } from './pack.ts';
 import { pathsToRender, type KeyedPath, type PageKeys } from './page-keys.ts';
 import { chartsKey, compareKey, deriveCharts, deriveCompare, seriesKey, type RunCharts } from './run-assets.ts';
@@ -51,6 +52,8 @@ export interface SitePayload {
   mediaLeftOut?: MediaLeftOut[];
   /** Each dirty run's patch, classified, when the build could read it from the store (by run id). */
   diffs?: Map<string, DiffView>;
+  /** Previews of small text and CSV artifacts the build could read from the store (by run id). */
+  previews?: Map<string, ArtifactPreview[]>;
 }
 
 /** A project with its runs resolved. */
@@ -82,6 +85,7 @@ export interface SiteData {
   media: Map<string, RunMediaView>;
   mediaLeftOut: MediaLeftOut[];
   diffs: Map<string, DiffView>;
+  previews: Map<string, ArtifactPreview[]>;
   /**
    * Hash of everything besides a run's own files that its page shows (config, project list):
    * part of every run page's key (see page-keys.ts).
@@ -195,6 +199,7 @@ export function resolveSiteData(payload: SitePayload): SiteData {
     media: payload.media ?? new Map(),
     mediaLeftOut: payload.mediaLeftOut ?? [],
     diffs: payload.diffs ?? new Map(),
+    previews: payload.previews ?? new Map(),
     ...(payload.packDir ? { pack: new PackReader(payload.packDir) } : {}),
     ...(payload.renderedPages ? { renderedPages: payload.renderedPages } : {}),
   };
