@@ -21,7 +21,7 @@ export function configTemplate(options: ConfigTemplateOptions): string {
 # Site title, shown in the header and in link previews.
 title: ${q(options.title)}
 
-# The git branch runs are committed to. An orphan branch holding only runs/<project>/<yyyy-mm>/<id>/;
+# The git branch runs are committed to. An orphan branch holding only runs/<project>/<yyyy-mm>/<bucket>/<id>/;
 # runpages writes it with git plumbing, never touching your working tree, index or HEAD.
 branch: ${q(options.branch)}
 
@@ -59,12 +59,22 @@ site:
 live:
   interval: 120
   # staleAfter: 600
+  # With an S3 store and publicUrl, a running run's page refreshes itself from a small live object
+  # the job writes every objectInterval seconds (default 30; 0 turns it off), without a rebuild.
+  # objectInterval: 30
 
 # System metrics: every interval seconds, the job's CPU %, memory (RSS of its processes) and, where
 # nvidia-smi is installed, each GPU's utilisation and memory, recorded as system/... series (their
 # own chart group on run pages). system: false turns it off.
 system:
   interval: 15
+
+# Pushes to the remote: at most perMinute pushes land on the runs branch in any minute, counted
+# from the remote branch itself so jobs on every machine share one budget (GitHub recommends at
+# most 6 a minute per repository). Runs waiting for a slot are published together in one push; a
+# live heartbeat that finds no slot is skipped, the final run never is. 0: no bound.
+push:
+  perMinute: 6
 
 # Per project (the folder name under runs/): how it is presented. Uncomment and adapt.
 projects: {}

@@ -72,6 +72,9 @@ export const ProjectConfigSchema = z.strictObject({
   metrics: z.record(z.string(), MetricDisplaySchema).optional(),
 });
 
+/** GitHub's recommendation ("Repository limits"): at most 6 pushes per minute per repository. */
+export const DEFAULT_PUSHES_PER_MINUTE = 6;
+
 const RUN_PAGES_ERROR = 'must be auto, all or a whole number of runs above 0';
 
 export const ConfigSchema = z.strictObject({
@@ -122,6 +125,11 @@ export const ConfigSchema = z.strictObject({
       z.strictObject({
         interval: z.number().positive().default(120),
         staleAfter: z.number().positive().optional(),
+        /**
+         * Seconds between writes of a running run's live object (S3 stores with `publicUrl` only,
+         * docs/recording.md#the-live-object); 0 turns it off. Default 30.
+         */
+        objectInterval: z.number().nonnegative().optional(),
       }),
     ])
     .default({ interval: 120 }),
@@ -137,6 +145,13 @@ export const ConfigSchema = z.strictObject({
       }),
     ])
     .default({ interval: 15 }),
+  /**
+   * Pushes to the remote (docs/design.md#branch, src/branch/push-rate.ts): at most `perMinute`
+   * pushes land on the runs branch in any minute, counted from the remote branch, so writers on
+   * every machine share the one budget (default 6, GitHub's recommendation; 0: no bound). Runs
+   * waiting for a slot go up together; a heartbeat that finds no slot is skipped.
+   */
+  push: z.strictObject({ perMinute: z.number().min(0).default(DEFAULT_PUSHES_PER_MINUTE) }).default({ perMinute: DEFAULT_PUSHES_PER_MINUTE }),
   projects: z.record(z.string(), ProjectConfigSchema).default({}),
 });
 

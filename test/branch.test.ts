@@ -12,6 +12,7 @@ import { RunpagesError } from '../src/errors.ts';
 import { ObjectReader } from '../src/git/objects.ts';
 import { captureGitState, stripCredentials } from '../src/git/state.ts';
 import { git, makeTestRepo, tempDir, type TestRepo } from './helpers/git.ts';
+import { branchRunIds, runPath } from './helpers/layout.ts';
 import { preparedRun } from './helpers/prepared.ts';
 
 let repo: TestRepo;
@@ -51,13 +52,13 @@ describe('commitRuns', () => {
     expect(checkoutSnapshot(repo.dir)).toEqual(before);
     expect(git(repo.dir, 'status', '--porcelain=v2')).toBe(status);
     expect(git(repo.dir, 'rev-parse', 'refs/heads/runs')).toBe(commit);
-    expect(changed).toEqual(['runs/demo/2026-01/r1', 'runs/other/2026-01/r2']);
+    expect(changed).toEqual([runPath('demo', '2026-01', 'r1'), runPath('other', '2026-01', 'r2')]);
     // An orphan: no history shared with the code.
     expect(git(repo.dir, 'rev-list', '--count', 'runs')).toBe('1');
     expect(git(repo.dir, 'ls-tree', '-r', '--name-only', 'runs').split('\n')).toEqual([
       'README.md',
-      'runs/demo/2026-01/r1/run.yaml',
-      'runs/other/2026-01/r2/run.yaml',
+      `${runPath('demo', '2026-01', 'r1')}/run.yaml`,
+      `${runPath('other', '2026-01', 'r2')}/run.yaml`,
     ]);
   });
 
@@ -69,12 +70,12 @@ describe('commitRuns', () => {
 
     const renamed = preparedRun('r1', { record: { name: 'renamed' } });
     const replaced = await commitRuns(repo.dir, 'runs', [renamed]);
-    expect(replaced.changed).toEqual(['runs/demo/2026-01/r1']);
+    expect(replaced.changed).toEqual([runPath('demo', '2026-01', 'r1')]);
     expect(git(repo.dir, 'rev-parse', `${replaced.commit}^`)).toBe(first.commit);
     const files = await readAll(repo.dir, 'runs');
-    expect(files['runs/demo/2026-01/r1/run.yaml']).toContain('name: renamed');
-    expect(files).not.toHaveProperty(['runs/demo/2026-01/r1/series.json']); // the folder is replaced whole
-    expect(files).toHaveProperty(['runs/demo/2026-01/r2/run.yaml']);
+    expect(files[`${runPath('demo', '2026-01', 'r1')}/run.yaml`]).toContain('name: renamed');
+    expect(files).not.toHaveProperty([`${runPath('demo', '2026-01', 'r1')}/series.json`]); // the folder is replaced whole
+    expect(files).toHaveProperty([`${runPath('demo', '2026-01', 'r2')}/run.yaml`]);
   });
 
   it('rebuilds only the trees along changed paths', async () => {
@@ -101,8 +102,7 @@ describe('commitRuns', () => {
     repo = makeTestRepo();
     const results = await Promise.all(Array.from({ length: 12 }, (_, i) => commitRuns(repo.dir, 'runs', [preparedRun(`race${i}`)])));
     expect(results.every((result) => result.changed.length === 1)).toBe(true);
-    const names = git(repo.dir, 'ls-tree', '--name-only', 'runs:runs/demo/2026-01').split('\n');
-    expect(names.sort()).toEqual(Array.from({ length: 12 }, (_, i) => `race${i}`).sort());
+    expect(branchRunIds(repo.dir)).toEqual(Array.from({ length: 12 }, (_, i) => `race${i}`).sort());
     expect(git(repo.dir, 'rev-list', '--count', 'runs')).toBe('12');
   });
 });
@@ -119,7 +119,7 @@ describe('mergeBranches', () => {
     const reader = new ObjectReader(repo.dir);
     try {
       const merged = await mergeBranches(repo.dir, reader, l.commit, r.commit);
-      expect(git(repo.dir, 'ls-tree', '--name-only', `${merged}:runs/demo/2026-01`).split('\n')).toEqual(['only-left', 'only-right', 'shared']);
+      expect(branchRunIds(repo.dir, merged)).toEqual(['only-left', 'only-right', 'shared']);
       expect(git(repo.dir, 'rev-list', '--parents', '-n', '1', merged).split(' ')).toEqual([merged, l.commit, r.commit]);
       expect(await mergeBranches(repo.dir, reader, merged, r.commit)).toBe(merged);
     } finally {
@@ -140,21 +140,23 @@ describe('readBranchFiles', () => {
     const files = await readAll(repo.dir, 'runs');
     expect(Object.keys(files)).toEqual([
       'README.md',
-      'runs/demo/2026-01/r1/notes.md',
-      'runs/demo/2026-01/r1/run.yaml',
-      'runs/demo/2026-01/r1/series.json',
-      'runs/demo/2026-01/r2/big.txt',
-      'runs/demo/2026-01/r2/empty.txt',
-      'runs/demo/2026-01/r2/run.yaml',
+      ...[
+      `${runPath('demo', '2026-01', 'r1')}/notes.md`,
+      `${runPath('demo', '2026-01', 'r1')}/run.yaml`,
+      `${runPath('demo', '2026-01', 'r1')}/series.json`,
+      `${runPath('demo', '2026-01', 'r2')}/big.txt`,
+      `${runPath('demo', '2026-01', 'r2')}/empty.txt`,
+      `${runPath('demo', '2026-01', 'r2')}/run.yaml`,
+      ].sort(),
     ]);
     expect(files['README.md']).toBe(BRANCH_README);
-    expect(files['runs/demo/2026-01/r1/notes.md']).toBe('héllo ✓\n');
-    expect(files['runs/demo/2026-01/r1/run.yaml']).toBe(runs[0]?.files['run.yaml']);
-    expect(files['runs/demo/2026-01/r2/big.txt']).toBe(big);
-    expect(files['runs/demo/2026-01/r2/empty.txt']).toBe('');
+    expect(files[`${runPath('demo', '2026-01', 'r1')}/notes.md`]).toBe('héllo ✓\n');
+    expect(files[`${runPath('demo', '2026-01', 'r1')}/run.yaml`]).toBe(runs[0]?.files['run.yaml']);
+    expect(files[`${runPath('demo', '2026-01', 'r2')}/big.txt`]).toBe(big);
+    expect(files[`${runPath('demo', '2026-01', 'r2')}/empty.txt`]).toBe('');
 
     const yamls = await readAll(repo.dir, 'runs', (path) => path.endsWith('/run.yaml'));
-    expect(Object.keys(yamls)).toEqual(['runs/demo/2026-01/r1/run.yaml', 'runs/demo/2026-01/r2/run.yaml']);
+    expect(Object.keys(yamls)).toEqual([`${runPath('demo', '2026-01', 'r1')}/run.yaml`, `${runPath('demo', '2026-01', 'r2')}/run.yaml`].sort());
   });
 
   it('reads many files through one reader and stops cleanly when the consumer stops early', async () => {

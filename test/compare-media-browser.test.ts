@@ -102,6 +102,7 @@ describe('media in a saved comparison', () => {
     const { page, errors } = await open('c/media/');
     const images = await shownImages(page);
     expect(images.map((image) => image.shows)).toEqual(['baseline step 2', 'candidate step 5']);
+    expect(await page.locator('.cmp-media-step:not([hidden]) > .cmp-media-images > figure img').count()).toBe(2);
     // Side by side: the same row, the second to the right of the first.
     expect(Math.abs(images[0]!.y - images[1]!.y)).toBeLessThan(2);
     expect(images[1]!.x).toBeGreaterThan(images[0]!.x + images[0]!.width);
@@ -137,6 +138,23 @@ describe('media in a saved comparison', () => {
     expect(await overlay.count()).toBe(1);
     expect(await overlay.locator('path[stroke="#0072B2"], g[stroke="#0072B2"] path').count() + (await overlay.locator('[stroke="#E69F00"]').count())).toBeGreaterThan(0);
     expect(await roc.innerText()).toContain('AUC 0.8500');
+    await page.close();
+  });
+});
+
+describe('media on the interactive comparison /compare/', () => {
+  it('shows both images side by side with one slider; confusion differences as on saved comparisons', async () => {
+    const { page, errors } = await open(`compare/?runs=${ids.join(',')}`);
+    await page.locator('[data-media] .cmp-media-row').first().waitFor();
+    const images = await shownImages(page);
+    expect(images.map((image) => image.shows)).toEqual(['baseline step 2', 'candidate step 5']);
+    expect(Math.abs(images[0]!.y - images[1]!.y)).toBeLessThan(2);
+    expect(images[1]!.x).toBeGreaterThan(images[0]!.x + images[0]!.width);
+    await page.locator('[data-compare-media-slider]').fill('1');
+    expect((await shownImages(page)).map((image) => image.shows)).toEqual(['baseline step 1', 'candidate step 0']);
+    expect(await page.locator('table.cmp-media-delta caption').innerText()).toBe('candidate − baseline');
+    expect(errors).toEqual([]);
+    expect(await page.evaluate(() => (window as unknown as { __violations: string[] }).__violations)).toEqual([]);
     await page.close();
   });
 });

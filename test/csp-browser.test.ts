@@ -5,7 +5,7 @@
  * (it is a link instead), so a run author cannot learn who reads the run.
  */
 import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import type { PreviewServer } from '../src/site/preview.ts';
 import { launchBrowser, serveSite } from './helpers/browser.ts';
 import { runCli } from './helpers/cli.ts';
 import { tempDir } from './helpers/git.ts';
+import { runPath } from './helpers/layout.ts';
 
 const REPO = new URL('../', import.meta.url).pathname;
 const TRACKER = 'https://tracker.example.net';
@@ -26,8 +27,11 @@ beforeAll(async () => {
   // The demo as `npm run demo` builds it: runs, config and saved comparisons.
   for (const part of ['runs', 'comparisons', 'runpages.config.yaml']) cpSync(join(REPO, part), join(work, part), { recursive: true });
   const month = join(work, 'runs', 'cifar-resnet', '2026-09');
-  ids = readdirSync(month).sort();
-  const file = join(month, ids[0]!, 'run.yaml');
+  ids = readdirSync(month, { recursive: true, encoding: 'utf8' })
+    .filter((path) => path.endsWith('run.yaml'))
+    .map((path) => basename(dirname(path)))
+    .sort();
+  const file = join(work, runPath('cifar-resnet', '2026-09', ids[0]!), 'run.yaml');
   const record = parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   record.notes = `${String(record.notes ?? '')}\n![pixel](${TRACKER}/pixel.png)\n\n<img src="${TRACKER}/raw.png" alt="raw">\n`;
   writeFileSync(file, stringify(record));

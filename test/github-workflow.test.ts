@@ -10,6 +10,7 @@ import { ACTIONS, publishWorkflow, setUpGithubPages, triggerWorkflow, TRIGGER_WO
 import type { PreparedRun } from '../src/run/prepared.ts';
 import { parseRunRecord } from '../src/run/validate.ts';
 import { runCli } from './helpers/cli.ts';
+import { runPath } from './helpers/layout.ts';
 import { git, makeTestRepo, TEST_GIT_ENV, tempDir } from './helpers/git.ts';
 import { npmEnv, packageClone, packageTarball, run } from './helpers/package.ts';
 import { checkLinks } from './helpers/links.ts';
@@ -123,7 +124,7 @@ describe('setting up GitHub Pages in a repository', () => {
     const { runsCommit } = await setUpGithubPages({ cwd: repo.dir, branch: 'runs', defaultBranch: 'main', installFallback: FALLBACK });
     expect(git(repo.dir, 'rev-parse', 'runs')).toBe(runsCommit);
     expect(git(repo.dir, 'show', `runs:${TRIGGER_WORKFLOW}`)).toBe(triggerWorkflow({ branch: 'runs' }).trim());
-    expect(git(repo.dir, 'ls-tree', '-r', '--name-only', 'runs')).toContain('runs/mnist/2026-11/01JC2CCCCC000000000000000C/run.yaml');
+    expect(git(repo.dir, 'ls-tree', '-r', '--name-only', 'runs')).toContain(`${runPath('mnist', '2026-11', '01JC2CCCCC000000000000000C')}/run.yaml`);
     // HEAD, index and the user's files are untouched; only the new workflow file appears.
     expect(git(repo.dir, 'rev-parse', 'HEAD')).toBe(head);
     expect(git(repo.dir, 'status', '--porcelain', '--untracked-files=all').split('\n').sort()).toEqual(['?? .github/workflows/runpages.yml', '?? scratch.txt']);

@@ -354,9 +354,13 @@ describe('wandb history media as media', () => {
     };
     put('media/images/samples_30_aaaa.png', png(30));
     put('media/images/cell_1.png', png(41));
+    put('media/images/grid_30_0.png', png(50));
+    put('media/images/grid_30_1.png', png(51));
     put('media/table/preds_31_bbbb.table.json', JSON.stringify({ columns: ['image', 'label', 'prediction'], data: [[{ _type: 'image-file', path: 'media/images/cell_1.png' }, 'cat', 'dog']] }));
     const rows = [
       historyRecord({ _step: 30, _timestamp: 1_700_000_030, samples: { _type: 'image-file', path: 'media/images/samples_30_aaaa.png', caption: 'epoch 30', format: 'png', width: 4, height: 3 } }),
+      // wandb.log({"grid": [wandb.Image(a), wandb.Image(b)]}): one dict naming every file.
+      historyRecord({ _step: 30, grid: { _type: 'images/separated', filenames: ['media/images/grid_30_0.png', 'media/images/grid_30_1.png'], captions: ['left', 'right'], count: 2 } }),
       historyRecord({
         _step: 31,
         _timestamp: 1_700_000_031,
@@ -376,11 +380,13 @@ describe('wandb history media as media', () => {
     const run = await readWandbRun([folder]);
     expect(run.media?.map((m) => [m.key, m.kind, m.step, m.caption ?? null])).toEqual([
       ['samples', 'image', 30, 'epoch 30'],
+      ['grid', 'image', 30, 'left'],
+      ['grid', 'image', 30, 'right'],
       ['preds/images', 'image', 31, null],
       ['preds', 'table', 31, null],
       ['val/hist', 'histogram', 31, null],
     ]);
-    const table = JSON.parse(new TextDecoder().decode((run.media![2]!.content as { data: Uint8Array }).data));
+    const table = JSON.parse(new TextDecoder().decode((run.media!.find((m) => m.kind === 'table')!.content as { data: Uint8Array }).data));
     expect(table).toEqual({ columns: ['image', 'label', 'prediction'], rows: [[{ image: sha256(png(41)) }, 'cat', 'dog']] });
     expect(run.warnings.filter((w) => w.includes('left out')).sort()).toEqual([
       expect.stringContaining('left out 1 "audio-file" media (runpages imports images, tables and histograms from wandb); key "clip"'),
@@ -393,6 +399,6 @@ describe('wandb history media as media', () => {
     const prepared = await prepareImportedRun(run, { cwd, stagingRoot: join(cwd, 'staging'), warn: (message) => warnings.push(message) });
     expect(warnings).toEqual([]);
     const manifest = parseMediaManifest(prepared.files['media.json']!, 'media.json');
-    expect(manifest.media.map((m) => [m.key, m.kind])).toEqual([['preds', 'table'], ['preds/images', 'image'], ['samples', 'image'], ['val/hist', 'histogram']]);
+    expect(manifest.media.map((m) => [m.key, m.kind])).toEqual([['grid', 'image'], ['grid', 'image'], ['preds', 'table'], ['preds/images', 'image'], ['samples', 'image'], ['val/hist', 'histogram']]);
   });
 });

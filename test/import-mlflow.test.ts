@@ -13,6 +13,7 @@ import { scanMlflow } from '../src/import/mlflow.ts';
 import { compileQuery, parseQuery, recordAccess } from '../src/query/index.ts';
 import type { RunRecord } from '../src/run/schema.ts';
 import { runCli, type CliResult } from './helpers/cli.ts';
+import { runPath } from './helpers/layout.ts';
 import { git, makeTestRepo, tempDir, type TestRepo } from './helpers/git.ts';
 import { writeMlruns } from './helpers/mlruns.ts';
 
@@ -59,16 +60,16 @@ describe('import mlflow', () => {
     expect(outcome.queued).toEqual([]);
   });
 
-  test('the branch holds the runs in runs/<project>/<yyyy-mm>/<id>', () => {
+  test('the branch holds the runs in runs/<project>/<yyyy-mm>/<bucket>/<id>', () => {
     const files = git(repo.origin, 'ls-tree', '-r', '--name-only', 'runs').split('\n');
-    expect(files).toContain(`runs/Default/2020-09/${LEGACY}/run.yaml`);
-    expect(files).toContain(`runs/Image-Classifier-v2/2023-11/${FINISHED}/run.yaml`);
-    expect(files).toContain(`runs/Image-Classifier-v2/2023-11/${RUNNING}/series.json`);
+    expect(files).toContain(`${runPath('Default', '2020-09', LEGACY)}/run.yaml`);
+    expect(files).toContain(`${runPath('Image-Classifier-v2', '2023-11', FINISHED)}/run.yaml`);
+    expect(files).toContain(`${runPath('Image-Classifier-v2', '2023-11', RUNNING)}/series.json`);
     expect(files.some((file) => file.includes(DELETED) || file.includes(TRASHED) || file.includes(NO_META))).toBe(false);
   });
 
   test('a legacy 1.x run: name from tags/mlflow.runName, 2-field metric lines at step 0, / keys, git, tags, artifacts', () => {
-    const run = runYaml(`runs/Default/2020-09/${LEGACY}`);
+    const run = runYaml(runPath('Default', '2020-09', LEGACY));
     expect(run).toMatchObject({
       id: LEGACY,
       name: 'legacy-run',
@@ -86,8 +87,8 @@ describe('import mlflow', () => {
       tags: ['baseline', 'team:vision'],
     });
     expect(run.series.loss).toMatchObject({ points: 2, stored: 2, min: 1.25, max: 1.5 });
-    expect(onOrigin(`runs/Default/2020-09/${LEGACY}/run.yaml`)).not.toContain('secret');
-    const series = JSON.parse(onOrigin(`runs/Default/2020-09/${LEGACY}/series.json`)).series;
+    expect(onOrigin(`${runPath('Default', '2020-09', LEGACY)}/run.yaml`)).not.toContain('secret');
+    const series = JSON.parse(onOrigin(`${runPath('Default', '2020-09', LEGACY)}/series.json`)).series;
     expect(series.loss).toEqual({ step: [0, 0], value: [1.5, 1.25], time: [1600000001, 1600000002] });
     expect(series.accuracy).toEqual({ step: [10], value: [0.75], time: [1600000003] });
     expect(run.artifacts.map((a: { path: string; size: number; type: string }) => [a.path, a.size, a.type])).toEqual([
@@ -100,7 +101,7 @@ describe('import mlflow', () => {
   });
 
   test('a 2.x run: string status, nan/inf kept, latest-value rule, note, parent, secrets redacted', () => {
-    const folder = `runs/Image-Classifier-v2/2023-11/${FINISHED}`;
+    const folder = runPath('Image-Classifier-v2', '2023-11', FINISHED);
     const run = runYaml(folder);
     expect(run).toMatchObject({
       name: 'bright-fox-1',
@@ -127,7 +128,7 @@ describe('import mlflow', () => {
   });
 
   test('a RUNNING run without end time, its 1,500-point history downsampled with the full series in the store', () => {
-    const folder = `runs/Image-Classifier-v2/2023-11/${RUNNING}`;
+    const folder = runPath('Image-Classifier-v2', '2023-11', RUNNING);
     const run = runYaml(folder);
     expect(run.status).toBe('running');
     expect(run.ended).toBeUndefined();
@@ -167,7 +168,7 @@ describe('import mlflow', () => {
     expect(byId[TRASHED]).toMatchObject({ project: 'legacy', status: 'killed', name: 'scratch-run' });
     const skipped = Object.fromEntries(outcome.skipped.map((s: { source: string; reason: string }) => [s.source.split('/').at(-1), s.reason]));
     expect(Object.keys(skipped).sort()).toEqual([LEGACY, FINISHED, RUNNING, NO_META].sort());
-    expect(skipped[LEGACY]).toContain(`is already on runs at runs/Default/2020-09/${LEGACY}; importing it as runs/legacy/2020-09/${LEGACY} would make a second run`);
+    expect(skipped[LEGACY]).toContain(`is already on runs at ${runPath('Default', '2020-09', LEGACY)}; importing it as ${runPath('legacy', '2020-09', LEGACY)} would make a second run`);
     expect(git(repo.origin, 'rev-parse', 'runs')).toBe(before);
   });
 
@@ -300,7 +301,7 @@ describe('values survive the import', () => {
     const outcome = JSON.parse(second.stdout);
     expect(outcome.imported).toEqual([]);
     expect(outcome.skipped).toEqual([
-      { source: join(copy, '2', id), reason: expect.stringMatching(new RegExp(`run id ${id} is already on runs at runs/exp-1/1970-01/${id}; importing it as runs/exp-2/1970-01/${id} would make a second run`)) },
+      { source: join(copy, '2', id), reason: expect.stringContaining(`run id ${id} is already on runs at ${runPath('exp-1', '1970-01', id)}; importing it as ${runPath('exp-2', '1970-01', id)} would make a second run`) },
     ]);
     expect(git(repo.origin, 'rev-parse', 'runs')).toBe(before);
     // Importing the original again is a re-import, not a collision.

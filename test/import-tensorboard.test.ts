@@ -16,6 +16,7 @@ import { legacyTensorBoardRunId, scanTensorBoard, tensorBoardRunId } from '../sr
 import { loadConfig } from '../src/config.ts';
 import { readTfRecords } from '../src/import/tfrecord.ts';
 import { runCli, type CliResult } from './helpers/cli.ts';
+import { branchRunFolders, runPath } from './helpers/layout.ts';
 import { git, makeTestRepo, tempDir, type TestRepo } from './helpers/git.ts';
 import { eventFile } from './helpers/tfevents.ts';
 
@@ -41,7 +42,7 @@ let imported: CliResult;
 let runs: Record<string, Imported>;
 
 function folderOf(run: Imported, month: string): string {
-  return `runs/${run.project}/${month}/${run.id}`;
+  return runPath(run.project, month, run.id);
 }
 
 function readRun(run: Imported, month: string): { record: Record<string, any>; series: Record<string, { step: number[]; value: number[]; time: number[] }> } {
@@ -254,7 +255,7 @@ describe('runs whose event files share a name (tensorboardX: events.out.tfevents
   }
 
   function branchRunIds(project: string): string[] {
-    return git(course.origin, 'ls-tree', '-d', '--name-only', 'runs', `runs/${project}/2023-11/`).split('\n').filter(Boolean).map((path) => path.split('/').at(-1)!);
+    return branchRunFolders(course.origin).filter((path) => path.startsWith(`runs/${project}/2023-11/`)).map((path) => path.split('/').at(-1)!);
   }
 
   beforeAll(() => {
@@ -318,9 +319,9 @@ describe('runs whose event files share a name (tensorboardX: events.out.tfevents
       const imported = JSON.parse(result.stdout).imported as Imported[];
       expect(imported.find((run) => run.name === 'lr-0/run-00')!.id).toBe(legacy);
       expect(imported.filter((run) => run.id === legacy)).toHaveLength(1);
-      const ids = git(upgraded.origin, 'ls-tree', '-d', '--name-only', 'runs', 'runs/course/2023-11/').split('\n').filter(Boolean);
+      const ids = branchRunFolders(upgraded.origin).filter((path) => path.startsWith('runs/course/2023-11/'));
       expect(ids).toHaveLength(34);
-      expect(ids).toContain(`runs/course/2023-11/${legacy}`);
+      expect(ids).toContain(runPath('course', '2023-11', legacy));
     } finally {
       upgraded.cleanup();
     }

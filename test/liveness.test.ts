@@ -13,6 +13,7 @@ import { liveSettings, liveStatus, NO_HEARTBEAT_STALE_S, withLiveStatus } from '
 import { RUN_STATUSES, type RunRecord } from '../src/run/schema.ts';
 import { runCli } from './helpers/cli.ts';
 import { tempDir } from './helpers/git.ts';
+import { runPath } from './helpers/layout.ts';
 
 const T0 = Date.parse('2026-11-19T10:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -77,7 +78,7 @@ describe('ls, show and queries show crashed runs at the pinned clock', () => {
   beforeAll(() => {
     work = tempDir('runpages-liveness-');
     const write = (id: string, fields: Record<string, unknown>) => {
-      const dir = join(work, 'runs', 'vision', '2026-11', id);
+      const dir = join(work, runPath('vision', '2026-11', id));
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, 'run.yaml'), stringify({ schema: 'runpages/run@1', id, name: `run-${id.slice(-1)}`, project: 'vision', ...fields }));
     };
@@ -111,6 +112,8 @@ describe('ls, show and queries show crashed runs at the pinned clock', () => {
     expect(JSON.parse(shown.stdout)).toMatchObject({ id: RUNNING, status: 'crashed', step: 40, total_steps: 100 });
     const text = await cli('2026-12-04T00:00:00Z', 'show', RUNNING);
     expect(text.stdout).toContain('crashed');
+    expect(text.stdout).toMatch(/last heard\s+19 Nov 2026, 12:00 UTC \(2 weeks ago\)/);
+    expect(text.stdout).toMatch(/progress\s+step 40 \/ 100 \(40 %\)/);
     expect(text.stdout).not.toMatch(/\brunning\b/);
   });
 });

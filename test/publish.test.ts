@@ -14,16 +14,14 @@ import { parseYaml } from '../src/run/yaml.ts';
 import { LocalStore } from '../src/store/local.ts';
 import { runCli } from './helpers/cli.ts';
 import { git, makeTestRepo, tempDir, type TestRepo } from './helpers/git.ts';
+import { branchRunFolders, branchRunIds, runPath } from './helpers/layout.ts';
 import { preparedRun } from './helpers/prepared.ts';
 
 let repo: TestRepo;
 afterEach(() => repo?.cleanup());
 
 /** Run folders on a branch of a repository (the bare origin or a clone). */
-function runFolders(gitDir: string, ref = 'runs'): string[] {
-  const files = git(gitDir, 'ls-tree', '-r', '--name-only', ref, 'runs/').split('\n').filter(Boolean);
-  return [...new Set(files.map((file) => file.split('/').slice(0, 4).join('/')))].sort();
-}
+const runFolders = branchRunFolders;
 
 describe('publishRuns', () => {
   it('uploads objects, commits locally, pushes to origin, and empties the queue', async () => {
@@ -32,7 +30,7 @@ describe('publishRuns', () => {
     const outcome = await publishRuns([run], { cwd: repo.dir, config: loadConfig(repo.dir) });
 
     expect(outcome).toEqual({ published: ['p1'], queued: [], pushAttempts: 1, warnings: [] });
-    expect(runFolders(repo.origin)).toEqual(['runs/demo/2026-01/p1']);
+    expect(branchRunIds(repo.origin)).toEqual(['p1']);
     expect(git(repo.dir, 'rev-parse', 'runs')).toBe(git(repo.origin, 'rev-parse', 'runs'));
     const store = new LocalStore(join(repo.dir, '.runpages', 'objects'));
     expect(Buffer.from(await store.getBytes(run.objects[0]?.sha256 as string)).toString()).toBe('weights');
@@ -45,7 +43,7 @@ describe('publishRuns', () => {
     git(repo.dir, 'remote', 'remove', 'origin');
     const outcome = await publishRuns([preparedRun('l1'), preparedRun('l2')], { cwd: repo.dir, config: loadConfig(repo.dir) });
     expect(outcome).toEqual({ published: ['l1', 'l2'], queued: [], pushAttempts: 0, warnings: [] });
-    expect(runFolders(repo.dir)).toEqual(['runs/demo/2026-01/l1', 'runs/demo/2026-01/l2']);
+    expect(branchRunIds(repo.dir)).toEqual(['l1', 'l2']);
     expect(await listQueue(repo.dir)).toEqual([]);
   });
 
@@ -72,9 +70,9 @@ describe('publishRuns', () => {
 
     const outcome = await publishRuns([preparedRun('mine')], { cwd: repo.dir, config: loadConfig(repo.dir) });
     expect(outcome.published).toEqual(['mine']);
-    expect(runFolders(repo.origin)).toEqual(['runs/demo/2026-01/from-other', 'runs/demo/2026-01/mine']);
+    expect(branchRunIds(repo.origin)).toEqual(['from-other', 'mine']);
     // The local branch caught up with the remote and kept its local-only run.
-    expect(runFolders(repo.dir)).toEqual(['runs/demo/2026-01/early', 'runs/demo/2026-01/from-other', 'runs/demo/2026-01/mine']);
+    expect(branchRunIds(repo.dir)).toEqual(['early', 'from-other', 'mine']);
     expect(git(repo.dir, 'merge-base', '--is-ancestor', git(repo.origin, 'rev-parse', 'runs'), 'runs')).toBe('');
   });
 
@@ -84,12 +82,12 @@ describe('publishRuns', () => {
     const offline = await publishRuns([preparedRun('q1'), preparedRun('q2')], { cwd: repo.dir, config: loadConfig(repo.dir) });
     expect(offline.queued.map((entry) => entry.id)).toEqual(['q1', 'q2']);
     expect(offline.queued[0]?.reason).toMatch(/cannot fetch "runs" from the remote "origin": fatal: .*missing\.git/);
-    expect(runFolders(repo.dir)).toEqual(['runs/demo/2026-01/q1', 'runs/demo/2026-01/q2']); // committed locally
+    expect(branchRunIds(repo.dir)).toEqual(['q1', 'q2']); // committed locally
 
     git(repo.dir, 'remote', 'set-url', 'origin', repo.origin);
     const online = await publishRuns([preparedRun('q3')], { cwd: repo.dir, config: loadConfig(repo.dir) });
     expect(online).toEqual({ published: ['q3'], queued: [], pushAttempts: 1, warnings: [] });
-    expect(runFolders(repo.origin)).toEqual(['runs/demo/2026-01/q1', 'runs/demo/2026-01/q2', 'runs/demo/2026-01/q3']);
+    expect(branchRunIds(repo.origin)).toEqual(['q1', 'q2', 'q3']);
     expect(await listQueue(repo.dir)).toEqual([]);
   });
 });
@@ -102,7 +100,7 @@ describe('the queue', () => {
     mkdirSync(join(dir, '.runpages', 'queue', '.tmp-half-written')); // a crashed writer's leftovers are ignored
     const [entry, ...rest] = await listQueue(dir);
     expect(rest).toEqual([]);
-    expect(entry).toMatchObject({ id: 'x', token: second, uploaded: false, reason: undefined, folder: 'runs/demo/2026-01/x' });
+    expect(entry).toMatchObject({ id: 'x', token: second, uploaded: false, reason: undefined, folder: runPath('demo', '2026-01', 'x') });
     expect(entry?.run.record.name).toBe('second');
     expect(entry?.run.objects).toEqual([]);
 
@@ -125,8 +123,8 @@ describe('announcements from writers on other machines', () => {
 
     const outcome = await publishRuns([preparedRun('mine')], { cwd: repo.dir, config: loadConfig(repo.dir) });
     expect(outcome).toEqual({ published: ['mine'], queued: [], pushAttempts: 1, warnings: [] });
-    expect(runFolders(repo.origin)).toEqual(['runs/demo/2026-01/announced', 'runs/demo/2026-01/changed', 'runs/demo/2026-01/mine']);
-    expect(git(repo.origin, 'show', 'runs:runs/demo/2026-01/changed/run.yaml')).toContain('name: v2');
+    expect(branchRunIds(repo.origin)).toEqual(['announced', 'changed', 'mine']);
+    expect(git(repo.origin, 'show', `runs:${runPath('demo', '2026-01', 'changed')}/run.yaml`)).toContain('name: v2');
     expect(git(repo.origin, 'for-each-ref', 'refs/runpages/')).toBe(''); // the announcement is consumed
   });
 });

@@ -15,6 +15,7 @@ import { loadConfig } from '../src/config.ts';
 import { sha256File } from '../src/store/hash.ts';
 import { parseYaml } from '../src/run/yaml.ts';
 import { runCli } from './helpers/cli.ts';
+import { runPath } from './helpers/layout.ts';
 import { git, makeTestRepo, tempDir, type TestRepo } from './helpers/git.ts';
 import { preparedRun } from './helpers/prepared.ts';
 
@@ -81,7 +82,7 @@ describe('a queued run whose artifact changed after it was hashed', () => {
     const outcome = await publishQueue({ cwd: repo.dir, config: loadConfig(repo.dir) });
     expect(outcome.published).toEqual(['changed']);
     expect(outcome.warnings).toEqual([expect.stringContaining('changed after the run was recorded')]);
-    const yaml = parseYaml(git(repo.origin, 'show', 'runs:runs/demo/2026-01/changed/run.yaml'), 'run.yaml') as { artifacts: unknown[] };
+    const yaml = parseYaml(git(repo.origin, 'show', `runs:${runPath('demo', '2026-01', 'changed')}/run.yaml`), 'run.yaml') as { artifacts: unknown[] };
     expect(yaml.artifacts).toEqual([{ path: 'model.bin', sha256: now.sha256, size: now.size, changed_since_recorded: recorded }]);
     expect(await listQueue(repo.dir)).toEqual([]);
   });
@@ -98,7 +99,7 @@ describe('a queued run whose artifact changed after it was hashed', () => {
     const outcome = await publishQueue({ cwd: repo.dir, config: loadConfig(repo.dir) });
     expect(outcome.published).toEqual(['gone']);
     expect(outcome.warnings).toEqual([]);
-    const yaml = parseYaml(git(repo.origin, 'show', 'runs:runs/demo/2026-01/gone/run.yaml'), 'run.yaml') as { artifacts: unknown[] };
+    const yaml = parseYaml(git(repo.origin, 'show', `runs:${runPath('demo', '2026-01', 'gone')}/run.yaml`), 'run.yaml') as { artifacts: unknown[] };
     expect(yaml.artifacts).toEqual([{ path: 'model.bin', ...recorded }]);
   });
 });

@@ -6,6 +6,7 @@ import { prepareRunDir } from '../src/record/run-dir.ts';
 import { parseRunRecord, parseSeriesFile, InvalidRunError } from '../src/run/validate.ts';
 import { parseYaml } from '../src/run/yaml.ts';
 import { runFolder } from '../src/run/prepared.ts';
+import { runPath } from './helpers/layout.ts';
 import { tempDir } from './helpers/git.ts';
 
 /** A fresh copy of a fixture directory (prepareRunDir writes a new run's id into its run.yaml). */
@@ -60,7 +61,7 @@ describe('prepareRunDir on a good hand-made directory', () => {
       { path: 'plots/points.csv', sha256: sha256('x,y\n1,2\n'), size: 8, type: 'text/csv' },
     ]);
     expect(prepared.objects.map((o) => o.sha256).sort()).toEqual([sha256('weights\n'), sha256('x,y\n1,2\n')].sort());
-    expect(runFolder(record)).toBe(`runs/vision/2026-11/${record.id}`);
+    expect(runFolder(record)).toBe(runPath('vision', '2026-11', record.id));
 
     // The files for the branch re-validate, and keep the unknown field.
     const yamlText = prepared.files['run.yaml']!;

@@ -19,6 +19,7 @@ import { comparisonMarkdown, comparisonText } from '../src/cli/compare-text.ts';
 import { RunRecordSchema, type RunRecord } from '../src/run/schema.ts';
 import { runCli } from './helpers/cli.ts';
 import { tempDir } from './helpers/git.ts';
+import { runPath } from './helpers/layout.ts';
 
 /** The payloads the hostile corpus found, one per class. */
 const PAYLOADS = [
@@ -159,7 +160,7 @@ describe('the CLI on runs carrying the payloads', () => {
     // Sampled with a fixed seed, so the runs are the same on every machine.
     const texts = fc.sample(hostileText, { numRuns: ids.length, seed: 42 }).map((text, i) => `${PAYLOADS.join('')}${text}${i}`);
     ids.forEach((id, i) => {
-      const dir = join(work, 'runs', 'vision', '2026-11', id);
+      const dir = join(work, runPath('vision', '2026-11', id));
       mkdirSync(dir, { recursive: true });
       const record = run(id, texts[i]!, PAYLOADS[i % PAYLOADS.length]!);
       writeFileSync(join(dir, 'run.yaml'), stringify({ ...record, series: {} }));

@@ -122,7 +122,12 @@ export async function measureOneCommit(checkout: string, origin: string): Promis
   return { seconds, landed: runsOnOrigin(origin) === before + 1, via: `runpages ${args[1]}` };
 }
 
-/** `writers` processes, each in its own clone, publishing one run each to `origin` at the same time. */
+/**
+ * `writers` processes, each in its own clone, publishing one run each to `origin` at the same time,
+ * with the push budget off (`push.perMinute: 0`): how fast the race itself lands. Within the
+ * default budget of 6 pushes a minute, 50 clones need 50 pushes, over 8 minutes; that case (and
+ * coalescing within a clone) is measured by test/stress/push-rate.test.ts.
+ */
 export async function measureConcurrentWriters(
   root: string,
   origin: string,
@@ -131,6 +136,7 @@ export async function measureConcurrentWriters(
   const before = runsOnOrigin(origin);
   const jobs = Array.from({ length: writers }, (_, index) => {
     const checkout = cloneOrigin(origin, join(root, `writer-${index}`));
+    writeFileSync(join(checkout, 'runpages.config.yaml'), 'push:\n  perMinute: 0\n');
     return { checkout, args: writerArgs(checkout, index) };
   });
   const started = performance.now();

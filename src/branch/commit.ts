@@ -8,11 +8,12 @@ import { RunpagesError } from '../errors.ts';
 import { commitTree, FILE_MODE, ObjectReader, TREE_MODE, writeBlobs, writeTrees, type TreeEntry } from '../git/objects.ts';
 import { gitBytes } from '../git/exec.ts';
 import { resolveCommit, updateRef } from '../git/refs.ts';
+import { BUCKET_PATTERN, canonicalFolder, parseRunFolder, runFolderOfPath, RUN_FILE_NAMES } from '../run/layout.ts';
 import { runFolder, type PreparedRun } from '../run/prepared.ts';
 
 /** A run's folder on the branch and the tree object holding its files. */
 export interface FolderTree {
-  /** `runs/<project>/<yyyy-mm>/<id>` */
+  /** `runs/<project>/<yyyy-mm>/<bucket>/<id>` (src/run/layout.ts; the old layout lacks the bucket) */
   path: string;
   tree: string;
   /** The run's id when this is an edit after the fact: its commit says so (see EDITED_TRAILER). */
@@ -26,7 +27,8 @@ export const EDITED_TRAILER = 'Runpages-Edited';
 export const BRANCH_README = `# runpages runs
 
 This branch holds experiment runs recorded with [runpages](https://github.com/runpages/runpages):
-one folder per run, \`runs/<project>/<yyyy-mm>/<run-id>/run.yaml\` (plus \`series.json\`).
+one folder per run, \`runs/<project>/<yyyy-mm>/<bucket>/<run-id>/run.yaml\` (plus \`series.json\`),
+where the bucket is two hex digits of a hash of the id, so no folder grows past 3,000 entries.
 Artifacts live in the object store, named by their sha256.
 
 It is written by \`runpages record\`, \`runpages commit\` and \`runpages sync\` with git plumbing,
@@ -60,7 +62,8 @@ export async function writeRunTrees(cwd: string, runs: readonly PreparedRun[]): 
 /**
  * The commit that puts `folders` on top of `parent` (undefined: a new orphan branch, which also
  * gets a README). Folders already there with the same content change nothing; when nothing changes
- * at all, `commit` is `parent` itself.
+ * at all, `commit` is `parent` itself. A run written in the bucketed layout also leaves the old
+ * layout's folder (src/run/layout.ts), so an edit or a re-publish never leaves the run twice.
  */
 export async function buildCommit(
   cwd: string,
@@ -75,6 +78,7 @@ export async function buildCommit(
   }
   const { tree, changed } = await applyToTree(cwd, reader, parent, [
     ...folders.map((folder) => ({ path: folder.path, entry: { mode: TREE_MODE, type: 'tree' as const, sha: folder.tree } })),
+    ...(parent === undefined ? [] : (await legacyCopies(reader, parent, folders)).map((path) => ({ path, entry: null }))),
     ...extra,
   ]);
   // No new root tree means every entry was already in place (a new branch always gets its README).
@@ -85,6 +89,27 @@ export async function buildCommit(
   return { commit, changed: paths };
 }
 
+/** The old-layout folders in `commit` of runs `folders` write in the bucketed layout. */
+async function legacyCopies(reader: ObjectReader, commit: string, folders: readonly FolderTree[]): Promise<string[]> {
+  const months = new Map<string, Promise<TreeEntry[] | undefined>>();
+  const found: string[] = [];
+  for (const folder of folders) {
+    const path = parseRunFolder(folder.path);
+    if (path?.bucket === undefined) continue;
+    const month = `runs/${path.project}/${path.month}`;
+    if (!months.has(month)) months.set(month, reader.readTree(`${commit}:${month}`));
+    const entry = ((await months.get(month)) ?? []).find((candidate) => candidate.name === path.id && candidate.type === 'tree');
+    // A folder named like the id that holds run files, not a bucket that happens to share the name.
+    if (entry && (await isRunTree(reader, entry.sha))) found.push(`${month}/${path.id}`);
+  }
+  return found;
+}
+
+/** True when the tree `sha` holds a run.yaml or series.json file. */
+async function isRunTree(reader: ObjectReader, sha: string): Promise<boolean> {
+  return ((await reader.readTree(sha)) ?? []).some((entry) => entry.type === 'blob' && (RUN_FILE_NAMES as readonly string[]).includes(entry.name));
+}
+
 /**
  * A merge of `from` into `onto` that keeps everything of `onto` and adds every file `from` has that
  * `onto` lacks or holds differently, except inside a run folder `onto` already has: that run is
@@ -92,61 +117,90 @@ export async function buildCommit(
  * branch with unpublished runs and a remote that moved on come together. A run in both with other
  * content is one re-published since its local commit (the local copy is the older one: a version
  * still unpublished is still queued, and goes up from the queue), so mixing in the local files
- * would revert it. When `from` adds nothing, the result is `onto` itself.
+ * would revert it. A run `onto` holds in either layout counts as there; one only `from` holds goes
+ * in at its bucketed folder. When `from` adds nothing, the result is `onto` itself.
  */
 export async function mergeBranches(cwd: string, reader: ObjectReader, onto: string, from: string): Promise<string> {
   const diff = (await gitBytes(cwd, ['diff-tree', '-r', '-z', '--no-renames', onto, from])).toString('utf8').split('\0');
-  const changes: { path: string; entry: Omit<TreeEntry, 'name'> }[] = [];
+  const changes: TreeChange[] = [];
+  const folderInOnto = new Map<string, boolean>();
   // Records come in pairs: `:<old mode> <new mode> <old sha> <new sha> <status>` then the path.
   for (let index = 0; index + 1 < diff.length; index += 2) {
     const [, mode, , sha, status] = (diff[index] as string).slice(1).split(' ');
     const path = diff[index + 1] as string;
-    if (mode && sha && status !== 'D') changes.push({ path, entry: { mode, type: mode === '160000' ? 'commit' : 'blob', sha } });
+    if (!mode || !sha || status === 'D') continue;
+    const entry = { mode, type: mode === '160000' ? ('commit' as const) : ('blob' as const), sha };
+    const run = runFolderOfPath(path);
+    if (!run) {
+      changes.push({ path, entry });
+      continue;
+    }
+    const canonical = canonicalFolder(run);
+    let inOnto = folderInOnto.get(canonical);
+    if (inOnto === undefined) {
+      const legacy = `runs/${run.project}/${run.month}/${run.id}`;
+      inOnto = (await reader.read(`${onto}:${canonical}`)) !== undefined || (await isRunFolderAt(reader, onto, legacy));
+      folderInOnto.set(canonical, inOnto);
+    }
+    if (!inOnto) changes.push({ path: `${canonical}/${path.slice(run.folder.length + 1)}`, entry });
   }
-  const inOnto = new Map<string, boolean>();
-  const runFolderOf = (path: string): string | undefined => (/^runs\/[^/]+\/[^/]+\/[^/]+\//.test(path) ? path.split('/').slice(0, 4).join('/') : undefined);
-  for (const folder of new Set(changes.map((change) => runFolderOf(change.path)).filter((f): f is string => f !== undefined))) {
-    inOnto.set(folder, (await reader.read(`${onto}:${folder}`)) !== undefined);
-  }
-  const kept = changes.filter((change) => {
-    const folder = runFolderOf(change.path);
-    return folder === undefined || !inOnto.get(folder);
-  });
-  changes.length = 0;
-  changes.push(...kept);
   const { tree } = await applyToTree(cwd, reader, onto, changes);
   if (tree === undefined) return onto;
   return commitTree(cwd, tree, [onto, from], 'Merge runs published elsewhere with local ones\n');
 }
 
-/** The run folders in a commit's `runs/<project>/<yyyy-mm>/<id>` layout, with their trees. */
+/** True when `commit` has a run folder (a tree holding run files) at `path`. */
+async function isRunFolderAt(reader: ObjectReader, commit: string, path: string): Promise<boolean> {
+  const object = await reader.read(`${commit}:${path}`);
+  return object !== undefined && object.type === 'tree' && (await isRunTree(reader, object.sha));
+}
+
+/**
+ * The run folders of a commit, in either layout (src/run/layout.ts), with their trees, sorted by
+ * path: under each month, a folder holding run files is a run; a bucket's folders are runs.
+ */
 export async function listRunFolders(reader: ObjectReader, commit: string): Promise<FolderTree[]> {
-  const children = async (path: string): Promise<string[]> =>
-    ((await reader.readTree(`${commit}:${path}`)) ?? []).filter((entry) => entry.type === 'tree').map((entry) => `${path}/${entry.name}`);
-  const months = (await Promise.all((await children('runs')).map(children))).flat();
-  const folders = (await Promise.all(months.map(children))).flat();
-  const trees = await Promise.all(folders.map((path) => reader.read(`${commit}:${path}`)));
-  return folders.map((path, index) => ({ path, tree: trees[index]?.sha as string }));
+  const trees = async (path: string): Promise<{ path: string; sha: string }[]> =>
+    ((await reader.readTree(`${commit}:${path}`)) ?? []).filter((entry) => entry.type === 'tree').map((entry) => ({ path: `${path}/${entry.name}`, sha: entry.sha }));
+  const months = (await Promise.all((await trees('runs')).map((project) => trees(project.path)))).flat();
+  const entries = (await Promise.all(months.map((month) => trees(month.path)))).flat();
+  const folders: FolderTree[] = [];
+  await Promise.all(
+    entries.map(async (entry) => {
+      if (await isRunTree(reader, entry.sha)) folders.push({ path: entry.path, tree: entry.sha });
+      else if (BUCKET_PATTERN.test(entry.path.slice(entry.path.lastIndexOf('/') + 1))) {
+        for (const run of await trees(entry.path)) if (await isRunTree(reader, run.sha)) folders.push({ path: run.path, tree: run.sha });
+      }
+    }),
+  );
+  return folders.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** A change to a tree: `entry` at `path`, or (null) nothing there any more. */
+export interface TreeChange {
+  path: string;
+  entry: Omit<TreeEntry, 'name'> | null;
 }
 
 /**
  * Rebuilds the trees along each changed path of `base`'s tree, bottom-up, one `mktree` process per
- * depth. Returns the new root tree, or undefined when every entry was already in place.
+ * depth; a folder left empty by removals goes too. Returns the new root tree, or undefined when
+ * every entry was already in place, and the paths that got a new entry.
  */
-async function applyToTree(
+export async function applyToTree(
   cwd: string,
   reader: ObjectReader,
   base: string | undefined,
-  changes: readonly { path: string; entry: Omit<TreeEntry, 'name'> }[],
+  changes: readonly TreeChange[],
 ): Promise<{ tree: string | undefined; changed: string[] }> {
-  const pending = new Map<string, Map<string, TreeEntry>>();
-  const put = (path: string, entry: Omit<TreeEntry, 'name'>): void => {
+  const pending = new Map<string, Map<string, TreeEntry | null>>();
+  const put = (path: string, entry: Omit<TreeEntry, 'name'> | null): void => {
     const slash = path.lastIndexOf('/');
     const dir = slash < 0 ? '' : path.slice(0, slash);
     const name = path.slice(slash + 1);
     let entries = pending.get(dir);
     if (!entries) pending.set(dir, (entries = new Map()));
-    entries.set(name, { ...entry, name });
+    entries.set(name, entry && { ...entry, name });
   };
   for (const change of changes) put(change.path, change.entry);
   const leaves = new Set(changes.map((change) => change.path));
@@ -164,13 +218,19 @@ async function applyToTree(
       let differs = false;
       for (const [name, entry] of pending.get(dir) ?? []) {
         const old = entries.get(name);
+        if (entry === null) {
+          if (old) differs = entries.delete(name);
+          continue;
+        }
         if (old && old.sha === entry.sha && old.mode === entry.mode) continue;
         differs = true;
         entries.set(name, entry);
         const path = dir ? `${dir}/${name}` : name;
         if (leaves.has(path)) changed.push(path);
       }
-      if (differs) rewrites.push({ dir, entries: [...entries.values()] });
+      if (!differs) return;
+      if (entries.size === 0 && dir !== '') put(dir, null);
+      else rewrites.push({ dir, entries: [...entries.values()] });
     });
     const shas = await writeTrees(cwd, rewrites.map((rewrite) => rewrite.entries));
     rewrites.forEach(({ dir }, index) => {

@@ -4,18 +4,23 @@
  * next one, or the final publish through publish.ts, carries everything), so it never holds up the
  * job nor adds to the queue. The final publish replaces the run's folder whole, so nothing a
  * heartbeat wrote can survive beside the finished run.
+ *
+ * Heartbeats share the push budget (config `push.perMinute`, src/branch/push-rate.ts) with every
+ * writer of the origin, and take at most all but one of its slots: a heartbeat that finds no slot
+ * is skipped, never waits nor queues, so final publishes always find room within a minute.
  */
 import type { Config } from '../config.ts';
-import { git } from '../git/exec.ts';
 import { ObjectReader } from '../git/objects.ts';
 import { resolveCommit } from '../git/refs.ts';
 import { fetchRefs, hasRemote, pushCommit } from '../git/remote.ts';
 import type { PreparedRun } from '../run/prepared.ts';
 import { buildCommit, commitFolders, writeRunTrees } from './commit.ts';
+import { pushWait, recentPushTimes } from './push-rate.ts';
 
 export type LiveOutcome =
   | { pushed: true; commit: string }
-  | { pushed: false; reason: 'busy' | 'behind' | 'failed'; detail?: string };
+  /** busy: the branch moved moments ago; budget: the push budget has no slot to spare; behind: another push won. */
+  | { pushed: false; reason: 'busy' | 'budget' | 'behind' | 'failed'; detail?: string };
 
 export interface LiveOptions {
   cwd: string;
@@ -37,6 +42,7 @@ export interface LiveOptions {
  */
 export async function publishLive(run: PreparedRun, options: LiveOptions): Promise<LiveOutcome> {
   const { cwd, config, signal } = options;
+  const perMinute = config.push?.perMinute ?? 0;
   const ref = `refs/heads/${config.branch}`;
   const reader = new ObjectReader(cwd);
   try {
@@ -47,8 +53,10 @@ export async function publishLive(run: PreparedRun, options: LiveOptions): Promi
     }
     const tip = (await fetchRefs(cwd, config.remote, [ref], signal)).get(ref);
     if (tip !== undefined) {
-      const committed = Number(await git(cwd, ['show', '-s', '--format=%ct', tip]));
-      if (!options.shouldPush(options.now().getTime() / 1000 - committed)) return { pushed: false, reason: 'busy' };
+      const times = await recentPushTimes(cwd, tip, Math.max(1, perMinute));
+      const nowS = options.now().getTime() / 1000;
+      if (!options.shouldPush(nowS - (times[0] ?? 0))) return { pushed: false, reason: 'busy' };
+      if (pushWait(times, nowS, perMinute, 1) > 0) return { pushed: false, reason: 'budget' };
     }
     // A remote without the branch yet gets the local one (history and all), or a new one.
     const base = tip ?? (await resolveCommit(cwd, ref));

@@ -11,6 +11,9 @@
  * in the local queue, not only the caller's, plus every run other machines announced after losing
  * a round. So the first writer to win a round lands the runs of everyone waiting, and the others
  * find their runs already there on their next fetch instead of fighting for another round.
+ * Pushes keep to the origin's push budget (config `push.perMinute`, src/branch/push-rate.ts): a
+ * writer waits for a slot, and the queue is read again before each push, so every run queued in
+ * the meantime goes up in that one push; under a budget nobody announces (that is a push too).
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -26,7 +29,9 @@ import { openStore } from '../store/open.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { buildCommit, commitFolders, listRunFolders, mergeBranches, writeRunTrees, type FolderTree } from './commit.ts';
 import { testKillPoint } from './kill-point.ts';
+import { PUSH_WINDOW_S, pushWait, recentPushTimes } from './push-rate.ts';
 import { dequeue, enqueue, listQueue, markUploaded, noteReason, refreshChangedObjects, type QueuedRun } from './queue.ts';
+import { BUCKET_PATTERN, canonicalFolder, parseRunFolder } from '../run/layout.ts';
 import { PROJECT_PATTERN, RUN_ID_PATTERN } from '../run/schema.ts';
 
 export interface PublishOutcome {
@@ -48,10 +53,17 @@ export interface PublishOptions {
   store?: ObjectStore;
   /** Called as objects upload, for a progress line. */
   onProgress?: (done: number, total: number) => void;
+  /** The clock the push budget is counted with (src/branch/push-rate.ts); the system clock by default. */
+  now?: () => Date;
 }
 
 /** Retry policy for a push that lost the race: full-jitter exponential backoff, capped. */
 const MAX_PUSH_ATTEMPTS = 30;
+/**
+ * How long a writer waits in all for slots of the push budget before it leaves its runs queued
+ * (for `runpages sync`): at 6 pushes a minute, 15 minutes is 90 pushes of coalesced runs.
+ */
+const MAX_BUDGET_WAIT_S = 15 * 60;
 const BACKOFF_BASE_MS = 50;
 const BACKOFF_CAP_MS = 2_000;
 const UPLOAD_CONCURRENCY = 4;
@@ -168,9 +180,13 @@ async function publishPending(pending: readonly Pending[], options: PublishOptio
         published.push(...ready.map((entry) => entry.id));
       } else {
         const readyIds = new Set(ready.map((entry) => entry.id));
-        const others = (await listQueue(cwd)).filter((entry) => entry.uploaded && !readyIds.has(entry.id));
-        const otherFolders = await writeRunTrees(cwd, others.map((entry) => entry.run));
-        const result = await pushFolders(cwd, reader, config, [...folders, ...otherFolders], signal, warnings);
+        // Asked again before every push: runs queued while this writer waited for a slot go up with it.
+        let others: QueuedRun[] = [];
+        const queuedFolders = async (): Promise<FolderTree[]> => {
+          others = (await listQueue(cwd)).filter((entry) => entry.uploaded && !readyIds.has(entry.id));
+          return writeRunTrees(cwd, others.map((entry) => entry.run));
+        };
+        const result = await pushFolders(cwd, reader, config, folders, queuedFolders, { signal, warnings, now: options.now ?? (() => new Date()) });
         pushAttempts = result.attempts;
         if (result.landed) {
           testKillPoint('publish:pushed');
@@ -220,18 +236,24 @@ type PushResult = { landed: true; commit: string; attempts: number } | { landed:
  */
 const PENDING_NAMESPACE = 'refs/runpages/pending';
 
-/** Fetch the branch, put the runs on its tip, push; on losing the race, announce, back off and go again. */
+/**
+ * Fetch the branch, put the runs on its tip (with every run `more` finds queued then), push; on
+ * losing the race, announce, back off and go again. With a push budget (src/branch/push-rate.ts),
+ * a push waits for a slot, and no announcement is made: announcing is a push of its own, the very
+ * thing the budget counts, while the queue already coalesces the runs of one clone.
+ */
 async function pushFolders(
   cwd: string,
   reader: ObjectReader,
   config: Config,
-  folders: readonly FolderTree[],
-  signal: AbortSignal | undefined,
-  warnings: string[],
+  own: readonly FolderTree[],
+  more: () => Promise<FolderTree[]>,
+  options: { signal: AbortSignal | undefined; warnings: string[]; now: () => Date },
 ): Promise<PushResult> {
+  const { signal, warnings } = options;
   const { remote, branch } = config;
+  const perMinute = config.push?.perMinute ?? 0;
   const branchRef = `refs/heads/${branch}`;
-  const mine = new Set(folders.map((folder) => folder.path));
   let announced: { ref: string; commit: string } | undefined;
   const cleanUp = async (included: Map<string, string>): Promise<void> => {
     // Best effort, and only refs still at the commit seen: a stale announcement is harmless.
@@ -241,22 +263,41 @@ async function pushFolders(
     await pushRefs(cwd, remote, refs.map(([ref]) => `:${ref}`), { leases: refs.map(([ref, sha]) => `${ref}:${sha}`) }).catch(() => {});
   };
 
-  for (let attempt = 1; attempt <= MAX_PUSH_ATTEMPTS; attempt++) {
-    if (signal?.aborted) return { landed: false, reason: 'publishing was interrupted', attempts: attempt - 1 };
+  let waitedS = 0;
+  let attempt = 0;
+  while (attempt < MAX_PUSH_ATTEMPTS) {
+    if (signal?.aborted) return { landed: false, reason: 'publishing was interrupted', attempts: attempt };
     let fetched: Map<string, string>;
     try {
       fetched = await fetchRefs(cwd, remote, [branchRef, `${PENDING_NAMESPACE}/*`], signal);
     } catch (error) {
-      return { landed: false, reason: `cannot fetch "${branch}" from the remote "${remote}": ${messageOf(error)}`, attempts: attempt };
+      return { landed: false, reason: `cannot fetch "${branch}" from the remote "${remote}": ${messageOf(error)}`, attempts: attempt + 1 };
     }
     const remoteTip = fetched.get(branchRef);
     // A remote without the branch yet gets the local one, history and all.
     const base = remoteTip ?? (await resolveCommit(cwd, branchRef));
-    const own = await buildCommit(cwd, reader, base, folders);
-    if (remoteTip !== undefined && own.commit === remoteTip) {
+    const folders = [...own, ...(await more()).filter((folder) => !own.some((mine) => mine.path === folder.path))];
+    const mine = new Set(folders.map((folder) => folder.path));
+    const built = await buildCommit(cwd, reader, base, folders);
+    if (remoteTip !== undefined && built.commit === remoteTip) {
+      // Already there: another writer's push carried these runs.
       await cleanUp(new Map());
-      return { landed: true, commit: remoteTip, attempts: attempt };
+      return { landed: true, commit: remoteTip, attempts: attempt + 1 };
     }
+    if (remoteTip !== undefined && perMinute > 0) {
+      const wait = pushWait(await recentPushTimes(cwd, remoteTip, perMinute), options.now().getTime() / 1000, perMinute);
+      if (wait > 0) {
+        if (waitedS + wait > MAX_BUDGET_WAIT_S) {
+          return { landed: false, reason: `the push budget of "${remote}" (${perMinute} a minute, config push.perMinute) stayed spent for ${Math.round(waitedS / 60)} minutes`, attempts: attempt };
+        }
+        // Waiters spread over the slot instead of all pushing the moment it opens.
+        const pause = wait + Math.random() * Math.min(10, PUSH_WINDOW_S / perMinute);
+        waitedS += pause;
+        await sleep(pause * 1000, undefined, signal ? { signal } : {}).catch(() => {});
+        continue;
+      }
+    }
+    attempt += 1;
 
     const included = new Map<string, string>();
     const extra: FolderTree[] = [];
@@ -271,14 +312,18 @@ async function pushFolders(
         continue;
       }
       included.set(ref, commit);
-      for (const folder of await listRunFolders(reader, commit)) {
+      for (const found of await listRunFolders(reader, commit)) {
+        // An older writer's announcement may use the old layout: the run lands in its bucket.
+        const parsed = parseRunFolder(found.path);
+        if (!parsed) continue;
+        const folder = { path: canonicalFolder(parsed), tree: found.tree };
         // Only runs new to the branch: an old announcement must never revert a newer publish.
         if (mine.has(folder.path) || extra.some((other) => other.path === folder.path)) continue;
-        if (base && (await reader.read(`${base}:${folder.path}`))) continue;
+        if (base && ((await reader.read(`${base}:${folder.path}`)) || (await reader.read(`${base}:runs/${parsed.project}/${parsed.month}/${parsed.id}/run.yaml`)))) continue;
         extra.push(folder);
       }
     }
-    const candidate = extra.length ? (await buildCommit(cwd, reader, base, [...folders, ...extra])).commit : own.commit;
+    const candidate = extra.length ? (await buildCommit(cwd, reader, base, [...folders, ...extra])).commit : built.commit;
     try {
       if ((await pushCommit(cwd, remote, candidate, branch, signal)) === 'pushed') {
         await cleanUp(included);
@@ -287,7 +332,7 @@ async function pushFolders(
     } catch (error) {
       return { landed: false, reason: `pushing "${branch}" to the remote "${remote}" failed: ${messageOf(error)}`, attempts: attempt };
     }
-    if (!announced) {
+    if (!announced && !(perMinute > 0)) {
       const ref = `${PENDING_NAMESPACE}/${process.pid}-${randomBytes(6).toString('hex')}`;
       const { commit } = await buildCommit(cwd, reader, undefined, folders);
       // A remote that refuses such refs just means no help from others: keep racing alone.
@@ -305,7 +350,8 @@ const MONTH_PATTERN = /^\d{4}-(0[1-9]|1[0-2])$/;
 
 /**
  * Why an announcement cannot be used, or undefined when it is sound: every folder under its
- * `runs/` must be `runs/<project>/<yyyy-mm>/<run id>` with names a run could have (a name holding
+ * `runs/` must be `runs/<project>/<yyyy-mm>/<bucket>/<run id>` (or the old layout's
+ * `runs/<project>/<yyyy-mm>/<run id>`) with names a run could have (a name holding
  * a newline, say, breaks the tree any writer would build from it) and hold a run.yaml.
  */
 async function malformedAnnouncement(reader: ObjectReader, ref: string, commit: string): Promise<string | undefined> {
@@ -318,10 +364,15 @@ async function malformedAnnouncement(reader: ObjectReader, ref: string, commit: 
     for (const month of (await level(`runs/${project.name}`)) ?? []) {
       const monthPath = `runs/${project.name}/${month.name}`;
       if (month.type !== 'tree' || !MONTH_PATTERN.test(month.name)) return `${JSON.stringify(monthPath)} is not a month folder`;
-      for (const run of (await level(monthPath)) ?? []) {
-        const runPath = `${monthPath}/${run.name}`;
-        if (run.type !== 'tree' || !RUN_ID_PATTERN.test(run.name)) return `${JSON.stringify(runPath)} is not a run folder`;
-        if (!(await reader.read(`${commit}:${runPath}/run.yaml`))) return `${JSON.stringify(runPath)} has no run.yaml`;
+      for (const entry of (await level(monthPath)) ?? []) {
+        const entryPath = `${monthPath}/${entry.name}`;
+        // A bucket holds run folders; a folder with a run.yaml right under the month is an old-layout run.
+        const bucket = BUCKET_PATTERN.test(entry.name) && !(await reader.read(`${commit}:${entryPath}/run.yaml`));
+        for (const run of bucket ? ((await level(entryPath)) ?? []) : [entry]) {
+          const runPath = bucket ? `${entryPath}/${run.name}` : entryPath;
+          if (run.type !== 'tree' || !RUN_ID_PATTERN.test(run.name)) return `${JSON.stringify(runPath)} is not a run folder`;
+          if (!(await reader.read(`${commit}:${runPath}/run.yaml`))) return `${JSON.stringify(runPath)} has no run.yaml`;
+        }
       }
     }
   }
@@ -332,7 +383,7 @@ async function malformedAnnouncement(reader: ObjectReader, ref: string, commit: 
  * Brings the local branch up to the landed commit. When the local branch holds commits the remote
  * lacks (runs of publishers still in flight), the two are merged, so the local branch never loses a run.
  */
-async function catchUpLocal(cwd: string, reader: ObjectReader, ref: string, landed: string): Promise<void> {
+export async function catchUpLocal(cwd: string, reader: ObjectReader, ref: string, landed: string): Promise<void> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const local = await resolveCommit(cwd, ref);
     if (local && (await isAncestor(cwd, landed, local))) return;

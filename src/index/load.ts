@@ -1,15 +1,17 @@
 /**
  * Loads runs for the index: from a folder laid out like the branch's `runs/`
- * (`<dir>/<project>/<yyyy-mm>/<id>/run.yaml` + `series.json`) or from a git branch read through the
+ * (`<dir>/<project>/<yyyy-mm>/<bucket>/<id>/run.yaml` + `series.json`, or the older layout without
+ * buckets, src/run/layout.ts) or from a git branch read through the
  * object database (no checkout). Every file is validated with the one schema; bad runs are skipped
  * with a reason naming the file and field, never failing the whole load.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, statSync, type Dirent } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RunpagesError } from '../errors.ts';
 import type { BranchFile } from '../branch/read.ts';
+import { BUCKET_PATTERN, runFileOf, type RunPath } from '../run/layout.ts';
 import { invalidRun, type InvalidRun } from '../run/parse-text.ts';
 import { MAX_MEDIA_MANIFEST_BYTES, MAX_RUN_YAML_BYTES, MAX_SERIES_JSON_BYTES, fileSizeBreach } from '../run/limits.ts';
 import type { MediaManifest } from '../run/media.ts';
@@ -121,7 +123,7 @@ interface SourceFiles {
 async function readFolder(dir: string): Promise<SourceFiles> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new RunpagesError('runs-not-found', `There is no folder of runs at ${dir}${existsSync(dir) ? ' (it is a file)' : ''}`, {
-      hint: 'Pass --from with a folder laid out like runs/<project>/<yyyy-mm>/<id>/run.yaml, or a branch name such as runs.',
+      hint: 'Pass --from with a folder laid out like runs/<project>/<yyyy-mm>/<bucket>/<id>/run.yaml (or the older runs/<project>/<yyyy-mm>/<id>/), or a branch name such as runs.',
     });
   }
   const folders = await runFolders(dir);
@@ -184,37 +186,46 @@ function cacheEntry(run: LoadedRun): NonNullable<ReturnType<LoadCache['get']>> {
 }
 
 interface RunFolder {
-  /** `<project>/<yyyy-mm>/<id>`, or a shorter path when a symbolic link stands in for a folder. */
+  /** `<project>/<yyyy-mm>/<bucket>/<id>` (or the old layout's `<project>/<yyyy-mm>/<id>`), or a shorter path when a symbolic link stands in for a folder. */
   folder: string;
   refused?: InvalidRun;
 }
 
 /**
- * The run folders under `dir` (`<project>/<yyyy-mm>/<id>/` holding run.yaml or series.json), sorted,
- * walked without following symbolic links: a linked folder is listed as refused, never entered.
+ * The run folders under `dir`, sorted, in either layout (src/run/layout.ts): under a month, a folder
+ * holding run.yaml or series.json is a run, and a two-hex folder holding none is a bucket of runs.
+ * Walked without following symbolic links: a linked folder is listed as refused, never entered.
  * Hidden names are skipped, as the branch layout has none.
  */
 async function runFolders(dir: string): Promise<RunFolder[]> {
   const found: RunFolder[] = [];
-  let level: string[] = [''];
-  for (let depth = 0; depth < 3; depth++) {
+  const refuseLink = (path: string, runLevel: boolean): void => {
+    const file = runLevel ? `runs/${path}/run.yaml` : `runs/${path}`;
+    found.push({ folder: path, refused: { file, reason: `runs/${path}: is a symbolic link, not read` } });
+  };
+  const subfolders = async (parent: string, runLevel: boolean): Promise<string[]> => {
     const next: string[] = [];
-    for (const parent of level) {
-      const entries: Dirent[] = await readdir(join(dir, parent), { withFileTypes: true });
-      for (const entry of entries) {
-        if (entry.name.startsWith('.')) continue;
-        const path = parent ? `${parent}/${entry.name}` : entry.name;
-        if (entry.isSymbolicLink()) {
-          const file = depth === 2 ? `runs/${path}/run.yaml` : `runs/${path}`;
-          found.push({ folder: path, refused: { file, reason: `runs/${path}: is a symbolic link, not read` } });
-        } else if (entry.isDirectory()) next.push(path);
+    for (const entry of await readdir(join(dir, parent), { withFileTypes: true })) {
+      if (entry.name.startsWith('.')) continue;
+      const path = parent ? `${parent}/${entry.name}` : entry.name;
+      if (entry.isSymbolicLink()) refuseLink(path, runLevel);
+      else if (entry.isDirectory()) next.push(path);
+    }
+    return next;
+  };
+  const holdsRunFiles = async (folder: string): Promise<boolean> => {
+    const names = new Set(await readdir(join(dir, folder)));
+    return names.has('run.yaml') || names.has('series.json');
+  };
+  const months: string[] = [];
+  for (const project of await subfolders('', false)) months.push(...(await subfolders(project, false)));
+  for (const month of months) {
+    for (const folder of await subfolders(month, true)) {
+      if (await holdsRunFiles(folder)) found.push({ folder });
+      else if (BUCKET_PATTERN.test(folder.slice(folder.lastIndexOf('/') + 1))) {
+        for (const run of await subfolders(folder, true)) if (await holdsRunFiles(run)) found.push({ folder: run });
       }
     }
-    level = next;
-  }
-  for (const folder of level) {
-    const names = new Set(await readdir(join(dir, folder)));
-    if (names.has('run.yaml') || names.has('series.json')) found.push({ folder });
   }
   return found.sort((a, b) => compare(a.folder, b.folder));
 }
@@ -226,11 +237,10 @@ async function runFolders(dir: string): Promise<RunFolder[]> {
  */
 async function readBranch(branch: string, cwd: string, known: (hash: string) => boolean): Promise<SourceFiles> {
   const { listBranchFiles, readBlobs } = await import('../branch/read.ts');
-  const runFile = /^(runs\/[^/]+\/[^/]+\/[^/]+)\/(run\.yaml|series\.json|media\.json)$/;
   // ls-tree lists a folder's files together.
   const grouped: { folder: string; files: BranchFile[] }[] = [];
-  for (const file of await listBranchFiles(cwd, branch, (path) => runFile.test(path))) {
-    const folder = (runFile.exec(file.path) as RegExpExecArray)[1] as string;
+  for (const file of await listBranchFiles(cwd, branch, (path) => runFileOf(path) !== undefined)) {
+    const folder = (runFileOf(file.path) as RunPath).folder;
     const last = grouped.at(-1);
     if (last?.folder === folder) last.files.push(file);
     else grouped.push({ folder, files: [file] });

@@ -4,6 +4,7 @@
  * it), validated by the one loader (`parseRuns`). On a branch, records validated by an earlier
  * command are reused by blob id (see run-cache.ts): only new or changed runs are read and parsed.
  */
+import { runFileOf, type RunPath } from '../run/layout.ts';
 import { withLiveStatus, type LiveSettings } from '../run/liveness.ts';
 import type { InvalidRun, LoadedRun, RunFiles } from './load.ts';
 import type { RunSource } from './source.ts';
@@ -38,12 +39,15 @@ async function loadRecords(cwd: string, source: RunSource, idPrefix: string): Pr
   }
   const ref = source.branch;
   const [{ listBranchFiles, readBlobs }, { gitMaybe }, { RecordCache }] = await Promise.all([import('../branch/read.ts'), import('../git/exec.ts'), import('./run-cache.ts')]);
-  const wanted = /^(runs\/[^/]+\/[^/]+\/([^/]+))\/run\.yaml$/;
-  const keep = (path: string): boolean => wanted.exec(path)?.[2]?.startsWith(idPrefix) === true;
+  const runYaml = (path: string): RunPath | undefined => {
+    const run = runFileOf(path);
+    return run?.file === 'run.yaml' ? run : undefined;
+  };
+  const keep = (path: string): boolean => runYaml(path)?.id.startsWith(idPrefix) === true;
   const listed = await listBranchFiles(cwd, ref, keep);
   const gitDir = await gitMaybe(cwd, ['rev-parse', '--git-common-dir']);
   const cache = gitDir === undefined ? undefined : RecordCache.open(cwd, gitDir);
-  const folderOf = (path: string): string => (wanted.exec(path) as RegExpExecArray)[1] as string;
+  const folderOf = (path: string): string => (runYaml(path) as RunPath).folder;
   const cached: LoadedRun[] = [];
   const unread: typeof listed = [];
   for (const file of listed) {

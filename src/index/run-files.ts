@@ -2,6 +2,7 @@
  * One run folder's files and what validating them gives: pure (no files, no git), so the loader and
  * the build's worker threads (src/site/run-assets.ts) parse a run exactly alike.
  */
+import { bucketProblem, parseRunFolder, runFolder } from '../run/layout.ts';
 import { parseMediaManifest, type MediaManifest } from '../run/media.ts';
 import { invalidRun, parseSeriesText, type InvalidRun } from '../run/parse-text.ts';
 import type { RunRecord, SeriesFile } from '../run/schema.ts';
@@ -11,7 +12,7 @@ import { parseYaml } from '../run/yaml.ts';
 export interface LoadedRun {
   record: RunRecord;
   series?: SeriesFile;
-  /** The run's folder as on the branch: `runs/<project>/<yyyy-mm>/<id>`. */
+  /** The run's folder as on the branch: `runs/<project>/<yyyy-mm>/<bucket>/<id>` (or the older `runs/<project>/<yyyy-mm>/<id>`). */
   folder: string;
   /** Changes whenever the run does: sha256 of its files, or on a branch of its folder and blob ids (no need to read them). */
   hash: string;
@@ -68,19 +69,18 @@ export function parseRunFiles(entry: RunFiles, hash: string): { run: LoadedRun; 
   }
 }
 
-/** A run's folder must match its record, or links and the branch layout disagree. */
+/** A run's folder must match its record, or links and the branch layout disagree (src/run/layout.ts). */
 export function checkPlacement(record: RunRecord, folder: string, file: string): void {
-  const parts = folder.split('/');
-  const [, project, , id] = parts;
-  if (id !== record.id) {
-    throw new InvalidRunError([{ file, field: 'id', message: `does not match its folder name "${id}"`, value: JSON.stringify(record.id) }], 'Move the run to runs/<project>/<yyyy-mm>/<id>/ or fix its id.');
+  const path = parseRunFolder(folder);
+  const where = `Move the run to ${runFolder(record)}/ or fix its`;
+  if (path?.id !== record.id) {
+    throw new InvalidRunError([{ file, field: 'id', message: `does not match its folder name "${path?.id ?? folder}"`, value: JSON.stringify(record.id) }], `${where} id.`);
   }
-  if (project !== record.project) {
-    throw new InvalidRunError(
-      [{ file, field: 'project', message: `does not match its folder "${project}"`, value: JSON.stringify(record.project) }],
-      'Move the run to runs/<project>/<yyyy-mm>/<id>/ or fix its project.',
-    );
+  if (path.project !== record.project) {
+    throw new InvalidRunError([{ file, field: 'project', message: `does not match its folder "${path.project}"`, value: JSON.stringify(record.project) }], `${where} project.`);
   }
+  const misplaced = bucketProblem(path);
+  if (misplaced) throw new InvalidRunError([{ file, field: 'id', message: misplaced, value: JSON.stringify(record.id) }], `${where} id.`);
 }
 
 /** A media.json over its limit: the run stays, its media are reported (the marker is no JSON). */

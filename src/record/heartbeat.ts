@@ -8,7 +8,10 @@
  * The push rate is bounded: a heartbeat is skipped when the remote branch moved less than
  * {@link busyGap} seconds ago (other runs landing: the branch is busy), unless this run's last
  * landed heartbeat is two intervals old, so a run on a busy branch still lands about every other
- * interval and never looks crashed (crashed means 3 intervals without a heartbeat).
+ * interval and never looks crashed (crashed means 3 intervals without a heartbeat). Heartbeats
+ * also share the origin's push budget (config `push.perMinute`, src/branch/push-rate.ts) and may
+ * take all but one of its slots: with none to spare the heartbeat is skipped, never queued, and
+ * the final publish (which waits for a slot) keeps the last one free.
  */
 import type { Config } from '../config.ts';
 import { DEFAULT_HEARTBEAT_S, liveSettings } from '../run/liveness.ts';

@@ -27,8 +27,5 @@ export interface PreparedRun {
   edited?: boolean;
 }
 
-/** Folder of a run on the branch: `runs/<project>/<yyyy-mm>/<run-id>` (docs/design.md#branch). */
-export function runFolder(record: Pick<RunRecord, 'project' | 'created' | 'id'>): string {
-  const month = new Date(record.created).toISOString().slice(0, 7);
-  return `runs/${record.project}/${month}/${record.id}`;
-}
+/** Where a prepared run goes on the branch: see layout.ts. */
+export { runFolder } from './layout.ts';

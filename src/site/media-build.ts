@@ -39,7 +39,15 @@ export interface SiteMediaOptions {
   budget: number;
   /** The store's public base URL, to link originals not on the site. */
   publicUrl?: string | undefined;
+  /**
+   * Drawn charts kept between builds (the build's pack). Keys end in the run's hash, so they live
+   * as long as the run does; a chart is drawn again only when its data or the drawing code changes.
+   */
+  charts?: { get(key: string): string | undefined; put(key: string, value: string): void };
 }
+
+/** Changes whenever media-charts.ts draws differently: old charts are then drawn again. */
+const CHARTS_VERSION = 'media-svg@1';
 
 export interface SiteMedia {
   byRun: Map<string, RunMediaView>;
@@ -132,6 +140,15 @@ export async function prepareSiteMedia(options: SiteMediaOptions): Promise<SiteM
       return undefined;
     };
 
+    /** A chart drawn once per content: from the cache, else drawn and kept. */
+    const drawn = (kind: string, content: string, draw: () => string): string => {
+      const key = `${CHARTS_VERSION}:${kind}:${sha256Of(new TextEncoder().encode(content))}:${run.hash}`;
+      const cached = options.charts?.get(key);
+      if (cached !== undefined) return cached;
+      const svg = draw();
+      options.charts?.put(key, svg);
+      return svg;
+    };
     const imageItems = new Map<string, MediaImageItem>();
     const groups = new Map<string, MediaGroup>();
     const histograms = new Map<string, { step: number | undefined; data: Extract<MediaData, { kind: 'histogram' }>['data'] }[]>();
@@ -173,9 +190,11 @@ export async function prepareSiteMedia(options: SiteMediaOptions): Promise<SiteM
         case 'confusion_matrix': {
           const item: MediaChartItem = { ...base, ...(missing ? { missing } : {}) };
           if (data?.kind === 'confusion_matrix') {
-            item.svg = confusionChart(data.data, { title: entry.key });
-            item.normalized = confusionChart(data.data, { title: entry.key, normalized: true });
-            item.confusion = data.data;
+            const matrix = data.data;
+            const content = `${entry.key}\0${JSON.stringify(matrix)}`;
+            item.svg = drawn('confusion', content, () => confusionChart(matrix, { title: entry.key }));
+            item.normalized = drawn('confusion-normalized', content, () => confusionChart(matrix, { title: entry.key, normalized: true }));
+            item.confusion = matrix;
           }
           pushItem(groups, entry.key, 'confusion_matrix', item);
           break;
@@ -183,8 +202,9 @@ export async function prepareSiteMedia(options: SiteMediaOptions): Promise<SiteM
         case 'curve': {
           const item: MediaChartItem = { ...base, ...(missing ? { missing } : {}) };
           if (data?.kind === 'curve') {
-            item.svg = curveChart([{ label: entry.key, data: data.data }], { title: entry.key });
-            item.curve = data.data;
+            const curve = data.data;
+            item.svg = drawn('curve', `${entry.key}\0${JSON.stringify(curve)}`, () => curveChart([{ label: entry.key, data: curve }], { title: entry.key }));
+            item.curve = curve;
             if (data.data.auc !== undefined) item.auc = data.data.auc;
             if (data.data.ap !== undefined) item.ap = data.data.ap;
           }
@@ -223,13 +243,16 @@ export async function prepareSiteMedia(options: SiteMediaOptions): Promise<SiteM
     for (const [key, list] of histograms) {
       const group = groupFor(groups, key, 'histogram') as Extract<MediaGroup, { kind: 'histogram' }>;
       group.steps = list.length;
-      if (list.length > 0) group.svg = histogramChart(list.sort((a, b) => (a.step ?? -Infinity) - (b.step ?? -Infinity)), { title: key });
+      list.sort((a, b) => (a.step ?? -Infinity) - (b.step ?? -Infinity));
+      if (list.length > 0) group.svg = drawn('histogram', `${key}\0${JSON.stringify(list)}`, () => histogramChart(list, { title: key }));
     }
     // Table cells show the images of the run they refer to, when those are on the site.
     const srcBySha = new Map<string, string>();
     for (const item of imageItems.values()) if (item.src) srcBySha.set(item.sha256, item.src);
     for (const { item, refs } of tables) for (const sha of refs) if (srcBySha.has(sha)) item.images[sha] = srcBySha.get(sha) as string;
 
+    const tableKeys = new Set([...groups.values()].filter((group) => group.kind === 'table').map((group) => group.key));
+    for (const group of groups.values()) if (group.kind === 'image' && group.key.endsWith('/images') && tableKeys.has(group.key.slice(0, -'/images'.length))) group.cells = true;
     const sorted = [...groups.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     for (const group of sorted) if ('items' in group) (group.items as { step?: number }[]).sort((a, b) => (a.step ?? -Infinity) - (b.step ?? -Infinity));
     const key = createHash('sha256').update(JSON.stringify(sorted)).digest('hex').slice(0, 16);

@@ -57,7 +57,13 @@ export interface MediaTextItem {
 }
 
 export type MediaGroup =
-  | { kind: 'image'; key: string; items: MediaImageItem[] }
+  | {
+      kind: 'image';
+      key: string;
+      items: MediaImageItem[];
+      /** The images of a table's cells (`<table key>/images`, as the clients log them): shown folded. */
+      cells?: boolean;
+    }
   | { kind: 'confusion_matrix' | 'curve'; key: string; items: MediaChartItem[] }
   | { kind: 'histogram'; key: string; svg?: string; steps: number; missing?: string }
   | { kind: 'table'; key: string; items: MediaTableItem[] }

@@ -9,10 +9,13 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
 import { git, makeTestRepo } from '../helpers/git.ts';
+import { branchRunIds } from '../helpers/layout.ts';
 
 const WRITERS = 50;
 const RUNS_EACH = 4;
-const repo = makeTestRepo();
+// No push budget here (push.perMinute: 0): this is the race at full speed, with announcements;
+// test/stress/push-rate.test.ts holds writers to the default budget.
+const repo = makeTestRepo({ 'README.md': '# test\n', 'runpages.config.yaml': 'push:\n  perMinute: 0\n' });
 afterAll(() => repo.cleanup());
 
 it(`lands ${WRITERS} x ${RUNS_EACH} runs from concurrent writers, none lost or duplicated`, async () => {
@@ -47,7 +50,7 @@ it(`lands ${WRITERS} x ${RUNS_EACH} runs from concurrent writers, none lost or d
   const names = files.map((file) => /^name: (\S+)$/m.exec(git(repo.origin, 'show', `runs:${file}`))?.[1]);
   const expected = Array.from({ length: WRITERS * RUNS_EACH }, (_, i) => `w${Math.floor(i / RUNS_EACH)}-r${i % RUNS_EACH}`);
   expect(names.sort()).toEqual(expected.sort());
-  expect(new Set(files.map((file) => file.split('/')[3])).size).toBe(WRITERS * RUNS_EACH);
+  expect(new Set(branchRunIds(repo.origin)).size).toBe(WRITERS * RUNS_EACH);
   // Announcements of writers that lost a round are cleaned up once their runs landed.
   expect(git(repo.origin, 'for-each-ref', 'refs/runpages/')).toBe('');
   // Dangling commits are the losers' attempts, unreferenced by design; anything else is damage.

@@ -9,7 +9,8 @@ import { afterAll, expect, it } from 'vitest';
 import { BIN, runCli } from '../helpers/cli.ts';
 import { git, makeTestRepo } from '../helpers/git.ts';
 
-const repo = makeTestRepo({ 'README.md': '# stress\n', '.gitignore': '.runpages/\n' });
+// The race at full speed (push.perMinute: 0); push-rate.test.ts holds writers to the default budget.
+const repo = makeTestRepo({ 'README.md': '# stress\n', '.gitignore': '.runpages/\n', 'runpages.config.yaml': 'push:\n  perMinute: 0\n' });
 afterAll(() => repo.cleanup());
 
 it('lands all 100 runs of 20 concurrent recorders, 5 runs each', async () => {

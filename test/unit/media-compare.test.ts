@@ -10,6 +10,7 @@ import { comparisonImageLinks } from '../../src/report/media-links.ts';
 import type { MediaManifest } from '../../src/run/media.ts';
 import type { RunRecord } from '../../src/run/schema.ts';
 import { compareMedia, nearestBlock } from '../../src/site/media-compare.ts';
+import { curveChart } from '../../src/site/media-charts.ts';
 import type { RunMediaView } from '../../src/site/media-view.ts';
 
 const SHA = (n: number): string => String(n).repeat(64).slice(0, 64);
@@ -39,7 +40,7 @@ describe('compareMedia', () => {
     ],
   ]);
   const runs = [{ id: 'a', name: 'A' }, { id: 'b', name: 'B' }];
-  const media = compareMedia(runs, views, 0);
+  const media = compareMedia(runs, views, 0, { overlay: curveChart });
 
   it('a row per key (sorted), a column per run, the steps of every run', () => {
     expect(media.rows.map((row) => [row.key, row.kind, row.columns.map((column) => column.blocks.length)])).toEqual([

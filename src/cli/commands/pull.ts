@@ -46,7 +46,7 @@ Examples:
   $ runpages pull brave-otter-12              # by name`,
     )
     .action(async (reference: string, path: string | undefined, flags: PullFlags) => {
-      const [{ resolve }, { loadConfig }, { loadRunRecords }, { findRun }, { openStore }, { planPull, pullArtifacts, pullFailure }, ui, { RunpagesError }] =
+      const [{ resolve }, { loadConfig }, { loadRunRecords }, { findRun }, { openStore }, { planPull, pullArtifacts, pullFailure }, ui, { RunpagesError }, { runFileOf }] =
         await Promise.all([
           import('node:path'),
           import('../../config.ts'),
@@ -56,6 +56,7 @@ Examples:
           import('../../store/pull.ts'),
           import('../ui.ts'),
           import('../../errors.ts'),
+          import('../../run/layout.ts'),
         ]);
       const cwd = process.cwd();
       const config = loadConfig(cwd);
@@ -64,7 +65,7 @@ Examples:
       let loaded = await loadRunRecords(cwd, source, reference);
       if (loaded.runs.length === 0 && loaded.invalid.length === 0) loaded = await loadRunRecords(cwd, source);
       const { runs, invalid } = loaded;
-      const broken = invalid.filter((entry) => entry.file.split('/')[3]?.startsWith(reference));
+      const broken = invalid.filter((entry) => runFileOf(entry.file)?.id.startsWith(reference));
       if (runs.every((run) => !run.record.id.startsWith(reference)) && broken.length > 0) {
         throw new RunpagesError('invalid-run', `The run matching "${reference}" cannot be read:\n${broken.map((entry) => entry.reason).join('\n')}`, {
           hint: 'Fix the run record named above, then pull again.',

@@ -25,9 +25,19 @@ class Point(NamedTuple):
     time: Optional[float]
 
 
-def _folder(record: Dict[str, Any]) -> str:
-    """The run's folder on the branch: runs/<project>/<yyyy-mm>/<id> (as src/run/prepared.ts runFolder)."""
-    return f"runs/{record['project']}/{str(record['created'])[:7]}/{record['id']}"
+def _bucket(run_id: str) -> str:
+    """The run's bucket: the low byte of the 32-bit FNV-1a hash of its id, as two hex digits (src/run/layout.ts runBucket)."""
+    h = 0x811C9DC5
+    for byte in run_id.encode("utf-8"):
+        h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return f"{h & 0xFF:02x}"
+
+
+def _folders(record: Dict[str, Any]) -> List[str]:
+    """Where the run's folder can be on the branch: runs/<project>/<yyyy-mm>/<bucket>/<id> (src/run/layout.ts
+    runFolder), or runs/<project>/<yyyy-mm>/<id> on a branch written by an earlier version."""
+    month = f"runs/{record['project']}/{str(record['created'])[:7]}"
+    return [f"{month}/{_bucket(record['id'])}/{record['id']}", f"{month}/{record['id']}"]
 
 
 def _config_branch(root: str) -> str:
@@ -103,11 +113,12 @@ class RunRecord:
         if self._series_file is None:
             text = None
             for ref in (self._branch, f"origin/{self._branch}"):
-                done = subprocess.run(
-                    ["git", "show", f"{ref}:{_folder(self.record)}/series.json"], cwd=self._cwd, capture_output=True, text=True
-                )
-                if done.returncode == 0:
-                    text = done.stdout
+                for folder in _folders(self.record):
+                    done = subprocess.run(["git", "show", f"{ref}:{folder}/series.json"], cwd=self._cwd, capture_output=True, text=True)
+                    if done.returncode == 0:
+                        text = done.stdout
+                        break
+                if text is not None:
                     break
             self._series_file = json.loads(text)["series"] if text else {}
         return self._series_file
