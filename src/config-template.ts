@@ -89,6 +89,14 @@ projects: {}
 #      baseline: 0.90        # a number, or a run id whose metric is the baseline
 #    # Default columns of the run table.
 #    columns: [name, status, params.lr, metrics.val/acc, duration]
+#    # Named views of the run table, shown as tabs: a filter (query language), search words (q),
+#    # sort keys (- for descending), a group and columns; each is a link that reproduces the view.
+#    views:
+#      - name: Best finished
+#        filter: status = 'finished'
+#        sort: [-metrics.val/acc]
+#      - name: By architecture
+#        group: params.arch
 #    # Display of metrics: label, unit, format (number, percent, integer, duration), digits, and
 #    # direction (max, min, or none for no better/worse verdict; guessed from the name when left out:
 #    # losses and errors min, accuracy-like max, learning rates, sizes, epochs and times none).

@@ -96,7 +96,7 @@ describe('the bucketed layout', () => {
       mkdirSync(folder, { recursive: true });
       writeFileSync(join(folder, 'run.yaml'), run.files['run.yaml'] as string);
     }
-    const fromFolder = await loadRuns({ from: dir, cwd: repo.dir });
+    const fromFolder = await loadRuns({ source: { folder: dir }, cwd: repo.dir });
     expect(fromFolder.invalid).toEqual([]);
     expect(fromFolder.runs.map((run) => run.folder).sort()).toEqual([legacyRunPath('demo', '2026-01', 'f-old'), runPath('demo', '2026-01', 'f-new')].sort());
 

@@ -100,11 +100,11 @@ describe('buildTable', () => {
     expect(data.find((c) => c.key === 'metrics.b')).toMatchObject({ values: ['Infinity'] });
   });
 
-  it('picks default columns: attributes, varying params (not per-run ones like seeds), goal, metrics', () => {
+  it('picks default columns: name, status, the goal (visible without scrolling), attributes, varying params (not per-run ones like seeds), metrics', () => {
     expect(table.index.defaults).toEqual([
-      'name', 'status', 'user', 'created', 'duration',
+      'name', 'status', 'metrics.val/acc', 'user', 'created', 'duration',
       'params.arch', 'params.batch_size', 'params.lr', 'params.optim.momentum',
-      'metrics.val/acc', 'metrics.loss',
+      'metrics.loss',
     ]);
     const many = table.index.columns.concat(['m2', 'm10', 'm1', 'm3'].map((name) => ({ ...table.index.columns.at(-1)!, key: `metrics.${name}`, label: name })));
     expect(defaultColumns(many, {}).filter((key) => key.startsWith('metrics.'))).toEqual(['metrics.loss', 'metrics.m1', 'metrics.m2']);

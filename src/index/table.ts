@@ -215,7 +215,10 @@ export function defaultColumns(columns: readonly ColumnInfo[], options: Pick<Tab
     .slice(0, goalKey && known.has(goalKey) ? 2 : 3)
     .map((c) => c.key);
   const goal = goalKey && known.has(goalKey) ? [goalKey] : [];
-  return [...attributes, ...params, ...goal, ...metrics];
+  // The goal right after the run's name and status: visible without scrolling on a laptop screen.
+  const head = attributes.filter((key) => key === 'name' || key === 'status');
+  const tail = attributes.filter((key) => key !== 'name' && key !== 'status');
+  return [...head, ...goal, ...tail, ...params, ...metrics];
 }
 
 function encodeColumn(key: string, group: ColumnGroup, values: unknown[], length: number): ColumnData {

@@ -25,6 +25,7 @@ import { AssetDeriver, completeRunAssets, isKeyOfRuns, seriesKey, storeAssetResu
 import { normalizeBase } from './url.ts';
 import type { MediaLeftOut } from './media-view.ts';
 import type { MediaSource, MediaStore, SiteMedia } from './media-build.ts';
+import type { DiffView } from './diff-view.ts';
 
 export interface BuildOptions {
   /** Where the runs are: a branch or a folder (decided by `runSource`, src/index/source.ts). */
@@ -130,13 +131,15 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     await completeRunAssets(load.runs, pack, style, deriver, progress);
     const totalCharts = load.runs.reduce((sum, run) => sum + run.seriesNames.length, 0);
     const charts = { rendered: chartsRendered[style], cached: totalCharts - chartsRendered[style] };
+    say('Preparing media');
+    // Before the pack is saved: media charts are kept in it by content (see media-build.ts).
+    const media = await siteMedia(load.runs, { ...options, out }, pack);
+    for (const left of media.leftOut) options.onMediaLeftOut?.(left);
     const hashes = new Set(load.runs.map((run) => run.hash));
     pack.save((key) => isKeyOfRuns(key, hashes));
     rmSync(dataDir, { recursive: true, force: true });
     const root = options.siteRoot ?? siteRoot();
-    say('Preparing media');
-    const media = await siteMedia(load.runs, { ...options, out });
-    for (const left of media.leftOut) options.onMediaLeftOut?.(left);
+    const diffs = await siteDiffs(load.runs, options);
     const rendered = takeRenderedPages(cacheDir, out, root);
     writeSiteData(dataDir, {
       config: { ...options.config, site: { ...options.config.site, base } },
@@ -147,6 +150,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
       packDir: pack.dir,
       media: media.byRun,
       mediaLeftOut: media.leftOut,
+      diffs,
       ...(rendered ? { renderedPages: rendered } : {}),
     });
 
@@ -185,7 +189,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
  * `cat-file --batch`, or the folder, never through a symbolic link), originals from the store when
  * a copy is missing and the store can be reached.
  */
-async function siteMedia(runs: readonly LoadedRun[], options: BuildOptions & { out: string }): Promise<SiteMedia> {
+async function siteMedia(runs: readonly LoadedRun[], options: BuildOptions & { out: string }, pack: Pack): Promise<SiteMedia> {
   const withMedia = runs.filter((run) => run.media || run.mediaProblem);
   if (withMedia.length === 0) return { byRun: new Map(), leftOut: [], files: new Set(), bytes: 0 };
   const { prepareSiteMedia } = await import('./media-build.ts');
@@ -230,10 +234,52 @@ async function siteMedia(runs: readonly LoadedRun[], options: BuildOptions & { o
       out: options.out,
       budget: options.config.site.mediaBudget * 1024 * 1024,
       publicUrl: options.config.publicUrl,
+      charts: {
+        get: (key) => pack.get(key)?.toString('utf8'),
+        put: (key, value) => pack.put(key, Buffer.from(value)),
+      },
     });
   } finally {
     reader?.close();
   }
+}
+
+/** Dirty runs whose patch the build reads from the store, newest first: a bound for S3 round trips. */
+const MAX_DIFF_RUNS = 2000;
+
+/**
+ * The dirty-tree patches of the newest dirty runs, read from the store when the build can reach it
+ * (S3 in CI, the local store on the machine that recorded them) and classified for the run page.
+ * The first failure stops the reading: a store that is not there is not asked 2,000 times.
+ */
+async function siteDiffs(runs: readonly LoadedRun[], options: BuildOptions): Promise<Map<string, DiffView>> {
+  const out = new Map<string, DiffView>();
+  const dirty = runs.filter((run) => run.record.git?.diff).slice(0, MAX_DIFF_RUNS);
+  if (dirty.length === 0) return out;
+  const [{ diffView, MAX_DIFF_BYTES }, { openStore }] = await Promise.all([import('./diff-view.ts'), import('../store/open.ts')]);
+  let store: import('../store/store.ts').ObjectStore;
+  try {
+    store = openStore(options.config.store, options.cwd);
+  } catch {
+    return out;
+  }
+  const decoded = new Map<string, DiffView>();
+  for (const run of dirty) {
+    const sha = run.record.git?.diff as string;
+    let view = decoded.get(sha);
+    if (!view) {
+      try {
+        const size = await store.stat(sha);
+        if (size === undefined || size > MAX_DIFF_BYTES) continue;
+        view = diffView(new TextDecoder().decode(await store.getBytes(sha)));
+      } catch {
+        break;
+      }
+      decoded.set(sha, view);
+    }
+    out.set(run.record.id, view);
+  }
+  return out;
 }
 
 const RENDERED_PAGES_FORMAT = 'runpages/rendered-pages@1';
