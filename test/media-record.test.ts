@@ -74,13 +74,13 @@ describe('media in a run directory', () => {
     writeFileSync(join(dir, 'media', 'evil.svg'), '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>');
     writeFileSync(
       join(dir, 'media.jsonl'),
-      [
+      `${[
         { key: 'bomb', kind: 'image', file: 'media/bomb.png' },
         { key: 'page', kind: 'image', file: 'media/page.png' },
         { key: 'evil', kind: 'image', file: 'media/evil.svg' },
         { key: 'gone', kind: 'image', file: 'media/missing.png' },
         { key: 'escape', kind: 'image', file: 'media/../../x.png' },
-      ].map((line) => JSON.stringify(line)).join('\n') + '\n{"key": "cut',
+      ].map((line) => JSON.stringify(line)).join('\n')}\n{"key": "cut`,
     );
     const warnings: string[] = [];
     const prepared = await prepareRunDir(dir, {}, context(warnings));

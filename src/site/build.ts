@@ -21,10 +21,12 @@ import { chartStyle, type ChartStyle } from './charts.ts';
 import { DATA_DIR_ENV, writeSiteData } from './data.ts';
 import { Pack } from './pack.ts';
 import { recordedKeys, type PageKeys } from './page-keys.ts';
-import { AssetDeriver, completeRunAssets, isKeyOfRuns, seriesKey, storeAssetResult } from './run-assets.ts';
+import { AssetDeriver, chartsKey, compareKey, completeRunAssets, isKeyOfRuns, isSeriesKey, SERIES_PACK, seriesKey, storeAssetResult } from './run-assets.ts';
 import { normalizeBase } from './url.ts';
 import type { MediaLeftOut } from './media-view.ts';
 import type { MediaSource, MediaStore, SiteMedia } from './media-build.ts';
+import type { DiffView } from './diff-view.ts';
+import type { ArtifactPreview } from './artifact-preview.ts';
 
 export interface BuildOptions {
   /** Where the runs are: a branch or a folder (decided by `runSource`, src/index/source.ts). */
@@ -84,15 +86,19 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   const cacheDir = options.cacheDir ?? join(options.cwd, '.runpages', 'cache');
   const base = normalizeBase(options.base ?? options.config.site.base);
   say(`Loading runs from ${describeSource(options.source, options.cwd)}`);
-  // Series stream into the pack as they load (kept between builds), never all in memory.
+  // What pages draw (charts, comparison data) is kept between builds in one pack; the full series,
+  // which only saved comparisons, summaries and a change of chart style need again, in another,
+  // which CI leaves out of its cache (see src/hosting/github-pages.ts): without it a run is parsed
+  // again from its files and its charts are still reused. Series stream in, never all in memory.
   const pack = Pack.open(join(cacheDir, 'pack'));
+  const seriesPack = Pack.open(join(cacheDir, SERIES_PACK));
   // Per process: two builds in one folder (a test run beside `preview --watch`) must not share it.
   const dataDir = join(cacheDir, `data-${process.pid}`);
   // While runs load, workers make each run's comparison data and compact charts (a big site's style);
   // what is still missing once the style is known is made after the load.
   const chartsRendered: Record<ChartStyle, number> = { plot: 0, compact: 0 };
   const deriver = new AssetDeriver((job, result) => {
-    storeAssetResult(pack, job.hash, result);
+    storeAssetResult({ assets: pack, series: seriesPack }, job.hash, result);
     for (const [style, charts] of Object.entries(result.charts)) chartsRendered[style as ChartStyle] += Object.keys(charts).length;
   });
   try {
@@ -101,10 +107,12 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     // invalid runs change the style, completeRunAssets draws what is missing.
     let loadStyle: ChartStyle = chartStyle(options.config.site.charts, 0);
     const parseRun: RunParser = async (files) => {
-      const { done } = await deriver.submit({ hash: files.hash, files, compare: true, styles: [loadStyle] });
+      // Charts and comparison data left by an earlier build (its series pack gone) are not drawn again.
+      const styles = pack.has(chartsKey(files.hash, loadStyle)) ? [] : [loadStyle];
+      const { done } = await deriver.submit({ hash: files.hash, files, compare: !pack.has(compareKey(files.hash)), styles });
       return { parsed: done.then((result) => result.invalid ?? (result.run as ParsedRecord)) };
     };
-    const runCache = readRunCache(cacheDir, pack);
+    const runCache = readRunCache(cacheDir, seriesPack);
     const onCount = (folders: number) => {
       loadStyle = chartStyle(options.config.site.charts, folders);
     };
@@ -127,16 +135,20 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
       shownDone = done;
       say(`Charts of ${done}/${total} runs`);
     };
-    await completeRunAssets(load.runs, pack, style, deriver, progress);
+    await completeRunAssets(load.runs, { assets: pack, series: seriesPack }, style, deriver, progress);
     const totalCharts = load.runs.reduce((sum, run) => sum + run.seriesNames.length, 0);
     const charts = { rendered: chartsRendered[style], cached: totalCharts - chartsRendered[style] };
+    say('Preparing media');
+    // Before the pack is saved: media charts are kept in it by content (see media-build.ts).
+    const media = await siteMedia(load.runs, { ...options, out }, pack);
+    for (const left of media.leftOut) options.onMediaLeftOut?.(left);
     const hashes = new Set(load.runs.map((run) => run.hash));
-    pack.save((key) => isKeyOfRuns(key, hashes));
+    pack.save((key) => isKeyOfRuns(key, hashes) && !isSeriesKey(key));
+    seriesPack.save((key) => isKeyOfRuns(key, hashes));
     rmSync(dataDir, { recursive: true, force: true });
     const root = options.siteRoot ?? siteRoot();
-    say('Preparing media');
-    const media = await siteMedia(load.runs, { ...options, out });
-    for (const left of media.leftOut) options.onMediaLeftOut?.(left);
+    const diffs = await siteDiffs(load.runs, options);
+    const previews = await siteArtifactPreviews(load.runs, options);
     const rendered = takeRenderedPages(cacheDir, out, root);
     writeSiteData(dataDir, {
       config: { ...options.config, site: { ...options.config.site, base } },
@@ -145,8 +157,11 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
       index,
       chartStyle: style,
       packDir: pack.dir,
+      seriesPackDir: seriesPack.dir,
       media: media.byRun,
       mediaLeftOut: media.leftOut,
+      diffs,
+      previews,
       ...(rendered ? { renderedPages: rendered } : {}),
     });
 
@@ -177,6 +192,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     await deriver.finish().catch(() => {});
     rmSync(dataDir, { recursive: true, force: true });
     pack.close();
+    seriesPack.close();
   }
 }
 
@@ -185,7 +201,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
  * `cat-file --batch`, or the folder, never through a symbolic link), originals from the store when
  * a copy is missing and the store can be reached.
  */
-async function siteMedia(runs: readonly LoadedRun[], options: BuildOptions & { out: string }): Promise<SiteMedia> {
+async function siteMedia(runs: readonly LoadedRun[], options: BuildOptions & { out: string }, pack: Pack): Promise<SiteMedia> {
   const withMedia = runs.filter((run) => run.media || run.mediaProblem);
   if (withMedia.length === 0) return { byRun: new Map(), leftOut: [], files: new Set(), bytes: 0 };
   const { prepareSiteMedia } = await import('./media-build.ts');
@@ -230,10 +246,87 @@ async function siteMedia(runs: readonly LoadedRun[], options: BuildOptions & { o
       out: options.out,
       budget: options.config.site.mediaBudget * 1024 * 1024,
       publicUrl: options.config.publicUrl,
+      charts: {
+        get: (key) => pack.get(key)?.toString('utf8'),
+        put: (key, value) => pack.put(key, Buffer.from(value)),
+      },
     });
   } finally {
     reader?.close();
   }
+}
+
+/** Runs whose small text artifacts the build previews, newest first, and artifacts a run. */
+const MAX_PREVIEW_RUNS = 2000;
+const MAX_PREVIEWS_PER_RUN = 10;
+
+/**
+ * Previews of the small text and CSV artifacts of the newest runs, read from the store when the
+ * build can reach it (as the patches are); the first store failure stops the reading.
+ */
+async function siteArtifactPreviews(runs: readonly LoadedRun[], options: BuildOptions): Promise<Map<string, ArtifactPreview[]>> {
+  const out = new Map<string, ArtifactPreview[]>();
+  const [{ artifactPreview, previewable }, { redactText }] = await Promise.all([import('./artifact-preview.ts'), import('../record/redact.ts')]);
+  const wanted = runs.filter((run) => run.record.artifacts.some((a) => previewable(a.type, a.size))).slice(0, MAX_PREVIEW_RUNS);
+  if (wanted.length === 0) return out;
+  let store: import('../store/store.ts').ObjectStore;
+  try {
+    store = (await import('../store/open.ts')).openStore(options.config.store, options.cwd);
+  } catch {
+    return out;
+  }
+  try {
+    for (const run of wanted) {
+      const previews: ArtifactPreview[] = [];
+      for (const artifact of run.record.artifacts.filter((a) => previewable(a.type, a.size)).slice(0, MAX_PREVIEWS_PER_RUN)) {
+        if ((await store.stat(artifact.sha256)) === undefined) continue;
+        const preview = artifactPreview(artifact.path, artifact.type as string, await store.getBytes(artifact.sha256), redactText);
+        if (preview) previews.push(preview);
+      }
+      if (previews.length > 0) out.set(run.record.id, previews);
+    }
+  } catch {
+    // the store went away part-way: the previews read so far are kept
+  }
+  return out;
+}
+
+/** Dirty runs whose patch the build reads from the store, newest first: a bound for S3 round trips. */
+const MAX_DIFF_RUNS = 2000;
+
+/**
+ * The dirty-tree patches of the newest dirty runs, read from the store when the build can reach it
+ * (S3 in CI, the local store on the machine that recorded them) and classified for the run page.
+ * The first failure stops the reading: a store that is not there is not asked 2,000 times.
+ */
+async function siteDiffs(runs: readonly LoadedRun[], options: BuildOptions): Promise<Map<string, DiffView>> {
+  const out = new Map<string, DiffView>();
+  const dirty = runs.filter((run) => run.record.git?.diff).slice(0, MAX_DIFF_RUNS);
+  if (dirty.length === 0) return out;
+  const [{ diffView, MAX_DIFF_BYTES }, { openStore }] = await Promise.all([import('./diff-view.ts'), import('../store/open.ts')]);
+  let store: import('../store/store.ts').ObjectStore;
+  try {
+    store = openStore(options.config.store, options.cwd);
+  } catch {
+    return out;
+  }
+  const decoded = new Map<string, DiffView>();
+  for (const run of dirty) {
+    const sha = run.record.git?.diff as string;
+    let view = decoded.get(sha);
+    if (!view) {
+      try {
+        const size = await store.stat(sha);
+        if (size === undefined || size > MAX_DIFF_BYTES) continue;
+        view = diffView(new TextDecoder().decode(await store.getBytes(sha)));
+      } catch {
+        break;
+      }
+      decoded.set(sha, view);
+    }
+    out.set(run.record.id, view);
+  }
+  return out;
 }
 
 const RENDERED_PAGES_FORMAT = 'runpages/rendered-pages@1';
@@ -287,16 +380,17 @@ function appKey(root: string): string {
 
 /**
  * Validated runs of the last build by content hash (see LoadCache), so a rebuild parses only new
- * runs. A run whose series are not in the pack is left out, so it is parsed and its series stored again.
+ * runs. A run whose series are not in the series pack is left out, so it is parsed and its series
+ * stored again.
  */
-function readRunCache(cacheDir: string, pack: Pack): LoadCache {
+function readRunCache(cacheDir: string, seriesPack: Pack): LoadCache {
   const file = join(cacheDir, 'runs.v8');
   const cache: LoadCache = new Map();
   try {
     const data = deserialize(readFileSync(file)) as { format?: string; runs?: LoadCache };
     if (data.format !== parsedRunFormat('run-cache') || !(data.runs instanceof Map)) return cache;
     for (const [hash, run] of data.runs) {
-      if (run.seriesNames.length === 0 || pack.has(seriesKey(hash))) cache.set(hash, run);
+      if (run.seriesNames.length === 0 || seriesPack.has(seriesKey(hash))) cache.set(hash, run);
     }
   } catch {
     // no cache yet, or unreadable: parse everything

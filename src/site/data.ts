@@ -19,6 +19,8 @@ import { summarize, type Summary } from '../report/summary.ts';
 import type { SeriesFile } from '../run/schema.ts';
 import type { ChartStyle } from './charts.ts';
 import type { MediaLeftOut, RunMediaView } from './media-view.ts';
+import type { DiffView } from './diff-view.ts';
+import type { ArtifactPreview } from './artifact-preview.ts';
 import { PackReader } from './pack.ts';
 import { pathsToRender, type KeyedPath, type PageKeys } from './page-keys.ts';
 import { chartsKey, compareKey, deriveCharts, deriveCompare, seriesKey, type RunCharts } from './run-assets.ts';
@@ -40,14 +42,20 @@ export interface SitePayload {
   index: RunIndex;
   /** How run pages draw series (see charts.ts); `plot` when absent. */
   chartStyle?: ChartStyle;
-  /** The build's pack of series and run assets by run hash (see pack.ts, run-assets.ts). */
+  /** The build's pack of run assets (charts, comparison data) by run hash (see pack.ts, run-assets.ts). */
   packDir?: string;
+  /** The build's pack of full series by run hash. */
+  seriesPackDir?: string;
   /** Keys of the pages the last build left in the output folder (see page-keys.ts). */
   renderedPages?: PageKeys;
   /** What run pages show of each run's media, by run id (see media-build.ts). */
   media?: Map<string, RunMediaView>;
   /** Media the site left out, for the build report. */
   mediaLeftOut?: MediaLeftOut[];
+  /** Each dirty run's patch, classified, when the build could read it from the store (by run id). */
+  diffs?: Map<string, DiffView>;
+  /** Previews of small text and CSV artifacts the build could read from the store (by run id). */
+  previews?: Map<string, ArtifactPreview[]>;
 }
 
 /** A project with its runs resolved. */
@@ -71,13 +79,17 @@ export interface SiteData {
   invalid: InvalidRun[];
   /** How run pages draw series: Plot charts for small sites, compact ones for big sites. */
   chartStyle: ChartStyle;
-  /** The build's pack of series and run assets, absent on the dev server. */
+  /** The build's pack of run assets, absent on the dev server. */
   pack?: PackReader;
+  /** The build's pack of full series, absent on the dev server. */
+  seriesPack?: PackReader;
   /** Keys of the pages the last build left in the output folder; absent when all are rendered. */
   renderedPages?: PageKeys;
   /** Each run's media as its page shows them, by run id. */
   media: Map<string, RunMediaView>;
   mediaLeftOut: MediaLeftOut[];
+  diffs: Map<string, DiffView>;
+  previews: Map<string, ArtifactPreview[]>;
   /**
    * Hash of everything besides a run's own files that its page shows (config, project list):
    * part of every run page's key (see page-keys.ts).
@@ -106,7 +118,7 @@ export async function getSeries(id: string): Promise<SeriesFile | undefined> {
   const data = await getSiteData();
   const run = data.runById.get(id);
   if (!run) return undefined;
-  return data.pack?.getValue<SeriesFile>(seriesKey(run.hash));
+  return data.seriesPack?.getValue<SeriesFile>(seriesKey(run.hash));
 }
 
 /**
@@ -190,7 +202,10 @@ export function resolveSiteData(payload: SitePayload): SiteData {
     chartStyle: payload.chartStyle ?? 'plot',
     media: payload.media ?? new Map(),
     mediaLeftOut: payload.mediaLeftOut ?? [],
+    diffs: payload.diffs ?? new Map(),
+    previews: payload.previews ?? new Map(),
     ...(payload.packDir ? { pack: new PackReader(payload.packDir) } : {}),
+    ...(payload.seriesPackDir ? { seriesPack: new PackReader(payload.seriesPackDir) } : {}),
     ...(payload.renderedPages ? { renderedPages: payload.renderedPages } : {}),
   };
 }
