@@ -9,7 +9,7 @@
  *   npm run bench -- --quick          # a few hundred runs, for CI
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,14 +50,15 @@ const program = new Command('bench')
   .option('--only <sections>', `comma-separated subset of ${SECTIONS.join(',')}`)
   .option('--keep', 'keep the scratch folder (bench/tmp/...) for inspection')
   .option('--media <percent>', 'give this share of finished runs demo media (images, matrices, curves, tables, texts)', count, 0)
+  .option('--repeats <n>', 'measured builds per figure, the median quoted (default 3 up to 20k runs, else 1)', count)
   .addHelpText('after', '\nExamples:\n  npm run bench -- --runs 10000 --json bench/results-10k.json\n  npm run bench -- --quick --json test-output/bench-quick.json\n');
 program.parse();
-const flags = program.opts<{ runs: number; quick?: boolean; json?: string; seed: string; points: number; only?: string; keep?: boolean; media: number }>();
+const flags = program.opts<{ runs: number; quick?: boolean; json?: string; seed: string; points: number; only?: string; keep?: boolean; media: number; repeats?: number }>();
 
 const runs = flags.quick ? 300 : flags.runs;
 const writers = flags.quick ? 16 : 50;
 /** Timings are medians of this many runs up to 20k runs (single figures move with the machine's load). */
-const repeats = runs <= 20_000 ? 3 : 1;
+const repeats = flags.repeats ?? (runs <= 20_000 ? 3 : 1);
 const only = new Set(flags.only?.split(',').map((s) => s.trim()) ?? SECTIONS);
 const rows: ResultRow[] = [];
 const startedAt = new Date();
@@ -200,6 +201,34 @@ try {
       const peaks = builds.flatMap((result) => (result.maxRssMb === undefined ? [] : [result.maxRssMb]));
       if (peaks.length > 0) rows.push(measured('build', 'full build peak memory', Math.max(...peaks), 'MB', { ...(runs <= 20_000 ? { limit: 2048 } : {}), note: 'highest of the builds' }));
 
+      // From a folder (no git), cold and warm, on one core and on two: how the build's work spreads
+      // over the cores (`taskset` pins the whole process; the pool sizes itself to what it is given).
+      const folder = join(work, 'folder');
+      exportFolder(repo, 'runs', folder);
+      cpSync(join(repo, 'runpages.config.yaml'), join(folder, 'runpages.config.yaml'));
+      const folderSite = join(work, 'folder-site');
+      const folderCache = join(folder, '.runpages');
+      const fromFolder = [BIN, 'build', '--from', 'runs', '--out', folderSite, '--json'];
+      const cold = () => {
+        rmSync(folderSite, { recursive: true, force: true });
+        rmSync(folderCache, { recursive: true, force: true });
+      };
+      for (const cores of coreSets()) {
+        log(`cold build from a folder on cores ${cores} ...`);
+        const results = await measureRepeatedly(cold, ['-c', cores, process.execPath, ...fromFolder], folder, 'taskset');
+        const result = medianRun(results);
+        const metric = `cold build from a folder, ${cores.split(',').length} core${cores.includes(',') ? 's' : ''} (taskset -c ${cores})`;
+        if (result.code !== 0) rows.push(notAvailable('build', metric, 's', tail(result.stderr)));
+        else rows.push(measured('build', metric, result.seconds, 's', { reference, limit: 2.5, note: `median of ${results.length}${result.maxRssMb === undefined ? '' : `, peak ${Math.round(result.maxRssMb)} MB`}` }));
+      }
+      log('warm build from a folder (cache kept, nothing changed) ...');
+      const warm = medianRun(await measureRepeatedly(() => rmSync(folderSite, { recursive: true, force: true }), fromFolder, folder));
+      if (warm.code !== 0) rows.push(notAvailable('build', 'warm build from a folder', 's', tail(warm.stderr)));
+      else rows.push(measured('build', 'warm build from a folder (runs, series and charts cached; pages rendered)', warm.seconds, 's', { reference, note: 'empty output folder' }));
+      const cacheBytes = folderBytes(folderCache);
+      rows.push(measured('size', 'build cache (.runpages)', cacheBytes / 1e6, 'MB', { note: `${Math.round(cacheBytes / runs / 1024)} KB per run` }));
+      rmSync(folderSite, { recursive: true, force: true });
+
       log('incremental build after one new run ...');
       await importRuns(repo, 'runs', generateDemoRuns({ ...shape, runs: 1, seed: `${flags.seed}-extra` }), { message: 'one more run', time: new Date(DEMO_END) });
       settleDisk();
@@ -325,16 +354,38 @@ function settleDisk(): void {
  * Runs `node <args>` in `cwd` `repeats` times, each after `prepare` and a settled disk, stopping at
  * the first failure.
  */
-async function measureRepeatedly(prepare: () => void, args: string[], cwd: string): Promise<ProcessResult[]> {
+async function measureRepeatedly(prepare: () => void, args: string[], cwd: string, command = process.execPath): Promise<ProcessResult[]> {
   const results: ProcessResult[] = [];
   for (let i = 0; i < repeats; i++) {
     prepare();
     settleDisk();
-    const result = await runMeasured(process.execPath, args, { cwd, env: childEnv });
+    const result = await runMeasured(command, args, { cwd, env: childEnv });
     results.push(result);
     if (result.code !== 0) break;
   }
   return results;
+}
+
+/** Writes the runs of `branch` into `dir` as a folder of runs (`dir/runs/...`), as a checkout would. */
+function exportFolder(gitDir: string, branch: string, dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  execFileSync('sh', ['-c', 'git --git-dir "$1" archive "$2" runs | tar -x -C "$3"', 'sh', gitDir, branch, dir]);
+}
+
+/** The processor sets to pin builds to: one core, then two (when the machine has them). */
+function coreSets(): string[] {
+  return cpus().length >= 2 ? ['0', '0,1'] : ['0'];
+}
+
+/** Total bytes of the files below `dir`, never following links (the cache links to node_modules). */
+function folderBytes(dir: string): number {
+  let bytes = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) bytes += folderBytes(path);
+    else if (entry.isFile()) bytes += statSync(path).size;
+  }
+  return bytes;
 }
 
 /** The run with the median wall time (a failed run, if any: it is the one to report). */

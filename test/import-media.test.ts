@@ -178,7 +178,6 @@ describe('TensorBoard summaries as media', () => {
 });
 
 describe('a run written by the real tensorboardX writer (test/fixtures/tensorboard-media)', () => {
-  // biome-ignore lint/suspicious/noExplicitAny: the values of each tag have the shape the script gave them
   interface Tag {
     kind: string;
     plugin: string;

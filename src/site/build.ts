@@ -21,7 +21,7 @@ import { chartStyle, type ChartStyle } from './charts.ts';
 import { DATA_DIR_ENV, writeSiteData } from './data.ts';
 import { Pack } from './pack.ts';
 import { recordedKeys, type PageKeys } from './page-keys.ts';
-import { AssetDeriver, completeRunAssets, isKeyOfRuns, seriesKey, storeAssetResult } from './run-assets.ts';
+import { AssetDeriver, chartsKey, compareKey, completeRunAssets, isKeyOfRuns, isSeriesKey, SERIES_PACK, seriesKey, storeAssetResult } from './run-assets.ts';
 import { normalizeBase } from './url.ts';
 import type { MediaLeftOut } from './media-view.ts';
 import type { MediaSource, MediaStore, SiteMedia } from './media-build.ts';
@@ -86,15 +86,19 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   const cacheDir = options.cacheDir ?? join(options.cwd, '.runpages', 'cache');
   const base = normalizeBase(options.base ?? options.config.site.base);
   say(`Loading runs from ${describeSource(options.source, options.cwd)}`);
-  // Series stream into the pack as they load (kept between builds), never all in memory.
+  // What pages draw (charts, comparison data) is kept between builds in one pack; the full series,
+  // which only saved comparisons, summaries and a change of chart style need again, in another,
+  // which CI leaves out of its cache (see src/hosting/github-pages.ts): without it a run is parsed
+  // again from its files and its charts are still reused. Series stream in, never all in memory.
   const pack = Pack.open(join(cacheDir, 'pack'));
+  const seriesPack = Pack.open(join(cacheDir, SERIES_PACK));
   // Per process: two builds in one folder (a test run beside `preview --watch`) must not share it.
   const dataDir = join(cacheDir, `data-${process.pid}`);
   // While runs load, workers make each run's comparison data and compact charts (a big site's style);
   // what is still missing once the style is known is made after the load.
   const chartsRendered: Record<ChartStyle, number> = { plot: 0, compact: 0 };
   const deriver = new AssetDeriver((job, result) => {
-    storeAssetResult(pack, job.hash, result);
+    storeAssetResult({ assets: pack, series: seriesPack }, job.hash, result);
     for (const [style, charts] of Object.entries(result.charts)) chartsRendered[style as ChartStyle] += Object.keys(charts).length;
   });
   try {
@@ -103,10 +107,12 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     // invalid runs change the style, completeRunAssets draws what is missing.
     let loadStyle: ChartStyle = chartStyle(options.config.site.charts, 0);
     const parseRun: RunParser = async (files) => {
-      const { done } = await deriver.submit({ hash: files.hash, files, compare: true, styles: [loadStyle] });
+      // Charts and comparison data left by an earlier build (its series pack gone) are not drawn again.
+      const styles = pack.has(chartsKey(files.hash, loadStyle)) ? [] : [loadStyle];
+      const { done } = await deriver.submit({ hash: files.hash, files, compare: !pack.has(compareKey(files.hash)), styles });
       return { parsed: done.then((result) => result.invalid ?? (result.run as ParsedRecord)) };
     };
-    const runCache = readRunCache(cacheDir, pack);
+    const runCache = readRunCache(cacheDir, seriesPack);
     const onCount = (folders: number) => {
       loadStyle = chartStyle(options.config.site.charts, folders);
     };
@@ -129,7 +135,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
       shownDone = done;
       say(`Charts of ${done}/${total} runs`);
     };
-    await completeRunAssets(load.runs, pack, style, deriver, progress);
+    await completeRunAssets(load.runs, { assets: pack, series: seriesPack }, style, deriver, progress);
     const totalCharts = load.runs.reduce((sum, run) => sum + run.seriesNames.length, 0);
     const charts = { rendered: chartsRendered[style], cached: totalCharts - chartsRendered[style] };
     say('Preparing media');
@@ -137,7 +143,8 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     const media = await siteMedia(load.runs, { ...options, out }, pack);
     for (const left of media.leftOut) options.onMediaLeftOut?.(left);
     const hashes = new Set(load.runs.map((run) => run.hash));
-    pack.save((key) => isKeyOfRuns(key, hashes));
+    pack.save((key) => isKeyOfRuns(key, hashes) && !isSeriesKey(key));
+    seriesPack.save((key) => isKeyOfRuns(key, hashes));
     rmSync(dataDir, { recursive: true, force: true });
     const root = options.siteRoot ?? siteRoot();
     const diffs = await siteDiffs(load.runs, options);
@@ -150,6 +157,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
       index,
       chartStyle: style,
       packDir: pack.dir,
+      seriesPackDir: seriesPack.dir,
       media: media.byRun,
       mediaLeftOut: media.leftOut,
       diffs,
@@ -184,6 +192,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     await deriver.finish().catch(() => {});
     rmSync(dataDir, { recursive: true, force: true });
     pack.close();
+    seriesPack.close();
   }
 }
 
@@ -371,16 +380,17 @@ function appKey(root: string): string {
 
 /**
  * Validated runs of the last build by content hash (see LoadCache), so a rebuild parses only new
- * runs. A run whose series are not in the pack is left out, so it is parsed and its series stored again.
+ * runs. A run whose series are not in the series pack is left out, so it is parsed and its series
+ * stored again.
  */
-function readRunCache(cacheDir: string, pack: Pack): LoadCache {
+function readRunCache(cacheDir: string, seriesPack: Pack): LoadCache {
   const file = join(cacheDir, 'runs.v8');
   const cache: LoadCache = new Map();
   try {
     const data = deserialize(readFileSync(file)) as { format?: string; runs?: LoadCache };
     if (data.format !== parsedRunFormat('run-cache') || !(data.runs instanceof Map)) return cache;
     for (const [hash, run] of data.runs) {
-      if (run.seriesNames.length === 0 || pack.has(seriesKey(hash))) cache.set(hash, run);
+      if (run.seriesNames.length === 0 || seriesPack.has(seriesKey(hash))) cache.set(hash, run);
     }
   } catch {
     // no cache yet, or unreadable: parse everything

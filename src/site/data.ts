@@ -42,8 +42,10 @@ export interface SitePayload {
   index: RunIndex;
   /** How run pages draw series (see charts.ts); `plot` when absent. */
   chartStyle?: ChartStyle;
-  /** The build's pack of series and run assets by run hash (see pack.ts, run-assets.ts). */
+  /** The build's pack of run assets (charts, comparison data) by run hash (see pack.ts, run-assets.ts). */
   packDir?: string;
+  /** The build's pack of full series by run hash. */
+  seriesPackDir?: string;
   /** Keys of the pages the last build left in the output folder (see page-keys.ts). */
   renderedPages?: PageKeys;
   /** What run pages show of each run's media, by run id (see media-build.ts). */
@@ -77,8 +79,10 @@ export interface SiteData {
   invalid: InvalidRun[];
   /** How run pages draw series: Plot charts for small sites, compact ones for big sites. */
   chartStyle: ChartStyle;
-  /** The build's pack of series and run assets, absent on the dev server. */
+  /** The build's pack of run assets, absent on the dev server. */
   pack?: PackReader;
+  /** The build's pack of full series, absent on the dev server. */
+  seriesPack?: PackReader;
   /** Keys of the pages the last build left in the output folder; absent when all are rendered. */
   renderedPages?: PageKeys;
   /** Each run's media as its page shows them, by run id. */
@@ -114,7 +118,7 @@ export async function getSeries(id: string): Promise<SeriesFile | undefined> {
   const data = await getSiteData();
   const run = data.runById.get(id);
   if (!run) return undefined;
-  return data.pack?.getValue<SeriesFile>(seriesKey(run.hash));
+  return data.seriesPack?.getValue<SeriesFile>(seriesKey(run.hash));
 }
 
 /**
@@ -201,6 +205,7 @@ export function resolveSiteData(payload: SitePayload): SiteData {
     diffs: payload.diffs ?? new Map(),
     previews: payload.previews ?? new Map(),
     ...(payload.packDir ? { pack: new PackReader(payload.packDir) } : {}),
+    ...(payload.seriesPackDir ? { seriesPack: new PackReader(payload.seriesPackDir) } : {}),
     ...(payload.renderedPages ? { renderedPages: payload.renderedPages } : {}),
   };
 }

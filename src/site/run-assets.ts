@@ -28,9 +28,23 @@ export interface SeriesCharts {
 /** A run's charts by series name. */
 export type RunCharts = Record<string, SeriesCharts>;
 
-/** Pack key of a run's series file (v8-serialised). */
+/** Pack key of a run's series file (v8-serialised), kept in a pack of its own (see build.ts). */
 export function seriesKey(runHash: string): string {
   return `series:${runHash}`;
+}
+
+/** True for a series key (older builds kept series in the assets pack). */
+export function isSeriesKey(key: string): boolean {
+  return key.startsWith('series:');
+}
+
+/** The cache folder's pack of full series: a CI cache may leave it out (see src/hosting/github-pages.ts). */
+export const SERIES_PACK = 'series';
+
+/** Where a build keeps what it derives: assets (charts, comparison data) and full series apart. */
+export interface RunPacks {
+  assets: Pack;
+  series: Pack;
 }
 
 /** Pack key of a run's comparison data (JSON text, see src/report/compare-data.ts). */
@@ -118,9 +132,10 @@ export function runAssetJob(job: AssetJob): AssetResult {
   return { ...(job.compare ? { compare: deriveCompare(record, series) } : {}), charts, ...parsed };
 }
 
-/** Writes a job's result into the pack. */
-export function storeAssetResult(pack: Pack, hash: string, result: AssetResult): void {
-  if (result.series) pack.put(seriesKey(hash), result.series);
+/** Writes a job's result into the packs. */
+export function storeAssetResult(packs: RunPacks, hash: string, result: AssetResult): void {
+  const pack = packs.assets;
+  if (result.series) packs.series.put(seriesKey(hash), result.series);
   if (result.compare !== undefined) pack.put(compareKey(hash), Buffer.from(result.compare));
   for (const [style, charts] of Object.entries(result.charts)) pack.putValue(chartsKey(hash, style as ChartStyle), charts);
 }
@@ -228,24 +243,24 @@ export class AssetDeriver {
 
 /**
  * Derives what the pack still lacks for `runs` in `style` (runs reused from the last build, runs
- * without series, a change of chart style), reading series from the pack one run at a time.
+ * without series, a change of chart style), reading series from the series pack one run at a time.
  *
- * @example await completeRunAssets(load.runs, pack, 'compact', deriver)
+ * @example await completeRunAssets(load.runs, { assets, series }, 'compact', deriver)
  */
 export async function completeRunAssets(
   runs: readonly { hash: string; record: RunRecord }[],
-  pack: Pack,
+  packs: RunPacks,
   style: ChartStyle,
   deriver: AssetDeriver,
   onProgress?: (done: number, total: number) => void,
 ): Promise<void> {
   const jobs = runs.flatMap((run): AssetJob[] => {
-    const compare = !pack.has(compareKey(run.hash));
-    const styles = pack.has(chartsKey(run.hash, style)) ? [] : [style];
+    const compare = !packs.assets.has(compareKey(run.hash));
+    const styles = packs.assets.has(chartsKey(run.hash, style)) ? [] : [style];
     return compare || styles.length > 0 ? [{ hash: run.hash, record: run.record, series: undefined, compare, styles }] : [];
   });
   for (const [index, job] of jobs.entries()) {
-    await deriver.submit({ ...job, series: pack.get(seriesKey(job.hash)) });
+    await deriver.submit({ ...job, series: packs.series.get(seriesKey(job.hash)) });
     if ((index + 1) % 500 === 0) onProgress?.(index + 1, jobs.length);
   }
   await deriver.finish();

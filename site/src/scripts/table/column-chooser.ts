@@ -131,5 +131,5 @@ export class ColumnChooser {
 }
 
 function groupHeading(info: ColumnInfo): string {
-  return { attribute: 'Attributes', param: 'Params', metric: 'Metrics', data: 'Data', tags: 'Attributes' }[info.group];
+  return { attribute: 'Attributes', param: 'Params', metric: 'Metrics', series: 'Series (lowest and highest value)', data: 'Data', tags: 'Attributes' }[info.group];
 }

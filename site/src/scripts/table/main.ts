@@ -77,7 +77,7 @@ async function start(root: HTMLElement): Promise<void> {
     },
     onSort: (key, additive) => {
       const info = infoByKey.get(key);
-      const descFirst = info?.kind === 'time' || info?.group === 'metric';
+      const descFirst = info?.kind === 'time' || info?.group === 'metric' || info?.group === 'series';
       void update({ sort: toggleSort(state.sort, key, additive, descFirst) });
     },
     onToggleGroup: (label) => {
@@ -96,7 +96,7 @@ async function start(root: HTMLElement): Promise<void> {
 
   // Group choices: attributes, params, datasets and tags; a group per distinct metric value is noise.
   for (const info of index.columns) {
-    if (info.key === 'name' || info.group === 'metric' || info.kind === 'time' || info.distinct > MAX_GROUP_VALUES || info.distinct < 1) continue;
+    if (info.key === 'name' || info.group === 'metric' || info.group === 'series' || info.kind === 'time' || info.distinct > MAX_GROUP_VALUES || info.distinct < 1) continue;
     const option = document.createElement('option');
     option.value = info.key;
     option.textContent = info.key;
