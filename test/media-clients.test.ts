@@ -71,6 +71,14 @@ describe('media from the TypeScript API', () => {
       const record = git(repo.dir, 'show', `runs:${folder}/run.yaml`);
       expect(record).toMatch(/roc\/auc: 0\.75/);
       expect(record).toMatch(/pr\/ap: 0\.833333/);
+      // Editing the run afterwards keeps its media: the folder is rewritten with its media/ subtree.
+      const before = files.filter((path) => path.startsWith(`${folder}/`)).sort();
+      const edited = await runCli(['edit', run.id, '--tag', '+reviewed'], { cwd: repo.dir });
+      expect(edited.code, edited.stderr).toBe(0);
+      const after = git(repo.dir, 'ls-tree', '-r', '--name-only', 'runs').split('\n').filter((path) => path.startsWith(`${folder}/`)).sort();
+      expect(after).toEqual(before);
+      expect(git(repo.dir, 'show', `runs:${folder}/run.yaml`)).toMatch(/reviewed/);
+      expect(git(repo.dir, 'cat-file', '-s', `runs:${folder}/media/${sha256(png)}.png`)).toBe(String(png.length));
     } finally {
       spy.mockRestore();
       if (saved !== undefined) process.env.RUNPAGES_DIR = saved;

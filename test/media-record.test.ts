@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commitRuns } from '../src/branch/commit.ts';
+import { enqueue, listQueue } from '../src/branch/queue.ts';
 import { logMedium, jsonBytes } from '../src/record/media-log.ts';
 import { prepareRunDir } from '../src/record/run-dir.ts';
 import { MEDIA_BRANCH_BUDGET } from '../src/run/limits.ts';
@@ -64,6 +65,14 @@ describe('media in a run directory', () => {
     expect(listing).toContain(`${folder}/${first.display!.file}`);
     const shown = Buffer.from(git(repo.dir, 'cat-file', 'blob', `runs:${folder}/${first.display!.file}`), 'latin1');
     expect(shown.length).toBeGreaterThan(0);
+
+    // A queued run keeps its display copies byte for byte until it is published.
+    const cwd = tempDir();
+    await enqueue(cwd, prepared, new Date('2026-11-23T10:00:00Z'));
+    const [queued] = await listQueue(cwd);
+    expect(Object.keys(queued!.run.media ?? {}).sort()).toEqual(Object.keys(prepared.media ?? {}).sort());
+    for (const [name, bytes] of Object.entries(prepared.media ?? {})) expect(sha256(queued!.run.media![name]!)).toBe(sha256(bytes));
+    expect(queued!.run.files['media.json']).toBe(prepared.files['media.json']);
   });
 
   it('a bad medium is left out with a reason; the run is still published', async () => {
