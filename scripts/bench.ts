@@ -27,6 +27,7 @@ import { initBareRepo, importRuns } from './bench/runs-repo.ts';
 import { gzipSize, measureSite } from './bench/site-size.ts';
 import { demoConfig } from './demo/config.ts';
 import { DEMO_END, generateDemoRuns, type DemoOptions } from './demo/generate.ts';
+import { demoMedia } from './demo/media.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'runpages.js');
@@ -48,10 +49,11 @@ const program = new Command('bench')
   .option('--points <n>', 'stored points per series', count, 1000)
   .option('--only <sections>', `comma-separated subset of ${SECTIONS.join(',')}`)
   .option('--keep', 'keep the scratch folder (bench/tmp/...) for inspection')
+  .option('--media <percent>', 'give this share of finished runs demo media (images, matrices, curves, tables, texts)', count, 0)
   .option('--repeats <n>', 'measured builds per figure, the median quoted (default 3 up to 20k runs, else 1)', count)
   .addHelpText('after', '\nExamples:\n  npm run bench -- --runs 10000 --json bench/results-10k.json\n  npm run bench -- --quick --json test-output/bench-quick.json\n');
 program.parse();
-const flags = program.opts<{ runs: number; quick?: boolean; json?: string; seed: string; points: number; only?: string; keep?: boolean; repeats?: number }>();
+const flags = program.opts<{ runs: number; quick?: boolean; json?: string; seed: string; points: number; only?: string; keep?: boolean; media: number; repeats?: number }>();
 
 const runs = flags.quick ? 300 : flags.runs;
 const writers = flags.quick ? 16 : 50;
@@ -88,7 +90,7 @@ function save(finished: boolean): void {
   const result = {
     runs,
     quick: flags.quick === true,
-    shape: { params: 30, metrics: 20, series: 4, points: flags.points },
+    shape: { params: 30, metrics: 20, series: 4, points: flags.points, mediaPercent: flags.media },
     machine,
     started: startedAt.toISOString(),
     ...(finished ? { finished: new Date().toISOString() } : { partial: true }),
@@ -109,10 +111,20 @@ try {
   log(`generating ${runs} runs into ${repo} ...`);
   initBareRepo(repo);
   const baselines: Record<string, string> = {};
-  const collect = function* (source: Iterable<PreparedRun>): Generator<PreparedRun> {
+  let withMedia = 0;
+  let mediaBytes = 0;
+  const collect = async function* (source: Iterable<PreparedRun>): AsyncGenerator<PreparedRun> {
     for (const run of source) {
       if (run.record.tags.includes('baseline') && run.record.status === 'finished') baselines[run.record.project] ??= run.record.id;
-      yield run;
+      // Media on a share of the runs, made by the real logging and commit code (scripts/demo/media.ts).
+      const media = flags.media > 0 ? await demoMedia(run, flags.seed, flags.media / 100) : undefined;
+      if (!media) {
+        yield run;
+        continue;
+      }
+      withMedia++;
+      mediaBytes += Buffer.byteLength(media.manifest) + Object.values(media.files).reduce((sum, bytes) => sum + bytes.length, 0);
+      yield { ...run, files: { ...run.files, 'media.json': media.manifest }, media: media.files };
     }
   };
   const generating = performance.now();
@@ -122,6 +134,10 @@ try {
     onRun: (n) => n % 10_000 === 0 && log(`  ${n}/${runs}`),
   });
   rows.push(measured('setup', 'generate + fast-import', (performance.now() - generating) / 1000, 's', { note: `${runs} runs, 30 params, 20 metrics, 4x${flags.points} points` }));
+  if (flags.media > 0) {
+    rows.push(measured('media', 'runs with media', withMedia, 'runs', { note: `${flags.media}% of finished runs` }));
+    rows.push(measured('media', 'media on the branch', mediaBytes / 1e6, 'MB', { note: `${withMedia > 0 ? Math.round(mediaBytes / withMedia / 1024) : 0} KB a run with media (media.json + display copies)` }));
+  }
   writeFileSync(join(repo, 'runpages.config.yaml'), stringifyYaml(demoConfig(baselines)));
 
   save(false);
@@ -161,6 +177,10 @@ try {
     );
     const build = medianRun(builds);
     const summary = build.code === 0 ? parseSummary(build) : undefined;
+    if (summary?.media && flags.media > 0) {
+      rows.push(measured('media', 'media on the site', summary.media.bytes / 1e6, 'MB', { limit: 300, note: `${summary.media.files} files; budget site.mediaBudget` }));
+      rows.push(measured('media', 'media left out of the site', summary.media.leftOut, 'media'));
+    }
     if (!summary) {
       const reason = build.code === 0 ? 'build printed no JSON summary' : `runpages build failed: ${tail(build.stderr)}`;
       for (const metric of ['full build', 'incremental build', 'site size']) rows.push(notAvailable('build', metric, 's', reason));
@@ -376,12 +396,13 @@ function medianRun(results: ProcessResult[]): ProcessResult {
 }
 
 /** The JSON summary `runpages build --json` prints (the last JSON object on stdout). */
-function parseSummary(result: ProcessResult): { pages: number } | undefined {
+function parseSummary(result: ProcessResult): { pages: number; media?: { files: number; bytes: number; leftOut: number } } | undefined {
   const start = result.stdout.indexOf('{');
   if (start < 0) return undefined;
   try {
-    const summary = JSON.parse(result.stdout.slice(start)) as { pages?: unknown };
-    return typeof summary.pages === 'number' ? { pages: summary.pages } : undefined;
+    const summary = JSON.parse(result.stdout.slice(start)) as { pages?: unknown; media?: { files: number; bytes: number; leftOut: unknown[] } };
+    if (typeof summary.pages !== 'number') return undefined;
+    return { pages: summary.pages, ...(summary.media ? { media: { files: summary.media.files, bytes: summary.media.bytes, leftOut: summary.media.leftOut.length } } : {}) };
   } catch {
     return undefined;
   }

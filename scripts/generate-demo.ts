@@ -3,7 +3,10 @@
  * (`<out>/<project>/<yyyy-mm>/<run-id>/run.yaml` + `series.json`), and optionally the matching
  * `runpages.config.yaml`.
  *
- *   sh scripts/with-node.sh node scripts/generate-demo.ts --out runs --runs 300 --config runpages.config.yaml --clean
+ * With `--media`, about one finished run in ten also gets media (media.json + media/, see
+ * scripts/demo/media.ts). The committed sample runs are made with:
+ *
+ *   sh scripts/with-node.sh node scripts/generate-demo.ts --out runs --runs 300 --config runpages.config.yaml --clean --media
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +16,7 @@ import { parseConfig } from '../src/config.ts';
 import { runFolder } from '../src/run/prepared.ts';
 import { demoConfig } from './demo/config.ts';
 import { DEMO_PROJECTS, generateDemoRuns } from './demo/generate.ts';
+import { demoMedia } from './demo/media.ts';
 
 function count(value: string): number {
   const n = Number(value);
@@ -31,7 +35,8 @@ const program = new Command('generate-demo')
   .option('--series <n>', 'exactly n series per run', count)
   .option('--config <file>', 'also write the matching runpages.config.yaml here')
   .option('--clean', "delete the demo projects' folders under --out first")
-  .addHelpText('after', '\nExample:\n  node scripts/generate-demo.ts --out runs --runs 300 --config runpages.config.yaml --clean\n');
+  .option('--media', 'give about one finished run in ten images, confusion matrices, curves, tables or texts')
+  .addHelpText('after', '\nExample:\n  node scripts/generate-demo.ts --out runs --runs 300 --config runpages.config.yaml --clean --media\n');
 program.parse();
 const options = program.opts<{
   out: string;
@@ -43,6 +48,7 @@ const options = program.opts<{
   series?: number;
   config?: string;
   clean?: boolean;
+  media?: boolean;
 }>();
 
 if (options.points > 1000) program.error('--points must be at most 1000 (docs/design.md#run-record)');
@@ -50,6 +56,7 @@ if (options.clean) for (const project of DEMO_PROJECTS) rmSync(join(options.out,
 
 const baselines: Record<string, string> = {};
 let written = 0;
+let withMedia = 0;
 for (const run of generateDemoRuns({
   runs: options.runs,
   seed: options.seed,
@@ -63,6 +70,13 @@ for (const run of generateDemoRuns({
   const dir = join(options.out, runFolder(record).slice('runs/'.length));
   mkdirSync(dir, { recursive: true });
   for (const [name, text] of Object.entries(run.files)) writeFileSync(join(dir, name), text);
+  const media = options.media ? await demoMedia(run, options.seed) : undefined;
+  if (media) {
+    writeFileSync(join(dir, 'media.json'), media.manifest);
+    mkdirSync(join(dir, 'media'), { recursive: true });
+    for (const [name, bytes] of Object.entries(media.files)) writeFileSync(join(dir, 'media', name), bytes);
+    withMedia++;
+  }
   written++;
 }
 if (options.config) {
@@ -70,4 +84,4 @@ if (options.config) {
   parseConfig(data, options.config);
   writeFileSync(options.config, stringifyYaml(data));
 }
-process.stderr.write(`wrote ${written} runs to ${options.out}${options.config ? ` and ${options.config}` : ''}\n`);
+process.stderr.write(`wrote ${written} runs${options.media ? ` (${withMedia} with media)` : ''} to ${options.out}${options.config ? ` and ${options.config}` : ''}\n`);

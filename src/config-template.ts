@@ -59,6 +59,9 @@ site:
 live:
   interval: 120
   # staleAfter: 600
+  # With an S3 store and publicUrl, a running run's page refreshes itself from a small live object
+  # the job writes every objectInterval seconds (default 30; 0 turns it off), without a rebuild.
+  # objectInterval: 30
 
 # System metrics: every interval seconds, the job's CPU %, memory (RSS of its processes) and, where
 # nvidia-smi is installed, each GPU's utilisation and memory, recorded as system/... series (their
@@ -86,6 +89,14 @@ projects: {}
 #      baseline: 0.90        # a number, or a run id whose metric is the baseline
 #    # Default columns of the run table.
 #    columns: [name, status, params.lr, metrics.val/acc, duration]
+#    # Named views of the run table, shown as tabs: a filter (query language), search words (q),
+#    # sort keys (- for descending), a group and columns; each is a link that reproduces the view.
+#    views:
+#      - name: Best finished
+#        filter: status = 'finished'
+#        sort: [-metrics.val/acc]
+#      - name: By architecture
+#        group: params.arch
 #    # Display of metrics: label, unit, format (number, percent, integer, duration), digits, and
 #    # direction (max, min, or none for no better/worse verdict; guessed from the name when left out:
 #    # losses and errors min, accuracy-like max, learning rates, sizes, epochs and times none).

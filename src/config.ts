@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { RunpagesError } from './errors.ts';
 import { formatIssue, zodIssues } from './run/validate.ts';
 import { parseYaml } from './run/yaml.ts';
+import { parseQuery } from './query/parser.ts';
 import { DEFAULT_SITE_MEDIA_BUDGET_MB } from './run/limits.ts';
 
 export const CONFIG_FILE = 'runpages.config.yaml';
@@ -35,12 +36,39 @@ export const GoalSchema = z.strictObject({
   baseline: z.union([z.number(), z.string()]).optional(),
 });
 
+/** A query-language filter: one that does not parse fails the config with the parser's message. */
+const QueryText = z.string().superRefine((text, context) => {
+  try {
+    parseQuery(text);
+  } catch (error) {
+    context.addIssue({ code: 'custom', message: `is not a valid query: ${error instanceof Error ? error.message : String(error)}` });
+  }
+});
+
+/** A named view of the run table, shown as a tab above it. */
+export const TableViewSchema = z.strictObject({
+  /** Tab text, e.g. "Best ResNets". */
+  name: z.string().min(1).max(60),
+  /** Query-language filter, e.g. `params.model.arch = 'resnet50' and status = 'finished'`. */
+  filter: QueryText.optional(),
+  /** Full-text search words. */
+  q: z.string().optional(),
+  /** Sort keys in order, `-` for descending, e.g. `[-metrics.val/acc]`. */
+  sort: z.array(z.string().min(1)).optional(),
+  /** Column to group by, e.g. `params.model.arch`. */
+  group: z.string().min(1).optional(),
+  /** Visible columns in order; default the project's columns. */
+  columns: z.array(z.string().min(1)).optional(),
+});
+
 export const ProjectConfigSchema = z.strictObject({
   title: z.string().optional(),
   description: z.string().optional(),
   goal: GoalSchema.optional(),
   /** Default table columns, e.g. `[name, status, params.lr, metrics.val/acc]`. */
   columns: z.array(z.string()).optional(),
+  /** Named views of the run table, shown as tabs above it: `[{ name: Best, sort: [-metrics.val/acc] }]`. */
+  views: z.array(TableViewSchema).max(20).optional(),
   metrics: z.record(z.string(), MetricDisplaySchema).optional(),
 });
 
@@ -97,6 +125,11 @@ export const ConfigSchema = z.strictObject({
       z.strictObject({
         interval: z.number().positive().default(120),
         staleAfter: z.number().positive().optional(),
+        /**
+         * Seconds between writes of a running run's live object (S3 stores with `publicUrl` only,
+         * docs/recording.md#the-live-object); 0 turns it off. Default 30.
+         */
+        objectInterval: z.number().nonnegative().optional(),
       }),
     ])
     .default({ interval: 120 }),
@@ -126,6 +159,7 @@ export type Config = z.infer<typeof ConfigSchema>;
 export type ProjectConfig = z.infer<typeof ProjectConfigSchema>;
 export type Goal = z.infer<typeof GoalSchema>;
 export type MetricDisplay = z.infer<typeof MetricDisplaySchema>;
+export type TableViewConfig = z.infer<typeof TableViewSchema>;
 
 /** Validates config data (already parsed from YAML). */
 export function parseConfig(data: unknown, file = CONFIG_FILE): Config {

@@ -51,12 +51,34 @@ async function makeRun(name: string, steps: number[], seed: number, matrix: numb
 
 beforeAll(async () => {
   work = tempDir('runpages-compare-media-');
-  const a = await makeRun('baseline', [0, 1, 2], 1, [[8, 2], [3, 7]], [0.6, 0.7]);
-  const b = await makeRun('candidate', [0, 2, 5], 2, [[9, 1], [1, 9]], [0.8, 0.85]);
+  const a = await makeRun(
+    'baseline',
+    [0, 1, 2],
+    1,
+    [
+      [8, 2],
+      [3, 7],
+    ],
+    [0.6, 0.7],
+  );
+  const b = await makeRun(
+    'candidate',
+    [0, 2, 5],
+    2,
+    [
+      [9, 1],
+      [1, 9],
+    ],
+    [0.8, 0.85],
+  );
   ids = [a, b];
   mkdirSync(join(work, 'comparisons'));
   writeFileSync(join(work, 'comparisons', 'media.yaml'), `title: Media side by side\nruns: [${a}, ${b}]\nbaseline: ${a}\n`);
-  const build = await runCli(['build', '--from', 'runs', '--out', 'out', '--now', '2026-12-01T00:00:00Z'], { cwd: work, env: { RUNPAGES_WORKERS: '1' }, timeoutMs: 300_000 });
+  const build = await runCli(['build', '--from', 'runs', '--out', 'out', '--now', '2026-12-01T00:00:00Z'], {
+    cwd: work,
+    env: { RUNPAGES_WORKERS: '1' },
+    timeoutMs: 300_000,
+  });
   expect(build.code, build.stderr).toBe(0);
   server = await serveSite(join(work, 'out'));
   browser = await launchBrowser();
@@ -102,6 +124,7 @@ describe('media in a saved comparison', () => {
     const { page, errors } = await open('c/media/');
     const images = await shownImages(page);
     expect(images.map((image) => image.shows)).toEqual(['baseline step 2', 'candidate step 5']);
+    expect(await page.locator('.cmp-media-step:not([hidden]) > .cmp-media-images > figure img').count()).toBe(2);
     // Side by side: the same row, the second to the right of the first.
     expect(Math.abs(images[0]!.y - images[1]!.y)).toBeLessThan(2);
     expect(images[1]!.x).toBeGreaterThan(images[0]!.x + images[0]!.width);
@@ -135,8 +158,27 @@ describe('media in a saved comparison', () => {
     const roc = page.locator('.cmp-media-row').filter({ hasText: 'val/roc' });
     const overlay = roc.locator('.cmp-media-overlay svg');
     expect(await overlay.count()).toBe(1);
-    expect(await overlay.locator('path[stroke="#0072B2"], g[stroke="#0072B2"] path').count() + (await overlay.locator('[stroke="#E69F00"]').count())).toBeGreaterThan(0);
+    expect(
+      (await overlay.locator('path[stroke="#0072B2"], g[stroke="#0072B2"] path').count()) + (await overlay.locator('[stroke="#E69F00"]').count()),
+    ).toBeGreaterThan(0);
     expect(await roc.innerText()).toContain('AUC 0.8500');
+    await page.close();
+  });
+});
+
+describe('media on the interactive comparison /compare/', () => {
+  it('shows both images side by side with one slider; confusion differences as on saved comparisons', async () => {
+    const { page, errors } = await open(`compare/?runs=${ids.join(',')}`);
+    await page.locator('[data-media] .cmp-media-row').first().waitFor();
+    const images = await shownImages(page);
+    expect(images.map((image) => image.shows)).toEqual(['baseline step 2', 'candidate step 5']);
+    expect(Math.abs(images[0]!.y - images[1]!.y)).toBeLessThan(2);
+    expect(images[1]!.x).toBeGreaterThan(images[0]!.x + images[0]!.width);
+    await page.locator('[data-compare-media-slider]').fill('1');
+    expect((await shownImages(page)).map((image) => image.shows)).toEqual(['baseline step 1', 'candidate step 0']);
+    expect(await page.locator('table.cmp-media-delta caption').innerText()).toBe('candidate − baseline');
+    expect(errors).toEqual([]);
+    expect(await page.evaluate(() => (window as unknown as { __violations: string[] }).__violations)).toEqual([]);
     await page.close();
   });
 });
@@ -150,6 +192,9 @@ describe('compare --markdown', () => {
     const urls = [...row.matchAll(/\]\((https:[^)]+)\)/g)].map((match) => match[1]!);
     expect(urls).toHaveLength(2);
     // Each link is a file the build published, holding the image logged at the run's last step.
-    expect(urls.map((url) => logged.get(sha256(readFileSync(join(work, 'out', url.replace('https://team.example/ml/', ''))))))).toEqual(['baseline step 2', 'candidate step 5']);
+    expect(urls.map((url) => logged.get(sha256(readFileSync(join(work, 'out', url.replace('https://team.example/ml/', ''))))))).toEqual([
+      'baseline step 2',
+      'candidate step 5',
+    ]);
   });
 });

@@ -105,6 +105,8 @@ describe('the demo under its Content-Security-Policy', () => {
     ['run table', 'p/cifar-resnet/runs/'],
     ['run page', () => `r/${ids[1]}/`],
     ['saved comparison (charts with legends)', 'c/cifar-best-vs-baseline/'],
+    ['saved comparison with media side by side (images, heatmaps, differences, slider)', 'c/cifar-predictions/'],
+    ['ad hoc comparison with media (fetched and rendered in the browser)', 'compare/?runs=01M3ZTZ4,01M5EBPS'],
     ['ad hoc comparison (charts drawn in the browser)', () => `compare/?runs=${ids.slice(0, 3).join(',')}`],
     ['build report', 'report/'],
     ['not found', '404.html'],

@@ -183,9 +183,9 @@ describe('demo runs follow their params', () => {
 });
 
 describe('the committed sample', () => {
-  it('is exactly what the generator writes with its default options, and the config names its baselines', () => {
+  it('is exactly what the generator writes with its default options and --media, and the config names its baselines', () => {
     const configFile = join(tempDir('runpages-demo-config-'), 'runpages.config.yaml');
-    const dir = generateFolder(['--config', configFile]);
+    const dir = generateFolder(['--config', configFile, '--media']);
     expect(readFileSync(join(ROOT, 'runpages.config.yaml'), 'utf8')).toBe(readFileSync(configFile, 'utf8'));
     const generated = readTree(dir);
     const committed = readTree(join(ROOT, 'runs'));
@@ -196,6 +196,10 @@ describe('the committed sample', () => {
 
     const records = loadFolder(join(ROOT, 'runs'));
     expect(records).toHaveLength(300);
+    // A few runs carry media, a few MB at most in all (docs/design.md#media).
+    const media = [...committed.keys()].filter((file) => file.endsWith('/media.json'));
+    expect(media.length).toBeGreaterThan(10);
+    expect(new Set(media.map((file) => file.split('/')[0])).size).toBe(3);
     const config = loadConfig(ROOT);
     for (const [project, settings] of Object.entries(config.projects)) {
       const baseline = records.find((r) => r.id === settings.goal?.baseline);

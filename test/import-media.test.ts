@@ -124,7 +124,18 @@ describe('TensorBoard summaries as media', () => {
     const cwd = tempDir();
     const prepared = await prepareImportedRun(run, { cwd, stagingRoot: join(cwd, 'staging'), warn: (message) => warnings.push(message) });
     const manifest = parseMediaManifest(prepared.files['media.json']!, 'media.json');
-    expect(manifest.media.map((m) => m.key)).toEqual(['bias', 'generation', 'pr', 'samples', 'samples', 'val/grid', 'val/grid', 'val/grid', 'val/grid', 'weights']);
+    expect(manifest.media.map((m) => m.key)).toEqual([
+      'bias',
+      'generation',
+      'pr',
+      'samples',
+      'samples',
+      'val/grid',
+      'val/grid',
+      'val/grid',
+      'val/grid',
+      'weights',
+    ]);
     expect(manifest.left_out).toEqual([{ line: 11, key: 'broken', reason: expect.stringContaining('media/11.bin') }]);
     expect(warnings).toEqual([expect.stringMatching(/^media\.jsonl:11 \("broken"\): media\/11\.bin .*; left out of the run's media$/)]);
     const sample = manifest.media.find((m) => m.key === 'samples' && m.step === 2)!;
@@ -167,8 +178,12 @@ describe('TensorBoard summaries as media', () => {
 });
 
 describe('a run written by the real tensorboardX writer (test/fixtures/tensorboard-media)', () => {
-  // biome-ignore lint/suspicious/noExplicitAny: the values of each tag have the shape the script gave them
-  interface Tag { kind: string; plugin: string; steps: number[]; values: any[] }
+  interface Tag {
+    kind: string;
+    plugin: string;
+    steps: number[];
+    values: any[];
+  }
   const expected = JSON.parse(readFileSync(join(TBX, 'expected.json'), 'utf8')) as { file: string; tags: Record<string, Tag> };
 
   test('every image, histogram, text and PR curve imports with the values tensorboardX wrote', async () => {
@@ -259,7 +274,13 @@ describe('MLflow image and table artifacts as media', () => {
   beforeAll(() => {
     const loggedArtifacts = JSON.stringify([{ path: 'eval/predictions.json', type: 'table' }]);
     store = writeMlruns(join(tempDir('runpages-mlmedia-'), 'mlruns'), [
-      { run_id: RUN, run_name: 'cnn', start_time: 1_700_000_000_000, metrics: { acc: 0.9 }, tags: { 'mlflow.loggedArtifacts': loggedArtifacts, 'mlflow.loggedImages': 'true' } },
+      {
+        run_id: RUN,
+        run_name: 'cnn',
+        start_time: 1_700_000_000_000,
+        metrics: { acc: 0.9 },
+        tags: { 'mlflow.loggedArtifacts': loggedArtifacts, 'mlflow.loggedImages': 'true' },
+      },
     ]);
     const artifacts = join(store, '0', RUN, 'artifacts');
     const put = (path: string, bytes: Uint8Array | string): void => {
@@ -276,7 +297,17 @@ describe('MLflow image and table artifacts as media', () => {
     put(`images/grads+step+5+timestamp+1700000005000+g${uuid.slice(1)}.png`, png(5));
     // log_figure(fig, "plots/confusion.png") and log_table(df, "eval/predictions.json").
     put('plots/confusion.png', png(7));
-    put('eval/predictions.json', JSON.stringify({ columns: ['text', 'label', 'prediction', 'score'], data: [['good', 1, 1, 0.9], ['bad', 0, 1, 0.6], ['meh', null, 0, { p: 0.1 }]] }));
+    put(
+      'eval/predictions.json',
+      JSON.stringify({
+        columns: ['text', 'label', 'prediction', 'score'],
+        data: [
+          ['good', 1, 1, 0.9],
+          ['bad', 0, 1, 0.6],
+          ['meh', null, 0, { p: 0.1 }],
+        ],
+      }),
+    );
     put('broken.png', 'not a png');
     put('notes.txt', 'kept as an artifact only');
   });
@@ -295,7 +326,11 @@ describe('MLflow image and table artifacts as media', () => {
     const table = run.media!.find((m) => m.kind === 'table')!;
     expect(JSON.parse(new TextDecoder().decode((table.content as { data: Uint8Array }).data))).toEqual({
       columns: ['text', 'label', 'prediction', 'score'],
-      rows: [['good', 1, 1, 0.9], ['bad', 0, 1, 0.6], ['meh', null, 0, '{"p":0.1}']],
+      rows: [
+        ['good', 1, 1, 0.9],
+        ['bad', 0, 1, 0.6],
+        ['meh', null, 0, '{"p":0.1}'],
+      ],
     });
     const warnings: string[] = [];
     const cwd = tempDir();
@@ -337,7 +372,8 @@ describe('wandb history media as media', () => {
   /** A HistoryRecord (Record field 2) of items (key 1, value_json 16), as wandb writes them. */
   function historyRecord(items: Record<string, unknown>): Uint8Array {
     const history = new BinaryWriter();
-    for (const [key, value] of Object.entries(items)) history.tag(1, 2).bytes(new BinaryWriter().tag(1, 2).string(key).tag(16, 2).string(JSON.stringify(value)).finish());
+    for (const [key, value] of Object.entries(items))
+      history.tag(1, 2).bytes(new BinaryWriter().tag(1, 2).string(key).tag(16, 2).string(JSON.stringify(value)).finish());
     return new BinaryWriter().tag(2, 2).bytes(history.finish()).finish();
   }
 
@@ -354,9 +390,23 @@ describe('wandb history media as media', () => {
     };
     put('media/images/samples_30_aaaa.png', png(30));
     put('media/images/cell_1.png', png(41));
-    put('media/table/preds_31_bbbb.table.json', JSON.stringify({ columns: ['image', 'label', 'prediction'], data: [[{ _type: 'image-file', path: 'media/images/cell_1.png' }, 'cat', 'dog']] }));
+    put('media/images/grid_30_0.png', png(50));
+    put('media/images/grid_30_1.png', png(51));
+    put(
+      'media/table/preds_31_bbbb.table.json',
+      JSON.stringify({ columns: ['image', 'label', 'prediction'], data: [[{ _type: 'image-file', path: 'media/images/cell_1.png' }, 'cat', 'dog']] }),
+    );
     const rows = [
-      historyRecord({ _step: 30, _timestamp: 1_700_000_030, samples: { _type: 'image-file', path: 'media/images/samples_30_aaaa.png', caption: 'epoch 30', format: 'png', width: 4, height: 3 } }),
+      historyRecord({
+        _step: 30,
+        _timestamp: 1_700_000_030,
+        samples: { _type: 'image-file', path: 'media/images/samples_30_aaaa.png', caption: 'epoch 30', format: 'png', width: 4, height: 3 },
+      }),
+      // wandb.log({"grid": [wandb.Image(a), wandb.Image(b)]}): one dict naming every file.
+      historyRecord({
+        _step: 30,
+        grid: { _type: 'images/separated', filenames: ['media/images/grid_30_0.png', 'media/images/grid_30_1.png'], captions: ['left', 'right'], count: 2 },
+      }),
       historyRecord({
         _step: 31,
         _timestamp: 1_700_000_031,
@@ -376,11 +426,13 @@ describe('wandb history media as media', () => {
     const run = await readWandbRun([folder]);
     expect(run.media?.map((m) => [m.key, m.kind, m.step, m.caption ?? null])).toEqual([
       ['samples', 'image', 30, 'epoch 30'],
+      ['grid', 'image', 30, 'left'],
+      ['grid', 'image', 30, 'right'],
       ['preds/images', 'image', 31, null],
       ['preds', 'table', 31, null],
       ['val/hist', 'histogram', 31, null],
     ]);
-    const table = JSON.parse(new TextDecoder().decode((run.media![2]!.content as { data: Uint8Array }).data));
+    const table = JSON.parse(new TextDecoder().decode((run.media!.find((m) => m.kind === 'table')!.content as { data: Uint8Array }).data));
     expect(table).toEqual({ columns: ['image', 'label', 'prediction'], rows: [[{ image: sha256(png(41)) }, 'cat', 'dog']] });
     expect(run.warnings.filter((w) => w.includes('left out')).sort()).toEqual([
       expect.stringContaining('left out 1 "audio-file" media (runpages imports images, tables and histograms from wandb); key "clip"'),
@@ -393,6 +445,13 @@ describe('wandb history media as media', () => {
     const prepared = await prepareImportedRun(run, { cwd, stagingRoot: join(cwd, 'staging'), warn: (message) => warnings.push(message) });
     expect(warnings).toEqual([]);
     const manifest = parseMediaManifest(prepared.files['media.json']!, 'media.json');
-    expect(manifest.media.map((m) => [m.key, m.kind])).toEqual([['preds', 'table'], ['preds/images', 'image'], ['samples', 'image'], ['val/hist', 'histogram']]);
+    expect(manifest.media.map((m) => [m.key, m.kind])).toEqual([
+      ['grid', 'image'],
+      ['grid', 'image'],
+      ['preds', 'table'],
+      ['preds/images', 'image'],
+      ['samples', 'image'],
+      ['val/hist', 'histogram'],
+    ]);
   });
 });

@@ -112,6 +112,8 @@ describe('ls, show and queries show crashed runs at the pinned clock', () => {
     expect(JSON.parse(shown.stdout)).toMatchObject({ id: RUNNING, status: 'crashed', step: 40, total_steps: 100 });
     const text = await cli('2026-12-04T00:00:00Z', 'show', RUNNING);
     expect(text.stdout).toContain('crashed');
+    expect(text.stdout).toMatch(/last heard\s+19 Nov 2026, 12:00 UTC \(2 weeks ago\)/);
+    expect(text.stdout).toMatch(/progress\s+step 40 \/ 100 \(40 %\)/);
     expect(text.stdout).not.toMatch(/\brunning\b/);
   });
 });

@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commitRuns } from '../src/branch/commit.ts';
+import { enqueue, listQueue } from '../src/branch/queue.ts';
 import { logMedium, jsonBytes } from '../src/record/media-log.ts';
 import { prepareRunDir } from '../src/record/run-dir.ts';
 import { MEDIA_BRANCH_BUDGET } from '../src/run/limits.ts';
@@ -64,6 +65,14 @@ describe('media in a run directory', () => {
     expect(listing).toContain(`${folder}/${first.display!.file}`);
     const shown = Buffer.from(git(repo.dir, 'cat-file', 'blob', `runs:${folder}/${first.display!.file}`), 'latin1');
     expect(shown.length).toBeGreaterThan(0);
+
+    // A queued run keeps its display copies byte for byte until it is published.
+    const cwd = tempDir();
+    await enqueue(cwd, prepared, new Date('2026-11-23T10:00:00Z'));
+    const [queued] = await listQueue(cwd);
+    expect(Object.keys(queued!.run.media ?? {}).sort()).toEqual(Object.keys(prepared.media ?? {}).sort());
+    for (const [name, bytes] of Object.entries(prepared.media ?? {})) expect(sha256(queued!.run.media![name]!)).toBe(sha256(bytes));
+    expect(queued!.run.files['media.json']).toBe(prepared.files['media.json']);
   });
 
   it('a bad medium is left out with a reason; the run is still published', async () => {
@@ -74,13 +83,13 @@ describe('media in a run directory', () => {
     writeFileSync(join(dir, 'media', 'evil.svg'), '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>');
     writeFileSync(
       join(dir, 'media.jsonl'),
-      [
+      `${[
         { key: 'bomb', kind: 'image', file: 'media/bomb.png' },
         { key: 'page', kind: 'image', file: 'media/page.png' },
         { key: 'evil', kind: 'image', file: 'media/evil.svg' },
         { key: 'gone', kind: 'image', file: 'media/missing.png' },
         { key: 'escape', kind: 'image', file: 'media/../../x.png' },
-      ].map((line) => JSON.stringify(line)).join('\n') + '\n{"key": "cut',
+      ].map((line) => JSON.stringify(line)).join('\n')}\n{"key": "cut`,
     );
     const warnings: string[] = [];
     const prepared = await prepareRunDir(dir, {}, context(warnings));

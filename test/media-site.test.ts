@@ -22,6 +22,7 @@ let job: CliResult;
 let build: CliResult;
 let page: string;
 let runId: string;
+let dirtyId: string;
 const epochs = [0, 1, 2].map((seed) => makePng(24, 16, { seed }));
 
 const TRAIN = `import runpages
@@ -41,6 +42,9 @@ with runpages.start(project="vision", params={"lr": 0.1}) as run:
         {"image": sample, "label": "dog", "prediction": "dog", "score": 0.93},
     ])
     run.log_text("samples", "Once upon a <b>time</b> & more", step=2)
+    with open("per-class.csv", "w") as f:
+        f.write('class,precision,note\\ncat,0.91,"fine, mostly"\\ndog,0.88,token ghp_abcdefghijklmnopqrstuvwxyz0123456789\\n')
+    run.artifact("per-class.csv")
     # Any language can write the protocol: a file under media/ and a line of media.jsonl.
     import os, shutil
     os.makedirs(os.path.join(run.dir, "media"), exist_ok=True)
@@ -74,6 +78,11 @@ beforeAll(async () => {
   writeFileSync(join(repo.dir, 'huge.png'), bombPng(30_000, 100));
   job = await python(TRAIN);
   runId = job.stdout.trim();
+  // A run recorded with uncommitted changes: its patch goes to the local store, which this build reads.
+  writeFileSync(join(repo.dir, 'README.md'), '# test\nlr = 0.01 <script>\n');
+  const dirty = await runCli(['record', '--project', 'vision', '--name', 'dirty-run', '--', 'node', '-e', 'console.log(process.env.RUNPAGES_RUN_ID)'], { cwd: repo.dir });
+  expect(dirty.code, dirty.stderr).toBe(0);
+  dirtyId = dirty.stdout.trim().split('\n')[0] as string;
   build = await runCli(['build', '--out', 'site', '--now', '2026-12-01T00:00:00Z'], { cwd: repo.dir, env: { RUNPAGES_WORKERS: '1' }, timeoutMs: 300_000 });
   if (build.code !== 0) console.error(job.stderr, build.stdout, build.stderr);
   page = readFileSync(join(repo.dir, 'site', 'r', runId, 'index.html'), 'utf8');
@@ -130,6 +139,20 @@ describe('media from a Python job to the run page', () => {
     expect(page).toContain('Once upon a &lt;b&gt;time&lt;/b&gt; &amp; more');
     // Never an inlined user SVG nor a style attribute (the CSP allows none).
     expect(page).not.toMatch(/ style="/);
+  });
+
+  it('previews a small CSV artifact as a table, secrets masked', () => {
+    expect(page).toContain('Artifact previews');
+    expect(page).toMatch(/<th scope="col">precision<\/th>/);
+    expect(page).toContain('<td>fine, mostly</td>');
+    expect(page).not.toContain('ghp_abcdefghijklmnopqrstuvwxyz0123456789');
+  });
+
+  it('shows the dirty-tree patch as a highlighted unified diff, read from the store', () => {
+    const dirty = readFileSync(join(repo.dir, 'site', 'r', dirtyId, 'index.html'), 'utf8');
+    expect(dirty).toMatch(/Uncommitted changes/);
+    expect(dirty).toMatch(/<span class="diff-line diff-file">diff --git a\/README.md b\/README.md/);
+    expect(dirty).toContain('<span class="diff-line diff-add">+lr = 0.01 &lt;script&gt;');
   });
 
   it('the report lists the refused medium with its reason', async () => {

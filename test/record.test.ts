@@ -13,6 +13,7 @@ import { parseYaml } from '../src/run/yaml.ts';
 import type { RunRecord } from '../src/run/schema.ts';
 import { BIN, runCli } from './helpers/cli.ts';
 import { git, makeTestRepo, TEST_GIT_ENV, type TestRepo } from './helpers/git.ts';
+import { runPath } from './helpers/layout.ts';
 
 const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
 const NODE = process.execPath;
@@ -101,7 +102,7 @@ describe('runpages record', () => {
     const runs = originRuns(origin);
     expect(runs).toHaveLength(1);
     const { path, record } = runs[0]!;
-    expect(path).toBe(`runs/demo/${record.created.slice(0, 7)}/${record.id}/run.yaml`);
+    expect(path).toBe(`${runPath('demo', record.created.slice(0, 7), record.id)}/run.yaml`);
     expect(record).toMatchObject({
       project: 'demo',
       status: 'finished',

@@ -20,7 +20,7 @@ afterEach(() => {
   repo = undefined;
 });
 
-/** The one run on origin: its record and its stored series. */
+/** The one run on origin: its record and its stored series (`any`: the test reads fields of files it knows). */
 function originRun(origin: string): { record: Record<string, any>; series: Record<string, { step: number[]; value: number[] }> } {
   const path = git(origin, 'ls-tree', '-r', '--name-only', 'runs').split('\n').find((p) => p.endsWith('/run.yaml')) as string;
   const record = parseYaml(git(origin, 'show', `runs:${path}`), path) as Record<string, any>;

@@ -26,7 +26,10 @@ const errors: string[] = [];
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'runpages-table-'));
-  writeFileSync(join(work, 'runpages.config.yaml'), 'projects:\n  vision:\n    goal: { metric: val/acc, direction: max }\n    metrics:\n      val/acc: { label: Validation accuracy }\n');
+  writeFileSync(
+    join(work, 'runpages.config.yaml'),
+    "projects:\n  vision:\n    goal: { metric: val/acc, direction: max }\n    metrics:\n      val/acc: { label: Validation accuracy }\n    views:\n      - { name: ViTs, filter: \"params.arch = 'vit'\", sort: [-metrics.val/acc] }\n",
+  );
   // Inside the checkout: Astro's prerender chunks resolve packages from the output folder upwards.
   out = join(OUTPUT, 'site');
   rmSync(out, { recursive: true, force: true });
@@ -209,6 +212,23 @@ describe('the run table page', () => {
     await page.close();
   });
 
+  it('reorders columns from the keyboard in the column menu, kept in the URL', async () => {
+    const page = await open('/p/vision/runs/');
+    const heads = () => page.$$eval('thead th button[data-key]', (buttons) => buttons.map((b) => (b as HTMLElement).dataset.key));
+    const before = await heads();
+    expect(before.slice(0, 3)).toEqual(['name', 'status', 'metrics.val/acc']);
+    await page.click('#rt-columns summary');
+    await page.focus('#rt-columns button[aria-label="Move metrics.val/acc left"]');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelectorAll('thead th button[data-key]')[1]?.getAttribute('data-key') === 'metrics.val/acc');
+    // Focus stays on the moved column's button, so a second Enter moves it again.
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelectorAll('thead th button[data-key]')[0]?.getAttribute('data-key') === 'metrics.val/acc');
+    expect(await heads()).toEqual(['metrics.val/acc', 'name', 'status', ...before.slice(3)]);
+    expect(new URL(page.url()).searchParams.get('cols')?.split(',').slice(0, 3)).toEqual(['metrics.val/acc', 'name', 'status']);
+    await page.close();
+  });
+
   it('exports the current view as CSV', async () => {
     const page = await open('/p/vision/runs/?filter=params.arch%20%3D%20%27vit%27&sort=-metrics.val/acc&cols=name,metrics.val/acc,created');
     await settle(page, '3 runs of 8 match.');
@@ -231,6 +251,13 @@ describe('the run table page', () => {
     expect(await page.textContent('#rt-compare')).toBe('Compare (2)');
     await Promise.all([page.waitForURL(/\/compare\//), page.click('#rt-compare')]);
     expect(new URL(page.url()).pathname).toBe('/compare/');
+    expect(new URL(page.url()).searchParams.get('runs')).toBe(`${VISION(2)},${VISION(3)}`);
+    // Back to the table: the same runs are ticked, in the same order.
+    await page.goBack();
+    await page.waitForSelector('#run-table[data-ready="true"]');
+    expect(await page.textContent('#rt-compare')).toBe('Compare (2)');
+    expect(await page.isChecked('tr[data-row] input[aria-label="Select calm-lynx-2"]')).toBe(true);
+    await Promise.all([page.waitForURL(/\/compare\//), page.click('#rt-compare')]);
     expect(new URL(page.url()).searchParams.get('runs')).toBe(`${VISION(2)},${VISION(3)}`);
     await page.close();
   });
@@ -330,7 +357,7 @@ describe('the run table page', () => {
     expect(await page.isHidden('.rt-toolbar')).toBe(true);
     expect(await page.textContent('.rt-print-state')).toBe('Filter: params.batch_size >= 64 · Sorted by metrics.val/acc (descending)');
     expect(await page.$$eval('thead th', (ths) => ths.filter((th) => th.getBoundingClientRect().width > 0).map((th) => (th as HTMLElement).innerText.trim()))).toEqual([
-      'name', 'status', 'user', 'created', 'duration', 'arch', 'batch_size', 'lr', 'optim.momentum', 'Validation accuracy', 'loss',
+      'name', 'status', 'Validation accuracy', 'user', 'created', 'duration', 'arch', 'batch_size', 'lr', 'optim.momentum', 'loss',
     ]);
     expect(await page.$$eval('#run-table tbody tr[data-row]', (rows) => rows.length)).toBe(8);
     await page.screenshot({ path: join(SCREENSHOTS, 'table-print.png'), fullPage: true });
@@ -383,6 +410,8 @@ describe('the run table page', () => {
     await settle(page, '15,000 runs of 100,000 match.');
     await page.fill('#rt-filter', '');
     await settle(page, '100,000 runs.');
+    // The completion list is open under the focused filter box (over the goal column): close it first.
+    await page.keyboard.press('Escape');
     await page.click('th button[data-key="metrics.acc"]');
     await page.waitForSelector('th[aria-sort="descending"] button[data-key="metrics.acc"]');
     expect((await names(page)).slice(0, 2)).toEqual(['run-99999', 'run-98999']);
@@ -423,6 +452,28 @@ describe('the run table page', () => {
       subServer.server.closeAllConnections();
       await subServer.close();
     }
+  });
+
+  it('shows the named views of the config as tabs that reproduce their view', async () => {
+    const page = await open('/p/vision/runs/');
+    expect(await page.$$eval('.rt-views a', (links) => links.map((a) => [a.textContent, a.getAttribute('aria-current')]))).toEqual([
+      ['All runs', 'page'],
+      ['ViTs', null],
+    ]);
+    await page.click('.rt-views a >> text=ViTs');
+    await page.waitForSelector('#run-table[data-ready="true"]');
+    await settle(page, '3 runs of 8 match.');
+    expect(await names(page)).toEqual(['eager-heron-3', 'keen-walrus-7', 'gentle-moose-4']);
+    expect(await page.getAttribute('.rt-views a >> text=ViTs', 'aria-current')).toBe('page');
+    // Copy link copies the view's address.
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+    await page.click('#run-table [data-copy-link]');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(page.url());
+    // Changing the view leaves the tab.
+    await page.fill('#rt-filter', '');
+    await settle(page, '8 runs.');
+    expect(await page.getAttribute('.rt-views a >> text=ViTs', 'aria-current')).toBeNull();
+    await page.close();
   });
 
   it('offers parallel coordinates of the filtered runs whose brush narrows the table, kept in the URL', async () => {

@@ -100,11 +100,11 @@ describe('buildTable', () => {
     expect(data.find((c) => c.key === 'metrics.b')).toMatchObject({ values: ['Infinity'] });
   });
 
-  it('picks default columns: attributes, varying params (not per-run ones like seeds), goal, metrics', () => {
+  it('picks default columns: name, status, the goal (visible without scrolling), attributes, varying params (not per-run ones like seeds), metrics', () => {
     expect(table.index.defaults).toEqual([
-      'name', 'status', 'user', 'created', 'duration',
+      'name', 'status', 'metrics.val/acc', 'user', 'created', 'duration',
       'params.arch', 'params.batch_size', 'params.lr', 'params.optim.momentum',
-      'metrics.val/acc', 'metrics.loss',
+      'metrics.loss',
     ]);
     const many = table.index.columns.concat(['m2', 'm10', 'm1', 'm3'].map((name) => ({ ...table.index.columns.at(-1)!, key: `metrics.${name}`, label: name })));
     expect(defaultColumns(many, {}).filter((key) => key.startsWith('metrics.'))).toEqual(['metrics.loss', 'metrics.m1', 'metrics.m2']);
@@ -284,6 +284,31 @@ describe('CSV export', () => {
     expect(toCsv(odd.ids, [0], [oddColumns.get('name')!, oddColumns.get('user')!]).split('\r\n')[1]).toBe(
       `${odd.ids[0]},"'=HYPERLINK(""x"")","a,b"`,
     );
+  });
+});
+
+describe('series columns', () => {
+  it('offer the lowest and highest value of each series beside its last, formatted as the metric is configured', () => {
+    const base = fixtureRuns('vision')[0]!;
+    const runs = [0.3, 0.2].map((low, i) => ({
+      ...base,
+      id: `01JSERIES000000000000000${i}0`,
+      name: `s${i}`,
+      metrics: { 'val/loss': low + 0.05 },
+      series: { 'val/loss': { points: 10, stored: 10, min: low, max: 2.3, last: low + 0.05 } },
+    }));
+    const small = buildTable(runs, { project: 'vision', metrics: { 'val/loss': { label: 'Validation loss', digits: 3 } } });
+    const info = small.index.columns.filter((c) => c.group === 'series');
+    expect(info.map((c) => [c.key, c.label, c.kind])).toEqual([
+      ['series.val/loss.max', 'val/loss max', 'number'],
+      ['series.val/loss.min', 'val/loss min', 'number'],
+    ]);
+    expect(small.index.display?.['series.val/loss.min']).toEqual({ label: 'Validation loss (min)', digits: 3 });
+    const columns = decodeAll(small);
+    expect([0, 1].map((row) => cellOf(columns.get('series.val/loss.min')!, row, new Date(), small.index.display?.['series.val/loss.min']).text)).toEqual(['0.200', '0.300']);
+    // Not a field of the query language (it has no series), so completion does not offer it.
+    expect(fieldOfColumn('series.val/loss.min')).toBeUndefined();
+    expect(small.index.defaults.some((key) => key.startsWith('series.'))).toBe(false);
   });
 });
 

@@ -110,12 +110,16 @@ export async function measureTable(pageUrl: string, options: { queries: [string,
     let firstSearchMs: number | string;
     try {
       const before = await tableState(page);
-      firstSearchMs = await timeChange(page, (word) => {
-        const input = document.querySelector<HTMLInputElement>('#rt-q');
-        if (!input) throw new Error('no #rt-q search box');
-        input.value = word;
-        input.dispatchEvent(new Event('input', { bubbles: true }));
-      }, options.word);
+      firstSearchMs = await timeChange(
+        page,
+        (word) => {
+          const input = document.querySelector<HTMLInputElement>('#rt-q');
+          if (!input) throw new Error('no #rt-q search box');
+          input.value = word;
+          input.dispatchEvent(new Event('input', { bubbles: true }));
+        },
+        options.word,
+      );
       if ((await tableState(page)).summary === before.summary) throw new Error(`searching "${options.word}" did not narrow the table`);
     } catch (error) {
       firstSearchMs = (error as Error).message.split('\n')[0] ?? 'failed';
@@ -136,16 +140,22 @@ export async function measureTable(pageUrl: string, options: { queries: [string,
       for (let i = 0; i < 20; i++) {
         const query = options.queries[i % 2] as string;
         samples.push(
-          await timeChange(page, (q) => {
-            const input = document.querySelector<HTMLInputElement>('#rt-filter');
-            if (!input) throw new Error('no #rt-filter query box');
-            input.value = q;
-            input.dispatchEvent(new Event('input', { bubbles: true }));
-            input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
-            const sort = document.querySelector<HTMLElement>('#run-table th button[data-key]:not([data-key="name"])') ?? document.querySelector<HTMLElement>('#run-table th button[data-key]');
-            if (!sort) throw new Error('no sortable column header');
-            sort.click();
-          }, query),
+          await timeChange(
+            page,
+            (q) => {
+              const input = document.querySelector<HTMLInputElement>('#rt-filter');
+              if (!input) throw new Error('no #rt-filter query box');
+              input.value = q;
+              input.dispatchEvent(new Event('input', { bubbles: true }));
+              input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+              const sort =
+                document.querySelector<HTMLElement>('#run-table th button[data-key]:not([data-key="name"])') ??
+                document.querySelector<HTMLElement>('#run-table th button[data-key]');
+              if (!sort) throw new Error('no sortable column header');
+              sort.click();
+            },
+            query,
+          ),
         );
         if (i < 2) summaries.push(await tableState(page));
       }

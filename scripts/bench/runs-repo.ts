@@ -20,7 +20,7 @@ export function initBareRepo(dir: string): void {
 export async function importRuns(
   gitDir: string,
   branch: string,
-  runs: Iterable<PreparedRun>,
+  runs: Iterable<PreparedRun> | AsyncIterable<PreparedRun>,
   options: { message: string; time: Date; onRun?: (count: number) => void },
 ): Promise<number> {
   const exists = (() => {
@@ -35,17 +35,23 @@ export async function importRuns(
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const closed = once(child, 'close');
-  const write = async (text: string): Promise<void> => {
+  const write = async (text: string | Uint8Array): Promise<void> => {
     if (!child.stdin.write(text)) await once(child.stdin, 'drain');
   };
   const data = (text: string) => `data ${Buffer.byteLength(text)}\n${text}\n`;
+  const bytes = async (path: string, content: Uint8Array): Promise<void> => {
+    await write(`M 100644 inline ${path}\ndata ${content.length}\n`);
+    await write(content);
+    await write('\n');
+  };
   const seconds = Math.floor(options.time.getTime() / 1000);
   await write(`commit refs/heads/${branch}\ncommitter ${IDENTITY} ${seconds} +0000\n${data(options.message)}`);
   if (exists) await write(`from refs/heads/${branch}^0\n`);
   let count = 0;
-  for (const run of runs) {
+  for await (const run of runs) {
     const folder = runFolder(run.record);
     for (const [name, text] of Object.entries(run.files)) await write(`M 100644 inline ${folder}/${name}\n${data(text)}`);
+    for (const [name, content] of Object.entries(run.media ?? {})) await bytes(`${folder}/media/${name}`, content);
     count++;
     options.onRun?.(count);
   }

@@ -402,13 +402,21 @@ export async function catchUpLocal(cwd: string, reader: ObjectReader, ref: strin
  * const result = await pushLocalBranch({ cwd, config });
  * if (!result.pushed) warn(result.reason);
  */
-export async function pushLocalBranch(options: { cwd: string; config: Config; signal?: AbortSignal }): Promise<{ pushed: true } | { pushed: false; reason: string }> {
+export async function pushLocalBranch(options: {
+  cwd: string;
+  config: Config;
+  signal?: AbortSignal;
+  /** The clock the push budget is counted with; the system clock by default. */
+  now?: () => Date;
+}): Promise<{ pushed: true } | { pushed: false; reason: string }> {
   const { cwd, config, signal } = options;
+  const now = options.now ?? (() => new Date());
   const { remote, branch } = config;
   const ref = `refs/heads/${branch}`;
   if (!(await hasRemote(cwd, remote))) return { pushed: false, reason: `there is no remote named "${remote}"` };
   const reader = new ObjectReader(cwd);
   try {
+    let waitedS = 0;
     for (let attempt = 1; attempt <= MAX_PUSH_ATTEMPTS; attempt++) {
       const local = await resolveCommit(cwd, ref);
       if (!local) throw new RunpagesError('branch-not-found', `There is no local branch "${branch}" to push`, { hint: 'Create it with `runpages init`.' });
@@ -423,6 +431,17 @@ export async function pushLocalBranch(options: { cwd: string; config: Config; si
         return { pushed: true };
       }
       const candidate = !remoteTip || (await isAncestor(cwd, remoteTip, local)) ? local : await mergeBranches(cwd, reader, remoteTip, local);
+      const perMinute = config.push?.perMinute ?? 0;
+      const wait = remoteTip && perMinute > 0 ? pushWait(await recentPushTimes(cwd, remoteTip, perMinute), now().getTime() / 1000, perMinute) : 0;
+      if (wait > 0) {
+        // The push budget (src/branch/push-rate.ts) holds for the whole branch too; a wait is no attempt.
+        if (waitedS + wait > MAX_BUDGET_WAIT_S) return { pushed: false, reason: `the push budget of "${remote}" (${perMinute} a minute, config push.perMinute) stayed spent` };
+        const pause = wait + Math.random() * Math.min(10, PUSH_WINDOW_S / perMinute);
+        waitedS += pause;
+        await sleep(pause * 1000, undefined, signal ? { signal } : {}).catch(() => {});
+        attempt -= 1;
+        continue;
+      }
       try {
         if ((await pushCommit(cwd, remote, candidate, branch, signal)) === 'pushed') {
           await catchUpLocal(cwd, reader, ref, candidate);

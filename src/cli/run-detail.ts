@@ -10,6 +10,7 @@ import type { RunRecord } from '../run/schema.ts';
 import { formatBytes, formatDateTime, formatDuration, formatMetric, formatNumber, formatRelative } from '../site/format.ts';
 import { flattenParamKeys, formatValue, paintStatus } from './ls-table.ts';
 import { recordValue } from '../query/record.ts';
+import { lastHeard, progressOf } from '../site/live-view.ts';
 import { terminalLines, terminalSafeDeep, terminalText } from './terminal-text.ts';
 
 /**
@@ -76,6 +77,12 @@ export function renderRunDetail(untrusted: RunRecord, options: DetailOptions): s
   if (record.user || record.host) overview.push(['by', [record.user, record.host].filter(Boolean).join(' on ')]);
   overview.push(['created', `${formatDateTime(record.created)} (${formatRelative(record.created, options.now)})`]);
   if (record.ended) overview.push(['ended', formatDateTime(record.ended)]);
+  if (record.status === 'running' || record.status === 'crashed') {
+    const heard = lastHeard(record);
+    overview.push(['last heard', `${formatDateTime(heard)} (${formatRelative(heard, options.now)})`]);
+  }
+  const progress = progressOf(record);
+  if (progress && !record.ended) overview.push(['progress', `${progress.text.startsWith('step') ? progress.text : `step ${progress.text}`}${progress.percent === undefined ? '' : ` (${progress.percent} %)`}`]);
   if (record.duration_s !== undefined) overview.push(['duration', formatDuration(record.duration_s)]);
   if (record.command) overview.push(['command', record.command]);
   if (record.tags.length > 0) overview.push(['tags', record.tags.join(', ')]);

@@ -72,7 +72,11 @@ export class TensorBoardMedia {
       const steps = [...set];
       if (steps.length <= keep) continue;
       keptOf.set(key, new Set(Array.from({ length: keep }, (_, i) => steps[Math.round((i * (steps.length - 1)) / (keep - 1))])));
-      this.#leave(key.slice(key.indexOf('\0') + 1), `${kind} steps past the ${keep} kept a tag (an even spread of its steps, the last included)`, steps.length - keep);
+      this.#leave(
+        key.slice(key.indexOf('\0') + 1),
+        `${kind} steps past the ${keep} kept a tag (an even spread of its steps, the last included)`,
+        steps.length - keep,
+      );
     }
     return this.#logged.filter((logged) => keptOf.get(keyOf(logged))?.has(logged.medium.step) ?? true).map(({ medium }) => medium);
   }
@@ -81,7 +85,10 @@ export class TensorBoardMedia {
   warnings(source: string): string[] {
     return [...this.#leftOut].map(([reason, { count, tags }]) => {
       const names = [...tags].sort();
-      const shown = names.slice(0, 5).map((tag) => JSON.stringify(tag)).join(', ');
+      const shown = names
+        .slice(0, 5)
+        .map((tag) => JSON.stringify(tag))
+        .join(', ');
       return `${source}: left out ${count} ${reason}; tag${names.length === 1 ? '' : 's'} ${shown}${names.length > 5 ? ` and ${names.length - 5} more` : ''}`;
     });
   }
@@ -130,7 +137,9 @@ function convert(item: SummaryItem, plugin: string | undefined): Unplaced[] | st
     }
     case 'text': {
       const text = tensorText(tensor);
-      return text === undefined ? 'text tensors that are not UTF-8 strings' : [{ key: item.tag, kind: 'text', content: { data: new TextEncoder().encode(text) }, ext: 'txt' }];
+      return text === undefined
+        ? 'text tensors that are not UTF-8 strings'
+        : [{ key: item.tag, kind: 'text', content: { data: new TextEncoder().encode(text) }, ext: 'txt' }];
     }
     case 'pr_curves': {
       const curve = prCurve(tensor);

@@ -80,7 +80,10 @@ export class WandbMedia {
   warnings(source: string): string[] {
     return [...this.#leftOut].map(([reason, { count, keys }]) => {
       const names = [...keys].sort();
-      const shown = names.slice(0, 5).map((key) => JSON.stringify(key)).join(', ');
+      const shown = names
+        .slice(0, 5)
+        .map((key) => JSON.stringify(key))
+        .join(', ');
       return `${source}: left out ${count} ${reason}; key${names.length === 1 ? '' : 's'} ${shown}${names.length > 5 ? ` and ${names.length - 5} more` : ''}`;
     });
   }
@@ -136,7 +139,9 @@ export class WandbMedia {
         else if ((cell as { _type?: unknown })?._type === 'image-file') {
           const image = await this.#file(pending, (cell as { path?: unknown }).path, 'table image');
           if (image) {
-            const sha256 = createHash('sha256').update(await readFile(image)).digest('hex');
+            const sha256 = createHash('sha256')
+              .update(await readFile(image))
+              .digest('hex');
             if (!images.some((medium) => 'path' in medium.content && medium.content.path === image)) {
               images.push({ key: `${key}/images`, kind: 'image', ...at, content: { path: image }, ext: extension(image) });
             }

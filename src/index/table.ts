@@ -35,7 +35,7 @@ export const NUMBER_DIGITS = 6;
  */
 export type ColumnKind = 'number' | 'time' | 'string' | 'tags';
 /** Where a column comes from; also the prefix of its key in the query language. */
-export type ColumnGroup = 'attribute' | 'param' | 'metric' | 'data' | 'tags';
+export type ColumnGroup = 'attribute' | 'param' | 'metric' | 'series' | 'data' | 'tags';
 
 export interface ColumnInfo {
   /** Query-language field name: `status`, `params.optim.lr`, `metrics.val/acc`, `data.imagenet`, `tags`. */
@@ -93,7 +93,7 @@ export interface TableOptions {
 
 /** The fields of a run the table reads; the index's normalised runs satisfy it. */
 export type TableRun = Pick<RunRecord, 'id' | 'name' | 'status' | 'created'> &
-  Partial<Pick<RunRecord, 'user' | 'host' | 'experiment' | 'ended' | 'duration_s' | 'params' | 'metrics' | 'tags' | 'data'>>;
+  Partial<Pick<RunRecord, 'user' | 'host' | 'experiment' | 'ended' | 'duration_s' | 'params' | 'metrics' | 'series' | 'tags' | 'data'>>;
 
 const DISTINCT_CAP = 10_000;
 
@@ -129,6 +129,11 @@ export function buildTable(runs: readonly TableRun[], options: TableOptions): Ta
     if (run.ended) cell('ended', 'attribute', row, unixSeconds(run.ended));
     for (const [path, value] of Object.entries(flattenParams(run.params ?? {}))) cell(`params.${path}`, 'param', row, value);
     for (const [name, value] of Object.entries(run.metrics ?? {})) cell(`metrics.${name}`, 'metric', row, value);
+    // The lowest and highest value of each series (the summary metric is usually its last value).
+    for (const [name, info] of Object.entries(run.series ?? {})) {
+      cell(`series.${name}.min`, 'series', row, info.min);
+      cell(`series.${name}.max`, 'series', row, info.max);
+    }
     for (const dataset of run.data ?? []) cell(`data.${dataset.name}`, 'data', row, dataset.version ?? dataset.sha256?.slice(0, 12) ?? '');
     if (run.tags && run.tags.length > 0) cell('tags', 'tags', row, run.tags);
   });
@@ -161,11 +166,23 @@ export function buildTable(runs: readonly TableRun[], options: TableOptions): Ta
     defaults: defaultColumns(infos, options),
     ...(cells.size > keys.length ? { omitted: cells.size - keys.length } : {}),
     ...(options.goal ? { goal: { metric: options.goal.metric, direction: options.goal.direction } } : {}),
-    ...(options.metrics && Object.keys(options.metrics).length > 0
-      ? { display: Object.fromEntries(Object.entries(options.metrics).map(([name, display]) => [`metrics.${name}`, display])) }
-      : {}),
+    ...(options.metrics && Object.keys(options.metrics).length > 0 ? { display: displayOf(options.metrics, keys) } : {}),
   };
   return { index, ids, columns };
+}
+
+/** Display config by column key: each metric's, and its series' min and max formatted alike ("Validation loss (min)"). */
+function displayOf(metrics: Record<string, MetricDisplay>, keys: readonly string[]): Record<string, MetricDisplay> {
+  const display: Record<string, MetricDisplay> = {};
+  const present = new Set(keys);
+  for (const [name, config] of Object.entries(metrics)) {
+    display[`metrics.${name}`] = config;
+    for (const end of ['min', 'max'] as const) {
+      const key = `series.${name}.${end}`;
+      if (present.has(key)) display[key] = { ...config, label: `${config.label ?? name} (${end})` };
+    }
+  }
+  return display;
 }
 
 /** The ids of block `k` (the content of `index.idFiles[k]`). */
@@ -215,7 +232,10 @@ export function defaultColumns(columns: readonly ColumnInfo[], options: Pick<Tab
     .slice(0, goalKey && known.has(goalKey) ? 2 : 3)
     .map((c) => c.key);
   const goal = goalKey && known.has(goalKey) ? [goalKey] : [];
-  return [...attributes, ...params, ...goal, ...metrics];
+  // The goal right after the run's name and status: visible without scrolling on a laptop screen.
+  const head = attributes.filter((key) => key === 'name' || key === 'status');
+  const tail = attributes.filter((key) => key !== 'name' && key !== 'status');
+  return [...head, ...goal, ...tail, ...params, ...metrics];
 }
 
 function encodeColumn(key: string, group: ColumnGroup, values: unknown[], length: number): ColumnData {
@@ -306,6 +326,7 @@ function durationOf(run: TableRun): number | undefined {
 }
 
 function labelOf(key: string, group: ColumnGroup): string {
+  if (group === 'series') return `${key.slice('series.'.length, key.lastIndexOf('.'))} ${key.slice(key.lastIndexOf('.') + 1)}`;
   return group === 'attribute' || group === 'tags' ? key : key.slice(key.indexOf('.') + 1);
 }
 
@@ -318,7 +339,7 @@ function compareKeys(a: string, b: string): number {
   const rank = (key: string): number => {
     const i = GROUP_ORDER.indexOf(key);
     if (i >= 0) return i;
-    return key.startsWith('data.') ? 100 : key.startsWith('params.') ? 200 : 300;
+    return key.startsWith('data.') ? 100 : key.startsWith('params.') ? 200 : key.startsWith('series.') ? 400 : 300;
   };
   return rank(a) - rank(b) || natural.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
 }

@@ -13,6 +13,7 @@ import type { RunStatus } from '../run/schema.ts';
 import { loadConfig } from '../config.ts';
 import { heartbeatInterval, heartbeatRun, type Heartbeats } from './heartbeat.ts';
 import { startSystemMetrics, systemInterval, type SystemMetrics } from './system.ts';
+import { startLiveObject } from './live-object.ts';
 import { redactParams, redactText } from './redact.ts';
 import { confusionFrom, histogramOf, prCurve, rocCurve } from '../run/curves.ts';
 import type { CurveData, TableCell } from '../run/media.ts';
@@ -68,6 +69,8 @@ export class Run {
   #heartbeats: Heartbeats | undefined;
   /** System metrics of this process, sampled beside the heartbeats (none when joined to `runpages record`). */
   #system: SystemMetrics | undefined;
+  /** The live object a running run's page reads (S3 stores with publicUrl only). */
+  #liveObject: ReturnType<typeof startLiveObject>;
   /** The `time` field's text, rebuilt only when the millisecond changes (formatting a double is the costly part of a log call). */
   #timeMs = -1;
   #timeText = '';
@@ -126,6 +129,7 @@ export class Run {
       const config = loadConfig(this.#session.root);
       const intervalS = heartbeatInterval(config, process.env);
       if (intervalS !== undefined) this.#heartbeats = heartbeatRun(this.#session, { config, intervalS, overrides: {}, beforeBeat: () => this.flush() });
+      this.#liveObject = startLiveObject(this.#session, config, { beforeBeat: () => this.flush() });
       const systemS = systemInterval(config, process.env);
       // The job is this process (and whatever it started).
       if (systemS !== undefined) {
@@ -325,7 +329,7 @@ export class Run {
     if (this.#fd !== undefined) closeSync(this.#fd);
     this.#fd = undefined;
     process.off('exit', this.#flushOnExit);
-    await Promise.all([this.#heartbeats?.stop(), this.#system?.stop()]);
+    await Promise.all([this.#heartbeats?.stop(), this.#system?.stop(), this.#liveObject?.stop()]);
     const fields: Record<string, unknown> = { params: redactParams(this.#params), tags: this.#tags };
     if (this.#attached) {
       // `runpages record` publishes when the command ends, with the status from its exit.
@@ -333,7 +337,9 @@ export class Run {
       await updateRunYaml(this.dir, { ...fields, ...(name === undefined ? {} : { name }), ...(project === undefined ? {} : { project }) });
       return { published: [], queued: [], pushAttempts: 0, warnings: [] };
     }
-    return closeRunDir(this.#session, { status: options.status ?? 'finished', fields });
+    const outcome = await closeRunDir(this.#session, { status: options.status ?? 'finished', fields });
+    await this.#liveObject?.finish(options.status ?? 'finished');
+    return outcome;
   }
 }
 

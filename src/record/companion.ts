@@ -10,7 +10,8 @@
 import { loadConfig } from '../config.ts';
 import { heartbeatInterval, heartbeatRun } from './heartbeat.ts';
 import { startSystemMetrics, systemInterval } from './system.ts';
-import { attachRunDir } from './session.ts';
+import { startLiveObject } from './live-object.ts';
+import { attachRunDir, readRunYaml } from './session.ts';
 
 export interface CompanionOptions {
   dir: string;
@@ -35,6 +36,12 @@ export async function accompanyRun(options: CompanionOptions): Promise<void> {
     options.input.once('error', () => resolve());
     options.input.resume();
   });
+  // Only a run still in progress: heartbeats of a finished one would publish it as running again.
+  const status = (await readRunYaml(options.dir)).status;
+  if (status !== undefined && status !== 'running') {
+    options.warn(`${options.dir} holds a run that is ${String(status)}, not running: no heartbeats to send`);
+    return;
+  }
   const session = await attachRunDir(options.dir);
   const config = loadConfig(session.root);
   const intervalS = heartbeatInterval(config, options.env, options.warn);
@@ -45,6 +52,7 @@ export async function accompanyRun(options: CompanionOptions): Promise<void> {
     systemS === undefined || options.jobPid === undefined
       ? undefined
       : startSystemMetrics({ dir: session.dir, rootPid: options.jobPid, exclude: new Set([process.pid, process.ppid].filter((pid) => pid !== options.jobPid)), intervalS: systemS, startedAt: session.startedAt, now: session.now });
+  const live = startLiveObject(session, config, { env: options.env });
   await ended;
-  await Promise.all([heartbeats?.stop(), system?.stop()]);
+  await Promise.all([heartbeats?.stop(), system?.stop(), live?.stop()]);
 }

@@ -16,6 +16,8 @@ import { MEDIA_LOG_FILE } from './media-dir.ts';
 export interface MediumOptions {
   step?: number;
   caption?: string;
+  /** When it was logged, unix seconds (default: now). */
+  time?: number;
 }
 
 /** A medium written (its sha256, for a table cell) or why it was not. */
@@ -52,7 +54,7 @@ export function logMedium(dir: string, key: string, kind: MediaKind, bytes: Uint
     writeFileSync(join(dir, file), bytes);
     const line: Record<string, unknown> = { key, kind, ...(options.step === undefined ? {} : { step: options.step }) };
     if (options.caption !== undefined) line.caption = String(options.caption);
-    Object.assign(line, { file, sha256, bytes: bytes.length, ...extra, time: Date.now() / 1000 });
+    Object.assign(line, { file, sha256, bytes: bytes.length, ...extra, time: options.time ?? Date.now() / 1000 });
     appendFileSync(join(dir, MEDIA_LOG_FILE), `${JSON.stringify(line)}\n`);
     return { ok: true, sha256, file };
   } catch (error) {

@@ -13,6 +13,7 @@ import type { Config } from '../config.ts';
 import { checkCanRecord } from './preflight.ts';
 import { heartbeatInterval, heartbeatRun, type Heartbeats } from './heartbeat.ts';
 import { startSystemMetrics, systemInterval, type SystemMetrics } from './system.ts';
+import { startLiveObject } from './live-object.ts';
 import { cutLine, maskValues, redactCommand, redactText, secretValues } from './redact.ts';
 import type { RunOverrides } from './run-dir.ts';
 import { closeRunDir, openRunDir, type PublishOutcome, type RunSession } from './session.ts';
@@ -196,12 +197,13 @@ export async function recordCommand(command: string[], options: RecordOptions): 
 
   const tail = new OutputTail(TAIL_LINES, secrets);
   const heartbeats = startLive(session, config, options, () => tail.text());
+  const live = startLiveObject(session, config, { overrides: options.overrides });
   const systemS = systemInterval(config, process.env, report.warn);
   let system: SystemMetrics | undefined;
   const result = await runChild(command, env, tail, options.cwd, (pid) => {
     if (systemS !== undefined) system = startSystemMetrics({ dir: session.dir, rootPid: pid, intervalS: systemS, startedAt: session.startedAt, now: session.now });
   });
-  await Promise.all([heartbeats?.stop(), system?.stop()]);
+  await Promise.all([heartbeats?.stop(), system?.stop(), live?.stop()]);
   if (result.spawnError) {
     // Nothing ran, so there is no run: a junk "failed" run would only clutter the tables.
     const missing = (result.spawnError as NodeJS.ErrnoException).code === 'ENOENT';
@@ -225,6 +227,8 @@ export async function recordCommand(command: string[], options: RecordOptions): 
       overrides: options.overrides,
     });
     describeOutcome(outcome, session, status, report, config.site.url);
+    // An open page of the running run hears that it ended (the next build shows the final run).
+    await live?.finish(status);
   } catch (error) {
     report.error(error);
     report.warn(`The run directory is kept at ${session.dir}; fix the problem above, then publish it with: runpages commit ${session.dir}`);

@@ -112,7 +112,8 @@ export async function updateRunYaml(dir: string, fields: Record<string, unknown>
   await rename(temporary, join(dir, 'run.yaml'));
 }
 
-async function readRunYaml(dir: string): Promise<Record<string, unknown>> {
+/** The fields of a run directory's run.yaml (empty when it has none or it is not a mapping). */
+export async function readRunYaml(dir: string): Promise<Record<string, unknown>> {
   const text = await readRunText(dir, 'run.yaml', warnOnStderr).catch(() => undefined);
   const data = parseYaml(text ?? '', 'run.yaml');
   return data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : {};

@@ -15,7 +15,12 @@ export function comparisonCsv(comparison: Comparison): string {
   const number = (value: number | undefined) => (value === undefined ? '' : String(value));
   for (const row of comparison.metrics) {
     lines.push(['metric', row.key, row.format.label, ...row.cells.map((cell) => number(cell.value))]);
-    lines.push(['delta', row.key, `${row.format.label} minus the baseline`, ...row.cells.map((cell, i) => (i === comparison.baseline ? '' : number(cell.delta)))]);
+    lines.push([
+      'delta',
+      row.key,
+      `${row.format.label} minus the baseline`,
+      ...row.cells.map((cell, i) => (i === comparison.baseline ? '' : number(cell.delta))),
+    ]);
   }
   for (const row of comparison.params) lines.push(['param', row.key, '', ...row.values.map((value) => value ?? '')]);
   return `${lines.map((line) => line.map(csvCell).join(',')).join('\r\n')}\r\n`;

@@ -48,7 +48,6 @@ export interface MediaLine {
 export function mediaKeyProblem(key: unknown): string | undefined {
   if (typeof key !== 'string' || key.length === 0) return 'needs a "key" (a non-empty string such as "val/samples")';
   if (key.length > MAX_MEDIA_KEY_LENGTH) return `has a key of ${key.length} characters, over the limit of ${MAX_MEDIA_KEY_LENGTH}`;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
   if (/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(key)) return 'has a key with control characters';
   return undefined;
 }

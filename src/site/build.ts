@@ -25,6 +25,8 @@ import { AssetDeriver, chartsKey, compareKey, completeRunAssets, isKeyOfRuns, is
 import { normalizeBase } from './url.ts';
 import type { MediaLeftOut } from './media-view.ts';
 import type { MediaSource, MediaStore, SiteMedia } from './media-build.ts';
+import type { DiffView } from './diff-view.ts';
+import type { ArtifactPreview } from './artifact-preview.ts';
 
 export interface BuildOptions {
   /** Where the runs are: a branch or a folder (decided by `runSource`, src/index/source.ts). */
@@ -155,14 +157,17 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     await completeRunAssets(load.runs, { assets: pack, series: seriesPack }, style, deriver, progress);
     const totalCharts = load.runs.reduce((sum, run) => sum + run.seriesNames.length, 0);
     const charts = { rendered: chartsRendered[style], cached: totalCharts - chartsRendered[style] };
+    say('Preparing media');
+    // Before the pack is saved: media charts are kept in it by content (see media-build.ts).
+    const media = await siteMedia(load.runs, { ...options, out }, pack);
+    for (const left of media.leftOut) options.onMediaLeftOut?.(left);
     const hashes = new Set(load.runs.map((run) => run.hash));
     pack.save((key) => isKeyOfRuns(key, hashes) && !isSeriesKey(key));
     seriesPack.save((key) => isKeyOfRuns(key, hashes));
     rmSync(dataDir, { recursive: true, force: true });
     const root = options.siteRoot ?? siteRoot();
-    say('Preparing media');
-    const media = await siteMedia(load.runs, { ...options, out });
-    for (const left of media.leftOut) options.onMediaLeftOut?.(left);
+    const diffs = await siteDiffs(load.runs, options);
+    const previews = await siteArtifactPreviews(load.runs, options);
     const rendered = takeRenderedPages(cacheDir, out, root);
     writeSiteData(dataDir, {
       config: { ...options.config, site: { ...options.config.site, base } },
@@ -174,6 +179,8 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
       seriesPackDir: seriesPack.dir,
       media: media.byRun,
       mediaLeftOut: media.leftOut,
+      diffs,
+      previews,
       ...(rendered ? { renderedPages: rendered } : {}),
     });
 
@@ -210,7 +217,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
  * `cat-file --batch`, or the folder, never through a symbolic link), originals from the store when
  * a copy is missing and the store can be reached.
  */
-async function siteMedia(runs: readonly LoadedRun[], options: BuildOptions & { out: string }): Promise<SiteMedia> {
+async function siteMedia(runs: readonly LoadedRun[], options: BuildOptions & { out: string }, pack: Pack): Promise<SiteMedia> {
   const withMedia = runs.filter((run) => run.media || run.mediaProblem);
   if (withMedia.length === 0) return { byRun: new Map(), leftOut: [], files: new Set(), bytes: 0 };
   const { prepareSiteMedia } = await import('./media-build.ts');
@@ -255,10 +262,87 @@ async function siteMedia(runs: readonly LoadedRun[], options: BuildOptions & { o
       out: options.out,
       budget: options.config.site.mediaBudget * 1024 * 1024,
       publicUrl: options.config.publicUrl,
+      charts: {
+        get: (key) => pack.get(key)?.toString('utf8'),
+        put: (key, value) => pack.put(key, Buffer.from(value)),
+      },
     });
   } finally {
     reader?.close();
   }
+}
+
+/** Runs whose small text artifacts the build previews, newest first, and artifacts a run. */
+const MAX_PREVIEW_RUNS = 2000;
+const MAX_PREVIEWS_PER_RUN = 10;
+
+/**
+ * Previews of the small text and CSV artifacts of the newest runs, read from the store when the
+ * build can reach it (as the patches are); the first store failure stops the reading.
+ */
+async function siteArtifactPreviews(runs: readonly LoadedRun[], options: BuildOptions): Promise<Map<string, ArtifactPreview[]>> {
+  const out = new Map<string, ArtifactPreview[]>();
+  const [{ artifactPreview, previewable }, { redactText }] = await Promise.all([import('./artifact-preview.ts'), import('../record/redact.ts')]);
+  const wanted = runs.filter((run) => run.record.artifacts.some((a) => previewable(a.type, a.size))).slice(0, MAX_PREVIEW_RUNS);
+  if (wanted.length === 0) return out;
+  let store: import('../store/store.ts').ObjectStore;
+  try {
+    store = (await import('../store/open.ts')).openStore(options.config.store, options.cwd);
+  } catch {
+    return out;
+  }
+  try {
+    for (const run of wanted) {
+      const previews: ArtifactPreview[] = [];
+      for (const artifact of run.record.artifacts.filter((a) => previewable(a.type, a.size)).slice(0, MAX_PREVIEWS_PER_RUN)) {
+        if ((await store.stat(artifact.sha256)) === undefined) continue;
+        const preview = artifactPreview(artifact.path, artifact.type as string, await store.getBytes(artifact.sha256), redactText);
+        if (preview) previews.push(preview);
+      }
+      if (previews.length > 0) out.set(run.record.id, previews);
+    }
+  } catch {
+    // the store went away part-way: the previews read so far are kept
+  }
+  return out;
+}
+
+/** Dirty runs whose patch the build reads from the store, newest first: a bound for S3 round trips. */
+const MAX_DIFF_RUNS = 2000;
+
+/**
+ * The dirty-tree patches of the newest dirty runs, read from the store when the build can reach it
+ * (S3 in CI, the local store on the machine that recorded them) and classified for the run page.
+ * The first failure stops the reading: a store that is not there is not asked 2,000 times.
+ */
+async function siteDiffs(runs: readonly LoadedRun[], options: BuildOptions): Promise<Map<string, DiffView>> {
+  const out = new Map<string, DiffView>();
+  const dirty = runs.filter((run) => run.record.git?.diff).slice(0, MAX_DIFF_RUNS);
+  if (dirty.length === 0) return out;
+  const [{ diffView, MAX_DIFF_BYTES }, { openStore }] = await Promise.all([import('./diff-view.ts'), import('../store/open.ts')]);
+  let store: import('../store/store.ts').ObjectStore;
+  try {
+    store = openStore(options.config.store, options.cwd);
+  } catch {
+    return out;
+  }
+  const decoded = new Map<string, DiffView>();
+  for (const run of dirty) {
+    const sha = run.record.git?.diff as string;
+    let view = decoded.get(sha);
+    if (!view) {
+      try {
+        const size = await store.stat(sha);
+        if (size === undefined || size > MAX_DIFF_BYTES) continue;
+        view = diffView(new TextDecoder().decode(await store.getBytes(sha)));
+      } catch {
+        break;
+      }
+      decoded.set(sha, view);
+    }
+    out.set(run.record.id, view);
+  }
+  return out;
 }
 
 const RENDERED_PAGES_FORMAT = 'runpages/rendered-pages@1';

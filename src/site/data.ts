@@ -19,6 +19,8 @@ import { summarize, type Summary } from '../report/summary.ts';
 import type { SeriesFile } from '../run/schema.ts';
 import type { ChartStyle } from './charts.ts';
 import type { MediaLeftOut, RunMediaView } from './media-view.ts';
+import type { DiffView } from './diff-view.ts';
+import type { ArtifactPreview } from './artifact-preview.ts';
 import { PackReader } from './pack.ts';
 import { pathsToRender, type KeyedPath, type PageKeys } from './page-keys.ts';
 import { chartsKey, compareKey, deriveCharts, deriveCompare, seriesKey, type RunCharts } from './run-assets.ts';
@@ -50,6 +52,10 @@ export interface SitePayload {
   media?: Map<string, RunMediaView>;
   /** Media the site left out, for the build report. */
   mediaLeftOut?: MediaLeftOut[];
+  /** Each dirty run's patch, classified, when the build could read it from the store (by run id). */
+  diffs?: Map<string, DiffView>;
+  /** Previews of small text and CSV artifacts the build could read from the store (by run id). */
+  previews?: Map<string, ArtifactPreview[]>;
 }
 
 /** A project with its runs resolved. */
@@ -82,6 +88,8 @@ export interface SiteData {
   /** Each run's media as its page shows them, by run id. */
   media: Map<string, RunMediaView>;
   mediaLeftOut: MediaLeftOut[];
+  diffs: Map<string, DiffView>;
+  previews: Map<string, ArtifactPreview[]>;
   /**
    * Hash of everything besides a run's own files that its page shows (config, project list):
    * part of every run page's key (see page-keys.ts).
@@ -194,6 +202,8 @@ export function resolveSiteData(payload: SitePayload): SiteData {
     chartStyle: payload.chartStyle ?? 'plot',
     media: payload.media ?? new Map(),
     mediaLeftOut: payload.mediaLeftOut ?? [],
+    diffs: payload.diffs ?? new Map(),
+    previews: payload.previews ?? new Map(),
     ...(payload.packDir ? { pack: new PackReader(payload.packDir) } : {}),
     ...(payload.seriesPackDir ? { seriesPack: new PackReader(payload.seriesPackDir) } : {}),
     ...(payload.renderedPages ? { renderedPages: payload.renderedPages } : {}),

@@ -5,7 +5,8 @@
  */
 import type { ProjectConfig } from '../config.ts';
 import type { RunRecord } from '../run/schema.ts';
-import { ownValue } from '../run/keys.ts';
+import { ownValue, setOwn } from '../run/keys.ts';
+import { LIVE_OBJECT_SCHEMA, type LiveObject } from '../run/live-object.ts';
 import { formatDateTime, formatMetric, formatNumber, formatRelative } from './format.ts';
 
 /** A crashed run stays in "Running now" (marked) for this long after it was last heard from. */
@@ -86,4 +87,39 @@ export function liveNotice(record: Pick<RunRecord, 'status' | 'heartbeat' | 'cre
     return `Running, last heard from ${heard}${at}. The charts show the points so far, as of this site's build.`;
   }
   return `Crashed: nothing heard from this run since ${heard}${at}; its process stopped without saying how it ended. The charts show the last points it sent.`;
+}
+
+/**
+ * A live object as fetched (untrusted JSON), checked field by field; undefined when it is not one.
+ *
+ * @example parseLiveObject({ schema: 'runpages/live@1', id: '01J…', status: 'running', heartbeat: '…', metrics: {} })
+ */
+export function parseLiveObject(data: unknown, id: string): LiveObject | undefined {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return undefined;
+  const o = data as Record<string, unknown>;
+  if (o.schema !== LIVE_OBJECT_SCHEMA || o.id !== id || typeof o.status !== 'string' || typeof o.heartbeat !== 'string' || Number.isNaN(Date.parse(o.heartbeat))) return undefined;
+  const metrics: Record<string, number> = {};
+  if (o.metrics !== null && typeof o.metrics === 'object' && !Array.isArray(o.metrics)) {
+    for (const [name, value] of Object.entries(o.metrics as Record<string, unknown>).slice(0, 50)) if (typeof value === 'number' && Number.isFinite(value)) setOwn(metrics, name, value);
+  }
+  const number = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+  const step = number(o.step);
+  const total = number(o.total_steps);
+  return { schema: LIVE_OBJECT_SCHEMA, id, status: o.status, heartbeat: o.heartbeat, ...(step === undefined ? {} : { step }), ...(total === undefined ? {} : { total_steps: total }), metrics };
+}
+
+/**
+ * The notice a running run's page shows from its live object, at the reader's `now`; `metric` (the
+ * project's goal) leads the latest values.
+ *
+ * @example liveObjectNotice(object, new Date(), 'val/acc') // "Running (live), last heard from 1 minute ago, at step 410 / 1,000 (41 %). Latest: val/acc 0.83, loss 0.21."
+ */
+export function liveObjectNotice(object: LiveObject, now: Date, metric?: string): string {
+  const progress = progressOf({ ...(object.step === undefined ? {} : { step: object.step }), ...(object.total_steps === undefined ? {} : { total_steps: object.total_steps }) });
+  const at = progress ? `, at ${progress.text.startsWith('step') ? progress.text : `step ${progress.text}`}${progress.percent === undefined ? '' : ` (${progress.percent} %)`}` : '';
+  const names = Object.keys(object.metrics).sort((a, b) => Number(b === metric) - Number(a === metric) || (a < b ? -1 : 1));
+  const latest = names.length ? ` Latest: ${names.slice(0, 4).map((name) => `${name} ${formatNumber(object.metrics[name] as number)}`).join(', ')}.` : '';
+  const heard = formatRelative(object.heartbeat, now);
+  if (object.status !== 'running') return `${object.status[0]?.toUpperCase() ?? ''}${object.status.slice(1)} (live, ${heard})${at}.${latest} The site's next build shows the final run.`;
+  return `Running (live), last heard from ${heard}${at}.${latest}`;
 }

@@ -15,7 +15,7 @@ import { formatBytes, MAX_MEDIA_DATA_BYTES, MAX_MEDIA_TEXT_BYTES } from '../run/
 import { parseMediaData, tableVerdictColumns, type MediaEntry, type MediaData } from '../run/media.ts';
 import { objectUrl } from './url.ts';
 import { confusionChart, curveChart, histogramChart } from './media-charts.ts';
-import { MAX_PAGE_TABLE_ROWS, type MediaChartItem, type MediaGroup, type MediaImageItem, type MediaLeftOut, type MediaTableItem, type MediaTextItem, type RunMediaView } from './media-view.ts';
+import { MAX_PAGE_STEPS, MAX_PAGE_TABLE_ROWS, type MediaChartItem, type MediaGroup, type MediaImageItem, type MediaLeftOut, type MediaTableItem, type MediaTextItem, type RunMediaView } from './media-view.ts';
 
 /** Where a run's branch files are read from. */
 export interface MediaSource {
@@ -39,7 +39,15 @@ export interface SiteMediaOptions {
   budget: number;
   /** The store's public base URL, to link originals not on the site. */
   publicUrl?: string | undefined;
+  /**
+   * Drawn charts kept between builds (the build's pack). Keys end in the run's hash, so they live
+   * as long as the run does; a chart is drawn again only when its data or the drawing code changes.
+   */
+  charts?: { get(key: string): string | undefined; put(key: string, value: string): void };
 }
+
+/** Changes whenever media-charts.ts draws differently: old charts are then drawn again. */
+const CHARTS_VERSION = 'media-svg@1';
 
 export interface SiteMedia {
   byRun: Map<string, RunMediaView>;
@@ -132,12 +140,43 @@ export async function prepareSiteMedia(options: SiteMediaOptions): Promise<SiteM
       return undefined;
     };
 
+    /** A chart drawn once per content: from the cache, else drawn and kept. */
+    const drawn = (kind: string, content: string, draw: () => string): string => {
+      const key = `${CHARTS_VERSION}:${kind}:${sha256Of(new TextEncoder().encode(content))}:${run.hash}`;
+      const cached = options.charts?.get(key);
+      if (cached !== undefined) return cached;
+      const svg = draw();
+      options.charts?.put(key, svg);
+      return svg;
+    };
+    // Only the newest steps of each key are put on the page; the report says how many were not.
+    const olderSteps: Record<string, number> = {};
+    const kept = new Set<MediaEntry>();
+    const stepsByGroup = new Map<string, number[]>();
+    for (const entry of manifest.media) {
+      const id = `${entry.kind}\0${entry.key}`;
+      const steps = stepsByGroup.get(id) ?? [];
+      if (entry.step !== undefined && !steps.includes(entry.step)) steps.push(entry.step);
+      stepsByGroup.set(id, steps);
+    }
+    const newest = new Map<string, Set<number>>();
+    for (const [id, steps] of stepsByGroup) {
+      const limit = MAX_PAGE_STEPS[id.slice(0, id.indexOf('\0')) as MediaEntry['kind']];
+      const sorted = steps.sort((a, b) => a - b);
+      newest.set(id, new Set(sorted.slice(-limit)));
+      if (sorted.length > limit) {
+        olderSteps[id] = sorted.length - limit;
+        const kind = id.slice(0, id.indexOf('\0')) as MediaEntry['kind'];
+        leftOut.push({ runId: run.record.id, folder: run.folder, key: id.slice(id.indexOf('\0') + 1), kind, reason: `its ${sorted.length - limit} earliest steps are not on the page: a run page holds the newest ${limit} steps of a ${kind.replace('_', ' ')}` });
+      }
+    }
+    for (const entry of manifest.media) if (entry.step === undefined || newest.get(`${entry.kind}\0${entry.key}`)?.has(entry.step)) kept.add(entry);
     const imageItems = new Map<string, MediaImageItem>();
     const groups = new Map<string, MediaGroup>();
     const histograms = new Map<string, { step: number | undefined; data: Extract<MediaData, { kind: 'histogram' }>['data'] }[]>();
     const tables: { item: MediaTableItem; refs: string[] }[] = [];
     // Structured media first (small, drawn here), then images newest step first, as on the branch.
-    const order = [...manifest.media].sort((a, b) => Number(a.kind === 'image') - Number(b.kind === 'image') || (a.kind === 'image' ? (b.step ?? -Infinity) - (a.step ?? -Infinity) : 0));
+    const order = [...kept].sort((a, b) => Number(a.kind === 'image') - Number(b.kind === 'image') || (a.kind === 'image' ? (b.step ?? -Infinity) - (a.step ?? -Infinity) : 0));
     for (const entry of order) {
       const base = { ...(entry.step === undefined ? {} : { step: entry.step }), ...(entry.caption === undefined ? {} : { caption: entry.caption }) };
       const got = await bytesOf(entry);
@@ -173,9 +212,11 @@ export async function prepareSiteMedia(options: SiteMediaOptions): Promise<SiteM
         case 'confusion_matrix': {
           const item: MediaChartItem = { ...base, ...(missing ? { missing } : {}) };
           if (data?.kind === 'confusion_matrix') {
-            item.svg = confusionChart(data.data, { title: entry.key });
-            item.normalized = confusionChart(data.data, { title: entry.key, normalized: true });
-            item.confusion = data.data;
+            const matrix = data.data;
+            const content = `${entry.key}\0${JSON.stringify(matrix)}`;
+            item.svg = drawn('confusion', content, () => confusionChart(matrix, { title: entry.key }));
+            item.normalized = drawn('confusion-normalized', content, () => confusionChart(matrix, { title: entry.key, normalized: true }));
+            item.confusion = matrix;
           }
           pushItem(groups, entry.key, 'confusion_matrix', item);
           break;
@@ -183,8 +224,9 @@ export async function prepareSiteMedia(options: SiteMediaOptions): Promise<SiteM
         case 'curve': {
           const item: MediaChartItem = { ...base, ...(missing ? { missing } : {}) };
           if (data?.kind === 'curve') {
-            item.svg = curveChart([{ label: entry.key, data: data.data }], { title: entry.key });
-            item.curve = data.data;
+            const curve = data.data;
+            item.svg = drawn('curve', `${entry.key}\0${JSON.stringify(curve)}`, () => curveChart([{ label: entry.key, data: curve }], { title: entry.key }));
+            item.curve = curve;
             if (data.data.auc !== undefined) item.auc = data.data.auc;
             if (data.data.ap !== undefined) item.ap = data.data.ap;
           }
@@ -223,17 +265,20 @@ export async function prepareSiteMedia(options: SiteMediaOptions): Promise<SiteM
     for (const [key, list] of histograms) {
       const group = groupFor(groups, key, 'histogram') as Extract<MediaGroup, { kind: 'histogram' }>;
       group.steps = list.length;
-      if (list.length > 0) group.svg = histogramChart(list.sort((a, b) => (a.step ?? -Infinity) - (b.step ?? -Infinity)), { title: key });
+      list.sort((a, b) => (a.step ?? -Infinity) - (b.step ?? -Infinity));
+      if (list.length > 0) group.svg = drawn('histogram', `${key}\0${JSON.stringify(list)}`, () => histogramChart(list, { title: key }));
     }
     // Table cells show the images of the run they refer to, when those are on the site.
     const srcBySha = new Map<string, string>();
     for (const item of imageItems.values()) if (item.src) srcBySha.set(item.sha256, item.src);
     for (const { item, refs } of tables) for (const sha of refs) if (srcBySha.has(sha)) item.images[sha] = srcBySha.get(sha) as string;
 
+    const tableKeys = new Set([...groups.values()].filter((group) => group.kind === 'table').map((group) => group.key));
+    for (const group of groups.values()) if (group.kind === 'image' && group.key.endsWith('/images') && tableKeys.has(group.key.slice(0, -'/images'.length))) group.cells = true;
     const sorted = [...groups.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     for (const group of sorted) if ('items' in group) (group.items as { step?: number }[]).sort((a, b) => (a.step ?? -Infinity) - (b.step ?? -Infinity));
     const key = createHash('sha256').update(JSON.stringify(sorted)).digest('hex').slice(0, 16);
-    byRun.set(run.record.id, { groups: sorted, key });
+    byRun.set(run.record.id, { groups: sorted, key, ...(Object.keys(olderSteps).length ? { olderSteps } : {}) });
   }
   return { byRun, leftOut, files, bytes: used };
 }

@@ -5,9 +5,8 @@
  * the baseline run, and curves of the same key are overlaid in one chart, per step. Pure: it reads
  * the run pages' media views (media-build.ts), which already hold verified site paths and SVGs.
  */
-import type { ConfusionData, MediaKind } from '../run/media.ts';
+import type { ConfusionData, CurveData, MediaKind } from '../run/media.ts';
 import { runColor } from '../report/colors.ts';
-import { curveChart } from './media-charts.ts';
 import type { MediaChartItem, MediaGroup, MediaImageItem, MediaTableItem, MediaTextItem, RunMediaView } from './media-view.ts';
 
 /** One run's items of a key at one of its steps. */
@@ -47,6 +46,9 @@ export interface CompareMediaRow {
   overlays?: Array<{ step?: number; svg: string }>;
 }
 
+/** Draws curves of several runs in one chart (media-charts.ts `curveChart` at build time). */
+export type OverlayChart = (curves: { label: string; data: CurveData }[], options: { title: string; colors: string[] }) => string;
+
 export interface CompareMedia {
   rows: CompareMediaRow[];
   /** Every step of every row: what the one slider moves over. */
@@ -57,12 +59,18 @@ export interface CompareMedia {
  * The media rows of a comparison, keys sorted, runs in the comparison's order.
  *
  * @example
- * const media = compareMedia(comparison.runs, data.media, comparison.baseline);
+ * const media = compareMedia(comparison.runs, data.media, comparison.baseline, { overlay: curveChart });
  * media.rows[0].columns.map((column) => column.blocks.at(-1)) // each run's last step of the first key
  */
-export function compareMedia(runs: readonly { id: string; name: string }[], views: ReadonlyMap<string, RunMediaView>, baseline = 0): CompareMedia {
+export function compareMedia(
+  runs: readonly { id: string; name: string }[],
+  views: ReadonlyMap<string, RunMediaView>,
+  baseline = 0,
+  options: { overlay?: OverlayChart } = {},
+): CompareMedia {
   const keys = new Map<string, MediaKind>();
-  for (const run of runs) for (const group of views.get(run.id)?.groups ?? []) if (!keys.has(`${group.kind}\0${group.key}`)) keys.set(`${group.kind}\0${group.key}`, group.kind);
+  for (const run of runs)
+    for (const group of views.get(run.id)?.groups ?? []) if (!keys.has(`${group.kind}\0${group.key}`)) keys.set(`${group.kind}\0${group.key}`, group.kind);
   const rows: CompareMediaRow[] = [];
   const allSteps = new Set<number>();
   const sortedKeys = [...keys.keys()].sort((a, b) => {
@@ -72,12 +80,17 @@ export function compareMedia(runs: readonly { id: string; name: string }[], view
   for (const id of sortedKeys) {
     const kind = keys.get(id) as MediaKind;
     const key = id.slice(id.indexOf('\0') + 1);
-    const columns = runs.map((run) => column(run, views.get(run.id)?.groups.find((group) => group.kind === kind && group.key === key)));
+    const columns = runs.map((run) =>
+      column(
+        run,
+        views.get(run.id)?.groups.find((group) => group.kind === kind && group.key === key),
+      ),
+    );
     const steps = unionSteps(columns);
     for (const step of steps) if (step !== undefined) allSteps.add(step);
     const row: CompareMediaRow = { key, kind, steps, columns };
     if (kind === 'confusion_matrix' && runs.length > 1) row.differences = differences(row, baseline);
-    if (kind === 'curve' && runs.length > 1) row.overlays = overlays(row);
+    if (kind === 'curve' && runs.length > 1 && options.overlay) row.overlays = overlays(row, options.overlay);
     rows.push(row);
   }
   return { rows, steps: [...allSteps].sort((a, b) => a - b) };
@@ -169,7 +182,7 @@ function delta(a: ConfusionData, b: ConfusionData): number[][] {
   return sa.map((row, i) => row.map((share, j) => share - (sb[i]?.[j] ?? 0)));
 }
 
-function overlays(row: CompareMediaRow): CompareMediaRow['overlays'] {
+function overlays(row: CompareMediaRow, draw: OverlayChart): CompareMediaRow['overlays'] {
   const out: NonNullable<CompareMediaRow['overlays']> = [];
   for (const step of row.steps) {
     const curves: { label: string; data: NonNullable<MediaChartItem['curve']> }[] = [];
@@ -181,7 +194,7 @@ function overlays(row: CompareMediaRow): CompareMediaRow['overlays'] {
       curves.push({ label: `${index + 1}. ${column.name}`, data: curve });
       colors.push(runColor(index));
     });
-    if (curves.length > 1) out.push({ ...(step === undefined ? {} : { step }), svg: curveChart(curves, { title: row.key, colors }) });
+    if (curves.length > 1) out.push({ ...(step === undefined ? {} : { step }), svg: draw(curves, { title: row.key, colors }) });
   }
   return out.length ? out : undefined;
 }

@@ -57,7 +57,13 @@ export interface MediaTextItem {
 }
 
 export type MediaGroup =
-  | { kind: 'image'; key: string; items: MediaImageItem[] }
+  | {
+      kind: 'image';
+      key: string;
+      items: MediaImageItem[];
+      /** The images of a table's cells (`<table key>/images`, as the clients log them): shown folded. */
+      cells?: boolean;
+    }
   | { kind: 'confusion_matrix' | 'curve'; key: string; items: MediaChartItem[] }
   | { kind: 'histogram'; key: string; svg?: string; steps: number; missing?: string }
   | { kind: 'table'; key: string; items: MediaTableItem[] }
@@ -65,6 +71,8 @@ export type MediaGroup =
 
 export interface RunMediaView {
   groups: MediaGroup[];
+  /** Earlier steps left off the page, by `<kind>\0<key>`, beyond {@link MAX_PAGE_STEPS}. */
+  olderSteps?: Record<string, number>;
   /** Changes whenever what the page shows of the media does (part of the page key). */
   key: string;
 }
@@ -79,6 +87,12 @@ export interface MediaLeftOut {
   step?: number;
   reason: string;
 }
+
+/**
+ * Steps of one key a run page holds, newest kept, per kind: a page stays a page even for a job that
+ * logged a table or a long text at every one of 1,000 steps.
+ */
+export const MAX_PAGE_STEPS: Record<MediaKind, number> = { image: 100, confusion_matrix: 50, curve: 50, histogram: 200, table: 5, text: 20 };
 
 /** Rows of one table put in its page (the rest are counted). */
 export const MAX_PAGE_TABLE_ROWS = 2000;

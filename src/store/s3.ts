@@ -317,6 +317,19 @@ export class S3Store implements ObjectStore {
     return { sha256, size: data.length, uploaded: true };
   }
 
+  async putLive(name: string, data: Uint8Array): Promise<void> {
+    const key = this.prefix ? `${this.prefix}/live/${name}` : `live/${name}`;
+    const signal = this.#signal();
+    try {
+      await this.client.send(
+        new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: data, ContentLength: data.length, ContentType: 'application/json', CacheControl: 'no-cache, max-age=0' }),
+        { abortSignal: signal },
+      );
+    } catch (error) {
+      throw this.#fail(error, `write the live object ${name}`, signal);
+    }
+  }
+
   async *list(): AsyncIterable<{ sha256: string; size: number }> {
     const base = this.prefix ? `${this.prefix}/sha256/` : 'sha256/';
     let token: string | undefined;

@@ -35,6 +35,12 @@ export interface ObjectStore {
    * request per object when checking many (`runpages verify`). Optional for backends.
    */
   list?(): AsyncIterable<{ sha256: string; size: number }>;
+  /**
+   * Writes (or replaces) a small mutable object `live/<name>` beside the content-addressed ones, sent
+   * with `Cache-Control: no-cache`: the live object a running run's page reads over `publicUrl`
+   * (src/record/live-object.ts). Only stores a browser can read have it (S3).
+   */
+  putLive?(name: string, data: Uint8Array): Promise<void>;
 }
 
 /** Key of an object inside a store. */

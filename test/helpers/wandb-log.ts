@@ -37,4 +37,3 @@ export function writeWandbLog(payloads: readonly Uint8Array[]): Uint8Array {
   }
   return Buffer.concat(chunks);
 }
-

@@ -10,6 +10,7 @@ import { comparisonImageLinks } from '../../src/report/media-links.ts';
 import type { MediaManifest } from '../../src/run/media.ts';
 import type { RunRecord } from '../../src/run/schema.ts';
 import { compareMedia, nearestBlock } from '../../src/site/media-compare.ts';
+import { curveChart } from '../../src/site/media-charts.ts';
 import type { RunMediaView } from '../../src/site/media-view.ts';
 
 const SHA = (n: number): string => String(n).repeat(64).slice(0, 64);
@@ -24,7 +25,22 @@ describe('compareMedia', () => {
       'a',
       view([
         { kind: 'image', key: 'val/samples', items: [0, 1, 2].map((step) => ({ step, sha256: SHA(step), src: `media/${SHA(step)}.png` })) },
-        { kind: 'confusion_matrix', key: 'cm', items: [{ svg: '<svg/>', confusion: { labels: ['x', 'y'], matrix: [[8, 2], [4, 6]] } }] },
+        {
+          kind: 'confusion_matrix',
+          key: 'cm',
+          items: [
+            {
+              svg: '<svg/>',
+              confusion: {
+                labels: ['x', 'y'],
+                matrix: [
+                  [8, 2],
+                  [4, 6],
+                ],
+              },
+            },
+          ],
+        },
         { kind: 'curve', key: 'roc', items: [{ svg: '<svg/>', curve: { curve: 'roc', x: [0, 1], y: [0, 1] } }] },
       ]),
     ],
@@ -32,14 +48,32 @@ describe('compareMedia', () => {
       'b',
       view([
         { kind: 'image', key: 'val/samples', items: [0, 5].map((step) => ({ step, sha256: SHA(step + 3), src: `media/${SHA(step + 3)}.png` })) },
-        { kind: 'confusion_matrix', key: 'cm', items: [{ svg: '<svg/>', confusion: { labels: ['x', 'y'], matrix: [[9, 1], [2, 8]] } }] },
+        {
+          kind: 'confusion_matrix',
+          key: 'cm',
+          items: [
+            {
+              svg: '<svg/>',
+              confusion: {
+                labels: ['x', 'y'],
+                matrix: [
+                  [9, 1],
+                  [2, 8],
+                ],
+              },
+            },
+          ],
+        },
         { kind: 'curve', key: 'roc', items: [{ svg: '<svg/>', curve: { curve: 'roc', x: [0, 0.1, 1], y: [0, 0.8, 1] } }] },
         { kind: 'text', key: 'only-b', items: [{ step: 1, text: 'hi' }] },
       ]),
     ],
   ]);
-  const runs = [{ id: 'a', name: 'A' }, { id: 'b', name: 'B' }];
-  const media = compareMedia(runs, views, 0);
+  const runs = [
+    { id: 'a', name: 'A' },
+    { id: 'b', name: 'B' },
+  ];
+  const media = compareMedia(runs, views, 0, { overlay: curveChart });
 
   it('a row per key (sorted), a column per run, the steps of every run', () => {
     expect(media.rows.map((row) => [row.key, row.kind, row.columns.map((column) => column.blocks.length)])).toEqual([
@@ -64,7 +98,15 @@ describe('compareMedia', () => {
   it('confusion matrices: each run minus the baseline, as shares of each true class', () => {
     const [difference] = media.rows[0]!.differences!;
     expect(difference!.baseline).toBe('A');
-    expect(difference!.runs.map((run) => [run.name, run.delta.map((row) => row.map((v) => Math.round(v * 100) / 100))])).toEqual([['B', [[0.1, -0.1], [-0.2, 0.2]]]]);
+    expect(difference!.runs.map((run) => [run.name, run.delta.map((row) => row.map((v) => Math.round(v * 100) / 100))])).toEqual([
+      [
+        'B',
+        [
+          [0.1, -0.1],
+          [-0.2, 0.2],
+        ],
+      ],
+    ]);
   });
 
   it('curves: one overlaid SVG per step, in run colours', () => {
@@ -89,20 +131,45 @@ describe('compare --markdown images', () => {
       ...(display === false ? {} : { display: { file: `media/${SHA(sha + 1)}.png`, sha256: SHA(sha + 1), bytes: 10 } }),
     })),
   });
-  const manifests = [manifest([{ key: 'val/samples', step: 1, sha: 1 }, { key: 'val/samples', step: 2, sha: 2 }]), manifest([{ key: 'val/samples', step: 9, sha: 5, display: false }]), undefined];
+  const manifests = [
+    manifest([
+      { key: 'val/samples', step: 1, sha: 1 },
+      { key: 'val/samples', step: 2, sha: 2 },
+    ]),
+    manifest([{ key: 'val/samples', step: 9, sha: 5, display: false }]),
+    undefined,
+  ];
 
   it("links each run's last image through the site's media/ path, else the store's publicUrl", () => {
     expect(comparisonImageLinks(manifests, { siteUrl: 'https://team.example/ml/', objectUrl: (sha) => `https://store.example/${sha}` })).toEqual([
-      { key: 'val/samples', runs: [{ step: 2, url: `https://team.example/ml/media/${SHA(3)}.png` }, { step: 9, url: `https://store.example/${SHA(5)}` }, undefined] },
+      {
+        key: 'val/samples',
+        runs: [{ step: 2, url: `https://team.example/ml/media/${SHA(3)}.png` }, { step: 9, url: `https://store.example/${SHA(5)}` }, undefined],
+      },
     ]);
     expect(comparisonImageLinks(manifests, {})[0]!.runs).toEqual([{ step: 2 }, { step: 9 }, undefined]);
   });
 
   it('the Markdown shows them in a table, names escaped', () => {
-    const record = (id: string, name: string): RunRecord => ({ id, name, project: 'p', status: 'finished', created: '2026-01-01T00:00:00Z', params: {}, metrics: {}, tags: [], artifacts: [], series: {}, data: [] }) as unknown as RunRecord;
+    const record = (id: string, name: string): RunRecord =>
+      ({
+        id,
+        name,
+        project: 'p',
+        status: 'finished',
+        created: '2026-01-01T00:00:00Z',
+        params: {},
+        metrics: {},
+        tags: [],
+        artifacts: [],
+        series: {},
+        data: [],
+      }) as unknown as RunRecord;
     const comparison = compareRuns([{ record: record('01A', 'base <b>') }, { record: record('01B', 'new') }, { record: record('01C', 'none') }]);
     const links = comparisonImageLinks(manifests, { siteUrl: 'https://team.example/ml' });
     const text = comparisonMarkdown(comparison, undefined, links);
-    expect(text).toContain(`| \`val/samples\` | ![val/samples, base \\<b\\>, step 2](https://team.example/ml/media/${SHA(3)}.png) | step 9 (no public copy) | – |`);
+    expect(text).toContain(
+      `| \`val/samples\` | ![val/samples, base \\<b\\>, step 2](https://team.example/ml/media/${SHA(3)}.png) | step 9 (no public copy) | – |`,
+    );
   });
 });

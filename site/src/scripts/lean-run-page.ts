@@ -10,6 +10,7 @@ import { unpackSeries, type CompareData } from '../../../src/report/compare-data
 import type { RunRecord } from '../../../src/run/schema.ts';
 import { compactChartElement } from '../../../src/site/compact-chart.ts';
 import { shortId } from '../../../src/site/format.ts';
+import { splitSystemSeries } from '../../../src/run/keys.ts';
 import { MAX_ROWS, envRows, factRows, metricRows, paramRows, type Fact } from '../../../src/site/run-rows.ts';
 import { commitUrl, comparePath, joinBase, metricsDisplayPath, projectRunsPath, runPath } from '../../../src/site/url.ts';
 import { fetchJson, fetchRunDataShard } from '../lib/run-data.ts';
@@ -91,9 +92,16 @@ function metrics(record: LeanRecord, display: Record<string, MetricDisplay>): HT
   return el('section', { class: 'card', 'aria-labelledby': 'metrics' }, sectionTitle('metrics', 'Metrics', rows.length), table, moreRows(rows.length - shown.length, 'metrics'));
 }
 
-function charts(id: string, data: CompareData, display: Record<string, MetricDisplay>): Child {
-  const names = Object.keys(data.series).sort();
-  if (names.length === 0) return false;
+/** The job's charts, then CPU, memory and GPUs (system/...) in a group of their own, as on the full page. */
+function charts(id: string, data: CompareData, display: Record<string, MetricDisplay>): Child[] {
+  const { job, system } = splitSystemSeries(Object.keys(data.series).sort());
+  return [
+    job.length > 0 && chartGroup(id, data, display, job, { id: 'charts', title: 'Charts', note: `${job.length} series` }),
+    system.length > 0 && chartGroup(id, data, display, system, { id: 'system-charts', title: 'System', note: 'CPU, memory and GPUs of the job, by seconds since it started' }),
+  ];
+}
+
+function chartGroup(id: string, data: CompareData, display: Record<string, MetricDisplay>, names: string[], section: { id: string; title: string; note: string }): HTMLElement {
   const figures = names.map((name) => {
     const series = unpackSeries(data.series[name]!);
     return el(
@@ -104,7 +112,7 @@ function charts(id: string, data: CompareData, display: Record<string, MetricDis
       el('div', { class: 'chart-svg', 'data-scale': 'linear', 'data-static-chart': '' }, compactChartElement(document, series, { name })),
     );
   });
-  return el('section', { 'aria-labelledby': 'charts' }, sectionTitle('charts', 'Charts', `${names.length} series`), el('div', { class: 'charts' }, ...figures));
+  return el('section', { 'aria-labelledby': section.id }, sectionTitle(section.id, section.title, section.note), el('div', { class: 'charts' }, ...figures));
 }
 
 function params(record: LeanRecord): HTMLElement {
@@ -194,7 +202,7 @@ async function draw(root: HTMLElement): Promise<void> {
   root.before(leftOut(id));
   root.replaceChildren(
     el('div', { class: 'overview' }, el('section', { class: 'card', 'aria-labelledby': 'overview' }, el('h2', { id: 'overview', class: 'section-title' }, 'Overview'), facts(record)), metrics(record, display)),
-    ...[charts(id, data, display), params(record), lineage(record, base)].filter((node): node is HTMLElement => node !== false),
+    ...[...charts(id, data, display), params(record), lineage(record, base)].filter((node): node is HTMLElement => node !== false),
   );
   enableParamsFilter(root);
   watchCharts(root);

@@ -51,7 +51,8 @@ Examples:
       const config = loadConfig(cwd);
       // Without --from, always the configured branch, even beside a runs/ folder (as `ls` and `show` do).
       // Records only: the terminal shows no curves.
-      const { runs } = await loadRunRecords(cwd, runSource(flags.from, cwd, config.branch), '', {
+      const source = runSource(flags.from, cwd, config.branch);
+      const { runs } = await loadRunRecords(cwd, source, '', {
         now: resolveNow(),
         live: liveSettings(config),
       });
@@ -74,7 +75,7 @@ Examples:
           import('../../index/run-media.ts'),
         ]);
         const loaded = new Map(runs.map((run) => [run.record.id, run]));
-        const manifests = await readRunMedia(cwd, runSource(flags.from, cwd, config.branch), ids.map((id) => loaded.get(id)!));
+        const manifests = await readRunMedia(cwd, source, ids.map((id) => loaded.get(id) as (typeof runs)[number]));
         const images = comparisonImageLinks(manifests, { ...(site ? { siteUrl: site } : {}), objectUrl: (sha) => objectUrl(config.publicUrl, sha) });
         ui.out(text.comparisonMarkdown(comparison, link, images));
         return;

@@ -38,16 +38,20 @@ _OS = {"Linux": "linux", "Darwin": "darwin", "Windows": "win32", "FreeBSD": "fre
 PROBE_TIMEOUT_S = 3
 
 
-def _run(args: List[str], cwd: Optional[str] = None) -> Optional[bytes]:
+def _run(args: List[str], cwd: Optional[str] = None, timeout: float = PROBE_TIMEOUT_S) -> Optional[bytes]:
     try:
-        out = subprocess.run(args, cwd=cwd, capture_output=True, timeout=PROBE_TIMEOUT_S * 3)
+        out = subprocess.run(args, cwd=cwd, capture_output=True, timeout=timeout)
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout if out.returncode == 0 else None
 
 
+# Git may take a while on a big repository (the diff); probes of tools (nvidia-smi, sysctl) may not.
+GIT_TIMEOUT_S = 30
+
+
 def _git(cwd: str, *args: str) -> Optional[str]:
-    out = _run(["git", *args], cwd)
+    out = _run(["git", *args], cwd, GIT_TIMEOUT_S)
     if out is None:
         return None
     text = out.decode("utf-8", "replace").strip()
@@ -91,12 +95,12 @@ def git_state(cwd: str) -> Tuple[Dict[str, Any], Optional[bytes]]:
     url = _git(cwd, "remote", "get-url", name) if name else None
     if url:
         info["remote"] = strip_credentials(url)
-    status = _run(["git", "status", "--porcelain", "-z", "--untracked-files=all"], cwd)
+    status = _run(["git", "status", "--porcelain", "-z", "--untracked-files=all"], cwd, GIT_TIMEOUT_S)
     info["dirty"] = bool(status)
     if not status:
         return info, None
-    untracked = [n for n in (_run(["git", "ls-files", "--others", "--exclude-standard", "-z"], cwd) or b"").decode("utf-8", "replace").split("\0") if n]
-    patch = _run(["git", "diff", "HEAD", "--binary"] if commit else ["git", "diff", "--cached", "--binary"], cwd) or b""
+    untracked = [n for n in (_run(["git", "ls-files", "--others", "--exclude-standard", "-z"], cwd, GIT_TIMEOUT_S) or b"").decode("utf-8", "replace").split("\0") if n]
+    patch = _run(["git", "diff", "HEAD", "--binary"] if commit else ["git", "diff", "--cached", "--binary"], cwd, GIT_TIMEOUT_S) or b""
     header = ("# Untracked files (not in this patch):\n" + "".join(f"#   {n}\n" for n in untracked) + "\n") if untracked else ""
     return info, header.encode("utf-8") + patch
 

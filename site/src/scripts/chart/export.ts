@@ -6,7 +6,19 @@
  */
 
 /** Properties copied from the computed style onto the exported elements. */
-const PROPERTIES = ['fill', 'fill-opacity', 'stroke', 'stroke-width', 'stroke-opacity', 'stroke-dasharray', 'opacity', 'font-size', 'font-family', 'font-weight', 'visibility'] as const;
+const PROPERTIES = [
+  'fill',
+  'fill-opacity',
+  'stroke',
+  'stroke-width',
+  'stroke-opacity',
+  'stroke-dasharray',
+  'opacity',
+  'font-size',
+  'font-family',
+  'font-weight',
+  'visibility',
+] as const;
 
 /** A standalone copy of `svg`: computed styles as attributes, explicit size, a background. */
 export function standaloneSvg(svg: SVGSVGElement): string {

@@ -14,6 +14,10 @@ import type { RunRecord } from '../../../../src/run/schema.ts';
 import { objectUrl } from '../../../../src/site/url.ts';
 import { unpackSeries, type CompareData } from '../../../../src/report/compare-data.ts';
 import { fetchJson, fetchRunData } from '../../lib/run-data.ts';
+import { compareMedia } from '../../../../src/site/media-compare.ts';
+import { compareMediaHtml } from '../../../../src/site/media-compare-html.ts';
+import type { RunMediaView } from '../../../../src/site/media-view.ts';
+import { enhanceCompareMedia } from './media.ts';
 import { lookupFiles, mergeShards, type LookupManifest, type LookupShard } from '../../../../src/index/run-lookup.ts';
 
 interface RunsIndex {
@@ -112,9 +116,11 @@ export async function startComparePage(): Promise<void> {
       projects: Record<string, ProjectConfig>;
       publicUrl?: string;
     };
+    const media = await fetchMedia(root, base, ids);
     const show = (baselineId: string | undefined) => {
       const comparison = compareRuns(runs, { baseline: baselineId, config });
       render(root, comparison, base, config.publicUrl);
+      renderMedia(root, comparison, media, base);
       return comparison;
     };
     const comparison = show(baseline);
@@ -145,6 +151,37 @@ export async function startComparePage(): Promise<void> {
     status.hidden = true;
     showMessage('The comparison could not be loaded', `<p>${escapeHtml(error instanceof Error ? error.message : String(error))}</p><p>Reload the page; if it persists, the site may be mid-deployment.</p>`);
   }
+}
+
+/**
+ * The media views of the compared runs that have media (`compare/media.json` lists them). Media are
+ * an addition: when they cannot be fetched the comparison shows without them.
+ */
+async function fetchMedia(root: HTMLElement, base: string, ids: readonly string[]): Promise<Map<string, RunMediaView>> {
+  const views = new Map<string, RunMediaView>();
+  const container = root.querySelector<HTMLElement>('[data-media]');
+  if (!container?.dataset.mediaIndex) return views;
+  try {
+    const index = await fetchJson<{ runs: string[] }>(container.dataset.mediaIndex);
+    const withMedia = ids.filter((id) => index.runs.includes(id));
+    await Promise.all(
+      withMedia.map(async (id) => {
+        const view = await fetchJson<{ groups: RunMediaView['groups'] }>(`${base}compare/media/${encodeURIComponent(id)}.json`);
+        views.set(id, { groups: view.groups, key: '' });
+      }),
+    );
+  } catch {
+    container.textContent = 'The media of these runs could not be loaded; reload the page to try again.';
+  }
+  return views;
+}
+
+/** The media rows, as on a saved comparison but curves side by side rather than overlaid (drawn at build time only). */
+function renderMedia(root: HTMLElement, comparison: Comparison, views: ReadonlyMap<string, RunMediaView>, base: string): void {
+  const container = root.querySelector<HTMLElement>('[data-media]');
+  if (!container || views.size === 0) return;
+  container.innerHTML = compareMediaHtml(compareMedia(comparison.runs, views, comparison.baseline), { url: (path) => `${base}${path}` });
+  enhanceCompareMedia(container);
 }
 
 /** For an ambiguous prefix: links to the same comparison with each matching run instead (at most 10). */

@@ -214,9 +214,9 @@ export class Sweeps {
     for (const name of ['x', 'y', 'color'] as const) {
       const s = this.#selects[name];
       if (name === 'color') s.append(option('', 'None'));
-      for (const group of ['param', 'metric'] as const) {
+      for (const group of ['param', 'metric', 'series'] as const) {
         const optgroup = el('optgroup');
-        optgroup.label = group === 'param' ? 'Params' : 'Metrics';
+        optgroup.label = { param: 'Params', metric: 'Metrics', series: 'Series min and max' }[group];
         for (const c of choices) if (c.group === group) optgroup.append(option(c.key, this.#host.label(c.key)));
         s.append(optgroup);
       }
@@ -366,7 +366,7 @@ function axisKeys(view: SweepView, index: TableIndex, goalKey: string | undefine
   const info = new Map(index.columns.map((c) => [c.key, c]));
   const usable = (key: string) => {
     const c = info.get(key);
-    return c !== undefined && (c.group === 'param' || c.group === 'metric') && (c.kind === 'number' || c.kind === 'string');
+    return c !== undefined && (c.group === 'param' || c.group === 'metric' || c.group === 'series') && (c.kind === 'number' || c.kind === 'string');
   };
   const keys = view.shown.filter((key) => usable(key) && key !== goalKey);
   for (const brush of view.brushes) if (usable(brush.key) && !keys.includes(brush.key) && brush.key !== goalKey) keys.push(brush.key);

@@ -24,11 +24,11 @@ export function columnKeyOf(field: FieldRef): string {
   }
 }
 
-/** The query field a table column is, or undefined for columns the language cannot name (datasets, the tag list). */
+/** The query field a table column is, or undefined for columns the language cannot name (datasets, series min/max, the tag list). */
 export function fieldOfColumn(key: string): FieldRef | undefined {
   if (key.startsWith('metrics.')) return { kind: 'metric', name: key.slice('metrics.'.length) };
   if (key.startsWith('params.')) return { kind: 'param', name: key.slice('params.'.length) };
-  if (key.startsWith('data.') || key === 'tags') return undefined;
+  if (key.startsWith('data.') || key.startsWith('series.') || key === 'tags') return undefined;
   return { kind: 'attribute', name: key };
 }
 

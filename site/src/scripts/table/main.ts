@@ -10,6 +10,7 @@ import { parseQuery } from '../../../../src/query/parser.ts';
 import { printField } from '../../../../src/query/printer.ts';
 import { formatMetric, plural } from '../../../../src/site/format.ts';
 import { comparePath, runPath } from '../../../../src/site/url.ts';
+import { enableCopyLinks } from '../compare/copy-link.ts';
 import type { Sweeps } from '../sweeps/panel.ts';
 import { brushFilter, type Brush } from './brush.ts';
 import { cellOf, timeStyleOf, type TimeStyle } from './cells.ts';
@@ -76,7 +77,7 @@ async function start(root: HTMLElement): Promise<void> {
     },
     onSort: (key, additive) => {
       const info = infoByKey.get(key);
-      const descFirst = info?.kind === 'time' || info?.group === 'metric';
+      const descFirst = info?.kind === 'time' || info?.group === 'metric' || info?.group === 'series';
       void update({ sort: toggleSort(state.sort, key, additive, descFirst) });
     },
     onToggleGroup: (label) => {
@@ -95,7 +96,7 @@ async function start(root: HTMLElement): Promise<void> {
 
   // Group choices: attributes, params, datasets and tags; a group per distinct metric value is noise.
   for (const info of index.columns) {
-    if (info.key === 'name' || info.group === 'metric' || info.kind === 'time' || info.distinct > MAX_GROUP_VALUES || info.distinct < 1) continue;
+    if (info.key === 'name' || info.group === 'metric' || info.group === 'series' || info.kind === 'time' || info.distinct > MAX_GROUP_VALUES || info.distinct < 1) continue;
     const option = document.createElement('option');
     option.value = info.key;
     option.textContent = info.key;
@@ -162,6 +163,12 @@ async function start(root: HTMLElement): Promise<void> {
     const started = performance.now();
     state = { ...state, ...change };
     history.replaceState(history.state, '', location.pathname + formatState(state) + location.hash);
+    // The tab of a named view is current while the table shows exactly that view.
+    const viewSearch = formatState({ ...state, sweeps: false, brush: [], collapsed: [] });
+    for (const tab of document.querySelectorAll<HTMLAnchorElement>('.rt-views a[data-view]')) {
+      if (tab.dataset.view === viewSearch) tab.setAttribute('aria-current', 'page');
+      else tab.removeAttribute('aria-current');
+    }
     const mine = ++generation;
     // While the query is being typed and does not parse, the table keeps the last one that did.
     let query: Query = lastQuery;
@@ -313,6 +320,8 @@ async function start(root: HTMLElement): Promise<void> {
     // In the order chosen: the compare page's baseline is the first run picked.
     const rows = [...selected];
     await ids.ensure(rows);
+    // Kept in this history entry, so Back from the comparison finds the same runs ticked.
+    history.replaceState({ ...(history.state as object | null), selected: rows.map((row) => [row, ids.get(row)!]) }, '');
     location.href = base + comparePath(rows.map((row) => ids.get(row)!));
   });
 
@@ -358,6 +367,16 @@ async function start(root: HTMLElement): Promise<void> {
     view.render();
   });
 
+  // The address always holds the whole view, so "Copy link" copies any view.
+  enableCopyLinks();
+  // Back from a comparison: tick again the runs that were ticked (each row checked against its id,
+  // in case the site was rebuilt in between).
+  const kept = (history.state as { selected?: [number, string][] } | null)?.selected;
+  if (Array.isArray(kept) && kept.length > 0) {
+    await ids.ensure(kept.map(([row]) => row));
+    for (const [row, id] of kept) if (ids.get(row) === id) selected.add(row);
+    refreshSelection();
+  }
   await update({});
   root.dataset.ready = 'true';
 }

@@ -1,3 +1,4 @@
+import type { TableViewConfig } from '../../../../src/config.ts';
 import { formatBrush, parseBrush, type Brush } from './brush.ts';
 
 /**
@@ -30,6 +31,18 @@ export interface TableState {
 }
 
 export const EMPTY_STATE: TableState = { q: '', filter: '', sort: [], group: null, columns: null, collapsed: [], sweeps: false, brush: [] };
+
+/** The state a named view of the config (`projects.<p>.views`) stands for. */
+export function viewState(view: TableViewConfig): TableState {
+  return {
+    ...EMPTY_STATE,
+    q: view.q ?? '',
+    filter: view.filter ?? '',
+    sort: (view.sort ?? []).map((item) => (item.startsWith('-') ? { key: item.slice(1), desc: true } : { key: item, desc: false })),
+    group: view.group ?? null,
+    columns: view.columns ?? null,
+  };
+}
 
 /** Reads the state from a location's query string (`location.search`). */
 export function parseState(search: string): TableState {
