@@ -51,9 +51,22 @@ const program = new Command('bench')
   .option('--keep', 'keep the scratch folder (bench/tmp/...) for inspection')
   .option('--media <percent>', 'give this share of finished runs demo media (images, matrices, curves, tables, texts)', count, 0)
   .option('--repeats <n>', 'measured builds per figure, the median quoted (default 3 up to 20k runs, else 1)', count)
-  .addHelpText('after', '\nExamples:\n  npm run bench -- --runs 10000 --json bench/results-10k.json\n  npm run bench -- --quick --json test-output/bench-quick.json\n');
+  .addHelpText(
+    'after',
+    '\nExamples:\n  npm run bench -- --runs 10000 --json bench/results-10k.json\n  npm run bench -- --quick --json test-output/bench-quick.json\n',
+  );
 program.parse();
-const flags = program.opts<{ runs: number; quick?: boolean; json?: string; seed: string; points: number; only?: string; keep?: boolean; media: number; repeats?: number }>();
+const flags = program.opts<{
+  runs: number;
+  quick?: boolean;
+  json?: string;
+  seed: string;
+  points: number;
+  only?: string;
+  keep?: boolean;
+  media: number;
+  repeats?: number;
+}>();
 
 const runs = flags.quick ? 300 : flags.runs;
 const writers = flags.quick ? 16 : 50;
@@ -133,10 +146,18 @@ try {
     time: new Date(DEMO_END),
     onRun: (n) => n % 10_000 === 0 && log(`  ${n}/${runs}`),
   });
-  rows.push(measured('setup', 'generate + fast-import', (performance.now() - generating) / 1000, 's', { note: `${runs} runs, 30 params, 20 metrics, 4x${flags.points} points` }));
+  rows.push(
+    measured('setup', 'generate + fast-import', (performance.now() - generating) / 1000, 's', {
+      note: `${runs} runs, 30 params, 20 metrics, 4x${flags.points} points`,
+    }),
+  );
   if (flags.media > 0) {
     rows.push(measured('media', 'runs with media', withMedia, 'runs', { note: `${flags.media}% of finished runs` }));
-    rows.push(measured('media', 'media on the branch', mediaBytes / 1e6, 'MB', { note: `${withMedia > 0 ? Math.round(mediaBytes / withMedia / 1024) : 0} KB a run with media (media.json + display copies)` }));
+    rows.push(
+      measured('media', 'media on the branch', mediaBytes / 1e6, 'MB', {
+        note: `${withMedia > 0 ? Math.round(mediaBytes / withMedia / 1024) : 0} KB a run with media (media.json + display copies)`,
+      }),
+    );
   }
   writeFileSync(join(repo, 'runpages.config.yaml'), stringifyYaml(demoConfig(baselines)));
 
@@ -149,7 +170,10 @@ try {
     for (let i = 0; i < repeats; i++) floors.push((await gitFloorSeconds(repo, 'runs')).seconds);
     const floor = floors.sort((a, b) => a - b)[Math.floor(floors.length / 2)] as number;
     rows.push(measured('load', 'raw floor: ls-tree -r + cat-file --batch', floor, 's'));
-    const child = await runMeasured(process.execPath, [join(ROOT, 'scripts', 'bench', 'load-index.ts'), repo, 'runs', String(repeats)], { cwd: repo, env: childEnv });
+    const child = await runMeasured(process.execPath, [join(ROOT, 'scripts', 'bench', 'load-index.ts'), repo, 'runs', String(repeats)], {
+      cwd: repo,
+      env: childEnv,
+    });
     if (child.code === 0) {
       const { seconds } = JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '{}') as { seconds: number };
       rows.push(measured('load', 'load + index', seconds, 's', { reference: floor, limit: 3, note: `median of ${repeats}` }));
@@ -178,7 +202,9 @@ try {
     const build = medianRun(builds);
     const summary = build.code === 0 ? parseSummary(build) : undefined;
     if (summary?.media && flags.media > 0) {
-      rows.push(measured('media', 'media on the site', summary.media.bytes / 1e6, 'MB', { limit: 300, note: `${summary.media.files} files; budget site.mediaBudget` }));
+      rows.push(
+        measured('media', 'media on the site', summary.media.bytes / 1e6, 'MB', { limit: 300, note: `${summary.media.files} files; budget site.mediaBudget` }),
+      );
       rows.push(measured('media', 'media left out of the site', summary.media.leftOut, 'media'));
     }
     if (!summary) {
@@ -189,7 +215,11 @@ try {
       log(`bare Astro build of ${summary.pages} pages ...`);
       const bare = join(work, 'bare-astro');
       writeBareAstroProject(bare, summary.pages);
-      const bareBuilds = await measureRepeatedly(() => rmSync(join(bare, 'dist'), { recursive: true, force: true }), [ASTRO, 'build', '--root', bare, '--silent'], bare);
+      const bareBuilds = await measureRepeatedly(
+        () => rmSync(join(bare, 'dist'), { recursive: true, force: true }),
+        [ASTRO, 'build', '--root', bare, '--silent'],
+        bare,
+      );
       const astro = medianRun(bareBuilds);
       const reference = astro.code === 0 ? astro.seconds : null;
       if (astro.code !== 0) rows.push(notAvailable('build', 'bare Astro build', 's', tail(astro.stderr)));
@@ -197,9 +227,18 @@ try {
         rows.push(measured('build', `bare Astro build (${summary.pages} pages)`, astro.seconds, 's', { note: `median of ${bareBuilds.length}` }));
         if (astro.maxRssMb !== undefined) rows.push(measured('build', 'bare Astro peak memory', astro.maxRssMb, 'MB'));
       }
-      rows.push(measured('build', `full build (${summary.pages} pages)`, build.seconds, 's', { reference, limit: 3, note: `median of ${builds.length}, each from a cold cache` }));
+      rows.push(
+        measured('build', `full build (${summary.pages} pages)`, build.seconds, 's', {
+          reference,
+          limit: 3,
+          note: `median of ${builds.length}, each from a cold cache`,
+        }),
+      );
       const peaks = builds.flatMap((result) => (result.maxRssMb === undefined ? [] : [result.maxRssMb]));
-      if (peaks.length > 0) rows.push(measured('build', 'full build peak memory', Math.max(...peaks), 'MB', { ...(runs <= 20_000 ? { limit: 2048 } : {}), note: 'highest of the builds' }));
+      if (peaks.length > 0)
+        rows.push(
+          measured('build', 'full build peak memory', Math.max(...peaks), 'MB', { ...(runs <= 20_000 ? { limit: 2048 } : {}), note: 'highest of the builds' }),
+        );
 
       // From a folder (no git), cold and warm, on one core and on two: how the build's work spreads
       // over the cores (`taskset` pins the whole process; the pool sizes itself to what it is given).
@@ -219,18 +258,34 @@ try {
         const result = medianRun(results);
         const metric = `cold build from a folder, ${cores.split(',').length} core${cores.includes(',') ? 's' : ''} (taskset -c ${cores})`;
         if (result.code !== 0) rows.push(notAvailable('build', metric, 's', tail(result.stderr)));
-        else rows.push(measured('build', metric, result.seconds, 's', { reference, limit: 2.5, note: `median of ${results.length}${result.maxRssMb === undefined ? '' : `, peak ${Math.round(result.maxRssMb)} MB`}` }));
+        else
+          rows.push(
+            measured('build', metric, result.seconds, 's', {
+              reference,
+              limit: 2.5,
+              note: `median of ${results.length}${result.maxRssMb === undefined ? '' : `, peak ${Math.round(result.maxRssMb)} MB`}`,
+            }),
+          );
       }
       log('warm build from a folder (cache kept, nothing changed) ...');
       const warm = medianRun(await measureRepeatedly(() => rmSync(folderSite, { recursive: true, force: true }), fromFolder, folder));
       if (warm.code !== 0) rows.push(notAvailable('build', 'warm build from a folder', 's', tail(warm.stderr)));
-      else rows.push(measured('build', 'warm build from a folder (runs, series and charts cached; pages rendered)', warm.seconds, 's', { reference, note: 'empty output folder' }));
+      else
+        rows.push(
+          measured('build', 'warm build from a folder (runs, series and charts cached; pages rendered)', warm.seconds, 's', {
+            reference,
+            note: 'empty output folder',
+          }),
+        );
       const cacheBytes = folderBytes(folderCache);
       rows.push(measured('size', 'build cache (.runpages)', cacheBytes / 1e6, 'MB', { note: `${Math.round(cacheBytes / runs / 1024)} KB per run` }));
       rmSync(folderSite, { recursive: true, force: true });
 
       log('incremental build after one new run ...');
-      await importRuns(repo, 'runs', generateDemoRuns({ ...shape, runs: 1, seed: `${flags.seed}-extra` }), { message: 'one more run', time: new Date(DEMO_END) });
+      await importRuns(repo, 'runs', generateDemoRuns({ ...shape, runs: 1, seed: `${flags.seed}-extra` }), {
+        message: 'one more run',
+        time: new Date(DEMO_END),
+      });
       settleDisk();
       const again = await runMeasured(process.execPath, [BIN, 'build', '--from', 'runs', '--out', site, '--json'], { cwd: repo, env: childEnv });
       if (again.code === 0) {
@@ -245,7 +300,8 @@ try {
         rows.push(measured('size', type, bucket.bytes / 1e6, 'MB', { note: `${bucket.files} files` }));
       }
       const table = join(site, 'p', 'cifar-resnet', 'runs', 'index.html');
-      if (existsSync(table)) rows.push(measured('size', 'run table HTML (gzip)', gzipSize(table) / 1024, 'KB', { note: 'HTML only; the browser row counts everything fetched' }));
+      if (existsSync(table))
+        rows.push(measured('size', 'run table HTML (gzip)', gzipSize(table) / 1024, 'KB', { note: 'HTML only; the browser row counts everything fetched' }));
     }
   }
 
@@ -266,8 +322,16 @@ try {
         rows.push(measured('browser', 'first table render', figures.firstRenderMs, 'ms', { limit: 1000 }));
         rows.push(measured('browser', 'run table initial transfer (gzip)', figures.initialTransferBytes / 1024, 'KB', { limit: 300 }));
         const limit = runs >= 50_000 ? 100 : 30;
-        rows.push(typeof figures.filterSortMs === 'number' ? measured('browser', 'filter + sort (median of 20)', figures.filterSortMs, 'ms', { limit }) : notAvailable('browser', 'filter + sort (median of 20)', 'ms', figures.filterSortMs));
-        rows.push(typeof figures.firstSearchMs === 'number' ? measured('browser', 'first search (lazy index load)', figures.firstSearchMs, 'ms', { note: 'includes the search box typing pause' }) : notAvailable('browser', 'first search (lazy index load)', 'ms', figures.firstSearchMs));
+        rows.push(
+          typeof figures.filterSortMs === 'number'
+            ? measured('browser', 'filter + sort (median of 20)', figures.filterSortMs, 'ms', { limit })
+            : notAvailable('browser', 'filter + sort (median of 20)', 'ms', figures.filterSortMs),
+        );
+        rows.push(
+          typeof figures.firstSearchMs === 'number'
+            ? measured('browser', 'first search (lazy index load)', figures.firstSearchMs, 'ms', { note: 'includes the search box typing pause' })
+            : notAvailable('browser', 'first search (lazy index load)', 'ms', figures.firstSearchMs),
+        );
         const { sweeps } = figures;
         if (typeof sweeps === 'string') rows.push(notAvailable('browser', 'sweep view', 'ms', sweeps));
         else {
@@ -277,7 +341,9 @@ try {
           rows.push(measured('browser', 'brush update (table + lines, median of 5)', sweeps.brushMs, 'ms', { limit: 50, note }));
           rows.push(
             typeof sweeps.importanceMs === 'number'
-              ? measured('browser', 'parameter importance (boosted stumps)', sweeps.importanceMs, 'ms', { note: 'after a brush, deferred off the brush update' })
+              ? measured('browser', 'parameter importance (boosted stumps)', sweeps.importanceMs, 'ms', {
+                  note: 'after a brush, deferred off the brush update',
+                })
               : notAvailable('browser', 'parameter importance (boosted stumps)', 'ms', sweeps.importanceMs),
           );
         }
@@ -318,7 +384,12 @@ try {
     try {
       const checkout = cloneOrigin(origin, join(recording, 'one'));
       const one = await measureOneCommit(checkout, origin);
-      rows.push(measured('recording', 'commit one run to a local bare origin', one.seconds, 's', { limit: 1, note: `${one.via}, whole process${one.landed ? '' : '; the run did NOT land'}` }));
+      rows.push(
+        measured('recording', 'commit one run to a local bare origin', one.seconds, 's', {
+          limit: 1,
+          note: `${one.via}, whole process${one.landed ? '' : '; the run did NOT land'}`,
+        }),
+      );
       const many = await measureConcurrentWriters(recording, origin, writers);
       rows.push(
         measured('recording', `${writers} concurrent writers, one run each (push budget off)`, many.seconds, 's', {
@@ -336,7 +407,9 @@ try {
   else log(`kept ${work}`);
 }
 
-console.log(`runpages bench: ${runs} runs, ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GB, Node ${machine.node}, load average ${machine.loadAverage.join(' ')} at start\n`);
+console.log(
+  `runpages bench: ${runs} runs, ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GB, Node ${machine.node}, load average ${machine.loadAverage.join(' ')} at start\n`,
+);
 console.log(formatTable(rows));
 save(true);
 if (flags.json) log(`wrote ${flags.json}`);
@@ -402,9 +475,11 @@ function parseSummary(result: ProcessResult): { pages: number; media?: { files: 
   try {
     const summary = JSON.parse(result.stdout.slice(start)) as { pages?: unknown; media?: { files: number; bytes: number; leftOut: unknown[] } };
     if (typeof summary.pages !== 'number') return undefined;
-    return { pages: summary.pages, ...(summary.media ? { media: { files: summary.media.files, bytes: summary.media.bytes, leftOut: summary.media.leftOut.length } } : {}) };
+    return {
+      pages: summary.pages,
+      ...(summary.media ? { media: { files: summary.media.files, bytes: summary.media.bytes, leftOut: summary.media.leftOut.length } } : {}),
+    };
   } catch {
     return undefined;
   }
 }
-

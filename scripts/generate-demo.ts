@@ -84,4 +84,6 @@ if (options.config) {
   parseConfig(data, options.config);
   writeFileSync(options.config, stringifyYaml(data));
 }
-process.stderr.write(`wrote ${written} runs${options.media ? ` (${withMedia} with media)` : ''} to ${options.out}${options.config ? ` and ${options.config}` : ''}\n`);
+process.stderr.write(
+  `wrote ${written} runs${options.media ? ` (${withMedia} with media)` : ''} to ${options.out}${options.config ? ` and ${options.config}` : ''}\n`,
+);

@@ -14,8 +14,8 @@ case "$tier" in
     tsc --noEmit -p .
     echo "runpages: type check of the site (astro check) ..." >&2
     astro check --root site --tsconfig tsconfig.json --minimumSeverity warning
-    echo "runpages: lint (biome) ..." >&2
-    biome lint .
+    echo "runpages: lint and format (biome ci; npm run fix repairs) ..." >&2
+    biome ci .
     echo "runpages: module boundaries ..." >&2
     node scripts/check-boundaries.ts
     vitest run

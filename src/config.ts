@@ -104,14 +104,15 @@ export const ConfigSchema = z.strictObject({
        * `all`, or a number. The others get a lean page at the same URL, drawn in the browser from the
        * site's run data (GitHub Pages' 1 GB holds about 10 KB a run at 100k runs).
        */
-      runPages: z
-        .union([z.enum(['auto', 'all']), z.number().int(RUN_PAGES_ERROR).positive(RUN_PAGES_ERROR)], { error: RUN_PAGES_ERROR })
-        .default('auto'),
+      runPages: z.union([z.enum(['auto', 'all']), z.number().int(RUN_PAGES_ERROR).positive(RUN_PAGES_ERROR)], { error: RUN_PAGES_ERROR }).default('auto'),
       /**
        * Megabytes of media (images, tables, texts; docs/design.md#media) the site copies in, newest
        * runs first; what does not fit is linked through `publicUrl` or listed on /report/.
        */
-      mediaBudget: z.number({ error: 'must be a number of megabytes, e.g. 300' }).nonnegative('must be a number of megabytes, e.g. 300').default(DEFAULT_SITE_MEDIA_BUDGET_MB),
+      mediaBudget: z
+        .number({ error: 'must be a number of megabytes, e.g. 300' })
+        .nonnegative('must be a number of megabytes, e.g. 300')
+        .default(DEFAULT_SITE_MEDIA_BUDGET_MB),
     })
     .default({ base: '/', charts: 'auto', runPages: 'auto', mediaBudget: DEFAULT_SITE_MEDIA_BUDGET_MB }),
   /**

@@ -22,8 +22,7 @@ const scratch = tempDir('runpages-bench-');
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const show = (gitDir: string, path: string) => execFileSync('git', ['--git-dir', gitDir, 'show', `runs:${path}`], { encoding: 'utf8' });
-const listing = (gitDir: string) =>
-  execFileSync('git', ['--git-dir', gitDir, 'ls-tree', '-r', '--name-only', 'runs'], { encoding: 'utf8' }).trim().split('\n');
+const listing = (gitDir: string) => execFileSync('git', ['--git-dir', gitDir, 'ls-tree', '-r', '--name-only', 'runs'], { encoding: 'utf8' }).trim().split('\n');
 
 describe('importRuns', () => {
   it('commits generated runs to the branch byte for byte, then adds more on top', async () => {
@@ -48,7 +47,10 @@ describe('importRuns', () => {
 
     const floor = await gitFloorSeconds(repo, 'runs');
     expect(floor.blobs).toBe(42);
-    const contentBytes = [...runs, extra].reduce((sum, run) => sum + Buffer.byteLength(run.files['run.yaml'] ?? '') + Buffer.byteLength(run.files['series.json'] ?? ''), 0);
+    const contentBytes = [...runs, extra].reduce(
+      (sum, run) => sum + Buffer.byteLength(run.files['run.yaml'] ?? '') + Buffer.byteLength(run.files['series.json'] ?? ''),
+      0,
+    );
     expect(floor.bytes).toBeGreaterThan(contentBytes);
   });
 });
@@ -60,7 +62,9 @@ describe('the bare Astro reference', () => {
     const dir = mkdtempSync(join(ROOT, 'bench', 'tmp', 'test-astro-'));
     try {
       writeBareAstroProject(dir, 3);
-      const result = await runMeasured(process.execPath, [join(ROOT, 'node_modules', 'astro', 'bin', 'astro.mjs'), 'build', '--root', dir, '--silent'], { cwd: dir });
+      const result = await runMeasured(process.execPath, [join(ROOT, 'node_modules', 'astro', 'bin', 'astro.mjs'), 'build', '--root', dir, '--silent'], {
+        cwd: dir,
+      });
       expect(result.code, result.stderr).toBe(0);
       for (const page of ['0', '1', '2']) expect(existsSync(join(dir, 'dist', 'page', page, 'index.html'))).toBe(true);
       expect(existsSync(join(dir, 'dist', 'page', '3'))).toBe(false);
@@ -83,7 +87,9 @@ describe('figures and the table', () => {
   });
 
   it('says why a measured command died', () => {
-    expect(tail('<--- JS stacktrace --->\nFATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory\n\tCommand terminated by signal 6\n')).toBe('JavaScript heap out of memory (signal 6)');
+    expect(
+      tail('<--- JS stacktrace --->\nFATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory\n\tCommand terminated by signal 6\n'),
+    ).toBe('JavaScript heap out of memory (signal 6)');
     expect(tail('\tCommand terminated by signal 9\n')).toBe('killed by signal 9');
     expect(tail('error one\nerror two\n\tMaximum resident set size (kbytes): 10\n')).toBe('error one | error two');
   });

@@ -24,7 +24,9 @@ describe('the boundary check', () => {
       'src/index/load.ts': "import { readBranch } from '../branch/read.ts';\n",
       'src/branch/read.ts': '',
     };
-    expect(check(files)).toEqual([expect.stringMatching(/^site-reads-built-data: site\/src\/pages\/index\.astro -> src\/site\/data\.ts -> src\/index\/load\.ts -> src\/branch\/read\.ts/)]);
+    expect(check(files)).toEqual([
+      expect.stringMatching(/^site-reads-built-data: site\/src\/pages\/index\.astro -> src\/site\/data\.ts -> src\/index\/load\.ts -> src\/branch\/read\.ts/),
+    ]);
   });
 
   it('keeps browser scripts to browser-safe modules and allowed packages', () => {

@@ -141,12 +141,12 @@ describe('readBranchFiles', () => {
     expect(Object.keys(files)).toEqual([
       'README.md',
       ...[
-      `${runPath('demo', '2026-01', 'r1')}/notes.md`,
-      `${runPath('demo', '2026-01', 'r1')}/run.yaml`,
-      `${runPath('demo', '2026-01', 'r1')}/series.json`,
-      `${runPath('demo', '2026-01', 'r2')}/big.txt`,
-      `${runPath('demo', '2026-01', 'r2')}/empty.txt`,
-      `${runPath('demo', '2026-01', 'r2')}/run.yaml`,
+        `${runPath('demo', '2026-01', 'r1')}/notes.md`,
+        `${runPath('demo', '2026-01', 'r1')}/run.yaml`,
+        `${runPath('demo', '2026-01', 'r1')}/series.json`,
+        `${runPath('demo', '2026-01', 'r2')}/big.txt`,
+        `${runPath('demo', '2026-01', 'r2')}/empty.txt`,
+        `${runPath('demo', '2026-01', 'r2')}/run.yaml`,
       ].sort(),
     ]);
     expect(files['README.md']).toBe(BRANCH_README);
@@ -161,7 +161,11 @@ describe('readBranchFiles', () => {
 
   it('reads many files through one reader and stops cleanly when the consumer stops early', async () => {
     repo = makeTestRepo();
-    await commitRuns(repo.dir, 'runs', Array.from({ length: 300 }, (_, i) => preparedRun(`m${String(i).padStart(3, '0')}`)));
+    await commitRuns(
+      repo.dir,
+      'runs',
+      Array.from({ length: 300 }, (_, i) => preparedRun(`m${String(i).padStart(3, '0')}`)),
+    );
     expect(Object.keys(await readAll(repo.dir, 'runs', (path) => path.endsWith('run.yaml')))).toHaveLength(300);
     let seen = 0;
     for await (const file of readBranchFiles(repo.dir, 'runs')) {

@@ -27,7 +27,9 @@ const seriesCount = (id: string) => (page(id).match(/<figure class="chart card"/
 
 beforeAll(() => {
   work = tempDir('runpages-incremental-');
-  execFileSync(process.execPath, [join(ROOT, 'scripts', 'generate-demo.ts'), '--out', join(work, 'runs'), '--runs', String(RUNS), '--points', '300'], { cwd: ROOT });
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'generate-demo.ts'), '--out', join(work, 'runs'), '--runs', String(RUNS), '--points', '300'], {
+    cwd: ROOT,
+  });
   ids = readdirSync(join(work, 'runs'), { recursive: true, encoding: 'utf8' })
     .filter((path) => path.endsWith('run.yaml'))
     .map((path) => path.split(/[\\/]/).at(-2) as string);

@@ -69,7 +69,12 @@ describe('loader', () => {
     expect(ok.invalid).toEqual([]);
     expect(ok.runs[0]?.record.tags).toEqual(['shared', 'shared']);
     const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 12; i++) levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
+    for (let i = 1; i < 12; i++)
+      levels.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9)
+          .fill(`*${String.fromCharCode(96 + i)}`)
+          .join(', ')}]`,
+      );
     const bomb = parseRuns([{ folder: RUN, runYaml: `${base}\nextra:\n${levels.map((l) => `  ${l}`).join('\n')}\n` }]);
     expect(bomb.runs).toEqual([]);
     expect(bomb.invalid[0]?.reason).toMatch(/YAML/);
@@ -80,7 +85,7 @@ describe('loader', () => {
     cpSync(FIXTURE, dir, { recursive: true });
     const seen = new Map<string, SeriesFile>();
     const streamed = await loadRuns({ source: runSource(dir, '/', 'runs'), cwd: '/', onSeries: (run, series) => void seen.set(run.record.id, series) });
-    const kept = await loadRuns({ source: runSource(dir, '/', 'runs'), cwd: '/'});
+    const kept = await loadRuns({ source: runSource(dir, '/', 'runs'), cwd: '/' });
     expect(streamed.runs.map((r) => r.record.id)).toEqual(kept.runs.map((r) => r.record.id));
     expect(streamed.invalid).toEqual(kept.invalid);
     for (const run of streamed.runs) {

@@ -162,7 +162,11 @@ describe('interactive charts', () => {
     expect(new Set([...text.matchAll(/<path [^>]*stroke="(rgb\([^"]+\))"/g)].map((m) => m[1])).size).toBeGreaterThanOrEqual(3);
     const [pngFile] = await Promise.all([page.waitForEvent('download'), figure.getByRole('button', { name: 'PNG', exact: true }).click()]);
     expect(pngFile.suggestedFilename()).toBe('Validation_loss.png');
-    expect(readFileSync((await pngFile.path())!).subarray(1, 4).toString()).toBe('PNG');
+    expect(
+      readFileSync((await pngFile.path())!)
+        .subarray(1, 4)
+        .toString(),
+    ).toBe('PNG');
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -222,7 +226,9 @@ describe('charts on a phone', () => {
       const { page } = await open(path, 390);
       await page.locator('main').evaluate(() => window.scrollTo(0, document.body.scrollHeight));
       await page.waitForTimeout(300);
-      const widths = await page.evaluate(() => [...document.querySelectorAll('svg')].filter((svg) => svg.closest('figure')).map((svg) => Math.round(svg.getBoundingClientRect().right)));
+      const widths = await page.evaluate(() =>
+        [...document.querySelectorAll('svg')].filter((svg) => svg.closest('figure')).map((svg) => Math.round(svg.getBoundingClientRect().right)),
+      );
       expect(widths.length).toBeGreaterThan(0);
       for (const right of widths) expect(right).toBeLessThanOrEqual(390);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

@@ -29,7 +29,11 @@ describe('xAxes', () => {
   it('puts each point at its epoch on the epoch axis, and at start + time on the wall axis', () => {
     const [epoch, wall] = [xAxes([line()])[3]!, xAxes([line()])[2]!];
     expect(linePoints(line(), epoch).map((p) => p.x)).toEqual([0, 1, 2]);
-    expect(linePoints(line(), wall).map((p) => new Date(p.x).toISOString())).toEqual(['2026-11-01T10:00:00.000Z', '2026-11-01T10:00:30.000Z', '2026-11-01T10:01:00.000Z']);
+    expect(linePoints(line(), wall).map((p) => new Date(p.x).toISOString())).toEqual([
+      '2026-11-01T10:00:00.000Z',
+      '2026-11-01T10:00:30.000Z',
+      '2026-11-01T10:01:00.000Z',
+    ]);
   });
 });
 
@@ -41,12 +45,16 @@ describe('smooth', () => {
 
   it('stays within the range of the values', () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 50 }), fc.double({ min: 0, max: 0.99, noNaN: true }), (values, weight) => {
-        const lo = Math.min(...values);
-        const hi = Math.max(...values);
-        const tolerance = 1e-6 * Math.max(1, Math.abs(lo), Math.abs(hi));
-        return smooth(values, weight).every((v) => v >= lo - tolerance && v <= hi + tolerance);
-      }),
+      fc.property(
+        fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 50 }),
+        fc.double({ min: 0, max: 0.99, noNaN: true }),
+        (values, weight) => {
+          const lo = Math.min(...values);
+          const hi = Math.max(...values);
+          const tolerance = 1e-6 * Math.max(1, Math.abs(lo), Math.abs(hi));
+          return smooth(values, weight).every((v) => v >= lo - tolerance && v <= hi + tolerance);
+        },
+      ),
     );
   });
 });

@@ -49,7 +49,9 @@ describe('a malformed runpages.config.yaml', () => {
     const top = await withConfig('title: demo\nbranh: runs\n', ['ls', '--from', 'runs']);
     expect(top.code).toBe(1);
     expect(top.stderr).toContain('error runpages.config.yaml: field "branh" is not a known key');
-    expect(top.stderr).toContain('hint  Check the spelling: the keys at the top level are title, branch, remote, store, publicUrl, site, live, system, push, projects.');
+    expect(top.stderr).toContain(
+      'hint  Check the spelling: the keys at the top level are title, branch, remote, store, publicUrl, site, live, system, push, projects.',
+    );
     expect(top.stderr).not.toContain('Unrecognized key');
 
     // Several problems: one a line, lined up under the first.

@@ -124,7 +124,9 @@ describe('the ad hoc comparison', () => {
     expect(await page.inputValue('[data-baseline-select]')).toMatch(/^01JC1A/);
     const ids = await page.$$eval('[data-baseline-select] option', (options) => options.map((o) => (o as HTMLOptionElement).value));
     await page.selectOption('[data-baseline-select]', ids[2]!);
-    await page.waitForFunction(() => document.querySelector('.cmp-metrics thead th .badge, .cmp-metrics thead th')?.parentElement?.textContent?.includes('baseline'));
+    await page.waitForFunction(() =>
+      document.querySelector('.cmp-metrics thead th .badge, .cmp-metrics thead th')?.parentElement?.textContent?.includes('baseline'),
+    );
     expect(await page.textContent('[data-baseline-note]')).toBe('deltas against brave-otter-12');
     expect(new URL(page.url()).searchParams.get('baseline')).toBe(ids[2]);
     // The deltas are now against brave-otter-12: its own column has none.

@@ -21,7 +21,10 @@ function curve(n: number, seed: number): SeriesData {
 describe('the comparison data of a run', () => {
   it('keeps four series of 1,000 points under 4 KB (plain rounded arrays were 6.4 KB)', () => {
     const record = parseRunRecord(
-      parseYaml('schema: runpages/run@1\nid: 01JC2CCCCC000000000000000C\nname: brave-otter-12\nproject: cifar\nstatus: finished\ncreated: 2026-11-01T10:00:00Z\nparams: { lr: 0.1, arch: resnet50 }\nmetrics: { val/acc: 0.941 }\nnotes: long text the comparison never shows\n', 'run.yaml'),
+      parseYaml(
+        'schema: runpages/run@1\nid: 01JC2CCCCC000000000000000C\nname: brave-otter-12\nproject: cifar\nstatus: finished\ncreated: 2026-11-01T10:00:00Z\nparams: { lr: 0.1, arch: resnet50 }\nmetrics: { val/acc: 0.941 }\nnotes: long text the comparison never shows\n',
+        'run.yaml',
+      ),
       'run.yaml',
     );
     const series = Object.fromEntries(['train/loss', 'val/loss', 'val/acc', 'lr'].map((name, k) => [name, curve(1000, k + 1)]));
@@ -60,7 +63,12 @@ describe('run data shards', () => {
 
   it('spread a day of ULIDs evenly and put a run in the same shard on every build', () => {
     const count = runDataShardCount(10_000);
-    const ids = Array.from({ length: 10_000 }, (_, i) => encodeUlid(1_795_000_000_000 + i * 8_640, Array.from({ length: 16 }, (_, k) => (i * 7 + k * 13) % 32)));
+    const ids = Array.from({ length: 10_000 }, (_, i) =>
+      encodeUlid(
+        1_795_000_000_000 + i * 8_640,
+        Array.from({ length: 16 }, (_, k) => (i * 7 + k * 13) % 32),
+      ),
+    );
     const sizes = new Array<number>(count).fill(0);
     for (const id of ids) sizes[runDataShard(id, count)]! += 1;
     expect(Math.max(...sizes)).toBeLessThan(RUN_DATA_SHARD_RUNS * 2.5);

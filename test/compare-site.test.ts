@@ -69,7 +69,16 @@ describe('the stakeholder summary /p/<project>/', () => {
       ['2', 'quiet-lynx-7', '93.0 %', '64', '0.003', '6'],
       ['3', 'calm-fox-1', '90.9 %', '64', '0.01', '4'],
     ]);
-    expect([...doc.querySelectorAll('[data-leaderboard] thead th')].map((th) => text(th))).toEqual(['#', 'Run', 'Validation accuracy', 'batch', 'lr', 'model.depth', 'By', 'Date']);
+    expect([...doc.querySelectorAll('[data-leaderboard] thead th')].map((th) => text(th))).toEqual([
+      '#',
+      'Run',
+      'Validation accuracy',
+      'batch',
+      'lr',
+      'model.depth',
+      'By',
+      'Date',
+    ]);
   });
 
   it('says what changed from the baseline to the best run', () => {
@@ -78,13 +87,17 @@ describe('the stakeholder summary /p/<project>/', () => {
     const why = text(doc.querySelector('.cmp-why'));
     expect(why).toContain('uncommitted changes');
     expect(whyRow(doc, 'mnist')).toEqual(['calm-fox-1: version 2, sha256 222222222222', 'brave-otter-12: version 3, sha256 333333333333']);
-    const compare = doc.querySelector(`a[href="${BASE}compare/?runs=01JC1AAAAA000000000000000A,01JC2CCCCC000000000000000C&baseline=01JC1AAAAA000000000000000A"]`);
+    const compare = doc.querySelector(
+      `a[href="${BASE}compare/?runs=01JC1AAAAA000000000000000A,01JC2CCCCC000000000000000C&baseline=01JC1AAAAA000000000000000A"]`,
+    );
     expect(text(compare)).toBe('Full comparison');
   });
 
   it('chooses a goal when none is configured, and says so', () => {
     const doc = page('p/cifar');
-    expect(text(doc.querySelector('[data-headline]'))).toBe('The best model reaches a test/acc of 0.85 (run shy-crane-5), 0.05 above the baseline (run bold-hawk-2).');
+    expect(text(doc.querySelector('[data-headline]'))).toBe(
+      'The best model reaches a test/acc of 0.85 (run shy-crane-5), 0.05 above the baseline (run bold-hawk-2).',
+    );
     expect(text(doc.querySelector('.cmp-note'))).toContain('No goal is configured for this project, so runs are ranked by test/acc (higher is better).');
   });
 });
@@ -152,7 +165,9 @@ describe('the list of saved comparisons /c/', () => {
     const doc = page('c');
     const item = doc.querySelector('.cmp-list li');
     expect(item?.querySelector('a')?.getAttribute('href')).toBe(`${BASE}c/lr-sweep/`);
-    expect(text(item?.querySelector('p'))).toBe('3 runs compared against calm-fox-1; brave-otter-12 is best on validation accuracy: 94.1 %, +3.2 pt against the baseline.');
+    expect(text(item?.querySelector('p'))).toBe(
+      '3 runs compared against calm-fox-1; brave-otter-12 is best on validation accuracy: 94.1 %, +3.2 pt against the baseline.',
+    );
   });
 
   it('is reachable from the home page and from the pages of the projects whose runs it compares', () => {
@@ -212,7 +227,9 @@ describe('invalid saved comparisons', () => {
       expect(result.code).toBe(1);
       expect(result.stderr).toContain('comparisons/bad.yaml: field "title" is required but missing');
       expect(result.stderr).toContain('comparisons/bad.yaml: field "runs" must list at least two runs');
-      expect(result.stderr).toContain('comparisons/bad.yaml: field "colour" is not a field of a saved comparison (fields: schema, title, description, runs, baseline, columns, narrative)');
+      expect(result.stderr).toContain(
+        'comparisons/bad.yaml: field "colour" is not a field of a saved comparison (fields: schema, title, description, runs, baseline, columns, narrative)',
+      );
       expect(result.stderr).toContain('hint');
       // A prefix that became ambiguous as runs were added is the data's doing, not the file's: the
       // build goes on without that comparison, warns, and lists it on /report/.

@@ -69,7 +69,9 @@ async function visit(path: string, probe: Record<string, [selector: string, prop
     const seen: string[] = [];
     (window as unknown as { __violations: string[] }).__violations = seen;
     document.addEventListener('securitypolicyviolation', (event) =>
-      seen.push(`${event.violatedDirective} blocked ${event.blockedURI || 'inline'} at ${event.sourceFile}:${event.lineNumber} on ${(event.target as Element | null)?.outerHTML?.slice(0, 120)}`),
+      seen.push(
+        `${event.violatedDirective} blocked ${event.blockedURI || 'inline'} at ${event.sourceFile}:${event.lineNumber} on ${(event.target as Element | null)?.outerHTML?.slice(0, 120)}`,
+      ),
     );
   });
   const response = await page.goto(new URL(path, server.url).href, { waitUntil: 'networkidle' });
@@ -116,7 +118,7 @@ describe('the demo under its Content-Security-Policy', () => {
     expect(foreign).toEqual([]);
   });
 
-  it('charts keep the look Plot\'s inline styles gave them, from the stylesheet', async () => {
+  it("charts keep the look Plot's inline styles gave them, from the stylesheet", async () => {
     const { computed, violations } = await visit('c/cifar-best-vs-baseline/', {
       legend: ['.plot-rp-swatches-wrap', 'display'],
       legendFont: ['.plot-rp-swatches', 'font-size'],

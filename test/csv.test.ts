@@ -17,7 +17,7 @@ const LEADING = ['', ' ', '  ', '\t', '\u3000', '\r\n', '\u0000'];
 describe('csvCell', () => {
   it('neutralises the known formula payloads', () => {
     expect(csvCell('-1+HYPERLINK("http://evil.example","x")')).toBe(`"'-1+HYPERLINK(""http://evil.example"",""x"")"`);
-    expect(csvCell('=cmd|\' /C calc\'!A0')).toBe(`'=cmd|' /C calc'!A0`);
+    expect(csvCell("=cmd|' /C calc'!A0")).toBe(`'=cmd|' /C calc'!A0`);
     expect(csvCell('@SUM(1)')).toBe(`'@SUM(1)`);
     expect(csvCell('＝1+1')).toBe(`'＝1+1`);
     expect(csvCell('  =1+1')).toBe(`'  =1+1`);

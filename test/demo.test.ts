@@ -44,7 +44,10 @@ function loadFolder(dir: string): RunRecord[] {
       expect(series.series[name]?.value.length, `${file} ${name}`).toBe(info.stored);
       expect(info.stored).toBeLessThanOrEqual(info.points);
       const steps = series.series[name]?.step ?? [];
-      expect(steps.every((step, k) => k === 0 || step > (steps[k - 1] ?? 0)), `${file} ${name} steps increase`).toBe(true);
+      expect(
+        steps.every((step, k) => k === 0 || step > (steps[k - 1] ?? 0)),
+        `${file} ${name} steps increase`,
+      ).toBe(true);
     }
     records.push(record);
   }
@@ -104,10 +107,18 @@ describe('generate-demo', () => {
 describe('demo runs follow their params', () => {
   it('has every kind of run: three projects, each status, notes, tags, artifacts, dirty trees', () => {
     expect(new Set(runs.map((r) => r.project))).toEqual(new Set(['cifar-resnet', 'llm-finetune', 'churn-tabular']));
-    for (const status of ['finished', 'failed', 'killed', 'running']) expect(runs.some((r) => r.status === status), status).toBe(true);
+    for (const status of ['finished', 'failed', 'killed', 'running'])
+      expect(
+        runs.some((r) => r.status === status),
+        status,
+      ).toBe(true);
     expect(runs.filter((r) => r.notes).length).toBeGreaterThan(50);
     expect(runs.some((r) => r.git?.dirty === true && r.git.diff !== undefined)).toBe(true);
-    for (const tag of ['baseline', 'sweep-1', 'sweep-2', 'sweep-3', 'ablation', 'distill', 'dpo']) expect(runs.some((r) => r.tags.includes(tag)), tag).toBe(true);
+    for (const tag of ['baseline', 'sweep-1', 'sweep-2', 'sweep-3', 'ablation', 'distill', 'dpo'])
+      expect(
+        runs.some((r) => r.tags.includes(tag)),
+        tag,
+      ).toBe(true);
     expect(finishedCifar.every((r) => r.artifacts.some((a) => a.path === 'plots/confusion-matrix.png' && a.type === 'image/png'))).toBe(true);
   });
 
@@ -138,8 +149,7 @@ describe('demo runs follow their params', () => {
   });
 
   it('fits bigger models better but slower', () => {
-    const comparable = (name: string) =>
-      finishedCifar.filter((r) => arch(r) === name && r.experiment === 'arch-aug' && Math.abs(lrExcess(r.params)) < 0.4);
+    const comparable = (name: string) => finishedCifar.filter((r) => arch(r) === name && r.experiment === 'arch-aug' && Math.abs(lrExcess(r.params)) < 0.4);
     const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
     const small = comparable('resnet18');
     const big = comparable('resnet50');

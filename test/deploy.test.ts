@@ -83,7 +83,9 @@ describe('runpages deploy', () => {
     const copy = join(work, 'runs/vision/2026-11/01JDV0Z000000000000000000Z');
     mkdirSync(copy, { recursive: true });
     cpSync(source, copy, { recursive: true });
-    const yaml = readFileSync(join(copy, 'run.yaml'), 'utf8').replace(/01JDV0A000000000000000000A/g, '01JDV0Z000000000000000000Z').replace(/^name: .*$/m, 'name: newest-run-1');
+    const yaml = readFileSync(join(copy, 'run.yaml'), 'utf8')
+      .replace(/01JDV0A000000000000000000A/g, '01JDV0Z000000000000000000Z')
+      .replace(/^name: .*$/m, 'name: newest-run-1');
     writeFileSync(join(copy, 'run.yaml'), yaml);
     expect((await runCli(['build', '--from', 'runs', '--out', 'site', '--now', NOW], { cwd: work })).code).toBe(0);
 

@@ -16,7 +16,26 @@ describe('describeErrno', () => {
   });
 
   it('gives every known code different words, so no two causes read alike', async () => {
-    const codes = ['ENOENT', 'ENOTDIR', 'EISDIR', 'EEXIST', 'ENOTEMPTY', 'EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ELOOP', 'ENAMETOOLONG', 'EMFILE', 'ENFILE', 'EBUSY', 'EIO', 'EXDEV', 'EINVAL'];
+    const codes = [
+      'ENOENT',
+      'ENOTDIR',
+      'EISDIR',
+      'EEXIST',
+      'ENOTEMPTY',
+      'EACCES',
+      'EPERM',
+      'EROFS',
+      'ENOSPC',
+      'EDQUOT',
+      'ELOOP',
+      'ENAMETOOLONG',
+      'EMFILE',
+      'ENFILE',
+      'EBUSY',
+      'EIO',
+      'EXDEV',
+      'EINVAL',
+    ];
     const words = codes.map((code) => describeErrno(errno(code)).replace(/ \(\w+\)$/, ''));
     expect(new Set(words).size).toBe(codes.length);
   });

@@ -56,7 +56,11 @@ describe('the publish workflow', () => {
     ]);
     expect(buildSteps.find((step) => step.uses === ACTIONS.setupNode)?.with).toEqual({ 'node-version': 24 });
     expect(buildSteps.find((step) => step.uses === ACTIONS.uploadPagesArtifact)?.with).toEqual({ path: '_site' });
-    expect(buildSteps.find((step) => step.uses === ACTIONS.cache)?.with).toEqual({ path: '.runpages/cache\n!.runpages/cache/series\n', key: 'runpages-${{ github.run_id }}', 'restore-keys': 'runpages-' });
+    expect(buildSteps.find((step) => step.uses === ACTIONS.cache)?.with).toEqual({
+      path: '.runpages/cache\n!.runpages/cache/series\n',
+      key: 'runpages-${{ github.run_id }}',
+      'restore-keys': 'runpages-',
+    });
     expect(workflow.jobs.deploy.needs).toBe('build');
     expect(workflow.jobs.deploy.environment.name).toBe('github-pages');
     expect(workflow.jobs.deploy.steps[0].uses).toBe(ACTIONS.deployPages);
@@ -86,7 +90,9 @@ describe('the publish workflow', () => {
   it('uses a fixed base when one is given', () => {
     const fixed = parse(publishWorkflow({ branch: 'experiments', defaultBranch: 'trunk', installFallback: FALLBACK, base: '/models/' }));
     const steps: Step[] = fixed.jobs.build.steps;
-    expect(steps.find((step) => step.run?.includes('runpages build'))?.run).toBe('npx --no-install runpages build --from "origin/experiments" --out _site --base "/models/"');
+    expect(steps.find((step) => step.run?.includes('runpages build'))?.run).toBe(
+      'npx --no-install runpages build --from "origin/experiments" --out _site --base "/models/"',
+    );
     expect(steps.find((step) => step.run?.startsWith('git fetch'))?.run).toContain('+refs/heads/experiments:refs/remotes/origin/experiments');
     expect(fixed.on.push.branches).toEqual(['trunk']);
   });
@@ -142,7 +148,9 @@ describe('setting up GitHub Pages in a repository', () => {
     writeFileSync(join(repo.dir, 'package.json'), `${JSON.stringify({ name: 'models', private: true, devDependencies: { runpages: url } }, null, 2)}\n`);
     // The lockfile a user's `npm install` would write (resolving only: the runner does the install).
     run('npm', ['install', '--package-lock-only', '--loglevel=error'], repo.dir);
-    expect(JSON.parse(readFileSync(join(repo.dir, 'package-lock.json'), 'utf8')).packages['node_modules/runpages'].resolved).toMatch(/^git\+file:\/\/.+#[0-9a-f]{40}$/);
+    expect(JSON.parse(readFileSync(join(repo.dir, 'package-lock.json'), 'utf8')).packages['node_modules/runpages'].resolved).toMatch(
+      /^git\+file:\/\/.+#[0-9a-f]{40}$/,
+    );
     git(repo.dir, 'add', 'runpages.config.yaml', '.github/workflows/runpages.yml', 'package.json', 'package-lock.json');
     git(repo.dir, 'commit', '-q', '-m', 'Publish with runpages');
     git(repo.dir, 'push', '-q', 'origin', 'main', 'runs');

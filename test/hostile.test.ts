@@ -66,7 +66,12 @@ describe('building the hostile corpus', () => {
 
   it('writes only into the output folder and its cache, whatever the ids and paths in the runs', () => {
     expect(readdirSync(work).sort()).toEqual(['.runpages', 'corpus', 'out']);
-    expect(readdirSync(join(work, 'out/r')).sort()).toEqual(cases.filter((c) => c.outcome === 'shown').map((c) => c.id).sort());
+    expect(readdirSync(join(work, 'out/r')).sort()).toEqual(
+      cases
+        .filter((c) => c.outcome === 'shown')
+        .map((c) => c.id)
+        .sort(),
+    );
   });
 
   it('gives every shown run its page, with its name as text', () => {
@@ -99,7 +104,10 @@ describe('building the hostile corpus', () => {
         const tag = element.tagName.toLowerCase();
         for (const { name, value } of [...element.attributes]) {
           if (name.toLowerCase().startsWith('on')) problems.push(`${file}: <${tag} ${name}="${value}">`);
-          if (['href', 'src', 'action', 'formaction', 'xlink:href', 'data'].includes(name.toLowerCase()) && /^\s*(javascript|vbscript|data:text\/html)/i.test(value)) {
+          if (
+            ['href', 'src', 'action', 'formaction', 'xlink:href', 'data'].includes(name.toLowerCase()) &&
+            /^\s*(javascript|vbscript|data:text\/html)/i.test(value)
+          ) {
             problems.push(`${file}: <${tag} ${name}="${value}">`);
           }
         }
@@ -136,7 +144,12 @@ describe('limits that keep giants small', () => {
   });
 
   it('rejects a YAML alias bomb with a reason instead of expanding it', () => {
-    const bomb = ['a: &a [x,x,x,x,x,x,x,x,x]', 'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]', 'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]', 'd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]'].join('\n');
+    const bomb = [
+      'a: &a [x,x,x,x,x,x,x,x,x]',
+      'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]',
+      'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]',
+      'd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]',
+    ].join('\n');
     expect(() => parseYaml(bomb, 'runs/p/2026-11/x/run.yaml')).toThrow(/runs\/p\/2026-11\/x\/run.yaml: is not usable YAML/);
   });
 });

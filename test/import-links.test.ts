@@ -111,7 +111,9 @@ describe('import mlflow never reads outside the store', () => {
   });
 
   test('no byte of the private files is on the branch or in the store', () => {
-    const blobs = git(repo.origin, 'rev-list', '--objects', 'runs').split('\n').map((line) => line.split(' ')[0]!);
+    const blobs = git(repo.origin, 'rev-list', '--objects', 'runs')
+      .split('\n')
+      .map((line) => line.split(' ')[0]!);
     const all = execFileSync('git', ['cat-file', '--batch'], { cwd: repo.origin, input: `${blobs.join('\n')}\n`, maxBuffer: 1 << 28 }).toString('latin1');
     expect(all).toContain('model.txt');
     for (const planted of [PRIVATE, CREDENTIALS, 'id_rsa', 'credentials']) expect(all).not.toContain(planted);

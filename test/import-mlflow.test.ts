@@ -156,7 +156,9 @@ describe('import mlflow', () => {
 
   test('--dry-run --include-deleted --no-artifacts --project: reads everything, publishes nothing', async () => {
     const before = git(repo.origin, 'rev-parse', 'runs');
-    const result = await runCli(['import', 'mlflow', STORE, '--dry-run', '--include-deleted', '--no-artifacts', '--project', 'legacy', '--json'], { cwd: repo.dir });
+    const result = await runCli(['import', 'mlflow', STORE, '--dry-run', '--include-deleted', '--no-artifacts', '--project', 'legacy', '--json'], {
+      cwd: repo.dir,
+    });
     expect(result.code, result.stderr).toBe(0);
     const outcome = JSON.parse(result.stdout);
     expect(outcome.dryRun).toBe(true);
@@ -168,7 +170,9 @@ describe('import mlflow', () => {
     expect(byId[TRASHED]).toMatchObject({ project: 'legacy', status: 'killed', name: 'scratch-run' });
     const skipped = Object.fromEntries(outcome.skipped.map((s: { source: string; reason: string }) => [s.source.split('/').at(-1), s.reason]));
     expect(Object.keys(skipped).sort()).toEqual([LEGACY, FINISHED, RUNNING, NO_META].sort());
-    expect(skipped[LEGACY]).toContain(`is already on runs at ${runPath('Default', '2020-09', LEGACY)}; importing it as ${runPath('legacy', '2020-09', LEGACY)} would make a second run`);
+    expect(skipped[LEGACY]).toContain(
+      `is already on runs at ${runPath('Default', '2020-09', LEGACY)}; importing it as ${runPath('legacy', '2020-09', LEGACY)} would make a second run`,
+    );
     expect(git(repo.origin, 'rev-parse', 'runs')).toBe(before);
   });
 
@@ -192,7 +196,9 @@ describe('import mlflow', () => {
 });
 
 describe('values survive the import', () => {
-  const LONG_HISTORY = JSON.stringify([{ artifact_path: 'model', flavors: { python_function: { loader_module: 'mlflow.sklearn', env: 'conda.yaml' } } }]).padEnd(1174, ' ');
+  const LONG_HISTORY = JSON.stringify([
+    { artifact_path: 'model', flavors: { python_function: { loader_module: 'mlflow.sklearn', env: 'conda.yaml' } } },
+  ]).padEnd(1174, ' ');
   let work: string;
   let store: string;
 
@@ -204,7 +210,10 @@ describe('values survive the import', () => {
         run_name: 'values',
         params: { one: '1.0', flag: 'True', eps: '1e-08', lr: '0.001', hex: '0x10', padded: ' 7 ', empty: '' },
         tags: { 'team:ml': 'x', 'a=b': 'c', plain: '', 'mlflow.log-model.history': LONG_HISTORY, 'mlflow.source.type': 'LOCAL', huge: 'h'.repeat(8001) },
-        datasets: [{ name: 'cifar10', digest: 'abc123', context: 'train' }, { name: 'cifar10-test', digest: 'def456', context: 'eval' }],
+        datasets: [
+          { name: 'cifar10', digest: 'abc123', context: 'train' },
+          { name: 'cifar10-test', digest: 'def456', context: 'eval' },
+        ],
       },
     ]);
   });
@@ -246,7 +255,7 @@ describe('values survive the import', () => {
     expect(ids("tags.`mlflow.source.type` = 'LOCAL'")).toBe(true);
     expect(ids("tags.`mlflow.runName` = 'values'")).toBe(false); // the file store holds it in meta.yaml here, not as a tag
     expect((record as Record<string, any>).mlflow.tags['mlflow.log-model.history']).toBe(LONG_HISTORY);
-    expect(ids('tags.`mlflow.log-model.history` LIKE \'%python_function%\'')).toBe(true);
+    expect(ids("tags.`mlflow.log-model.history` LIKE '%python_function%'")).toBe(true);
     expect((record as Record<string, any>).mlflow.tags.huge).toBeUndefined();
     expect(warnings).toContainEqual(expect.stringMatching(/tag "huge" is 8001 characters, over MLflow's 8000; not imported/));
     expect(warnings.filter((warning) => warning.includes('mlflow.log-model.history'))).toEqual([]);
@@ -285,7 +294,10 @@ describe('values survive the import', () => {
     const outcome = JSON.parse(result.stdout);
     expect(outcome.imported.map((run: { name: string }) => run.name)).toEqual(['original']);
     expect(outcome.skipped).toEqual([
-      { source: join(copies, '2', 'c'.repeat(32)), reason: expect.stringContaining(`run id ${'c'.repeat(32)} is also the id of ${join(copies, '1', 'c'.repeat(32))}`) },
+      {
+        source: join(copies, '2', 'c'.repeat(32)),
+        reason: expect.stringContaining(`run id ${'c'.repeat(32)} is also the id of ${join(copies, '1', 'c'.repeat(32))}`),
+      },
     ]);
   });
 
@@ -301,7 +313,12 @@ describe('values survive the import', () => {
     const outcome = JSON.parse(second.stdout);
     expect(outcome.imported).toEqual([]);
     expect(outcome.skipped).toEqual([
-      { source: join(copy, '2', id), reason: expect.stringContaining(`run id ${id} is already on runs at ${runPath('exp-1', '1970-01', id)}; importing it as ${runPath('exp-2', '1970-01', id)} would make a second run`) },
+      {
+        source: join(copy, '2', id),
+        reason: expect.stringContaining(
+          `run id ${id} is already on runs at ${runPath('exp-1', '1970-01', id)}; importing it as ${runPath('exp-2', '1970-01', id)} would make a second run`,
+        ),
+      },
     ]);
     expect(git(repo.origin, 'rev-parse', 'runs')).toBe(before);
     // Importing the original again is a re-import, not a collision.

@@ -112,9 +112,14 @@ describe('import tensorboard', () => {
   test('PyTorch Lightning (simple_value): tags, point counts, exact values, wall times', () => {
     const { record, series } = readRun(runs[PYTORCH_DIR]!, '2024-10');
     expect(Object.fromEntries(Object.entries(record.series as Record<string, { points: number }>).map(([tag, info]) => [tag, info.points]))).toEqual({
-      'train/loss': 375, 'train/psnr': 375, 'train/latent_norm': 375,
-      'val/loss': 50, 'val/psnr': 50, 'val/latent_norm': 50,
-      epoch: 425, hp_metric: 1,
+      'train/loss': 375,
+      'train/psnr': 375,
+      'train/latent_norm': 375,
+      'val/loss': 50,
+      'val/psnr': 50,
+      'val/latent_norm': 50,
+      epoch: 425,
+      hp_metric: 1,
     });
     const loss = series['train/loss']!;
     expect(loss.step).toEqual(Array.from({ length: 375 }, (_, i) => 49 + 50 * i));
@@ -132,15 +137,25 @@ describe('import tensorboard', () => {
     expect(record.tags).toEqual(['tensorboard']);
     // Lightning's hyperparameters, from the hparams plugin's session start.
     expect(Object.keys(record.params)).toHaveLength(21);
-    expect(record.params).toMatchObject({ 'config/model/learning_rate': 0.001, 'config/dataset/name': 'FashionMNIST', 'config/seed': 42, 'config/dataset/normalize/mean': '[0.5]' });
+    expect(record.params).toMatchObject({
+      'config/model/learning_rate': 0.001,
+      'config/dataset/name': 'FashionMNIST',
+      'config/seed': 42,
+      'config/dataset/normalize/mean': '[0.5]',
+    });
   });
 
   test('Keras (scalar tensors in tensor_content): scalars only, histograms and model config skipped', () => {
     const validation = readRun(runs[`${KERAS}/validation`]!, '2023-07');
-    expect(Object.keys(validation.series).sort()).toEqual(['epoch_accuracy', 'epoch_loss', 'evaluation_accuracy_vs_iterations', 'evaluation_loss_vs_iterations']);
+    expect(Object.keys(validation.series).sort()).toEqual([
+      'epoch_accuracy',
+      'epoch_loss',
+      'evaluation_accuracy_vs_iterations',
+      'evaluation_loss_vs_iterations',
+    ]);
     const loss = validation.series.epoch_loss!;
     expect(loss.step).toEqual(Array.from({ length: 20 }, (_, i) => i));
-    expect(loss.value.slice(0, 3)).toEqual([0.42648032307624817, 0.33058795332908630, 0.29003715515136720].map((v) => Math.fround(v)));
+    expect(loss.value.slice(0, 3)).toEqual([0.42648032307624817, 0.3305879533290863, 0.2900371551513672].map((v) => Math.fround(v)));
     expect(loss.value.at(-1)).toBe(0.518250048160553);
     expect(loss.time[0]).toBeCloseTo(1690485360.015, 3);
     expect(loss.time.at(-1)).toBeCloseTo(1690485375.463, 3);
@@ -224,7 +239,16 @@ describe('the site built from imported runs', () => {
       // A series may be drawn twice (e.g. as the headline chart too): count distinct series.
       return [...new Set([...html.matchAll(/<svg[^>]*aria-label="([^"]*) by step"/g)].map((m) => m[1]!))].sort();
     };
-    expect(charts(runs[PYTORCH_DIR]!.id)).toEqual(['epoch', 'hp_metric', 'train/latent_norm', 'train/loss', 'train/psnr', 'val/latent_norm', 'val/loss', 'val/psnr']);
+    expect(charts(runs[PYTORCH_DIR]!.id)).toEqual([
+      'epoch',
+      'hp_metric',
+      'train/latent_norm',
+      'train/loss',
+      'train/psnr',
+      'val/latent_norm',
+      'val/loss',
+      'val/psnr',
+    ]);
     expect(charts(runs[`${KERAS}/validation`]!.id)).toContain('epoch_loss');
     const mlflowRun = readFileSync(join(site, 'r', 'b2'.repeat(16), 'index.html'), 'utf8');
     expect(mlflowRun).toContain('bright-fox-1');
@@ -255,7 +279,9 @@ describe('runs whose event files share a name (tensorboardX: events.out.tfevents
   }
 
   function branchRunIds(project: string): string[] {
-    return branchRunFolders(course.origin).filter((path) => path.startsWith(`runs/${project}/2023-11/`)).map((path) => path.split('/').at(-1)!);
+    return branchRunFolders(course.origin)
+      .filter((path) => path.startsWith(`runs/${project}/2023-11/`))
+      .map((path) => path.split('/').at(-1)!);
   }
 
   beforeAll(() => {

@@ -81,7 +81,7 @@ describe('parseRuns', () => {
 
 describe('loadRuns from a folder', () => {
   it('reads run.yaml and series.json in the branch layout', async () => {
-    const { runs, invalid } = await loadRuns({ source: runSource(FIXTURE, '/', 'runs'), cwd: '/'});
+    const { runs, invalid } = await loadRuns({ source: runSource(FIXTURE, '/', 'runs'), cwd: '/' });
     expect(runs).toHaveLength(6);
     expect(invalid).toHaveLength(1);
     expect(runs.find((r) => r.record.id === '01JDV0A000000000000000000A')?.series?.series['val/acc']?.step).toHaveLength(50);
@@ -138,7 +138,11 @@ describe('buildIndex', () => {
       runFiles({ id: 't2', created: '2026-11-02T00:00:00Z', metrics: { acc: 0.8 } }),
     ]);
     const [project] = buildIndex(runs, parseConfig({})).projects;
-    const summary = summarize(runs.runs.map((r) => r.record), { project: 'p' }, Date.parse('2026-11-05T00:00:00Z'));
+    const summary = summarize(
+      runs.runs.map((r) => r.record),
+      { project: 'p' },
+      Date.parse('2026-11-05T00:00:00Z'),
+    );
     expect(project?.best?.id).toBe('t1');
     expect(summary?.best?.id).toBe('t1');
   });
@@ -170,7 +174,7 @@ describe('columns', () => {
 
 describe('loadRuns errors', () => {
   it('names a missing folder and says what to pass instead', async () => {
-    await expect(loadRuns({ source: runSource('./no/such/folder', FIXTURE, 'runs'), cwd: FIXTURE})).rejects.toMatchObject({
+    await expect(loadRuns({ source: runSource('./no/such/folder', FIXTURE, 'runs'), cwd: FIXTURE })).rejects.toMatchObject({
       code: 'runs-not-found',
       hint: expect.stringContaining('--from'),
     });

@@ -26,7 +26,9 @@ describe('configTemplate', () => {
   });
 
   it('explains every config key, and its commented examples are valid config', () => {
-    const keys = [ConfigSchema, ProjectConfigSchema, GoalSchema, MetricDisplaySchema, ConfigSchema.shape.site.unwrap()].flatMap((schema) => Object.keys(schema.shape));
+    const keys = [ConfigSchema, ProjectConfigSchema, GoalSchema, MetricDisplaySchema, ConfigSchema.shape.site.unwrap()].flatMap((schema) =>
+      Object.keys(schema.shape),
+    );
     for (const key of keys) expect(text).toMatch(new RegExp(`(^\\s*#?\\s*|[{,] )${key}:`, 'm'));
     const uncommented = text
       .replace(/^projects: \{\}$/m, 'projects:')
@@ -97,7 +99,9 @@ describe('runpages init', () => {
     git(repo.dir, 'remote', 'set-url', 'origin', join(repo.dir, 'gone.git'));
     const result = await runCli(['init'], { cwd: repo.dir });
     expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(/error The runs branch exists locally but could not be pushed: cannot fetch "runs" from the remote "origin": fatal: .*gone\.git/);
+    expect(result.stderr).toMatch(
+      /error The runs branch exists locally but could not be pushed: cannot fetch "runs" from the remote "origin": fatal: .*gone\.git/,
+    );
     expect(result.stderr).toContain('runpages sync');
     expect(git(repo.dir, 'ls-tree', '--name-only', 'runs')).toBe('README.md');
   }, 60_000);
@@ -106,10 +110,23 @@ describe('runpages init', () => {
     const dir = tempDir();
     execFileSync('git', ['init', '-q', '-b', 'main', dir]);
     // useConfigOnly: git must not guess a name from the host either, as in a minimal container.
-    const noIdentity = { HOME: dir, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'user.useConfigOnly', GIT_CONFIG_VALUE_0: 'true', GIT_AUTHOR_NAME: undefined, GIT_AUTHOR_EMAIL: undefined, GIT_COMMITTER_NAME: undefined, GIT_COMMITTER_EMAIL: undefined, EMAIL: undefined };
+    const noIdentity = {
+      HOME: dir,
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_CONFIG_COUNT: '1',
+      GIT_CONFIG_KEY_0: 'user.useConfigOnly',
+      GIT_CONFIG_VALUE_0: 'true',
+      GIT_AUTHOR_NAME: undefined,
+      GIT_AUTHOR_EMAIL: undefined,
+      GIT_COMMITTER_NAME: undefined,
+      GIT_COMMITTER_EMAIL: undefined,
+      EMAIL: undefined,
+    };
     const result = await runCli(['init'], { cwd: dir, env: noIdentity });
     expect(result.code).toBe(0);
-    expect(execFileSync('git', ['log', '--format=%an <%ae>', 'runs'], { cwd: dir, encoding: 'utf8', env: { ...process.env, HOME: dir } }).trim()).toBe('runpages <runpages@localhost>');
+    expect(execFileSync('git', ['log', '--format=%an <%ae>', 'runs'], { cwd: dir, encoding: 'utf8', env: { ...process.env, HOME: dir } }).trim()).toBe(
+      'runpages <runpages@localhost>',
+    );
   });
 
   it('refuses outside a git repository, saying what to do', async () => {

@@ -47,7 +47,11 @@ const base = (id: string, project = 'bad') => ({
 const recordYaml = (id: string, extra: Record<string, unknown> = {}, project = 'bad') => stringifyYaml({ ...base(id, project), ...extra });
 const header = (id: string) => recordYaml(id).trimEnd();
 const nine = (name: string) => `[${Array(9).fill(name).join(',')}]`;
-const BOMB_LEVELS = ['a: &a [x,x,x,x,x,x,x,x,x]', ...'bcdefgh'.split('').map((name, i) => `${name}: &${name} ${nine(`*${'abcdefgh'[i]}`)}`), `i: ${nine('*h')}`];
+const BOMB_LEVELS = [
+  'a: &a [x,x,x,x,x,x,x,x,x]',
+  ...'bcdefgh'.split('').map((name, i) => `${name}: &${name} ${nine(`*${'abcdefgh'[i]}`)}`),
+  `i: ${nine('*h')}`,
+];
 const seriesJson = (series: Record<string, { step: number[]; value: number[] }>) => JSON.stringify({ schema: 'runpages/series@1', series });
 
 /** The hostile runs of the build: folder under bad/2026-11/, what to write, and the reason expected on /report/. */
@@ -188,9 +192,14 @@ beforeAll(async () => {
   mkdirSync(runDir);
   writeFileSync(join(runDir, 'params.json'), JSON.stringify(TRICKY));
   writeFileSync(join(runDir, 'metrics.jsonl'), '{"step": 1, "acc": 0.5}\n');
-  const commit = await runCli(['commit', runDir, '--project', 'tricky', '--name', 'tricky-params'], { cwd: repo.dir, env: { RUNPAGES_NOW: '2026-11-21T10:00:00Z' } });
+  const commit = await runCli(['commit', runDir, '--project', 'tricky', '--name', 'tricky-params'], {
+    cwd: repo.dir,
+    env: { RUNPAGES_NOW: '2026-11-21T10:00:00Z' },
+  });
   expect(commit.code, commit.stderr).toBe(0);
-  const folder = git(repo.dir, 'ls-tree', '-r', '--name-only', 'runs').split('\n').find((path) => path.startsWith('runs/tricky/') && path.endsWith('/run.yaml'))!;
+  const folder = git(repo.dir, 'ls-tree', '-r', '--name-only', 'runs')
+    .split('\n')
+    .find((path) => path.startsWith('runs/tricky/') && path.endsWith('/run.yaml'))!;
   recordedId = folder.split('/').at(-2)!; // runs/tricky/<yyyy-mm>/<bucket>/<id>/run.yaml
   execFileSync('sh', ['-c', `git archive runs runs/tricky | tar -x --strip-components=1 -C "${corpus}"`], { cwd: repo.dir });
   show = await runCli(['show', recordedId, '--json'], { cwd: repo.dir });
@@ -235,7 +244,9 @@ describe('a build of a folder holding one of each hostile file', () => {
 
   it('lists the saved comparisons whose runs no longer resolve on /report/, and skips only those', () => {
     const { document } = parseHTML(readFileSync(join(repo.dir, 'out/report/index.html'), 'utf8'));
-    const rows = [...document.querySelectorAll('table.skipped-comparisons tbody tr')].map((tr) => `${tr.querySelector('.key')?.textContent}: ${tr.querySelector('.reason')?.textContent}`);
+    const rows = [...document.querySelectorAll('table.skipped-comparisons tbody tr')].map(
+      (tr) => `${tr.querySelector('.key')?.textContent}: ${tr.querySelector('.reason')?.textContent}`,
+    );
     expect(rows).toHaveLength(2);
     expect(rows[0]).toMatch(/^comparisons\/became-ambiguous\.yaml: .*good-/);
     expect(rows[1]).toMatch(/^comparisons\/run-gone\.yaml: .*deleted-run/);
@@ -263,18 +274,24 @@ describe('string params that look like other types', () => {
 
   it('show as the same strings on the run page', () => {
     const { document } = parseHTML(readFileSync(join(repo.dir, 'out', 'r', recordedId, 'index.html'), 'utf8'));
-    const shown = Object.fromEntries([...document.querySelectorAll('table.params tr')].map((tr) => [tr.querySelector('.key')?.textContent, tr.querySelector('.value')?.textContent]));
+    const shown = Object.fromEntries(
+      [...document.querySelectorAll('table.params tr')].map((tr) => [tr.querySelector('.key')?.textContent, tr.querySelector('.value')?.textContent]),
+    );
     expect(shown).toEqual(TRICKY);
   });
 });
 
 describe('the YAML reader refuses what would exhaust it', () => {
   it('refuses a billion-laughs file by its alias count, without expanding it', () => {
-    expect(() => parseYaml(BOMB_LEVELS.join('\n'), 'runs/p/2026-11/x/run.yaml')).toThrow(/runs\/p\/2026-11\/x\/run\.yaml: is not usable YAML: it expands more than 100 aliases/);
+    expect(() => parseYaml(BOMB_LEVELS.join('\n'), 'runs/p/2026-11/x/run.yaml')).toThrow(
+      /runs\/p\/2026-11\/x\/run\.yaml: is not usable YAML: it expands more than 100 aliases/,
+    );
   });
 
   it('refuses nesting deeper than the stack with a reason, not a crash', () => {
-    expect(() => parseYaml(`a: ${'['.repeat(100_000)}${']'.repeat(100_000)}`, 'x.yaml')).toThrow(/x\.yaml:1: is not valid YAML: it nests too deeply to read \(line 1, column \d+\)/);
+    expect(() => parseYaml(`a: ${'['.repeat(100_000)}${']'.repeat(100_000)}`, 'x.yaml')).toThrow(
+      /x\.yaml:1: is not valid YAML: it nests too deeply to read \(line 1, column \d+\)/,
+    );
     // Block nesting by indentation: as deep as a 4 MB file allows.
     const block = `${Array.from({ length: 2000 }, (_, i) => `${' '.repeat(i)}a:`).join('\n')} 1\n`;
     expect(() => parseRunRecord(parseYaml(block, 'x.yaml'), 'x.yaml')).toThrow(/^x\.yaml(:\d+)?: .*(nests deeper than 600 levels|nests too deeply)/);

@@ -78,7 +78,12 @@ describe('the bucketed layout', () => {
     await commitOldLayout(repo.dir, 'runs', [preparedRun('old1'), preparedRun('old2', { project: 'other' })]);
     await commitRuns(repo.dir, 'runs', [preparedRun('new1'), preparedRun('new2', { created: months[1] })]);
     expect(branchRunFolders(repo.dir)).toEqual(
-      [legacyRunPath('demo', '2026-01', 'old1'), legacyRunPath('other', '2026-01', 'old2'), runPath('demo', '2026-01', 'new1'), runPath('demo', '2026-02', 'new2')].sort(),
+      [
+        legacyRunPath('demo', '2026-01', 'old1'),
+        legacyRunPath('other', '2026-01', 'old2'),
+        runPath('demo', '2026-01', 'new1'),
+        runPath('demo', '2026-02', 'new2'),
+      ].sort(),
     );
     const all = await loadRunRecords(repo.dir, { branch: 'runs' });
     expect(all.invalid).toEqual([]);
@@ -103,7 +108,12 @@ describe('the bucketed layout', () => {
     // An edit of an old-layout run moves it into its bucket and leaves no copy behind.
     git(repo.dir, 'remote', 'remove', 'origin');
     const config = loadConfig(repo.dir);
-    const edited = await amendRun({ cwd: repo.dir, config, select: (records) => records.find((r) => r.id === 'old1')!, change: (fields) => ({ ...fields, name: 'renamed' }) });
+    const edited = await amendRun({
+      cwd: repo.dir,
+      config,
+      select: (records) => records.find((r) => r.id === 'old1')!,
+      change: (fields) => ({ ...fields, name: 'renamed' }),
+    });
     expect(edited.changed).toBe(true);
     expect(branchRunFolders(repo.dir).filter((path) => path.endsWith('/old1'))).toEqual([runPath('demo', '2026-01', 'old1')]);
     expect(git(repo.dir, 'show', `runs:${runPath('demo', '2026-01', 'old1')}/run.yaml`)).toContain('name: renamed');
@@ -125,7 +135,11 @@ describe('runpages migrate', () => {
   it('moves every run of an old branch into its bucket in one commit, byte-identical, and is a no-op after', async () => {
     repo = makeTestRepo();
     const runs = Array.from({ length: 120 }, (_, i) =>
-      preparedRun(ulid(i), { project: i % 3 === 0 ? 'vision' : 'nlp', created: months[i % 2], files: { 'series.json': `{"schema":"runpages/series@1","series":{},"n":${i}}` } }),
+      preparedRun(ulid(i), {
+        project: i % 3 === 0 ? 'vision' : 'nlp',
+        created: months[i % 2],
+        files: { 'series.json': `{"schema":"runpages/series@1","series":{},"n":${i}}` },
+      }),
     );
     const before = await commitOldLayout(repo.dir, 'runs', runs);
     // One run already written by a newer version, and its stale old copy.
@@ -150,7 +164,12 @@ describe('runpages migrate', () => {
     const folders = branchRunFolders(repo.origin);
     expect(folders).toHaveLength(121);
     expect(folders.every((folder) => folder.split('/').length === 5)).toBe(true); // none left in the old layout
-    expect(folders).toEqual(runs.map((run) => runFolder(run.record)).concat(runPath('demo', '2026-01', 'both')).sort());
+    expect(folders).toEqual(
+      runs
+        .map((run) => runFolder(run.record))
+        .concat(runPath('demo', '2026-01', 'both'))
+        .sort(),
+    );
     const after = blobsById(repo.origin, tip);
     for (const [file, blob] of Object.entries(blobs)) expect(after[file], file).toBe(blob);
     expect(git(repo.origin, 'show', `runs:${runPath('demo', '2026-01', 'both')}/run.yaml`)).toContain('name: new');

@@ -44,7 +44,11 @@ beforeAll(async () => {
     'site:\n  runPages: 2\nprojects:\n  vision:\n    metrics:\n      val/acc: { label: Validation accuracy, format: percent, digits: 1 }\n',
   );
   // A clock near the fixture's runs: the running run started 4 hours before (later it would show as crashed).
-  build = await runCli(['build', '--from', 'runs', '--out', 'out', '--base', '/sub/'], { cwd: work, timeoutMs: 300_000, env: { RUNPAGES_NOW: '2026-11-20T12:00:00Z' } });
+  build = await runCli(['build', '--from', 'runs', '--out', 'out', '--base', '/sub/'], {
+    cwd: work,
+    timeoutMs: 300_000,
+    env: { RUNPAGES_NOW: '2026-11-20T12:00:00Z' },
+  });
   expect(build.code, build.stderr).toBe(0);
   server = await serveSite(join(work, 'out'), '/sub/');
   browser = await launchBrowser();
@@ -83,7 +87,9 @@ describe('a build with site.runPages: 2', () => {
     expect(baseline).toContain('<title>brave-otter-1 · vision · runpages</title>');
     expect(meta(baseline, 'og:title')).toBe('brave-otter-1 · vision');
     expect(meta(baseline, 'og:description')).toBe('Finished run in vision · throughput/samples_per_s 13,921.4 by alice, 1 Nov 2026, 10:00 UTC.');
-    expect(baseline).toContain('<meta name="description" content="Finished run in vision · throughput/samples_per_s 13,921.4 by alice, 1 Nov 2026, 10:00 UTC.">');
+    expect(baseline).toContain(
+      '<meta name="description" content="Finished run in vision · throughput/samples_per_s 13,921.4 by alice, 1 Nov 2026, 10:00 UTC.">',
+    );
     expect(meta(page(LEAN.killed), 'og:description')).toBe('Killed run in nlp · perplexity 12.4 by dave, 15 Oct 2026, 08:00 UTC.');
   });
 
@@ -92,7 +98,9 @@ describe('a build with site.runPages: 2', () => {
     expect(html).toContain('<a href="/sub/p/vision/runs/">Runs</a>');
     expect(html).toContain('<h1>quick-lynx-4</h1>');
     expect(html).toContain('<span class="badge status-running">running</span>');
-    expect(html).toMatch(/<noscript>.*On sites of more than 2 runs, a run's details are drawn in the browser.*<code>runpages show 01JDV0D000000000000000000D<\/code>.*<\/noscript>/s);
+    expect(html).toMatch(
+      /<noscript>.*On sites of more than 2 runs, a run's details are drawn in the browser.*<code>runpages show 01JDV0D000000000000000000D<\/code>.*<\/noscript>/s,
+    );
     // The hostile run's name is escaped text in the title and the heading.
     expect(page(LEAN.hostile)).toContain('<h1>&lt;b&gt;evil&lt;/b&gt; &quot;run&quot;</h1>');
     expect(checkLinks(join(work, 'out'), '/sub/').broken).toEqual([]);

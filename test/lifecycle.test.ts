@@ -32,16 +32,18 @@ const NODE = process.execPath;
 const cli = (...args: string[]) => runCli(args, { cwd: repo.dir, env: { RUNPAGES_NOW: '2026-01-01T00:00:00Z' } });
 
 function originRecord(): { path: string; record: RunRecord } {
-  const path = git(repo.origin, 'ls-tree', '-r', '--name-only', 'runs').split('\n').find((p) => p.endsWith('/run.yaml')) as string;
+  const path = git(repo.origin, 'ls-tree', '-r', '--name-only', 'runs')
+    .split('\n')
+    .find((p) => p.endsWith('/run.yaml')) as string;
   return { path, record: parseRunRecord(parseYaml(git(repo.origin, 'show', `runs:${path}`), path), path) };
 }
 
 beforeAll(async () => {
   repo = makeTestRepo();
-  const recorded = await runCli(
-    ['record', '--project', 'demo', '--name', 'first-try', '--tag', 'draft', '--', NODE, BIN, 'log', '--step', '1', 'loss=0.5'],
-    { cwd: repo.dir, env: { RUNPAGES_LIVE_INTERVAL: 'off' } },
-  );
+  const recorded = await runCli(['record', '--project', 'demo', '--name', 'first-try', '--tag', 'draft', '--', NODE, BIN, 'log', '--step', '1', 'loss=0.5'], {
+    cwd: repo.dir,
+    env: { RUNPAGES_LIVE_INTERVAL: 'off' },
+  });
   expect(recorded.code, recorded.stderr).toBe(0);
   id = originRecord().record.id;
 }, 60_000);

@@ -24,7 +24,9 @@ describe('the live object as data', () => {
     expect(liveObjectEvery(s3, {})).toBe(30);
     expect(liveObjectEvery(s3, { RUNPAGES_LIVE_OBJECT_INTERVAL: '2' })).toBe(2);
     expect(liveObjectEvery(s3, { RUNPAGES_LIVE_OBJECT_INTERVAL: 'off' })).toBeUndefined();
-    expect(liveObjectEvery(parseConfig({ store: 's3://bucket/objects', publicUrl: 'https://o.example.com', live: { interval: 60, objectInterval: 0 } }), {})).toBeUndefined();
+    expect(
+      liveObjectEvery(parseConfig({ store: 's3://bucket/objects', publicUrl: 'https://o.example.com', live: { interval: 60, objectInterval: 0 } }), {}),
+    ).toBeUndefined();
     expect(liveObjectEvery(parseConfig({ store: 's3://bucket/objects' }), {})).toBeUndefined();
     expect(liveObjectEvery(parseConfig({ publicUrl: 'https://o.example.com' }), {})).toBeUndefined();
     expect(liveObjectUrl(s3, ID)).toBe(`https://objects.example.com/live/${ID}.json`);
@@ -32,7 +34,15 @@ describe('the live object as data', () => {
 
   it('is read defensively and told as a notice, the goal metric first', () => {
     const object = parseLiveObject(
-      { schema: 'runpages/live@1', id: ID, status: 'running', heartbeat: '2026-12-04T10:00:00Z', step: 410, total_steps: 1000, metrics: { loss: 0.21, 'val/acc': 0.83, bad: 'x', __proto__: 1 } },
+      {
+        schema: 'runpages/live@1',
+        id: ID,
+        status: 'running',
+        heartbeat: '2026-12-04T10:00:00Z',
+        step: 410,
+        total_steps: 1000,
+        metrics: { loss: 0.21, 'val/acc': 0.83, bad: 'x', __proto__: 1 },
+      },
       ID,
     );
     expect(object).toBeDefined();
@@ -82,7 +92,10 @@ describe('record with an S3 store and a publicUrl', () => {
     }
     const result = await job;
     expect(result.code, result.stderr).toBe(0);
-    expect(seen.some((s) => s.status === 'running' && (s.step ?? 0) > 0), JSON.stringify(seen)).toBe(true);
+    expect(
+      seen.some((s) => s.status === 'running' && (s.step ?? 0) > 0),
+      JSON.stringify(seen),
+    ).toBe(true);
     const [file] = readdirSync(liveDir).filter((f) => f.endsWith('.json._S3rver_object'));
     const final = JSON.parse(readFileSync(join(liveDir, file!), 'utf8'));
     expect(final).toMatchObject({ schema: 'runpages/live@1', status: 'finished', step: 8, metrics: { loss: 0.8 } });
@@ -96,7 +109,18 @@ describe('a running run page built with a live object', () => {
     const work = tempDir('runpages-live-page-');
     const folder = join(work, 'runs', 'vision', '2026-11', ID);
     mkdirSync(folder, { recursive: true });
-    writeFileSync(join(folder, 'run.yaml'), stringify({ schema: 'runpages/run@1', id: ID, name: 'live-one', project: 'vision', status: 'running', created: '2026-11-19T10:00:00Z', heartbeat: '2026-11-19T12:00:00Z' }));
+    writeFileSync(
+      join(folder, 'run.yaml'),
+      stringify({
+        schema: 'runpages/run@1',
+        id: ID,
+        name: 'live-one',
+        project: 'vision',
+        status: 'running',
+        created: '2026-11-19T10:00:00Z',
+        heartbeat: '2026-11-19T12:00:00Z',
+      }),
+    );
     writeFileSync(join(work, 'runpages.config.yaml'), 'store: s3://bucket/objects\npublicUrl: https://objects.example.com/\n');
     const build = await runCli(['build', '--from', 'runs', '--out', 'site'], { cwd: work, env: { RUNPAGES_NOW: '2026-11-19T12:03:00Z' }, timeoutMs: 300_000 });
     expect(build.code, build.stderr).toBe(0);
@@ -116,12 +140,22 @@ describe('a running run page built with a live object', () => {
           status: 200,
           contentType: 'application/json',
           headers: { 'access-control-allow-origin': '*' },
-          body: JSON.stringify({ schema: 'runpages/live@1', id: ID, status: 'running', heartbeat: new Date().toISOString(), step: 410, total_steps: 1000, metrics: { loss: 0.21 } }),
+          body: JSON.stringify({
+            schema: 'runpages/live@1',
+            id: ID,
+            status: 'running',
+            heartbeat: new Date().toISOString(),
+            step: 410,
+            total_steps: 1000,
+            metrics: { loss: 0.21 },
+          }),
         }),
       );
       await tab.goto(`${server.url}r/${ID}/`);
       const notice = tab.locator('[data-live-object]');
-      await expect.poll(() => notice.textContent(), { timeout: 20_000 }).toContain('Running (live), last heard from just now, at step 410 / 1,000 (41 %). Latest: loss 0.21.');
+      await expect
+        .poll(() => notice.textContent(), { timeout: 20_000 })
+        .toContain('Running (live), last heard from just now, at step 410 / 1,000 (41 %). Latest: loss 0.21.');
       expect(errors).toEqual([]);
     } finally {
       await browser.close();

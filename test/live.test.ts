@@ -78,7 +78,9 @@ describe('the heartbeat rules', () => {
 function originRuns(origin: string): Array<{ path: string; record: RunRecord; points: number }> {
   let paths: string[];
   try {
-    paths = git(origin, 'ls-tree', '-r', '--name-only', 'runs').split('\n').filter((p) => p.endsWith('/run.yaml'));
+    paths = git(origin, 'ls-tree', '-r', '--name-only', 'runs')
+      .split('\n')
+      .filter((p) => p.endsWith('/run.yaml'));
   } catch {
     return [];
   }
@@ -200,7 +202,10 @@ await run.finish();
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     const seen = await watchOrigin(origin, exited);
     expect(await exited).toBe(0);
-    expect(seen.some((s) => s.status === 'running' && s.points > 0 && s.points < 12 && s.total === 12), JSON.stringify(seen)).toBe(true);
+    expect(
+      seen.some((s) => s.status === 'running' && s.points > 0 && s.points < 12 && s.total === 12),
+      JSON.stringify(seen),
+    ).toBe(true);
     const final = originRuns(origin);
     expect(final).toHaveLength(1);
     expect(final[0]!.record).toMatchObject({ status: 'finished', total_steps: 12 });
@@ -221,7 +226,14 @@ with runpages.start(project="demo", total_steps=100) as run:
     const { spawn } = await import('node:child_process');
     const child = spawn('python3', ['train.py'], {
       cwd: dir,
-      env: { ...process.env, ...TEST_GIT_ENV, PYTHONPATH: CLIENT, RUNPAGES_BIN: `${NODE} ${BIN}`, RUNPAGES_LIVE_INTERVAL: '1', RUNPAGES_SYSTEM_INTERVAL: '0.3' },
+      env: {
+        ...process.env,
+        ...TEST_GIT_ENV,
+        PYTHONPATH: CLIENT,
+        RUNPAGES_BIN: `${NODE} ${BIN}`,
+        RUNPAGES_LIVE_INTERVAL: '1',
+        RUNPAGES_SYSTEM_INTERVAL: '0.3',
+      },
       stdio: 'ignore',
     });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, signal) => resolve(signal)));
@@ -247,6 +259,9 @@ with runpages.start(project="demo", total_steps=100) as run:
     const later = new Date(Date.parse(last.heartbeat as string) + 3600_000).toISOString();
     git(dir, 'fetch', 'origin', 'runs');
     const after = await runCli(['ls', '--json', '--from', 'origin/runs'], { cwd: dir, env: { RUNPAGES_NOW: later } });
-    expect((JSON.parse(after.stdout) as RunRecord[]).map((r) => r.status), after.stderr).toEqual(['crashed']);
+    expect(
+      (JSON.parse(after.stdout) as RunRecord[]).map((r) => r.status),
+      after.stderr,
+    ).toEqual(['crashed']);
   }, 90_000);
 });

@@ -82,7 +82,14 @@ describe('ls, show and queries show crashed runs at the pinned clock', () => {
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, 'run.yaml'), stringify({ schema: 'runpages/run@1', id, name: `run-${id.slice(-1)}`, project: 'vision', ...fields }));
     };
-    write(RUNNING, { status: 'running', created: '2026-11-19T10:00:00Z', heartbeat: '2026-11-19T12:00:00Z', step: 40, total_steps: 100, metrics: { 'val/acc': 0.8125 } });
+    write(RUNNING, {
+      status: 'running',
+      created: '2026-11-19T10:00:00Z',
+      heartbeat: '2026-11-19T12:00:00Z',
+      step: 40,
+      total_steps: 100,
+      metrics: { 'val/acc': 0.8125 },
+    });
     write(QUIET, { status: 'running', created: '2026-11-19T09:00:00Z', heartbeat: '2026-11-19T10:00:00Z' });
     write(DONE, { status: 'finished', created: '2026-11-19T08:00:00Z' });
   });
@@ -118,7 +125,7 @@ describe('ls, show and queries show crashed runs at the pinned clock', () => {
   });
 });
 
-describe('the site shows what is running at the build\'s clock', () => {
+describe("the site shows what is running at the build's clock", () => {
   let work: string;
   const RUNNING = '01JD1F6G8H0J2K4M6N8P0Q2R4S';
   const QUIET = '01JD1F6G8H0J2K4M6N8P0Q2R4T';
@@ -129,7 +136,14 @@ describe('the site shows what is running at the build\'s clock', () => {
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, 'run.yaml'), stringify({ schema: 'runpages/run@1', id, name: `run-${id.slice(-1)}`, project: 'vision', ...fields }));
     };
-    write(RUNNING, { status: 'running', created: '2026-11-19T10:00:00Z', heartbeat: '2026-11-19T12:00:00Z', step: 40, total_steps: 100, metrics: { 'val/acc': 0.8125 } });
+    write(RUNNING, {
+      status: 'running',
+      created: '2026-11-19T10:00:00Z',
+      heartbeat: '2026-11-19T12:00:00Z',
+      step: 40,
+      total_steps: 100,
+      metrics: { 'val/acc': 0.8125 },
+    });
     write(QUIET, { status: 'running', created: '2026-11-19T09:00:00Z', heartbeat: '2026-11-19T10:00:00Z' });
     write('01JD1F6G8H0J2K4M6N8P0Q2R4V', { status: 'finished', created: '2026-11-19T08:00:00Z', metrics: { 'val/acc': 0.9 } });
   });
@@ -138,7 +152,10 @@ describe('the site shows what is running at the build\'s clock', () => {
   it('home and project pages list running and crashed runs with updated-ago, progress and the goal so far; run pages say when they were last heard from', async () => {
     const build = await runCli(['build', '--from', 'runs', '--out', 'site'], { cwd: work, env: { RUNPAGES_NOW: '2026-11-19T12:03:00Z' }, timeoutMs: 300_000 });
     expect(build.code, build.stderr).toBe(0);
-    const text = (file: string) => readFileSync(join(work, 'site', file), 'utf8').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    const text = (file: string) =>
+      readFileSync(join(work, 'site', file), 'utf8')
+        .replace(/<[^>]+>/g, ' ')
+        .replace(/\s+/g, ' ');
     for (const page of ['index.html', 'p/vision/index.html']) {
       const html = text(page);
       expect(html).toContain('Running now 1 running, 1 crashed in the last day, as of this build');

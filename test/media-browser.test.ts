@@ -18,7 +18,8 @@ import { tempDir } from './helpers/git.ts';
 import { makePng } from './helpers/images.ts';
 
 const PAYLOAD = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
-const SCRIPTED_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20" onload="window.__pwned=3"><script>window.__pwned=4;alert(1)</script><rect width="20" height="20"/></svg>';
+const SCRIPTED_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20" onload="window.__pwned=3"><script>window.__pwned=4;alert(1)</script><rect width="20" height="20"/></svg>';
 const PLAIN_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20"><rect width="20" height="20" fill="teal"/></svg>';
 const sha256 = (data: Uint8Array | string): string => createHash('sha256').update(data).digest('hex');
 
@@ -46,9 +47,26 @@ beforeAll(async () => {
   logMedium(dir, 'scripted', 'image', new TextEncoder().encode(SCRIPTED_SVG));
   const thumb = logMedium(dir, 'thumbs', 'image', makePng(8, 8, { seed: 9 }));
   const image = thumb.ok ? thumb.sha256 : '';
-  const rows = Array.from({ length: 40 }, (_, i) => [{ image }, i % 3 === 0 ? 'cat' : 'dog', i % 4 === 0 ? 'cat' : 'dog', i / 40, i === 7 ? PAYLOAD : `row ${i}`]);
+  const rows = Array.from({ length: 40 }, (_, i) => [
+    { image },
+    i % 3 === 0 ? 'cat' : 'dog',
+    i % 4 === 0 ? 'cat' : 'dog',
+    i / 40,
+    i === 7 ? PAYLOAD : `row ${i}`,
+  ]);
   logMedium(dir, 'val/predictions', 'table', jsonBytes({ columns: ['image', 'label', 'prediction', 'score', 'note'], rows }));
-  logMedium(dir, 'val/confusion', 'confusion_matrix', jsonBytes({ labels: [PAYLOAD, 'dog'], matrix: [[3, 1], [0, 4]] }));
+  logMedium(
+    dir,
+    'val/confusion',
+    'confusion_matrix',
+    jsonBytes({
+      labels: [PAYLOAD, 'dog'],
+      matrix: [
+        [3, 1],
+        [0, 4],
+      ],
+    }),
+  );
   logMedium(dir, 'samples/text', 'text', new TextEncoder().encode(`generated ${PAYLOAD}`), { step: 1 });
   const prepared = await prepareRunDir(dir, {}, { cwd: work, warn: () => {} });
   id = prepared.record.id;
@@ -57,9 +75,22 @@ beforeAll(async () => {
   const svgSha = sha256(SCRIPTED_SVG);
   writeFileSync(join(folder, 'media', `${svgSha}.svg`), SCRIPTED_SVG);
   const manifest = JSON.parse(prepared.files['media.json'] as string) as { media: Record<string, unknown>[] };
-  manifest.media.push({ key: 'forged', kind: 'image', sha256: svgSha, bytes: SCRIPTED_SVG.length, mime: 'image/svg+xml', width: 20, height: 20, display: { file: `media/${svgSha}.svg`, sha256: svgSha, bytes: SCRIPTED_SVG.length } });
+  manifest.media.push({
+    key: 'forged',
+    kind: 'image',
+    sha256: svgSha,
+    bytes: SCRIPTED_SVG.length,
+    mime: 'image/svg+xml',
+    width: 20,
+    height: 20,
+    display: { file: `media/${svgSha}.svg`, sha256: svgSha, bytes: SCRIPTED_SVG.length },
+  });
   writeFileSync(join(folder, 'media.json'), JSON.stringify(manifest));
-  const build = await runCli(['build', '--from', 'runs', '--out', 'out', '--now', '2026-12-01T00:00:00Z'], { cwd: work, env: { RUNPAGES_WORKERS: '1' }, timeoutMs: 300_000 });
+  const build = await runCli(['build', '--from', 'runs', '--out', 'out', '--now', '2026-12-01T00:00:00Z'], {
+    cwd: work,
+    env: { RUNPAGES_WORKERS: '1' },
+    timeoutMs: 300_000,
+  });
   expect(build.code, build.stderr).toBe(0);
   server = await serveSite(join(work, 'out'));
   browser = await launchBrowser();
@@ -90,7 +121,10 @@ async function open(path: string): Promise<{ page: Page; dialogs: string[]; erro
 
 async function expectSafe(page: Page, dialogs: string[]): Promise<void> {
   await page.waitForTimeout(300);
-  const state = await page.evaluate(() => ({ pwned: (window as unknown as { __pwned?: unknown }).__pwned, violations: (window as unknown as { __violations: string[] }).__violations }));
+  const state = await page.evaluate(() => ({
+    pwned: (window as unknown as { __pwned?: unknown }).__pwned,
+    violations: (window as unknown as { __violations: string[] }).__violations,
+  }));
   expect(state.pwned).toBeUndefined();
   expect(state.violations).toEqual([]);
   expect(dialogs).toEqual([]);
@@ -135,7 +169,15 @@ describe('media in Chromium', () => {
     await page.waitForTimeout(200);
     // Lazy images below the fold load once asked for.
     const decoded = await page.locator('.media-step:not([hidden]) img').evaluateAll((images) =>
-      Promise.all(images.map((img) => { (img as HTMLImageElement).loading = 'eager'; return (img as HTMLImageElement).decode().then(() => (img as HTMLImageElement).naturalWidth, () => 0); })),
+      Promise.all(
+        images.map((img) => {
+          (img as HTMLImageElement).loading = 'eager';
+          return (img as HTMLImageElement).decode().then(
+            () => (img as HTMLImageElement).naturalWidth,
+            () => 0,
+          );
+        }),
+      ),
     );
     expect(decoded.length).toBeGreaterThan(1);
     expect(decoded.every((width) => width > 0)).toBe(true);
@@ -160,7 +202,15 @@ describe('media in Chromium', () => {
     await table.locator('th[data-column="3"] button').click();
     expect(await table.locator('tbody tr').first().locator('td').nth(3).innerText()).toBe('0.975');
     const thumbs = await table.locator('img.thumb').evaluateAll((images) =>
-      Promise.all(images.map((img) => { (img as HTMLImageElement).loading = 'eager'; return (img as HTMLImageElement).decode().then(() => (img as HTMLImageElement).naturalWidth, () => 0); })),
+      Promise.all(
+        images.map((img) => {
+          (img as HTMLImageElement).loading = 'eager';
+          return (img as HTMLImageElement).decode().then(
+            () => (img as HTMLImageElement).naturalWidth,
+            () => 0,
+          );
+        }),
+      ),
     );
     expect(thumbs.length).toBeGreaterThan(0);
     expect(thumbs.every((width) => width === 8)).toBe(true);
@@ -168,4 +218,3 @@ describe('media in Chromium', () => {
     await page.close();
   });
 });
-

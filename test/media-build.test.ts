@@ -45,7 +45,11 @@ describe('the site media stage', () => {
     const budget = pngs[0]!.length * 2 + 10;
     const site = await prepareSiteMedia({ runs: [run], source: source(media), out, budget, publicUrl: 'https://store.example/runs' });
     const items = (site.byRun.get(run.record.id)!.groups[0] as { items: { step?: number; src?: string; href?: string; missing?: string }[] }).items;
-    expect(items.map((item) => [item.step, Boolean(item.src)])).toEqual([[0, false], [1, true], [2, true]]);
+    expect(items.map((item) => [item.step, Boolean(item.src)])).toEqual([
+      [0, false],
+      [1, true],
+      [2, true],
+    ]);
     expect(items[0]!.missing).toMatch(/the site's media budget of .* is used up/);
     expect(items[0]!.href).toMatch(/^https:\/\/store\.example\/runs\/sha256\/[0-9a-f]{2}\/[0-9a-f]{62}$/);
     for (const item of items.filter((i) => i.src)) expect(existsSync(join(out, item.src!))).toBe(true);

@@ -26,7 +26,11 @@ function manifestOf(id: string) {
   const files = git(repo.dir, 'ls-tree', '-r', '--name-only', 'runs').split('\n');
   const file = files.find((path) => path.includes(`/${id}/`) && path.endsWith('/media.json'));
   expect(file, `media.json of ${id}`).toBeDefined();
-  return { manifest: parseMediaManifest(git(repo.dir, 'show', `runs:${file}`), file as string), files, folder: (file as string).slice(0, -'/media.json'.length) };
+  return {
+    manifest: parseMediaManifest(git(repo.dir, 'show', `runs:${file}`), file as string),
+    files,
+    folder: (file as string).slice(0, -'/media.json'.length),
+  };
 }
 
 describe('media from the TypeScript API', () => {
@@ -75,7 +79,10 @@ describe('media from the TypeScript API', () => {
       const before = files.filter((path) => path.startsWith(`${folder}/`)).sort();
       const edited = await runCli(['edit', run.id, '--tag', '+reviewed'], { cwd: repo.dir });
       expect(edited.code, edited.stderr).toBe(0);
-      const after = git(repo.dir, 'ls-tree', '-r', '--name-only', 'runs').split('\n').filter((path) => path.startsWith(`${folder}/`)).sort();
+      const after = git(repo.dir, 'ls-tree', '-r', '--name-only', 'runs')
+        .split('\n')
+        .filter((path) => path.startsWith(`${folder}/`))
+        .sort();
       expect(after).toEqual(before);
       expect(git(repo.dir, 'show', `runs:${folder}/run.yaml`)).toMatch(/reviewed/);
       expect(git(repo.dir, 'cat-file', '-s', `runs:${folder}/media/${sha256(png)}.png`)).toBe(String(png.length));

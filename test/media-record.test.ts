@@ -29,7 +29,21 @@ describe('media in a run directory', () => {
     images.forEach((png, step) => expect(logMedium(dir, 'val/samples', 'image', png, { step, caption: `epoch ${step}` }).ok).toBe(true));
     const tagged = makeJpeg(16, 16, 'GPSLatitude 51.5');
     expect(logMedium(dir, 'photo', 'image', tagged).ok).toBe(true);
-    expect(logMedium(dir, 'val/confusion', 'confusion_matrix', jsonBytes({ labels: ['cat', 'dog'], matrix: [[5, 1], [2, 7]] }), { step: 2 }).ok).toBe(true);
+    expect(
+      logMedium(
+        dir,
+        'val/confusion',
+        'confusion_matrix',
+        jsonBytes({
+          labels: ['cat', 'dog'],
+          matrix: [
+            [5, 1],
+            [2, 7],
+          ],
+        }),
+        { step: 2 },
+      ).ok,
+    ).toBe(true);
     expect(logMedium(dir, 'val/roc', 'curve', jsonBytes(rocCurve([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]))).ok).toBe(true);
     expect(logMedium(dir, 'samples', 'text', new TextEncoder().encode('hello token ghp_abcdefghijklmnopqrstuvwxyz0123456789'), { step: 1 }).ok).toBe(true);
 
@@ -38,7 +52,13 @@ describe('media in a run directory', () => {
     expect(warnings).toEqual([]);
     const manifest = parseMediaManifest(prepared.files['media.json'] as string, 'media.json');
     expect(manifest.media.map((m) => [m.key, m.step ?? null])).toEqual([
-      ['photo', null], ['samples', 1], ['val/confusion', 2], ['val/roc', null], ['val/samples', 0], ['val/samples', 1], ['val/samples', 2],
+      ['photo', null],
+      ['samples', 1],
+      ['val/confusion', 2],
+      ['val/roc', null],
+      ['val/samples', 0],
+      ['val/samples', 1],
+      ['val/samples', 2],
     ]);
     const first = manifest.media.find((m) => m.key === 'val/samples' && m.step === 0)!;
     expect(first).toMatchObject({ kind: 'image', mime: 'image/png', width: 8, height: 8, caption: 'epoch 0', sha256: sha256(images[0]!) });
@@ -89,7 +109,9 @@ describe('media in a run directory', () => {
         { key: 'evil', kind: 'image', file: 'media/evil.svg' },
         { key: 'gone', kind: 'image', file: 'media/missing.png' },
         { key: 'escape', kind: 'image', file: 'media/../../x.png' },
-      ].map((line) => JSON.stringify(line)).join('\n')}\n{"key": "cut`,
+      ]
+        .map((line) => JSON.stringify(line))
+        .join('\n')}\n{"key": "cut`,
     );
     const warnings: string[] = [];
     const prepared = await prepareRunDir(dir, {}, context(warnings));

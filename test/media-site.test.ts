@@ -80,7 +80,9 @@ beforeAll(async () => {
   runId = job.stdout.trim();
   // A run recorded with uncommitted changes: its patch goes to the local store, which this build reads.
   writeFileSync(join(repo.dir, 'README.md'), '# test\nlr = 0.01 <script>\n');
-  const dirty = await runCli(['record', '--project', 'vision', '--name', 'dirty-run', '--', 'node', '-e', 'console.log(process.env.RUNPAGES_RUN_ID)'], { cwd: repo.dir });
+  const dirty = await runCli(['record', '--project', 'vision', '--name', 'dirty-run', '--', 'node', '-e', 'console.log(process.env.RUNPAGES_RUN_ID)'], {
+    cwd: repo.dir,
+  });
   expect(dirty.code, dirty.stderr).toBe(0);
   dirtyId = dirty.stdout.trim().split('\n')[0] as string;
   build = await runCli(['build', '--out', 'site', '--now', '2026-12-01T00:00:00Z'], { cwd: repo.dir, env: { RUNPAGES_WORKERS: '1' }, timeoutMs: 300_000 });

@@ -95,7 +95,10 @@ describe('configured direction', () => {
 
 describe('comparisons of metrics with no better direction', () => {
   it('give no verdict, no best run and no "higher is better" to a learning rate or a size', () => {
-    const runs = mnistRuns([{ 'train/lr': 0.001, params_m: 11 }, { 'train/lr': 0, params_m: 25 }]);
+    const runs = mnistRuns([
+      { 'train/lr': 0.001, params_m: 11 },
+      { 'train/lr': 0, params_m: 25 },
+    ]);
     const comparison = compareRuns(runs, {});
     for (const key of ['train/lr', 'params_m']) {
       const row = comparison.metrics.find((metric) => metric.key === key)!;

@@ -59,7 +59,11 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function filterIds(fixture: string, filter: string): string[] {
   const match = compileQuery(parseQuery(filter), recordAccess, { now: NOW });
-  return runsOf.get(fixture)!.filter(match).map((record) => record.id).sort();
+  return runsOf
+    .get(fixture)!
+    .filter(match)
+    .map((record) => record.id)
+    .sort();
 }
 
 function sortedIds(fixture: string, orderBy: string[]): string[] {

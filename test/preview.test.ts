@@ -110,7 +110,16 @@ describe('preview server against DNS rebinding', () => {
   });
 
   it('refuses any other Host with 403 and says how to allow it, never serving the page', async () => {
-    for (const host of [`evil.example:${port}`, 'evil.example', `localhost.evil.example:${port}`, `127.0.0.1.nip.io:${port}`, `localhost:${port + 1}`, `[::2]:${port}`, '', `localhost:${port}@evil`]) {
+    for (const host of [
+      `evil.example:${port}`,
+      'evil.example',
+      `localhost.evil.example:${port}`,
+      `127.0.0.1.nip.io:${port}`,
+      `localhost:${port + 1}`,
+      `[::2]:${port}`,
+      '',
+      `localhost:${port}@evil`,
+    ]) {
       const response = await getWithHost(server.url, host);
       expect(response.status, host).toBe(403);
       expect(response.body).toContain('--allowed-host');
@@ -163,12 +172,17 @@ describe('runpages preview --watch', () => {
     expect((await fetch(`${url}r/01JDV0W000000000000000000W/`)).status).toBe(404);
 
     mkdirSync(join(work, added), { recursive: true });
-    const record = { schema: 'runpages/run@1', id: '01JDV0W000000000000000000W', name: 'watched-run', project: 'nlp', status: 'running', created: '2026-10-20T00:00:00Z' };
+    const record = {
+      schema: 'runpages/run@1',
+      id: '01JDV0W000000000000000000W',
+      name: 'watched-run',
+      project: 'nlp',
+      status: 'running',
+      created: '2026-10-20T00:00:00Z',
+    };
     writeFileSync(join(work, added, 'run.yaml'), stringifyYaml(record));
 
-    await expect
-      .poll(async () => (await fetch(`${url}r/01JDV0W000000000000000000W/`)).status, { timeout: 120_000, interval: 500 })
-      .toBe(200);
+    await expect.poll(async () => (await fetch(`${url}r/01JDV0W000000000000000000W/`)).status, { timeout: 120_000, interval: 500 }).toBe(200);
     expect(stderr).toContain('Rebuilt');
   }, 240_000);
 });

@@ -74,7 +74,10 @@ describe('recording keys named like Object.prototype members', () => {
     writeFileSync(join(run, 'run.yaml'), 'name: protos\nproject: p\n');
     writeFileSync(join(run, 'params.yaml'), `${DATA_KEYS.map((k) => `${JSON.stringify(k)}: {inner: ${JSON.stringify(k)}}`).join('\n')}\n`);
     writeFileSync(join(run, 'summary.json'), JSON.stringify(Object.fromEntries(DATA_KEYS.map((k, i) => [k, i]))));
-    writeFileSync(join(run, 'metrics.jsonl'), [0, 1].map((step) => JSON.stringify({ step, ...Object.fromEntries(DATA_KEYS.map((k, i) => [k, i + step])) })).join('\n'));
+    writeFileSync(
+      join(run, 'metrics.jsonl'),
+      [0, 1].map((step) => JSON.stringify({ step, ...Object.fromEntries(DATA_KEYS.map((k, i) => [k, i + step])) })).join('\n'),
+    );
     const prepared = await prepareRunDir(run, { params: { 'ok.lr': '0.1' } }, { cwd: dir, now: () => new Date('2026-11-01T00:00:00Z') });
     const record = prepared.record;
     for (const [i, key] of DATA_KEYS.entries()) {
@@ -96,7 +99,11 @@ describe('recording keys named like Object.prototype members', () => {
     const run = join(dir, `proto-${file}`);
     mkdirSync(run);
     writeFileSync(join(run, 'run.yaml'), 'name: protos\nproject: p\n');
-    const content = { 'params.yaml': '__proto__: {polluted: 1}\nmodel: {__proto__: {isAdmin: true}}\n', 'summary.json': '{"__proto__": 1}', 'metrics.jsonl': '{"step": 0, "__proto__": 1}\n' }[file]!;
+    const content = {
+      'params.yaml': '__proto__: {polluted: 1}\nmodel: {__proto__: {isAdmin: true}}\n',
+      'summary.json': '{"__proto__": 1}',
+      'metrics.jsonl': '{"step": 0, "__proto__": 1}\n',
+    }[file]!;
     writeFileSync(join(run, file), content);
     await expect(prepareRunDir(run, {}, { cwd: dir, now: () => new Date('2026-11-01T00:00:00Z') })).rejects.toThrow(/__proto__/);
     expectPrototypeClean();
@@ -105,7 +112,12 @@ describe('recording keys named like Object.prototype members', () => {
   it('compares runs whose params, metrics and series have those names, value for value', () => {
     const record = (id: string, offset: number) =>
       RunRecordSchema.parse({
-        schema: 'runpages/run@1', id, project: 'p', name: id, status: 'finished', created: '2026-11-01T00:00:00Z',
+        schema: 'runpages/run@1',
+        id,
+        project: 'p',
+        name: id,
+        status: 'finished',
+        created: '2026-11-01T00:00:00Z',
         params: Object.fromEntries(DATA_KEYS.map((k, i) => [k, i + offset])),
         metrics: Object.fromEntries(DATA_KEYS.map((k, i) => [k, i + offset])),
         series: Object.fromEntries(DATA_KEYS.map((k) => [k, { points: 2, stored: 2 }])),
@@ -114,11 +126,17 @@ describe('recording keys named like Object.prototype members', () => {
     const series = Object.fromEntries(DATA_KEYS.map((k) => [k, { step: [0, 1], value: [1, 2] }]));
     // A run without these names must read as "no value", not as the inherited function.
     const bare = RunRecordSchema.parse({ schema: 'runpages/run@1', id: 'C', project: 'p', name: 'C', status: 'finished', created: '2026-11-01T00:00:00Z' });
-    const sparse = compareRuns([{ record: record('A', 0), series }, { record: bare, series: {} }]);
+    const sparse = compareRuns([
+      { record: record('A', 0), series },
+      { record: bare, series: {} },
+    ]);
     expect(sparse.metrics.map((m) => m.cells[1]?.value)).toEqual(DATA_KEYS.map(() => undefined));
     expect(sparse.series.map((s) => s.lines.length)).toEqual(DATA_KEYS.map(() => 1));
     expect(sparse.params.map((row) => row.values[1])).toEqual(DATA_KEYS.map(() => undefined));
-    const comparison = compareRuns([{ record: record('A', 0), series }, { record: record('B', 1), series }]);
+    const comparison = compareRuns([
+      { record: record('A', 0), series },
+      { record: record('B', 1), series },
+    ]);
     expect(comparison.metrics.map((m) => m.key).sort()).toEqual([...DATA_KEYS].sort());
     for (const row of comparison.metrics) expect(row.cells.map((c) => c.value)).toEqual([DATA_KEYS.indexOf(row.key), DATA_KEYS.indexOf(row.key) + 1]);
     expect(comparison.params.every((row) => row.differs)).toBe(true);
@@ -130,7 +148,13 @@ describe('recording keys named like Object.prototype members', () => {
   it('the TypeScript API refuses a param path through a prototype and keeps a plain one as data', async () => {
     const repo = makeTestRepo();
     try {
-      const run = await startRun({ project: 'p', name: 'api', cwd: repo.dir, dir: join(repo.dir, 'api-run'), params: JSON.parse('{"__proto__": {"isAdmin": true}}') as Record<string, unknown> });
+      const run = await startRun({
+        project: 'p',
+        name: 'api',
+        cwd: repo.dir,
+        dir: join(repo.dir, 'api-run'),
+        params: JSON.parse('{"__proto__": {"isAdmin": true}}') as Record<string, unknown>,
+      });
       for (const key of ['__proto__.isAdmin', 'constructor.prototype.isAdmin', 'a.__proto__.isAdmin', 'prototype.x']) {
         expect(() => run.param(key, true), key).toThrow(/cannot be part of a dotted key path/);
       }
@@ -176,7 +200,12 @@ describe('a site with series named like Object.prototype members', () => {
       writeFileSync(
         join(folder, 'run.yaml'),
         stringify({
-          schema: 'runpages/run@1', id, name: `proto-${r}`, project: 'mnist', status: 'finished', created: `2026-11-0${r + 2}T10:00:00Z`,
+          schema: 'runpages/run@1',
+          id,
+          name: `proto-${r}`,
+          project: 'mnist',
+          status: 'finished',
+          created: `2026-11-0${r + 2}T10:00:00Z`,
           params: Object.fromEntries(DANGEROUS.map((k, i) => [k, i + r])),
           // The second run logs none of them: reading its series by these names must find nothing.
           metrics: r === 0 ? Object.fromEntries(DANGEROUS.map((k, i) => [k, i])) : { other: 1 },
@@ -186,7 +215,10 @@ describe('a site with series named like Object.prototype members', () => {
       );
       writeFileSync(
         join(folder, 'series.json'),
-        JSON.stringify({ schema: 'runpages/series@1', series: Object.fromEntries((r === 0 ? DANGEROUS : ['other']).map((k, i) => [k, { step: [0, 1, 2], value: [1 + r, 2 + i, 3] }])) }),
+        JSON.stringify({
+          schema: 'runpages/series@1',
+          series: Object.fromEntries((r === 0 ? DANGEROUS : ['other']).map((k, i) => [k, { step: [0, 1, 2], value: [1 + r, 2 + i, 3] }])),
+        }),
       );
     });
     // The runs on the branch hold every name, __proto__ included (the loader drops that one).

@@ -53,7 +53,9 @@ describe('publishRuns', () => {
     const config = parseConfig({ store: 'not-a-folder/objects' });
     const outcome = await publishRuns([preparedRun('s1', { object: 'data' })], { cwd: repo.dir, config });
     expect(outcome.published).toEqual([]);
-    expect(outcome.queued).toEqual([{ id: 's1', reason: expect.stringMatching(/^uploading its objects to .*not-a-folder.* failed/), hint: expect.stringContaining('runpages sync') }]);
+    expect(outcome.queued).toEqual([
+      { id: 's1', reason: expect.stringMatching(/^uploading its objects to .*not-a-folder.* failed/), hint: expect.stringContaining('runpages sync') },
+    ]);
     expect(git(repo.dir, 'branch', '--list', 'runs')).toBe('');
     const [entry] = await listQueue(repo.dir);
     expect(entry).toMatchObject({ id: 's1', uploaded: false, reason: outcome.queued[0]?.reason });

@@ -52,7 +52,12 @@ describe('heartbeats and the push budget', () => {
     repo = makeTestRepo();
     await pushRuns(6);
     const live = preparedRun('live', { record: { status: 'running' } });
-    const outcome = await publishLive(live, { cwd: repo.dir, config: { ...config, push: { perMinute: 0 } }, now: () => new Date(COMMITTED.getTime() + 1_000), shouldPush: () => true });
+    const outcome = await publishLive(live, {
+      cwd: repo.dir,
+      config: { ...config, push: { perMinute: 0 } },
+      now: () => new Date(COMMITTED.getTime() + 1_000),
+      shouldPush: () => true,
+    });
     expect(outcome.pushed).toBe(true);
   });
 });

@@ -184,12 +184,16 @@ with runpages.start(project="many") as run:
   });
 
   test('when the CLI cannot run, the script still succeeds with a warning and the run stays on disk', async () => {
-    const result = await runPython(`# offline.py
+    const result = await runPython(
+      `# offline.py
 import runpages
 with runpages.start(project="offline") as run:
     run.log({"loss": 1.0})
 print(run.dir)
-`, [], { RUNPAGES_BIN: '/nonexistent/runpages' });
+`,
+      [],
+      { RUNPAGES_BIN: '/nonexistent/runpages' },
+    );
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain('RunpagesWarning: runpages: cannot run /nonexistent/runpages commit');
     const dir = result.stdout.trim();
@@ -225,7 +229,10 @@ with runpages.start(project="queued") as run:
     writeFileSync(join(repo.dir, 'requirements.txt'), 'numpy==2.1.0\n');
     writeFileSync(join(repo.dir, 'runpages.config.yaml'), 'site:\n  url: https://example.test/model/\n');
     try {
-      const recorded = await runCli(['record', '--project', 'same-machine', '--', 'sh', '-c', 'exit 0'], { cwd: repo.dir, env: { RUNPAGES_LIVE_INTERVAL: 'off' } });
+      const recorded = await runCli(['record', '--project', 'same-machine', '--', 'sh', '-c', 'exit 0'], {
+        cwd: repo.dir,
+        env: { RUNPAGES_LIVE_INTERVAL: 'off' },
+      });
       expect(recorded.code, recorded.stderr).toBe(0);
       const client = await runPython(`# same.py
 import runpages
@@ -233,7 +240,9 @@ with runpages.start(project="same-machine") as run:
     run.log({"loss": 1.0})
 `);
       expect(client.code, client.stderr).toBe(0);
-      const files = git(repo.origin, 'ls-tree', '-r', '--name-only', 'runs').split('\n').filter((f) => f.startsWith('runs/same-machine/') && f.endsWith('/run.yaml'));
+      const files = git(repo.origin, 'ls-tree', '-r', '--name-only', 'runs')
+        .split('\n')
+        .filter((f) => f.startsWith('runs/same-machine/') && f.endsWith('/run.yaml'));
       const records = files.map((file) => parse(git(repo.origin, 'show', `runs:${file}`)) as Record<string, any>);
       expect(records).toHaveLength(2);
       const fromClient = records.find((r) => r.command.startsWith('python'))!;
@@ -242,13 +251,20 @@ with runpages.start(project="same-machine") as run:
       for (const key of ['os', 'arch', 'cpu', 'cpus', 'memory_gb', 'lock']) expect(fromClient.env[key], key).toEqual(fromRecord.env[key]);
       expect(fromClient.env.lock).toMatchObject({ file: 'requirements.txt' });
       // Git state with the dirty diff, as an object in the store.
-      expect(fromClient.git).toMatchObject({ commit: fromRecord.git.commit, branch: fromRecord.git.branch, dirty: true, diff: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      expect(fromClient.git).toMatchObject({
+        commit: fromRecord.git.commit,
+        branch: fromRecord.git.branch,
+        dirty: true,
+        diff: expect.stringMatching(/^[0-9a-f]{64}$/),
+      });
       const compared = await runCli(['compare', fromRecord.id, fromClient.id, '--json'], { cwd: repo.dir });
       expect(compared.code, compared.stderr).toBe(0);
       const differing = (JSON.parse(compared.stdout).why.env as Array<{ key: string }>).map((row) => row.key);
       expect(differing.filter((key) => /^(os|arch|cpu|cpus|memory_gb|lock)\b/.test(key))).toEqual([]);
       // The last line says which run it was and where its page will be.
-      expect(client.stderr).toContain(`runpages: run ${fromClient.name} (${fromClient.id}) published: https://example.test/model/r/${fromClient.id}/ once the site is rebuilt`);
+      expect(client.stderr).toContain(
+        `runpages: run ${fromClient.name} (${fromClient.id}) published: https://example.test/model/r/${fromClient.id}/ once the site is rebuilt`,
+      );
     } finally {
       rmSync(join(repo.dir, 'runpages.config.yaml'), { force: true });
     }

@@ -21,7 +21,7 @@ describe('python package', () => {
     expect(read('clients/python/pyproject.toml')).toMatch(/^dependencies = \[\]$/m);
   });
 
-  test('ships the one secret rule set: its copy in the package is the TypeScript redactor\'s file', () => {
+  test("ships the one secret rule set: its copy in the package is the TypeScript redactor's file", () => {
     // A pip-installed client cannot reach src/record/, so the package carries the file itself.
     expect(read('clients/python/src/runpages/secret-rules.json')).toBe(read('src/record/secret-rules.json'));
     expect(read('clients/python/pyproject.toml')).toMatch(/^runpages = \[.*"secret-rules\.json".*\]$/m);

@@ -25,18 +25,93 @@ function python(script: string, input: string, cwd = CLIENTS): string {
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const piece = fc.oneof(
   fc.constantFrom(
-    'epoch', 'loss=0.5', 'max_tokens=512', 'tokenizer: bert', 'PGPASSWORD=', 'wandb.api_key=', 'Authorization: token ', 'Authorization: Bearer ',
-    'https://', 'user:', '@host/x.git', '?token=', '&page=2', '--password', '--lr', '"api_key": "', '"', "'", ':', '=', ' ', '\n', 'hf_', 'ghp_',
-    'glpat-', 'sk-', 'AKIA', 'eyJ', '.', '-----BEGIN RSA PRIVATE KEY-----\n', '-----END RSA PRIVATE KEY-----', 'PWD=/home/x', 'db_pass: ', 'Basic ',
+    'epoch',
+    'loss=0.5',
+    'max_tokens=512',
+    'tokenizer: bert',
+    'PGPASSWORD=',
+    'wandb.api_key=',
+    'Authorization: token ',
+    'Authorization: Bearer ',
+    'https://',
+    'user:',
+    '@host/x.git',
+    '?token=',
+    '&page=2',
+    '--password',
+    '--lr',
+    '"api_key": "',
+    '"',
+    "'",
+    ':',
+    '=',
+    ' ',
+    '\n',
+    'hf_',
+    'ghp_',
+    'glpat-',
+    'sk-',
+    'AKIA',
+    'eyJ',
+    '.',
+    '-----BEGIN RSA PRIVATE KEY-----\n',
+    '-----END RSA PRIVATE KEY-----',
+    'PWD=/home/x',
+    'db_pass: ',
+    'Basic ',
   ),
   fc.array(fc.constantFrom(...ALNUM), { minLength: 1, maxLength: 40 }).map((c) => c.join('')),
 );
 const text = fc.array(piece, { maxLength: 14 }).map((parts) => parts.join(''));
 const key = fc.oneof(
-  fc.array(fc.constantFrom('hf', 'token', 'TOKEN', 'max', 'tokens', 'tokenizer', 'PG', 'PASSWORD', 'pwd', 'PWD', 'api', 'key', 'Key', 'auth', 'author', 'db', 'pass', 'lr', 'session', '_', '-', '.', '--'), { minLength: 1, maxLength: 4 }).map((p) => p.join('')),
+  fc
+    .array(
+      fc.constantFrom(
+        'hf',
+        'token',
+        'TOKEN',
+        'max',
+        'tokens',
+        'tokenizer',
+        'PG',
+        'PASSWORD',
+        'pwd',
+        'PWD',
+        'api',
+        'key',
+        'Key',
+        'auth',
+        'author',
+        'db',
+        'pass',
+        'lr',
+        'session',
+        '_',
+        '-',
+        '.',
+        '--',
+      ),
+      { minLength: 1, maxLength: 4 },
+    )
+    .map((p) => p.join('')),
   fc.string({ maxLength: 12 }),
 );
-const params = fc.dictionary(key, fc.oneof(text, fc.integer(), fc.array(fc.oneof(text, key.map((k) => `--${k}`), fc.integer()), { maxLength: 5 })), { maxKeys: 5 });
+const params = fc.dictionary(
+  key,
+  fc.oneof(
+    text,
+    fc.integer(),
+    fc.array(
+      fc.oneof(
+        text,
+        key.map((k) => `--${k}`),
+        fc.integer(),
+      ),
+      { maxLength: 5 },
+    ),
+  ),
+  { maxKeys: 5 },
+);
 
 describe('the Python client and the TypeScript redactor agree', () => {
   it('on keys, text and params (differential property)', () => {

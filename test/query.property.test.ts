@@ -1,6 +1,19 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ATTRIBUTES, QueryError, compileQuery, formatTag, parseQuery, parseTag, printQuery, tagValue, type FieldRef, type Literal, type Query, type RowAccess } from '../src/query/index.ts';
+import {
+  ATTRIBUTES,
+  QueryError,
+  compileQuery,
+  formatTag,
+  parseQuery,
+  parseTag,
+  printQuery,
+  tagValue,
+  type FieldRef,
+  type Literal,
+  type Query,
+  type RowAccess,
+} from '../src/query/index.ts';
 
 const UNITS = ['s', 'm', 'h', 'd', 'w'] as const;
 const OPS = ['=', '!=', '<', '<=', '>', '>='] as const;
@@ -24,9 +37,16 @@ function queryArbitrary(pools: Pools): fc.Arbitrary<Query> {
       fc.record({ type: fc.constant('not' as const), item: tie('tree') }),
     ),
     leaf: fc.oneof(
-      pools.field.chain((field) => fc.record({ type: fc.constant('compare' as const), field: fc.constant(field), op: fc.constantFrom(...OPS), value: pools.literal(field) })),
       pools.field.chain((field) =>
-        fc.record({ type: fc.constant('in' as const), field: fc.constant(field), values: fc.array(pools.literal(field), { minLength: 1, maxLength: 3 }), negated: fc.boolean() }),
+        fc.record({ type: fc.constant('compare' as const), field: fc.constant(field), op: fc.constantFrom(...OPS), value: pools.literal(field) }),
+      ),
+      pools.field.chain((field) =>
+        fc.record({
+          type: fc.constant('in' as const),
+          field: fc.constant(field),
+          values: fc.array(pools.literal(field), { minLength: 1, maxLength: 3 }),
+          negated: fc.boolean(),
+        }),
       ),
       fc.record({ type: fc.constant('like' as const), field: pools.field, pattern: pools.pattern, caseInsensitive: fc.boolean(), negated: fc.boolean() }),
       fc.record({ type: fc.constant('exists' as const), field: pools.field }),
@@ -44,8 +64,14 @@ const tricky = fc.string({
   ),
   maxLength: 8,
 });
-const word = fc.oneof(tricky, fc.constantFrom('and', 'OR', 'not', 'in', 'like', 'is', 'NULL', 'NAND', 'status', 'metrics.acc', '`metric`.a', 'true', '42', 'x.y', 'a-b/c', '-7d'));
-const number = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer().map((n) => n));
+const word = fc.oneof(
+  tricky,
+  fc.constantFrom('and', 'OR', 'not', 'in', 'like', 'is', 'NULL', 'NAND', 'status', 'metrics.acc', '`metric`.a', 'true', '42', 'x.y', 'a-b/c', '-7d'),
+);
+const number = fc.oneof(
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.integer().map((n) => n),
+);
 
 const syntaxPools: Pools = {
   field: fc.oneof(
@@ -58,7 +84,9 @@ const syntaxPools: Pools = {
       fc.record({ type: fc.constant('number' as const), value: number }),
       fc.record({ type: fc.constant('duration' as const), amount: number, unit: fc.constantFrom(...UNITS) }),
       isDateField(field)
-        ? fc.date({ noInvalidDate: true, min: new Date(-8.64e15), max: new Date(8.64e15) }).map((date) => ({ type: 'string' as const, value: date.toISOString() }))
+        ? fc
+            .date({ noInvalidDate: true, min: new Date(-8.64e15), max: new Date(8.64e15) })
+            .map((date) => ({ type: 'string' as const, value: date.toISOString() }))
         : fc.record({ type: fc.constant('string' as const), value: word }),
     ),
   pattern: word,
@@ -86,8 +114,39 @@ describe('query properties', () => {
   });
 
   it('any text either parses (and then prints to text that parses the same) or is a QueryError inside the text', () => {
-    const pieces = fc.constantFrom('metrics.acc', 'params.`a b`', 'status', ' ', '>', '>=', '=', '!', "'x'", '"y', '(', ')', ',', 'and', 'or', 'not', 'in', 'like', '0.5', '-7d', '2026-01-01', 'tags.', 'word', '`', '\\', 'é');
-    const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 20 }), fc.array(pieces, { maxLength: 10 }).map((parts) => parts.join('')), fc.array(pieces, { maxLength: 10 }).map((parts) => parts.join(' ')));
+    const pieces = fc.constantFrom(
+      'metrics.acc',
+      'params.`a b`',
+      'status',
+      ' ',
+      '>',
+      '>=',
+      '=',
+      '!',
+      "'x'",
+      '"y',
+      '(',
+      ')',
+      ',',
+      'and',
+      'or',
+      'not',
+      'in',
+      'like',
+      '0.5',
+      '-7d',
+      '2026-01-01',
+      'tags.',
+      'word',
+      '`',
+      '\\',
+      'é',
+    );
+    const text = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 20 }),
+      fc.array(pieces, { maxLength: 10 }).map((parts) => parts.join('')),
+      fc.array(pieces, { maxLength: 10 }).map((parts) => parts.join(' ')),
+    );
     fc.assert(
       fc.property(text, (input) => {
         let query: Query;
@@ -148,7 +207,12 @@ describe('query properties', () => {
       fc.oneof(
         fc.record({ type: fc.constant('number' as const), value: fc.constantFrom(0, 1, 2.5, -1, 60) }),
         fc.record({ type: fc.constant('duration' as const), amount: fc.constantFrom(-1, 1, -30), unit: fc.constantFrom(...UNITS) }),
-        fc.record({ type: fc.constant('string' as const), value: isDateField(field) ? fc.constantFrom('2026-05-15', '2026-05-31T12:00:00Z') : fc.constantFrom('a', 'b', '1', '2.5', 'Finished', 'x%', '[1,2]', 'true') }),
+        fc.record({
+          type: fc.constant('string' as const),
+          value: isDateField(field)
+            ? fc.constantFrom('2026-05-15', '2026-05-31T12:00:00Z')
+            : fc.constantFrom('a', 'b', '1', '2.5', 'Finished', 'x%', '[1,2]', 'true'),
+        }),
       ),
     pattern: fc.constantFrom('a', 'A%', '%', '_', 'x\\%', '1%', '%.5', 'fin%', '[1,_]', '2026%'),
     term: fc.constantFrom('alpha', 'beta', 'gamma'),
@@ -272,8 +336,20 @@ describe('stored tags and comparisons across types', () => {
   });
 
   it('!= agrees with NOT IN, and = with IN, for values and literals of every type', () => {
-    const value = fc.oneof(fc.double({ noNaN: true }), fc.integer().map(String), fc.constantFrom('0.001', '1e-08', 'True', 'nope', '', '0x10', ' 7 '), fc.boolean());
-    const literal = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }).map((v) => printQuery({ type: 'compare', field: { kind: 'param', name: 'x' }, op: '=', value: { type: 'number', value: v } }).slice('params.x = '.length)), fc.constantFrom("'nope'", "'0.001'", "'1'", "'True'", "''", '1', '0.001'));
+    const value = fc.oneof(
+      fc.double({ noNaN: true }),
+      fc.integer().map(String),
+      fc.constantFrom('0.001', '1e-08', 'True', 'nope', '', '0x10', ' 7 '),
+      fc.boolean(),
+    );
+    const literal = fc.oneof(
+      fc
+        .double({ noNaN: true, noDefaultInfinity: true })
+        .map((v) =>
+          printQuery({ type: 'compare', field: { kind: 'param', name: 'x' }, op: '=', value: { type: 'number', value: v } }).slice('params.x = '.length),
+        ),
+      fc.constantFrom("'nope'", "'0.001'", "'1'", "'True'", "''", '1', '0.001'),
+    );
     fc.assert(
       fc.property(value, literal, (stored, written) => {
         const access: RowAccess<unknown> = { value: () => stored, text: () => false };

@@ -17,13 +17,38 @@ import type { RunRecord } from '../src/run/schema.ts';
 const NOW = Date.parse('2026-11-23T12:00:00Z');
 
 function run(id: string, fields: Record<string, unknown>): RunRecord {
-  return parseRunRecord({ schema: 'runpages/run@1', id, name: `run-${id}`, project: 'vision', status: 'finished', created: '2026-11-01T00:00:00Z', ...fields }, `${id}/run.yaml`);
+  return parseRunRecord(
+    { schema: 'runpages/run@1', id, name: `run-${id}`, project: 'vision', status: 'finished', created: '2026-11-01T00:00:00Z', ...fields },
+    `${id}/run.yaml`,
+  );
 }
 
 const RUNS: RunRecord[] = [
-  run('a', { metrics: { accuracy: 0.95, 'val/acc': 0.91 }, params: { dataset: 'v3', lr: 0.001, optimizer: { name: 'adam', beta: 0.9 } }, tags: ['owner:alice', 'baseline'], user: 'alice', duration_s: 3600, notes: 'ResNet-50 with brave augmentation' }),
-  run('b', { metrics: { accuracy: 0.92, 'val/acc': 0.94 }, params: { dataset: 'v2', lr: '0.01' }, tags: ['owner=bob'], user: 'bob', status: 'failed', created: '2026-11-20T00:00:00Z', duration_s: 60 }),
-  run('c', { metrics: { accuracy: Number.NaN }, params: { dataset: 'v3_1', lr: 0.1 }, user: 'carol', status: 'killed', created: '2026-10-15T08:00:00Z', name: 'brave-otter-12' }),
+  run('a', {
+    metrics: { accuracy: 0.95, 'val/acc': 0.91 },
+    params: { dataset: 'v3', lr: 0.001, optimizer: { name: 'adam', beta: 0.9 } },
+    tags: ['owner:alice', 'baseline'],
+    user: 'alice',
+    duration_s: 3600,
+    notes: 'ResNet-50 with brave augmentation',
+  }),
+  run('b', {
+    metrics: { accuracy: 0.92, 'val/acc': 0.94 },
+    params: { dataset: 'v2', lr: '0.01' },
+    tags: ['owner=bob'],
+    user: 'bob',
+    status: 'failed',
+    created: '2026-11-20T00:00:00Z',
+    duration_s: 60,
+  }),
+  run('c', {
+    metrics: { accuracy: Number.NaN },
+    params: { dataset: 'v3_1', lr: 0.1 },
+    user: 'carol',
+    status: 'killed',
+    created: '2026-10-15T08:00:00Z',
+    name: 'brave-otter-12',
+  }),
   run('d', { params: { dataset: 'V3', use_amp: true }, status: 'running', created: '2026-11-22T23:00:00Z', experiment: 'sweep 50%' }),
 ];
 
@@ -67,7 +92,13 @@ describe('parseQuery', () => {
     expect(parseQuery('(a or b) and c')).toEqual({ type: 'and', items: [{ type: 'or', items: [a, b] }, c] });
     expect(parseQuery('not a and b')).toEqual({ type: 'and', items: [{ type: 'not', item: a }, b] });
     expect(parseQuery('not (a and b)')).toEqual({ type: 'not', item: { type: 'and', items: [a, b] } });
-    expect(parseQuery('A OR b AnD NOT c')).toEqual({ type: 'or', items: [{ type: 'text', term: 'A' }, { type: 'and', items: [b, { type: 'not', item: c }] }] });
+    expect(parseQuery('A OR b AnD NOT c')).toEqual({
+      type: 'or',
+      items: [
+        { type: 'text', term: 'A' },
+        { type: 'and', items: [b, { type: 'not', item: c }] },
+      ],
+    });
   });
 
   it('reads bare words and quoted phrases as full-text terms joined with and', () => {
@@ -100,16 +131,39 @@ describe('parseQuery', () => {
     expect(parseQuery('attribute.start_time > 5')).toMatchObject({ field: { kind: 'attribute', name: 'created' } });
     expect(parseQuery("param.lr = '0.1'")).toMatchObject({ field: { kind: 'param', name: 'lr' } });
     expect(parseQuery("tag.owner != 'x'")).toMatchObject({ field: { kind: 'tag', name: 'owner' }, op: '!=' });
-    expect(parseQuery('duration >= 1.5h')).toMatchObject({ field: { kind: 'attribute', name: 'duration' }, value: { type: 'duration', amount: 1.5, unit: 'h' } });
+    expect(parseQuery('duration >= 1.5h')).toMatchObject({
+      field: { kind: 'attribute', name: 'duration' },
+      value: { type: 'duration', amount: 1.5, unit: 'h' },
+    });
   });
 
   it('parses every operator, IN lists, LIKE and their negations', () => {
-    for (const [text, op] of [['=', '='], ['==', '='], ['!=', '!='], ['<>', '!='], ['<', '<'], ['<=', '<='], ['>', '>'], ['>=', '>=']] as const) {
+    for (const [text, op] of [
+      ['=', '='],
+      ['==', '='],
+      ['!=', '!='],
+      ['<>', '!='],
+      ['<', '<'],
+      ['<=', '<='],
+      ['>', '>'],
+      ['>=', '>='],
+    ] as const) {
       expect(parseQuery(`metrics.x ${text} -1e-3`)).toEqual({ type: 'compare', field: metric('x'), op, value: num(-0.001) });
     }
-    expect(parseQuery("params.dataset in ('v2', \"v3\", 4)")).toEqual({ type: 'in', field: { kind: 'param', name: 'dataset' }, negated: false, values: [str('v2'), str('v3'), num(4)] });
+    expect(parseQuery('params.dataset in (\'v2\', "v3", 4)')).toEqual({
+      type: 'in',
+      field: { kind: 'param', name: 'dataset' },
+      negated: false,
+      values: [str('v2'), str('v3'), num(4)],
+    });
     expect(parseQuery("status NOT IN ('failed')")).toMatchObject({ type: 'in', negated: true });
-    expect(parseQuery("name not ilike '%otter%'")).toEqual({ type: 'like', field: { kind: 'attribute', name: 'name' }, pattern: '%otter%', caseInsensitive: true, negated: true });
+    expect(parseQuery("name not ilike '%otter%'")).toEqual({
+      type: 'like',
+      field: { kind: 'attribute', name: 'name' },
+      pattern: '%otter%',
+      caseInsensitive: true,
+      negated: true,
+    });
     expect(parseQuery('tags.baseline')).toEqual({ type: 'exists', field: { kind: 'tag', name: 'baseline' } });
     expect(parseQuery('')).toEqual({ type: 'all' });
     expect(parseQuery('   ')).toEqual({ type: 'all' });
@@ -207,19 +261,38 @@ describe('MLflow syntax', () => {
 
   it('accepts every MLflow prefix, backticked or not, and its attribute aliases', () => {
     const status = { type: 'compare', field: { kind: 'attribute', name: 'status' }, op: '=', value: { type: 'string', value: 'RUNNING' } };
-    for (const prefix of ['attr', 'attribute', 'attributes', 'run', '`run`', '`attributes`']) expect(parseQuery(`${prefix}.status = 'RUNNING'`)).toEqual(status);
+    for (const prefix of ['attr', 'attribute', 'attributes', 'run', '`run`', '`attributes`'])
+      expect(parseQuery(`${prefix}.status = 'RUNNING'`)).toEqual(status);
     expect(parseQuery('`metric`.a >= 0.1')).toEqual(parseQuery('metrics.a >= 0.1'));
     expect(parseQuery("`params`.`my param` = 'x'")).toEqual(parseQuery("params.`my param` = 'x'"));
     expect(parseQuery("parameters.lr = '1'")).toEqual(parseQuery("params.lr = '1'"));
-    for (const alias of ['`Run name`', '`run name`', '`Run Name`', 'run_name']) expect(parseQuery(`attributes.${alias} = 'a'`)).toEqual(parseQuery("name = 'a'"));
+    for (const alias of ['`Run name`', '`run name`', '`Run Name`', 'run_name'])
+      expect(parseQuery(`attributes.${alias} = 'a'`)).toEqual(parseQuery("name = 'a'"));
     expect(parseQuery('attributes.Created > 1')).toEqual(parseQuery('created > 1'));
-    expect(parseQuery("dataset.name = 'd'")).toEqual({ type: 'compare', field: { kind: 'dataset', name: 'name' }, op: '=', value: { type: 'string', value: 'd' } });
+    expect(parseQuery("dataset.name = 'd'")).toEqual({
+      type: 'compare',
+      field: { kind: 'dataset', name: 'name' },
+      op: '=',
+      value: { type: 'string', value: 'd' },
+    });
     expect(printQuery(parseQuery("dataset.context IN ('train')"))).toBe("datasets.context IN ('train')");
   });
 
   it('words alone are still a full-text search, and quoted words mix with conditions', () => {
-    expect(parseQuery('resnet mixup')).toEqual({ type: 'and', items: [{ type: 'text', term: 'resnet' }, { type: 'text', term: 'mixup' }] });
-    expect(parseQuery("'resnet' and metrics.a > 1")).toEqual({ type: 'and', items: [{ type: 'text', term: 'resnet' }, { type: 'compare', field: metric('a'), op: '>', value: { type: 'number', value: 1 } }] });
+    expect(parseQuery('resnet mixup')).toEqual({
+      type: 'and',
+      items: [
+        { type: 'text', term: 'resnet' },
+        { type: 'text', term: 'mixup' },
+      ],
+    });
+    expect(parseQuery("'resnet' and metrics.a > 1")).toEqual({
+      type: 'and',
+      items: [
+        { type: 'text', term: 'resnet' },
+        { type: 'compare', field: metric('a'), op: '>', value: { type: 'number', value: 1 } },
+      ],
+    });
     expect(printQuery(parseQuery("'resnet' and metrics.a > 1"))).toBe("'resnet' and metrics.a > 1");
   });
 });
@@ -230,13 +303,13 @@ describe('printQuery', () => {
       "metrics.accuracy > 0.93 and params.dataset = 'Y' and tags.owner = 'alice'",
       "metrics.`val acc` >= 0.001 or not status IN ('failed', 'killed')",
       "'resnet' and 'brave otter' and created > -7d",
-      "(a or b) or c",
-      "not (a and b) and (c and d)",
+      '(a or b) or c',
+      'not (a and b) and (c and d)',
       "name NOT ILIKE '%o\\\\_t%'",
       "'and' and '42' and 'metrics.acc'",
-      "params.`a``b` NOT IN (1, -0, 1e+21)",
-      "tags.baseline",
-      "",
+      'params.`a``b` NOT IN (1, -0, 1e+21)',
+      'tags.baseline',
+      '',
     ];
     for (const text of texts) {
       const query = parseQuery(text);
@@ -359,16 +432,16 @@ describe('fieldsOf and completions', () => {
     expect(completions('acc', 3, known).options).toEqual(['metrics.acc']);
     expect(completions('sta', 1, known)).toEqual({ from: 0, to: 3, options: ['status'] });
     expect(completions('metrics.acc > ', 14, known).options).toEqual([]);
-    expect(completions("name like ", 10, known).options).toEqual([]);
-    expect(completions("status in (", 11, known).options).toEqual([]);
+    expect(completions('name like ', 10, known).options).toEqual([]);
+    expect(completions('status in (', 11, known).options).toEqual([]);
     expect(completions('(', 1, known).options).toContain('metrics.acc');
     expect(completions("'sta", 4, known).options).toEqual([]);
     expect(completions("name = 'it\\'s' and sta", 22, known).options).toEqual(['status']);
     // Right after a value nothing is suggested: Enter must apply the query, not append a field.
     expect(completions("status = 'finished'", 19, known).options).toEqual([]);
-    expect(completions("params.lr = 0.1 ", 16, known).options).toEqual([]);
+    expect(completions('params.lr = 0.1 ', 16, known).options).toEqual([]);
     expect(completions("status = 'x' and ", 17, known).options).toContain('status');
-    expect(completions("not ", 4, known).options).toContain('status');
+    expect(completions('not ', 4, known).options).toContain('status');
     expect(completions('', 0, known).options).toContain('metrics.acc');
   });
 });

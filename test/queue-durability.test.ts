@@ -114,14 +114,21 @@ describe('a malformed announcement on the remote', () => {
     const project = mktree(`040000 tree ${month}\t2026-01\0`);
     const runs = mktree(`040000 tree ${project}\tdemo\0`);
     const root = mktree(`040000 tree ${runs}\truns\0`);
-    const commit = execFileSync('git', ['commit-tree', root, '-m', 'bad'], { cwd: repo.origin, env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } })
+    const commit = execFileSync('git', ['commit-tree', root, '-m', 'bad'], {
+      cwd: repo.origin,
+      env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' },
+    })
       .toString()
       .trim();
     git(repo.origin, 'update-ref', 'refs/runpages/pending/broken', commit);
 
     const outcome = await publishRuns([preparedRun('good')], { cwd: repo.dir, config: loadConfig(repo.dir) });
     expect(outcome.published).toEqual(['good']);
-    expect(outcome.warnings).toEqual([expect.stringMatching(/skipped the announcement "refs\/runpages\/pending\/broken".*"runs\/demo\/2026-01\/bad\\nname" is not a run folder; it was deleted/)]);
+    expect(outcome.warnings).toEqual([
+      expect.stringMatching(
+        /skipped the announcement "refs\/runpages\/pending\/broken".*"runs\/demo\/2026-01\/bad\\nname" is not a run folder; it was deleted/,
+      ),
+    ]);
     expect(git(repo.origin, 'for-each-ref', 'refs/runpages/')).toBe('');
   });
 });

@@ -69,7 +69,9 @@ function snapshot(dir: string): Record<string, string> {
 
 /** The runs on origin's `runs` branch, validated. */
 function originRuns(origin: string): Array<{ path: string; record: RunRecord }> {
-  const paths = git(origin, 'ls-tree', '-r', '--name-only', 'runs').split('\n').filter((p) => p.endsWith('/run.yaml'));
+  const paths = git(origin, 'ls-tree', '-r', '--name-only', 'runs')
+    .split('\n')
+    .filter((p) => p.endsWith('/run.yaml'));
   return paths.map((path) => ({ path, record: parseRunRecord(parseYaml(git(origin, 'show', `runs:${path}`), path), path) }));
 }
 
@@ -237,7 +239,10 @@ describe('runpages record', () => {
   it('refuses outside a git repository, before starting the job, with the fix in the hint', async () => {
     const outside = mkdtempSync(join(tmpdir(), 'runpages-norepo-'));
     try {
-      const result = await runCli(['record', '--', 'sh', '-c', 'echo ran > ran.txt'], { cwd: outside, env: { ...env, GIT_CEILING_DIRECTORIES: dirname(outside) } });
+      const result = await runCli(['record', '--', 'sh', '-c', 'echo ran > ran.txt'], {
+        cwd: outside,
+        env: { ...env, GIT_CEILING_DIRECTORIES: dirname(outside) },
+      });
       expect(result.code).toBe(1);
       expect(existsSync(join(outside, 'ran.txt'))).toBe(false);
       expect(result.stderr).toContain('is not inside a git repository');

@@ -1,20 +1,55 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cutLine, isSecretKey, REDACTED, redactArgs, redactCommand, redactDiff, redactEnv, redactParams, redactRecord, redactText } from '../src/record/redact.ts';
+import {
+  cutLine,
+  isSecretKey,
+  REDACTED,
+  redactArgs,
+  redactCommand,
+  redactDiff,
+  redactEnv,
+  redactParams,
+  redactRecord,
+  redactText,
+} from '../src/record/redact.ts';
 import { OutputTail } from '../src/record/recorder.ts';
 
 describe('isSecretKey', () => {
-  it.each(['token', 'hf_token', 'authToken', 'DB_PASSWORD', 'passwd', 'api_key', 'apiKey', 'api-key', 'APIKEY', 'aws_secret_access_key', 'credentials', 'private_key', 'auth'])(
-    '%s is secret',
-    (key) => expect(isSecretKey(key)).toBe(true),
-  );
+  it.each([
+    'token',
+    'hf_token',
+    'authToken',
+    'DB_PASSWORD',
+    'passwd',
+    'api_key',
+    'apiKey',
+    'api-key',
+    'APIKEY',
+    'aws_secret_access_key',
+    'credentials',
+    'private_key',
+    'auth',
+  ])('%s is secret', (key) => expect(isSecretKey(key)).toBe(true));
   it.each(['PGPASSWORD', 'MYSQLPWD', 'AWSSECRETKEY', 'wandb.api_key', 'HF_TOKEN', 'db_pass', 'Authorization', 'SESSION_KEY', 'client-secret'])(
     '%s is secret: secret words count anywhere in the name, with or without separators',
     (key) => expect(isSecretKey(key)).toBe(true),
   );
-  it.each(['lr', 'max_tokens', 'max_new_tokens', 'tokenizer', 'tokenizer_name', 'author', 'authors', 'keyboard', 'batch_size', 'num_tokens', 'PWD', 'OLDPWD', 'pass_rate', 'bypass'])('%s is not secret', (key) =>
-    expect(isSecretKey(key)).toBe(false),
-  );
+  it.each([
+    'lr',
+    'max_tokens',
+    'max_new_tokens',
+    'tokenizer',
+    'tokenizer_name',
+    'author',
+    'authors',
+    'keyboard',
+    'batch_size',
+    'num_tokens',
+    'PWD',
+    'OLDPWD',
+    'pass_rate',
+    'bypass',
+  ])('%s is not secret', (key) => expect(isSecretKey(key)).toBe(false));
 });
 
 describe('redaction', () => {
@@ -33,7 +68,19 @@ describe('redaction', () => {
   it('masks command-line options, env prefixes and URL credentials; leaves short options', () => {
     expect(
       redactArgs(['HF_TOKEN=abc', 'python', 'train.py', '--token=abc', '--password', 'hunter2', '-p', '8080', '--lr', '0.1', 'https://bob:pw@host/x']),
-    ).toEqual(['HF_TOKEN=[redacted]', 'python', 'train.py', '--token=[redacted]', '--password', REDACTED, '-p', '8080', '--lr', '0.1', 'https://[redacted]@host/x']);
+    ).toEqual([
+      'HF_TOKEN=[redacted]',
+      'python',
+      'train.py',
+      '--token=[redacted]',
+      '--password',
+      REDACTED,
+      '-p',
+      '8080',
+      '--lr',
+      '0.1',
+      'https://[redacted]@host/x',
+    ]);
     expect(redactCommand(['echo', 'hello world', '--api-key', 'k'])).toBe(`echo 'hello world' --api-key [redacted]`);
   });
 
@@ -90,7 +137,7 @@ describe('the leaks the hostile corpus found', () => {
   it.each([
     ['GitHub header form', 'Authorization: token 0123456789abcdef0123456789abcdef01234567', '0123456789abcdef'],
     ['short bearer', 'curl -H "Authorization: Bearer x9" https://api', 'x9'],
-    ['short basic', "Authorization: Basic dTpw", 'dTpw'],
+    ['short basic', 'Authorization: Basic dTpw', 'dTpw'],
     ['token as URL user', 'git clone https://glpat-abcdefghijklmnopqrst@gitlab.example/x.git', 'glpat-'],
     ['user and password in URL', 'https://alice:Zq9pass@host/x', 'Zq9pass'],
     ['Hydra override', 'python train.py wandb.api_key=Zq9wandb lr=0.1', 'Zq9wandb'],
@@ -107,7 +154,13 @@ describe('the leaks the hostile corpus found', () => {
   });
 
   it('keeps ordinary text and ML vocabulary as it is', () => {
-    for (const text of ['max_tokens=512 tokenizer=bert num_tokens: 10', 'basic tokenizer loaded', 'git@github.com:o/r.git', 'epoch 3 loss=0.25 lr=1e-4', 'see https://example.com/a?b=c'])
+    for (const text of [
+      'max_tokens=512 tokenizer=bert num_tokens: 10',
+      'basic tokenizer loaded',
+      'git@github.com:o/r.git',
+      'epoch 3 loss=0.25 lr=1e-4',
+      'see https://example.com/a?b=c',
+    ])
       expect(redactText(text)).toBe(text);
   });
 
@@ -119,9 +172,18 @@ describe('the leaks the hostile corpus found', () => {
 
   it('redacts every free-text field of a record and leaves ids, times and metrics alone', () => {
     const record = {
-      id: '01JABCDEFGHJKMNPQRSTVWXYZ0', created: '2026-11-23T10:00:00.000Z', metrics: { auth_rate: 0.5 }, series: { 'tokens/s': { points: 1, stored: 1 } },
-      notes: 'pushed with ghp_Zq9Zq9Zq9Zq9Zq9Zq9Zq9Zq9', command: 'train.py --api-key Zq9cmd', git: { remote: 'https://Zq9user@github.com/o/r' },
-      tags: ['token=Zq9tag'], name: 'run HF_TOKEN=Zq9name', output_tail: 'password: Zq9tail', data: { train: 'https://u:Zq9data@s3/x' }, extra: { secret: 'Zq9extra' },
+      id: '01JABCDEFGHJKMNPQRSTVWXYZ0',
+      created: '2026-11-23T10:00:00.000Z',
+      metrics: { auth_rate: 0.5 },
+      series: { 'tokens/s': { points: 1, stored: 1 } },
+      notes: 'pushed with ghp_Zq9Zq9Zq9Zq9Zq9Zq9Zq9Zq9',
+      command: 'train.py --api-key Zq9cmd',
+      git: { remote: 'https://Zq9user@github.com/o/r' },
+      tags: ['token=Zq9tag'],
+      name: 'run HF_TOKEN=Zq9name',
+      output_tail: 'password: Zq9tail',
+      data: { train: 'https://u:Zq9data@s3/x' },
+      extra: { secret: 'Zq9extra' },
     };
     const redacted = redactRecord(record);
     expect(JSON.stringify(redacted)).not.toContain('Zq9');
@@ -145,23 +207,46 @@ describe('the leaks the hostile corpus found', () => {
 });
 
 describe('redaction never leaks (properties)', () => {
-  const word = fc.constantFrom('token', 'secret', 'password', 'passwd', 'pwd', 'api_key', 'apikey', 'api-key', 'credentials', 'private_key', 'auth', 'access_key', 'session_key');
-  const caseOf = (key: string, style: number): string => (style === 0 ? key : style === 1 ? key.toUpperCase() : key.replace(/[-_](.)/g, (_m, c: string) => c.toUpperCase()));
+  const word = fc.constantFrom(
+    'token',
+    'secret',
+    'password',
+    'passwd',
+    'pwd',
+    'api_key',
+    'apikey',
+    'api-key',
+    'credentials',
+    'private_key',
+    'auth',
+    'access_key',
+    'session_key',
+  );
+  const caseOf = (key: string, style: number): string =>
+    style === 0 ? key : style === 1 ? key.toUpperCase() : key.replace(/[-_](.)/g, (_m, c: string) => c.toUpperCase());
   const secretName = fc
     .tuple(word, fc.constantFrom('', 'hf_', 'MY', 'PG', 'db.', 'wandb.', 'aws'), fc.constantFrom('', '_value', '1', 'Id'), fc.integer({ min: 0, max: 2 }))
     .map(([w, prefix, suffix, style]) => caseOf(`${prefix}${w}${suffix}`, style))
     // The shell's PWD is a folder, not a password (see isSecretKey).
     .filter((key) => key.toLowerCase() !== 'pwd');
   const value = fc.stringMatching(/^[A-Za-z0-9]{6,20}$/).map((s) => `Zq9${s}`);
-  const filler = fc.array(fc.constantFrom('epoch', '3', 'loss=0.2', 'lr:', 'ok', '--lr', '0.1', 'https://example.com/x', '"a"'), { maxLength: 4 }).map((w) => w.join(' '));
+  const filler = fc
+    .array(fc.constantFrom('epoch', '3', 'loss=0.2', 'lr:', 'ok', '--lr', '0.1', 'https://example.com/x', '"a"'), { maxLength: 4 })
+    .map((w) => w.join(' '));
   const body = (alphabet: string, min: number) => fc.array(fc.constantFrom(...alphabet), { minLength: min, maxLength: min + 20 }).map((c) => c.join(''));
   const alnum = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
   /** A token of a well-known shape, and the part of it that must never be seen. */
   const knownToken = fc.oneof(
-    body(alnum, 36).map((b) => `ghp_${b}`), body(alnum, 36).map((b) => `github_pat_${b}`), body(alnum, 20).map((b) => `glpat-${b}`),
-    body(alnum, 34).map((b) => `hf_${b}`), body(alnum, 40).map((b) => `sk-${b}`), body(alnum, 24).map((b) => `sk_live_${b}`),
-    body(alnum, 24).map((b) => `xoxb-${b}`), body('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16).map((b) => `AKIA${b.slice(0, 16)}`),
-    body(alnum, 35).map((b) => `AIza${b}`), fc.tuple(body(alnum, 20), body(alnum, 30)).map(([a, b]) => `eyJ${a}.eyJ${b}.${a}`),
+    body(alnum, 36).map((b) => `ghp_${b}`),
+    body(alnum, 36).map((b) => `github_pat_${b}`),
+    body(alnum, 20).map((b) => `glpat-${b}`),
+    body(alnum, 34).map((b) => `hf_${b}`),
+    body(alnum, 40).map((b) => `sk-${b}`),
+    body(alnum, 24).map((b) => `sk_live_${b}`),
+    body(alnum, 24).map((b) => `xoxb-${b}`),
+    body('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16).map((b) => `AKIA${b.slice(0, 16)}`),
+    body(alnum, 35).map((b) => `AIza${b}`),
+    fc.tuple(body(alnum, 20), body(alnum, 30)).map(([a, b]) => `eyJ${a}.eyJ${b}.${a}`),
   );
 
   it('a secret after a secret-named key never survives in params, env, argv or text', () => {
@@ -172,7 +257,15 @@ describe('redaction never leaks (properties)', () => {
         expect(JSON.stringify(redactParams(params))).not.toContain(secret);
         expect(JSON.stringify(redactEnv({ [key]: secret }))).not.toContain(secret);
         expect(redactCommand(['python', 'train.py', `--${key}`, secret, `--${key}=${secret}`, `${key}=${secret}`])).not.toContain(secret);
-        for (const line of [`${key}=${secret}`, `${key}: ${secret}`, `"${key}": "${secret}"`, `--${key} ${secret}`, `https://${secret}@h/x`, `https://u:${secret}@h/x`, `Authorization: Bearer ${secret}`]) {
+        for (const line of [
+          `${key}=${secret}`,
+          `${key}: ${secret}`,
+          `"${key}": "${secret}"`,
+          `--${key} ${secret}`,
+          `https://${secret}@h/x`,
+          `https://u:${secret}@h/x`,
+          `Authorization: Bearer ${secret}`,
+        ]) {
           expect(redactText(`${text} ${line} ${text}`)).not.toContain(secret);
         }
       }),
@@ -223,20 +316,40 @@ describe('redaction never leaks (properties)', () => {
 
 describe('the dirty diff never leaks (property)', () => {
   const folder = fc.constantFrom('', 'config/', 'deploy/keys/', '.aws/', 'src/app/');
-  const secretFile = fc.constantFrom('.env', '.env.local', 'prod.pem', 'server.key', 'id_rsa', 'id_ed25519.pub', 'credentials', '.netrc', '.npmrc', 'secrets.yaml');
+  const secretFile = fc.constantFrom(
+    '.env',
+    '.env.local',
+    'prod.pem',
+    'server.key',
+    'id_rsa',
+    'id_ed25519.pub',
+    'credentials',
+    '.netrc',
+    '.npmrc',
+    'secrets.yaml',
+  );
   const codeFile = fc.constantFrom('train.py', 'config.yaml', 'README.md', 'settings.json');
   const value = fc.stringMatching(/^[A-Za-z0-9]{6,20}$/).map((s) => `Zq9${s}`);
-  const section = (path: string, lines: string[]): string => `diff --git a/${path} b/${path}\n--- a/${path}\n+++ b/${path}\n@@ -1 +1,${lines.length} @@\n${lines.map((l) => `+${l}`).join('\n')}\n`;
+  const section = (path: string, lines: string[]): string =>
+    `diff --git a/${path} b/${path}\n--- a/${path}\n+++ b/${path}\n@@ -1 +1,${lines.length} @@\n${lines.map((l) => `+${l}`).join('\n')}\n`;
 
   it('stores nothing of a secret file and no secret-named value of any other file', () => {
     fc.assert(
-      fc.property(folder, secretFile, codeFile, value, fc.constantFrom('HF_TOKEN', 'db_password', 'apiKey', 'AWS_SECRET_ACCESS_KEY'), (dir, secret, code, planted, key) => {
-        const diff = section(`${dir}${secret}`, [`ANY=${planted}`, planted]) + section(`${dir}${code}`, ['lr = 0.1', `${key} = "${planted}"`, `${key}: ${planted}`]);
-        const masked = redactDiff(diff);
-        expect(masked).not.toContain(planted);
-        expect(masked).toContain(`# ${dir}${secret}: changes not stored`);
-        expect(masked).toContain('+lr = 0.1');
-      }),
+      fc.property(
+        folder,
+        secretFile,
+        codeFile,
+        value,
+        fc.constantFrom('HF_TOKEN', 'db_password', 'apiKey', 'AWS_SECRET_ACCESS_KEY'),
+        (dir, secret, code, planted, key) => {
+          const diff =
+            section(`${dir}${secret}`, [`ANY=${planted}`, planted]) + section(`${dir}${code}`, ['lr = 0.1', `${key} = "${planted}"`, `${key}: ${planted}`]);
+          const masked = redactDiff(diff);
+          expect(masked).not.toContain(planted);
+          expect(masked).toContain(`# ${dir}${secret}: changes not stored`);
+          expect(masked).toContain('+lr = 0.1');
+        },
+      ),
     );
   });
 });

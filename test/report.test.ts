@@ -107,7 +107,9 @@ describe('compareRuns', () => {
       { key: 'lock (uv.lock)', values: ['111111111111', '111111111111', '444444444444'] },
       { key: 'runtimes.python', values: ['3.11.7', '3.11.7', '3.12.1'] },
     ]);
-    expect(why.data).toEqual([{ key: 'mnist', values: ['version 2, sha256 222222222222', 'version 3, sha256 333333333333', 'version 3, sha256 333333333333'] }]);
+    expect(why.data).toEqual([
+      { key: 'mnist', values: ['version 2, sha256 222222222222', 'version 3, sha256 333333333333', 'version 3, sha256 333333333333'] },
+    ]);
   });
 
   it('overlays series by step and by elapsed time', () => {
@@ -217,7 +219,10 @@ describe('summarize', () => {
     const other = summarize(cifar, { project: 'cifar' }, NOW)!;
     expect(other.headline).toBe('The best model reaches a test/acc of 0.85 (run shy-crane-5), 0.05 above the baseline (run bold-hawk-2).');
     expect(other.defaultNote).toContain('No goal is configured for this project, so runs are ranked by test/acc (higher is better).');
-    expect(other.sentences).toEqual(['No improvement over the last week: the best a week earlier was already 0.85.', 'No runs in the last 7 days (2 runs in all).']);
+    expect(other.sentences).toEqual([
+      'No improvement over the last week: the best a week earlier was already 0.85.',
+      'No runs in the last 7 days (2 runs in all).',
+    ]);
   });
 
   it('says when no run reports the metric', () => {
@@ -230,8 +235,12 @@ describe('summarize', () => {
 describe('comparisonHeadline', () => {
   it('leads with the goal metric and states the delta against the baseline', () => {
     const comparison = compareRuns([run('calm-fox-1'), run('quiet-lynx-7'), run('brave-otter-12')], { config });
-    expect(comparisonHeadline(comparison)).toBe('3 runs compared against calm-fox-1; brave-otter-12 is best on validation accuracy: 94.1 %, +3.2 pt against the baseline.');
-    expect(comparisonHeadline(comparison, ['val/loss'])).toBe('3 runs compared against calm-fox-1; brave-otter-12 is best on validation loss: 0.21, -0.10 against the baseline.');
+    expect(comparisonHeadline(comparison)).toBe(
+      '3 runs compared against calm-fox-1; brave-otter-12 is best on validation accuracy: 94.1 %, +3.2 pt against the baseline.',
+    );
+    expect(comparisonHeadline(comparison, ['val/loss'])).toBe(
+      '3 runs compared against calm-fox-1; brave-otter-12 is best on validation loss: 0.21, -0.10 against the baseline.',
+    );
     const best = compareRuns([run('brave-otter-12'), run('calm-fox-1')], { config });
     expect(comparisonHeadline(best)).toBe('2 runs compared against brave-otter-12; the baseline is best on validation accuracy (94.1 %).');
     expect(comparisonHeadline(compareRuns([run('calm-fox-1')], { config }))).toBe('calm-fox-1: validation accuracy 90.9 %. Add more runs to compare.');
@@ -240,7 +249,8 @@ describe('comparisonHeadline', () => {
   it('escapes text from runs in every HTML fragment', () => {
     const evil = { record: { ...run('calm-fox-1').record, id: 'x1', name: '<img src=x onerror=alert(1)>', params: { '<b>': '<script>' } } };
     const comparison = compareRuns([evil, run('brave-otter-12')], { config });
-    const html = metricsTableHtml(comparison, { runHref: (id) => `/r/${id}/` }) + paramsTableHtml(comparison, { runHref: (id) => `/r/${id}/` }) + whyHtml(comparison);
+    const html =
+      metricsTableHtml(comparison, { runHref: (id) => `/r/${id}/` }) + paramsTableHtml(comparison, { runHref: (id) => `/r/${id}/` }) + whyHtml(comparison);
     expect(html).not.toContain('<img');
     expect(html).not.toContain('<script>');
     expect(html).toContain('&#60;img src=x onerror=alert(1)&#62;');
@@ -251,13 +261,19 @@ describe('parseSavedComparison', () => {
   const ids = [...runs.values()].map((r) => r.record.id);
   it('resolves prefixes and defaults the baseline to the first run', () => {
     const saved = parseSavedComparison('title: T\nruns: [01JC2C, 01JC1A]\n', 'comparisons/two.yaml', ids);
-    expect(saved).toMatchObject({ slug: 'two', runIds: ['01JC2CCCCC000000000000000C', '01JC1AAAAA000000000000000A'], baselineId: '01JC2CCCCC000000000000000C' });
+    expect(saved).toMatchObject({
+      slug: 'two',
+      runIds: ['01JC2CCCCC000000000000000C', '01JC1AAAAA000000000000000A'],
+      baselineId: '01JC2CCCCC000000000000000C',
+    });
   });
   it('refuses a baseline outside its runs, and a file name that cannot be a URL', () => {
     expect(() => parseSavedComparison('title: T\nruns: [01JC2C, 01JC1A]\nbaseline: 01JC1B\n', 'comparisons/x.yaml', ids)).toThrow(
       'comparisons/x.yaml: field "baseline" names 01JC1BBBBB000000000000000B, which is not one of its runs.',
     );
-    expect(() => parseSavedComparison('title: T\nruns: [01JC2C, 01JC1A]\n', 'comparisons/My Report.yaml', ids)).toThrow('the file name "My Report" cannot be a URL slug');
+    expect(() => parseSavedComparison('title: T\nruns: [01JC2C, 01JC1A]\n', 'comparisons/My Report.yaml', ids)).toThrow(
+      'the file name "My Report" cannot be a URL slug',
+    );
   });
 });
 

@@ -71,7 +71,10 @@ describe('other special files', () => {
     const dir = runDir();
     symlinkSync('/dev/zero', join(dir, 'metrics.jsonl.tmp'));
     execFileSync('mv', ['-f', join(dir, 'metrics.jsonl.tmp'), join(dir, 'metrics.jsonl')]);
-    const error = await within(5_000, prepareRunDir(dir, {}, context([])).catch((e: unknown) => e));
+    const error = await within(
+      5_000,
+      prepareRunDir(dir, {}, context([])).catch((e: unknown) => e),
+    );
     expect(error).toBeInstanceOf(InvalidRunError);
     expect((error as InvalidRunError).message).toMatch(/metrics\.jsonl.*symbolic link to a file outside the run directory/);
   });
@@ -118,10 +121,12 @@ describe('runpages record after a job that leaves FIFOs behind', () => {
   afterAll(() => repo.cleanup());
 
   it('finishes with the job, warns about each FIFO and publishes the run', async () => {
-    const job = 'cd "$RUNPAGES_DIR" && echo \'{"step": 1, "acc": 0.9}\' >> metrics.jsonl && mkfifo notes.md summary.json params.yaml && mkdir -p artifacts && mkfifo artifacts/out.bin';
+    const job =
+      'cd "$RUNPAGES_DIR" && echo \'{"step": 1, "acc": 0.9}\' >> metrics.jsonl && mkfifo notes.md summary.json params.yaml && mkdir -p artifacts && mkfifo artifacts/out.bin';
     const result = await runCli(['record', '--project', 'fifo', '--name', 'pipes', '--', 'sh', '-c', job], { cwd: repo.dir, timeoutMs: 30_000 });
     expect(result.signal, result.stderr).toBeNull();
     expect(result.code, result.stderr).toBe(0);
-    for (const name of ['notes.md', 'summary.json', 'params.yaml', 'artifacts/out.bin']) expect(result.stderr).toMatch(new RegExp(`${name.replace('.', '\\.')} is a named pipe`));
+    for (const name of ['notes.md', 'summary.json', 'params.yaml', 'artifacts/out.bin'])
+      expect(result.stderr).toMatch(new RegExp(`${name.replace('.', '\\.')} is a named pipe`));
   }, 40_000);
 });

@@ -21,10 +21,44 @@ import { makeTestRepo, TEST_GIT_ENV, tempDir } from './helpers/git.ts';
 
 /** One representative per class of hostile artifact path. */
 const HOSTILE = [
-  '.git/config', '.git/HEAD', '.git/hooks/post-checkout', 'sub/.git/config', '.GIT/config', '.Git/config', '.git./config', '.git /config',
-  '.git. . /config', 'git~1/config', 'GIT~2/config', '.git::$INDEX_ALLOCATION/config', '../x', '../../x', 'a/../../b', 'a/..', '/etc/passwd',
-  '/tmp/x', 'C:/Windows/x', 'c:x', '..\\x', 'a\\..\\..\\x', '', 'a//b', 'a/', '/', './a', 'a/./b', 'CON', 'nul.txt', 'plots/aux', 'COM1.log',
-  'lpt9', 'a\u0000b', 'a\nb', 'a\u001b]52;c;x\u0007', 'a\u009bb', 'a\rb',
+  '.git/config',
+  '.git/HEAD',
+  '.git/hooks/post-checkout',
+  'sub/.git/config',
+  '.GIT/config',
+  '.Git/config',
+  '.git./config',
+  '.git /config',
+  '.git. . /config',
+  'git~1/config',
+  'GIT~2/config',
+  '.git::$INDEX_ALLOCATION/config',
+  '../x',
+  '../../x',
+  'a/../../b',
+  'a/..',
+  '/etc/passwd',
+  '/tmp/x',
+  'C:/Windows/x',
+  'c:x',
+  '..\\x',
+  'a\\..\\..\\x',
+  '',
+  'a//b',
+  'a/',
+  '/',
+  './a',
+  'a/./b',
+  'CON',
+  'nul.txt',
+  'plots/aux',
+  'COM1.log',
+  'lpt9',
+  'a\u0000b',
+  'a\nb',
+  'a\u001b]52;c;x\u0007',
+  'a\u009bb',
+  'a\rb',
 ];
 
 const MARKER_CONFIG = (marker: string) => `[core]\n\trepositoryformatversion = 0\n\tfsmonitor = "touch ${marker}; false"\n`;
@@ -39,7 +73,20 @@ describe('artifactPathProblem', () => {
   });
 
   it('accepts ordinary artifact paths, odd characters included', () => {
-    for (const path of ['model.pt', 'plots/loss.png', 'a b/c.d', '.gitignore', '.github/x.yml', 'git', 'gitx/.git_keep', 'ckpt:step=10', 'x <img src=x>"', 'déjà/vu', 'CONSOLE.txt', 'com10']) {
+    for (const path of [
+      'model.pt',
+      'plots/loss.png',
+      'a b/c.d',
+      '.gitignore',
+      '.github/x.yml',
+      'git',
+      'gitx/.git_keep',
+      'ckpt:step=10',
+      'x <img src=x>"',
+      'déjà/vu',
+      'CONSOLE.txt',
+      'com10',
+    ]) {
       expect(artifactPathProblem(path), path).toBeUndefined();
     }
   });
@@ -57,7 +104,12 @@ describe('artifactPathProblem', () => {
         const file = resolve(root, ...path.split('/'));
         expect(file.startsWith(root + sep)).toBe(true);
         for (const part of relative(root, file).split(sep)) {
-          expect(part.split(':')[0]!.replace(/[. ]+$/, '').toLowerCase()).not.toBe('.git');
+          expect(
+            part
+              .split(':')[0]!
+              .replace(/[. ]+$/, '')
+              .toLowerCase(),
+          ).not.toBe('.git');
           expect(part).not.toMatch(/[\u0000-\u001f\u007f-\u009f\\]/);
         }
       }),
@@ -68,7 +120,12 @@ describe('artifactPathProblem', () => {
   it('makes the loader flag a run listing such a path as invalid, naming the field', () => {
     for (const path of ['.git/config', 'GIT~1/config', '..\\x', 'a\u001bb']) {
       const result = RunRecordSchema.safeParse({
-        schema: 'runpages/run@1', id: '01JEVIL0000000000000000000', project: 'p', name: 'n', status: 'finished', created: '2026-11-01T00:00:00Z',
+        schema: 'runpages/run@1',
+        id: '01JEVIL0000000000000000000',
+        project: 'p',
+        name: 'n',
+        status: 'finished',
+        created: '2026-11-01T00:00:00Z',
         artifacts: [{ path, sha256: 'a'.repeat(64), size: 1 }],
       });
       expect(result.success, path).toBe(false);
@@ -102,7 +159,10 @@ describe('pull of a run with hostile artifact paths', () => {
     const payload = new TextEncoder().encode(MARKER_CONFIG(marker));
     await store.putBytes(payload);
     const gitConfig = readFileSync(join(out, '.git', 'config'), 'utf8');
-    const record = run([{ path, data: payload }, { path: 'fine/ok.txt', data: good }]);
+    const record = run([
+      { path, data: payload },
+      { path: 'fine/ok.txt', data: good },
+    ]);
     const results = await pullArtifacts(store, record.id, planPull(record, undefined, out), out);
     const refused = results.find((r) => r.path === path);
     expect(refused?.status).toBe('refused');
@@ -145,7 +205,11 @@ describe('pull of a run with hostile artifact paths', () => {
     writeFileSync(join(outside, 'victim.txt'), 'keep me');
     symlinkSync(outside, join(out, 'plots'));
     symlinkSync(join(outside, 'victim.txt'), join(out, 'model.bin'));
-    const record = run([{ path: 'plots/loss.png', data: good }, { path: 'model.bin', data: good }, { path: 'ok.txt', data: good }]);
+    const record = run([
+      { path: 'plots/loss.png', data: good },
+      { path: 'model.bin', data: good },
+      { path: 'ok.txt', data: good },
+    ]);
     for (const overwrite of [false, true]) {
       const results = await pullArtifacts(store, record.id, planPull(record, undefined, out), out, undefined, { overwrite });
       expect(results.map((r) => [r.path, r.status])).toEqual([
@@ -164,7 +228,10 @@ describe('pull of a run with hostile artifact paths', () => {
     mkdirSync(out);
     writeFileSync(join(out, 'model.bin'), 'my own work');
     writeFileSync(join(out, 'same.txt'), good);
-    const record = run([{ path: 'model.bin', data: good }, { path: 'same.txt', data: good }]);
+    const record = run([
+      { path: 'model.bin', data: good },
+      { path: 'same.txt', data: good },
+    ]);
     const first = await pullArtifacts(store, record.id, planPull(record, undefined, out), out);
     expect(first.map((r) => r.status)).toEqual(['refused', 'already-there']);
     expect(first[0]?.reason).toContain('--force');

@@ -58,7 +58,22 @@ beforeAll(async () => {
   writeFileSync(join(repo.dir, 'train.py'), `lr = 0.1\nAPI_KEY = "${SECRETS.diffLine}"\n`);
   const env = { MY_API_KEY: SECRETS.envApiKey, AWS_SECRET_ACCESS_KEY: SECRETS.envAws };
   record = await runCli(
-    ['record', '--project', 'sec', '--param', `auth.token=${SECRETS.cliParam}`, '--', 'sh', '-c', JOB, 'job', `--token=${SECRETS.argToken}`, '--password', SECRETS.argPassword, SECRETS.envApiKey],
+    [
+      'record',
+      '--project',
+      'sec',
+      '--param',
+      `auth.token=${SECRETS.cliParam}`,
+      '--',
+      'sh',
+      '-c',
+      JOB,
+      'job',
+      `--token=${SECRETS.argToken}`,
+      '--password',
+      SECRETS.argPassword,
+      SECRETS.envApiKey,
+    ],
     { cwd: repo.dir, env },
   );
   // A second run that cannot be published stays in the queue: scan that too.
@@ -110,7 +125,7 @@ it('leaves no planted secret in the queue', () => {
   for (const file of files) expect(leaks(readFileSync(join(queue, file), 'latin1')), file).toEqual([]);
 });
 
-it('stores the dirty diff redacted, without the secret file\'s changes, and leaves no planted secret in the store', () => {
+it("stores the dirty diff redacted, without the secret file's changes, and leaves no planted secret in the store", () => {
   const store = join(repo.dir, '.runpages/objects');
   const files = listFiles(store);
   const texts = files.map((file) => readFileSync(join(store, file), 'latin1'));

@@ -85,13 +85,15 @@ describe('url', () => {
 
 describe('renderMarkdown', () => {
   it('keeps formatting and drops scripts, handlers and javascript: links', () => {
-    const html = renderMarkdown('**b** [x](javascript:alert(1)) [y](https://e.com) <script>alert(1)</script><img src=x onerror=alert(1)><iframe src="https://e.com"></iframe>');
+    const html = renderMarkdown(
+      '**b** [x](javascript:alert(1)) [y](https://e.com) <script>alert(1)</script><img src=x onerror=alert(1)><iframe src="https://e.com"></iframe>',
+    );
     expect(html).toContain('<strong>b</strong>');
     expect(html).toContain('<a href="https://e.com" rel="nofollow noopener noreferrer">y</a>');
     expect(html).not.toMatch(/script|onerror|javascript:|iframe|<img/);
   });
 
-  it('keeps images from the store\'s public origin and shifts headings below the page sections', () => {
+  it("keeps images from the store's public origin and shifts headings below the page sections", () => {
     const html = renderMarkdown('# Title\n\n![plot](https://objects.example.com/sha256/ab/cd.png)', 'https://objects.example.com');
     expect(html).toContain('<h3>Title</h3>');
     expect(html).toContain('<img src="https://objects.example.com/sha256/ab/cd.png" alt="plot" />');
@@ -163,7 +165,11 @@ describe('charts of hostile series', () => {
 describe('home page activity', () => {
   it('counts runs per week up to the build time, oldest week first', () => {
     const now = new Date('2026-11-23T12:00:00Z');
-    const counts = weeklyActivity(['2026-11-23T00:00:00Z', '2026-11-20T00:00:00Z', '2026-11-10T00:00:00Z', '2025-01-01T00:00:00Z', '2026-12-01T00:00:00Z'], now, 4);
+    const counts = weeklyActivity(
+      ['2026-11-23T00:00:00Z', '2026-11-20T00:00:00Z', '2026-11-10T00:00:00Z', '2025-01-01T00:00:00Z', '2026-12-01T00:00:00Z'],
+      now,
+      4,
+    );
     expect(counts).toEqual([0, 0, 1, 2]);
   });
 
@@ -187,8 +193,14 @@ describe('run view limits', () => {
   it('caps the params table and long notes so hostile runs keep pages small', () => {
     const params = Object.fromEntries(Array.from({ length: 2500 }, (_, i) => [`p${String(i).padStart(4, '0')}`, i]));
     const record = RunRecordSchema.parse({
-      schema: 'runpages/run@1', id: 'big', name: 'big', project: 'p', status: 'finished', created: '2026-11-01T00:00:00Z',
-      params, notes: 'x'.repeat(MAX_NOTES + 10),
+      schema: 'runpages/run@1',
+      id: 'big',
+      name: 'big',
+      project: 'p',
+      status: 'finished',
+      created: '2026-11-01T00:00:00Z',
+      params,
+      notes: 'x'.repeat(MAX_NOTES + 10),
     });
     const run = { record, folder: 'runs/p/2026-11/big', hash: 'h', seriesNames: [], children: [] };
     const view = runView(run, {}, { runById: new Map([['big', run]]), shellKey: 's' });

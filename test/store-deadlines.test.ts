@@ -65,7 +65,9 @@ async function timedFailure(promise: Promise<unknown>): Promise<{ error: Runpage
 }
 
 const silent = tcpServer(() => {});
-const trickleHeaders = tcpServer((socket) => socket.once('data', () => trickle(socket, 'HTTP/1.1 200 OK\r\nx-amz-a: bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\r\n', 250)));
+const trickleHeaders = tcpServer((socket) =>
+  socket.once('data', () => trickle(socket, 'HTTP/1.1 200 OK\r\nx-amz-a: bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\r\n', 250)),
+);
 /** Answers each GET with headers for a large body, then sends it `chunk` bytes every `everyMs`. */
 const slowBody = (chunk: number, everyMs: number): Promise<string> =>
   tcpServer((socket) =>
@@ -93,12 +95,12 @@ describe('an S3 endpoint that does not answer', () => {
     expect(ms).toBeLessThan(10_000);
   });
 
-  it('that trickles an upload\'s answer: putBytes fails the same way', async () => {
+  it("that trickles an upload's answer: putBytes fails the same way", async () => {
     const { error } = await timedFailure(store(await trickleHeaders).putBytes(new Uint8Array([1, 2, 3])));
     expect(error.code).toBe('store-timeout');
   });
 
-  it('that trickles a download\'s body: aborted for too little progress', async () => {
+  it("that trickles a download's body: aborted for too little progress", async () => {
     const { error, ms } = await timedFailure(store(await slowBody(1, 1_000)).getBytes(SHA));
     expect(error.code).toBe('store-timeout');
     expect(error.message).toContain('did not answer in time to download object');
@@ -120,7 +122,14 @@ describe('store timeouts from the environment', () => {
   });
 
   it('read seconds (decimals allowed) and bytes', () => {
-    expect(storeTimeoutsFromEnv({ RUNPAGES_STORE_CONNECT_TIMEOUT: '0.5', RUNPAGES_STORE_IDLE_TIMEOUT: '2', RUNPAGES_STORE_MIN_PROGRESS: '10', RUNPAGES_STORE_DEADLINE: '30' })).toEqual({
+    expect(
+      storeTimeoutsFromEnv({
+        RUNPAGES_STORE_CONNECT_TIMEOUT: '0.5',
+        RUNPAGES_STORE_IDLE_TIMEOUT: '2',
+        RUNPAGES_STORE_MIN_PROGRESS: '10',
+        RUNPAGES_STORE_DEADLINE: '30',
+      }),
+    ).toEqual({
       connectMs: 500,
       idleMs: 2_000,
       minProgressBytes: 10,

@@ -43,14 +43,21 @@ function runDir(name: string): string {
 
 function namesOnOrigin(): string[] {
   if (!git(repo.origin, 'for-each-ref', 'refs/heads/runs')) return [];
-  const files = git(repo.origin, 'ls-tree', '-r', '--name-only', 'runs').split('\n').filter((file) => file.endsWith('/run.yaml'));
+  const files = git(repo.origin, 'ls-tree', '-r', '--name-only', 'runs')
+    .split('\n')
+    .filter((file) => file.endsWith('/run.yaml'));
   return files.map((file) => /^name: (\S+)$/m.exec(git(repo.origin, 'show', `runs:${file}`))?.[1] ?? '');
 }
 
 const FAULTS: [string, Fault, RegExp, string][] = [
   ['persistent 500s', { status: 500, code: 'InternalError', message: 'We encountered an internal error.' }, /after 2 attempts .*HTTP 500/, 'try again later'],
   ['throttling', { status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' }, /after 2 attempts .*HTTP 503/, 'try again later'],
-  ['wrong credentials', { status: 403, code: 'InvalidAccessKeyId', message: 'The AWS Access Key Id you provided does not exist in our records.' }, /HTTP 403/, 'AWS_ACCESS_KEY_ID'],
+  [
+    'wrong credentials',
+    { status: 403, code: 'InvalidAccessKeyId', message: 'The AWS Access Key Id you provided does not exist in our records.' },
+    /HTTP 403/,
+    'AWS_ACCESS_KEY_ID',
+  ],
 ];
 
 describe('commit against a failing S3 store', () => {

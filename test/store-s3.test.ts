@@ -75,7 +75,11 @@ describe('S3 store', () => {
     const { sha256, size } = await sha256File(path);
 
     const progress: number[] = [];
-    expect(await store.putFile(path, { onProgress: (written, total) => progress.push(total === size ? written : -1) })).toEqual({ sha256, size, uploaded: true });
+    expect(await store.putFile(path, { onProgress: (written, total) => progress.push(total === size ? written : -1) })).toEqual({
+      sha256,
+      size,
+      uploaded: true,
+    });
     expect(progress.length).toBeGreaterThan(1);
     expect(progress.at(-1)).toBe(size);
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
@@ -181,7 +185,11 @@ describe('S3 store', () => {
   it('retries throttling and 500s with backoff and succeeds when the service recovers', async () => {
     const store = openS3(`s3://${S3_TEST_BUCKET}/retry`, { maxAttempts: 4 });
     proxy.fault = (_req, index) =>
-      index === 0 ? { status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' } : index === 1 ? { status: 500, code: 'InternalError' } : undefined;
+      index === 0
+        ? { status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' }
+        : index === 1
+          ? { status: 500, code: 'InternalError' }
+          : undefined;
     const result = await store.putBytes(Buffer.from('retried'));
     expect(result.uploaded).toBe(true);
     expect(proxy.requests.map((r) => r.status).slice(0, 2)).toEqual([503, 500]);

@@ -22,7 +22,9 @@ afterEach(() => {
 
 /** The one run on origin: its record and its stored series (`any`: the test reads fields of files it knows). */
 function originRun(origin: string): { record: Record<string, any>; series: Record<string, { step: number[]; value: number[] }> } {
-  const path = git(origin, 'ls-tree', '-r', '--name-only', 'runs').split('\n').find((p) => p.endsWith('/run.yaml')) as string;
+  const path = git(origin, 'ls-tree', '-r', '--name-only', 'runs')
+    .split('\n')
+    .find((p) => p.endsWith('/run.yaml')) as string;
   const record = parseYaml(git(origin, 'show', `runs:${path}`), path) as Record<string, any>;
   const series = JSON.parse(git(origin, 'show', `runs:${path.replace(/run\.yaml$/, 'series.json')}`)).series;
   return { record, series };
@@ -88,7 +90,9 @@ describe('system metrics under record', () => {
     writeFileSync(join(dir, 'runpages.config.yaml'), 'system: false\n');
     const result = await runCli(['record', '--project', 'demo', '--', 'sh', '-c', 'sleep 1; echo ok'], { cwd: dir, env: { RUNPAGES_LIVE_INTERVAL: 'off' } });
     expect(result.code, result.stderr).toBe(0);
-    const path = git(origin, 'ls-tree', '-r', '--name-only', 'runs').split('\n').find((p) => p.endsWith('/run.yaml')) as string;
+    const path = git(origin, 'ls-tree', '-r', '--name-only', 'runs')
+      .split('\n')
+      .find((p) => p.endsWith('/run.yaml')) as string;
     const record = parseYaml(git(origin, 'show', `runs:${path}`), path) as Record<string, any>;
     expect(Object.keys(record.series ?? {})).toEqual([]);
   }, 60_000);

@@ -28,7 +28,7 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'runpages-table-'));
   writeFileSync(
     join(work, 'runpages.config.yaml'),
-    "projects:\n  vision:\n    goal: { metric: val/acc, direction: max }\n    metrics:\n      val/acc: { label: Validation accuracy }\n    views:\n      - { name: ViTs, filter: \"params.arch = 'vit'\", sort: [-metrics.val/acc] }\n",
+    'projects:\n  vision:\n    goal: { metric: val/acc, direction: max }\n    metrics:\n      val/acc: { label: Validation accuracy }\n    views:\n      - { name: ViTs, filter: "params.arch = \'vit\'", sort: [-metrics.val/acc] }\n',
   );
   // Inside the checkout: Astro's prerender chunks resolve packages from the output folder upwards.
   out = join(OUTPUT, 'site');
@@ -80,7 +80,14 @@ describe('the run table page', () => {
   it('shows every run newest first once enhanced, with status badges and right-aligned numbers', async () => {
     const page = await open('/p/vision/runs/');
     expect(await names(page)).toEqual([
-      'lucky-panda-8', 'keen-walrus-7', 'jolly-tiger-6', 'happy-koala-5', 'gentle-moose-4', 'eager-heron-3', 'calm-lynx-2', 'brave-otter-1',
+      'lucky-panda-8',
+      'keen-walrus-7',
+      'jolly-tiger-6',
+      'happy-koala-5',
+      'gentle-moose-4',
+      'eager-heron-3',
+      'calm-lynx-2',
+      'brave-otter-1',
     ]);
     expect(await page.textContent('.rt-summary')).toBe('8 runs.');
     expect(await page.$$eval('tbody .badge.status-failed', (b) => b.map((x) => x.textContent))).toEqual(['failed']);
@@ -152,7 +159,14 @@ describe('the run table page', () => {
     await page.click('th button[data-key="metrics.val/acc"]');
     await page.waitForSelector('th[aria-sort="descending"] button[data-key="metrics.val/acc"]');
     expect(await names(page)).toEqual([
-      'eager-heron-3', 'keen-walrus-7', 'calm-lynx-2', 'jolly-tiger-6', 'happy-koala-5', 'brave-otter-1', 'gentle-moose-4', 'lucky-panda-8',
+      'eager-heron-3',
+      'keen-walrus-7',
+      'calm-lynx-2',
+      'jolly-tiger-6',
+      'happy-koala-5',
+      'brave-otter-1',
+      'gentle-moose-4',
+      'lucky-panda-8',
     ]);
     await page.click('th button[data-key="metrics.val/acc"]');
     await page.waitForSelector('th[aria-sort="ascending"] button[data-key="metrics.val/acc"]');
@@ -162,7 +176,14 @@ describe('the run table page', () => {
     await page.click('th button[data-key="params.lr"]', { modifiers: ['Shift'] });
     await page.waitForSelector('th button[data-key="params.lr"] .rt-sort');
     expect(await names(page)).toEqual([
-      'happy-koala-5', 'brave-otter-1', 'jolly-tiger-6', 'lucky-panda-8', 'calm-lynx-2', 'eager-heron-3', 'keen-walrus-7', 'gentle-moose-4',
+      'happy-koala-5',
+      'brave-otter-1',
+      'jolly-tiger-6',
+      'lucky-panda-8',
+      'calm-lynx-2',
+      'eager-heron-3',
+      'keen-walrus-7',
+      'gentle-moose-4',
     ]);
     expect(page.url()).toContain('sort=params.arch,params.lr');
     await page.close();
@@ -189,7 +210,7 @@ describe('the run table page', () => {
 
   it('reproduces the whole view from its URL after a reload', async () => {
     const page = await open('/p/vision/runs/');
-    await page.fill('#rt-filter', "params.batch_size >= 128");
+    await page.fill('#rt-filter', 'params.batch_size >= 128');
     await settle(page, '5 runs of 8 match.');
     await page.click('th button[data-key="metrics.loss"]');
     await page.selectOption('#rt-group', 'user');
@@ -296,10 +317,12 @@ describe('the run table page', () => {
     const order: string[] = [];
     for (let i = 0; i < 30 && order.at(-1) !== 'row'; i += 1) {
       await page.keyboard.press('Tab');
-      order.push(await page.evaluate(() => {
-        const active = document.activeElement;
-        return active?.matches('thead button[data-key]') ? 'sort' : active?.matches('tbody tr') ? 'row' : 'other';
-      }));
+      order.push(
+        await page.evaluate(() => {
+          const active = document.activeElement;
+          return active?.matches('thead button[data-key]') ? 'sort' : active?.matches('tbody tr') ? 'row' : 'other';
+        }),
+      );
     }
     const firstSort = order.indexOf('sort');
     const firstRow = order.indexOf('row');
@@ -327,7 +350,14 @@ describe('the run table page', () => {
   it('shows tags as chips, and says so when table data cannot be loaded', async () => {
     const page = await open('/p/vision/runs/?cols=name,tags');
     expect(await page.$$eval('tr[data-row] td.tags', (tds) => tds.map((td) => [...td.querySelectorAll('.tag')].map((t) => t.textContent)))).toEqual([
-      [], ['sweep'], ['sweep'], [], ['sweep'], ['sweep', 'best'], ['sweep'], ['baseline'],
+      [],
+      ['sweep'],
+      ['sweep'],
+      [],
+      ['sweep'],
+      ['sweep', 'best'],
+      ['sweep'],
+      ['baseline'],
     ]);
     // A column file that is missing (a broken deploy, offline): the page says what happened.
     const before = errors.length;
@@ -352,18 +382,17 @@ describe('the run table page', () => {
   });
 
   it('prints the current view without the controls', async () => {
-    const page = await open("/p/vision/runs/?filter=params.batch_size%20%3E%3D%2064&sort=-metrics.val/acc");
+    const page = await open('/p/vision/runs/?filter=params.batch_size%20%3E%3D%2064&sort=-metrics.val/acc');
     await page.emulateMedia({ media: 'print' });
     expect(await page.isHidden('.rt-toolbar')).toBe(true);
     expect(await page.textContent('.rt-print-state')).toBe('Filter: params.batch_size >= 64 · Sorted by metrics.val/acc (descending)');
-    expect(await page.$$eval('thead th', (ths) => ths.filter((th) => th.getBoundingClientRect().width > 0).map((th) => (th as HTMLElement).innerText.trim()))).toEqual([
-      'name', 'status', 'Validation accuracy', 'user', 'created', 'duration', 'arch', 'batch_size', 'lr', 'optim.momentum', 'loss',
-    ]);
+    expect(
+      await page.$$eval('thead th', (ths) => ths.filter((th) => th.getBoundingClientRect().width > 0).map((th) => (th as HTMLElement).innerText.trim())),
+    ).toEqual(['name', 'status', 'Validation accuracy', 'user', 'created', 'duration', 'arch', 'batch_size', 'lr', 'optim.momentum', 'loss']);
     expect(await page.$$eval('#run-table tbody tr[data-row]', (rows) => rows.length)).toBe(8);
     await page.screenshot({ path: join(SCREENSHOTS, 'table-print.png'), fullPage: true });
     await page.close();
   });
-
 
   it('stays virtual and correct at 100,000 runs', async () => {
     // The browser code over a large table, without a 100k-page Astro build: table files for synthetic
@@ -387,7 +416,10 @@ describe('the run table page', () => {
     writeFileSync(join(dir, 'table', 'index.json'), JSON.stringify(table.index));
     table.index.idFiles.forEach((file, k) => writeFileSync(join(dir, 'table', file), JSON.stringify(idBlock(table, k))));
     table.index.columns.forEach((info, i) => writeFileSync(join(dir, 'table', info.file), JSON.stringify(table.columns[i])));
-    const html = readFileSync(join(out, 'p', 'vision', 'runs', 'index.html'), 'utf8').replace('/p/vision/runs/table/index.json', '/p/scale/runs/table/index.json');
+    const html = readFileSync(join(out, 'p', 'vision', 'runs', 'index.html'), 'utf8').replace(
+      '/p/vision/runs/table/index.json',
+      '/p/scale/runs/table/index.json',
+    );
     writeFileSync(join(dir, 'index.html'), html);
 
     const page = await open('/p/scale/runs/');
@@ -497,8 +529,18 @@ describe('the run table page', () => {
     const brush = /^metrics\.val\/acc:([\d.e-]+)\.\.([\d.e-]+)$/.exec(new URL(page.url()).searchParams.get('brush') ?? '');
     expect(brush, page.url()).not.toBeNull();
     const [lo, hi] = [Number(brush![1]), Number(brush![2])];
-    const accs: Record<string, number> = { 'brave-otter-1': 0.81, 'calm-lynx-2': 0.93, 'eager-heron-3': 0.95, 'gentle-moose-4': 0.12, 'happy-koala-5': 0.88, 'jolly-tiger-6': 0.9, 'keen-walrus-7': 0.94 };
-    const expected = Object.keys(accs).filter((name) => accs[name]! >= lo && accs[name]! <= hi).reverse();
+    const accs: Record<string, number> = {
+      'brave-otter-1': 0.81,
+      'calm-lynx-2': 0.93,
+      'eager-heron-3': 0.95,
+      'gentle-moose-4': 0.12,
+      'happy-koala-5': 0.88,
+      'jolly-tiger-6': 0.9,
+      'keen-walrus-7': 0.94,
+    };
+    const expected = Object.keys(accs)
+      .filter((name) => accs[name]! >= lo && accs[name]! <= hi)
+      .reverse();
     expect(expected.length).toBeGreaterThan(0);
     expect(expected.length).toBeLessThan(7);
     await settle(page, `${expected.length} runs of 8 match.`);

@@ -22,9 +22,7 @@ import { parseQuery } from '../src/query/parser.ts';
 const FIXTURE = new URL('./fixtures/table-runs/', import.meta.url).pathname;
 
 function fixtureRuns(project: string): RunRecord[] {
-  return fg
-    .sync(`${project}/*/*/run.yaml`, { cwd: FIXTURE })
-    .map((file) => parseRunRecord(parseYaml(readFileSync(join(FIXTURE, file), 'utf8'), file), file));
+  return fg.sync(`${project}/*/*/run.yaml`, { cwd: FIXTURE }).map((file) => parseRunRecord(parseYaml(readFileSync(join(FIXTURE, file), 'utf8'), file), file));
 }
 
 function decodeAll(table: Table): Map<string, Column> {
@@ -47,10 +45,22 @@ describe('buildTable', () => {
     expect(table.ids[0]).toBe('01JAVISION0000000000000008');
     expect(table.ids.at(-1)).toBe('01JAVISION0000000000000001');
     expect(table.index.columns.map((c) => c.key)).toEqual([
-      'name', 'status', 'user', 'created', 'duration', 'host', 'tags',
+      'name',
+      'status',
+      'user',
+      'created',
+      'duration',
+      'host',
+      'tags',
       'data.cifar',
-      'params.arch', 'params.batch_size', 'params.lr', 'params.optim.momentum', 'params.optim.name', 'params.seed',
-      'metrics.loss', 'metrics.val/acc',
+      'params.arch',
+      'params.batch_size',
+      'params.lr',
+      'params.optim.momentum',
+      'params.optim.name',
+      'params.seed',
+      'metrics.loss',
+      'metrics.val/acc',
     ]);
     expect(table.index.columns.map((c) => c.file)).toEqual(table.index.columns.map((_, i) => `c/${i}.json`));
   });
@@ -102,8 +112,16 @@ describe('buildTable', () => {
 
   it('picks default columns: name, status, the goal (visible without scrolling), attributes, varying params (not per-run ones like seeds), metrics', () => {
     expect(table.index.defaults).toEqual([
-      'name', 'status', 'metrics.val/acc', 'user', 'created', 'duration',
-      'params.arch', 'params.batch_size', 'params.lr', 'params.optim.momentum',
+      'name',
+      'status',
+      'metrics.val/acc',
+      'user',
+      'created',
+      'duration',
+      'params.arch',
+      'params.batch_size',
+      'params.lr',
+      'params.optim.momentum',
       'metrics.loss',
     ]);
     const many = table.index.columns.concat(['m2', 'm10', 'm1', 'm3'].map((name) => ({ ...table.index.columns.at(-1)!, key: `metrics.${name}`, label: name })));
@@ -112,8 +130,23 @@ describe('buildTable', () => {
   });
 
   it('keeps a swept param that differs in every run, and drops seeds, ids and paths instead', () => {
-    const param = (key: string, distinct: number) => ({ ...table.index.columns.at(-1)!, key: `params.${key}`, label: key, group: 'param' as const, present: 4, distinct });
-    const columns = [param('lr', 4), param('seed', 4), param('run_id', 4), param('data.path', 4), param('train.random_state', 4), param('optim', 2), param('fixed', 1)];
+    const param = (key: string, distinct: number) => ({
+      ...table.index.columns.at(-1)!,
+      key: `params.${key}`,
+      label: key,
+      group: 'param' as const,
+      present: 4,
+      distinct,
+    });
+    const columns = [
+      param('lr', 4),
+      param('seed', 4),
+      param('run_id', 4),
+      param('data.path', 4),
+      param('train.random_state', 4),
+      param('optim', 2),
+      param('fixed', 1),
+    ];
     expect(defaultColumns(columns, {})).toEqual(['params.lr', 'params.optim']);
   });
 });
@@ -122,7 +155,7 @@ describe('transfer budget', () => {
   it('keeps the first view of 10k runs (index, first id block, default columns) under 250 KB gzip', () => {
     // Deterministic synthetic runs of the benchmark's shape: 30 params, 20 metrics, ULID-like ids.
     let seed = 42;
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
     const runs = Array.from({ length: 10_000 }, (_, i) => {
       const time = Date.UTC(2026, 0, 1) + i * 137_000 + Math.floor(random() * 60_000);
@@ -180,9 +213,14 @@ describe('column model', () => {
       { column: col('params.lr'), desc: true },
     ]);
     expect(namesOf(byArchThenLr)).toEqual([
-      'brave-otter-1', 'happy-koala-5', // resnet18: lr 0.1, 0.01
-      'calm-lynx-2', 'lucky-panda-8', 'jolly-tiger-6', // resnet50: 0.01, 0.003, 0.001
-      'gentle-moose-4', 'keen-walrus-7', 'eager-heron-3', // vit: 0.1, 0.003, 0.001
+      'brave-otter-1',
+      'happy-koala-5', // resnet18: lr 0.1, 0.01
+      'calm-lynx-2',
+      'lucky-panda-8',
+      'jolly-tiger-6', // resnet50: 0.01, 0.003, 0.001
+      'gentle-moose-4',
+      'keen-walrus-7',
+      'eager-heron-3', // vit: 0.1, 0.003, 0.001
     ]);
   });
 
@@ -190,7 +228,13 @@ describe('column model', () => {
     const [run] = fixtureRuns('vision');
     const values = [0.5, NaN, Infinity, undefined, -Infinity, 0.1];
     const odd = buildTable(
-      values.map((m, i) => ({ ...run!, id: `r${i}`, name: `r${i}`, created: `2026-10-0${9 - i}T00:00:00Z`, metrics: m === undefined ? {} : ({ m } as Record<string, number>) })),
+      values.map((m, i) => ({
+        ...run!,
+        id: `r${i}`,
+        name: `r${i}`,
+        created: `2026-10-0${9 - i}T00:00:00Z`,
+        metrics: m === undefined ? {} : ({ m } as Record<string, number>),
+      })),
       { project: 'vision' },
     );
     const data = JSON.parse(JSON.stringify(odd.columns)) as Table['columns'];
@@ -225,7 +269,12 @@ describe('column model', () => {
 
 describe('structured filter over columns', () => {
   const run = (query: string, text: (terms: string[]) => Set<number> = () => new Set()) =>
-    namesOf(filterRows(table.index.count, compileFilter(parseQuery(query), { ids: table.ids, project: 'vision', columns, text, now: Date.parse('2026-10-09T00:00:00Z') })));
+    namesOf(
+      filterRows(
+        table.index.count,
+        compileFilter(parseQuery(query), { ids: table.ids, project: 'vision', columns, text, now: Date.parse('2026-10-09T00:00:00Z') }),
+      ),
+    );
 
   it('selects exactly the runs the query language describes', () => {
     expect(run("metrics.`val/acc` > 0.9 and params.arch = 'vit'")).toEqual(['keen-walrus-7', 'eager-heron-3']);
@@ -268,7 +317,10 @@ describe('query fields of columns', () => {
 
 describe('CSV export', () => {
   it('writes the rows in view with ids, full-precision numbers, ISO times, and quoting', () => {
-    const rows = sortRows(filterRows(table.index.count, (row) => row < 2), [{ column: col('name'), desc: false }]);
+    const rows = sortRows(
+      filterRows(table.index.count, (row) => row < 2),
+      [{ column: col('name'), desc: false }],
+    );
     const csv = toCsv(table.ids, rows, [col('name'), col('created'), col('metrics.val/acc'), col('tags')]);
     expect(csv).toBe(
       'id,name,created,metrics.val/acc,tags\r\n' +
@@ -281,9 +333,7 @@ describe('CSV export', () => {
     const [run] = fixtureRuns('vision');
     const odd = buildTable([{ ...run!, name: '=HYPERLINK("x")', user: 'a,b' }], { project: 'vision' });
     const oddColumns = new Map(odd.index.columns.map((info, i) => [info.key, decodeColumn(info, odd.columns[i]!)]));
-    expect(toCsv(odd.ids, [0], [oddColumns.get('name')!, oddColumns.get('user')!]).split('\r\n')[1]).toBe(
-      `${odd.ids[0]},"'=HYPERLINK(""x"")","a,b"`,
-    );
+    expect(toCsv(odd.ids, [0], [oddColumns.get('name')!, oddColumns.get('user')!]).split('\r\n')[1]).toBe(`${odd.ids[0]},"'=HYPERLINK(""x"")","a,b"`);
   });
 });
 
@@ -305,7 +355,10 @@ describe('series columns', () => {
     ]);
     expect(small.index.display?.['series.val/loss.min']).toEqual({ label: 'Validation loss (min)', digits: 3 });
     const columns = decodeAll(small);
-    expect([0, 1].map((row) => cellOf(columns.get('series.val/loss.min')!, row, new Date(), small.index.display?.['series.val/loss.min']).text)).toEqual(['0.200', '0.300']);
+    expect([0, 1].map((row) => cellOf(columns.get('series.val/loss.min')!, row, new Date(), small.index.display?.['series.val/loss.min']).text)).toEqual([
+      '0.200',
+      '0.300',
+    ]);
     // Not a field of the query language (it has no series), so completion does not offer it.
     expect(fieldOfColumn('series.val/loss.min')).toBeUndefined();
     expect(small.index.defaults.some((key) => key.startsWith('series.'))).toBe(false);
@@ -330,7 +383,10 @@ describe('URL state', () => {
     const state = {
       q: 'zebra stripes',
       filter: "metrics.`val/acc` > 0.9 and params.arch = 'vit'",
-      sort: [{ key: 'metrics.val/acc', desc: true }, { key: 'name', desc: false }],
+      sort: [
+        { key: 'metrics.val/acc', desc: true },
+        { key: 'name', desc: false },
+      ],
       group: 'params.arch',
       columns: ['name', 'metrics.val/acc', 'params.a,b'],
       collapsed: ['vit'],
@@ -351,14 +407,24 @@ describe('URL state', () => {
   it('keeps the runs inside every brush, and none without a value on a brushed axis', () => {
     const base = fixtureRuns('vision')[0]!;
     const small = buildTable(
-      [1, 2, 3, 4].map((n) => ({ ...base, id: `01JBRUSH0000000000000000${n}0`, name: `b${n}`, params: n === 4 ? {} : { lr: n / 1000, arch: n === 2 ? 'vit' : 'resnet' } })),
+      [1, 2, 3, 4].map((n) => ({
+        ...base,
+        id: `01JBRUSH0000000000000000${n}0`,
+        name: `b${n}`,
+        params: n === 4 ? {} : { lr: n / 1000, arch: n === 2 ? 'vit' : 'resnet' },
+      })),
       { project: 'vision' },
     );
     const columns = decodeAll(small);
     const inside = (brushes: Brush[]) => [0, 1, 2, 3].filter(brushFilter(brushes, columns)).map((row) => valueAt(columns.get('name')!, row));
     expect(inside([])).toEqual(['b4', 'b3', 'b2', 'b1']);
     expect(inside([{ key: 'params.lr', lo: 0.0015, hi: 0.003 }])).toEqual(['b3', 'b2']);
-    expect(inside([{ key: 'params.lr', lo: 0, hi: 1 }, { key: 'params.arch', values: ['resnet'] }])).toEqual(['b3', 'b1']);
+    expect(
+      inside([
+        { key: 'params.lr', lo: 0, hi: 1 },
+        { key: 'params.arch', values: ['resnet'] },
+      ]),
+    ).toEqual(['b3', 'b1']);
     expect(inside([{ key: 'params.unknown', lo: 0, hi: 1 }])).toHaveLength(4);
   });
 
@@ -366,7 +432,10 @@ describe('URL state', () => {
     const first = toggleSort([], 'metrics.acc', false, true);
     expect(first).toEqual([{ key: 'metrics.acc', desc: true }]);
     expect(toggleSort(first, 'metrics.acc', false, true)).toEqual([{ key: 'metrics.acc', desc: false }]);
-    expect(toggleSort(first, 'name', true, false)).toEqual([{ key: 'metrics.acc', desc: true }, { key: 'name', desc: false }]);
+    expect(toggleSort(first, 'name', true, false)).toEqual([
+      { key: 'metrics.acc', desc: true },
+      { key: 'name', desc: false },
+    ]);
     expect(toggleSort(first, 'name', false, false)).toEqual([{ key: 'name', desc: false }]);
   });
 });

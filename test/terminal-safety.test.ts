@@ -31,7 +31,11 @@ const PAYLOADS = [
   '\u009b2J', // C1 CSI
   '\u009d0;title\u009c', // C1 OSC
   '\u0007\u0008\r\n\u000b\u000c\u007f',
-  '\u202eevil\u202c', '\u202a\u202b\u202d', '\u2066\u2067\u2068\u2069', '\u200e\u200f\u061c', '\u2028\u2029',
+  '\u202eevil\u202c',
+  '\u202a\u202b\u202d',
+  '\u2066\u2067\u2068\u2069',
+  '\u200e\u200f\u061c',
+  '\u2028\u2029',
 ];
 const DANGEROUS_CHAR = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
@@ -39,7 +43,10 @@ const DANGEROUS_CHAR = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u20
 function assertTerminalSafe(output: string, label = ''): void {
   const withoutColour = output.replace(/\u001b\[[0-9;]*m/g, '');
   const bad = DANGEROUS_CHAR.exec(withoutColour);
-  expect(bad, `${label}: raw U+${bad?.[0].charCodeAt(0).toString(16).padStart(4, '0')} near ${JSON.stringify(withoutColour.slice(Math.max(0, (bad?.index ?? 0) - 20), (bad?.index ?? 0) + 20))}`).toBeNull();
+  expect(
+    bad,
+    `${label}: raw U+${bad?.[0].charCodeAt(0).toString(16).padStart(4, '0')} near ${JSON.stringify(withoutColour.slice(Math.max(0, (bad?.index ?? 0) - 20), (bad?.index ?? 0) + 20))}`,
+  ).toBeNull();
 }
 
 /** Strings that mix ordinary text with the payloads and arbitrary code points. */
@@ -136,13 +143,21 @@ describe('renderers given hostile run data (property)', () => {
 
   it('keeps table rows one line each, whatever newlines a name holds', () => {
     const records = [run('01JDV0A000000000000000000A', 'a\nb\u2028c', 'k'), run('01JDV0B000000000000000000B', 'd\re', 'k')];
-    const table = renderRunTable(records, { columns: defaultColumns(records, undefined), now: NOW, width: Number.POSITIVE_INFINITY, color: createColors(false) });
+    const table = renderRunTable(records, {
+      columns: defaultColumns(records, undefined),
+      now: NOW,
+      width: Number.POSITIVE_INFINITY,
+      color: createColors(false),
+    });
     expect(table.split('\n')).toHaveLength(3);
     assertTerminalSafe(table);
   });
 
   it('escapes Markdown and HTML from run names in compare --markdown', () => {
-    const records = [run('01JDV0A000000000000000000A', '<img src=x onerror=alert(1)> @everyone [x](javascript:alert(1)) | pipe', 'k'), run('01JDV0B000000000000000000B', 'b', 'k')];
+    const records = [
+      run('01JDV0A000000000000000000A', '<img src=x onerror=alert(1)> @everyone [x](javascript:alert(1)) | pipe', 'k'),
+      run('01JDV0B000000000000000000B', 'b', 'k'),
+    ];
     const markdown = comparisonMarkdown(compareRuns(records.map((record) => ({ record }))));
     // Outside code spans (shown literally by GitHub), every markup character is escaped.
     const prose = markdown.replace(/`[^`\n]*`/g, '');

@@ -109,7 +109,12 @@ describe('verifyStore', () => {
     expect(shallow.ok).toBe(3);
     expect(shallow.missing.map((c) => [c.sha256, c.references.map((r) => r.what)])).toEqual([[sha256Bytes(DIFF), ['git diff']]]);
     expect(shallow.corrupt).toEqual([
-      { sha256: sha256Bytes(ACC_PNG), status: 'wrong-size', storedSize: 5, references: [{ run: FIRST.id, project: 'vision', what: 'artifact plots/acc.png', size: ACC_PNG.length }] },
+      {
+        sha256: sha256Bytes(ACC_PNG),
+        status: 'wrong-size',
+        storedSize: 5,
+        references: [{ run: FIRST.id, project: 'vision', what: 'artifact plots/acc.png', size: ACC_PNG.length }],
+      },
     ]);
 
     // Listing the store once gives the same answer as asking per object.
@@ -145,7 +150,10 @@ describe('planPull', () => {
 
   it('never plans a destination outside the output folder, whatever the path (property)', () => {
     const segment = fc.constantFrom('..', '.', '', 'a', 'b.txt', '\\', '/', '~', 'C:', '\0', '%2e%2e', 'é');
-    const path = fc.oneof(fc.string(), fc.array(segment, { maxLength: 6 }).map((parts) => parts.join('/')));
+    const path = fc.oneof(
+      fc.string(),
+      fc.array(segment, { maxLength: 6 }).map((parts) => parts.join('/')),
+    );
     fc.assert(
       fc.property(path, (p) => {
         const record = { id: 'prop', artifacts: [{ path: p, sha256: sha256Bytes(MODEL), size: 1 }] };
@@ -379,4 +387,3 @@ describe('the S3 flow end to end: commit while S3 is down, sync, verify, pull', 
     expect(readFileSync(join(repo.dir, 'pulled', 'plots', 'loss.png')).equals(LOSS_PNG)).toBe(true);
   });
 });
-

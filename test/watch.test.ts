@@ -24,7 +24,11 @@ async function publish(id: string, fields: Record<string, unknown>, metrics = ''
 
 beforeAll(async () => {
   repo = makeTestRepo();
-  await publish('01JD1F6G8H0J2K4M6N8P0Q2R4S', { name: 'live-one', status: 'running', created: '2026-11-19T10:00:00Z', heartbeat: '2026-11-19T12:04:30Z', step: 40, total_steps: 100 }, '{"step": 40, "loss": 0.25}\n');
+  await publish(
+    '01JD1F6G8H0J2K4M6N8P0Q2R4S',
+    { name: 'live-one', status: 'running', created: '2026-11-19T10:00:00Z', heartbeat: '2026-11-19T12:04:30Z', step: 40, total_steps: 100 },
+    '{"step": 40, "loss": 0.25}\n',
+  );
   await publish('01JD1F6G8H0J2K4M6N8P0Q2R4T', { name: 'just-done', status: 'finished', created: '2026-11-19T09:00:00Z', ended: '2026-11-19T12:00:00Z' });
   await publish('01JD1F6G8H0J2K4M6N8P0Q2R4V', { name: 'long-ago', status: 'finished', created: '2026-11-18T09:00:00Z', ended: '2026-11-18T12:00:00Z' });
   await publish('01JD1F6G8H0J2K4M6N8P0Q2R4W', { name: 'gone-quiet', status: 'running', created: '2026-11-19T08:00:00Z', heartbeat: '2026-11-19T11:55:00Z' });

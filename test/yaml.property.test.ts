@@ -18,14 +18,120 @@ import { makeTestRepo, type TestRepo } from './helpers/git.ts';
 
 /** Strings other YAML readers have read as numbers, booleans, nulls, dates or merge keys. */
 const TRICKY_STRINGS = [
-  '0b101', '-0b101', '+0b1', '0x1F', '-0x1F', '+0x1f', '0o7', '+0o7', '-0o17', '1e-8', '1E5', '-1e+3', '1.0', '.5', '5.', '-.5',
-  '1_000', '1_000.5', '0777', '010', '-010', '+1', '-0', '0', '12:30', '1:20', '190:20:30.15', '-1:30',
-  '2026-01-01', '2026-1-1', '2001-12-14t21:59:43.10-05:00', '2026-11-20 10:00:00',
-  'True', 'true', 'TRUE', 'False', 'yes', 'Yes', 'YES', 'no', 'No', 'on', 'On', 'ON', 'off', 'Off', 'OFF', 'y', 'Y', 'n', 'N',
-  'null', 'Null', 'NULL', '~', '', ' ', ' x ', 'x ', ' x', 'NaN', 'nan', '.nan', '.NaN', '.NAN', '.inf', '-.inf', '+.inf', '.Inf', 'Infinity', '-Infinity',
-  '=', '<<', '- x', '? x', ': x', '# not a comment', 'a # b', 'a: b', '[1, 2]', '{a: 1}', '&anchor', '*alias', '!tag', '%YAML', '@x', '`x`', '"quoted"', "'single'",
-  '|', '>', 'line\nbreak', 'trailing newline\n', '\n', 'a\n\nb\n\n', '\ttab', 'cr\rhere', 'crlf\r\nline', 'nul\0byte', 'esc\u001b[31m', 'bell\u0007',
-  '\u2028', '\u2029', '\u0085', '\ufeffbom', 'zero\u200bwidth', 'ünïcödé', '日本語', '🙂', 'e\u0301', '\u202eevil', '--- ', '...', '---',
+  '0b101',
+  '-0b101',
+  '+0b1',
+  '0x1F',
+  '-0x1F',
+  '+0x1f',
+  '0o7',
+  '+0o7',
+  '-0o17',
+  '1e-8',
+  '1E5',
+  '-1e+3',
+  '1.0',
+  '.5',
+  '5.',
+  '-.5',
+  '1_000',
+  '1_000.5',
+  '0777',
+  '010',
+  '-010',
+  '+1',
+  '-0',
+  '0',
+  '12:30',
+  '1:20',
+  '190:20:30.15',
+  '-1:30',
+  '2026-01-01',
+  '2026-1-1',
+  '2001-12-14t21:59:43.10-05:00',
+  '2026-11-20 10:00:00',
+  'True',
+  'true',
+  'TRUE',
+  'False',
+  'yes',
+  'Yes',
+  'YES',
+  'no',
+  'No',
+  'on',
+  'On',
+  'ON',
+  'off',
+  'Off',
+  'OFF',
+  'y',
+  'Y',
+  'n',
+  'N',
+  'null',
+  'Null',
+  'NULL',
+  '~',
+  '',
+  ' ',
+  ' x ',
+  'x ',
+  ' x',
+  'NaN',
+  'nan',
+  '.nan',
+  '.NaN',
+  '.NAN',
+  '.inf',
+  '-.inf',
+  '+.inf',
+  '.Inf',
+  'Infinity',
+  '-Infinity',
+  '=',
+  '<<',
+  '- x',
+  '? x',
+  ': x',
+  '# not a comment',
+  'a # b',
+  'a: b',
+  '[1, 2]',
+  '{a: 1}',
+  '&anchor',
+  '*alias',
+  '!tag',
+  '%YAML',
+  '@x',
+  '`x`',
+  '"quoted"',
+  "'single'",
+  '|',
+  '>',
+  'line\nbreak',
+  'trailing newline\n',
+  '\n',
+  'a\n\nb\n\n',
+  '\ttab',
+  'cr\rhere',
+  'crlf\r\nline',
+  'nul\0byte',
+  'esc\u001b[31m',
+  'bell\u0007',
+  '\u2028',
+  '\u2029',
+  '\u0085',
+  '\ufeffbom',
+  'zero\u200bwidth',
+  'ünïcödé',
+  '日本語',
+  '🙂',
+  'e\u0301',
+  '\u202eevil',
+  '--- ',
+  '...',
+  '---',
 ];
 
 /** Half a surrogate pair cannot be written as UTF-8 at all, so no file format could keep it. */
@@ -37,16 +143,27 @@ const scalar = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 20 }).filter((s) => !LONE_SURROGATE.test(s)),
   fc.double(),
   fc.integer(),
-  fc.constantFrom(-0, 1e308, -1e308, 5e-324, 2 ** 53 + 2, 2 ** 60, -(2 ** 63), 1e21, 123456789012345680000, Number.MAX_VALUE, Number.MIN_VALUE, NaN, Infinity, -Infinity),
+  fc.constantFrom(
+    -0,
+    1e308,
+    -1e308,
+    5e-324,
+    2 ** 53 + 2,
+    2 ** 60,
+    -(2 ** 63),
+    1e21,
+    123456789012345680000,
+    Number.MAX_VALUE,
+    Number.MIN_VALUE,
+    NaN,
+    Infinity,
+    -Infinity,
+  ),
   fc.boolean(),
   fc.constant(null),
 );
 const key = fc.oneof(fc.constantFrom(...TRICKY_STRINGS.filter((s) => s !== '')), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }));
-const params = fc.dictionary(
-  key,
-  fc.oneof(scalar, fc.array(scalar, { maxLength: 4 }), fc.dictionary(key, scalar, { maxKeys: 4 })),
-  { maxKeys: 8 },
-);
+const params = fc.dictionary(key, fc.oneof(scalar, fc.array(scalar, { maxLength: 4 }), fc.dictionary(key, scalar, { maxKeys: 4 })), { maxKeys: 8 });
 const text = fc.oneof(fc.constantFrom(...TRICKY_STRINGS), fc.string({ unit: 'grapheme', maxLength: 200 }));
 const tags = fc.array(fc.oneof(fc.constantFrom(...TRICKY_STRINGS), fc.string({ unit: 'grapheme', maxLength: 30 })), { maxLength: 5 });
 
@@ -56,7 +173,10 @@ function exact(value: unknown): string {
   if (typeof value === 'string') return `s:${JSON.stringify(value)}`;
   if (value === null || typeof value === 'boolean') return String(value);
   if (Array.isArray(value)) return `[${value.map(exact).join(',')}]`;
-  if (typeof value === 'object') return `{${Object.entries(value as object).map(([k, v]) => `${JSON.stringify(k)}:${exact(v)}`).join(',')}}`;
+  if (typeof value === 'object')
+    return `{${Object.entries(value as object)
+      .map(([k, v]) => `${JSON.stringify(k)}:${exact(v)}`)
+      .join(',')}}`;
   return `?${typeof value}`;
 }
 
@@ -64,7 +184,10 @@ function exact(value: unknown): string {
 function types(value: unknown): string {
   if (typeof value === 'number') return Number.isNaN(value) ? 'n:NaN' : `n:${String(value === 0 ? 0 : value)}`;
   if (Array.isArray(value)) return `[${value.map(types).join(',')}]`;
-  if (value !== null && typeof value === 'object') return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}:${types(v)}`).join(',')}}`;
+  if (value !== null && typeof value === 'object')
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${JSON.stringify(k)}:${types(v)}`)
+      .join(',')}}`;
   return exact(value);
 }
 

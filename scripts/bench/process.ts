@@ -66,7 +66,13 @@ export function tail(text: string, lines = 3): string {
   if (signal) return `killed by signal ${signal}`;
   return text
     .split('\n')
-    .filter((line) => line.trim() !== '' && !/^\s+(Command being timed|User time|System time|Percent|Elapsed|Average|Maximum|Major|Minor|Voluntary|Involuntary|Swaps|File system|Socket|Signals|Page size|Exit status)/.test(line))
+    .filter(
+      (line) =>
+        line.trim() !== '' &&
+        !/^\s+(Command being timed|User time|System time|Percent|Elapsed|Average|Maximum|Major|Minor|Voluntary|Involuntary|Swaps|File system|Socket|Signals|Page size|Exit status)/.test(
+          line,
+        ),
+    )
     .slice(-lines)
     .join(' | ')
     .slice(0, 300);

@@ -45,7 +45,15 @@ export function measurePythonLog(checkout: string, calls: number): Promise<{ per
     child.on('error', reject);
     child.on('close', (code) => {
       if (code !== 0) return reject(new Error(`python3 exited with ${code}: ${stderr.trim().split('\n').at(-1) ?? ''}`));
-      if (stderr.includes('RunpagesWarning')) return reject(new Error(stderr.trim().split('\n').find((line) => line.includes('RunpagesWarning')) ?? 'warning'));
+      if (stderr.includes('RunpagesWarning'))
+        return reject(
+          new Error(
+            stderr
+              .trim()
+              .split('\n')
+              .find((line) => line.includes('RunpagesWarning')) ?? 'warning',
+          ),
+        );
       resolve(JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { perCallUs: number; finishS: number });
     });
   });

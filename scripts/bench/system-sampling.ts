@@ -27,7 +27,7 @@ if (fakeGpu) {
 // A job of four processes: a shell and three sleeping children.
 const job = spawn('sh', ['-c', 'sleep 600 & sleep 600 & sleep 600 & wait'], { stdio: 'ignore' });
 await new Promise((resolve) => setTimeout(resolve, 300));
-const ticks = () => (parseProcStat(readFileSync('/proc/self/stat', 'utf8'))?.ticks ?? 0);
+const ticks = () => parseProcStat(readFileSync('/proc/self/stat', 'utf8'))?.ticks ?? 0;
 const sampler = new SystemSampler({ rootPid: job.pid as number, nvidiaSmi });
 await sampler.sample(0);
 const before = ticks();

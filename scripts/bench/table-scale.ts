@@ -66,7 +66,9 @@ for (const rows of options.rows.split(',').map(Number)) {
   bytes.lookup = JSON.stringify(lookup.manifest).length + [...lookup.shards.values()].reduce((sum, shard) => sum + JSON.stringify(shard).length, 0);
   write(
     join(dir, 'index.html'),
-    template.replaceAll(`p/${PROJECT}/runs/table/index.json`, `p/${project}/runs/table/index.json`).replaceAll(searchIndexPath(PROJECT), searchIndexPath(project)),
+    template
+      .replaceAll(`p/${PROJECT}/runs/table/index.json`, `p/${project}/runs/table/index.json`)
+      .replaceAll(searchIndexPath(PROJECT), searchIndexPath(project)),
     'table',
   );
 

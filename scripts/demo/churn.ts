@@ -33,26 +33,46 @@ export function churnRun(ctx: DraftContext): RunDraft {
   const work = trees * lr;
   const underfit = work < 15 ? 0.04 * (1 - work / 15) : 0;
   const overfit = depth > 8 && work > 60 ? 0.004 * (depth - 8) * Math.log10(work / 60 + 1) * 5 : 0;
-  const auc = clamp(0.842 + (FEATURES[features] ?? 0) - 0.0016 * (depth - 6) ** 2 - underfit - overfit + (model === 'lightgbm' ? 0.002 : 0) + random.normal() * 0.002, 0.6, 0.95);
+  const auc = clamp(
+    0.842 + (FEATURES[features] ?? 0) - 0.0016 * (depth - 6) ** 2 - underfit - overfit + (model === 'lightgbm' ? 0.002 : 0) + random.normal() * 0.002,
+    0.6,
+    0.95,
+  );
   const bestLogloss = 0.2 + (0.9 - auc) * 1.6;
   const validAuc = (t: number, r: typeof random): number => 0.5 + (auc + overfit - 0.5) * saturate(t, 6) - overfit * t ** 2 + r.normal() * 0.001;
-  const validLogloss = (t: number, r: typeof random): number => 0.69 - (0.69 - bestLogloss - overfit) * saturate(t, 6) + overfit * 3 * t ** 2 + r.normal() * 0.002;
-  const trainLogloss = (t: number, r: typeof random): number => Math.max(0.01, 0.69 - (0.69 - bestLogloss + 0.02 * depth) * saturate(t, 5) + r.normal() * 0.002);
+  const validLogloss = (t: number, r: typeof random): number =>
+    0.69 - (0.69 - bestLogloss - overfit) * saturate(t, 6) + overfit * 3 * t ** 2 + r.normal() * 0.002;
+  const trainLogloss = (t: number, r: typeof random): number =>
+    Math.max(0.01, 0.69 - (0.69 - bestLogloss + 0.02 * depth) * saturate(t, 5) + r.normal() * 0.002);
   const f1 = clamp(0.35 + (auc - 0.75) * 2.6 + (params.class_weight === 'balanced' ? 0.02 : 0) + random.normal() * 0.005, 0, 1);
   const failure =
     features === 'f3' && phase < 0.62 && random.chance(0.5)
-      ? { at: 0, exitCode: 1, tail: "Traceback (most recent call last):\n  File \"features.py\", line 88, in build\n    df['tenure_months'] = ...\nKeyError: 'tenure_months'" }
+      ? {
+          at: 0,
+          exitCode: 1,
+          tail: "Traceback (most recent call last):\n  File \"features.py\", line 88, in build\n    df['tenure_months'] = ...\nKeyError: 'tenure_months'",
+        }
       : undefined;
   return {
     experiment,
     tags,
-    user: random.weighted([['dana', 4], ['chen', 3]] as const),
+    user: random.weighted([
+      ['dana', 4],
+      ['chen', 3],
+    ] as const),
     host: random.chance(0.85) ? `cpu-node-${random.int(1, 3)}` : 'dana-laptop',
     repo: 'acme/churn-model',
     branch: experiment === 'features' ? 'feat/features-v3' : 'main',
     command: `python -m churn.train --model ${model} --max-depth ${depth} --n-estimators ${trees} --lr ${lr} --features ${features}`,
     params,
-    data: [{ name: 'customers', version: `2026-10-${features === 'f3' ? '31' : '01'}`, sha256: random.sha256(), uri: 's3://acme-warehouse/exports/customers.parquet' }],
+    data: [
+      {
+        name: 'customers',
+        version: `2026-10-${features === 'f3' ? '31' : '01'}`,
+        sha256: random.sha256(),
+        uri: 's3://acme-warehouse/exports/customers.parquet',
+      },
+    ],
     series: {
       'valid/auc': { points: trees, steps: trees, at: validAuc },
       'valid/logloss': { points: trees, steps: trees, at: validLogloss },
@@ -75,7 +95,9 @@ export function churnRun(ctx: DraftContext): RunDraft {
       artifact(random, 'plots/roc.png', random.uniform(25_000, 35_000), 'image/png'),
     ],
     ...(random.chance(0.1) || (baseline && ctx.earlier.length === 0)
-      ? { notes: `**${experiment}** run: ${model}, depth ${depth}, ${trees} trees.\n\nAUC ${auc.toFixed(3)} on the October holdout. Features \`${features}\`.\n` }
+      ? {
+          notes: `**${experiment}** run: ${model}, depth ${depth}, ${trees} trees.\n\nAUC ${auc.toFixed(3)} on the October holdout. Features \`${features}\`.\n`,
+        }
       : {}),
     parents: [],
     ...(failure ? { failure } : {}),

@@ -195,7 +195,11 @@ export function cifarRun(ctx: DraftContext): RunDraft {
         }
       : undefined;
 
-  const user = random.weighted([['alice', 5], ['chen', 3], ['bob', 1]] as const);
+  const user = random.weighted([
+    ['alice', 5],
+    ['chen', 3],
+    ['bob', 1],
+  ] as const);
   const gpuName = random.chance(0.7) ? 'NVIDIA A100-SXM4-40GB' : 'NVIDIA H100 80GB HBM3';
   const hostPrefix = gpuName.includes('A100') ? 'gpu-a100' : 'gpu-h100';
   const finalValAcc = final;
@@ -208,9 +212,7 @@ export function cifarRun(ctx: DraftContext): RunDraft {
     branch: experiment === 'distill' ? 'feat/distillation' : experiment === 'arch-aug' && arch === 'vit-s' ? 'feat/vit' : 'main',
     command: `python train.py --arch ${arch} --opt ${optimizerName} --lr ${lr} --batch-size ${batchSize} --epochs ${epochs} --aug ${augment} --data cifar10:${dataVersion}${mixup ? ' --mixup' : ''}`,
     params,
-    data: [
-      { name: 'cifar10', version: dataVersion, sha256: DATASETS[dataVersion]?.sha256, uri: `s3://acme-datasets/cifar10/${dataVersion}/` },
-    ],
+    data: [{ name: 'cifar10', version: dataVersion, sha256: DATASETS[dataVersion]?.sha256, uri: `s3://acme-datasets/cifar10/${dataVersion}/` }],
     series: {
       'train/loss': { points: steps, steps, at: trainLoss },
       'val/loss': { points: evalPoints, steps, at: valLoss },

@@ -156,7 +156,8 @@ function assemble(draft: RunDraft, ctx: AssembleContext): PreparedRun {
       runtimes: draft.runtimes,
       // The lock changes every couple of weeks, like a real dependency bump.
       lock: { file: 'uv.lock', sha256: digestOf(`${draft.repo}.lock#${Math.floor(phase * 4)}`) },
-      vars: draft.gpu.length > 0 ? { CUDA_VISIBLE_DEVICES: draft.gpu.map((_, k) => k).join(','), SLURM_JOB_ID: String(480_000 + Math.floor(phase * 20_000)) } : {},
+      vars:
+        draft.gpu.length > 0 ? { CUDA_VISIBLE_DEVICES: draft.gpu.map((_, k) => k).join(','), SLURM_JOB_ID: String(480_000 + Math.floor(phase * 20_000)) } : {},
     },
     data: draft.data,
     params,
@@ -164,7 +165,8 @@ function assemble(draft: RunDraft, ctx: AssembleContext): PreparedRun {
     series: seriesInfo,
     tags: draft.tags,
     ...(draft.notes === undefined ? {} : { notes: draft.notes }),
-    artifacts: ending.status === 'finished' ? draft.artifacts : draft.artifacts.filter((a) => a.path.startsWith('checkpoints/')).slice(0, ending.progress > 0.3 ? 1 : 0),
+    artifacts:
+      ending.status === 'finished' ? draft.artifacts : draft.artifacts.filter((a) => a.path.startsWith('checkpoints/')).slice(0, ending.progress > 0.3 ? 1 : 0),
     parents: draft.parents,
   };
   const folder = runFolder(record);

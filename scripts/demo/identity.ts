@@ -11,17 +11,71 @@ import type { Random } from './random.ts';
  * Ids of runs created later sort later, as strings.
  */
 export function ulid(timeMs: number, random: Random): string {
-  return encodeUlid(timeMs, Array.from({ length: 16 }, () => random.int(0, 31)));
+  return encodeUlid(
+    timeMs,
+    Array.from({ length: 16 }, () => random.int(0, 31)),
+  );
 }
 
 const ADJECTIVES = [
-  'brave', 'calm', 'clever', 'crisp', 'dapper', 'eager', 'fancy', 'gentle', 'glad', 'golden', 'happy', 'jolly',
-  'keen', 'lively', 'lucky', 'mellow', 'misty', 'noble', 'proud', 'quiet', 'rapid', 'rosy', 'shiny', 'silent',
-  'snowy', 'sunny', 'swift', 'tidy', 'vivid', 'warm', 'wild', 'witty',
+  'brave',
+  'calm',
+  'clever',
+  'crisp',
+  'dapper',
+  'eager',
+  'fancy',
+  'gentle',
+  'glad',
+  'golden',
+  'happy',
+  'jolly',
+  'keen',
+  'lively',
+  'lucky',
+  'mellow',
+  'misty',
+  'noble',
+  'proud',
+  'quiet',
+  'rapid',
+  'rosy',
+  'shiny',
+  'silent',
+  'snowy',
+  'sunny',
+  'swift',
+  'tidy',
+  'vivid',
+  'warm',
+  'wild',
+  'witty',
 ] as const;
 const ANIMALS = [
-  'otter', 'badger', 'falcon', 'heron', 'lynx', 'marten', 'newt', 'owl', 'panda', 'puffin', 'quokka', 'raven',
-  'salmon', 'seal', 'sparrow', 'stoat', 'tapir', 'tiger', 'toucan', 'turtle', 'walrus', 'wombat', 'yak', 'zebra',
+  'otter',
+  'badger',
+  'falcon',
+  'heron',
+  'lynx',
+  'marten',
+  'newt',
+  'owl',
+  'panda',
+  'puffin',
+  'quokka',
+  'raven',
+  'salmon',
+  'seal',
+  'sparrow',
+  'stoat',
+  'tapir',
+  'tiger',
+  'toucan',
+  'turtle',
+  'walrus',
+  'wombat',
+  'yak',
+  'zebra',
 ] as const;
 
 /** A human-friendly run name such as `brave-otter-12`. */

@@ -79,7 +79,10 @@ export function llmRun(ctx: DraftContext): RunDraft {
   return {
     experiment,
     tags,
-    user: random.weighted([['bob', 5], ['dana', 3]] as const),
+    user: random.weighted([
+      ['bob', 5],
+      ['dana', 3],
+    ] as const),
     host: `gpu-h100-0${random.int(1, 2)}`,
     repo: 'acme/llm-tuning',
     branch: experiment === 'dpo' ? 'feat/dpo' : 'main',
@@ -103,7 +106,10 @@ export function llmRun(ctx: DraftContext): RunDraft {
       },
       'train/lr': { points: steps, steps, at: (t) => schedule('cosine', lr, t) },
     },
-    finalMetrics: { 'eval/loss': round(Math.log(final), 4), 'eval/win_rate': round(clamp(0.5 + (spec.perplexity - final) / 10 + random.normal() * 0.02, 0, 1), 3) },
+    finalMetrics: {
+      'eval/loss': round(Math.log(final), 4),
+      'eval/win_rate': round(clamp(0.5 + (spec.perplexity - final) / 10 + random.normal() * 0.02, 0, 1), 3),
+    },
     durationS,
     gpu: Array.from({ length: base === 'mistral-7b' ? 4 : 1 }, () => 'NVIDIA H100 80GB HBM3'),
     runtimes: { python: '3.11.9', torch: '2.5.1', cuda: '12.4', transformers: '4.46.3', peft: '0.13.2' },

@@ -18,7 +18,16 @@ import { createRandom, type Random } from './random.ts';
 const CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 /** A colour per class, so the grid reads at a glance. */
 const PALETTE: [number, number, number][] = [
-  [96, 150, 220], [200, 60, 60], [230, 190, 60], [220, 130, 60], [150, 110, 70], [170, 120, 90], [80, 170, 80], [120, 80, 50], [60, 110, 170], [110, 110, 120],
+  [96, 150, 220],
+  [200, 60, 60],
+  [230, 190, 60],
+  [220, 130, 60],
+  [150, 110, 70],
+  [170, 120, 90],
+  [80, 170, 80],
+  [120, 80, 50],
+  [60, 110, 170],
+  [110, 110, 120],
 ];
 const TILE = 24;
 
@@ -50,7 +59,11 @@ function cifar(dir: string, accuracy: number, created: number, random: Random): 
     const predicted = truth.map((t) => (random.chance(acc) ? t : (t + 1 + Math.floor(random.next() * 9)) % 10));
     const tileSeeds = truth.map((_, i) => i * 31 + 5);
     const time = created + epoch * 600;
-    logMedium(dir, 'val/predictions-grid', 'image', grid(truth, predicted, tileSeeds), { step: epoch, caption: `epoch ${epoch}: ${truth.filter((t, i) => t === predicted[i]).length}/16 right (green border: right, red: wrong)`, time });
+    logMedium(dir, 'val/predictions-grid', 'image', grid(truth, predicted, tileSeeds), {
+      step: epoch,
+      caption: `epoch ${epoch}: ${truth.filter((t, i) => t === predicted[i]).length}/16 right (green border: right, red: wrong)`,
+      time,
+    });
     // Confusion over a larger validation sample at three epochs.
     if (epoch % 2 === 1) {
       const yTrue = Array.from({ length: 500 }, (_, i) => CLASSES[i % 10] as string);
@@ -66,8 +79,16 @@ function cifar(dir: string, accuracy: number, created: number, random: Random): 
     }
   }
   if (last) {
-    const rows = last.truth.map((t, i) => [{ image: last.tiles[i] as string }, CLASSES[t] as string, CLASSES[last.predicted[i] as number] as string, last.scores[i] as number]);
-    logMedium(dir, 'val/predictions', 'table', jsonBytes({ columns: ['image', 'label', 'prediction', 'score'], rows }), { step: epochs, time: created + epochs * 600 });
+    const rows = last.truth.map((t, i) => [
+      { image: last.tiles[i] as string },
+      CLASSES[t] as string,
+      CLASSES[last.predicted[i] as number] as string,
+      last.scores[i] as number,
+    ]);
+    logMedium(dir, 'val/predictions', 'table', jsonBytes({ columns: ['image', 'label', 'prediction', 'score'], rows }), {
+      step: epochs,
+      time: created + epochs * 600,
+    });
   }
 }
 
@@ -93,9 +114,13 @@ const PROMPTS = [
 ];
 const STYLES = [
   ['The the customer password password reset not.', 'Refund no. Sorry sorry.', 'Invoice line is a line on the invoice.'],
-  ['The customer cannot reset their password since the update; the reset link fails.', 'Thank you for reaching out. We cannot offer a refund for this period.', 'It is a charge for seats added part-way through the billing period.'],
   [
-    'Since the latest update, the customer\'s password reset emails arrive but the link returns an error. Likely cause: the token format changed.',
+    'The customer cannot reset their password since the update; the reset link fails.',
+    'Thank you for reaching out. We cannot offer a refund for this period.',
+    'It is a charge for seats added part-way through the billing period.',
+  ],
+  [
+    "Since the latest update, the customer's password reset emails arrive but the link returns an error. Likely cause: the token format changed.",
     'Thank you for your message. Unfortunately this purchase is outside the refund window, but we have added a month of credit to your account.',
     'You added two seats on the 12th, so this line charges for them from that day to the end of your billing cycle, not for the full month.',
   ],
@@ -176,7 +201,12 @@ function png(width: number, height: number, rgb: Uint8Array): Uint8Array {
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = 8;
   ihdr[9] = 2;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', new Uint8Array())]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', new Uint8Array()),
+  ]);
 }
 
 let table: number[] | undefined;

@@ -67,7 +67,11 @@ export function createRandom(seed: string | number): Random {
       return last[0];
     },
     sha256: () => createHash('sha256').update(String(next())).update(String(next())).digest('hex'),
-    hex: (n) => random.sha256().repeat(Math.ceil(n / 64)).slice(0, n),
+    hex: (n) =>
+      random
+        .sha256()
+        .repeat(Math.ceil(n / 64))
+        .slice(0, n),
   };
   return random;
 }

@@ -51,12 +51,16 @@ export async function amendRun(options: {
     try {
       tip = await fetchBranch(cwd, config.remote, config.branch);
     } catch (error) {
-      options.warn?.(`cannot fetch "${config.branch}" from "${config.remote}" (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); changing the local branch, to be pushed by runpages sync`);
+      options.warn?.(
+        `cannot fetch "${config.branch}" from "${config.remote}" (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); changing the local branch, to be pushed by runpages sync`,
+      );
     }
   }
   tip ??= await resolveCommit(cwd, `refs/heads/${config.branch}`);
   if (!tip) {
-    throw new RunpagesError('branch-not-found', `There is no "${config.branch}" branch with runs to change.`, { hint: 'Record a run first, or create the branch with `runpages init`.' });
+    throw new RunpagesError('branch-not-found', `There is no "${config.branch}" branch with runs to change.`, {
+      hint: 'Record a run first, or create the branch with `runpages init`.',
+    });
   }
   const { runs } = await loadRunRecords(cwd, { branch: tip });
   const before = options.select(runs.map((run) => run.record));
@@ -76,6 +80,9 @@ export async function amendRun(options: {
   const text = stringifyRecord(changedFields);
   const after = parseRunRecord(changedFields, `${folder}/run.yaml`);
   if (text === files['run.yaml']) return { before, after, changed: false, outcome: { published: [before.id], queued: [], pushAttempts: 0, warnings: [] } };
-  const outcome = await publishRuns([{ record: after, files: { ...files, 'run.yaml': text }, objects: [], edited: true, ...(Object.keys(media).length ? { media } : {}) }], { cwd, config });
+  const outcome = await publishRuns(
+    [{ record: after, files: { ...files, 'run.yaml': text }, objects: [], edited: true, ...(Object.keys(media).length ? { media } : {}) }],
+    { cwd, config },
+  );
   return { before, after, changed: true, outcome };
 }

@@ -45,11 +45,15 @@ export async function writeRunTrees(cwd: string, runs: readonly PreparedRun[]): 
     ...media.flatMap((entries) => entries.map(([, content]) => content)),
   ]);
   let next = 0;
-  const blobEntries = (entries: [string, unknown][]): TreeEntry[] => entries.map(([name]) => ({ mode: FILE_MODE, type: 'blob', sha: blobs[next++] as string, name }));
+  const blobEntries = (entries: [string, unknown][]): TreeEntry[] =>
+    entries.map(([name]) => ({ mode: FILE_MODE, type: 'blob', sha: blobs[next++] as string, name }));
   const fileEntries = files.map(blobEntries);
   // The media/ subfolder's trees first: the run folders' trees refer to them.
   const withMedia = media.map((entries, index) => ({ entries, index })).filter(({ entries }) => entries.length > 0);
-  const mediaTrees = await writeTrees(cwd, withMedia.map(({ entries }) => blobEntries(entries)));
+  const mediaTrees = await writeTrees(
+    cwd,
+    withMedia.map(({ entries }) => blobEntries(entries)),
+  );
   withMedia.forEach(({ index }, n) => {
     const entries = fileEntries[index] as TreeEntry[];
     entries.push({ mode: TREE_MODE, type: 'tree', sha: mediaTrees[n] as string, name: 'media' });
@@ -161,7 +165,9 @@ async function isRunFolderAt(reader: ObjectReader, commit: string, path: string)
  */
 export async function listRunFolders(reader: ObjectReader, commit: string): Promise<FolderTree[]> {
   const trees = async (path: string): Promise<{ path: string; sha: string }[]> =>
-    ((await reader.readTree(`${commit}:${path}`)) ?? []).filter((entry) => entry.type === 'tree').map((entry) => ({ path: `${path}/${entry.name}`, sha: entry.sha }));
+    ((await reader.readTree(`${commit}:${path}`)) ?? [])
+      .filter((entry) => entry.type === 'tree')
+      .map((entry) => ({ path: `${path}/${entry.name}`, sha: entry.sha }));
   const months = (await Promise.all((await trees('runs')).map((project) => trees(project.path)))).flat();
   const entries = (await Promise.all(months.map((month) => trees(month.path)))).flat();
   const folders: FolderTree[] = [];
@@ -232,7 +238,10 @@ export async function applyToTree(
       if (entries.size === 0 && dir !== '') put(dir, null);
       else rewrites.push({ dir, entries: [...entries.values()] });
     });
-    const shas = await writeTrees(cwd, rewrites.map((rewrite) => rewrite.entries));
+    const shas = await writeTrees(
+      cwd,
+      rewrites.map((rewrite) => rewrite.entries),
+    );
     rewrites.forEach(({ dir }, index) => {
       const sha = shas[index] as string;
       if (dir === '') root = sha;

@@ -65,10 +65,14 @@ export async function migrateBranch(options: {
         try {
           base = await fetchBranch(cwd, remote, branch);
         } catch (error) {
-          throw new RunpagesError('fetch-failed', `Cannot fetch "${branch}" from the remote "${remote}": ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, {
-            hint: 'Nothing was changed. Check the network and the remote URL (`git remote -v`), then run `runpages migrate` again.',
-            cause: error,
-          });
+          throw new RunpagesError(
+            'fetch-failed',
+            `Cannot fetch "${branch}" from the remote "${remote}": ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+            {
+              hint: 'Nothing was changed. Check the network and the remote URL (`git remote -v`), then run `runpages migrate` again.',
+              cause: error,
+            },
+          );
         }
       }
       base ??= await resolveCommit(cwd, ref);
@@ -140,7 +144,7 @@ function migrationMessage(moved: number, dropped: number): string {
   const parts = [`Move ${moved} run${moved === 1 ? '' : 's'} into buckets (runpages migrate)`];
   const body = [
     'runs/<project>/<yyyy-mm>/<run-id>/ becomes runs/<project>/<yyyy-mm>/<bucket>/<run-id>/, so no folder',
-    'of the branch holds more than 3,000 entries (GitHub\'s guidance). Every file keeps its content.',
+    "of the branch holds more than 3,000 entries (GitHub's guidance). Every file keeps its content.",
   ];
   if (dropped > 0) body.push(`${dropped} old-layout cop${dropped === 1 ? 'y' : 'ies'} of runs already in their bucket removed.`);
   return `${parts.join('')}\n\n${body.join('\n')}\n`;

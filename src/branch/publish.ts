@@ -172,7 +172,10 @@ async function publishPending(pending: readonly Pending[], options: PublishOptio
     const ref = `refs/heads/${config.branch}`;
     const reader = new ObjectReader(cwd);
     try {
-      const folders = await writeRunTrees(cwd, ready.map((entry) => entry.run));
+      const folders = await writeRunTrees(
+        cwd,
+        ready.map((entry) => entry.run),
+      );
       if (!(await hasRemote(cwd, config.remote))) {
         await commitFolders(cwd, reader, ref, folders);
         testKillPoint('publish:committed-locally');
@@ -184,7 +187,10 @@ async function publishPending(pending: readonly Pending[], options: PublishOptio
         let others: QueuedRun[] = [];
         const queuedFolders = async (): Promise<FolderTree[]> => {
           others = (await listQueue(cwd)).filter((entry) => entry.uploaded && !readyIds.has(entry.id));
-          return writeRunTrees(cwd, others.map((entry) => entry.run));
+          return writeRunTrees(
+            cwd,
+            others.map((entry) => entry.run),
+          );
         };
         const result = await pushFolders(cwd, reader, config, folders, queuedFolders, { signal, warnings, now: options.now ?? (() => new Date()) });
         pushAttempts = result.attempts;
@@ -221,7 +227,9 @@ async function uploadObjects(store: ObjectStore, run: PreparedRun): Promise<void
   for (const object of run.objects) {
     const stored = 'path' in object.source ? await store.putFile(object.source.path) : await store.putBytes(object.source.data);
     if (stored.sha256 !== object.sha256) {
-      throw new Error(`${'path' in object.source ? object.source.path : 'an object'} now hashes to ${stored.sha256}, not ${object.sha256}: it changed after the run was prepared`);
+      throw new Error(
+        `${'path' in object.source ? object.source.path : 'an object'} now hashes to ${stored.sha256}, not ${object.sha256}: it changed after the run was prepared`,
+      );
     }
   }
 }
@@ -260,7 +268,12 @@ async function pushFolders(
     const refs = [...included].filter(([ref]) => ref.startsWith(`${PENDING_NAMESPACE}/`));
     if (announced) refs.push([announced.ref, announced.commit]);
     if (refs.length === 0) return;
-    await pushRefs(cwd, remote, refs.map(([ref]) => `:${ref}`), { leases: refs.map(([ref, sha]) => `${ref}:${sha}`) }).catch(() => {});
+    await pushRefs(
+      cwd,
+      remote,
+      refs.map(([ref]) => `:${ref}`),
+      { leases: refs.map(([ref, sha]) => `${ref}:${sha}`) },
+    ).catch(() => {});
   };
 
   let waitedS = 0;
@@ -288,7 +301,11 @@ async function pushFolders(
       const wait = pushWait(await recentPushTimes(cwd, remoteTip, perMinute), options.now().getTime() / 1000, perMinute);
       if (wait > 0) {
         if (waitedS + wait > MAX_BUDGET_WAIT_S) {
-          return { landed: false, reason: `the push budget of "${remote}" (${perMinute} a minute, config push.perMinute) stayed spent for ${Math.round(waitedS / 60)} minutes`, attempts: attempt };
+          return {
+            landed: false,
+            reason: `the push budget of "${remote}" (${perMinute} a minute, config push.perMinute) stayed spent for ${Math.round(waitedS / 60)} minutes`,
+            attempts: attempt,
+          };
         }
         // Waiters spread over the slot instead of all pushing the moment it opens.
         const pause = wait + Math.random() * Math.min(10, PUSH_WINDOW_S / perMinute);
@@ -319,7 +336,11 @@ async function pushFolders(
         const folder = { path: canonicalFolder(parsed), tree: found.tree };
         // Only runs new to the branch: an old announcement must never revert a newer publish.
         if (mine.has(folder.path) || extra.some((other) => other.path === folder.path)) continue;
-        if (base && ((await reader.read(`${base}:${folder.path}`)) || (await reader.read(`${base}:runs/${parsed.project}/${parsed.month}/${parsed.id}/run.yaml`)))) continue;
+        if (
+          base &&
+          ((await reader.read(`${base}:${folder.path}`)) || (await reader.read(`${base}:runs/${parsed.project}/${parsed.month}/${parsed.id}/run.yaml`)))
+        )
+          continue;
         extra.push(folder);
       }
     }
@@ -435,7 +456,8 @@ export async function pushLocalBranch(options: {
       const wait = remoteTip && perMinute > 0 ? pushWait(await recentPushTimes(cwd, remoteTip, perMinute), now().getTime() / 1000, perMinute) : 0;
       if (wait > 0) {
         // The push budget (src/branch/push-rate.ts) holds for the whole branch too; a wait is no attempt.
-        if (waitedS + wait > MAX_BUDGET_WAIT_S) return { pushed: false, reason: `the push budget of "${remote}" (${perMinute} a minute, config push.perMinute) stayed spent` };
+        if (waitedS + wait > MAX_BUDGET_WAIT_S)
+          return { pushed: false, reason: `the push budget of "${remote}" (${perMinute} a minute, config push.perMinute) stayed spent` };
         const pause = wait + Math.random() * Math.min(10, PUSH_WINDOW_S / perMinute);
         waitedS += pause;
         await sleep(pause * 1000, undefined, signal ? { signal } : {}).catch(() => {});
@@ -466,7 +488,10 @@ function backoff(attempt: number): number {
 /** The first useful line of an error, for a queue reason. */
 function messageOf(error: unknown): string {
   if (error instanceof GitCommandError) {
-    const lines = error.stderr.split('\n').map((line) => line.trim()).filter(Boolean);
+    const lines = error.stderr
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean);
     return lines.find((line) => line.startsWith('fatal:')) ?? lines[0] ?? error.message;
   }
   return error instanceof Error ? error.message : String(error);

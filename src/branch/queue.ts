@@ -222,7 +222,8 @@ export async function recoverQueue(cwd: string): Promise<string[]> {
     if (group.tmp && tmpEntry) {
       const current = await completeEntry(dest);
       if (!current || current.queuedAt <= tmpEntry.queuedAt) {
-        if (await install(root, join(root, group.tmp), dest)) restored.push(`${group.id}: restored the version queued at ${tmpEntry.queuedAt} from ${group.tmp}`);
+        if (await install(root, join(root, group.tmp), dest))
+          restored.push(`${group.id}: restored the version queued at ${tmpEntry.queuedAt} from ${group.tmp}`);
       }
     } else if (group.tmp && !(await completeEntry(dest))) {
       // The new version is partial (it cannot be, as it is written whole before anything is moved
@@ -410,7 +411,9 @@ export async function refreshChangedObjects(cwd: string, queued: { id: string; r
   // Rewrite the queued copy, each file replaced whole, so the queue never holds half of either.
   const entry = await readEntryFile(dir);
   entry.objects = objects.map((object) => {
-    const before = entry.objects.find((o) => 'path' in object.source && (o.path === object.source.path || join(dir, 'objects', o.sha256) === object.source.path));
+    const before = entry.objects.find(
+      (o) => 'path' in object.source && (o.path === object.source.path || join(dir, 'objects', o.sha256) === object.source.path),
+    );
     return 'path' in object.source
       ? { sha256: object.sha256, size: object.size, path: before?.path ?? object.source.path, ...(before?.linked ? { linked: true } : {}) }
       : { sha256: object.sha256, size: object.size };

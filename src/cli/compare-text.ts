@@ -40,7 +40,12 @@ function pad(text: string, width: number): string {
 
 function table(rows: string[][], plainRows: string[][]): string[] {
   const widths = plainRows[0]?.map((_, c) => Math.max(...plainRows.map((row) => (row[c] ?? '').length))) ?? [];
-  return rows.map((row) => row.map((cell, c) => pad(cell, widths[c] ?? 0)).join('  ').trimEnd());
+  return rows.map((row) =>
+    row
+      .map((cell, c) => pad(cell, widths[c] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 /**
@@ -97,7 +102,10 @@ function whyLines(comparison: Comparison, paint: Paint): string[] {
       lines.push(`  code  ${name(i)}: ${commit}${dirty}${url}`);
     });
   } else lines.push('  code  same commit, no uncommitted changes');
-  for (const [label, rows] of [['env', why.env], ['data', why.data]] as const) {
+  for (const [label, rows] of [
+    ['env', why.env],
+    ['data', why.data],
+  ] as const) {
     if (rows.length === 0) lines.push(`  ${label}  same`);
     for (const row of rows) lines.push(`  ${label}  ${row.key}: ${row.values.map((v, i) => `${name(i)} ${v ?? '–'}`).join(', ')}`);
   }
@@ -149,11 +157,12 @@ export function comparisonMarkdown(untrusted: Comparison, link?: string, images:
   if (differing.length === 0) out.push('None.');
   else {
     out.push(header.replace('| |', '| Param |'), rule);
-    for (const row of differing) out.push(`| \`${row.key.replace(/`/g, "'").replace(/\|/g, '\\|')}\` | ${row.values.map((v) => (v === undefined ? '–' : md(v))).join(' | ')} |`);
+    for (const row of differing)
+      out.push(`| \`${row.key.replace(/`/g, "'").replace(/\|/g, '\\|')}\` | ${row.values.map((v) => (v === undefined ? '–' : md(v))).join(' | ')} |`);
   }
   if (images.length > 0) {
     // Images in the table itself: a comment shows them side by side, each run's last step.
-    out.push('', '**Images** (each run\'s last step)', '', header.replace('| |', '| Key |'), rule);
+    out.push('', "**Images** (each run's last step)", '', header.replace('| |', '| Key |'), rule);
     for (const row of terminalSafeDeep(images)) {
       const cells = row.runs.map((run, i) => {
         if (!run) return '–';
@@ -173,7 +182,10 @@ export function comparisonMarkdown(untrusted: Comparison, link?: string, images:
       out.push(`- Code, ${name(i)}: ${commit}${compare}${code.dirty ? ', with uncommitted changes' : ''}`);
     });
   } else out.push('- Code: same commit, no uncommitted changes');
-  for (const [label, rows] of [['Environment', why.env], ['Data', why.data]] as const) {
+  for (const [label, rows] of [
+    ['Environment', why.env],
+    ['Data', why.data],
+  ] as const) {
     if (rows.length === 0) out.push(`- ${label}: same`);
     for (const row of rows) out.push(`- ${label}, ${md(row.key)}: ${row.values.map((v, i) => `${name(i)} ${md(v ?? '–')}`).join('; ')}`);
   }

@@ -40,7 +40,9 @@ export function parseSortKey(text: string): SortKey {
 export function parseSortKeys(text: string): SortKey[] {
   const keys = splitOutsideQuotes(text).map((part) => part.trim());
   if (keys.some((key) => key === '')) {
-    throw new RunpagesError('invalid-option', `--sort "${text}" has an empty key`, { hint: 'Separate keys with single commas: --sort metrics.acc:desc,params.lr' });
+    throw new RunpagesError('invalid-option', `--sort "${text}" has an empty key`, {
+      hint: 'Separate keys with single commas: --sort metrics.acc:desc,params.lr',
+    });
   }
   return keys.map((key) => {
     const spaced = /^(.*\S)\s+(asc|desc)$/i.exec(key);
@@ -83,7 +85,10 @@ export function parseColumnsOption(text: string): FieldRef[] {
     }
   }
   names.push(current);
-  return names.map((name) => name.trim()).filter((name) => name !== '').map((name) => parseFieldOption(name, '--columns'));
+  return names
+    .map((name) => name.trim())
+    .filter((name) => name !== '')
+    .map((name) => parseFieldOption(name, '--columns'));
 }
 
 function parseFieldOption(text: string, option: string): FieldRef {
@@ -158,7 +163,9 @@ export function shortIdLength(ids: readonly string[], min = 8): number {
 /** Param keys as dotted paths to their leaves (`optimizer.lr`). */
 export function flattenParamKeys(params: Record<string, unknown>, prefix = ''): string[] {
   return Object.entries(params).flatMap(([key, value]) =>
-    value !== null && typeof value === 'object' && !Array.isArray(value) ? flattenParamKeys(value as Record<string, unknown>, `${prefix}${key}.`) : [`${prefix}${key}`],
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? flattenParamKeys(value as Record<string, unknown>, `${prefix}${key}.`)
+      : [`${prefix}${key}`],
   );
 }
 
@@ -229,7 +236,8 @@ export function renderRunTable(records: readonly RunRecord[], options: TableOpti
     const numeric = field.kind === 'metric' || (field.kind === 'attribute' && field.name === 'duration');
     const header = terminalText(field.kind === 'attribute' ? field.name : printField(field));
     const width = Math.min(MAX_CELL, Math.max(header.length, ...cells.map((cell) => cell.length)));
-    const shrinkable = field.kind === 'param' || field.kind === 'tag' || (field.kind === 'attribute' && ['name', 'experiment', 'user', 'host'].includes(field.name));
+    const shrinkable =
+      field.kind === 'param' || field.kind === 'tag' || (field.kind === 'attribute' && ['name', 'experiment', 'user', 'host'].includes(field.name));
     const comfortable = shrinkable ? Math.min(width, Math.max(header.length, 16)) : width;
     return { header, cells, align: numeric ? 'right' : 'left', comfortable, minimum: shrinkable ? Math.min(width, 8) : width, width };
   });
@@ -254,7 +262,12 @@ export function renderRunTable(records: readonly RunRecord[], options: TableOpti
       .join('  ')
       .trimEnd();
   const { color } = options;
-  const lines = [line(columns.map((column) => column.header), (text) => color.bold(text))];
+  const lines = [
+    line(
+      columns.map((column) => column.header),
+      (text) => color.bold(text),
+    ),
+  ];
   records.forEach((record, row) => {
     lines.push(
       line(

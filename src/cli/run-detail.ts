@@ -29,7 +29,10 @@ export function findRun(records: readonly RunRecord[], reference: string): RunRe
   if (candidates.length === 0) {
     const similar = records.filter((record) => record.id.toLowerCase().startsWith(reference.toLowerCase()) || record.name.includes(reference));
     throw new RunpagesError('unknown-run', `No run has an id starting with "${shown}" or the name "${shown}".${listCandidates(similar)}`, {
-      hint: similar.length > 0 ? 'Use one of the ids above.' : 'List runs with `runpages ls` (add --from <dir> for a folder of runs), then pass an id or a prefix of one.',
+      hint:
+        similar.length > 0
+          ? 'Use one of the ids above.'
+          : 'List runs with `runpages ls` (add --from <dir> for a folder of runs), then pass an id or a prefix of one.',
     });
   }
   throw new RunpagesError('ambiguous-run', `"${shown}" matches ${candidates.length} runs:${listCandidates(candidates)}`, {
@@ -42,7 +45,12 @@ function listCandidates(records: readonly RunRecord[]): string {
   const sorted = [...records].sort((a, b) => (a.id < b.id ? -1 : 1));
   const shown = terminalSafeDeep(sorted.slice(0, 10));
   const pad = (values: string[]): string[] => values.map((value) => value.padEnd(Math.max(...values.map((v) => v.length))));
-  const [ids, names, projects, statuses] = [pad(shown.map((r) => r.id)), pad(shown.map((r) => r.name)), pad(shown.map((r) => r.project)), pad(shown.map((r) => r.status))];
+  const [ids, names, projects, statuses] = [
+    pad(shown.map((r) => r.id)),
+    pad(shown.map((r) => r.name)),
+    pad(shown.map((r) => r.project)),
+    pad(shown.map((r) => r.status)),
+  ];
   const lines = shown.map((record, i) => `\n  ${ids[i]}  ${names[i]}  ${projects[i]}  ${statuses[i]}  ${record.created}`);
   return `${lines.join('')}${records.length > 10 ? `\n  ... and ${records.length - 10} more` : ''}`;
 }
@@ -69,7 +77,9 @@ export function renderRunDetail(untrusted: RunRecord, options: DetailOptions): s
     for (const [key, value] of rows) out.push(`  ${color.dim(key.padEnd(width))}  ${value}`);
   };
 
-  out.push(`${color.bold(record.name)}  ${paintStatus(record.status, record.status, color)}${record.exit_code === undefined ? '' : color.dim(` (exit ${record.exit_code})`)}`);
+  out.push(
+    `${color.bold(record.name)}  ${paintStatus(record.status, record.status, color)}${record.exit_code === undefined ? '' : color.dim(` (exit ${record.exit_code})`)}`,
+  );
   const overview: [string, string][] = [
     ['id', record.id],
     ['project', record.experiment ? `${record.project} / ${record.experiment}` : record.project],
@@ -82,7 +92,11 @@ export function renderRunDetail(untrusted: RunRecord, options: DetailOptions): s
     overview.push(['last heard', `${formatDateTime(heard)} (${formatRelative(heard, options.now)})`]);
   }
   const progress = progressOf(record);
-  if (progress && !record.ended) overview.push(['progress', `${progress.text.startsWith('step') ? progress.text : `step ${progress.text}`}${progress.percent === undefined ? '' : ` (${progress.percent} %)`}`]);
+  if (progress && !record.ended)
+    overview.push([
+      'progress',
+      `${progress.text.startsWith('step') ? progress.text : `step ${progress.text}`}${progress.percent === undefined ? '' : ` (${progress.percent} %)`}`,
+    ]);
   if (record.duration_s !== undefined) overview.push(['duration', formatDuration(record.duration_s)]);
   if (record.command) overview.push(['command', record.command]);
   if (record.tags.length > 0) overview.push(['tags', record.tags.join(', ')]);
@@ -113,7 +127,10 @@ export function renderRunDetail(untrusted: RunRecord, options: DetailOptions): s
   );
   section(
     'Artifacts',
-    record.artifacts.map((artifact) => [artifact.path, `${formatBytes(artifact.size).padStart(9)}${artifact.type ? `  ${artifact.type}` : ''}  ${color.dim(artifact.sha256.slice(0, 12))}`]),
+    record.artifacts.map((artifact) => [
+      artifact.path,
+      `${formatBytes(artifact.size).padStart(9)}${artifact.type ? `  ${artifact.type}` : ''}  ${color.dim(artifact.sha256.slice(0, 12))}`,
+    ]),
   );
   if (record.artifacts.length > 0) out.push(color.dim(`  download: runpages pull ${record.id} [path] --out <dir>`));
 

@@ -29,7 +29,9 @@ export function runOverrides(flags: RunFlags): RunOverrides {
   for (const pair of flags.param ?? []) {
     const at = pair.indexOf('=');
     if (at <= 0) {
-      throw new RunpagesError('invalid-param', `--param ${JSON.stringify(pair)} is not key=value`, { hint: 'Write params as --param lr=0.001 (dotted keys nest: --param optim.lr=0.001).' });
+      throw new RunpagesError('invalid-param', `--param ${JSON.stringify(pair)} is not key=value`, {
+        hint: 'Write params as --param lr=0.001 (dotted keys nest: --param optim.lr=0.001).',
+      });
     }
     const key = pair.slice(0, at);
     keyPath(key, '--param');

@@ -50,12 +50,21 @@ export function renderWatch(records: readonly RunRecord[], options: { now: Date;
       .slice(0, 3)
       .map(([key, value]) => `${terminalText(key)}=${formatNumber(value)}`)
       .join(' ');
-    return { r, cells: [r.id.slice(0, idLength), terminalText(r.name).slice(0, 32), r.status, progress(r), ago(r.heartbeat ?? r.ended ?? r.created, now), values || '–'] };
+    return {
+      r,
+      cells: [r.id.slice(0, idLength), terminalText(r.name).slice(0, 32), r.status, progress(r), ago(r.heartbeat ?? r.ended ?? r.created, now), values || '–'],
+    };
   });
   const headers = ['id', 'name', 'status', 'progress', 'seen', 'latest'];
   const widths = headers.map((header, index) => Math.max(header.length, ...rows.map((row) => (row.cells[index] as string).length)));
   const cut = (text: string): string => (text.length <= options.width ? text : `${text.slice(0, Math.max(0, options.width - 1))}…`);
-  const line = (cells: string[]) => cut(cells.map((cell, index) => (index === cells.length - 1 ? cell : cell.padEnd(widths[index] as number))).join('  ').trimEnd());
+  const line = (cells: string[]) =>
+    cut(
+      cells
+        .map((cell, index) => (index === cells.length - 1 ? cell : cell.padEnd(widths[index] as number)))
+        .join('  ')
+        .trimEnd(),
+    );
   const out = [options.heading, ''];
   if (rows.length === 0) out.push('No runs running or ended in the last 15 minutes.');
   else {
@@ -64,7 +73,11 @@ export function renderWatch(records: readonly RunRecord[], options: { now: Date;
       const text = line(cells);
       // Colour the status word only: widths were measured on the plain text.
       const at = (widths[0] as number) + 2 + (widths[1] as number) + 2;
-      out.push(text.length > at ? text.slice(0, at) + paintStatus(text.slice(at, at + (widths[2] as number)), r.status, color) + text.slice(at + (widths[2] as number)) : text);
+      out.push(
+        text.length > at
+          ? text.slice(0, at) + paintStatus(text.slice(at, at + (widths[2] as number)), r.status, color) + text.slice(at + (widths[2] as number))
+          : text,
+      );
     }
   }
   return out.join('\n');

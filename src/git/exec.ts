@@ -113,10 +113,16 @@ function gitBounded(cwd: string, args: readonly string[], options: GitOptions, t
     let idle: NodeJS.Timeout;
     const alive = (): void => {
       clearTimeout(idle);
-      idle = setTimeout(() => kill(`the remote did not answer ${timeout.what} for ${seconds(timeout.idleMs)}, so git was stopped (${timeout.settings})`), timeout.idleMs);
+      idle = setTimeout(
+        () => kill(`the remote did not answer ${timeout.what} for ${seconds(timeout.idleMs)}, so git was stopped (${timeout.settings})`),
+        timeout.idleMs,
+      );
     };
     alive();
-    const total = setTimeout(() => kill(`${timeout.what} took longer than ${seconds(timeout.totalMs)}, so git was stopped (${timeout.settings})`), timeout.totalMs);
+    const total = setTimeout(
+      () => kill(`${timeout.what} took longer than ${seconds(timeout.totalMs)}, so git was stopped (${timeout.settings})`),
+      timeout.totalMs,
+    );
     const onAbort = (): void => kill(`${timeout.what} was interrupted`);
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.signal?.aborted) onAbort();

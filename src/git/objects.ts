@@ -42,9 +42,7 @@ export async function writeBlobs(cwd: string, contents: readonly (string | Uint8
 export async function writeTrees(cwd: string, trees: readonly (readonly TreeEntry[])[]): Promise<string[]> {
   if (trees.length === 0) return [];
   // -z: entries end in NUL and an empty entry ends a tree, so any file name is safe.
-  const input = trees
-    .map((entries) => `${entries.map((e) => `${e.mode} ${e.type} ${e.sha}\t${e.name}\0`).join('')}\0`)
-    .join('');
+  const input = trees.map((entries) => `${entries.map((e) => `${e.mode} ${e.type} ${e.sha}\t${e.name}\0`).join('')}\0`).join('');
   const out = await git(cwd, ['mktree', '-z', '--batch'], { input });
   return out.split('\n');
 }

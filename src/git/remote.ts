@@ -124,9 +124,7 @@ export async function pushRefs(
     // The refs landed, but updating the local remote-tracking ref failed (another push held its lock).
     if (refLines.length > 0 && refLines.every((line) => !line.startsWith('!'))) return 'pushed';
     const behind = refLines.some(
-      (line) =>
-        /\[rejected\]/.test(line) ||
-        (/\[remote rejected\]/.test(line) && /lock|failed to update ref|incorrect old value|stale info/i.test(line)),
+      (line) => /\[rejected\]/.test(line) || (/\[remote rejected\]/.test(line) && /lock|failed to update ref|incorrect old value|stale info/i.test(line)),
     );
     if (behind) return 'behind';
     throw error;

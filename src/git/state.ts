@@ -29,15 +29,10 @@ export async function captureGitState(cwd: string): Promise<{ info: GitInfo; dif
   info.dirty = status.length > 0;
   if (!info.dirty) return { info };
 
-  const untracked = (await gitBytes(cwd, ['ls-files', '--others', '--exclude-standard', '-z']))
-    .toString('utf8')
-    .split('\0')
-    .filter(Boolean);
+  const untracked = (await gitBytes(cwd, ['ls-files', '--others', '--exclude-standard', '-z'])).toString('utf8').split('\0').filter(Boolean);
   // Before the first commit there is no HEAD to diff against: show what is staged instead.
   const patch = await gitBytes(cwd, commit ? ['diff', 'HEAD', '--binary'] : ['diff', '--cached', '--binary']);
-  const header = untracked.length
-    ? `# Untracked files (not in this patch):\n${untracked.map((name) => `#   ${name}\n`).join('')}\n`
-    : '';
+  const header = untracked.length ? `# Untracked files (not in this patch):\n${untracked.map((name) => `#   ${name}\n`).join('')}\n` : '';
   return { info, diff: Buffer.concat([Buffer.from(header, 'utf8'), patch]) };
 }
 

@@ -176,7 +176,6 @@ ${configurePages}      # Charts, comparison data and unchanged pages are reused 
 ${deploy}`;
 }
 
-
 /**
  * The trigger workflow carried on the runs branch: on every push of runs, dispatch the publish
  * workflow on the default branch.
@@ -233,9 +232,7 @@ export async function setUpGithubPages(setup: GithubPagesSetup): Promise<{ workf
   const [tree] = await writeTrees(setup.cwd, [[{ mode: FILE_MODE, type: 'blob', sha: blob as string, name: TRIGGER_WORKFLOW.split('/').at(-1) as string }]]);
   const reader = new ObjectReader(setup.cwd);
   try {
-    const { commit } = await commitFolders(setup.cwd, reader, `refs/heads/${setup.branch}`, [
-      { path: dirname(TRIGGER_WORKFLOW), tree: tree as string },
-    ]);
+    const { commit } = await commitFolders(setup.cwd, reader, `refs/heads/${setup.branch}`, [{ path: dirname(TRIGGER_WORKFLOW), tree: tree as string }]);
     return { workflow: PUBLISH_WORKFLOW, runsCommit: commit };
   } finally {
     reader.close();

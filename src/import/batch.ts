@@ -147,7 +147,8 @@ async function keepFormerId(run: ImportedRun, onBranch: Map<string, BranchRun>, 
     const stored = onBranch.get(former);
     if (stored === undefined || stored.folder.split('/')[1] !== run.record.project) continue;
     let record: unknown;
-    for await (const file of readBlobs(cwd, [{ path: `${stored.folder}/run.yaml`, sha: stored.sha }])) record = parseYaml(file.content.toString('utf8'), file.path);
+    for await (const file of readBlobs(cwd, [{ path: `${stored.folder}/run.yaml`, sha: stored.sha }]))
+      record = parseYaml(file.content.toString('utf8'), file.path);
     const old = record as { name?: unknown; imported?: { files?: unknown } } | null;
     const files = (run.record.imported as { files?: unknown } | undefined)?.files;
     if (old?.name === run.record.name && JSON.stringify(old?.imported?.files) === JSON.stringify(files)) {

@@ -54,7 +54,8 @@ export class SourceRoot {
     if (info.isSymbolicLink()) return this.refuse(path, LINK_REASON);
     const real = await realpath(path).catch(() => undefined);
     if (real === undefined) return false;
-    if (real !== this.real && !real.startsWith(this.real + sep)) return this.refuse(path, `is outside ${this.path} (it resolves to ${real}); imports read only inside the folder imported`);
+    if (real !== this.real && !real.startsWith(this.real + sep))
+      return this.refuse(path, `is outside ${this.path} (it resolves to ${real}); imports read only inside the folder imported`);
     return true;
   }
 

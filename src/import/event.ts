@@ -125,8 +125,7 @@ export function decodeEvent(bytes: Uint8Array): DecodedEvent {
       event.scalars.push(...summary.scalars);
       event.items.push(...summary.items);
       if (summary.hparams) event.hparams = { ...event.hparams, ...summary.hparams };
-    }
-    else reader.skip(wireType, field);
+    } else reader.skip(wireType, field);
   }
   return event;
 }
@@ -216,7 +215,8 @@ function decodeHistogram(bytes: Uint8Array): NonNullable<SummaryItem['histogram'
     const [field, wireType] = reader.tag();
     if (field === HISTO_MIN && wireType === WireType.Bit64) histogram.min = reader.double();
     else if (field === HISTO_MAX && wireType === WireType.Bit64) histogram.max = reader.double();
-    else if (field === HISTO_BUCKET_LIMIT || field === HISTO_BUCKET) readRepeated(reader, wireType, () => reader.double(), field === HISTO_BUCKET_LIMIT ? histogram.limits : histogram.counts);
+    else if (field === HISTO_BUCKET_LIMIT || field === HISTO_BUCKET)
+      readRepeated(reader, wireType, () => reader.double(), field === HISTO_BUCKET_LIMIT ? histogram.limits : histogram.counts);
     else reader.skip(wireType, field);
   }
   return histogram;

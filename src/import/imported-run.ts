@@ -128,7 +128,16 @@ async function stageMedia(media: readonly ImportedMedium[], dir: string): Promis
     }
     sources.set(target, medium.content);
     const { key, kind, step, caption, time } = medium;
-    lines.push(JSON.stringify({ key, kind, ...(step === undefined ? {} : { step }), ...(caption === undefined ? {} : { caption }), file, ...(time === undefined ? {} : { time }) }));
+    lines.push(
+      JSON.stringify({
+        key,
+        kind,
+        ...(step === undefined ? {} : { step }),
+        ...(caption === undefined ? {} : { caption }),
+        file,
+        ...(time === undefined ? {} : { time }),
+      }),
+    );
   }
   await writeFile(join(dir, 'media.jsonl'), `${lines.join('\n')}\n`);
   return sources;
@@ -155,7 +164,9 @@ function numberText(value: number): string {
 }
 
 function jsonWithNonFinite(values: Record<string, number>): string {
-  return `{${Object.entries(values).map(([key, value]) => `${JSON.stringify(key)}:${numberText(value)}`).join(',')}}\n`;
+  return `{${Object.entries(values)
+    .map(([key, value]) => `${JSON.stringify(key)}:${numberText(value)}`)
+    .join(',')}}\n`;
 }
 
 function renameKeys(values: Record<string, number>): Record<string, number> {

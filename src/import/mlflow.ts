@@ -84,9 +84,13 @@ export async function scanMlflow(storeDir: string, options: MlflowOptions = {}):
   const skipped: Skipped[] = [];
   const experiments: Experiment[] = [];
   const root = await SourceRoot.open(storeDir).catch((error: NodeJS.ErrnoException) => {
-    throw new RunpagesError('import-source-missing', `Cannot read the MLflow store ${storeDir}: ${error.code === 'ENOENT' ? 'there is no such folder' : (error.code ?? error.message)}`, {
-      hint: 'Pass the folder MLflow writes to (the `mlruns` folder, or the path of a `file:` tracking URI).',
-    });
+    throw new RunpagesError(
+      'import-source-missing',
+      `Cannot read the MLflow store ${storeDir}: ${error.code === 'ENOENT' ? 'there is no such folder' : (error.code ?? error.message)}`,
+      {
+        hint: 'Pass the folder MLflow writes to (the `mlruns` folder, or the path of a `file:` tracking URI).',
+      },
+    );
   });
   const top = await folders(root, storeDir).catch((error: NodeJS.ErrnoException) => {
     const why = error.code === 'ENOENT' ? 'there is no such folder' : error.code === 'ENOTDIR' ? 'it is not a folder' : (error.code ?? error.message);
@@ -168,7 +172,13 @@ async function readMeta(root: SourceRoot, folder: string): Promise<Record<string
 }
 
 /** Reads one run folder into an ImportedRun; throws RunpagesError for a malformed run. */
-async function readMlflowRun(root: SourceRoot, folder: string, meta: Record<string, unknown>, experiment: Experiment, options: MlflowOptions): Promise<ImportedRun> {
+async function readMlflowRun(
+  root: SourceRoot,
+  folder: string,
+  meta: Record<string, unknown>,
+  experiment: Experiment,
+  options: MlflowOptions,
+): Promise<ImportedRun> {
   const malformed = (what: string): RunpagesError =>
     new RunpagesError('mlflow-malformed', `${folder}: ${what}`, { hint: 'Fix or remove this run folder, then import again.' });
   const id = text(meta.run_id) ?? text(meta.run_uuid) ?? folder.split(sep).at(-1)!;
@@ -196,7 +206,8 @@ async function readMlflowRun(root: SourceRoot, folder: string, meta: Record<stri
     }
     const tag = formatTag(key, redactText(value));
     if (tag.length <= MAX_TAG) runTags.push(tag);
-    else if (value.length <= MAX_KEPT_TAG) warnings.push(`${folder}: tag "${key}" is longer than ${MAX_TAG} characters; kept under mlflow.tags only (tags.${key} still finds it)`);
+    else if (value.length <= MAX_KEPT_TAG)
+      warnings.push(`${folder}: tag "${key}" is longer than ${MAX_TAG} characters; kept under mlflow.tags only (tags.${key} still finds it)`);
   }
   const git: Record<string, string> = {};
   if (tags['mlflow.source.git.commit']) git.commit = tags['mlflow.source.git.commit'];
@@ -227,7 +238,16 @@ async function readMlflowRun(root: SourceRoot, folder: string, meta: Record<stri
     mlflow: { experiment_id: experiment.id, lifecycle_stage: text(meta.lifecycle_stage) ?? 'active', tags: keptTags },
   };
   const media = artifactsDir ? await mlflowMedia(artifactsDir, tags, warnings) : [];
-  return { record, series, summary, ...(artifactsDir ? { artifactsDir } : {}), ...(media.length ? { media } : {}), source: folder, warnings, refused: root.refused };
+  return {
+    record,
+    series,
+    summary,
+    ...(artifactsDir ? { artifactsDir } : {}),
+    ...(media.length ? { media } : {}),
+    source: folder,
+    warnings,
+    refused: root.refused,
+  };
 }
 
 function mlflowStatus(value: unknown): RunStatus | undefined {
@@ -397,7 +417,10 @@ async function isFolder(path: string): Promise<boolean> {
 
 async function folders(root: SourceRoot, path: string): Promise<string[]> {
   const entries = await root.entries(path);
-  return entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  return entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
 }
 
 function withoutCredentials(url: string): string {

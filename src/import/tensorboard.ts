@@ -41,7 +41,10 @@ const EVENT_FILE = /tfevents/;
  * const { tasks } = await scanTensorBoard('lightning_logs', { project: 'autoencoder' });
  * await publishImported(tasks, { cwd, config });
  */
-export async function scanTensorBoard(logdir: string, options: TensorBoardOptions = {}): Promise<{ tasks: ImportTask[]; skipped: Skipped[]; refused: Refused[] }> {
+export async function scanTensorBoard(
+  logdir: string,
+  options: TensorBoardOptions = {},
+): Promise<{ tasks: ImportTask[]; skipped: Skipped[]; refused: Refused[] }> {
   const root = resolve(logdir);
   const unreadable = (error: NodeJS.ErrnoException): never => {
     throw new RunpagesError('import-source-missing', `Cannot read the TensorBoard logdir ${logdir}: ${error.code ?? error.message}`, {

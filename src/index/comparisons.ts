@@ -25,7 +25,11 @@ export async function loadSavedComparisons(options: { cwd: string; source: RunSo
  * a run that is gone), and without any broken comparison read from the runs source: data others
  * push must not stop the build.
  */
-export async function readSavedComparisonFiles(options: { cwd: string; source: RunSource; ids: readonly string[] }): Promise<{ comparisons: SavedComparison[]; skipped: SkippedComparison[] }> {
+export async function readSavedComparisonFiles(options: {
+  cwd: string;
+  source: RunSource;
+  ids: readonly string[];
+}): Promise<{ comparisons: SavedComparison[]; skipped: SkippedComparison[] }> {
   const texts = new Map<string, { text: string; file: string; own: boolean }>();
   const fromFolder = (dir: string, label: string, own: boolean) => {
     if (!existsSync(dir)) return;
@@ -62,4 +66,3 @@ export async function readSavedComparisonFiles(options: { cwd: string; source: R
   skipped.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   return { comparisons, skipped };
 }
-

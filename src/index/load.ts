@@ -257,7 +257,10 @@ async function readBranch(branch: string, cwd: string, known: (hash: string) => 
     // Decided once, when reading starts (after `onCount`, which may change what is known): the blob
     // reader must yield exactly these folders' files, in order.
     const unread = new Set(folders.filter((entry) => !known(entry.hash)));
-    const blobs = readBlobs(cwd, [...unread].flatMap((entry) => entry.files));
+    const blobs = readBlobs(
+      cwd,
+      [...unread].flatMap((entry) => entry.files),
+    );
     try {
       for (const entry of folders) {
         const { folder, files, hash } = entry;
@@ -299,7 +302,10 @@ export function parseRuns(files: RunFiles[], valid: LoadedRun[] = []): LoadResul
   }
   // In folder order before the final sort, so which of two runs with one id is kept never depends
   // on which of them came from the cache.
-  return finish(runs.sort((a, b) => compare(a.folder, b.folder)), invalid);
+  return finish(
+    runs.sort((a, b) => compare(a.folder, b.folder)),
+    invalid,
+  );
 }
 
 /** The run as cached under its files' hash, when its folder still matches its record. */
@@ -331,7 +337,6 @@ function runHash(entry: RunFiles): string {
     .digest('hex');
 }
 
-
 /** Newest first, then by id; duplicates dropped. */
 function finish(runs: LoadedRun[], invalid: InvalidRun[]): LoadResult {
   runs.sort((a, b) => compare(b.record.created, a.record.created) || compare(a.record.id, b.record.id));
@@ -349,7 +354,12 @@ function dropDuplicates(runs: LoadedRun[], invalid: InvalidRun[]): LoadResult {
       invalid.push({
         file,
         field: 'id',
-        reason: formatIssue({ file, field: 'id', message: `duplicates the run in ${first.folder}; only that one is shown`, value: JSON.stringify(run.record.id) }),
+        reason: formatIssue({
+          file,
+          field: 'id',
+          message: `duplicates the run in ${first.folder}; only that one is shown`,
+          value: JSON.stringify(run.record.id),
+        }),
       });
       continue;
     }

@@ -21,12 +21,7 @@ export interface ShownAt {
  *
  * @example const { runs } = await loadRunRecords(cwd, { branch: 'runs' }, '01JC1A', { now, live: liveSettings(config) });
  */
-export async function loadRunRecords(
-  cwd: string,
-  source: RunSource,
-  idPrefix = '',
-  shown?: ShownAt,
-): Promise<{ runs: LoadedRun[]; invalid: InvalidRun[] }> {
+export async function loadRunRecords(cwd: string, source: RunSource, idPrefix = '', shown?: ShownAt): Promise<{ runs: LoadedRun[]; invalid: InvalidRun[] }> {
   const loaded = await loadRecords(cwd, source, idPrefix);
   return shown ? { ...loaded, runs: withLiveStatus(loaded.runs, shown.now, shown.live) } : loaded;
 }
@@ -38,7 +33,11 @@ async function loadRecords(cwd: string, source: RunSource, idPrefix: string): Pr
     return { runs: loaded.runs.filter((run) => run.record.id.startsWith(idPrefix)), invalid: loaded.invalid };
   }
   const ref = source.branch;
-  const [{ listBranchFiles, readBlobs }, { gitMaybe }, { RecordCache }] = await Promise.all([import('../branch/read.ts'), import('../git/exec.ts'), import('./run-cache.ts')]);
+  const [{ listBranchFiles, readBlobs }, { gitMaybe }, { RecordCache }] = await Promise.all([
+    import('../branch/read.ts'),
+    import('../git/exec.ts'),
+    import('./run-cache.ts'),
+  ]);
   const runYaml = (path: string): RunPath | undefined => {
     const run = runFileOf(path);
     return run?.file === 'run.yaml' ? run : undefined;

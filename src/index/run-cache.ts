@@ -20,7 +20,8 @@ import type { RunRecord } from '../run/schema.ts';
 export function parsedRunFormat(kind: string): string {
   const extension = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
   const hash = createHash('sha256');
-  for (const module of ['schema', 'yaml', 'limits', 'validate', 'media']) hash.update(readFileSync(fileURLToPath(new URL(`../run/${module}.${extension}`, import.meta.url))));
+  for (const module of ['schema', 'yaml', 'limits', 'validate', 'media'])
+    hash.update(readFileSync(fileURLToPath(new URL(`../run/${module}.${extension}`, import.meta.url))));
   return `runpages/${kind}@1:${hash.digest('hex').slice(0, 16)}`;
 }
 

@@ -74,10 +74,16 @@ export function checkPlacement(record: RunRecord, folder: string, file: string):
   const path = parseRunFolder(folder);
   const where = `Move the run to ${runFolder(record)}/ or fix its`;
   if (path?.id !== record.id) {
-    throw new InvalidRunError([{ file, field: 'id', message: `does not match its folder name "${path?.id ?? folder}"`, value: JSON.stringify(record.id) }], `${where} id.`);
+    throw new InvalidRunError(
+      [{ file, field: 'id', message: `does not match its folder name "${path?.id ?? folder}"`, value: JSON.stringify(record.id) }],
+      `${where} id.`,
+    );
   }
   if (path.project !== record.project) {
-    throw new InvalidRunError([{ file, field: 'project', message: `does not match its folder "${path.project}"`, value: JSON.stringify(record.project) }], `${where} project.`);
+    throw new InvalidRunError(
+      [{ file, field: 'project', message: `does not match its folder "${path.project}"`, value: JSON.stringify(record.project) }],
+      `${where} project.`,
+    );
   }
   const misplaced = bucketProblem(path);
   if (misplaced) throw new InvalidRunError([{ file, field: 'id', message: misplaced, value: JSON.stringify(record.id) }], `${where} id.`);

@@ -19,10 +19,7 @@ export interface FieldRef {
 /** Units of a duration literal (`90s`, `1.5h`, `-7d`); for `created`/`ended` it is an offset from now. */
 export type DurationUnit = 's' | 'm' | 'h' | 'd' | 'w';
 
-export type Literal =
-  | { type: 'number'; value: number }
-  | { type: 'string'; value: string }
-  | { type: 'duration'; amount: number; unit: DurationUnit };
+export type Literal = { type: 'number'; value: number } | { type: 'string'; value: string } | { type: 'duration'; amount: number; unit: DurationUnit };
 
 export type ComparisonOp = '=' | '!=' | '<' | '<=' | '>' | '>=';
 

@@ -31,7 +31,18 @@ export function completions(text: string, cursor: number, knownFields: readonly 
   const candidates = [...new Set([...knownFields, ...ATTRIBUTES, ...Object.values(CANONICAL_PREFIX).map((prefix) => `${prefix}.`)])];
   const matches = candidates.filter((field) => field.toLowerCase().startsWith(partial) && field.toLowerCase() !== partial);
   // Also match the name after the prefix (`acc` finds `metrics.acc`), after the direct matches.
-  const loose = partial === '' ? [] : candidates.filter((field) => !matches.includes(field) && field.toLowerCase().slice(field.indexOf('.') + 1).startsWith(partial) && field.includes('.'));
+  const loose =
+    partial === ''
+      ? []
+      : candidates.filter(
+          (field) =>
+            !matches.includes(field) &&
+            field
+              .toLowerCase()
+              .slice(field.indexOf('.') + 1)
+              .startsWith(partial) &&
+            field.includes('.'),
+        );
   const rank = (field: string): number => (field.endsWith('.') ? 1 : 0);
   const sorted = [...matches].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   return { from, to, options: [...sorted, ...loose.sort((a, b) => a.localeCompare(b))] };

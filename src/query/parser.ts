@@ -97,13 +97,25 @@ class Parser {
     const before = index > 0 ? this.tokens[index - 1] : undefined;
     const afterField = before?.kind === 'word' && this.prefixedFieldName(before) !== undefined;
     if (afterField) {
-      return this.error(token, `expected an operator before "${token.text}"`, `Did you mean ${before.text} = '${token.text}'? Quote '${token.text}' to search for it as a word.`);
+      return this.error(
+        token,
+        `expected an operator before "${token.text}"`,
+        `Did you mean ${before.text} = '${token.text}'? Quote '${token.text}' to search for it as a word.`,
+      );
     }
     const suggestion = token.kind === 'word' ? closestKeyword(token.text) : undefined;
     if (suggestion !== undefined) {
-      return this.error(token, `unknown keyword "${token.text}": did you mean ${suggestion.toUpperCase()}?`, `Write ${suggestion.toUpperCase()}, or quote '${token.text}' to search for the word.`);
+      return this.error(
+        token,
+        `unknown keyword "${token.text}": did you mean ${suggestion.toUpperCase()}?`,
+        `Write ${suggestion.toUpperCase()}, or quote '${token.text}' to search for the word.`,
+      );
     }
-    return this.error(token, `unexpected word "${token.text}" among conditions`, `Quote it to search for it ('${token.text}'), or join conditions with and / or.`);
+    return this.error(
+      token,
+      `unexpected word "${token.text}" among conditions`,
+      `Quote it to search for it ('${token.text}'), or join conditions with and / or.`,
+    );
   }
 
   fieldOnly(): FieldRef {
@@ -175,7 +187,11 @@ class Parser {
   /** Parses what `token` (a "(" or "not") opens, refusing nesting deeper than MAX_QUERY_DEPTH. */
   private nested(token: Token, parse: () => Query): Query {
     if (this.depth >= MAX_QUERY_DEPTH) {
-      throw this.error(token, `nests deeper than ${MAX_QUERY_DEPTH} levels of parentheses and "not"`, 'Remove redundant parentheses; join conditions with and / or instead of nesting them.');
+      throw this.error(
+        token,
+        `nests deeper than ${MAX_QUERY_DEPTH} levels of parentheses and "not"`,
+        'Remove redundant parentheses; join conditions with and / or instead of nesting them.',
+      );
     }
     this.depth += 1;
     try {
@@ -190,7 +206,8 @@ class Parser {
     switch (token.kind) {
       case 'punct':
         if (token.text === '(') {
-          if (this.peek().kind === 'punct' && this.peek().text === ')') throw this.error(this.peek(), 'empty parentheses', 'Put a condition inside the parentheses, or remove them.');
+          if (this.peek().kind === 'punct' && this.peek().text === ')')
+            throw this.error(this.peek(), 'empty parentheses', 'Put a condition inside the parentheses, or remove them.');
           const inner = this.nested(token, () => this.parseOr());
           const close = this.peek();
           if (close.kind !== 'punct' || close.text !== ')') {
@@ -220,7 +237,11 @@ class Parser {
   private parseWord(token: Extract<Token, { kind: 'word' }>): Query {
     const word = keyword(token);
     if (word !== undefined) {
-      throw this.error(token, `expected a condition or search term before "${token.text}"`, `Quote "${token.text}" to search for the word itself, or complete the condition.`);
+      throw this.error(
+        token,
+        `expected a condition or search term before "${token.text}"`,
+        `Quote "${token.text}" to search for the word itself, or complete the condition.`,
+      );
     }
     const prefixed = this.prefixedField(token);
     if (prefixed !== undefined) return this.parseCondition(prefixed, true);
@@ -259,14 +280,19 @@ class Parser {
     if (name === '') {
       const quoted = this.peek();
       if (quoted.kind !== 'string' || quoted.start !== token.end) {
-        throw this.error(token.end, `expected a name after "${token.text}"`, 'Write the name right after the dot; put special characters in backticks: metrics.`val acc`.');
+        throw this.error(
+          token.end,
+          `expected a name after "${token.text}"`,
+          'Write the name right after the dot; put special characters in backticks: metrics.`val acc`.',
+        );
       }
       this.next();
       name = quoted.value;
       if (name === '') throw this.error(quoted, 'empty field name', 'Write the field name between the quotes.');
     }
     if (kind === 'dataset') {
-      if (!DATASET_KEYS.has(name)) throw this.error(token, `unknown dataset key "${name}"`, `Datasets are matched by ${[...DATASET_KEYS].join(', ')}: datasets.name = 'cifar10'.`);
+      if (!DATASET_KEYS.has(name))
+        throw this.error(token, `unknown dataset key "${name}"`, `Datasets are matched by ${[...DATASET_KEYS].join(', ')}: datasets.name = 'cifar10'.`);
       return { kind, name };
     }
     if (kind !== 'attribute') return { kind, name };
@@ -302,7 +328,12 @@ class Parser {
       const negated = keyword(this.peek()) === 'not';
       if (negated) this.next();
       const nullToken = this.next();
-      if (keyword(nullToken) !== 'null') throw this.error(nullToken, `expected NULL after "IS${negated ? ' NOT' : ''}"`, `Write ${printField(field)} IS NULL or IS NOT NULL; compare values with = or !=.`);
+      if (keyword(nullToken) !== 'null')
+        throw this.error(
+          nullToken,
+          `expected NULL after "IS${negated ? ' NOT' : ''}"`,
+          `Write ${printField(field)} IS NULL or IS NOT NULL; compare values with = or !=.`,
+        );
       const exists: Query = { type: 'exists', field };
       return negated ? exists : { type: 'not', item: exists };
     }
@@ -311,7 +342,11 @@ class Parser {
     if (word === 'in') return { type: 'in', field, negated, values: this.parseList(field) };
     const pattern = this.next();
     if (pattern.kind !== 'string' || pattern.quote === '`') {
-      throw this.error(pattern, `${word === 'ilike' ? 'ILIKE' : 'LIKE'} needs a quoted pattern`, "Write a pattern such as '%resnet%' (% matches any text, _ one character).");
+      throw this.error(
+        pattern,
+        `${word === 'ilike' ? 'ILIKE' : 'LIKE'} needs a quoted pattern`,
+        "Write a pattern such as '%resnet%' (% matches any text, _ one character).",
+      );
     }
     return { type: 'like', field, pattern: pattern.value, caseInsensitive: word === 'ilike', negated };
   }
@@ -326,7 +361,11 @@ class Parser {
       const token = this.next();
       if (token.kind === 'punct' && token.text === ')') return values;
       if (token.kind !== 'punct' || token.text !== ',') {
-        throw this.error(token, `expected "," or ")" in the IN list, found ${describe(token)}`, "Separate values with commas and close the list: IN ('v2', 'v3').");
+        throw this.error(
+          token,
+          `expected "," or ")" in the IN list, found ${describe(token)}`,
+          "Separate values with commas and close the list: IN ('v2', 'v3').",
+        );
       }
       values.push(this.parseValue(field));
     }
@@ -350,7 +389,11 @@ class Parser {
         // Bare words are accepted as strings (status = finished) unless they read as something else.
         if (keyword(token) !== undefined) break;
         if (token.text.includes('.') && FIELD_PREFIXES[token.text.slice(0, token.text.indexOf('.')).toLowerCase()] !== undefined) {
-          throw this.error(token, 'comparing two fields is not supported', "Compare a field with a number or a quoted string: metrics.acc > 0.9, params.dataset = 'v3'.");
+          throw this.error(
+            token,
+            'comparing two fields is not supported',
+            "Compare a field with a number or a quoted string: metrics.acc > 0.9, params.dataset = 'v3'.",
+          );
         }
         if (isDate) break;
         return { type: 'string', value: token.text };

@@ -84,10 +84,5 @@ function quoteString(value: string): string {
 /** A search term that reads back as the same bare word (no dots: those could be field prefixes). */
 function isPlainWord(term: string): boolean {
   const chars = [...term];
-  return (
-    chars.length > 0 &&
-    isWordStart(chars[0] as string) &&
-    chars.every((char) => char !== '.' && isWordChar(char)) &&
-    !KEYWORDS.has(term.toLowerCase())
-  );
+  return chars.length > 0 && isWordStart(chars[0] as string) && chars.every((char) => char !== '.' && isWordChar(char)) && !KEYWORDS.has(term.toLowerCase());
 }

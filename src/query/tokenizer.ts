@@ -80,7 +80,12 @@ export function tokenize(text: string): Token[] {
       while (i < text.length && isWordChar(codePointAt(text, i))) i += codePointAt(text, i).length;
       tokens.push({ kind: 'word', text: text.slice(start, i), start, end: i });
     } else {
-      throw new QueryError(text, i, `unexpected character "${char}"`, 'Quote values and search phrases (\'like this\'), and put names with special characters in backticks: metrics.`val acc`.');
+      throw new QueryError(
+        text,
+        i,
+        `unexpected character "${char}"`,
+        "Quote values and search phrases ('like this'), and put names with special characters in backticks: metrics.`val acc`.",
+      );
     }
   }
   tokens.push({ kind: 'eof', text: '', start: text.length, end: text.length });
@@ -144,14 +149,24 @@ function readNumber(text: string, start: number): Token {
   const numberText = text.slice(start, i);
   const value = Number(numberText);
   if (text[i] === '-' && isDigit(text[i + 1])) {
-    throw new QueryError(text, start, 'dates must be quoted', `Write dates as strings, e.g. created > '${readWhile(text, start, (c) => isDigit(c) || c === '-' || c === ':' || c === 'T')}'.`);
+    throw new QueryError(
+      text,
+      start,
+      'dates must be quoted',
+      `Write dates as strings, e.g. created > '${readWhile(text, start, (c) => isDigit(c) || c === '-' || c === ':' || c === 'T')}'.`,
+    );
   }
   const unit = text[i];
   if (unit !== undefined && DURATION_UNITS.has(unit) && (i + 1 >= text.length || !isWordChar(codePointAt(text, i + 1)))) {
     return { kind: 'duration', amount: value, unit: unit as DurationUnit, text: text.slice(start, i + 1), start, end: i + 1 };
   }
   if (unit !== undefined && (isWordChar(codePointAt(text, i)) || unit === '.')) {
-    throw new QueryError(text, start, `invalid number "${readWhile(text, start, isWordChar)}"`, 'Numbers look like 0.93, 1e-4 or -2; durations like 90s, 30m, 12h, 7d, 2w; quote anything else.');
+    throw new QueryError(
+      text,
+      start,
+      `invalid number "${readWhile(text, start, isWordChar)}"`,
+      'Numbers look like 0.93, 1e-4 or -2; durations like 90s, 30m, 12h, 7d, 2w; quote anything else.',
+    );
   }
   return { kind: 'number', value, text: numberText, start, end: i };
 }

@@ -133,7 +133,13 @@ export class Run {
       const systemS = systemInterval(config, process.env);
       // The job is this process (and whatever it started).
       if (systemS !== undefined) {
-        this.#system = startSystemMetrics({ dir: this.dir, rootPid: process.pid, intervalS: systemS, startedAt: this.#session.startedAt, now: this.#session.now });
+        this.#system = startSystemMetrics({
+          dir: this.dir,
+          rootPid: process.pid,
+          intervalS: systemS,
+          startedAt: this.#session.startedAt,
+          now: this.#session.now,
+        });
       }
     } catch {
       // An unreadable config: no heartbeats; finish() reports the problem when it publishes.
@@ -215,7 +221,9 @@ export class Run {
    */
   logConfusionMatrix(
     key: string,
-    data: { labels: string[]; matrix: number[][] } | { yTrue: readonly (string | number | boolean)[]; yPred: readonly (string | number | boolean)[]; labels?: string[] },
+    data:
+      | { labels: string[]; matrix: number[][] }
+      | { yTrue: readonly (string | number | boolean)[]; yPred: readonly (string | number | boolean)[]; labels?: string[] },
     options: MediumOptions = {},
   ): string | undefined {
     return this.#structured(key, 'confusion_matrix', options, () => ('matrix' in data ? data : confusionFrom(data.yTrue, data.yPred, data.labels)));
@@ -252,8 +260,14 @@ export class Run {
    *
    * @example run.logHistogram('weights/fc1', weights, { step: epoch });
    */
-  logHistogram(key: string, data: readonly number[] | { bins: number[]; counts: number[] }, options: MediumOptions & { bins?: number } = {}): string | undefined {
-    return this.#structured(key, 'histogram', options, () => (Array.isArray(data) ? histogramOf(data as readonly number[], options.bins) : (data as { bins: number[]; counts: number[] })));
+  logHistogram(
+    key: string,
+    data: readonly number[] | { bins: number[]; counts: number[] },
+    options: MediumOptions & { bins?: number } = {},
+  ): string | undefined {
+    return this.#structured(key, 'histogram', options, () =>
+      Array.isArray(data) ? histogramOf(data as readonly number[], options.bins) : (data as { bins: number[]; counts: number[] }),
+    );
   }
 
   /**
@@ -283,7 +297,9 @@ export class Run {
       };
       return {
         columns,
-        rows: rows.map((row) => (Array.isArray(row) ? row.map(cell) : columns.map((column) => cell(Object.hasOwn(row, column) ? (row as Record<string, unknown>)[column] : null)))),
+        rows: rows.map((row) =>
+          Array.isArray(row) ? row.map(cell) : columns.map((column) => cell(Object.hasOwn(row, column) ? (row as Record<string, unknown>)[column] : null)),
+        ),
         ...(options.label === undefined ? {} : { label: options.label }),
         ...(options.prediction === undefined ? {} : { prediction: options.prediction }),
       };

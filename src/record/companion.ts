@@ -51,7 +51,14 @@ export async function accompanyRun(options: CompanionOptions): Promise<void> {
   const system =
     systemS === undefined || options.jobPid === undefined
       ? undefined
-      : startSystemMetrics({ dir: session.dir, rootPid: options.jobPid, exclude: new Set([process.pid, process.ppid].filter((pid) => pid !== options.jobPid)), intervalS: systemS, startedAt: session.startedAt, now: session.now });
+      : startSystemMetrics({
+          dir: session.dir,
+          rootPid: options.jobPid,
+          exclude: new Set([process.pid, process.ppid].filter((pid) => pid !== options.jobPid)),
+          intervalS: systemS,
+          startedAt: session.startedAt,
+          now: session.now,
+        });
   const live = startLiveObject(session, config, { env: options.env });
   await ended;
   await Promise.all([heartbeats?.stop(), system?.stop(), live?.stop()]);

@@ -12,11 +12,36 @@ import { redactEnv } from './redact.ts';
 
 /** Environment variables worth recording: where and on what a job ran, never what it was given. */
 const ALLOWED_VARS = [
-  'CUDA_VISIBLE_DEVICES', 'NVIDIA_VISIBLE_DEVICES', 'HIP_VISIBLE_DEVICES', 'OMP_NUM_THREADS', 'WORLD_SIZE', 'LOCAL_WORLD_SIZE',
-  'RANK', 'LOCAL_RANK', 'SLURM_JOB_ID', 'SLURM_JOB_NAME', 'SLURM_ARRAY_JOB_ID', 'SLURM_ARRAY_TASK_ID', 'SLURM_NNODES',
-  'SLURM_NTASKS', 'SLURM_CLUSTER_NAME', 'PBS_JOBID', 'LSB_JOBID', 'GITHUB_RUN_ID', 'GITHUB_RUN_ATTEMPT', 'GITHUB_WORKFLOW',
-  'GITHUB_SHA', 'GITHUB_REF', 'GITHUB_REPOSITORY', 'CI_JOB_ID', 'CI_PIPELINE_ID', 'BUILDKITE_BUILD_NUMBER', 'CONDA_DEFAULT_ENV',
-  'VIRTUAL_ENV', 'PYTHONHASHSEED', 'TZ',
+  'CUDA_VISIBLE_DEVICES',
+  'NVIDIA_VISIBLE_DEVICES',
+  'HIP_VISIBLE_DEVICES',
+  'OMP_NUM_THREADS',
+  'WORLD_SIZE',
+  'LOCAL_WORLD_SIZE',
+  'RANK',
+  'LOCAL_RANK',
+  'SLURM_JOB_ID',
+  'SLURM_JOB_NAME',
+  'SLURM_ARRAY_JOB_ID',
+  'SLURM_ARRAY_TASK_ID',
+  'SLURM_NNODES',
+  'SLURM_NTASKS',
+  'SLURM_CLUSTER_NAME',
+  'PBS_JOBID',
+  'LSB_JOBID',
+  'GITHUB_RUN_ID',
+  'GITHUB_RUN_ATTEMPT',
+  'GITHUB_WORKFLOW',
+  'GITHUB_SHA',
+  'GITHUB_REF',
+  'GITHUB_REPOSITORY',
+  'CI_JOB_ID',
+  'CI_PIPELINE_ID',
+  'BUILDKITE_BUILD_NUMBER',
+  'CONDA_DEFAULT_ENV',
+  'VIRTUAL_ENV',
+  'PYTHONHASHSEED',
+  'TZ',
 ] as const;
 
 /** Lock files in order of preference; the first one found (walking up to the repository root) is hashed. */
@@ -36,7 +61,10 @@ function probe(command: string, args: string[]): Promise<string | undefined> {
 
 async function gpus(): Promise<string[] | undefined> {
   const out = await probe('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader']);
-  const names = out?.split('\n').map((line) => line.trim()).filter(Boolean);
+  const names = out
+    ?.split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
   return names?.length ? names : undefined;
 }
 

@@ -39,7 +39,11 @@ export function heartbeatDue(options: { intervalS: number; branchAgeS: number; s
  * `RUNPAGES_LIVE_INTERVAL` variable (seconds; `0` or `off` turns them off for this job), else the
  * config's `live.interval` (`live: false` turns them off).
  */
-export function heartbeatInterval(config: Pick<Config, 'live'> | undefined, env: NodeJS.ProcessEnv, warn: (message: string) => void = () => {}): number | undefined {
+export function heartbeatInterval(
+  config: Pick<Config, 'live'> | undefined,
+  env: NodeJS.ProcessEnv,
+  warn: (message: string) => void = () => {},
+): number | undefined {
   const raw = env.RUNPAGES_LIVE_INTERVAL?.trim();
   if (raw !== undefined && raw !== '') {
     if (raw === '0' || raw.toLowerCase() === 'off' || raw.toLowerCase() === 'false') return undefined;
@@ -134,8 +138,7 @@ export function heartbeatRun(session: RunSession, options: RunHeartbeatOptions):
       config,
       signal,
       now: session.now,
-      shouldPush: (branchAgeS) =>
-        heartbeatDue({ intervalS, branchAgeS, sinceLandedS: landedAt === undefined ? undefined : (now.getTime() - landedAt) / 1000 }),
+      shouldPush: (branchAgeS) => heartbeatDue({ intervalS, branchAgeS, sinceLandedS: landedAt === undefined ? undefined : (now.getTime() - landedAt) / 1000 }),
     });
     if (outcome.pushed) landedAt = now.getTime();
   });

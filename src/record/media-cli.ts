@@ -20,7 +20,8 @@ export async function logMediumFromCli(runDir: string | undefined, args: readonl
   let step: number | undefined;
   if (flags.step !== undefined) {
     step = Number(flags.step);
-    if (flags.step.trim() === '' || !Number.isFinite(step)) throw new RunpagesError('invalid-medium', `--step ${JSON.stringify(flags.step)} is not a number`, { hint: 'Give the step as a number: --step 3' });
+    if (flags.step.trim() === '' || !Number.isFinite(step))
+      throw new RunpagesError('invalid-medium', `--step ${JSON.stringify(flags.step)} is not a number`, { hint: 'Give the step as a number: --step 3' });
   }
   let bytes: Uint8Array;
   try {
@@ -29,7 +30,10 @@ export async function logMediumFromCli(runDir: string | undefined, args: readonl
     process.stderr.write(`warning ${kind} ${JSON.stringify(key)}: cannot read ${file}: ${(error as Error).message}; not logged\n`);
     return;
   }
-  const outcome = logMedium(runDir, key, kind, bytes, { ...(step === undefined ? {} : { step }), ...(flags.caption === undefined ? {} : { caption: flags.caption }) });
+  const outcome = logMedium(runDir, key, kind, bytes, {
+    ...(step === undefined ? {} : { step }),
+    ...(flags.caption === undefined ? {} : { caption: flags.caption }),
+  });
   if (!outcome.ok) process.stderr.write(`warning ${outcome.reason}; not logged\n`);
 }
 

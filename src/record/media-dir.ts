@@ -4,7 +4,16 @@
  * curves' AUC and AP as metrics. A medium that breaks a rule is left out with a warning and listed
  * in the manifest's `left_out`; the run itself is always published (a bad picture never costs a run).
  */
-import { MEDIA_BRANCH_BUDGET, MAX_DISPLAY_FILE_BYTES, MAX_MEDIA_DATA_BYTES, MAX_MEDIA_FILE_BYTES, MAX_MEDIA_JSONL_BYTES, MAX_MEDIA_PER_RUN, MAX_MEDIA_TEXT_BYTES, formatBytes } from '../run/limits.ts';
+import {
+  MEDIA_BRANCH_BUDGET,
+  MAX_DISPLAY_FILE_BYTES,
+  MAX_MEDIA_DATA_BYTES,
+  MAX_MEDIA_FILE_BYTES,
+  MAX_MEDIA_JSONL_BYTES,
+  MAX_MEDIA_PER_RUN,
+  MAX_MEDIA_TEXT_BYTES,
+  formatBytes,
+} from '../run/limits.ts';
 import { dimensionProblem, IMAGE_EXTENSIONS, ImageProblem, imageInfo, stripMetadata, svgHazard } from '../run/image.ts';
 import { compareMedia, MEDIA_SCHEMA, MediaProblem, parseMediaData, parseMediaLine, type MediaEntry, type MediaLine, type MediaManifest } from '../run/media.ts';
 import type { PendingObject } from '../run/prepared.ts';
@@ -145,11 +154,7 @@ export async function readRunMedia(dir: string, warn: RunFileWarn): Promise<RunM
 }
 
 /** One medium's file, checked for its kind; undefined when the file is missing. */
-async function readMedium(
-  dir: string,
-  line: MediaLine,
-  warn: RunFileWarn,
-): Promise<(Omit<Read, 'order'> & { object: PendingObject }) | undefined> {
+async function readMedium(dir: string, line: MediaLine, warn: RunFileWarn): Promise<(Omit<Read, 'order'> & { object: PendingObject }) | undefined> {
   const max = line.kind === 'image' ? MAX_MEDIA_FILE_BYTES : line.kind === 'text' ? MAX_MEDIA_TEXT_BYTES : MAX_MEDIA_DATA_BYTES;
   const file = await openRunFile(dir, line.file, { maxBytes: max, warn });
   if (!file) return undefined;
@@ -157,8 +162,10 @@ async function readMedium(
   for await (const chunk of streamRunFile(file)) chunks.push(chunk as Buffer);
   let bytes = new Uint8Array(Buffer.concat(chunks));
   let sha256 = sha256Bytes(bytes);
-  if (line.sha256 !== undefined && line.sha256 !== sha256) throw new MediaProblem(`changed after it was logged (its sha256 is ${sha256}, the line says ${line.sha256})`);
-  if (line.bytes !== undefined && line.bytes !== bytes.length) throw new MediaProblem(`changed after it was logged (${bytes.length} bytes, the line says ${line.bytes})`);
+  if (line.sha256 !== undefined && line.sha256 !== sha256)
+    throw new MediaProblem(`changed after it was logged (its sha256 is ${sha256}, the line says ${line.sha256})`);
+  if (line.bytes !== undefined && line.bytes !== bytes.length)
+    throw new MediaProblem(`changed after it was logged (${bytes.length} bytes, the line says ${line.bytes})`);
   if (line.kind === 'text') {
     // Text is masked like notes, whoever wrote it: neither the branch nor the store sees a secret.
     const masked = new TextEncoder().encode(redactText(new TextDecoder().decode(bytes)));
@@ -192,6 +199,9 @@ async function readMedium(
   }
   const data = parseMediaData(line.kind, bytes);
   entry.mime = line.kind === 'text' ? 'text/plain' : 'application/json';
-  const curve = data.kind === 'curve' ? { ...(data.data.auc === undefined ? {} : { auc: data.data.auc }), ...(data.data.ap === undefined ? {} : { ap: data.data.ap }) } : undefined;
+  const curve =
+    data.kind === 'curve'
+      ? { ...(data.data.auc === undefined ? {} : { auc: data.data.auc }), ...(data.data.ap === undefined ? {} : { ap: data.data.ap }) }
+      : undefined;
   return { entry, object: { ...object, source: { data: bytes } }, display: { bytes, ext: line.kind === 'text' ? 'txt' : 'json' }, ...(curve ? { curve } : {}) };
 }

@@ -36,7 +36,8 @@ export function logMedium(dir: string, key: string, kind: MediaKind, bytes: Uint
     let ext: string;
     let extra: Record<string, unknown> = {};
     if (kind === 'image') {
-      if (bytes.length > MAX_MEDIA_FILE_BYTES) throw new MediaProblem(`is ${formatBytes(bytes.length)}, over the limit of ${formatBytes(MAX_MEDIA_FILE_BYTES)} for an image`);
+      if (bytes.length > MAX_MEDIA_FILE_BYTES)
+        throw new MediaProblem(`is ${formatBytes(bytes.length)}, over the limit of ${formatBytes(MAX_MEDIA_FILE_BYTES)} for an image`);
       const info = imageInfo(bytes);
       const problem = dimensionProblem(info, bytes.length);
       if (problem) throw new MediaProblem(problem);

@@ -94,7 +94,9 @@ export async function setTotalSteps(runDir: string | undefined, total: string): 
   }
   const value = Number(total);
   if (total.trim() === '' || !Number.isInteger(value) || value < 0) {
-    throw new RunpagesError('invalid-metric', `--total-steps ${JSON.stringify(total)} is not a whole number of steps`, { hint: 'For example: --total-steps 1000' });
+    throw new RunpagesError('invalid-metric', `--total-steps ${JSON.stringify(total)} is not a whole number of steps`, {
+      hint: 'For example: --total-steps 1000',
+    });
   }
   const { updateRunYaml } = await import('./session.ts');
   await updateRunYaml(runDir, { total_steps: value });

@@ -21,9 +21,13 @@ import { repoRoot } from '../git/refs.ts';
 export async function checkCanRecord(cwd: string): Promise<{ root: string; config: Config }> {
   const root = await repoRoot(cwd);
   if (!root) {
-    throw new RunpagesError('not-a-repository', `${cwd} is not inside a git repository, so the run would have no branch to go to; the command was not started.`, {
-      hint: 'Run runpages record inside your project repository (or create one with `git init`, then `runpages init`); to run the command unrecorded, run it without runpages record.',
-    });
+    throw new RunpagesError(
+      'not-a-repository',
+      `${cwd} is not inside a git repository, so the run would have no branch to go to; the command was not started.`,
+      {
+        hint: 'Run runpages record inside your project repository (or create one with `git init`, then `runpages init`); to run the command unrecorded, run it without runpages record.',
+      },
+    );
   }
   const common = (await gitMaybe(root, ['rev-parse', '--git-common-dir'])) ?? '.git';
   const gitDir = isAbsolute(common) ? common : join(root, common);
@@ -31,9 +35,13 @@ export async function checkCanRecord(cwd: string): Promise<{ root: string; confi
     try {
       await access(join(gitDir, folder), constants.W_OK);
     } catch {
-      throw new RunpagesError('repository-read-only', `cannot write to ${join(gitDir, folder)}, so the runs branch cannot be created or moved; the command was not started.`, {
-        hint: 'Record from a clone you can write to (check the owner and permissions of the .git folder).',
-      });
+      throw new RunpagesError(
+        'repository-read-only',
+        `cannot write to ${join(gitDir, folder)}, so the runs branch cannot be created or moved; the command was not started.`,
+        {
+          hint: 'Record from a clone you can write to (check the owner and permissions of the .git folder).',
+        },
+      );
     }
   }
   return { root, config: loadConfig(root) };

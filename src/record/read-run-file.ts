@@ -61,7 +61,10 @@ export async function classifyRunFile(dir: string, name: string): Promise<RunFil
     const runRoot = await realpath(dir);
     const target = await realpath(full).catch((error: unknown) => error as NodeJS.ErrnoException);
     if (typeof target !== 'string') {
-      const why = errnoCode(target) === 'ENOENT' ? 'a broken symbolic link (its target does not exist)' : `a symbolic link that cannot be followed: ${describeErrno(target)}`;
+      const why =
+        errnoCode(target) === 'ENOENT'
+          ? 'a broken symbolic link (its target does not exist)'
+          : `a symbolic link that cannot be followed: ${describeErrno(target)}`;
       throw new InvalidRunError([{ file: name, field: '', message: `is ${why}` }], 'Replace the link with the file itself.');
     }
     if (!inside(runRoot, target)) {

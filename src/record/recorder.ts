@@ -187,10 +187,14 @@ export async function recordCommand(command: string[], options: RecordOptions): 
     ...(options.overrides.tags === undefined ? {} : { tags: options.overrides.tags }),
   }).catch((error: unknown) => {
     if (isRunpagesError(error)) throw error;
-    throw new RunpagesError('cannot-start-recording', `cannot create the run directory: ${error instanceof Error ? error.message : String(error)}; the command was not started.`, {
-      hint: 'Give --dir a folder you can write to (or leave --dir out for .runpages/runs/<id>/).',
-      cause: error,
-    });
+    throw new RunpagesError(
+      'cannot-start-recording',
+      `cannot create the run directory: ${error instanceof Error ? error.message : String(error)}; the command was not started.`,
+      {
+        hint: 'Give --dir a folder you can write to (or leave --dir out for .runpages/runs/<id>/).',
+        cause: error,
+      },
+    );
   });
   report.info(`runpages: recording run ${session.name} (${session.id}) in ${relative(options.cwd, session.dir) || '.'}`);
   const env: NodeJS.ProcessEnv = { ...process.env, RUNPAGES_DIR: session.dir, RUNPAGES_RUN_ID: session.id, RUNPAGES_PROJECT: session.project };
@@ -201,7 +205,8 @@ export async function recordCommand(command: string[], options: RecordOptions): 
   const systemS = systemInterval(config, process.env, report.warn);
   let system: SystemMetrics | undefined;
   const result = await runChild(command, env, tail, options.cwd, (pid) => {
-    if (systemS !== undefined) system = startSystemMetrics({ dir: session.dir, rootPid: pid, intervalS: systemS, startedAt: session.startedAt, now: session.now });
+    if (systemS !== undefined)
+      system = startSystemMetrics({ dir: session.dir, rootPid: pid, intervalS: systemS, startedAt: session.startedAt, now: session.now });
   });
   await Promise.all([heartbeats?.stop(), system?.stop(), live?.stop()]);
   if (result.spawnError) {
@@ -247,7 +252,8 @@ function startLive(session: RunSession, config: Config, options: RecordOptions, 
 function describeOutcome(outcome: PublishOutcome, session: RunSession, status: RunStatus, report: RecordOptions['report'], siteUrl: string | undefined): void {
   for (const warning of outcome.warnings) report.warn(warning);
   const url = runUrl(siteUrl, session.id);
-  if (outcome.published.includes(session.id)) report.info(`runpages: run ${session.name} (${session.id}, ${status}) published${url ? `: ${url} once the site is rebuilt` : ''}`);
+  if (outcome.published.includes(session.id))
+    report.info(`runpages: run ${session.name} (${session.id}, ${status}) published${url ? `: ${url} once the site is rebuilt` : ''}`);
   for (const queued of outcome.queued.filter((q) => q.id === session.id)) {
     report.warn(`run ${session.name} (${queued.id}, ${status}) is saved locally but not published yet: ${queued.reason}`);
     report.info('Publish it when the remote is reachable with: runpages sync');

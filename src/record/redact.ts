@@ -31,7 +31,10 @@ const KEY_VALUE = new RegExp(rules.keyValue, 'g');
 
 /** `authToken` -> `auth_token`, `PGPASSWORD` -> `pgpassword`, `--pwd` -> `pwd`: the form the key rules are written for. */
 function normaliseKey(key: string): string {
-  return key.replace(/^[^A-Za-z0-9]+/, '').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+  return key
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase();
 }
 
 /**
@@ -151,7 +154,20 @@ export function redactCommand(args: readonly string[]): string {
 }
 
 /** Fields of a run record that hold no free text a secret could hide in (ids, times, numbers, hashes). */
-const STRUCTURAL_FIELDS = new Set(['schema', 'id', 'project', 'status', 'created', 'ended', 'duration_s', 'exit_code', 'metrics', 'series', 'artifacts', 'parents']);
+const STRUCTURAL_FIELDS = new Set([
+  'schema',
+  'id',
+  'project',
+  'status',
+  'created',
+  'ended',
+  'duration_s',
+  'exit_code',
+  'metrics',
+  'series',
+  'artifacts',
+  'parents',
+]);
 
 /**
  * A whole run record, redacted: every field but the structural ones (ids, times, metrics, series,
@@ -167,7 +183,8 @@ export function redactRecord(record: Record<string, unknown>): Record<string, un
 }
 
 /** Files whose changes are never stored, even redacted: they exist to hold secrets. */
-const SECRET_FILE = /(?:^|\/)(?:\.env(?:\.[^/]*)?|[^/]*\.(?:pem|key|p12|pfx|jks|keystore|ppk)|id_(?:rsa|dsa|ecdsa|ed25519)[^/]*|credentials(?:\.[^/]*)?|\.netrc|\.npmrc|\.pypirc|\.git-credentials|\.htpasswd|secrets?\.(?:ya?ml|json|toml|env))$/i;
+const SECRET_FILE =
+  /(?:^|\/)(?:\.env(?:\.[^/]*)?|[^/]*\.(?:pem|key|p12|pfx|jks|keystore|ppk)|id_(?:rsa|dsa|ecdsa|ed25519)[^/]*|credentials(?:\.[^/]*)?|\.netrc|\.npmrc|\.pypirc|\.git-credentials|\.htpasswd|secrets?\.(?:ya?ml|json|toml|env))$/i;
 
 /** True when a repository path names a file that holds secrets (`.env`, `*.pem`, `id_rsa`, `.aws/credentials`, ...). */
 export function isSecretFile(path: string): boolean {

@@ -173,7 +173,8 @@ async function readMetricLines(dir: string, file: string, series: Map<string, Se
       builder.add(step, value, time);
     }
   }
-  if (issues.length) throw new InvalidRunError(issues, `Fix the lines named above: each line of ${file} is one JSON object of numbers, e.g. {"step": 10, "loss": 0.52}.`);
+  if (issues.length)
+    throw new InvalidRunError(issues, `Fix the lines named above: each line of ${file} is one JSON object of numbers, e.g. {"step": 10, "loss": 0.52}.`);
   return lastStep;
 }
 

@@ -148,7 +148,11 @@ export function systemValues(sample: { cpuPercent?: number | undefined; memoryMb
  * (seconds; `0` or `off` turns it off for one job), else the config's `system.interval`
  * (`system: false` turns it off).
  */
-export function systemInterval(config: Pick<Config, 'system'> | undefined, env: NodeJS.ProcessEnv, warn: (message: string) => void = () => {}): number | undefined {
+export function systemInterval(
+  config: Pick<Config, 'system'> | undefined,
+  env: NodeJS.ProcessEnv,
+  warn: (message: string) => void = () => {},
+): number | undefined {
   const raw = env.RUNPAGES_SYSTEM_INTERVAL?.trim();
   if (raw !== undefined && raw !== '') {
     if (raw === '0' || raw.toLowerCase() === 'off' || raw.toLowerCase() === 'false') return undefined;
@@ -229,15 +233,20 @@ export class SystemSampler {
     if (!this.#gpuWorks) return Promise.resolve([]);
     return new Promise((resolve) => {
       const command = this.#options.nvidiaSmi ?? 'nvidia-smi';
-      execFile(command, [`--query-gpu=${GPU_QUERY}`, '--format=csv,noheader,nounits'], { timeout: NVIDIA_SMI_TIMEOUT_MS, encoding: 'utf8', windowsHide: true }, (error, stdout) => {
-        if (error) {
-          // Not installed (or no driver): stop asking. A slow or failing call is tried again next time.
-          if ((error as NodeJS.ErrnoException).code === 'ENOENT' || typeof error.code === 'number') this.#gpuWorks = false;
-          resolve([]);
-          return;
-        }
-        resolve(parseNvidiaSmi(stdout));
-      });
+      execFile(
+        command,
+        [`--query-gpu=${GPU_QUERY}`, '--format=csv,noheader,nounits'],
+        { timeout: NVIDIA_SMI_TIMEOUT_MS, encoding: 'utf8', windowsHide: true },
+        (error, stdout) => {
+          if (error) {
+            // Not installed (or no driver): stop asking. A slow or failing call is tried again next time.
+            if ((error as NodeJS.ErrnoException).code === 'ENOENT' || typeof error.code === 'number') this.#gpuWorks = false;
+            resolve([]);
+            return;
+          }
+          resolve(parseNvidiaSmi(stdout));
+        },
+      );
     });
   }
 }

@@ -74,11 +74,7 @@ export function liveFormat(format: MetricFormat): string {
  * as the interactive charts do), with a legend.
  * `by: 'elapsed'` aligns runs by seconds since their first point instead of by step.
  */
-export function overlayChart(
-  overlay: SeriesOverlay,
-  names: Map<string, string>,
-  context: ChartContext & { by?: 'step' | 'elapsed' },
-): string {
+export function overlayChart(overlay: SeriesOverlay, names: Map<string, string>, context: ChartContext & { by?: 'step' | 'elapsed' }): string {
   const by = context.by ?? 'step';
   const rows = overlay.lines.flatMap((line) =>
     line.points
@@ -88,18 +84,25 @@ export function overlayChart(
   const domain = overlay.lines.map((line) => names.get(line.run) ?? line.run);
   const counts = new Map<string, number>();
   for (const row of rows) counts.set(row.run, (counts.get(row.run) ?? 0) + 1);
-  return draw(context, { width: 640, height: 240 }, {
-    color: { domain, range: [...RUN_COLORS], legend: true },
-    x: { label: by === 'step' ? 'step' : 'seconds since start', labelAnchor: 'right', tickFormat: '~s', ticks: 6 },
-    y: { label: overlay.format.label, grid: true, tickFormat: tick(overlay.format), ticks: 5 },
-    marks: [
-      Plot.lineY(rows, { x: 'x', y: 'y', stroke: 'run', strokeWidth: 1.6 }),
-      // A run that logged the series once has no line to draw: it shows as a dot, not as empty axes.
-      Plot.dot(rows.filter((row) => (counts.get(row.run) ?? 0) === 1), { x: 'x', y: 'y', fill: 'run', r: 3 }),
-      Plot.ruleY(rows.length ? [] : [0], { strokeOpacity: 0 }),
-    ],
-    ariaLabel: `${overlay.format.label} by ${by === 'step' ? 'step' : 'time'} for ${domain.join(', ')}`,
-  });
+  return draw(
+    context,
+    { width: 640, height: 240 },
+    {
+      color: { domain, range: [...RUN_COLORS], legend: true },
+      x: { label: by === 'step' ? 'step' : 'seconds since start', labelAnchor: 'right', tickFormat: '~s', ticks: 6 },
+      y: { label: overlay.format.label, grid: true, tickFormat: tick(overlay.format), ticks: 5 },
+      marks: [
+        Plot.lineY(rows, { x: 'x', y: 'y', stroke: 'run', strokeWidth: 1.6 }),
+        // A run that logged the series once has no line to draw: it shows as a dot, not as empty axes.
+        Plot.dot(
+          rows.filter((row) => (counts.get(row.run) ?? 0) === 1),
+          { x: 'x', y: 'y', fill: 'run', r: 3 },
+        ),
+        Plot.ruleY(rows.length ? [] : [0], { strokeOpacity: 0 }),
+      ],
+      ariaLabel: `${overlay.format.label} by ${by === 'step' ? 'step' : 'time'} for ${domain.join(', ')}`,
+    },
+  );
 }
 
 /** Best-so-far over time as a step line, every run as a dot, and the target as a dashed rule. */
@@ -117,22 +120,42 @@ export function bestSoFarChart(summary: Summary, context: ChartContext): string 
   if (goal.target !== undefined) {
     marks.push(Plot.ruleY([goal.target], { stroke: 'var(--better, green)', strokeDasharray: '5,4' }));
     marks.push(
-      Plot.text([goal.target], { y: (d: number) => d, frameAnchor: 'left', dx: 4, dy: -7, textAnchor: 'start', text: () => `target ${formatValue(goal.target, format)}`, fill: 'var(--better, green)' }),
+      Plot.text([goal.target], {
+        y: (d: number) => d,
+        frameAnchor: 'left',
+        dx: 4,
+        dy: -7,
+        textAnchor: 'start',
+        text: () => `target ${formatValue(goal.target, format)}`,
+        fill: 'var(--better, green)',
+      }),
     );
   }
   if (typeof summary.baselineValue === 'number') {
     marks.push(Plot.ruleY([summary.baselineValue], { stroke: 'currentColor', strokeOpacity: 0.45, strokeDasharray: '2,3' }));
     marks.push(
-      Plot.text([summary.baselineValue], { y: (d: number) => d, frameAnchor: 'right', dy: 9, dx: -4, textAnchor: 'end', text: () => 'baseline', fillOpacity: 0.7 }),
+      Plot.text([summary.baselineValue], {
+        y: (d: number) => d,
+        frameAnchor: 'right',
+        dy: 9,
+        dx: -4,
+        textAnchor: 'end',
+        text: () => 'baseline',
+        fillOpacity: 0.7,
+      }),
     );
   }
-  return draw(context, { width: 1000, height: 280 }, {
-    x: { label: null, type: 'utc' },
-    y: { label: format.label, grid: true, tickFormat: tick(format), ticks: 5 },
-    marks,
-    ariaLabel: `Best ${format.label} over time`,
-    ariaDescription: summary.headline,
-  });
+  return draw(
+    context,
+    { width: 1000, height: 280 },
+    {
+      x: { label: null, type: 'utc' },
+      y: { label: format.label, grid: true, tickFormat: tick(format), ticks: 5 },
+      marks,
+      ariaLabel: `Best ${format.label} over time`,
+      ariaDescription: summary.headline,
+    },
+  );
 }
 
 /** Dots drawn at most: a project with 100k runs must not make a 10 MB summary page. */
@@ -148,20 +171,20 @@ function thinPoints(summary: Summary): Summary['points'] {
 }
 
 /** One param against one metric, a dot per run, labelled with run names (for > 5 runs). */
-export function scatterChart(
-  points: { name: string; x: number | string; y: number }[],
-  labels: { x: string; y: MetricFormat },
-  context: ChartContext,
-): string {
+export function scatterChart(points: { name: string; x: number | string; y: number }[], labels: { x: string; y: MetricFormat }, context: ChartContext): string {
   const numeric = points.every((p) => typeof p.x === 'number');
-  return draw(context, { width: 640, height: 280 }, {
-    marginRight: 24,
-    x: { label: labels.x, ...(numeric ? { type: 'linear' as const } : { type: 'point' as const }) },
-    y: { label: labels.y.label, grid: true, tickFormat: tick(labels.y), ticks: 5 },
-    marks: [
-      Plot.dot(points, { x: 'x', y: 'y', r: 4, fill: 'var(--chart-line, currentColor)', title: 'name' }),
-      Plot.text(points, { x: 'x', y: 'y', text: 'name', dy: -9, fontSize: 9, fillOpacity: 0.7 }),
-    ],
-    ariaLabel: `${labels.y.label} against ${labels.x}`,
-  });
+  return draw(
+    context,
+    { width: 640, height: 280 },
+    {
+      marginRight: 24,
+      x: { label: labels.x, ...(numeric ? { type: 'linear' as const } : { type: 'point' as const }) },
+      y: { label: labels.y.label, grid: true, tickFormat: tick(labels.y), ticks: 5 },
+      marks: [
+        Plot.dot(points, { x: 'x', y: 'y', r: 4, fill: 'var(--chart-line, currentColor)', title: 'name' }),
+        Plot.text(points, { x: 'x', y: 'y', text: 'name', dy: -9, fontSize: 9, fillOpacity: 0.7 }),
+      ],
+      ariaLabel: `${labels.y.label} against ${labels.x}`,
+    },
+  );
 }

@@ -50,7 +50,12 @@ export function metricsTableHtml(comparison: Comparison, options: HtmlOptions): 
             cell.delta === undefined
               ? ''
               : `<span class="cmp-delta">${escapeHtml(keepUnits(formatDelta(cell.delta, row.format)))}${cell.relative === undefined ? '' : ` (${escapeHtml(keepUnits(formatRelative(cell.relative)))})`}</span>`;
-          const verdict = cell.improved === true ? '<span class="visually-hidden"> better</span>' : cell.improved === false ? '<span class="visually-hidden"> worse</span>' : '';
+          const verdict =
+            cell.improved === true
+              ? '<span class="visually-hidden"> better</span>'
+              : cell.improved === false
+                ? '<span class="visually-hidden"> worse</span>'
+                : '';
           const run = comparison.runs[i];
           const label = run ? `${run.name}${i === comparison.baseline ? ' (baseline)' : ''}` : '';
           return `<td class="${classes.join(' ')}" data-label="${escapeHtml(label)}"><span class="cmp-value">${escapeHtml(keepUnits(formatValue(cell.value, row.format)))}</span>${delta}${verdict}</td>`;

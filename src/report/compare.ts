@@ -192,9 +192,7 @@ function flattenData(record: RunRecord): Record<string, string> {
 /** Rows of `key -> value per run` for keys where the runs disagree, sorted by key. */
 function differingRows(maps: Record<string, string>[]): ValueRow[] {
   const keys = [...new Set(maps.flatMap((map) => Object.keys(map)))].sort();
-  return keys
-    .map((key) => ({ key, values: maps.map((map) => ownValue(map, key)) }))
-    .filter((row) => new Set(row.values).size > 1);
+  return keys.map((key) => ({ key, values: maps.map((map) => ownValue(map, key)) })).filter((row) => new Set(row.values).size > 1);
 }
 
 function compareCode(records: RunRecord[], baseline: RunRecord): { code: CodeChange[]; codeDiffers: boolean } {
@@ -269,7 +267,14 @@ export function compareRuns(runs: ComparedRun[], options: CompareOptions = {}): 
   }
   const records = runs.map((run) => run.record);
   const ids = records.map((record) => record.id);
-  const baselineId = options.baseline === undefined ? ids[0] : resolveRunIds([options.baseline], ids, records.map((r) => r.name))[0];
+  const baselineId =
+    options.baseline === undefined
+      ? ids[0]
+      : resolveRunIds(
+          [options.baseline],
+          ids,
+          records.map((r) => r.name),
+        )[0];
   const baseline = Math.max(0, ids.indexOf(baselineId as string));
   const baseRecord = records[baseline] as RunRecord;
   // A metric reads the way its baseline run's project configures it.

@@ -36,9 +36,7 @@ export function chooseGoal(records: RunRecord[], project?: ProjectConfig): Chose
     }
   }
   // Most runs first; then validation/test metrics over training ones; then by name, for determinism.
-  const ranked = [...counts.entries()].sort(
-    ([a, ca], [b, cb]) => cb - ca || Number(/val|test/i.test(b)) - Number(/val|test/i.test(a)) || a.localeCompare(b),
-  );
+  const ranked = [...counts.entries()].sort(([a, ca], [b, cb]) => cb - ca || Number(/val|test/i.test(b)) - Number(/val|test/i.test(a)) || a.localeCompare(b));
   for (const [pattern, direction] of GOAL_LIKE) {
     const found = ranked.find(([name]) => pattern.test(name));
     if (found) return { goal: { metric: found[0], direction }, defaulted: true };

@@ -13,7 +13,8 @@ export type Direction = 'max' | 'min';
 export type MetricDirection = Direction | 'none';
 
 /** Words (whole, between `/`, `_`, `-` or `.`) of metrics that are neither better high nor low. */
-const DESCRIPTIVE = /^(lr|learning_rate|params?|param_count|params_m|n_params|num_params|epochs?|steps?|global_step|time|duration|elapsed|wall_time|timestamp|seed)$/;
+const DESCRIPTIVE =
+  /^(lr|learning_rate|params?|param_count|params_m|n_params|num_params|epochs?|steps?|global_step|time|duration|elapsed|wall_time|timestamp|seed)$/;
 /** Parts of names of metrics that are better when smaller. */
 const MINIMISED_PART = /loss|error|perplexity|latency/;
 const MINIMISED_WORD = /^(err|ppl|mse|mae|rmse|nll|wer|cer)$/;

@@ -70,10 +70,7 @@ export function parseSavedComparison(text: string, file: string, ids: readonly s
     const issues = zodIssues(file, data, result.error).map((issue) =>
       issue.message === UNKNOWN_KEY ? { ...issue, message: `is not a field of a saved comparison (fields: ${known})` } : issue,
     );
-    throw new InvalidRunError(
-      issues,
-      'Fix the field named above; a saved comparison needs `title` and `runs` (see the README on saved comparisons).',
-    );
+    throw new InvalidRunError(issues, 'Fix the field named above; a saved comparison needs `title` and `runs` (see the README on saved comparisons).');
   }
   const input = result.data;
   let runIds: string[];
@@ -92,4 +89,3 @@ export function parseSavedComparison(text: string, file: string, ids: readonly s
   }
   return { ...input, slug, file, runIds, baselineId };
 }
-

@@ -138,10 +138,7 @@ export function summarize(records: RunRecord[], options: SummaryOptions, now: nu
   if (typeof goal.baseline === 'number') baselineValue = goal.baseline;
   else {
     const ref = goal.baseline;
-    baselineRun =
-      ref === undefined
-        ? points[0]
-        : (points.find((p) => p.id === ref || p.name === ref) ?? points.find((p) => p.id.startsWith(ref)));
+    baselineRun = ref === undefined ? points[0] : (points.find((p) => p.id === ref || p.name === ref) ?? points.find((p) => p.id.startsWith(ref)));
     baselineValue = baselineRun?.value;
   }
   const baselineChange = best && baselineValue !== undefined ? best.value - baselineValue : undefined;
@@ -149,7 +146,10 @@ export function summarize(records: RunRecord[], options: SummaryOptions, now: nu
 
   // Every sentence counts from the same reference time, `now` (the build's clock, stated on the page).
   const weekAgo = now - WEEK_MS;
-  const lastWeek = bestOf(points.filter((p) => Date.parse(p.created) <= weekAgo), goal.direction);
+  const lastWeek = bestOf(
+    points.filter((p) => Date.parse(p.created) <= weekAgo),
+    goal.direction,
+  );
 
   const top = [...points].sort((a, b) => (goal.direction === 'max' ? b.value - a.value : a.value - b.value) || byCreated(a, b)).slice(0, options.top ?? 10);
   const recordById = new Map(records.map((r) => [r.id, r]));
@@ -161,7 +161,8 @@ export function summarize(records: RunRecord[], options: SummaryOptions, now: nu
   });
 
   const from = baselineRun ?? points[0];
-  const whatChanged = best && from && from.id !== best.id ? changes(recordById.get(from.id) as RunRecord, recordById.get(best.id) as RunRecord, from, best) : undefined;
+  const whatChanged =
+    best && from && from.id !== best.id ? changes(recordById.get(from.id) as RunRecord, recordById.get(best.id) as RunRecord, from, best) : undefined;
 
   const recent = [...records]
     .sort((a, b) => byCreated(b, a))
@@ -173,11 +174,7 @@ export function summarize(records: RunRecord[], options: SummaryOptions, now: nu
     typeof goal.baseline === 'string' && !baselineRun
       ? [`The configured baseline run "${goal.baseline}" has no finished run with ${goal.metric}; check projects.${options.project}.goal.baseline.`]
       : [];
-  const sentences = [
-    ...(best && lastWeek ? [weekSentence(best, lastWeek, format)] : []),
-    activitySentence(records, now),
-    ...missingBaseline,
-  ];
+  const sentences = [...(best && lastWeek ? [weekSentence(best, lastWeek, format)] : []), activitySentence(records, now), ...missingBaseline];
   const defaultNote = chosen.defaulted
     ? `No goal is configured for this project, so runs are ranked by ${goal.metric} (${goal.direction === 'max' ? 'higher' : 'lower'} is better). Set projects.${options.project}.goal in runpages.config.yaml to choose the metric, target and baseline.`
     : undefined;

@@ -24,7 +24,10 @@ export function componentProblem(name: string): string | undefined {
   if (name.includes('\\')) return 'contains a backslash (use "/" between folders)';
   // Windows and macOS compare names case-insensitively, Windows drops trailing dots and spaces and
   // reads "name:stream" as the file "name": all of these are the same folder as ".git" somewhere.
-  const windowsName = name.split(':')[0]!.replace(/[. ]+$/, '').toLowerCase();
+  const windowsName = name
+    .split(':')[0]!
+    .replace(/[. ]+$/, '')
+    .toLowerCase();
   if (windowsName === '.git' || /^git~\d+$/.test(windowsName)) return 'is a .git folder (git would obey its config and hooks)';
   if (DEVICE.test(windowsName) || DEVICE.test(name.replace(/[. ]+$/, ''))) return 'is a Windows device name';
   return undefined;

@@ -47,7 +47,11 @@ export function prCurve(yTrue: readonly (number | boolean)[], yScore: readonly n
 }
 
 /** Counts of a confusion matrix from true and predicted labels; `labels` fixes the order (default: sorted). */
-export function confusionFrom(yTrue: readonly (string | number | boolean)[], yPred: readonly (string | number | boolean)[], labels?: readonly string[]): ConfusionData {
+export function confusionFrom(
+  yTrue: readonly (string | number | boolean)[],
+  yPred: readonly (string | number | boolean)[],
+  labels?: readonly string[],
+): ConfusionData {
   if (yTrue.length !== yPred.length) throw new RangeError(`y_true has ${yTrue.length} values and y_pred ${yPred.length}`);
   const names = labels ? [...labels] : [...new Set([...yTrue, ...yPred].map(String))].sort(naturalCompare);
   const index = new Map(names.map((name, i) => [name, i]));

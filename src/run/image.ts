@@ -178,7 +178,10 @@ function svgInfo(bytes: Uint8Array): ImageInfo | undefined {
     const match = value === undefined ? null : /^\s*([0-9]*\.?[0-9]+)\s*(px)?\s*$/i.exec(value);
     return match ? Math.round(Number(match[1])) : undefined;
   };
-  const box = attr('viewBox')?.trim().split(/[\s,]+/).map(Number);
+  const box = attr('viewBox')
+    ?.trim()
+    .split(/[\s,]+/)
+    .map(Number);
   const boxSize = box?.length === 4 && box.every(Number.isFinite) ? { width: Math.round(box[2] as number), height: Math.round(box[3] as number) } : undefined;
   // Browsers draw an SVG without a size at 300 x 150.
   const width = length(attr('width')) ?? boxSize?.width ?? 300;
@@ -266,7 +269,15 @@ function stripWebp(bytes: Uint8Array): Uint8Array {
   out.set(body, 12);
   new DataView(out.buffer).setUint32(4, out.length - 8, true);
   if (vp8x !== undefined) {
-    const flags = 12 + keep.slice(0, keep.findIndex(([start]) => start === vp8x)).reduce((sum, [s, e]) => sum + e - s, 0) + 8;
+    const flags =
+      12 +
+      keep
+        .slice(
+          0,
+          keep.findIndex(([start]) => start === vp8x),
+        )
+        .reduce((sum, [s, e]) => sum + e - s, 0) +
+      8;
     out[flags] = (out[flags] as number) & ~0x0c; // EXIF (0x08) and XMP (0x04) flags
   }
   return out;

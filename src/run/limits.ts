@@ -64,7 +64,12 @@ export function fileSizeBreach(bytes: number, limit: number): LimitBreach | unde
  */
 export function dataBreach(data: unknown): LimitBreach | undefined {
   // Paths are built only for the value at fault: building one per value would cost depth x values.
-  interface Entry { value: unknown; key: string; parent: Entry | undefined; depth: number }
+  interface Entry {
+    value: unknown;
+    key: string;
+    parent: Entry | undefined;
+    depth: number;
+  }
   const pathOf = (entry: Entry | undefined): string => {
     const keys: string[] = [];
     for (let at = entry; at?.parent; at = at.parent) keys.push(at.key);
@@ -78,7 +83,8 @@ export function dataBreach(data: unknown): LimitBreach | undefined {
     values += 1;
     if (values > MAX_VALUES) return { field: '', message: `holds more than ${count(MAX_VALUES)} keys and values, the limit` };
     if (typeof value === 'string') {
-      if (value.length > MAX_STRING_LENGTH) return { field: pathOf(entry), message: `is ${count(value.length)} characters long, over the limit of ${count(MAX_STRING_LENGTH)}` };
+      if (value.length > MAX_STRING_LENGTH)
+        return { field: pathOf(entry), message: `is ${count(value.length)} characters long, over the limit of ${count(MAX_STRING_LENGTH)}` };
       continue;
     }
     if (value === null || typeof value !== 'object') continue;
@@ -88,7 +94,8 @@ export function dataBreach(data: unknown): LimitBreach | undefined {
       continue;
     }
     for (const key of Object.keys(value)) {
-      if (key.length > MAX_KEY_LENGTH) return { field: pathOf(entry), message: `has a key of ${count(key.length)} characters, over the limit of ${count(MAX_KEY_LENGTH)}` };
+      if (key.length > MAX_KEY_LENGTH)
+        return { field: pathOf(entry), message: `has a key of ${count(key.length)} characters, over the limit of ${count(MAX_KEY_LENGTH)}` };
       stack.push({ value: (value as Record<string, unknown>)[key], key, parent: entry, depth: depth + 1 });
     }
   }

@@ -167,7 +167,8 @@ function confusion(value: Record<string, unknown>): ConfusionData {
   const matrix = value.matrix.map((row, index) => {
     if (!Array.isArray(row) || row.length !== labels.length) throw new MediaProblem(`has matrix row ${index} without ${labels.length} counts`);
     return row.map((cell) => {
-      if (typeof cell !== 'number' || !Number.isFinite(cell) || cell < 0) throw new MediaProblem(`has matrix row ${index} with ${JSON.stringify(cell)}, not a count >= 0`);
+      if (typeof cell !== 'number' || !Number.isFinite(cell) || cell < 0)
+        throw new MediaProblem(`has matrix row ${index} with ${JSON.stringify(cell)}, not a count >= 0`);
       return cell;
     });
   });
@@ -203,7 +204,8 @@ function histogram(value: Record<string, unknown>): HistogramData {
 
 function table(value: Record<string, unknown>): TableData {
   const columns = strings(value.columns, 'columns');
-  if (columns.length === 0 || columns.length > MAX_TABLE_COLUMNS) throw new MediaProblem(`has ${columns.length} columns; a table has 1 to ${MAX_TABLE_COLUMNS}`);
+  if (columns.length === 0 || columns.length > MAX_TABLE_COLUMNS)
+    throw new MediaProblem(`has ${columns.length} columns; a table has 1 to ${MAX_TABLE_COLUMNS}`);
   if (!Array.isArray(value.rows)) throw new MediaProblem('needs "rows", a list of lists');
   if (value.rows.length > MAX_TABLE_ROWS) throw new MediaProblem(`has ${value.rows.length} rows, over the limit of ${MAX_TABLE_ROWS}`);
   const rows = value.rows.map((row, index) => {
@@ -218,7 +220,8 @@ function table(value: Record<string, unknown>): TableData {
   const out: TableData = { columns, rows };
   for (const name of ['label', 'prediction'] as const) {
     if (value[name] === undefined) continue;
-    if (typeof value[name] !== 'string' || !columns.includes(value[name] as string)) throw new MediaProblem(`has ${name} ${JSON.stringify(value[name])}, not one of its columns`);
+    if (typeof value[name] !== 'string' || !columns.includes(value[name] as string))
+      throw new MediaProblem(`has ${name} ${JSON.stringify(value[name])}, not one of its columns`);
     out[name] = value[name] as string;
   }
   return out;

@@ -66,12 +66,14 @@ export function zodIssues(file: string, data: unknown, error: z.ZodError): Field
     }
     const value = valueAt(data, issue.path);
     const missing = value === undefined && issue.code === 'invalid_type';
-    return [{
-      file,
-      field: issue.path.map(String).join('.'),
-      message: missing ? 'is required but missing' : issue.message,
-      ...(missing ? {} : { value: showValue(value) }),
-    }];
+    return [
+      {
+        file,
+        field: issue.path.map(String).join('.'),
+        message: missing ? 'is required but missing' : issue.message,
+        ...(missing ? {} : { value: showValue(value) }),
+      },
+    ];
   });
 }
 

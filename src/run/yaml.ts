@@ -11,7 +11,17 @@
  * Reading is bounded: alias expansion (the "billion laughs" bomb) and nesting are limited, and an
  * error names the file, line and column but never quotes the file's content.
  */
-import { LineCounter, Schema, parseDocument, stringify, type CreateNodeOptions, type DocumentOptions, type ParseOptions, type SchemaOptions, type ToStringOptions } from 'yaml';
+import {
+  LineCounter,
+  Schema,
+  parseDocument,
+  stringify,
+  type CreateNodeOptions,
+  type DocumentOptions,
+  type ParseOptions,
+  type SchemaOptions,
+  type ToStringOptions,
+} from 'yaml';
 import { InvalidRunError } from './validate.ts';
 import { MAX_YAML_ALIASES } from './limits.ts';
 
@@ -19,10 +29,7 @@ import { MAX_YAML_ALIASES } from './limits.ts';
  * Scalars YAML 1.1 resolves to something other than a string. The `yaml` package's 1.1 schema has
  * all of them but `=` (the 1.1 "value" type, which PyYAML's safe loader cannot even construct).
  */
-const YAML_1_1_TAGS = [
-  ...new Schema({ schema: 'yaml-1.1' }).tags,
-  { tag: 'tag:yaml.org,2002:value', default: true, test: /^=$/, resolve: () => '=' },
-];
+const YAML_1_1_TAGS = [...new Schema({ schema: 'yaml-1.1' }).tags, { tag: 'tag:yaml.org,2002:value', default: true, test: /^=$/, resolve: () => '=' }];
 
 /** Options of every parse: YAML 1.2 core, a repeated key takes the last value, errors kept plain. */
 const PARSE_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = { prettyErrors: false, uniqueKeys: false, version: '1.2', schema: 'core' };
@@ -69,7 +76,14 @@ export function parseYaml(text: string, file: string): unknown {
     if (first) {
       const { line, col } = lineCounter.linePos(first.pos[0]);
       throw new InvalidRunError(
-        [{ file, field: '', message: `is not valid YAML: ${SYNTAX[first.code] ?? first.code.toLowerCase().replaceAll('_', ' ')} (line ${line}, column ${col})`, line }],
+        [
+          {
+            file,
+            field: '',
+            message: `is not valid YAML: ${SYNTAX[first.code] ?? first.code.toLowerCase().replaceAll('_', ' ')} (line ${line}, column ${col})`,
+            line,
+          },
+        ],
         'Fix the YAML syntax at the line shown (indentation and quoting are the usual causes).',
       );
     }
@@ -90,7 +104,10 @@ function unusable(error: unknown, file: string): InvalidRunError {
   const reason = /excessive alias count/i.test(error.message)
     ? `it expands more than ${MAX_YAML_ALIASES} aliases (&name / *name)`
     : 'it uses an alias (*name) whose anchor (&name) is not set before it';
-  return new InvalidRunError([{ file, field: '', message: `is not usable YAML: ${reason}` }], 'Write the values out instead of nesting aliases (&name / *name).');
+  return new InvalidRunError(
+    [{ file, field: '', message: `is not usable YAML: ${reason}` }],
+    'Write the values out instead of nesting aliases (&name / *name).',
+  );
 }
 
 /**

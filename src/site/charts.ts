@@ -94,5 +94,8 @@ function normalize(svg: string): string {
   return svg
     .replace(/^<svg[^>]*>/, (tag) => tag.replace(/ (width|height|style)="[^"]*"/g, ''))
     .replace(/<style>[^<]*<\/style>/, '')
-    .replace(/ (d|transform|x1|x2|y1|y2)="([^"]*)"/g, (_m, name: string, value: string) => ` ${name}="${value.replace(/-?\d+\.\d+(e-?\d+)?/g, (n) => String(Math.round(Number(n)) || 0))}"`);
+    .replace(
+      / (d|transform|x1|x2|y1|y2)="([^"]*)"/g,
+      (_m, name: string, value: string) => ` ${name}="${value.replace(/-?\d+\.\d+(e-?\d+)?/g, (n) => String(Math.round(Number(n)) || 0))}"`,
+    );
 }

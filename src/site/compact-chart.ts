@@ -94,7 +94,10 @@ export function renderCompactChart(full: SeriesData, options: CompactChartOption
   const text = (t: Text, extra = '') => `<text x="${t.x}" y="${t.y}" text-anchor="${t.anchor}"${extra}>${escapeXml(t.text)}</text>`;
   if (!chart.plot) return `${head}${chart.message ? text(chart.message, ' fill="currentColor" font-size="12"') : ''}</svg>`;
   const { rules, line, ticks } = chart.plot;
-  const drawn = 'd' in line ? `<path fill="none" stroke="var(--chart-line, currentColor)" stroke-width="1.6" d="${line.d}"/>` : `<circle cx="${line.cx}" cy="${line.cy}" r="3" fill="var(--chart-line, currentColor)"/>`;
+  const drawn =
+    'd' in line
+      ? `<path fill="none" stroke="var(--chart-line, currentColor)" stroke-width="1.6" d="${line.d}"/>`
+      : `<circle cx="${line.cx}" cy="${line.cy}" r="3" fill="var(--chart-line, currentColor)"/>`;
   return (
     head +
     `<g stroke="currentColor" stroke-opacity="0.12">${rules.map((r) => `<line x1="${r.x1}" x2="${r.x2}" y1="${r.y}" y2="${r.y}"/>`).join('')}</g>` +
@@ -111,9 +114,16 @@ export function renderCompactChart(full: SeriesData, options: CompactChartOption
  */
 export function compactChartElement(document: Document, full: SeriesData, options: CompactChartOptions): SVGSVGElement {
   const chart = layout(full, options);
-  const svg = svgElement(document, 'svg', { viewBox: `0 0 ${chart.width} ${chart.height}`, role: 'img', 'aria-label': chart.label, preserveAspectRatio: 'xMidYMid meet', class: 'compact-chart' });
+  const svg = svgElement(document, 'svg', {
+    viewBox: `0 0 ${chart.width} ${chart.height}`,
+    role: 'img',
+    'aria-label': chart.label,
+    preserveAspectRatio: 'xMidYMid meet',
+    class: 'compact-chart',
+  });
   svg.append(svgElement(document, 'title', {}, chart.title));
-  const text = (t: Text, attributes: Record<string, string> = {}) => svgElement(document, 'text', { x: String(t.x), y: String(t.y), 'text-anchor': t.anchor, ...attributes }, t.text);
+  const text = (t: Text, attributes: Record<string, string> = {}) =>
+    svgElement(document, 'text', { x: String(t.x), y: String(t.y), 'text-anchor': t.anchor, ...attributes }, t.text);
   if (!chart.plot) {
     if (chart.message) svg.append(text(chart.message, { fill: 'currentColor', 'font-size': '12' }));
     return svg;
@@ -121,14 +131,20 @@ export function compactChartElement(document: Document, full: SeriesData, option
   const { rules, line, ticks } = chart.plot;
   const ruleGroup = svgElement(document, 'g', RULES);
   for (const r of rules) ruleGroup.append(svgElement(document, 'line', { x1: String(r.x1), x2: String(r.x2), y1: String(r.y), y2: String(r.y) }));
-  const drawn = 'd' in line ? svgElement(document, 'path', { ...LINE, d: line.d }) : svgElement(document, 'circle', { cx: String(line.cx), cy: String(line.cy), ...DOT });
+  const drawn =
+    'd' in line ? svgElement(document, 'path', { ...LINE, d: line.d }) : svgElement(document, 'circle', { cx: String(line.cx), cy: String(line.cy), ...DOT });
   const tickGroup = svgElement(document, 'g', TICKS);
   for (const t of ticks) tickGroup.append(text(t));
   svg.append(ruleGroup, drawn, tickGroup);
   return svg;
 }
 
-function svgElement<K extends keyof SVGElementTagNameMap>(document: Document, tag: K, attributes: Record<string, string>, text?: string): SVGElementTagNameMap[K] {
+function svgElement<K extends keyof SVGElementTagNameMap>(
+  document: Document,
+  tag: K,
+  attributes: Record<string, string>,
+  text?: string,
+): SVGElementTagNameMap[K] {
   const element = document.createElementNS('http://www.w3.org/2000/svg', tag);
   for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
   if (text !== undefined) element.textContent = text;

@@ -48,7 +48,15 @@ export function liveRows(
     const heardAt = lastHeard(record);
     const at = Date.parse(heardAt);
     if (record.status === 'crashed' && !(now.getTime() - at <= CRASHED_SHOWN_S * 1000)) continue;
-    const row: LiveRow & { at: number } = { id: record.id, name: record.name, project: record.project, status: record.status, heard: formatRelative(heardAt, now), heardAt, at };
+    const row: LiveRow & { at: number } = {
+      id: record.id,
+      name: record.name,
+      project: record.project,
+      status: record.status,
+      heard: formatRelative(heardAt, now),
+      heardAt,
+      at,
+    };
     const progress = progressOf(record);
     if (progress) row.progress = progress;
     const info = project(record.project);
@@ -82,7 +90,9 @@ export function liveNotice(record: Pick<RunRecord, 'status' | 'heartbeat' | 'cre
   const heardAt = lastHeard(record);
   const heard = `${formatRelative(heardAt, now)} (${formatDateTime(heardAt)})`;
   const progress = progressOf(record);
-  const at = progress ? `, at ${progress.text.startsWith('step') ? progress.text : `step ${progress.text}`}${progress.percent === undefined ? '' : ` (${progress.percent} %)`}` : '';
+  const at = progress
+    ? `, at ${progress.text.startsWith('step') ? progress.text : `step ${progress.text}`}${progress.percent === undefined ? '' : ` (${progress.percent} %)`}`
+    : '';
   if (record.status === 'running') {
     return `Running, last heard from ${heard}${at}. The charts show the points so far, as of this site's build.`;
   }
@@ -97,15 +107,31 @@ export function liveNotice(record: Pick<RunRecord, 'status' | 'heartbeat' | 'cre
 export function parseLiveObject(data: unknown, id: string): LiveObject | undefined {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) return undefined;
   const o = data as Record<string, unknown>;
-  if (o.schema !== LIVE_OBJECT_SCHEMA || o.id !== id || typeof o.status !== 'string' || typeof o.heartbeat !== 'string' || Number.isNaN(Date.parse(o.heartbeat))) return undefined;
+  if (
+    o.schema !== LIVE_OBJECT_SCHEMA ||
+    o.id !== id ||
+    typeof o.status !== 'string' ||
+    typeof o.heartbeat !== 'string' ||
+    Number.isNaN(Date.parse(o.heartbeat))
+  )
+    return undefined;
   const metrics: Record<string, number> = {};
   if (o.metrics !== null && typeof o.metrics === 'object' && !Array.isArray(o.metrics)) {
-    for (const [name, value] of Object.entries(o.metrics as Record<string, unknown>).slice(0, 50)) if (typeof value === 'number' && Number.isFinite(value)) setOwn(metrics, name, value);
+    for (const [name, value] of Object.entries(o.metrics as Record<string, unknown>).slice(0, 50))
+      if (typeof value === 'number' && Number.isFinite(value)) setOwn(metrics, name, value);
   }
   const number = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
   const step = number(o.step);
   const total = number(o.total_steps);
-  return { schema: LIVE_OBJECT_SCHEMA, id, status: o.status, heartbeat: o.heartbeat, ...(step === undefined ? {} : { step }), ...(total === undefined ? {} : { total_steps: total }), metrics };
+  return {
+    schema: LIVE_OBJECT_SCHEMA,
+    id,
+    status: o.status,
+    heartbeat: o.heartbeat,
+    ...(step === undefined ? {} : { step }),
+    ...(total === undefined ? {} : { total_steps: total }),
+    metrics,
+  };
 }
 
 /**
@@ -115,11 +141,22 @@ export function parseLiveObject(data: unknown, id: string): LiveObject | undefin
  * @example liveObjectNotice(object, new Date(), 'val/acc') // "Running (live), last heard from 1 minute ago, at step 410 / 1,000 (41 %). Latest: val/acc 0.83, loss 0.21."
  */
 export function liveObjectNotice(object: LiveObject, now: Date, metric?: string): string {
-  const progress = progressOf({ ...(object.step === undefined ? {} : { step: object.step }), ...(object.total_steps === undefined ? {} : { total_steps: object.total_steps }) });
-  const at = progress ? `, at ${progress.text.startsWith('step') ? progress.text : `step ${progress.text}`}${progress.percent === undefined ? '' : ` (${progress.percent} %)`}` : '';
+  const progress = progressOf({
+    ...(object.step === undefined ? {} : { step: object.step }),
+    ...(object.total_steps === undefined ? {} : { total_steps: object.total_steps }),
+  });
+  const at = progress
+    ? `, at ${progress.text.startsWith('step') ? progress.text : `step ${progress.text}`}${progress.percent === undefined ? '' : ` (${progress.percent} %)`}`
+    : '';
   const names = Object.keys(object.metrics).sort((a, b) => Number(b === metric) - Number(a === metric) || (a < b ? -1 : 1));
-  const latest = names.length ? ` Latest: ${names.slice(0, 4).map((name) => `${name} ${formatNumber(object.metrics[name] as number)}`).join(', ')}.` : '';
+  const latest = names.length
+    ? ` Latest: ${names
+        .slice(0, 4)
+        .map((name) => `${name} ${formatNumber(object.metrics[name] as number)}`)
+        .join(', ')}.`
+    : '';
   const heard = formatRelative(object.heartbeat, now);
-  if (object.status !== 'running') return `${object.status[0]?.toUpperCase() ?? ''}${object.status.slice(1)} (live, ${heard})${at}.${latest} The site's next build shows the final run.`;
+  if (object.status !== 'running')
+    return `${object.status[0]?.toUpperCase() ?? ''}${object.status.slice(1)} (live, ${heard})${at}.${latest} The site's next build shows the final run.`;
   return `Running (live), last heard from ${heard}${at}.${latest}`;
 }

@@ -13,8 +13,38 @@ const marked = new Marked({ gfm: true, breaks: false, async: false });
 
 const SANITIZE: sanitizeHtml.IOptions = {
   allowedTags: [
-    'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'p', 'br', 'hr', 'blockquote', 'pre', 'code', 'em', 'strong', 'del', 's',
-    'ul', 'ol', 'li', 'a', 'img', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'sup', 'sub', 'kbd', 'input', 'span',
+    'h1',
+    'h2',
+    'h3',
+    'h4',
+    'h5',
+    'h6',
+    'p',
+    'br',
+    'hr',
+    'blockquote',
+    'pre',
+    'code',
+    'em',
+    'strong',
+    'del',
+    's',
+    'ul',
+    'ol',
+    'li',
+    'a',
+    'img',
+    'table',
+    'thead',
+    'tbody',
+    'tr',
+    'th',
+    'td',
+    'sup',
+    'sub',
+    'kbd',
+    'input',
+    'span',
   ],
   allowedAttributes: {
     a: ['href', 'title', 'rel'],
@@ -40,7 +70,8 @@ const SANITIZE: sanitizeHtml.IOptions = {
   // Only task-list checkboxes, and only images from absolute http(s) URLs (a relative src would 404 on
   // the site). The frame keeps the tag `img` after `options` turned one into a link (with no src).
   exclusiveFilter: (frame) =>
-    (frame.tag === 'input' && frame.attribs.type !== 'checkbox') || (frame.tag === 'img' && 'src' in frame.attribs && !/^https?:\/\//i.test(frame.attribs.src ?? '')),
+    (frame.tag === 'input' && frame.attribs.type !== 'checkbox') ||
+    (frame.tag === 'img' && 'src' in frame.attribs && !/^https?:\/\//i.test(frame.attribs.src ?? '')),
 };
 
 function originOf(src: string): string | undefined {

@@ -15,7 +15,17 @@ import { formatBytes, MAX_MEDIA_DATA_BYTES, MAX_MEDIA_TEXT_BYTES } from '../run/
 import { parseMediaData, tableVerdictColumns, type MediaEntry, type MediaData } from '../run/media.ts';
 import { objectUrl } from './url.ts';
 import { confusionChart, curveChart, histogramChart } from './media-charts.ts';
-import { MAX_PAGE_STEPS, MAX_PAGE_TABLE_ROWS, type MediaChartItem, type MediaGroup, type MediaImageItem, type MediaLeftOut, type MediaTableItem, type MediaTextItem, type RunMediaView } from './media-view.ts';
+import {
+  MAX_PAGE_STEPS,
+  MAX_PAGE_TABLE_ROWS,
+  type MediaChartItem,
+  type MediaGroup,
+  type MediaImageItem,
+  type MediaLeftOut,
+  type MediaTableItem,
+  type MediaTextItem,
+  type RunMediaView,
+} from './media-view.ts';
 
 /** Where a run's branch files are read from. */
 export interface MediaSource {
@@ -78,10 +88,22 @@ export async function prepareSiteMedia(options: SiteMediaOptions): Promise<SiteM
     const manifest = run.media;
     if (!manifest) continue;
     for (const left of manifest.left_out) {
-      leftOut.push({ runId: run.record.id, folder: run.folder, ...(left.key === undefined ? {} : { key: left.key }), reason: `not published: media.jsonl line ${left.line ?? '?'}: ${left.reason}` });
+      leftOut.push({
+        runId: run.record.id,
+        folder: run.folder,
+        ...(left.key === undefined ? {} : { key: left.key }),
+        reason: `not published: media.jsonl line ${left.line ?? '?'}: ${left.reason}`,
+      });
     }
     const leave = (entry: MediaEntry, reason: string): string => {
-      leftOut.push({ runId: run.record.id, folder: run.folder, key: entry.key, kind: entry.kind, ...(entry.step === undefined ? {} : { step: entry.step }), reason });
+      leftOut.push({
+        runId: run.record.id,
+        folder: run.folder,
+        key: entry.key,
+        kind: entry.kind,
+        ...(entry.step === undefined ? {} : { step: entry.step }),
+        reason,
+      });
       return reason;
     };
 
@@ -103,7 +125,8 @@ export async function prepareSiteMedia(options: SiteMediaOptions): Promise<SiteM
       // No copy on the branch: the store, when the build can reach it.
       const limit = entry.kind === 'image' ? MAX_SITE_FILE_BYTES : entry.kind === 'text' ? MAX_MEDIA_TEXT_BYTES : MAX_MEDIA_DATA_BYTES;
       const why = entry.no_display ? `it has no copy on the branch (${entry.no_display})` : 'it has no copy on the branch';
-      if (!options.store || storeFailure) return { missing: `${why}${storeFailure ? ` and the store cannot be read (${storeFailure})` : ' and no store was reachable'}` };
+      if (!options.store || storeFailure)
+        return { missing: `${why}${storeFailure ? ` and the store cannot be read (${storeFailure})` : ' and no store was reachable'}` };
       if (entry.bytes > limit) return { missing: `${why} and its original is ${formatBytes(entry.bytes)}, over ${formatBytes(limit)} for the site` };
       let original: Uint8Array | undefined;
       try {
@@ -167,7 +190,13 @@ export async function prepareSiteMedia(options: SiteMediaOptions): Promise<SiteM
       if (sorted.length > limit) {
         olderSteps[id] = sorted.length - limit;
         const kind = id.slice(0, id.indexOf('\0')) as MediaEntry['kind'];
-        leftOut.push({ runId: run.record.id, folder: run.folder, key: id.slice(id.indexOf('\0') + 1), kind, reason: `its ${sorted.length - limit} earliest steps are not on the page: a run page holds the newest ${limit} steps of a ${kind.replace('_', ' ')}` });
+        leftOut.push({
+          runId: run.record.id,
+          folder: run.folder,
+          key: id.slice(id.indexOf('\0') + 1),
+          kind,
+          reason: `its ${sorted.length - limit} earliest steps are not on the page: a run page holds the newest ${limit} steps of a ${kind.replace('_', ' ')}`,
+        });
       }
     }
     for (const entry of manifest.media) if (entry.step === undefined || newest.get(`${entry.kind}\0${entry.key}`)?.has(entry.step)) kept.add(entry);
@@ -176,12 +205,19 @@ export async function prepareSiteMedia(options: SiteMediaOptions): Promise<SiteM
     const histograms = new Map<string, { step: number | undefined; data: Extract<MediaData, { kind: 'histogram' }>['data'] }[]>();
     const tables: { item: MediaTableItem; refs: string[] }[] = [];
     // Structured media first (small, drawn here), then images newest step first, as on the branch.
-    const order = [...kept].sort((a, b) => Number(a.kind === 'image') - Number(b.kind === 'image') || (a.kind === 'image' ? (b.step ?? -Infinity) - (a.step ?? -Infinity) : 0));
+    const order = [...kept].sort(
+      (a, b) => Number(a.kind === 'image') - Number(b.kind === 'image') || (a.kind === 'image' ? (b.step ?? -Infinity) - (a.step ?? -Infinity) : 0),
+    );
     for (const entry of order) {
       const base = { ...(entry.step === undefined ? {} : { step: entry.step }), ...(entry.caption === undefined ? {} : { caption: entry.caption }) };
       const got = await bytesOf(entry);
       if (entry.kind === 'image') {
-        const item: MediaImageItem = { ...base, sha256: entry.sha256, ...(entry.width ? { width: entry.width } : {}), ...(entry.height ? { height: entry.height } : {}) };
+        const item: MediaImageItem = {
+          ...base,
+          sha256: entry.sha256,
+          ...(entry.width ? { width: entry.width } : {}),
+          ...(entry.height ? { height: entry.height } : {}),
+        };
         const placed = 'missing' in got ? got : publish(got.bytes, got.sha256, got.ext);
         if ('src' in placed) item.src = placed.src;
         else {
@@ -274,7 +310,8 @@ export async function prepareSiteMedia(options: SiteMediaOptions): Promise<SiteM
     for (const { item, refs } of tables) for (const sha of refs) if (srcBySha.has(sha)) item.images[sha] = srcBySha.get(sha) as string;
 
     const tableKeys = new Set([...groups.values()].filter((group) => group.kind === 'table').map((group) => group.key));
-    for (const group of groups.values()) if (group.kind === 'image' && group.key.endsWith('/images') && tableKeys.has(group.key.slice(0, -'/images'.length))) group.cells = true;
+    for (const group of groups.values())
+      if (group.kind === 'image' && group.key.endsWith('/images') && tableKeys.has(group.key.slice(0, -'/images'.length))) group.cells = true;
     const sorted = [...groups.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     for (const group of sorted) if ('items' in group) (group.items as { step?: number }[]).sort((a, b) => (a.step ?? -Infinity) - (b.step ?? -Infinity));
     const key = createHash('sha256').update(JSON.stringify(sorted)).digest('hex').slice(0, 16);
@@ -330,4 +367,3 @@ function writeVerified(path: string, bytes: Uint8Array, sha256: string): void {
   writeFileSync(temp, bytes);
   renameSync(temp, path);
 }
-

@@ -58,7 +58,16 @@ export function curveChart(curves: readonly { label: string; data: CurveData }[]
   const rows = curves.flatMap(({ label, data }) => data.x.map((x, i) => ({ x, y: data.y[i] as number, run: label })));
   const unit = kind === 'roc' || kind === 'pr';
   const marks: Plot.Markish[] = [Plot.gridY({ strokeOpacity: 0.12 }), Plot.gridX({ strokeOpacity: 0.12 })];
-  if (kind === 'roc') marks.push(Plot.line([[0, 0], [1, 1]], { stroke: 'currentColor', strokeOpacity: 0.35, strokeDasharray: '4,4' }));
+  if (kind === 'roc')
+    marks.push(
+      Plot.line(
+        [
+          [0, 0],
+          [1, 1],
+        ],
+        { stroke: 'currentColor', strokeOpacity: 0.35, strokeDasharray: '4,4' },
+      ),
+    );
   marks.push(
     Plot.line(rows, {
       x: 'x',
@@ -76,7 +85,9 @@ export function curveChart(curves: readonly { label: string; data: CurveData }[]
     marginBottom: 40,
     x: { label: first?.x_label ?? (kind === 'roc' ? 'false positive rate' : kind === 'pr' ? 'recall' : 'x'), ...(unit ? { domain: [0, 1] } : {}) },
     y: { label: first?.y_label ?? (kind === 'roc' ? 'true positive rate' : kind === 'pr' ? 'precision' : 'y'), ...(unit ? { domain: [0, 1] } : {}) },
-    ...(curves.length > 1 ? { color: { legend: false, ...(options.colors ? { domain: curves.map((curve) => curve.label), range: [...options.colors] } : {}) } } : {}),
+    ...(curves.length > 1
+      ? { color: { legend: false, ...(options.colors ? { domain: curves.map((curve) => curve.label), range: [...options.colors] } : {}) } }
+      : {}),
     marks,
     ariaLabel: `${options.title}: ${kind === 'roc' ? 'ROC curve' : kind === 'pr' ? 'precision-recall curve' : 'curve'}`,
     ariaDescription: `${rows.length} points`,
@@ -90,7 +101,12 @@ export function curveChart(curves: readonly { label: string; data: CurveData }[]
 export function histogramChart(steps: readonly { step: number | undefined; data: HistogramData }[], options: { title: string }): string {
   const rows = steps.flatMap(({ step, data }) => {
     const total = data.counts.reduce((sum, count) => sum + count, 0) || 1;
-    return data.counts.map((count, i) => ({ x1: data.bins[i] as number, x2: data.bins[i + 1] as number, step: step === undefined ? '–' : String(step), share: count / total }));
+    return data.counts.map((count, i) => ({
+      x1: data.bins[i] as number,
+      x2: data.bins[i + 1] as number,
+      step: step === undefined ? '–' : String(step),
+      share: count / total,
+    }));
   });
   const order = steps.map(({ step }) => (step === undefined ? '–' : String(step)));
   const height = Math.max(120, Math.min(480, 50 + new Set(order).size * 16));
@@ -122,7 +138,10 @@ function normalize(svg: string): string {
     .replace(/^<svg[^>]*>/, (tag) => tag.replace(/ (width|height)="[^"]*"/g, ''))
     .replace(/<style>[^<]*<\/style>/g, '')
     .replace(/ style="[^"]*"/g, '')
-    .replace(/ (d|transform|x|y|x1|x2|y1|y2|width|height)="(-?[\d.]+(?:e-?\d+)?(?:[ ,]-?[\d.]+(?:e-?\d+)?)*)"/g, (_m, name: string, value: string) => ` ${name}="${value.replace(/-?\d+\.\d+(e-?\d+)?/g, (n) => String(Math.round(Number(n) * 10) / 10))}"`)
+    .replace(
+      / (d|transform|x|y|x1|x2|y1|y2|width|height)="(-?[\d.]+(?:e-?\d+)?(?:[ ,]-?[\d.]+(?:e-?\d+)?)*)"/g,
+      (_m, name: string, value: string) => ` ${name}="${value.replace(/-?\d+\.\d+(e-?\d+)?/g, (n) => String(Math.round(Number(n) * 10) / 10))}"`,
+    )
     .replace(/ d="([^"]*)"/g, (_m, value: string) => ` d="${value.replace(/-?\d+\.\d+(e-?\d+)?/g, (n) => String(Math.round(Number(n) * 10) / 10))}"`);
 }
 

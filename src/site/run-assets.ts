@@ -82,7 +82,8 @@ export function deriveCharts(series: Record<string, SeriesData>, style: ChartSty
   const charts: RunCharts = {};
   for (const [name, data] of Object.entries(series)) {
     if (style === 'compact') setOwn(charts, name, { linear: renderCompactChart(data, { name }) });
-    else setOwn(charts, name, { linear: renderSeriesChart(data, { name }), ...(canLogScale(data) ? { log: renderSeriesChart(data, { name, log: true }) } : {}) });
+    else
+      setOwn(charts, name, { linear: renderSeriesChart(data, { name }), ...(canLogScale(data) ? { log: renderSeriesChart(data, { name, log: true }) } : {}) });
   }
   return charts;
 }

@@ -46,7 +46,10 @@ export function runHeadline(
 ): { title: string; description: string } {
   const goal = project.goal?.metric ?? Object.keys(r.metrics).sort()[0];
   const goalValue = goal === undefined ? undefined : ownValue(r.metrics, goal);
-  const headline = goal !== undefined && goalValue !== undefined ? ` · ${ownValue(project.metrics, goal)?.label ?? goal} ${formatMetric(goalValue, ownValue(project.metrics, goal))}` : '';
+  const headline =
+    goal !== undefined && goalValue !== undefined
+      ? ` · ${ownValue(project.metrics, goal)?.label ?? goal} ${formatMetric(goalValue, ownValue(project.metrics, goal))}`
+      : '';
   const who = r.user ? ` by ${r.user}` : '';
   return { title: `${r.name} · ${r.project}`, description: `${capitalise(r.status)} run in ${r.project}${headline}${who}, ${formatDateTime(r.created)}.` };
 }

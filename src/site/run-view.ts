@@ -101,13 +101,28 @@ export function runView(
  * content, the site shell, the names and statuses of linked runs). Cheap, unlike the view itself,
  * because it is computed for every run on every build.
  */
-export function runPageKey(run: IndexedRun, site: { publicUrl?: string | undefined; runById: Map<string, IndexedRun>; shellKey: string; mediaKey?: string | undefined; now?: Date }): string {
+export function runPageKey(
+  run: IndexedRun,
+  site: { publicUrl?: string | undefined; runById: Map<string, IndexedRun>; shellKey: string; mediaKey?: string | undefined; now?: Date },
+): string {
   const link = (id: string) => {
     const other = site.runById.get(id);
     return other ? [id, other.record.name, other.record.status] : [id];
   };
   return createHash('sha256')
-    .update(JSON.stringify([run.hash, run.record.status, liveKey(run, site.now), run.edited ?? null, site.shellKey, site.publicUrl ?? '', run.record.parents.map(link), run.children.map(link), site.mediaKey ?? '']))
+    .update(
+      JSON.stringify([
+        run.hash,
+        run.record.status,
+        liveKey(run, site.now),
+        run.edited ?? null,
+        site.shellKey,
+        site.publicUrl ?? '',
+        run.record.parents.map(link),
+        run.children.map(link),
+        site.mediaKey ?? '',
+      ]),
+    )
     .digest('hex')
     .slice(0, 32);
 }

@@ -87,7 +87,7 @@ export class LocalStore implements ObjectStore {
       const { code, path } = error as NodeJS.ErrnoException;
       if (!path?.startsWith(this.root) || !code || !STORE_WRITE_ERRORS[code]) throw error;
       throw new RunpagesError('store-write-failed', `Cannot write object ${sha256} to the store ${this.location}: ${STORE_WRITE_ERRORS[code]} (${code})`, {
-        hint: 'Free space or fix the folder\'s permissions, or point `store` in runpages.config.yaml elsewhere. Runs that could not be stored stay queued for `runpages sync`.',
+        hint: "Free space or fix the folder's permissions, or point `store` in runpages.config.yaml elsewhere. Runs that could not be stored stay queued for `runpages sync`.",
         cause: error,
       });
     }
@@ -131,7 +131,10 @@ export class LocalStore implements ObjectStore {
       for (const entry of (await readdir(join(top, folder), { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
         // Temporary files of writes in progress are dot-files: never objects.
         if (!entry.isFile() || !/^[0-9a-f]{62}$/.test(entry.name)) continue;
-        const size = await stat(join(top, folder, entry.name)).then((s) => s.size, () => undefined);
+        const size = await stat(join(top, folder, entry.name)).then(
+          (s) => s.size,
+          () => undefined,
+        );
         if (size !== undefined) yield { sha256: folder + entry.name, size };
       }
     }

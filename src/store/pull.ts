@@ -39,7 +39,8 @@ export function planPull(record: Pick<RunRecord, 'id' | 'artifacts'>, selector: 
     chosen = record.artifacts.filter((a) => a.path === folder || a.path.startsWith(`${folder}/`));
     if (chosen.length === 0) {
       const known = record.artifacts.map((a) => a.path).sort();
-      const listed = known.length === 0 ? 'it has no artifacts' : `it has: ${known.slice(0, 10).join(', ')}${known.length > 10 ? `, ... (${known.length} in all)` : ''}`;
+      const listed =
+        known.length === 0 ? 'it has no artifacts' : `it has: ${known.slice(0, 10).join(', ')}${known.length > 10 ? `, ... (${known.length} in all)` : ''}`;
       throw new RunpagesError('no-such-artifact', `Run ${record.id} has no artifact ${JSON.stringify(selector)}; ${listed}`, {
         hint: 'Give an artifact path or a folder of them exactly as `runpages show <run>` lists them, or omit it to pull every artifact.',
       });
@@ -116,9 +117,13 @@ export function pullFailure(runId: string, store: string, results: readonly Pull
     r.status === 'refused' ? `not written: ${r.reason}` : `${r.status === 'missing' ? 'missing from the store' : 'the store copy is corrupt'}: ${r.sha256}`;
   const list = failed.map((r) => `${JSON.stringify(r.path).slice(1, -1)} (${why(r)})`);
   const damaged = failed.some((r) => r.status !== 'refused');
-  return new RunpagesError('pull-incomplete', `${failed.length} of ${results.length} artifacts of run ${runId} could not be pulled from ${store}:\n  ${list.join('\n  ')}`, {
-    hint: damaged
-      ? 'The other artifacts were written. `runpages verify --deep` lists every damaged object and the runs using it; publish the run again from the machine that has its files to restore them.'
-      : 'The other artifacts were written. A refused path is never written (it could escape the folder or plant a .git folder); pull into an empty folder with --out, or --force to replace different files.',
-  });
+  return new RunpagesError(
+    'pull-incomplete',
+    `${failed.length} of ${results.length} artifacts of run ${runId} could not be pulled from ${store}:\n  ${list.join('\n  ')}`,
+    {
+      hint: damaged
+        ? 'The other artifacts were written. `runpages verify --deep` lists every damaged object and the runs using it; publish the run again from the machine that has its files to restore them.'
+        : 'The other artifacts were written. A refused path is never written (it could escape the folder or plant a .git folder); pull into an empty folder with --out, or --force to replace different files.',
+    },
+  );
 }

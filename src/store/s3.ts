@@ -73,7 +73,17 @@ interface SdkErrorShape {
 }
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
-const AUTH_NAMES = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidToken', 'ExpiredToken', 'TokenRefreshRequired', 'AccessDenied', 'Forbidden', 'AuthorizationHeaderMalformed', 'InvalidClientTokenId']);
+const AUTH_NAMES = new Set([
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'InvalidToken',
+  'ExpiredToken',
+  'TokenRefreshRequired',
+  'AccessDenied',
+  'Forbidden',
+  'AuthorizationHeaderMalformed',
+  'InvalidClientTokenId',
+]);
 const THROTTLE_NAMES = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException', 'RequestThrottled']);
 
 function networkCode(error: SdkErrorShape): string | undefined {
@@ -139,22 +149,22 @@ export function describeS3Error(error: unknown, context: S3Context): RunpagesErr
   }
   if (AUTH_NAMES.has(name) || status === 403 || status === 401) {
     const keys = name === 'AccessDenied' || name === 'Forbidden';
+    return new RunpagesError('store-auth', `S3 refused the request to ${context.action} in ${context.location} (${name}${status ? `, HTTP ${status}` : ''})`, {
+      hint: keys
+        ? 'The credentials were accepted but lack permission: grant s3:GetObject, s3:PutObject and s3:ListBucket on the bucket (without ListBucket, S3 answers 403 for missing objects). Check AWS_PROFILE / AWS_ACCESS_KEY_ID select the identity you expect.'
+        : 'Check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (or the profile named by AWS_PROFILE in ~/.aws/credentials), and that AWS_REGION matches the bucket.',
+      ...options,
+    });
+  }
+  if (THROTTLE_NAMES.has(name) || status === 429 || (status !== undefined && status >= 500) || e.$fault === 'server') {
     return new RunpagesError(
-      'store-auth',
-      `S3 refused the request to ${context.action} in ${context.location} (${name}${status ? `, HTTP ${status}` : ''})`,
+      'store-unavailable',
+      `S3 kept failing to ${context.action} in ${context.location}${tries} (${name}${status ? `, HTTP ${status}` : ''})`,
       {
-        hint: keys
-          ? 'The credentials were accepted but lack permission: grant s3:GetObject, s3:PutObject and s3:ListBucket on the bucket (without ListBucket, S3 answers 403 for missing objects). Check AWS_PROFILE / AWS_ACCESS_KEY_ID select the identity you expect.'
-          : 'Check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (or the profile named by AWS_PROFILE in ~/.aws/credentials), and that AWS_REGION matches the bucket.',
+        hint: 'The service is overloaded or failing; try again later (AWS_MAX_ATTEMPTS raises the retry count). Runs that could not upload stay queued for `runpages sync`.',
         ...options,
       },
     );
-  }
-  if (THROTTLE_NAMES.has(name) || status === 429 || (status !== undefined && status >= 500) || e.$fault === 'server') {
-    return new RunpagesError('store-unavailable', `S3 kept failing to ${context.action} in ${context.location}${tries} (${name}${status ? `, HTTP ${status}` : ''})`, {
-      hint: 'The service is overloaded or failing; try again later (AWS_MAX_ATTEMPTS raises the retry count). Runs that could not upload stay queued for `runpages sync`.',
-      ...options,
-    });
   }
   return new RunpagesError('store-error', `S3 failed to ${context.action} in ${context.location} (${name}${status ? `, HTTP ${status}` : ''})${detail}`, {
     hint: 'Check the bucket, the endpoint and the credentials in the AWS environment (AWS_ENDPOINT_URL_S3, AWS_REGION, AWS_PROFILE).',
@@ -322,7 +332,14 @@ export class S3Store implements ObjectStore {
     const signal = this.#signal();
     try {
       await this.client.send(
-        new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: data, ContentLength: data.length, ContentType: 'application/json', CacheControl: 'no-cache, max-age=0' }),
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: data,
+          ContentLength: data.length,
+          ContentType: 'application/json',
+          CacheControl: 'no-cache, max-age=0',
+        }),
         { abortSignal: signal },
       );
     } catch (error) {

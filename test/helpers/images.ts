@@ -74,7 +74,12 @@ export function bombPng(width: number, height: number): Buffer {
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = 1;
   ihdr[9] = 0;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(1000))), chunk('IEND', new Uint8Array())]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.alloc(1000))),
+    chunk('IEND', new Uint8Array()),
+  ]);
 }
 
 function segment(marker: number, data: Buffer): Buffer {
@@ -125,7 +130,12 @@ export function makeWebp(width: number, height: number, exif = 'GPS'): Buffer {
     head.writeUInt32LE(data.length, 4);
     return Buffer.concat([head, data, data.length % 2 ? Buffer.alloc(1) : Buffer.alloc(0)]);
   };
-  const body = Buffer.concat([Buffer.from('WEBP', 'latin1'), riffChunk('VP8X', vp8x), riffChunk('VP8L', Buffer.from([0x2f, 0, 0, 0, 0])), riffChunk('EXIF', Buffer.from(exif, 'latin1'))]);
+  const body = Buffer.concat([
+    Buffer.from('WEBP', 'latin1'),
+    riffChunk('VP8X', vp8x),
+    riffChunk('VP8L', Buffer.from([0x2f, 0, 0, 0, 0])),
+    riffChunk('EXIF', Buffer.from(exif, 'latin1')),
+  ]);
   const head = Buffer.alloc(8);
   head.write('RIFF', 0, 'latin1');
   head.writeUInt32LE(body.length, 4);

@@ -70,7 +70,10 @@ export function writeMlruns(root: string, runs: readonly MlflowRun[]): string {
         `name: ${JSON.stringify(dataset.name)}\ndigest: ${JSON.stringify(dataset.digest)}\nsource_type: local\nsource: ${JSON.stringify('{"uri": "/data"}')}\n`,
       );
       const tags = dataset.context === undefined ? '{}' : `\n  mlflow.data.context: ${dataset.context}`;
-      write(join(dir, 'inputs', md5(datasetId + run.run_id), 'meta.yaml'), `source_type: DATASET\nsource_id: ${datasetId}\ndestination_type: RUN\ndestination_id: ${datasetId}\ntags: ${tags}\n`);
+      write(
+        join(dir, 'inputs', md5(datasetId + run.run_id), 'meta.yaml'),
+        `source_type: DATASET\nsource_id: ${datasetId}\ndestination_type: RUN\ndestination_id: ${datasetId}\ntags: ${tags}\n`,
+      );
     }
   }
   return root;

@@ -11,7 +11,19 @@ import { fileURLToPath } from 'node:url';
 import { TEST_GIT_ENV } from './git.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const PACKAGE_FILES = ['package.json', 'npm-shrinkwrap.json', 'tsconfig.json', 'tsconfig.build.json', 'bin', 'src', 'site', 'clients', 'docs', 'README.md', 'LICENSE'];
+const PACKAGE_FILES = [
+  'package.json',
+  'npm-shrinkwrap.json',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'bin',
+  'src',
+  'site',
+  'clients',
+  'docs',
+  'README.md',
+  'LICENSE',
+];
 
 /** Environment for npm in tests: quiet, no audit, and the Node that runs the tests first on PATH. */
 export function npmEnv(): NodeJS.ProcessEnv {
@@ -32,7 +44,11 @@ export function run(command: string, args: string[], cwd: string, env: NodeJS.Pr
 /** A git repository at `dir` holding the package's files as one commit; returns its `git+file://` URL. */
 export function packageClone(dir: string): string {
   for (const file of PACKAGE_FILES) {
-    if (existsSync(join(ROOT, file))) cpSync(join(ROOT, file), join(dir, file), { recursive: true, filter: (src) => !/[\\/](\.astro|node_modules|__pycache__|dist)([\\/]|$)/.test(src.slice(ROOT.length)) });
+    if (existsSync(join(ROOT, file)))
+      cpSync(join(ROOT, file), join(dir, file), {
+        recursive: true,
+        filter: (src) => !/[\\/](\.astro|node_modules|__pycache__|dist)([\\/]|$)/.test(src.slice(ROOT.length)),
+      });
   }
   const env = { ...process.env, ...TEST_GIT_ENV };
   execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: dir, env });

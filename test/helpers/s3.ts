@@ -98,24 +98,21 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       res.end(body);
       return;
     }
-    const forward = request(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
-      (answer) => {
-        entry.status = answer.statusCode ?? 0;
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        if (!fault) return void answer.pipe(res);
-        let sent = 0;
-        answer.on('data', (chunk: Buffer) => {
-          const room = fault.cutAfterBytes - sent;
-          if (room > 0) res.write(chunk.subarray(0, room));
-          sent += chunk.length;
-          if (sent >= fault.cutAfterBytes) {
-            answer.destroy();
-            res.socket?.destroy();
-          }
-        });
-      },
-    );
+    const forward = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      entry.status = answer.statusCode ?? 0;
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      if (!fault) return void answer.pipe(res);
+      let sent = 0;
+      answer.on('data', (chunk: Buffer) => {
+        const room = fault.cutAfterBytes - sent;
+        if (room > 0) res.write(chunk.subarray(0, room));
+        sent += chunk.length;
+        if (sent >= fault.cutAfterBytes) {
+          answer.destroy();
+          res.socket?.destroy();
+        }
+      });
+    });
     forward.on('error', (error) => res.destroy(error));
     req.pipe(forward);
   });

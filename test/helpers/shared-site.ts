@@ -35,7 +35,10 @@ export interface SharedSite {
  * @example const { out } = await sharedSite('compare-site', ['--base', '/models/', '--now', NOW]);
  */
 export async function sharedSite(fixture: keyof typeof FIXTURES, args: string[], env: Record<string, string> = {}): Promise<SharedSite> {
-  const key = createHash('sha256').update(JSON.stringify([fixture, args, env])).digest('hex').slice(0, 16);
+  const key = createHash('sha256')
+    .update(JSON.stringify([fixture, args, env]))
+    .digest('hex')
+    .slice(0, 16);
   const work = join(inject('sharedSites'), `${fixture}-${key}`);
   const done = join(work, '.build-result.json');
   const out = join(work, 'site');

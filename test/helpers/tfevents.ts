@@ -63,7 +63,18 @@ function encodeValue(value: SummaryValue): Uint8Array {
   }
   if ('image' in value) {
     const { width, height, colorspace, encoded } = value.image;
-    writer.tag(4, 2).bytes(new BinaryWriter().tag(1, 0).int32(height).tag(2, 0).int32(width).tag(3, 0).int32(colorspace ?? 3).tag(4, 2).bytes(encoded).finish());
+    writer.tag(4, 2).bytes(
+      new BinaryWriter()
+        .tag(1, 0)
+        .int32(height)
+        .tag(2, 0)
+        .int32(width)
+        .tag(3, 0)
+        .int32(colorspace ?? 3)
+        .tag(4, 2)
+        .bytes(encoded)
+        .finish(),
+    );
   } else if ('histo' in value) {
     const { min, max, num, sum, sumSquares, limits, counts } = value.histo;
     const histo = new BinaryWriter().tag(1, 1).double(min).tag(2, 1).double(max).tag(3, 1).double(num).tag(4, 1).double(sum).tag(5, 1).double(sumSquares);

@@ -10,7 +10,9 @@ import { existsSync } from 'node:fs';
 const NEEDED = { '/usr/bin/chromium': 'chromium', '/usr/bin/time': 'time' };
 
 export default function setup(): void {
-  const missing = Object.entries(NEEDED).filter(([path]) => !existsSync(path)).map(([, pkg]) => pkg);
+  const missing = Object.entries(NEEDED)
+    .filter(([path]) => !existsSync(path))
+    .map(([, pkg]) => pkg);
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) {
     throw new Error(`The tests need Debian's ${missing.join(' and ')}. Install: sudo apt-get install -y ${missing.join(' ')}`);

@@ -46,7 +46,9 @@ it(`lands ${WRITERS} x ${RUNS_EACH} runs from concurrent writers, none lost or d
   );
   expect(failures).toEqual([]);
 
-  const files = git(repo.origin, 'ls-tree', '-r', '--name-only', 'runs', 'runs/').split('\n').filter((file) => file.endsWith('/run.yaml'));
+  const files = git(repo.origin, 'ls-tree', '-r', '--name-only', 'runs', 'runs/')
+    .split('\n')
+    .filter((file) => file.endsWith('/run.yaml'));
   const names = files.map((file) => /^name: (\S+)$/m.exec(git(repo.origin, 'show', `runs:${file}`))?.[1]);
   const expected = Array.from({ length: WRITERS * RUNS_EACH }, (_, i) => `w${Math.floor(i / RUNS_EACH)}-r${i % RUNS_EACH}`);
   expect(names.sort()).toEqual(expected.sort());

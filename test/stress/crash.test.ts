@@ -175,7 +175,10 @@ describe('SIGKILL at every step', () => {
     const files = git(sweep.origin, 'ls-tree', '-r', '--name-only', 'runs', 'runs/').split('\n').filter(Boolean);
     const yamls = files.filter((file) => file.endsWith('/run.yaml'));
     const matching = yamls.filter((file) => new RegExp(`^name: ${name}$`, 'm').test(git(sweep.origin, 'show', `runs:${file}`)));
-    expect(matching, `${label}: ${name} on origin among ${yamls.map((file) => /^name: .*$/m.exec(git(sweep.origin, 'show', `runs:${file}`))?.[0]).join(', ')}`).toHaveLength(1);
+    expect(
+      matching,
+      `${label}: ${name} on origin among ${yamls.map((file) => /^name: .*$/m.exec(git(sweep.origin, 'show', `runs:${file}`))?.[0]).join(', ')}`,
+    ).toHaveLength(1);
     const folder = (matching[0] as string).replace(/\/run\.yaml$/, '');
     expect(files.filter((file) => file.startsWith(`${folder}/`)).sort(), label).toEqual([`${folder}/run.yaml`, `${folder}/series.json`]);
     const record = parseRunRecord(parseYaml(git(sweep.origin, 'show', `runs:${folder}/run.yaml`), 'run.yaml'), 'run.yaml');
@@ -199,7 +202,17 @@ describe('SIGKILL at every step', () => {
   it('of commit, re-commit and sync leaves every run on origin once after `runpages sync`', async () => {
     const started = Date.now();
     const commitSteps = stepsOf((await commit(sweepDir(), 'calm-commit', { RUNPAGES_TEST_KILL_AT: 'list' })).stderr);
-    expect(commitSteps).toEqual(expect.arrayContaining(['enqueue:written', 'enqueue:moved-aside', 'enqueue:swapped', 'publish:uploaded', 'publish:pushed', 'dequeue:renamed', 'publish:dequeued']));
+    expect(commitSteps).toEqual(
+      expect.arrayContaining([
+        'enqueue:written',
+        'enqueue:moved-aside',
+        'enqueue:swapped',
+        'publish:uploaded',
+        'publish:pushed',
+        'dequeue:renamed',
+        'publish:dequeued',
+      ]),
+    );
     const outcomes: string[] = [];
 
     for (const step of commitSteps) {

@@ -85,7 +85,11 @@ it(`holds ${MACHINES * JOBS_EACH} concurrent commit writers to ${PER_MINUTE} pus
         const runDir = join(dir, `run${j}`);
         mkdirSync(runDir);
         writeFileSync(join(runDir, 'metrics.jsonl'), `{"step": 1, "acc": ${(m * JOBS_EACH + j) / 100}}\n`);
-        const result = await runCli(['commit', runDir, '--project', 'stress', '--name', `m${m}-j${j}`, '--json'], { cwd: dir, env: REAL_DATES, timeoutMs: 900_000 });
+        const result = await runCli(['commit', runDir, '--project', 'stress', '--name', `m${m}-j${j}`, '--json'], {
+          cwd: dir,
+          env: REAL_DATES,
+          timeoutMs: 900_000,
+        });
         if (result.code !== 0) failures.push(`m${m}-j${j}: ${result.stderr}`);
         lastLanded = Math.max(lastLanded, Date.now());
       }),

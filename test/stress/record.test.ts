@@ -41,7 +41,9 @@ it('lands all 100 runs of 20 concurrent recorders, 5 runs each', async () => {
   console.log(`20 recorders x 5 runs: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   for (const codes of results) expect(codes).toEqual([0, 1, 2, 3, 4]);
 
-  const files = git(repo.origin, 'ls-tree', '-r', '--name-only', 'runs', 'runs/').split('\n').filter((file) => file.endsWith('/run.yaml'));
+  const files = git(repo.origin, 'ls-tree', '-r', '--name-only', 'runs', 'runs/')
+    .split('\n')
+    .filter((file) => file.endsWith('/run.yaml'));
   expect(files).toHaveLength(writers * runsEach);
   const names = files.map((file) => /^name: (\S+)$/m.exec(git(repo.origin, 'show', `runs:${file}`))?.[1]);
   const expected = clones.flatMap((_, writer) => Array.from({ length: runsEach }, (_, run) => `w${writer}-r${run}`));

@@ -26,8 +26,22 @@ describe('the dirty-tree patch as a highlighted unified diff', () => {
     expect(view.added).toBe(2);
     expect(view.removed).toBe(1);
     expect(view.lines.map((line) => line.kind)).toEqual([
-      'file', 'meta', 'meta', 'meta', 'hunk', 'context', 'del', 'add', 'context',
-      'file', 'meta', 'meta', 'meta', 'hunk', 'add', 'context',
+      'file',
+      'meta',
+      'meta',
+      'meta',
+      'hunk',
+      'context',
+      'del',
+      'add',
+      'context',
+      'file',
+      'meta',
+      'meta',
+      'meta',
+      'hunk',
+      'add',
+      'context',
     ]);
     // "---" and "+++" file headers are not changes; a changed line starting with "---" is.
     expect(view.lines[14]).toEqual({ kind: 'add', text: '+--- a: 1' });

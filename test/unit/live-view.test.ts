@@ -5,7 +5,16 @@ import { liveNotice, liveRows, progressOf } from '../../src/site/live-view.ts';
 
 const NOW = new Date('2026-12-04T12:00:00Z');
 const run = (fields: Partial<RunRecord>): RunRecord =>
-  ({ id: '01JD0000000000000000000000', name: 'r', project: 'p', status: 'running', created: '2026-12-04T10:00:00Z', metrics: {}, tags: [], ...fields }) as RunRecord;
+  ({
+    id: '01JD0000000000000000000000',
+    name: 'r',
+    project: 'p',
+    status: 'running',
+    created: '2026-12-04T10:00:00Z',
+    metrics: {},
+    tags: [],
+    ...fields,
+  }) as RunRecord;
 
 describe('live rows', () => {
   it('list running runs and crashes of the last day, most recently heard first, never finished or archived ones', () => {

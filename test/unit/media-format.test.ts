@@ -4,7 +4,8 @@ import { dimensionProblem, imageInfo, stripMetadata, svgHazard } from '../../src
 import { MediaProblem, parseMediaData, parseMediaLine } from '../../src/run/media.ts';
 import { bombPng, makeGif, makeJpeg, makePng, makeWebp } from '../helpers/images.ts';
 
-const svg = (body: string, attrs = 'width="40" height="20"'): Uint8Array => new TextEncoder().encode(`<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" ${attrs}>${body}</svg>`);
+const svg = (body: string, attrs = 'width="40" height="20"'): Uint8Array =>
+  new TextEncoder().encode(`<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" ${attrs}>${body}</svg>`);
 const has = (bytes: Uint8Array, text: string): boolean => Buffer.from(bytes).includes(Buffer.from(text, 'latin1'));
 
 describe('images are known by their bytes', () => {
@@ -90,12 +91,29 @@ describe('media lines and data are checked where they enter', () => {
     expect(() => parseMediaLine({ key: 'a', kind: 'video', file: 'media/a.mp4' })).toThrow(/must be one of image, confusion_matrix/);
     expect(() => parseMediaLine({ key: 'a', kind: 'image', file: 'media/../../etc/passwd' })).toThrow(MediaProblem);
     expect(() => parseMediaLine({ key: 'a', kind: 'image', file: 'artifacts/a.png' })).toThrow(/under media\//);
-    expect(parseMediaLine({ key: 'val/s', kind: 'image', file: 'media/a.png', step: 3, caption: 'x' })).toEqual({ key: 'val/s', kind: 'image', file: 'media/a.png', step: 3, caption: 'x' });
+    expect(parseMediaLine({ key: 'val/s', kind: 'image', file: 'media/a.png', step: 3, caption: 'x' })).toEqual({
+      key: 'val/s',
+      kind: 'image',
+      file: 'media/a.png',
+      step: 3,
+      caption: 'x',
+    });
   });
 
   it('checks each kind against its shape', () => {
     const json = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
-    expect(parseMediaData('confusion_matrix', json({ labels: ['a', 'b'], matrix: [[1, 2], [3, 4]] })).kind).toBe('confusion_matrix');
+    expect(
+      parseMediaData(
+        'confusion_matrix',
+        json({
+          labels: ['a', 'b'],
+          matrix: [
+            [1, 2],
+            [3, 4],
+          ],
+        }),
+      ).kind,
+    ).toBe('confusion_matrix');
     expect(() => parseMediaData('confusion_matrix', json({ labels: ['a', 'b'], matrix: [[1, 2]] }))).toThrow(/one row per label/);
     expect(() => parseMediaData('confusion_matrix', json({ labels: ['a'], matrix: [[-1]] }))).toThrow(/not a count/);
     expect(() => parseMediaData('histogram', json({ bins: [0, 1], counts: [1, 2] }))).toThrow(/n \+ 1 bin edges/);
@@ -119,7 +137,13 @@ describe('curves, matrices and histograms computed like scikit-learn and numpy',
     expect(prCurve(yTrue, yScore).ap).toBe(0.833333);
   });
   it('confusion matrix and histogram', () => {
-    expect(confusionFrom(['cat', 'dog', 'dog'], ['cat', 'cat', 'dog'])).toEqual({ labels: ['cat', 'dog'], matrix: [[1, 0], [1, 1]] });
+    expect(confusionFrom(['cat', 'dog', 'dog'], ['cat', 'cat', 'dog'])).toEqual({
+      labels: ['cat', 'dog'],
+      matrix: [
+        [1, 0],
+        [1, 1],
+      ],
+    });
     expect(histogramOf([0, 1, 2, 3], 3)).toEqual({ bins: [0, 1, 2, 3], counts: [1, 1, 2] });
   });
 });

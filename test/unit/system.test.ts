@@ -36,20 +36,28 @@ describe('parsing /proc and nvidia-smi', () => {
 
 describe('the job and its values', () => {
   it('is the root and everything below it, without the subtrees excluded', () => {
-    const parents = new Map([[10, 1], [11, 10], [12, 11], [13, 10], [20, 1]]);
+    const parents = new Map([
+      [10, 1],
+      [11, 10],
+      [12, 11],
+      [13, 10],
+      [20, 1],
+    ]);
     expect(processTree(10, parents)).toEqual([10, 11, 12, 13]);
     expect(processTree(10, parents, new Set([11]))).toEqual([10, 13]);
     expect(processTree(99, parents)).toEqual([99]);
   });
 
   it('names every value under system/, rounded, GPUs by index', () => {
-    expect(systemValues({ cpuPercent: 187.54, memoryMb: 2048.06, gpus: [{ index: 0, utilizationPercent: 90, memoryMb: 4096, memoryTotalMb: 16384 }] })).toEqual({
-      'system/cpu_percent': 187.5,
-      'system/memory_mb': 2048.1,
-      'system/gpu0/utilization_percent': 90,
-      'system/gpu0/memory_mb': 4096,
-      'system/gpu0/memory_percent': 25,
-    });
+    expect(systemValues({ cpuPercent: 187.54, memoryMb: 2048.06, gpus: [{ index: 0, utilizationPercent: 90, memoryMb: 4096, memoryTotalMb: 16384 }] })).toEqual(
+      {
+        'system/cpu_percent': 187.5,
+        'system/memory_mb': 2048.1,
+        'system/gpu0/utilization_percent': 90,
+        'system/gpu0/memory_mb': 4096,
+        'system/gpu0/memory_percent': 25,
+      },
+    );
     expect(systemValues({ gpus: [] })).toEqual({});
   });
 

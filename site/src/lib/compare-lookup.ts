@@ -10,9 +10,7 @@ let lookup: Promise<RunLookup> | undefined;
 
 /** The lookup of every run in the site, built on first use. */
 export function compareLookup(): Promise<RunLookup> {
-  lookup ??= getSiteData().then((data) =>
-    buildRunLookup(data.runs.map(({ record }) => ({ id: record.id, name: record.name, project: record.project }))),
-  );
+  lookup ??= getSiteData().then((data) => buildRunLookup(data.runs.map(({ record }) => ({ id: record.id, name: record.name, project: record.project }))));
   return lookup;
 }
 

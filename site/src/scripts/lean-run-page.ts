@@ -20,7 +20,24 @@ import { watchCharts } from './chart/loader.ts';
 /** The fields of a run's data this page shows (src/report/compare-data.ts keeps all but notes, artifacts, command, output and series). */
 type LeanRecord = Pick<
   RunRecord,
-  'id' | 'name' | 'project' | 'status' | 'created' | 'ended' | 'duration_s' | 'exit_code' | 'experiment' | 'user' | 'host' | 'tags' | 'metrics' | 'params' | 'git' | 'env' | 'data' | 'parents'
+  | 'id'
+  | 'name'
+  | 'project'
+  | 'status'
+  | 'created'
+  | 'ended'
+  | 'duration_s'
+  | 'exit_code'
+  | 'experiment'
+  | 'user'
+  | 'host'
+  | 'tags'
+  | 'metrics'
+  | 'params'
+  | 'git'
+  | 'env'
+  | 'data'
+  | 'parents'
 >;
 
 type Child = Node | string | undefined | false;
@@ -69,7 +86,10 @@ function facts(record: LeanRecord): HTMLElement {
   return el(
     'dl',
     { class: 'facts' },
-    ...rows.flatMap((fact) => [el('dt', {}, fact.label), el('dd', fact.mono ? { class: 'mono' } : {}, fact.href ? el('a', { href: fact.href, title: git?.commit ?? '' }, fact.value) : fact.value)]),
+    ...rows.flatMap((fact) => [
+      el('dt', {}, fact.label),
+      el('dd', fact.mono ? { class: 'mono' } : {}, fact.href ? el('a', { href: fact.href, title: git?.commit ?? '' }, fact.value) : fact.value),
+    ]),
   );
 }
 
@@ -89,7 +109,13 @@ function metrics(record: LeanRecord, display: Record<string, MetricDisplay>): HT
             el('tbody', {}, ...shown.map((m) => el('tr', {}, el('td', { class: 'value', title: m.key }, m.label), el('td', { class: 'num strong' }, m.value)))),
           ),
         );
-  return el('section', { class: 'card', 'aria-labelledby': 'metrics' }, sectionTitle('metrics', 'Metrics', rows.length), table, moreRows(rows.length - shown.length, 'metrics'));
+  return el(
+    'section',
+    { class: 'card', 'aria-labelledby': 'metrics' },
+    sectionTitle('metrics', 'Metrics', rows.length),
+    table,
+    moreRows(rows.length - shown.length, 'metrics'),
+  );
 }
 
 /** The job's charts, then CPU, memory and GPUs (system/...) in a group of their own, as on the full page. */
@@ -97,11 +123,18 @@ function charts(id: string, data: CompareData, display: Record<string, MetricDis
   const { job, system } = splitSystemSeries(Object.keys(data.series).sort());
   return [
     job.length > 0 && chartGroup(id, data, display, job, { id: 'charts', title: 'Charts', note: `${job.length} series` }),
-    system.length > 0 && chartGroup(id, data, display, system, { id: 'system-charts', title: 'System', note: 'CPU, memory and GPUs of the job, by seconds since it started' }),
+    system.length > 0 &&
+      chartGroup(id, data, display, system, { id: 'system-charts', title: 'System', note: 'CPU, memory and GPUs of the job, by seconds since it started' }),
   ];
 }
 
-function chartGroup(id: string, data: CompareData, display: Record<string, MetricDisplay>, names: string[], section: { id: string; title: string; note: string }): HTMLElement {
+function chartGroup(
+  id: string,
+  data: CompareData,
+  display: Record<string, MetricDisplay>,
+  names: string[],
+  section: { id: string; title: string; note: string },
+): HTMLElement {
   const figures = names.map((name) => {
     const series = unpackSeries(data.series[name]!);
     return el(
@@ -122,7 +155,14 @@ function params(record: LeanRecord): HTMLElement {
     'h2',
     { id: 'params', class: 'section-title' },
     el('span', {}, 'Parameters ', el('span', { class: 'faint small', 'data-params-count': '' }, String(shown.length))),
-    el('input', { type: 'search', class: 'params-filter no-print', placeholder: 'Filter parameters', 'aria-label': 'Filter parameters', 'data-params-filter': '', hidden: '' }),
+    el('input', {
+      type: 'search',
+      class: 'params-filter no-print',
+      placeholder: 'Filter parameters',
+      'aria-label': 'Filter parameters',
+      'data-params-filter': '',
+      hidden: '',
+    }),
   );
   const table =
     rows.length === 0
@@ -133,7 +173,13 @@ function params(record: LeanRecord): HTMLElement {
           el(
             'table',
             { class: 'data params' },
-            el('tbody', {}, ...shown.map((p) => el('tr', { 'data-param-row': '' }, el('td', { class: 'key' }, p.key), el('td', { class: p.long ? 'value mono small' : 'value' }, p.value)))),
+            el(
+              'tbody',
+              {},
+              ...shown.map((p) =>
+                el('tr', { 'data-param-row': '' }, el('td', { class: 'key' }, p.key), el('td', { class: p.long ? 'value mono small' : 'value' }, p.value)),
+              ),
+            ),
           ),
         );
   return el('section', { 'aria-labelledby': 'params' }, title, table, moreRows(rows.length - shown.length, 'parameters'));
@@ -144,7 +190,12 @@ function lineage(record: LeanRecord, base: string): Child {
   const env = envRows(record);
   const cards = [
     env.length > 0 &&
-      el('section', { class: 'card', 'aria-labelledby': 'env' }, el('h2', { id: 'env', class: 'section-title' }, 'Environment'), el('dl', { class: 'facts' }, ...env.flatMap((row) => [el('dt', {}, row.label), el('dd', {}, row.value)]))),
+      el(
+        'section',
+        { class: 'card', 'aria-labelledby': 'env' },
+        el('h2', { id: 'env', class: 'section-title' }, 'Environment'),
+        el('dl', { class: 'facts' }, ...env.flatMap((row) => [el('dt', {}, row.label), el('dd', {}, row.value)])),
+      ),
     record.data.length > 0 &&
       el(
         'section',
@@ -198,10 +249,18 @@ async function draw(root: HTMLElement): Promise<void> {
   const data = runs[id];
   if (!data) throw new Error(`run ${id} is not in the site's data (the site may be mid-deployment)`);
   const record = data.record as unknown as LeanRecord;
-  root.closest('.run-page')?.querySelector('.page-header')?.append(...header(record, base));
+  root
+    .closest('.run-page')
+    ?.querySelector('.page-header')
+    ?.append(...header(record, base));
   root.before(leftOut(id));
   root.replaceChildren(
-    el('div', { class: 'overview' }, el('section', { class: 'card', 'aria-labelledby': 'overview' }, el('h2', { id: 'overview', class: 'section-title' }, 'Overview'), facts(record)), metrics(record, display)),
+    el(
+      'div',
+      { class: 'overview' },
+      el('section', { class: 'card', 'aria-labelledby': 'overview' }, el('h2', { id: 'overview', class: 'section-title' }, 'Overview'), facts(record)),
+      metrics(record, display),
+    ),
     ...[...charts(id, data, display), params(record), lineage(record, base)].filter((node): node is HTMLElement => node !== false),
   );
   enableParamsFilter(root);
@@ -213,6 +272,14 @@ if (root) {
   root.replaceChildren(el('p', { class: 'muted', role: 'status' }, 'Loading this run…'));
   draw(root).catch((error: unknown) => {
     const reason = error instanceof Error ? error.message : String(error);
-    root.replaceChildren(el('p', { class: 'empty', role: 'alert' }, `This run's details could not be loaded (${reason}). Reload the page, or see the run with `, el('code', {}, `runpages show ${root.dataset.leanRun ?? ''}`), '.'));
+    root.replaceChildren(
+      el(
+        'p',
+        { class: 'empty', role: 'alert' },
+        `This run's details could not be loaded (${reason}). Reload the page, or see the run with `,
+        el('code', {}, `runpages show ${root.dataset.leanRun ?? ''}`),
+        '.',
+      ),
+    );
   });
 }

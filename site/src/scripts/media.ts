@@ -50,7 +50,13 @@ for (const root of document.querySelectorAll<HTMLElement>('[data-media-table]'))
   const prev = tools.querySelector<HTMLButtonElement>('[data-table-prev]');
   const next = tools.querySelector<HTMLButtonElement>('[data-table-next]');
   const text = (cell: Cell | undefined): string =>
-    cell === null || cell === undefined ? '' : typeof cell === 'object' ? '' : typeof cell === 'number' ? String(Number.isInteger(cell) ? cell : Number(cell.toPrecision(6))) : String(cell);
+    cell === null || cell === undefined
+      ? ''
+      : typeof cell === 'object'
+        ? ''
+        : typeof cell === 'number'
+          ? String(Number.isInteger(cell) ? cell : Number(cell.toPrecision(6)))
+          : String(cell);
   const wrong = (row: Cell[]): boolean => data.verdict !== null && text(row[data.verdict.label]) !== text(row[data.verdict.prediction]);
   const searchable = data.rows.map((row) => row.map(text).join('\u0000').toLowerCase());
   let sort: { column: number; descending: boolean } | undefined;
@@ -58,7 +64,9 @@ for (const root of document.querySelectorAll<HTMLElement>('[data-media-table]'))
 
   const render = (): void => {
     const query = (filter?.value ?? '').trim().toLowerCase();
-    let order = data.rows.map((_, i) => i).filter((i) => (!query || (searchable[i] as string).includes(query)) && (!wrongOnly?.checked || wrong(data.rows[i] as Cell[])));
+    let order = data.rows
+      .map((_, i) => i)
+      .filter((i) => (!query || (searchable[i] as string).includes(query)) && (!wrongOnly?.checked || wrong(data.rows[i] as Cell[])));
     if (sort) {
       const { column, descending } = sort;
       order = order.sort((a, b) => {
@@ -96,7 +104,8 @@ for (const root of document.querySelectorAll<HTMLElement>('[data-media-table]'))
         return tr;
       }),
     );
-    if (status) status.textContent = `${order.length === 0 ? 0 : page * PAGE_ROWS + 1}-${Math.min(order.length, (page + 1) * PAGE_ROWS)} of ${order.length} rows`;
+    if (status)
+      status.textContent = `${order.length === 0 ? 0 : page * PAGE_ROWS + 1}-${Math.min(order.length, (page + 1) * PAGE_ROWS)} of ${order.length} rows`;
     if (prev) prev.disabled = page === 0;
     if (next) next.disabled = page >= pages - 1;
   };

@@ -76,7 +76,8 @@ Examples:
       }
       const skipped = result.invalid.length > 0 ? `, ${plural(result.invalid.length, 'invalid run')} skipped (see /report/)` : '';
       // One line however many: the report lists each medium with its reason.
-      if (result.media.leftOut.length > 0) ui.warn(`${plural(result.media.leftOut.length, 'medium', 'media')} left out of the site (see /report/ for each and why)`);
+      if (result.media.leftOut.length > 0)
+        ui.warn(`${plural(result.media.leftOut.length, 'medium', 'media')} left out of the site (see /report/ for each and why)`);
       ui.success(
         `Built ${plural(result.pages, 'page')} for ${plural(result.runs, 'run')} in ${plural(result.projects, 'project')}${skipped}: ` +
           `${formatBytes(result.bytes)} in ${result.seconds.toFixed(1)}s → ${result.out}`,
@@ -102,7 +103,14 @@ async function checkWritable(out: string): Promise<void> {
   try {
     // One level at a time: Node's recursive mkdir spins forever where a level cannot be created (/proc).
     const missing: string[] = [];
-    for (let folder = out; !(await stat(folder).then(() => true, () => false)); folder = dirname(folder)) {
+    for (
+      let folder = out;
+      !(await stat(folder).then(
+        () => true,
+        () => false,
+      ));
+      folder = dirname(folder)
+    ) {
       if (dirname(folder) === folder) break;
       missing.unshift(folder);
     }

@@ -34,19 +34,29 @@ Examples:
   $ runpages commit out/run-42 --project vision --tag baseline --param lr=0.001`,
     )
     .action(async (dir: string, flags: CommitFlags) => {
-      const [{ resolve }, { loadConfig }, { repoRoot }, { prepareRunDir }, { publishRuns }, { runOverrides }, { runFolder }, ui, { RunpagesError }, { runUrl }] =
-        await Promise.all([
-          import('node:path'),
-          import('../../config.ts'),
-          import('../../git/refs.ts'),
-          import('../../record/run-dir.ts'),
-          import('../../branch/publish.ts'),
-          import('../run-options.ts'),
-          import('../../run/prepared.ts'),
-          import('../ui.ts'),
-          import('../../errors.ts'),
-          import('../../site/url.ts'),
-        ]);
+      const [
+        { resolve },
+        { loadConfig },
+        { repoRoot },
+        { prepareRunDir },
+        { publishRuns },
+        { runOverrides },
+        { runFolder },
+        ui,
+        { RunpagesError },
+        { runUrl },
+      ] = await Promise.all([
+        import('node:path'),
+        import('../../config.ts'),
+        import('../../git/refs.ts'),
+        import('../../record/run-dir.ts'),
+        import('../../branch/publish.ts'),
+        import('../run-options.ts'),
+        import('../../run/prepared.ts'),
+        import('../ui.ts'),
+        import('../../errors.ts'),
+        import('../../site/url.ts'),
+      ]);
       const root = (await repoRoot(process.cwd())) ?? process.cwd();
       const config = loadConfig(root);
       const prepared = await prepareRunDir(resolve(dir), runOverrides(flags), { cwd: root });
@@ -65,6 +75,8 @@ Examples:
           exitCode: QUEUED_EXIT_CODE,
         });
       }
-      ui.success(`Published run ${name} (${id}) to ${config.branch}${outcome.pushAttempts > 0 ? ` on ${config.remote}` : ' (local branch: no remote)'}${url ? `: ${url} once the site is rebuilt` : ''}`);
+      ui.success(
+        `Published run ${name} (${id}) to ${config.branch}${outcome.pushAttempts > 0 ? ` on ${config.remote}` : ' (local branch: no remote)'}${url ? `: ${url} once the site is rebuilt` : ''}`,
+      );
     });
 }

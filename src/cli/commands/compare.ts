@@ -57,7 +57,11 @@ Examples:
         live: liveSettings(config),
       });
       const byId = new Map(runs.map((run) => [run.record.id, run.record]));
-      const ids = resolveRunIds(references, [...byId.keys()], [...byId.values()].map((record) => record.name));
+      const ids = resolveRunIds(
+        references,
+        [...byId.keys()],
+        [...byId.values()].map((record) => record.name),
+      );
       if (new Set(ids).size < 2) {
         throw new RunpagesError('too-few-runs', `compare needs two or more different runs; got ${references.map((r) => JSON.stringify(r)).join(', ')}.`, {
           hint: 'Pass at least two run ids, id prefixes or names (see them with `runpages ls`); to look at one run, use `runpages show <run>`.',
@@ -75,7 +79,11 @@ Examples:
           import('../../index/run-media.ts'),
         ]);
         const loaded = new Map(runs.map((run) => [run.record.id, run]));
-        const manifests = await readRunMedia(cwd, source, ids.map((id) => loaded.get(id) as (typeof runs)[number]));
+        const manifests = await readRunMedia(
+          cwd,
+          source,
+          ids.map((id) => loaded.get(id) as (typeof runs)[number]),
+        );
         const images = comparisonImageLinks(manifests, { ...(site ? { siteUrl: site } : {}), objectUrl: (sha) => objectUrl(config.publicUrl, sha) });
         ui.out(text.comparisonMarkdown(comparison, link, images));
         return;

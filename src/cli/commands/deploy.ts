@@ -41,7 +41,9 @@ Examples:
       ]);
       const cwd = process.cwd();
       if (!/^s3:\/\//.test(target)) {
-        throw new RunpagesError('invalid-deploy-target', `"${target}" is not an S3 URI.`, { hint: 'Write it as s3://<bucket>/<prefix>, e.g. `runpages deploy s3://ml-site/experiments`.' });
+        throw new RunpagesError('invalid-deploy-target', `"${target}" is not an S3 URI.`, {
+          hint: 'Write it as s3://<bucket>/<prefix>, e.g. `runpages deploy s3://ml-site/experiments`.',
+        });
       }
       // Deleting what the site lacks must never reach the object store's artifacts.
       const { store } = readConfig(cwd);

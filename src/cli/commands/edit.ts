@@ -41,14 +41,17 @@ Examples:
       ]);
       const tags = parseTagEdits(flags.tag);
       if (flags.name === undefined && flags.note === undefined && tags.addTags.length + tags.removeTags.length === 0) {
-        throw new RunpagesError('nothing-to-edit', 'Nothing to change.', { hint: 'Give --name, --tag +tag / --tag -tag or --note, e.g. runpages edit 01JC1A --tag +best' });
+        throw new RunpagesError('nothing-to-edit', 'Nothing to change.', {
+          hint: 'Give --name, --tag +tag / --tag -tag or --note, e.g. runpages edit 01JC1A --tag +best',
+        });
       }
       const cwd = process.cwd();
       const result = await amendRun({
         cwd,
         config: loadConfig(cwd),
         select: (records) => findRun(records, reference),
-        change: (fields) => applyEdit(fields, { ...(flags.name === undefined ? {} : { name: flags.name }), ...tags, ...(flags.note === undefined ? {} : { note: flags.note }) }),
+        change: (fields) =>
+          applyEdit(fields, { ...(flags.name === undefined ? {} : { name: flags.name }), ...tags, ...(flags.note === undefined ? {} : { note: flags.note }) }),
         warn: ui.warn,
       });
       const { reportAmend } = await import('./archive.ts');

@@ -62,7 +62,11 @@ Examples:
     )
     .action(async (dir: string, flags: MlflowFlags) => {
       const { scanMlflow } = await import('../../import/mlflow.ts');
-      const options = { artifacts: flags.artifacts !== false, includeDeleted: flags.includeDeleted === true, ...(flags.project ? { project: flags.project } : {}) };
+      const options = {
+        artifacts: flags.artifacts !== false,
+        includeDeleted: flags.includeDeleted === true,
+        ...(flags.project ? { project: flags.project } : {}),
+      };
       await runImport('MLflow', await scanMlflow(dir, options), flags);
     });
 
@@ -143,10 +147,14 @@ async function runImport(source: string, scan: { tasks: ImportTask[]; skipped: S
   if (flags.json) ui.printJson({ dryRun: flags.dryRun === true, ...outcome });
   else printSummary(outcome, flags.dryRun === true, config.branch, ui, plural);
   if (outcome.queued.length) {
-    throw new RunpagesError('runs-queued', `${outcome.queued.length === 1 ? '1 imported run is' : `${outcome.queued.length} imported runs are`} not published: ${outcome.queued[0]!.reason}`, {
-      hint: 'Fix the cause above (network, remote URL, access rights, store credentials), then run `runpages sync`.',
-      exitCode: QUEUED_EXIT_CODE,
-    });
+    throw new RunpagesError(
+      'runs-queued',
+      `${outcome.queued.length === 1 ? '1 imported run is' : `${outcome.queued.length} imported runs are`} not published: ${outcome.queued[0]!.reason}`,
+      {
+        hint: 'Fix the cause above (network, remote URL, access rights, store credentials), then run `runpages sync`.',
+        exitCode: QUEUED_EXIT_CODE,
+      },
+    );
   }
 }
 
@@ -167,7 +175,8 @@ function printSummary(
   const skipped = outcome.skipped.length > 0 ? `; skipped ${outcome.skipped.length} (see the warnings above)` : '';
   // Values read past or left out (a corrupt record, an over-long tag) are counted, never dropped silently.
   const warned = outcome.warnings.length > 0 ? `; ${plural(outcome.warnings.length, 'warning')} about values not imported as they were` : '';
-  const refused = outcome.refused.length > 0 ? `; refused ${plural(outcome.refused.length, 'path')} outside the source or behind links (see the warnings above)` : '';
+  const refused =
+    outcome.refused.length > 0 ? `; refused ${plural(outcome.refused.length, 'path')} outside the source or behind links (see the warnings above)` : '';
   const runs = plural(outcome.imported.length, 'run');
   const landed = dryRun ? `Dry run: would import ${runs}` : `Imported ${runs} to ${branch}`;
   ui.success(`${landed}${skipped}${refused}${warned}`);

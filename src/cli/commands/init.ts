@@ -47,18 +47,19 @@ Examples:
   $ runpages init --github-pages --base /my-repo/`,
     )
     .action(async (flags: InitFlags) => {
-      const [fs, { basename, join }, config, { configTemplate }, refs, { hasRemote }, { commitRuns }, { pushLocalBranch }, ui, { RunpagesError }] = await Promise.all([
-        import('node:fs'),
-        import('node:path'),
-        import('../../config.ts'),
-        import('../../config-template.ts'),
-        import('../../git/refs.ts'),
-        import('../../git/remote.ts'),
-        import('../../branch/commit.ts'),
-        import('../../branch/publish.ts'),
-        import('../ui.ts'),
-        import('../../errors.ts'),
-      ]);
+      const [fs, { basename, join }, config, { configTemplate }, refs, { hasRemote }, { commitRuns }, { pushLocalBranch }, ui, { RunpagesError }] =
+        await Promise.all([
+          import('node:fs'),
+          import('node:path'),
+          import('../../config.ts'),
+          import('../../config-template.ts'),
+          import('../../git/refs.ts'),
+          import('../../git/remote.ts'),
+          import('../../branch/commit.ts'),
+          import('../../branch/publish.ts'),
+          import('../ui.ts'),
+          import('../../errors.ts'),
+        ]);
       const root = await refs.repoRoot(process.cwd());
       if (!root) {
         throw new RunpagesError('not-a-repository', `${process.cwd()} is not inside a git repository`, {
@@ -72,7 +73,13 @@ Examples:
         const name = basename(root);
         fs.writeFileSync(
           configPath,
-          configTemplate({ title: name, project: name, branch: flags.branch ?? 'runs', remote: flags.remote ?? 'origin', store: flags.store ?? '.runpages/objects' }),
+          configTemplate({
+            title: name,
+            project: name,
+            branch: flags.branch ?? 'runs',
+            remote: flags.remote ?? 'origin',
+            store: flags.store ?? '.runpages/objects',
+          }),
         );
       } else if (flags.branch !== undefined || flags.remote !== undefined || flags.store !== undefined) {
         ui.warn(`${config.CONFIG_FILE} exists, so --branch/--remote/--store were not written to it (use --force to rewrite it)`);
@@ -108,7 +115,15 @@ Examples:
       const push = remote ? await pushLocalBranch({ cwd: root, config: settings }) : undefined;
 
       if (flags.json) {
-        ui.printJson({ config: configPath, configWritten: writeConfig, gitignoreUpdated, branch: settings.branch, branchCreated, pushed: push?.pushed ?? false, workflow });
+        ui.printJson({
+          config: configPath,
+          configWritten: writeConfig,
+          gitignoreUpdated,
+          branch: settings.branch,
+          branchCreated,
+          pushed: push?.pushed ?? false,
+          workflow,
+        });
       } else {
         ui.success(writeConfig ? `wrote ${config.CONFIG_FILE}` : `kept the existing ${config.CONFIG_FILE}`);
         if (gitignoreUpdated) ui.success('added .runpages/ to .gitignore');
@@ -126,7 +141,8 @@ Examples:
       if (!flags.json) {
         // The config and workflow live on the default branch (CI and teammates read them there), not on runs.
         const toCommit = [writeConfig ? config.CONFIG_FILE : '', gitignoreUpdated ? '.gitignore' : '', workflow ?? ''].filter(Boolean);
-        if (toCommit.length > 0) ui.info(`Commit ${toCommit.join(', ')} on your default branch: \`git add ${toCommit.join(' ')} && git commit -m "Set up runpages"\`.`);
+        if (toCommit.length > 0)
+          ui.info(`Commit ${toCommit.join(', ')} on your default branch: \`git add ${toCommit.join(' ')} && git commit -m "Set up runpages"\`.`);
         ui.info('Next: record a run with `runpages record -- <your training command>`.');
       }
     });

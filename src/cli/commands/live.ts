@@ -9,7 +9,9 @@ export const order = 12;
 export function register(program: Command): void {
   program
     .command('live')
-    .description('Publish a run directory as a live run while a job writes it, and sample the job\'s system metrics, until stdin closes (the Python client starts this beside its job).')
+    .description(
+      "Publish a run directory as a live run while a job writes it, and sample the job's system metrics, until stdin closes (the Python client starts this beside its job).",
+    )
     .argument('<run-dir>', 'the run directory the job is writing')
     .option('--pid <pid>', "the job's process, sampled with its children for system metrics (default: this command's parent)")
     .addHelpText(
@@ -26,6 +28,12 @@ Example:
       const [{ resolve }, { accompanyRun }, ui] = await Promise.all([import('node:path'), import('../../record/companion.ts'), import('../ui.ts')]);
       // Ctrl-C reaches the whole process group: the job decides when we stop, by closing stdin.
       process.on('SIGINT', () => {});
-      await accompanyRun({ dir: resolve(dir), input: process.stdin, env: process.env, warn: ui.warn, jobPid: flags.pid === undefined ? process.ppid : Number(flags.pid) });
+      await accompanyRun({
+        dir: resolve(dir),
+        input: process.stdin,
+        env: process.env,
+        warn: ui.warn,
+        jobPid: flags.pid === undefined ? process.ppid : Number(flags.pid),
+      });
     });
 }

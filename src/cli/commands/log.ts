@@ -39,7 +39,9 @@ A medium that breaks a limit is not logged: a warning says why, and the exit cod
       if (flags.totalSteps !== undefined) await setTotalSteps(process.env.RUNPAGES_DIR, flags.totalSteps);
       if (pairs.length === 0 && flags.totalSteps === undefined) {
         const { RunpagesError } = await import('../../errors.ts');
-        throw new RunpagesError('invalid-metric', 'Nothing to log.', { hint: 'Give metrics as key=value, e.g. runpages log --step 10 loss=0.52 (or --total-steps N).' });
+        throw new RunpagesError('invalid-metric', 'Nothing to log.', {
+          hint: 'Give metrics as key=value, e.g. runpages log --step 10 loss=0.52 (or --total-steps N).',
+        });
       }
       if (pairs.length > 0) await appendMetricsLine(process.env.RUNPAGES_DIR, pairs, flags.step, new Date());
     });

@@ -24,9 +24,12 @@ export function register(program: Command): void {
   program
     .command('ls')
     .description('List runs as a table, filtered by a query (MLflow filter syntax plus full-text words) and sorted on any field.')
-    .argument('[query...]', "a filter such as \"metrics.acc > 0.9 and params.dataset = 'v3'\"; bare words search names, notes and tags")
+    .argument('[query...]', 'a filter such as "metrics.acc > 0.9 and params.dataset = \'v3\'"; bare words search names, notes and tags')
     .option('--project <name>', 'only runs of this project')
-    .option('--sort <field[:asc|desc],...>', 'sort by fields, e.g. metrics.acc:desc,params.lr or "metrics.acc DESC, params.lr" (default: created, newest first)')
+    .option(
+      '--sort <field[:asc|desc],...>',
+      'sort by fields, e.g. metrics.acc:desc,params.lr or "metrics.acc DESC, params.lr" (default: created, newest first)',
+    )
     .option('--limit <n>', 'show at most n runs (after sorting)')
     .option('--columns <fields>', 'comma-separated fields to show, e.g. id,name,params.lr,metrics.`val/acc`')
     .option('--from <branch|dir>', 'branch to read runs from (default: the configured runs branch), or a folder laid out like it, e.g. runs')
@@ -85,7 +88,8 @@ Examples:
         const projects = [...new Set(records.map((record) => record.project))].sort();
         if (!projects.includes(flags.project)) {
           throw new RunpagesError('unknown-project', `No runs in project "${flags.project}".`, {
-            hint: projects.length > 0 ? `Projects with runs: ${projects.join(', ')}.` : 'There are no runs yet: record one with `runpages record -- <command>`.',
+            hint:
+              projects.length > 0 ? `Projects with runs: ${projects.join(', ')}.` : 'There are no runs yet: record one with `runpages record -- <command>`.',
           });
         }
         records = records.filter((record) => record.project === flags.project);

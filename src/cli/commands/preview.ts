@@ -25,7 +25,12 @@ export function register(program: Command): void {
     .argument('[dir]', 'the built site', 'dist')
     .option('--port <n>', 'port to listen on (0 picks a free one)', '4321')
     .option('--host <address>', 'address to listen on (default: 127.0.0.1); requests must name it or localhost')
-    .option('--allowed-host <name>', 'also answer requests addressed to this host name (repeatable)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option(
+      '--allowed-host <name>',
+      'also answer requests addressed to this host name (repeatable)',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .option('--base <path>', 'base path to serve under (default: the one the site was built with)')
     .option('--watch', 'rebuild when the runs branch or folder changes')
     .option('--from <branch|dir>', 'with --watch: where runs are read from (default: the configured branch)')
@@ -50,7 +55,9 @@ Examples:
       const out = resolve(cwd, dir);
       const port = Number(flags.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
-        throw new RunpagesError('invalid-port', `--port must be a number from 0 to 65535 (got ${flags.port})`, { hint: 'Pass a free port, e.g. --port 8080, or 0 for any.' });
+        throw new RunpagesError('invalid-port', `--port must be a number from 0 to 65535 (got ${flags.port})`, {
+          hint: 'Pass a free port, e.g. --port 8080, or 0 for any.',
+        });
       }
       let rebuild: (() => Promise<void>) | undefined;
       let source: RunSource | undefined;
@@ -60,7 +67,15 @@ Examples:
         const from = runSource(flags.from, cwd, config.branch);
         source = from;
         rebuild = async () => {
-          const result = await buildSite({ source: from, cwd, out, config, base: flags.base, now: resolveNow(), onInvalid: (i) => ui.warn(`skipped ${i.reason}`) });
+          const result = await buildSite({
+            source: from,
+            cwd,
+            out,
+            config,
+            base: flags.base,
+            now: resolveNow(),
+            onInvalid: (i) => ui.warn(`skipped ${i.reason}`),
+          });
           ui.success(`Rebuilt ${result.pages} pages for ${result.runs} runs in ${result.seconds.toFixed(1)}s`);
         };
         ui.info(`Building ${dir} from the ${describeSource(from, cwd)}…`);

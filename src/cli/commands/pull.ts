@@ -46,18 +46,27 @@ Examples:
   $ runpages pull brave-otter-12              # by name`,
     )
     .action(async (reference: string, path: string | undefined, flags: PullFlags) => {
-      const [{ resolve }, { loadConfig }, { loadRunRecords }, { findRun }, { openStore }, { planPull, pullArtifacts, pullFailure }, ui, { RunpagesError }, { runFileOf }] =
-        await Promise.all([
-          import('node:path'),
-          import('../../config.ts'),
-          import('../../index/records.ts'),
-          import('../run-detail.ts'),
-          import('../../store/open.ts'),
-          import('../../store/pull.ts'),
-          import('../ui.ts'),
-          import('../../errors.ts'),
-          import('../../run/layout.ts'),
-        ]);
+      const [
+        { resolve },
+        { loadConfig },
+        { loadRunRecords },
+        { findRun },
+        { openStore },
+        { planPull, pullArtifacts, pullFailure },
+        ui,
+        { RunpagesError },
+        { runFileOf },
+      ] = await Promise.all([
+        import('node:path'),
+        import('../../config.ts'),
+        import('../../index/records.ts'),
+        import('../run-detail.ts'),
+        import('../../store/open.ts'),
+        import('../../store/pull.ts'),
+        import('../ui.ts'),
+        import('../../errors.ts'),
+        import('../../run/layout.ts'),
+      ]);
       const cwd = process.cwd();
       const config = loadConfig(cwd);
       const source = runSource(flags.from, cwd, config.branch);

@@ -31,22 +31,29 @@ Examples:
   $ runpages sync --json | jq '.queued'`,
     )
     .action(async (flags: SyncFlags) => {
-      const [{ loadConfig }, { repoRoot }, { listQueue }, { publishQueue, pushLocalBranch }, { hasRemote }, ui, { RunpagesError }, { plural }] = await Promise.all([
-        import('../../config.ts'),
-        import('../../git/refs.ts'),
-        import('../../branch/queue.ts'),
-        import('../../branch/publish.ts'),
-        import('../../git/remote.ts'),
-        import('../ui.ts'),
-        import('../../errors.ts'),
-        import('../../site/format.ts'),
-      ]);
+      const [{ loadConfig }, { repoRoot }, { listQueue }, { publishQueue, pushLocalBranch }, { hasRemote }, ui, { RunpagesError }, { plural }] =
+        await Promise.all([
+          import('../../config.ts'),
+          import('../../git/refs.ts'),
+          import('../../branch/queue.ts'),
+          import('../../branch/publish.ts'),
+          import('../../git/remote.ts'),
+          import('../ui.ts'),
+          import('../../errors.ts'),
+          import('../../site/format.ts'),
+        ]);
       const root = (await repoRoot(process.cwd())) ?? process.cwd();
       const config = loadConfig(root);
       const waiting = await listQueue(root);
 
       if (flags.list) {
-        const rows = waiting.map((entry) => ({ id: entry.id, name: entry.run.record.name, project: entry.run.record.project, queuedAt: entry.queuedAt, reason: entry.reason ?? 'not attempted yet' }));
+        const rows = waiting.map((entry) => ({
+          id: entry.id,
+          name: entry.run.record.name,
+          project: entry.run.record.project,
+          queuedAt: entry.queuedAt,
+          reason: entry.reason ?? 'not attempted yet',
+        }));
         if (flags.json) return ui.printJson(rows);
         if (rows.length === 0) return ui.info('The queue is empty: every run is published.');
         for (const row of rows) ui.out(`${row.id}  ${row.project}/${row.name}  queued ${row.queuedAt}\n  ${ui.color.dim(row.reason)}\n`);

@@ -77,9 +77,13 @@ Examples:
         else ui.info(summary);
       }
       if (problems.length > 0) {
-        throw new RunpagesError('verify-failed', `${report.missing.length} missing and ${report.corrupt.length} corrupt object${problems.length === 1 ? '' : 's'} in ${report.store}`, {
-          hint: 'Publish the runs listed above again from the machine that has their files (`runpages commit <run-dir>`; queued runs: `runpages sync`); delete a corrupt object from the store first, since a present object is not uploaded again. Then re-run `runpages verify`.',
-        });
+        throw new RunpagesError(
+          'verify-failed',
+          `${report.missing.length} missing and ${report.corrupt.length} corrupt object${problems.length === 1 ? '' : 's'} in ${report.store}`,
+          {
+            hint: 'Publish the runs listed above again from the machine that has their files (`runpages commit <run-dir>`; queued runs: `runpages sync`); delete a corrupt object from the store first, since a present object is not uploaded again. Then re-run `runpages verify`.',
+          },
+        );
       }
     });
 }

@@ -11,5 +11,4 @@ export async function getStaticPaths() {
   return changedPaths('run-lookup', files);
 }
 
-export const GET: APIRoute = ({ props }) =>
-  new Response((props as { body: string }).body, { headers: { 'content-type': 'application/json' } });
+export const GET: APIRoute = ({ props }) => new Response((props as { body: string }).body, { headers: { 'content-type': 'application/json' } });

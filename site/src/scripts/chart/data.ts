@@ -34,7 +34,11 @@ export async function loadLines(base: string, ids: readonly string[], name: stri
   data.forEach((run, i) => {
     const packed = run?.series[name];
     if (!run || !packed) return;
-    const others = Object.fromEntries(Object.entries(run.series).filter(([key]) => key !== name).map(([key, s]) => [key, unpackSeries(s)]));
+    const others = Object.fromEntries(
+      Object.entries(run.series)
+        .filter(([key]) => key !== name)
+        .map(([key, s]) => [key, unpackSeries(s)]),
+    );
     const record = run.record as { name?: string; created?: string };
     const startMs = record.created ? Date.parse(record.created) : Number.NaN;
     lines.push({

@@ -25,7 +25,11 @@ function svg<K extends keyof SVGElementTagNameMap>(tag: K, attributes: Record<st
   return node;
 }
 
-function html<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+function html<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attributes: Record<string, string> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
   node.append(...children);
@@ -83,7 +87,9 @@ interface State {
 export async function enhance(figure: HTMLElement): Promise<void> {
   const name = figure.dataset.liveChart ?? '';
   const ids = (figure.dataset.runs ?? '').split(/\s+/).filter(Boolean);
-  const format: MetricFormat = figure.dataset.format ? { ...metricFormat(name), ...(JSON.parse(figure.dataset.format) as Partial<MetricFormat>) } : metricFormat(name);
+  const format: MetricFormat = figure.dataset.format
+    ? { ...metricFormat(name), ...(JSON.parse(figure.dataset.format) as Partial<MetricFormat>) }
+    : metricFormat(name);
   const lines = figure.dataset.livePoints ? inlineLines(figure.dataset.livePoints, name) : await loadLines(siteBase(), ids, name, ids.length === 1);
   if (lines.length === 0) return;
   for (const node of figure.querySelectorAll<HTMLElement>('[data-static-chart], [data-smooth-toggle], [data-log-toggle]')) node.hidden = true;
@@ -165,7 +171,10 @@ function liveChart(lines: RunLine[], format: MetricFormat, only?: string): HTMLE
     chart.setAttribute('viewBox', `0 0 ${WIDTH} ${HEIGHT}`);
     drawn = lines.map((line) => {
       const points = linePoints(line, state.axis).filter((p) => !state.log || p.y > 0);
-      const values = smooth(points.map((p) => p.y), state.weight);
+      const values = smooth(
+        points.map((p) => p.y),
+        state.weight,
+      );
       return { line, points, smoothed: points.map((p, i) => ({ x: p.x, y: values[i]! })) };
     });
     const all = drawn.flatMap((d) => d.points);
@@ -196,9 +205,17 @@ function liveChart(lines: RunLine[], format: MetricFormat, only?: string): HTMLE
     for (const t of xTicks) {
       const at = x(t);
       if (at < left - 1 || at > WIDTH - MARGIN.right + 1) continue;
-      labels.append(svg('text', { x: at.toFixed(1), y: HEIGHT - MARGIN.bottom + 16, 'text-anchor': 'middle' }, formatX(state.axis, t, false, domainX[1] - domainX[0])));
+      labels.append(
+        svg('text', { x: at.toFixed(1), y: HEIGHT - MARGIN.bottom + 16, 'text-anchor': 'middle' }, formatX(state.axis, t, false, domainX[1] - domainX[0])),
+      );
     }
-    labels.append(svg('text', { x: WIDTH - MARGIN.right, y: HEIGHT - 2, 'text-anchor': 'end', class: 'live-axis-label' }, `${state.axis.label}${state.axis.kind === 'wall' ? ' (UTC)' : ''} →`));
+    labels.append(
+      svg(
+        'text',
+        { x: WIDTH - MARGIN.right, y: HEIGHT - 2, 'text-anchor': 'end', class: 'live-axis-label' },
+        `${state.axis.label}${state.axis.kind === 'wall' ? ' (UTC)' : ''} →`,
+      ),
+    );
 
     const clip = `live-clip-${Math.random().toString(36).slice(2)}`;
     const defs = svg('defs');
@@ -211,8 +228,18 @@ function liveChart(lines: RunLine[], format: MetricFormat, only?: string): HTMLE
       if (points.length === 1) {
         group.append(svg('circle', { cx: x(points[0]!.x).toFixed(1), cy: y(points[0]!.y).toFixed(1), r: 4, fill: line.color }));
       } else {
-        group.append(svg('path', { d: pathOf(points, x, y), fill: 'none', stroke: line.color, 'stroke-width': 1.6, 'stroke-opacity': state.weight > 0 ? 0.25 : 1, 'data-raw': '' }));
-        if (state.weight > 0) group.append(svg('path', { d: pathOf(smoothed, x, y), fill: 'none', stroke: line.color, 'stroke-width': 1.8, 'data-smoothed': '' }));
+        group.append(
+          svg('path', {
+            d: pathOf(points, x, y),
+            fill: 'none',
+            stroke: line.color,
+            'stroke-width': 1.6,
+            'stroke-opacity': state.weight > 0 ? 0.25 : 1,
+            'data-raw': '',
+          }),
+        );
+        if (state.weight > 0)
+          group.append(svg('path', { d: pathOf(smoothed, x, y), fill: 'none', stroke: line.color, 'stroke-width': 1.8, 'data-smoothed': '' }));
       }
       marks.append(group);
     }
@@ -244,7 +271,16 @@ function liveChart(lines: RunLine[], format: MetricFormat, only?: string): HTMLE
         const shown = state.weight > 0 ? smoothed[i]!.y : points[i]!.y;
         const raw = state.weight > 0 ? ` (raw ${formatValue(points[i]!.y, format)})` : '';
         item.append(swatch, label, ' ', html('strong', {}, formatValue(shown, format).replace(/ (?=[%a-zA-Zµ])/g, '\u00a0')), raw);
-        cross.append(svg('circle', { cx: x(points[i]!.x).toFixed(1), cy: y(shown).toFixed(1), r: 3.5, fill: line.color, stroke: 'var(--surface, white)', 'stroke-width': 1.5 }));
+        cross.append(
+          svg('circle', {
+            cx: x(points[i]!.x).toFixed(1),
+            cy: y(shown).toFixed(1),
+            r: 3.5,
+            fill: line.color,
+            stroke: 'var(--surface, white)',
+            'stroke-width': 1.5,
+          }),
+        );
       }
       items.push(item);
     }

@@ -50,7 +50,8 @@ export function xAxes(lines: readonly RunLine[], exclude?: string): XAxis[] {
   const first = lines[0]!;
   for (const name of Object.keys(first.others).sort()) {
     if (name === exclude) continue;
-    if (lines.every((line) => line.others[name] !== undefined && monotone(line.others[name]!))) axes.push({ key: `series:${name}`, label: name, kind: 'series' });
+    if (lines.every((line) => line.others[name] !== undefined && monotone(line.others[name]!)))
+      axes.push({ key: `series:${name}`, label: name, kind: 'series' });
   }
   return axes;
 }

@@ -100,7 +100,10 @@ export async function startComparePage(): Promise<void> {
       }
     }
     if (problems.length > 0) {
-      showMessage(ids.length === 0 ? 'No run to compare' : 'Some runs could not be found', `<ul>${problems.join('')}</ul><p>Check the address; run ids are listed in each project's run table.</p>`);
+      showMessage(
+        ids.length === 0 ? 'No run to compare' : 'Some runs could not be found',
+        `<ul>${problems.join('')}</ul><p>Check the address; run ids are listed in each project's run table.</p>`,
+      );
     }
     if (ids.length === 0) {
       status.hidden = true;
@@ -149,7 +152,10 @@ export async function startComparePage(): Promise<void> {
     document.title = `Compare ${comparison.runs.map((run) => run.name).join(', ')}${document.title.replace(/^[^·]*/, ' ')}`;
   } catch (error) {
     status.hidden = true;
-    showMessage('The comparison could not be loaded', `<p>${escapeHtml(error instanceof Error ? error.message : String(error))}</p><p>Reload the page; if it persists, the site may be mid-deployment.</p>`);
+    showMessage(
+      'The comparison could not be loaded',
+      `<p>${escapeHtml(error instanceof Error ? error.message : String(error))}</p><p>Reload the page; if it persists, the site may be mid-deployment.</p>`,
+    );
   }
 }
 
@@ -245,7 +251,10 @@ function render(root: HTMLElement, comparison: Comparison, base: string, publicU
     if (overlays.length > MAX_CHARTS) {
       const more = document.createElement('p');
       more.className = 'small muted';
-      more.textContent = `${overlays.length - MAX_CHARTS} more series not drawn: ${overlays.slice(MAX_CHARTS).map((s) => s.key).join(', ')}.`;
+      more.textContent = `${overlays.length - MAX_CHARTS} more series not drawn: ${overlays
+        .slice(MAX_CHARTS)
+        .map((s) => s.key)
+        .join(', ')}.`;
       charts.append(more);
     }
     watchCharts(charts);
@@ -345,7 +354,10 @@ function wireSave(root: HTMLElement, first: Comparison, runs: ComparedRun[]): vo
   const github = element<HTMLAnchorElement>(root, '[data-save-github]');
   let comparison = first;
   const names = first.runs.map((run) => run.name);
-  title.value = (names.length <= 4 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : `${names.length} runs of ${first.runs[0]?.project ?? ''}`).slice(0, 200);
+  title.value = (names.length <= 4 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : `${names.length} runs of ${first.runs[0]?.project ?? ''}`).slice(
+    0,
+    200,
+  );
   let slugEdited = false;
   slug.value = slugOf(title.value);
   const baseRecord = () => runs.find((run) => run.record.id === comparison.runs[comparison.baseline]?.id)?.record ?? runs[0]!.record;

@@ -62,7 +62,8 @@ export function cellOf(column: Column, row: number, now: Date, display?: MetricD
     const value = column.num[row]!;
     if (kind === 'time') {
       const iso = new Date(value * 1000).toISOString();
-      if (timeStyle === 'date') return { text: shortDateTime(new Date(iso), now), title: `${formatDateTime(iso)} (${formatRelative(iso, now)})`, className: 'time' };
+      if (timeStyle === 'date')
+        return { text: shortDateTime(new Date(iso), now), title: `${formatDateTime(iso)} (${formatRelative(iso, now)})`, className: 'time' };
       return { text: formatRelative(iso, now), title: formatDateTime(iso), className: 'time' };
     }
     if (key === 'duration') return { text: formatDuration(value), className: 'num' };

@@ -95,10 +95,13 @@ export class ColumnChooser {
       li.className = 'rt-heading';
       li.textContent = `${matches.length - LISTED} more: type to narrow`;
       list.append(li);
-    }    if (this.#refocus) {
+    }
+    if (this.#refocus) {
       const { key, move } = this.#refocus;
       this.#refocus = undefined;
-      const again = [...list.querySelectorAll<HTMLButtonElement>('button[data-move]')].find((b) => b.dataset.key === key && b.dataset.move === move && !b.disabled);
+      const again = [...list.querySelectorAll<HTMLButtonElement>('button[data-move]')].find(
+        (b) => b.dataset.key === key && b.dataset.move === move && !b.disabled,
+      );
       (again ?? list.querySelector<HTMLButtonElement>(`button[data-move]`))?.focus();
     }
   }
@@ -131,5 +134,7 @@ export class ColumnChooser {
 }
 
 function groupHeading(info: ColumnInfo): string {
-  return { attribute: 'Attributes', param: 'Params', metric: 'Metrics', series: 'Series (lowest and highest value)', data: 'Data', tags: 'Attributes' }[info.group];
+  return { attribute: 'Attributes', param: 'Params', metric: 'Metrics', series: 'Series (lowest and highest value)', data: 'Data', tags: 'Attributes' }[
+    info.group
+  ];
 }

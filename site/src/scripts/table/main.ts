@@ -96,7 +96,15 @@ async function start(root: HTMLElement): Promise<void> {
 
   // Group choices: attributes, params, datasets and tags; a group per distinct metric value is noise.
   for (const info of index.columns) {
-    if (info.key === 'name' || info.group === 'metric' || info.group === 'series' || info.kind === 'time' || info.distinct > MAX_GROUP_VALUES || info.distinct < 1) continue;
+    if (
+      info.key === 'name' ||
+      info.group === 'metric' ||
+      info.group === 'series' ||
+      info.kind === 'time' ||
+      info.distinct > MAX_GROUP_VALUES ||
+      info.distinct < 1
+    )
+      continue;
     const option = document.createElement('option');
     option.value = info.key;
     option.textContent = info.key;
@@ -246,7 +254,10 @@ async function start(root: HTMLElement): Promise<void> {
       if (column?.info.kind === 'time') timeStyles.set(key, timeStyleOf(column, rows, now));
     }
     view.compact = phone.matches;
-    view.setColumns(shownKeys.flatMap((key) => columns.get(key) ?? []), state.sort);
+    view.setColumns(
+      shownKeys.flatMap((key) => columns.get(key) ?? []),
+      state.sort,
+    );
     view.setItems(items);
     const groupsText = groupColumn ? ` in ${plural(items.filter((i) => i.type === 'group').length, 'group')}` : '';
     summary.textContent =
@@ -279,7 +290,6 @@ async function start(root: HTMLElement): Promise<void> {
     const keys = (state.columns ?? index.defaults).filter((key) => infoByKey.has(key));
     return phone.matches ? keys.filter((key) => !OPTIONAL_ON_PHONE.has(key)) : keys;
   }
-
 
   function refreshSelection(): void {
     compareButton.textContent = `Compare (${selected.size})`;
@@ -381,7 +391,6 @@ async function start(root: HTMLElement): Promise<void> {
   root.dataset.ready = 'true';
 }
 
-
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
@@ -393,7 +402,8 @@ function describeView(state: TableState): string {
   if (state.filter) parts.push(`Filter: ${state.filter}`);
   if (state.sort.length > 0) parts.push(`Sorted by ${state.sort.map((s) => `${s.key} ${s.desc ? '(descending)' : '(ascending)'}`).join(', then ')}`);
   if (state.group) parts.push(`Grouped by ${state.group}`);
-  if (state.brush.length > 0) parts.push(`Brushed: ${state.brush.map((b) => ('values' in b ? `${b.key} in ${b.values.join(', ')}` : `${b.key} ${b.lo} to ${b.hi}`)).join(', ')}`);
+  if (state.brush.length > 0)
+    parts.push(`Brushed: ${state.brush.map((b) => ('values' in b ? `${b.key} in ${b.values.join(', ')}` : `${b.key} ${b.lo} to ${b.hi}`)).join(', ')}`);
   return parts.join(' · ');
 }
 

@@ -56,7 +56,12 @@ export function parseState(search: string): TableState {
   const text = (key: string) => decode(raw.get(key) ?? '');
   const list = (key: string) => {
     const value = raw.get(key);
-    return value ? value.split(',').map(decode).filter((item) => item !== '') : null;
+    return value
+      ? value
+          .split(',')
+          .map(decode)
+          .filter((item) => item !== '')
+      : null;
   };
   return {
     q: text('q'),

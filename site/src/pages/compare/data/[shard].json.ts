@@ -20,7 +20,9 @@ export async function getStaticPaths() {
       params: { shard: String(shard) },
       props: { runs },
       file: `compare/data/${shard}.json`,
-      key: `run-data@1:${createHash('sha256').update(runs.map((run) => `${run.hash}:${run.record.status}`).join()).digest('hex')}`,
+      key: `run-data@1:${createHash('sha256')
+        .update(runs.map((run) => `${run.hash}:${run.record.status}`).join())
+        .digest('hex')}`,
     })),
   );
 }

@@ -11,4 +11,5 @@ export const getStaticPaths = (async () => {
   return data.projects.map((project) => ({ params: { project: project.name }, props: { metrics: project.config.metrics ?? {} } }));
 }) satisfies GetStaticPaths;
 
-export const GET: APIRoute = ({ props }) => new Response(JSON.stringify((props as { metrics: unknown }).metrics), { headers: { 'Content-Type': 'application/json' } });
+export const GET: APIRoute = ({ props }) =>
+  new Response(JSON.stringify((props as { metrics: unknown }).metrics), { headers: { 'Content-Type': 'application/json' } });

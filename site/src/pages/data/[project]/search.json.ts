@@ -10,5 +10,4 @@ export const getStaticPaths = (async () => {
   return data.projects.map((project) => ({ params: { project: project.name }, props: { search: project.search } }));
 }) satisfies GetStaticPaths;
 
-export const GET: APIRoute = ({ props }) =>
-  new Response((props as { search: string }).search, { headers: { 'Content-Type': 'application/json' } });
+export const GET: APIRoute = ({ props }) => new Response((props as { search: string }).search, { headers: { 'Content-Type': 'application/json' } });

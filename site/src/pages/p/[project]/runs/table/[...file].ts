@@ -21,5 +21,4 @@ export async function getStaticPaths() {
   return changedPaths('run-table', paths.flat());
 }
 
-export const GET: APIRoute = ({ props }) =>
-  new Response((props as { body: string }).body, { headers: { 'Content-Type': 'application/json' } });
+export const GET: APIRoute = ({ props }) => new Response((props as { body: string }).body, { headers: { 'Content-Type': 'application/json' } });
