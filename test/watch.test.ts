@@ -27,7 +27,7 @@ beforeAll(async () => {
   await publish(
     '01JD1F6G8H0J2K4M6N8P0Q2R4S',
     { name: 'live-one', status: 'running', created: '2026-11-19T10:00:00Z', heartbeat: '2026-11-19T12:04:30Z', step: 40, total_steps: 100 },
-    '{"step": 40, "loss": 0.25}\n',
+    '{"step": 20, "loss": 0.5}\n{"step": 40, "loss": 0.25}\n',
   );
   await publish('01JD1F6G8H0J2K4M6N8P0Q2R4T', { name: 'just-done', status: 'finished', created: '2026-11-19T09:00:00Z', ended: '2026-11-19T12:00:00Z' });
   await publish('01JD1F6G8H0J2K4M6N8P0Q2R4V', { name: 'long-ago', status: 'finished', created: '2026-11-18T09:00:00Z', ended: '2026-11-18T12:00:00Z' });
@@ -41,12 +41,21 @@ describe('runpages watch', () => {
     expect(result.code, result.stderr).toBe(0);
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines[0]).toContain('runpages watch · origin/runs · 2026-11-19 12:05:00 UTC');
-    expect(lines[2]).toMatch(/^id\s+name\s+status\s+progress\s+seen\s+latest$/);
-    expect(result.stdout).toMatch(/live-one\s+running\s+40\/100 40%\s+30s ago\s+loss=0\.25/);
-    expect(result.stdout).toMatch(/just-done\s+finished\s+–\s+5m ago/);
+    expect(lines[2]).toMatch(/^id\s+name\s+status\s+progress\s+left\s+seen\s+latest$/);
+    // 40 steps in 2 h 4.5 min: the 60 left take about 3.1 h at that pace.
+    expect(result.stdout).toMatch(/live-one\s+running\s+40\/100 40%\s+~3\.1h\s+30s ago\s+loss=0\.25/);
+    expect(result.stdout).toMatch(/just-done\s+finished\s+–\s+–\s+5m ago/);
     expect(result.stdout).toMatch(/gone-quiet\s+crashed/);
     expect(result.stdout).not.toContain('long-ago');
     expect(result.stdout).not.toContain('\u001b');
+  });
+
+  it('draws the chosen metric as a sparkline of its series on the branch', async () => {
+    const result = await runCli(['watch', '--once', '--now', NOW, '--metric', 'loss'], { cwd: repo.dir, env: { COLUMNS: '160' } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.split('\n')[2]).toMatch(/seen\s+loss\s+latest$/);
+    expect(result.stdout).toMatch(/live-one\s+.*30s ago\s+█▁\s+loss=0\.25/);
+    expect(result.stdout).toMatch(/just-done\s+.*5m ago\s+–/);
   });
 
   it('narrows with a query and a project', async () => {

@@ -13,6 +13,7 @@ interface WatchFlags {
   interval: string;
   once?: boolean;
   project?: string;
+  metric?: string;
   now?: string;
 }
 
@@ -24,13 +25,15 @@ export function register(program: Command): void {
     .option('--interval <seconds>', 'seconds between refreshes', '5')
     .option('--once', 'show the table once and exit')
     .option('--project <name>', 'only runs of this project')
+    .option('--metric <name>', "the series drawn as a sparkline (default: the project's goal metric, with --project)")
     .option('--now <time>', NOW_OPTION_HELP)
     .addHelpText(
       'after',
       `
 Examples:
   $ runpages watch
-  $ runpages watch "params.lr > 0.01" --project vision --interval 10`,
+  $ runpages watch "params.lr > 0.01" --project vision --interval 10
+  $ runpages watch --metric train/loss --once`,
     )
     .action(async (queryWords: string[], flags: WatchFlags) => {
       const [{ loadConfig }, { loadRunRecords }, query, view, ui, { RunpagesError }, remote, refs] = await Promise.all([
@@ -72,8 +75,23 @@ Examples:
           .map((run) => run.record)
           .filter((record) => record.archived !== true && (flags.project === undefined || record.project === flags.project))
           .filter(filter);
+        const watched = view.watchedRuns(records, now);
+        const metric = flags.metric ?? (flags.project === undefined ? undefined : config.projects[flags.project]?.goal?.metric);
+        const folders = new Map(runs.map((run) => [run.record.id, run.folder]));
+        const trend =
+          metric === undefined
+            ? undefined
+            : {
+                metric,
+                values: await seriesValues(
+                  cwd,
+                  tip,
+                  metric,
+                  watched.map((r) => folders.get(r.id) ?? ''),
+                ),
+              };
         const width = process.stdout.isTTY ? process.stdout.columns : Number(process.env.COLUMNS) || 200;
-        return view.renderWatch(view.watchedRuns(records, now), { now, width, color: ui.color, heading });
+        return view.renderWatch(watched, { now, width, color: ui.color, heading, ...(trend ? { trend } : {}) });
       };
 
       if (flags.once) {
@@ -105,4 +123,21 @@ Examples:
       process.off('SIGTERM', stop);
       if (tty) process.stdout.write('\n');
     });
+}
+
+/** The stored points of `metric` for the runs in `folders` (their series.json on the branch), by run id; runs without it are left out. */
+async function seriesValues(cwd: string, tip: string, metric: string, folders: readonly string[]): Promise<Map<string, number[]>> {
+  const [{ readBranchFiles }, { parseSeriesText }] = await Promise.all([import('../../branch/read.ts'), import('../../run/parse-text.ts')]);
+  const wanted = new Set(folders.filter((folder) => folder !== '').map((folder) => `${folder}/series.json`));
+  const values = new Map<string, number[]>();
+  for await (const file of readBranchFiles(cwd, tip, (path) => wanted.has(path))) {
+    try {
+      const series = parseSeriesText(file.content.toString('utf8'), file.path).series;
+      const points = Object.hasOwn(series, metric) ? series[metric]?.value : undefined;
+      if (points) values.set(file.path.split('/').at(-2) as string, points);
+    } catch {
+      // A series file the loader would refuse: no sparkline for that run.
+    }
+  }
+  return values;
 }
