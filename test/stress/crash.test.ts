@@ -8,6 +8,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runFolderOfPath } from '../../src/run/layout.ts';
 import { parseRunRecord, parseSeriesFile } from '../../src/run/validate.ts';
 import { parseYaml } from '../../src/run/yaml.ts';
 import { BIN, runCli } from '../helpers/cli.ts';
@@ -58,7 +59,8 @@ function runDir(name: string): string {
 /** Every run folder on `ref` has a valid run.yaml, and the series.json its record promises. */
 function checkWholeRuns(cwd: string, ref: string): string[] {
   const files = git(cwd, 'ls-tree', '-r', '--name-only', ref, 'runs/').split('\n').filter(Boolean);
-  const folders = [...new Set(files.map((file) => file.split('/').slice(0, 4).join('/')))];
+  // Each file's run folder, in either layout (runs/<p>/<yyyy-mm>[/<bucket>]/<id>).
+  const folders = [...new Set(files.map((file) => runFolderOfPath(file)?.folder ?? file))];
   const names: string[] = [];
   for (const folder of folders) {
     const record = parseRunRecord(parseYaml(git(cwd, 'show', `${ref}:${folder}/run.yaml`), `${folder}/run.yaml`), `${folder}/run.yaml`);
