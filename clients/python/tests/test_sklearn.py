@@ -1,5 +1,6 @@
 """runpages.sklearn.log_estimator against real scikit-learn: params and per-fold CV scores."""
 
+import json
 import warnings
 
 import pytest
@@ -31,6 +32,13 @@ def test_get_params_and_every_fold_score_land_on_origin(repo, origin):
     assert all(0.5 < score <= 1 for score in scores)
     assert record["metrics"]["cv/test_score_mean"] == pytest.approx(sum(scores) / 4)
     assert "cv/fit_time" in series
+    # The out-of-fold predictions as media: a confusion matrix of the 120 samples and the ROC curve.
+    [folder] = [f for f in origin.folders("tabular") if f.endswith("/" + record["id"])]
+    media = {m["key"]: m for m in json.loads(origin.show(f"{folder}/media.json"))["media"]}
+    assert {key: m["kind"] for key, m in media.items()} == {"cv/confusion": "confusion_matrix", "cv/roc": "curve"}
+    confusion = json.loads(origin.show(f"{folder}/{media['cv/confusion']['display']['file']}"))
+    assert confusion["labels"] == ["0", "1"] and sum(map(sum, confusion["matrix"])) == 120
+    assert 0.5 < record["metrics"]["cv/roc/auc"] <= 1
 
 
 def test_nested_estimators_are_recorded_as_text_and_no_data_means_params_only(repo, origin):

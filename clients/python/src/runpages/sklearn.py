@@ -1,5 +1,6 @@
 """scikit-learn: `log_estimator(est, X, y, cv=5)` records an estimator's `get_params()` and, given
-data, its cross-validation scores (one point per fold, so the site charts them) as a run.
+data, its cross-validation scores (one point per fold, so the site charts them) as a run; for a
+classifier also the out-of-fold confusion matrix and, for two classes, the ROC curve with its AUC.
 
     from runpages.sklearn import log_estimator
     run = log_estimator(RandomForestClassifier(n_estimators=50), X, y, cv=5, project="tabular")
@@ -8,7 +9,8 @@ data, its cross-validation scores (one point per fold, so the site charts them) 
 from typing import Any, Iterable, Mapping, Optional
 
 import sklearn
-from sklearn.model_selection import cross_validate
+from sklearn.base import is_classifier
+from sklearn.model_selection import cross_val_predict, cross_validate
 
 import runpages
 
@@ -32,6 +34,7 @@ def log_estimator(
     tags: Optional[Iterable[str]] = None,
     params: Optional[Mapping[str, Any]] = None,
     run: Optional["runpages.Run"] = None,
+    media: bool = True,
 ) -> Optional["runpages.Run"]:
     """Logs `estimator` to `run` (or to a new run it starts and finishes) and returns that run.
 
@@ -39,7 +42,9 @@ def log_estimator(
     estimators as text), plus `params` given here. With X and y and `cv` not None, runs
     `cross_validate(estimator, X, y, cv=cv, scoring=scoring)` and logs each fold as a point of
     `cv/<score>` (step = fold), `cv/<score>_mean` and `cv/<score>_std`, and fit and score times.
-    Never raises: a failure is one RunpagesWarning (the run is then finished as failed).
+    A classifier's out-of-fold predictions (`cross_val_predict`) give the media `cv/confusion` and,
+    with two classes and `predict_proba` or `decision_function`, `cv/roc` (its AUC as `cv/roc/auc`);
+    `media=False` skips that second pass over the folds. Never raises: a failure is one RunpagesWarning (the run is then finished as failed).
     """
     logger = _Logger()
     owned = run is None
@@ -64,6 +69,8 @@ def log_estimator(
                 summary[f"cv/{key}_mean"] = mean
                 summary[f"cv/{key}_std"] = (sum((score - mean) ** 2 for score in scores) / len(scores)) ** 0.5
             run.log(summary, step=max(count - 1, 0))
+            if media and is_classifier(estimator):
+                _log_predictions(run, estimator, X, y, cv)
         if owned:
             run.finish()
     except Exception as error:
@@ -71,3 +78,18 @@ def log_estimator(
         if owned and run is not None:
             run.finish("failed")
     return run
+
+
+def _log_predictions(run: "runpages.Run", estimator: Any, X: Any, y: Any, cv: Any) -> None:
+    """The out-of-fold confusion matrix, and the ROC curve of a two-class problem."""
+    predicted = cross_val_predict(estimator, X, y, cv=cv)
+    labels = sorted(set(plain(list(y))), key=str)
+    run.log_confusion_matrix("cv/confusion", y_true=plain(list(y)), y_pred=plain(list(predicted)), labels=labels)
+    if len(labels) != 2:
+        return
+    method = "predict_proba" if hasattr(estimator, "predict_proba") else "decision_function" if hasattr(estimator, "decision_function") else None
+    if method is None:
+        return
+    scores = cross_val_predict(estimator, X, y, cv=cv, method=method)
+    positive = [float(row[1]) for row in scores] if method == "predict_proba" else [float(value) for value in scores]
+    run.log_curve("cv/roc", kind="roc", y_true=[1 if value == labels[1] else 0 for value in plain(list(y))], y_score=positive)
