@@ -17,7 +17,7 @@ import { MAX_MEDIA_MANIFEST_BYTES, MAX_RUN_YAML_BYTES, MAX_SERIES_JSON_BYTES, fi
 import type { MediaManifest } from '../run/media.ts';
 import type { RunRecord, SeriesFile } from '../run/schema.ts';
 import { formatIssue, limitError } from '../run/validate.ts';
-import { checkPlacement, parseRunFiles, tooLargeMarker, type LoadedRun, type ParsedRecord, type RunFiles } from './run-files.ts';
+import { checkPlacement, parseRunFiles, type LoadedRun, type ParsedRecord, type RunFiles } from './run-files.ts';
 import type { RunSource } from './source.ts';
 
 export type { InvalidRun, LoadedRun, ParsedRecord, RunFiles };
@@ -142,7 +142,7 @@ async function readFolder(dir: string): Promise<SourceFiles> {
       if (!info.isFile()) return refuse(entry, 'is not a regular file, not read');
       const tooLarge = fileSizeBreach(info.size, fileLimit(name));
       if (tooLarge && name === MEDIA_FILE) {
-        run.mediaJson = tooLargeMarker(tooLarge.message);
+        run.mediaRefused = tooLarge.message;
         continue;
       }
       if (tooLarge) return { ...run, refused: invalidRun(limitError(`runs/${entry}`, tooLarge), `runs/${entry}`) };
@@ -271,7 +271,7 @@ async function readBranch(branch: string, cwd: string, known: (hash: string) => 
             if (!file) throw new Error(`the branch ended before ${folder} was read`);
             const name = file.path.slice(file.path.lastIndexOf('/') + 1);
             const tooLarge = fileSizeBreach(file.content.length, fileLimit(name));
-            if (tooLarge && name === MEDIA_FILE) run.mediaJson = tooLargeMarker(tooLarge.message);
+            if (tooLarge && name === MEDIA_FILE) run.mediaRefused = tooLarge.message;
             else if (tooLarge) run.refused ??= invalidRun(limitError(file.path, tooLarge), file.path);
             else if (name === 'run.yaml') run.runYaml = file.content.toString('utf8');
             else if (name === MEDIA_FILE) run.mediaJson = file.content.toString('utf8');
@@ -334,6 +334,7 @@ function runHash(entry: RunFiles): string {
     .update('\0')
     .update(entry.seriesJson ?? '')
     .update(entry.mediaJson === undefined ? '' : `\0${entry.mediaJson}`)
+    .update(entry.mediaRefused === undefined ? '' : `\0refused\0${entry.mediaRefused}`)
     .digest('hex');
 }
 

@@ -29,8 +29,9 @@ export interface RunFiles {
   folder: string;
   runYaml?: string;
   seriesJson?: string;
-  /** media.json, or {@link tooLargeMarker} when it was over its limit. */
   mediaJson?: string;
+  /** Why media.json was not read (over its limit): the run stays, its media are reported. */
+  mediaRefused?: string;
   /**
    * The run's hash when the source knows it without reading the files (the branch: from blob ids).
    * A run whose hash is in the load cache then comes without its text.
@@ -89,17 +90,11 @@ export function checkPlacement(record: RunRecord, folder: string, file: string):
   if (misplaced) throw new InvalidRunError([{ file, field: 'id', message: misplaced, value: JSON.stringify(record.id) }], `${where} id.`);
 }
 
-/** A media.json over its limit: the run stays, its media are reported (the marker is no JSON). */
-const TOO_LARGE = '\0too-large\0';
-export function tooLargeMarker(message: string): string {
-  return `${TOO_LARGE}${message}`;
-}
-
 /** A run's media.json, checked; a bad one costs the run its media, never the run itself. */
 function parseMedia(entry: RunFiles): Pick<LoadedRun, 'media' | 'mediaProblem'> {
-  if (entry.mediaJson === undefined) return {};
   const file = `${entry.folder}/media.json`;
-  if (entry.mediaJson.startsWith(TOO_LARGE)) return { mediaProblem: { file, reason: `${file}: ${entry.mediaJson.slice(TOO_LARGE.length)}` } };
+  if (entry.mediaRefused !== undefined) return { mediaProblem: { file, reason: `${file}: ${entry.mediaRefused}` } };
+  if (entry.mediaJson === undefined) return {};
   try {
     return { media: parseMediaManifest(entry.mediaJson, file) };
   } catch (error) {

@@ -3,6 +3,9 @@ import { confusionFrom, histogramOf, prCurve, rocCurve } from '../../src/run/cur
 import { dimensionProblem, imageInfo, stripMetadata, svgHazard } from '../../src/run/image.ts';
 import { MediaProblem, parseMediaData, parseMediaLine } from '../../src/run/media.ts';
 import { bombPng, makeGif, makeJpeg, makePng, makeWebp } from '../helpers/images.ts';
+import { parseRunFiles } from '../../src/index/run-files.ts';
+import { runFolder } from '../../src/run/layout.ts';
+import { stringifyYaml } from '../../src/run/yaml.ts';
 
 const svg = (body: string, attrs = 'width="40" height="20"'): Uint8Array =>
   new TextEncoder().encode(`<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" ${attrs}>${body}</svg>`);
@@ -145,5 +148,25 @@ describe('curves, matrices and histograms computed like scikit-learn and numpy',
       ],
     });
     expect(histogramOf([0, 1, 2, 3], 3)).toEqual({ bins: [0, 1, 2, 3], counts: [1, 1, 2] });
+  });
+});
+
+describe('a media.json the source refused to read', () => {
+  it('costs the run its media, with the reason, never the run', () => {
+    const record = {
+      schema: 'runpages/run@1',
+      id: '01JC1A00000000000000000000',
+      name: 'calm-fox-1',
+      project: 'p',
+      status: 'finished',
+      created: '2026-11-20T10:00:00Z',
+    };
+    const folder = runFolder(record);
+    const parsed = parseRunFiles({ folder, runYaml: stringifyYaml(record), mediaRefused: 'is 9 MB, over the 4 MB limit' }, 'h');
+    expect('reason' in parsed).toBe(false);
+    if ('reason' in parsed) return;
+    expect(parsed.run.record.id).toBe(record.id);
+    expect(parsed.run.media).toBeUndefined();
+    expect(parsed.run.mediaProblem).toEqual({ file: `${folder}/media.json`, reason: `${folder}/media.json: is 9 MB, over the 4 MB limit` });
   });
 });
