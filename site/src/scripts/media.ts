@@ -4,30 +4,19 @@
  * Run data is text only: cells are set with textContent, images only from the site's own paths.
  */
 
+import { stepSlider } from './step-slider.ts';
+
 const PAGE_ROWS = 25;
 
 for (const steps of document.querySelectorAll<HTMLElement>('[data-media-steps]')) {
   const blocks = [...steps.querySelectorAll<HTMLElement>(':scope > .media-step')];
   if (blocks.length < 2) continue;
   for (const label of steps.querySelectorAll<HTMLElement>('[data-step-static]')) label.hidden = true;
-  const control = document.createElement('div');
-  control.className = 'media-slider no-print';
-  const slider = document.createElement('input');
-  slider.type = 'range';
-  slider.min = '0';
-  slider.max = String(blocks.length - 1);
-  slider.value = String(blocks.length - 1);
-  slider.setAttribute('aria-label', 'Step');
-  const output = document.createElement('output');
-  output.className = 'small mono';
-  const show = (index: number): void => {
+  const show = (index: number): string => {
     blocks.forEach((block, i) => (block.hidden = i !== index));
-    output.textContent = blocks[index]?.dataset.stepLabel ?? '';
+    return blocks[index]?.dataset.stepLabel ?? '';
   };
-  slider.addEventListener('input', () => show(Number(slider.value)));
-  control.append(slider, output);
-  steps.prepend(control);
-  show(blocks.length - 1);
+  steps.prepend(stepSlider({ count: blocks.length, className: 'media-slider', ariaLabel: 'Step', show }));
 }
 
 type Cell = string | number | boolean | null | { image: string };

@@ -3,6 +3,7 @@
  * position, every run shows the step it logged nearest to it (the same step when it has it). The
  * page shows each run's last step without this script.
  */
+import { stepSlider } from '../step-slider.ts';
 
 /** Blocks of one column, with their steps (`undefined`: a medium of the whole run). */
 function stepsOf(blocks: readonly HTMLElement[]): Array<number | undefined> {
@@ -36,32 +37,22 @@ export function enhanceCompareMedia(root: ParentNode = document): void {
       const blocks = [...column.querySelectorAll<HTMLElement>(':scope > .cmp-media-step')];
       return { blocks, steps: stepsOf(blocks) };
     });
-    const control = document.createElement('div');
-    control.className = 'cmp-media-slider no-print';
-    const label = document.createElement('label');
-    label.className = 'small muted';
-    label.textContent = 'Step';
-    const slider = document.createElement('input');
-    slider.type = 'range';
-    slider.min = '0';
-    slider.max = String(steps.length - 1);
-    slider.value = String(steps.length - 1);
-    slider.setAttribute('aria-label', 'Step of every run');
-    slider.setAttribute('data-compare-media-slider', '');
-    const output = document.createElement('output');
-    output.className = 'small mono';
-    label.append(slider);
-    control.append(label, output);
-    section.querySelector('h2')?.after(control);
-    const show = (position: number): void => {
+    const show = (position: number): string => {
       const step = steps[position] as number;
-      output.textContent = `step ${step}`;
       for (const column of columns) {
         const index = nearest(column.steps, step);
         column.blocks.forEach((block, i) => (block.hidden = i !== index));
       }
+      return `step ${step}`;
     };
-    slider.addEventListener('input', () => show(Number(slider.value)));
-    show(steps.length - 1);
+    const control = stepSlider({
+      count: steps.length,
+      className: 'cmp-media-slider',
+      ariaLabel: 'Step of every run',
+      label: 'Step',
+      attributes: { 'data-compare-media-slider': '' },
+      show,
+    });
+    section.querySelector('h2')?.after(control);
   }
 }
